@@ -1,0 +1,81 @@
+"""总览: the plan's structure, headline numbers and the plan's validation."""
+
+import streamlit as st
+
+from perfdash import charts, fmt, queries, schedule, ui
+
+ctx = ui.page_setup("总览")
+state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+head = queries.headline(state)
+checks = queries.plan_checks(ctx.store, ctx.plan_id)
+
+st.title(f"{ctx.unit}{ctx.year}年度绩效目标 · 总览")
+st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。完成率按分值加权。")
+
+cols = st.columns(5)
+cols[0].metric("年度工作目标", f"{head['targets']} 项", help="考评表中的年度工作目标数")
+cols[1].metric("总分值", fmt.points(head["points"]))
+cols[2].metric(
+    "加权完成率",
+    fmt.pct(head["completion_pct"]),
+    delta=f"{head['completion_pct'] - head['expected_pct']:+.0f} 个百分点",
+    help=f"对比序时进度 {fmt.pct(head['expected_pct'])}（按分值加权）",
+    delta_color="normal",
+)
+cols[3].metric("已完成", f"{head['done']} 项")
+cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {head['overdue']} 项。{schedule.lag_rule_text()}")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("目标结构（目标组 → 一级指标 → 年度工作目标）")
+    st.plotly_chart(charts.plan_sunburst(state), config={"displaylogo": False}, key="sunburst")
+    st.caption("扇区大小为分值，颜色为按分值加权的完成率。点击扇区可逐级展开。")
+with right:
+    st.subheader("分组完成情况")
+    groups = queries.group_summary(state)
+    st.plotly_chart(charts.group_bars(groups), config={"displaylogo": False}, key="group_bars")
+    st.dataframe(
+        groups.rename(
+            columns={
+                "group": "目标组",
+                "targets": "目标数",
+                "points": "分值",
+                "structure_points": "应有分值",
+                "completion_pct": "加权完成率",
+                "earned_points": "折算得分",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "加权完成率": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
+            "折算得分": st.column_config.NumberColumn(format="%.1f"),
+        },
+        key="group_table",
+    )
+    st.caption(schedule.lag_rule_text())
+
+st.subheader("方案校验")
+bad = checks[~checks["ok"]]
+if bad.empty:
+    st.success(f"考评表结构完整：{len(checks)} 项校验全部一致。")
+else:
+    st.warning(f"{len(checks)} 项校验中有 {len(bad)} 项提示：")
+    for message in bad["message"]:
+        st.markdown(f"- {message}")
+with st.expander("全部校验项"):
+    st.dataframe(
+        checks.rename(
+            columns={
+                "check_name": "校验",
+                "subject": "对象",
+                "expected": "应为",
+                "actual": "实际",
+                "ok": "一致",
+                "message": "说明",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="checks_table",
+    )

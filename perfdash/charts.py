@@ -1,0 +1,102 @@
+"""Chart builders: DataFrame in, plotly Figure out, one function per figure."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from perfdash import fmt
+
+# Red → amber → green over 0–100 % completion.
+COMPLETION_SCALE = [[0.0, "#c62828"], [0.5, "#f9a825"], [0.8, "#9ccc65"], [1.0, "#2e7d32"]]
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def plan_sunburst(state: pd.DataFrame) -> go.Figure:
+    """The plan's structure: group → indicator → target, sized by points, coloured by
+    points-weighted completion (from a target-state frame)."""
+    ids, labels, parents, values, colors, hover = [], [], [], [], [], []
+
+    def add(node_id: str, label: str, parent: str, part: pd.DataFrame, text: str) -> None:
+        pts = float(part["points"].sum())
+        done = float((part["points"] * part["completion_pct"].clip(upper=100)).sum() / pts) if pts else 0.0
+        ids.append(node_id)
+        labels.append(label)
+        parents.append(parent)
+        values.append(pts)
+        colors.append(round(done, 1))
+        hover.append(f"{text}<br>分值 {fmt.points(pts)}<br>加权完成率 {fmt.pct(done)}")
+
+    for group, g in state.groupby("group", sort=False):
+        add(f"g:{group}", str(group), "", g, str(group))
+        for (code, title), ind in g.groupby(["indicator_code", "indicator"], sort=False):
+            add(f"i:{code}", str(code), f"g:{group}", ind, f"{code} {_wrap(str(title))}")
+            for row in ind.itertuples():
+                add(
+                    f"t:{row.code}",
+                    str(row.code),
+                    f"i:{code}",
+                    state.loc[[row.Index]],
+                    f"{row.code} {_wrap(str(row.target))}<br>牵头科室 {row.lead_section}",
+                )
+    fig = go.Figure(
+        go.Sunburst(
+            ids=ids,
+            labels=labels,
+            parents=parents,
+            values=values,
+            branchvalues="total",
+            marker=dict(
+                colors=colors,
+                colorscale=COMPLETION_SCALE,
+                cmin=0,
+                cmax=100,
+                colorbar=dict(title="完成率 %", thickness=12),
+            ),
+            hovertext=hover,
+            hoverinfo="text",
+            insidetextorientation="radial",
+            sort=False,
+        )
+    )
+    fig.update_layout(margin=dict(t=10, l=10, r=10, b=10), height=560, font=dict(family=FONT))
+    return fig
+
+
+def group_bars(groups: pd.DataFrame) -> go.Figure:
+    """Points earned so far (points × completion) against each group's points."""
+    fig = go.Figure()
+    fig.add_bar(
+        y=groups["group"],
+        x=groups["points"],
+        orientation="h",
+        name="分值",
+        marker_color="#e0e0e0",
+        hovertemplate="%{y}：分值 %{x} 分<extra></extra>",
+    )
+    fig.add_bar(
+        y=groups["group"],
+        x=groups["earned_points"],
+        orientation="h",
+        name="按完成率折算",
+        marker_color="#1565c0",
+        text=[fmt.pct(x) for x in groups["completion_pct"]],
+        textposition="outside",
+        hovertemplate="%{y}：折算 %{x:.1f} 分<extra></extra>",
+    )
+    fig.update_layout(
+        barmode="overlay",
+        height=300,
+        margin=dict(t=10, l=10, r=40, b=10),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(orientation="h", y=-0.15),
+        font=dict(family=FONT),
+        xaxis_title="分",
+    )
+    return fig
+
+
+def _wrap(text: str, width: int = 24) -> str:
+    """Break long Chinese text for hover labels."""
+    text = text[: width * 3] + ("…" if len(text) > width * 3 else "")
+    return "<br>".join(text[i : i + width] for i in range(0, len(text), width))

@@ -1,0 +1,141 @@
+"""Named read queries over the store, parameterised, returning DataFrames."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from perfdash.schedule import LATE_STATUSES, OVERDUE, add_schedule
+from perfdash.store import Store
+
+SQL: dict[str, str] = {
+    "plans": """
+        SELECT p.plan_id, p.unit, p.year, p.title,
+               (SELECT count(*) FROM targets t WHERE t.plan_id = p.plan_id)::INTEGER AS targets,
+               (SELECT max(report_date) FROM progress g WHERE g.plan_id = p.plan_id) AS latest_report,
+               (SELECT bool_or(is_demo) FROM progress g WHERE g.plan_id = p.plan_id) AS has_demo
+        FROM plans p
+        ORDER BY p.year DESC, p.unit
+    """,
+    "report_dates": """
+        SELECT DISTINCT report_date FROM progress WHERE plan_id = $plan_id ORDER BY report_date
+    """,
+    # One row per target with its state as it was on $as_of (latest report on or before it).
+    "target_state": """
+        WITH latest AS (
+            SELECT code,
+                   arg_max(completion_pct, (report_date, progress_id)) AS completion_pct,
+                   arg_max(status, (report_date, progress_id))         AS status,
+                   arg_max(note, (report_date, progress_id))           AS note,
+                   max(report_date)                                   AS last_report,
+                   bool_or(is_demo)                                   AS is_demo
+            FROM progress
+            WHERE plan_id = $plan_id AND report_date <= $as_of
+            GROUP BY code
+        ),
+        secs AS (
+            SELECT code,
+                   list(section ORDER BY seq) AS sections,
+                   list(coalesce(person, '') ORDER BY seq) AS persons
+            FROM target_sections WHERE plan_id = $plan_id GROUP BY code
+        ),
+        leads AS (
+            SELECT code, list(leader ORDER BY seq) AS leaders
+            FROM target_leaders WHERE plan_id = $plan_id GROUP BY code
+        )
+        SELECT t.code, i.grp AS "group", i.category, t.indicator_code, i.title AS indicator,
+               i.points::DOUBLE AS indicator_points, t.target_text AS target, t.points::DOUBLE AS points,
+               t.deadline, s.sections[1] AS lead_section, s.persons[1] AS lead_person,
+               s.sections, s.persons, coalesce(l.leaders, []) AS leaders,
+               coalesce(p.completion_pct, 0)::DOUBLE AS completion_pct,
+               coalesce(p.status, '未开始') AS status, coalesce(p.note, '') AS note,
+               p.last_report, coalesce(p.is_demo, false) AS is_demo
+        FROM targets t
+        JOIN indicators i USING (plan_id, indicator_code)
+        LEFT JOIN secs s USING (code)
+        LEFT JOIN leads l USING (code)
+        LEFT JOIN latest p USING (code)
+        WHERE t.plan_id = $plan_id
+        ORDER BY t.seq
+    """,
+    "plan_checks": """
+        SELECT check_name, subject, expected, actual, ok, message
+        FROM plan_checks WHERE plan_id = $plan_id ORDER BY seq
+    """,
+    "target_history": """
+        SELECT report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at, is_demo
+        FROM progress WHERE plan_id = $plan_id AND code = $code
+        ORDER BY report_date, progress_id
+    """,
+}
+
+
+def plans(store: Store) -> pd.DataFrame:
+    """Every plan in the database (unit + year), newest year first."""
+    return store.query(SQL["plans"])
+
+
+def report_dates(store: Store, plan_id: int) -> list[date]:
+    """The dates on which progress was reported for a plan, ascending."""
+    df = store.query(SQL["report_dates"], {"plan_id": plan_id})
+    return [d.date() if hasattr(d, "date") else d for d in df["report_date"]]
+
+
+def target_state(store: Store, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
+    """Each target as of a date: plan fields, latest reported progress, 序时进度 and lag status."""
+    df = store.query(SQL["target_state"], {"plan_id": plan_id, "as_of": as_of})
+    return add_schedule(df, as_of, year)
+
+
+def plan_checks(store: Store, plan_id: int) -> pd.DataFrame:
+    """The plan's stored validation rows."""
+    return store.query(SQL["plan_checks"], {"plan_id": plan_id})
+
+
+def target_history(store: Store, plan_id: int, code: str) -> pd.DataFrame:
+    """Every report of one target, oldest first."""
+    return store.query(SQL["target_history"], {"plan_id": plan_id, "code": code})
+
+
+def weighted_completion(state: pd.DataFrame) -> float:
+    """Points-weighted completion in percent: Σ points × completion ÷ Σ points."""
+    total = float(state["points"].sum())
+    if total == 0:
+        return 0.0
+    return float((state["points"] * state["completion_pct"].clip(upper=100)).sum() / total)
+
+
+def headline(state: pd.DataFrame) -> dict[str, float | int]:
+    """The headline numbers of a target-state frame."""
+    return {
+        "targets": len(state),
+        "points": float(state["points"].sum()),
+        "completion_pct": weighted_completion(state),
+        "expected_pct": float((state["points"] * state["expected_pct"]).sum() / max(state["points"].sum(), 1e-9)),
+        "done": int((state["completion_pct"] >= 100).sum()),
+        "late": int(state["lag_status"].isin(LATE_STATUSES).sum()),
+        "overdue": int((state["lag_status"] == OVERDUE).sum()),
+    }
+
+
+def group_summary(state: pd.DataFrame) -> pd.DataFrame:
+    """Per group (职能工作…): targets, points against the fixed structure, weighted completion."""
+    from perfdash.settings import GROUP_POINTS
+
+    rows = []
+    for group, expected in GROUP_POINTS.items():
+        part = state[state["group"] == group]
+        pts = float(part["points"].sum())
+        done = weighted_completion(part) if len(part) else 0.0
+        rows.append(
+            {
+                "group": group,
+                "targets": len(part),
+                "points": pts,
+                "structure_points": float(expected),
+                "completion_pct": done,
+                "earned_points": pts * done / 100,
+            }
+        )
+    return pd.DataFrame(rows)

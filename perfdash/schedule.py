@@ -1,0 +1,60 @@
+"""Deadlines and time: 序时进度 (expected progress), lag behind it, and the lag status."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from perfdash.settings import lag_thresholds
+
+# Derived lag statuses, from best to worst.
+DONE, ON_TRACK, YELLOW, RED, OVERDUE = "已完成", "正常", "黄色滞后", "红色滞后", "逾期未完成"
+LAG_STATUSES: tuple[str, ...] = (DONE, ON_TRACK, YELLOW, RED, OVERDUE)
+LAG_COLORS: dict[str, str] = {
+    DONE: "#2e7d32",
+    ON_TRACK: "#66bb6a",
+    YELLOW: "#f9a825",
+    RED: "#e53935",
+    OVERDUE: "#8e0000",
+}
+LATE_STATUSES: tuple[str, ...] = (YELLOW, RED, OVERDUE)
+
+LAG_RULE = (
+    "序时进度 = 自年初到统计日已过时间 ÷ 自年初到完成时限的总时间；"
+    "落后序时进度 {yellow:g}–{red:g} 个百分点为黄色滞后，超过 {red:g} 个百分点或逾期未完成为红色。"
+)
+
+
+def plan_start(year: int) -> date:
+    """The plan year's first day: 序时进度 runs from here to each target's deadline."""
+    return date(year, 1, 1)
+
+
+def add_schedule(state: pd.DataFrame, as_of: date, year: int) -> pd.DataFrame:
+    """Add expected_pct, lag_pct and lag_status to a target-state frame (vectorised)."""
+    out = state.copy()
+    start = pd.Timestamp(plan_start(year))
+    as_of_ts = pd.Timestamp(as_of)
+    deadline = pd.to_datetime(out["deadline"])
+    total = (deadline - start).dt.days.to_numpy(dtype=float)
+    elapsed = float((as_of_ts - start).days)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.clip(elapsed / total, 0.0, 1.0), (as_of_ts >= deadline).astype(float))
+    out["expected_pct"] = np.round(share * 100, 1)
+    out["lag_pct"] = np.round(out["expected_pct"] - out["completion_pct"], 1)
+    yellow, red = lag_thresholds()
+    done = out["completion_pct"] >= 100
+    overdue = ~done & (deadline < as_of_ts).to_numpy()
+    out["lag_status"] = np.select(
+        [done, overdue, out["lag_pct"] > red, out["lag_pct"] >= yellow],
+        [DONE, OVERDUE, RED, YELLOW],
+        default=ON_TRACK,
+    )
+    return out
+
+
+def lag_rule_text() -> str:
+    yellow, red = lag_thresholds()
+    return LAG_RULE.format(yellow=yellow, red=red)

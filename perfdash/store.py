@@ -1,0 +1,473 @@
+"""The DuckDB store: schema, the shared connection, and the only functions that write."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from perfdash.plan import Plan
+from perfdash.settings import GROUPS, OFFICE, STATUSES
+
+SCHEMA_VERSION = "1"
+
+
+def _in_list(values: Iterable[str]) -> str:
+    # Constants from settings, not user input: safe to inline in a CHECK constraint.
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+SCHEMA = f"""
+CREATE SEQUENCE IF NOT EXISTS plan_id_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS progress_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- A plan is one unit's year: one database holds several bureaus and years.
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id    INTEGER PRIMARY KEY DEFAULT nextval('plan_id_seq'),
+    unit       VARCHAR NOT NULL CHECK (length(unit) > 0),
+    year       SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    title      VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (unit, year)
+);
+
+-- Every import of a plan document, with what it changed (append-only).
+CREATE TABLE IF NOT EXISTS plan_imports (
+    import_id      INTEGER PRIMARY KEY DEFAULT nextval('import_id_seq'),
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    source_name    VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL CHECK (length(content_sha256) = 64),
+    added          VARCHAR[] NOT NULL,
+    removed        VARCHAR[] NOT NULL,
+    changed        VARCHAR[] NOT NULL,
+    imported_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS indicators (
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    indicator_code VARCHAR NOT NULL CHECK (regexp_full_match(indicator_code, '\\d+(-\\d+)*')),
+    grp            VARCHAR NOT NULL CHECK (grp IN ({_in_list(GROUPS)})),
+    category       VARCHAR NOT NULL CHECK (length(category) > 0),
+    title          VARCHAR NOT NULL,
+    points         DECIMAL(6, 2) NOT NULL CHECK (points >= 0),
+    source_note    VARCHAR NOT NULL DEFAULT '',
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    PRIMARY KEY (plan_id, indicator_code)
+);
+
+CREATE TABLE IF NOT EXISTS targets (
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR NOT NULL CHECK (regexp_full_match(code, '\\d+(-\\d+){{1,2}}')),
+    indicator_code VARCHAR NOT NULL,
+    target_text    VARCHAR NOT NULL CHECK (length(target_text) > 0),
+    points         DECIMAL(6, 2) NOT NULL CHECK (points > 0),
+    deadline       DATE NOT NULL,
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    PRIMARY KEY (plan_id, code)
+);
+
+-- 责任科室 with their 责任人; seq 1 is the lead section (牵头科室), the others co-sections.
+CREATE TABLE IF NOT EXISTS target_sections (
+    plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    code    VARCHAR NOT NULL,
+    seq     SMALLINT NOT NULL CHECK (seq >= 1),
+    section VARCHAR NOT NULL CHECK (length(section) > 0),
+    person  VARCHAR,
+    role    VARCHAR NOT NULL CHECK (role IN ('lead', 'co')),
+    CHECK ((seq = 1) = (role = 'lead')),
+    PRIMARY KEY (plan_id, code, seq)
+);
+
+-- 分管领导, as listed (they do not line up with the sections).
+CREATE TABLE IF NOT EXISTS target_leaders (
+    plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    code    VARCHAR NOT NULL,
+    seq     SMALLINT NOT NULL CHECK (seq >= 1),
+    leader  VARCHAR NOT NULL CHECK (length(leader) > 0),
+    PRIMARY KEY (plan_id, code, seq)
+);
+
+-- The plan's validation, as data (replaced at each import).
+CREATE TABLE IF NOT EXISTS plan_checks (
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    seq        INTEGER NOT NULL,
+    check_name VARCHAR NOT NULL,
+    subject    VARCHAR NOT NULL,
+    expected   VARCHAR NOT NULL,
+    actual     VARCHAR NOT NULL,
+    ok         BOOLEAN NOT NULL,
+    message    VARCHAR NOT NULL,
+    PRIMARY KEY (plan_id, seq)
+);
+
+-- The progress log: append-only, one row per report.
+CREATE TABLE IF NOT EXISTS progress (
+    progress_id    BIGINT PRIMARY KEY DEFAULT nextval('progress_id_seq'),
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR NOT NULL,
+    report_date    DATE NOT NULL,
+    completion_pct DECIMAL(4, 1) NOT NULL CHECK (completion_pct BETWEEN 0 AND 100),
+    status         VARCHAR NOT NULL CHECK (status IN ({_in_list(STATUSES)})),
+    note           VARCHAR NOT NULL DEFAULT '',
+    reporter       VARCHAR NOT NULL CHECK (length(reporter) > 0),
+    is_demo        BOOLEAN NOT NULL DEFAULT FALSE,
+    recorded_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE INDEX IF NOT EXISTS progress_by_target ON progress (plan_id, code, report_date);
+"""
+
+
+class StoreError(ValueError):
+    """A write refused by validation or permission (message in Chinese)."""
+
+
+@dataclass
+class ImportResult:
+    """What importing a plan did."""
+
+    plan_id: int
+    unchanged: bool
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.unchanged:
+            return "方案与库中一致，未做改动"
+        parts = [f"新增 {len(self.added)} 项", f"修改 {len(self.changed)} 项", f"删除 {len(self.removed)} 项"]
+        text = "已导入方案：" + "，".join(parts)
+        if self.removed:
+            text += "；已不在方案中的目标（其进度记录保留）：" + "、".join(self.removed)
+        return text
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One progress report for one target."""
+
+    code: str
+    report_date: date
+    completion_pct: float
+    status: str
+    note: str = ""
+
+
+class Store:
+    """One DuckDB database. Reads go through ``query``; writes through the methods below."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(self.path)
+        self._write_lock = threading.Lock()
+        self.con.execute(SCHEMA)
+        self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- reading -----------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
+        """Run one read query on a cursor of its own (safe across Streamlit's threads)."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence | dict | None = None) -> object:
+        cur = self.con.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchall()
+            return row[0][0] if row else None
+        finally:
+            cur.close()
+
+    def version(self) -> int:
+        """A number that changes whenever anything is written (cache key for reads)."""
+        return int(
+            self.scalar("SELECT (SELECT count(*) FROM progress) * 1000003 + (SELECT count(*) FROM plan_imports)")
+        )
+
+    # -- writing: plans ----------------------------------------------------
+
+    def import_plan(self, plan: Plan) -> ImportResult:
+        """Store a parsed plan. Same content again: nothing changes. An amended plan replaces the
+        plan's targets, keeps the progress log of every code (still there or not) and reports
+        which codes vanished."""
+        rows = [t.as_dict() for t in plan.targets]
+        digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        with self._write_lock:
+            cur = self.con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                found = cur.execute(
+                    "SELECT plan_id FROM plans WHERE unit = ? AND year = ?", [plan.unit, plan.year]
+                ).fetchall()
+                if found:
+                    plan_id = found[0][0]
+                    last = cur.execute(
+                        "SELECT content_sha256 FROM plan_imports WHERE plan_id = ? ORDER BY import_id DESC LIMIT 1",
+                        [plan_id],
+                    ).fetchall()
+                    if last and last[0][0] == digest:
+                        cur.execute("ROLLBACK")
+                        return ImportResult(plan_id=plan_id, unchanged=True)
+                    old = self._snapshot(cur, plan_id)
+                else:
+                    plan_id = cur.execute(
+                        "INSERT INTO plans (unit, year, title) VALUES (?, ?, ?) RETURNING plan_id",
+                        [plan.unit, plan.year, plan.title],
+                    ).fetchall()[0][0]
+                    old = {}
+                new = {r["code"]: r for r in rows}
+                added = [c for c in new if c not in old]
+                removed = [c for c in old if c not in new]
+                changed = [c for c in new if c in old and old[c] != new[c]]
+                for table in ("target_leaders", "target_sections", "targets", "indicators", "plan_checks"):
+                    cur.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
+                self._insert_plan_rows(cur, plan_id, plan)
+                cur.execute(
+                    "INSERT INTO plan_imports (plan_id, source_name, content_sha256, added, removed, changed) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [plan_id, plan.source_name or "", digest, added, removed, changed],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+        return ImportResult(plan_id=plan_id, unchanged=False, added=added, removed=removed, changed=changed)
+
+    def _snapshot(self, cur: duckdb.DuckDBPyConnection, plan_id: int) -> dict[str, dict]:
+        """The stored plan's targets in their JSON form, by code."""
+        df = cur.execute(
+            """
+            SELECT t.code, i.grp, i.category, t.indicator_code, i.title, i.points AS ipoints, i.source_note,
+                   t.target_text, t.points, t.deadline,
+                   (SELECT list(section ORDER BY seq) FROM target_sections s
+                     WHERE s.plan_id = t.plan_id AND s.code = t.code) AS sections,
+                   (SELECT list(coalesce(person, '') ORDER BY seq) FROM target_sections s
+                     WHERE s.plan_id = t.plan_id AND s.code = t.code) AS persons,
+                   (SELECT list(leader ORDER BY seq) FROM target_leaders l
+                     WHERE l.plan_id = t.plan_id AND l.code = t.code) AS leaders
+            FROM targets t JOIN indicators i USING (plan_id, indicator_code)
+            WHERE t.plan_id = ?
+            """,
+            [plan_id],
+        ).fetchall()
+        out = {}
+        for r in df:
+            out[r[0]] = {
+                "code": r[0],
+                "group": r[1],
+                "category": r[2],
+                "indicator_code": r[3],
+                "indicator": r[4],
+                "indicator_points": _num(r[5]),
+                "source_note": r[6],
+                "target": r[7],
+                "points": _num(r[8]),
+                "deadline": r[9].isoformat(),
+                "sections": list(r[10] or []),
+                "persons": [p for p in (r[11] or []) if p],
+                "leaders": list(r[12] or []),
+            }
+        return out
+
+    @staticmethod
+    def _insert_plan_rows(cur: duckdb.DuckDBPyConnection, plan_id: int, plan: Plan) -> None:
+        ind_rows = [
+            (
+                plan_id,
+                i["indicator_code"],
+                i["group"],
+                i["category"],
+                i["indicator"],
+                i["indicator_points"],
+                i["source_note"],
+                n,
+            )
+            for n, i in enumerate(plan.indicators(), start=1)
+        ]
+        _insert_rows(
+            cur,
+            "indicators",
+            ("plan_id", "indicator_code", "grp", "category", "title", "points", "source_note", "seq"),
+            ind_rows,
+        )
+        _insert_rows(
+            cur,
+            "targets",
+            ("plan_id", "code", "indicator_code", "target_text", "points", "deadline", "seq"),
+            [
+                (plan_id, t.code, t.indicator_code, t.target, t.points, t.deadline, n)
+                for n, t in enumerate(plan.targets, start=1)
+            ],
+        )
+        sec_rows = []
+        lead_rows = []
+        for t in plan.targets:
+            for k, sec in enumerate(t.sections, start=1):
+                person = t.persons[k - 1] if k <= len(t.persons) else None
+                sec_rows.append((plan_id, t.code, k, sec, person, "lead" if k == 1 else "co"))
+            lead_rows += [(plan_id, t.code, k, name) for k, name in enumerate(t.leaders, start=1)]
+        _insert_rows(cur, "target_sections", ("plan_id", "code", "seq", "section", "person", "role"), sec_rows)
+        _insert_rows(cur, "target_leaders", ("plan_id", "code", "seq", "leader"), lead_rows)
+        _insert_rows(
+            cur,
+            "plan_checks",
+            ("plan_id", "seq", "check_name", "subject", "expected", "actual", "ok", "message"),
+            [
+                (plan_id, n, c.check, c.subject, c.expected, c.actual, c.ok, c.message)
+                for n, c in enumerate(plan.checks, start=1)
+            ],
+        )
+
+    # -- writing: progress -------------------------------------------------
+
+    def add_progress(
+        self,
+        plan_id: int,
+        rows: Sequence[ProgressRow],
+        actor: str,
+        *,
+        is_demo: bool = False,
+        today: date | None = None,
+    ) -> int:
+        """The only code that inserts progress. Validates every row and the actor's right to write
+        it (a section writes the targets it leads or co-leads; 绩效办 writes any), then commits all
+        rows in one transaction, or none. Returns the number of rows written."""
+        if not rows:
+            raise StoreError("没有要保存的进度记录")
+        today = today or date.today()
+        with self._write_lock:
+            cur = self.con.cursor()
+            try:
+                info = cur.execute("SELECT year FROM plans WHERE plan_id = ?", [plan_id]).fetchall()
+                if not info:
+                    raise StoreError(f"方案 {plan_id} 不存在")
+                year = info[0][0]
+                owners: dict[str, set[str]] = {}
+                for code, section in cur.execute(
+                    "SELECT t.code, s.section FROM targets t LEFT JOIN target_sections s USING (plan_id, code) "
+                    "WHERE t.plan_id = ?",
+                    [plan_id],
+                ).fetchall():
+                    owners.setdefault(code, set()).add(section)
+                errors = validate_progress(rows, owners, actor, year, today)
+                if errors:
+                    raise StoreError("\n".join(errors))
+                now = datetime.now()
+                cur.execute("BEGIN TRANSACTION")
+                _insert_rows(
+                    cur,
+                    "progress",
+                    (
+                        "plan_id",
+                        "code",
+                        "report_date",
+                        "completion_pct",
+                        "status",
+                        "note",
+                        "reporter",
+                        "is_demo",
+                        "recorded_at",
+                    ),
+                    [
+                        (
+                            plan_id,
+                            r.code,
+                            r.report_date,
+                            round(float(r.completion_pct), 1),
+                            r.status,
+                            r.note or "",
+                            actor,
+                            is_demo,
+                            now,
+                        )
+                        for r in rows
+                    ],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+        return len(rows)
+
+
+def validate_progress(
+    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: str, year: int, today: date
+) -> list[str]:
+    """Row-level problems with a batch of progress reports (empty when all is well)."""
+    errors = []
+    seen: set[tuple[str, date]] = set()
+    for n, r in enumerate(rows, start=1):
+        where = f"第{n}条（{r.code}）"
+        if r.code not in owners:
+            errors.append(f"{where}：方案中没有编号为 {r.code} 的目标")
+            continue
+        if actor != OFFICE and actor not in owners[r.code]:
+            errors.append(f"{where}：“{actor}”不是该目标的责任科室，无权填报")
+        try:
+            pct = float(r.completion_pct)
+        except (TypeError, ValueError):
+            errors.append(f"{where}：完成率“{r.completion_pct}”不是数字")
+        else:
+            if not 0 <= pct <= 100:
+                errors.append(f"{where}：完成率 {pct:g} 超出 0–100")
+        if r.status not in STATUSES:
+            errors.append(f"{where}：状态“{r.status}”不在可选范围（{'、'.join(STATUSES)}）内")
+        if not isinstance(r.report_date, date) or r.report_date.year != year:
+            errors.append(f"{where}：填报日期 {r.report_date} 不在方案年度 {year} 内")
+        elif r.report_date > today:
+            errors.append(f"{where}：填报日期 {r.report_date} 晚于今天")
+        key = (r.code, r.report_date)
+        if key in seen:
+            errors.append(f"{where}：同一目标同一日期重复填报")
+        seen.add(key)
+    return errors
+
+
+def _insert_rows(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert many rows in one statement (row-by-row executemany is slow in DuckDB).
+
+    ``table`` and ``columns`` are constants of this module; the values travel as a DataFrame."""
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=list(columns))
+    cur.register("incoming_rows", frame)
+    try:
+        cols = ", ".join(columns)
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming_rows")  # noqa: S608
+    finally:
+        cur.unregister("incoming_rows")
+
+
+def _num(x: object) -> float | int:
+    f = float(x)  # type: ignore[arg-type]
+    return int(f) if f.is_integer() else f
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # no transaction was open
+        cur.execute("ROLLBACK")
