@@ -1,0 +1,37 @@
+"""Shared test data built by code: the shipped plan, fresh temp stores, a demo database."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from perfdash.plan import Plan, read_plan, validate
+from perfdash.settings import PROJECT_ROOT
+
+PLAN_FILE = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"
+DEMO_SEED = 2025
+
+
+def shipped_plan() -> Plan:
+    return read_plan(PLAN_FILE)
+
+
+def amended(plan: Plan, drop: str, change: str, add_from: str, new_code: str) -> Plan:
+    """A copy of ``plan`` with one target dropped, one target's points changed (+1 moved from
+    the dropped one keeps totals) and one new target cloned from another."""
+    targets = []
+    for t in plan.targets:
+        if t.code == drop:
+            continue
+        if t.code == change:
+            t = dataclasses.replace(t, target=t.target + "（修订）")
+        targets.append(t)
+        if t.code == add_from:
+            targets.append(dataclasses.replace(t, code=new_code, target="新增目标：" + t.target))
+    new = Plan(unit=plan.unit, year=plan.year, title=plan.title, targets=targets, source_name="amended.txt")
+    new.checks = validate(new)
+    return new
+
+
+def db_file(tmp_path: Path, name: str = "test.duckdb") -> Path:
+    return tmp_path / name

@@ -1,0 +1,104 @@
+"""Every page through AppTest: runs without exception and shows the numbers a direct query gives."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from perfdash.settings import PROJECT_ROOT
+
+PAGES = ["app.py", *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pages").glob("*.py"))]
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "pages.duckdb"
+    monkeypatch.setenv("PERFDASH_DB", str(path))
+    return path
+
+
+def _run(script: str) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / script), default_timeout=60)
+    return at.run()
+
+
+@pytest.mark.parametrize("script", PAGES, ids=PAGES)
+def test_page_runs_without_exception(db, script):
+    at = _run(script)
+    assert not at.exception, at.exception
+    assert at.title, "every page has a title"
+
+
+def _direct(db: Path, as_of: date) -> dict:
+    """The headline numbers straight from the database, without perfdash.queries."""
+    con = duckdb.connect(str(db))  # same process as the app: same configuration
+    try:
+        targets, points, weighted = con.execute(
+            """
+            WITH latest AS (
+                SELECT code, arg_max(completion_pct, report_date) AS pct
+                FROM progress WHERE report_date <= ? GROUP BY code
+            )
+            SELECT count(*), sum(t.points), sum(t.points * coalesce(l.pct, 0)) / sum(t.points)
+            FROM targets t LEFT JOIN latest l USING (code)
+            """,
+            [as_of],
+        ).fetchone()
+        done = con.execute(
+            "SELECT count(*) FROM (SELECT code, max(completion_pct) AS m FROM progress "
+            "WHERE report_date <= ? GROUP BY code) WHERE m >= 100",
+            [as_of],
+        ).fetchone()[0]
+    finally:
+        con.close()
+    return {"targets": targets, "points": float(points), "completion": float(weighted), "done": done}
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_overview_shows_the_database_numbers(db):
+    at = _run("app.py")
+    assert not at.exception
+    # A first start builds the database from the shipped plan and the demo history.
+    assert db.exists()
+    as_of = at.session_state["as_of"]
+    assert as_of == date(2025, 11, 21)  # the latest demo report
+    expected = _direct(db, as_of)
+    shown = _metrics(at)
+    assert shown["年度工作目标"] == f"{expected['targets']} 项" == "61 项"
+    assert shown["总分值"] == "100 分"
+    assert shown["加权完成率"] == f"{round(expected['completion'])}%"
+    assert shown["已完成"] == f"{expected['done']} 项"
+    assert any("演示数据" in w.value for w in at.warning)
+    assert any("正文称年度工作目标总数为 66，考评表实有 61" in m.value for m in at.markdown)
+
+
+def test_overview_follows_the_as_of_date(db):
+    at = _run("pages/overview.py")
+    at.date_input(key="as_of").set_value(date(2025, 6, 27)).run()
+    assert not at.exception
+    expected = _direct(db, date(2025, 6, 27))
+    assert _metrics(at)["加权完成率"] == f"{round(expected['completion'])}%"
+    assert _metrics(at)["已完成"] == f"{expected['done']} 项"
+    assert "统计截至 2025-06-27" in at.caption[0].value
+
+
+def test_overview_sunburst_is_sized_by_points(db):
+    import json
+
+    at = _run("pages/overview.py")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    trace = spec["data"][0]
+    assert trace["type"] == "sunburst"
+    values = dict(zip(trace["ids"], trace["values"], strict=True))
+    assert values["g:职能工作"] == 70
+    assert values["g:行政能力"] == 20
+    assert values["i:1-1"] == 5
+    assert values["t:6-5"] == 3
+    assert len([i for i in trace["ids"] if i.startswith("t:")]) == 61
