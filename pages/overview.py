@@ -35,12 +35,11 @@ with right:
     groups = queries.group_summary(state)
     st.plotly_chart(charts.group_bars(groups), config={"displaylogo": False}, key="group_bars")
     st.dataframe(
-        groups.rename(
+        groups.drop(columns=["structure_points"]).rename(
             columns={
                 "group": "目标组",
                 "targets": "目标数",
                 "points": "分值",
-                "structure_points": "应有分值",
                 "completion_pct": "加权完成率",
                 "earned_points": "折算得分",
             }

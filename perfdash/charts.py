@@ -87,9 +87,9 @@ def group_bars(groups: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         barmode="overlay",
         height=300,
-        margin=dict(t=10, l=10, r=40, b=10),
+        margin=dict(t=30, l=10, r=40, b=10),
         yaxis=dict(autorange="reversed"),
-        legend=dict(orientation="h", y=-0.15),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         font=dict(family=FONT),
         xaxis_title="分",
     )

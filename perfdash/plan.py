@@ -148,7 +148,9 @@ class PlanError(ValueError):
 
 
 def _num(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else float(x)
+    # Sums of decimal points carry float noise (1.1 + 2.2 = 3.3000000000000003): round it away.
+    x = round(float(x), 6)
+    return int(x) if x.is_integer() else x
 
 
 def _fmt(x: float | int | None) -> str:
@@ -246,6 +248,10 @@ def _items(cell: str) -> list[str]:
 def parse_deadline(text: str, year: int) -> date | None:
     """'12月底前' → last day of December of the plan year; '6月30日前' → that day."""
     t = text.strip().replace(" ", "")
+    # A deadline may name its own year ('2026年1月底前' in a 2025 plan): that year wins.
+    m = re.match(r"(\d{4})年", t)
+    if m:
+        year = int(m.group(1))
     m = re.search(r"(\d{1,2})月(\d{1,2})日", t)
     if m:
         try:
@@ -498,8 +504,18 @@ def parse_plan_text(text: str, source_name: str = "") -> Plan:
 
     persons_in = [(_items(r.persons), _items(r.sections)) for r in raw]
     names, ambiguous = split_names(persons_in)
-    leader_chunks = [(_items(r.leaders), []) for r in raw]
-    leaders = _split_leaders(leader_chunks)
+    leaders, uncertain_leaders = _split_leaders([_items(r.leaders) for r in raw])
+    for run in uncertain_leaders:
+        checks.append(
+            Check(
+                "分管领导拆分",
+                run,
+                "唯一拆分",
+                "不确定",
+                False,
+                f"分管领导“{run}”连写且无法从文档确定拆分方式，已按最可能的一种处理，请核对",
+            )
+        )
     for amb in ambiguous:
         checks.append(
             Check(
@@ -593,20 +609,24 @@ def parse_plan_text(text: str, source_name: str = "") -> Plan:
     return plan
 
 
-def _split_leaders(rows: list[tuple[list[str], list[str]]]) -> list[tuple[str, ...]]:
-    known = {c for chunks, _ in rows for c in chunks if len(c) in NAME_LENGTHS}
-    out = []
-    for chunks, _ in rows:
+def _split_leaders(chunks_per_row: list[list[str]]) -> tuple[list[tuple[str, ...]], list[str]]:
+    """Leaders are one per line; a run of several is cut where the pieces are names seen alone
+    elsewhere in the document. Returns the names per row and the runs that stayed uncertain."""
+    known = {c for chunks in chunks_per_row for c in chunks if len(c) in NAME_LENGTHS}
+    out, uncertain = [], []
+    for chunks in chunks_per_row:
         names: list[str] = []
         for c in chunks:
             if len(c) in NAME_LENGTHS:
                 names.append(c)
                 continue
-            cands = _segmentations(c)
-            best = max(cands, key=lambda s: sum(n in known for n in s), default=(c,))
+            cands = sorted(_segmentations(c), key=lambda s: sum(n in known for n in s), reverse=True) or [(c,)]
+            best = cands[0]
+            if not all(n in known for n in best) or (len(cands) > 1 and all(n in known for n in cands[1])):
+                uncertain.append(c)
             names.extend(best)
         out.append(tuple(names))
-    return out
+    return out, uncertain
 
 
 def _group_by_code(code: str) -> str:
@@ -624,7 +644,7 @@ def _fill_indicator_points(targets: list[Target]) -> list[Target]:
     out = []
     for t in targets:
         if t.indicator_points < 0:
-            t = Target(**{**t.__dict__, "indicator_points": sums[t.indicator_code]})
+            t = Target(**{**t.__dict__, "indicator_points": _num(sums[t.indicator_code])})
         out.append(t)
     return out
 
