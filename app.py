@@ -4,7 +4,11 @@ import streamlit as st
 
 pages = {
     "看板": [
-        st.Page("pages/overview.py", title="总览", icon="📊", url_path="overview", default=True),
+        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/target.py", title="目标详情", icon=":material/target:", url_path="target"),
+    ],
+    "填报": [
+        st.Page("pages/report.py", title="进度填报", icon=":material/edit_note:", url_path="report"),
     ],
 }
 

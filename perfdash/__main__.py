@@ -65,6 +65,65 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_plan(args: argparse.Namespace):
+    from perfdash import queries
+    from perfdash.store import Store
+
+    store = Store(_db(args.db))
+    row = queries.find_plan(store, args.unit, args.year)
+    if row is None:
+        store.close()
+        raise PlanError(
+            f"数据库 {_db(args.db)} 中没有匹配的方案（单位 {args.unit or '任意'}，年度 {args.year or '任意'}）"
+        )
+    return store, row
+
+
+def cmd_progress_template(args: argparse.Namespace) -> int:
+    from perfdash import progress, queries
+    from perfdash.access import Actor
+
+    store, row = _open_plan(args)
+    year = int(row["year"])
+    sections, _ = queries.sections_and_leaders(store, int(row["plan_id"]))
+    try:
+        actor = Actor.parse(args.section, sections, [])
+    except ValueError as exc:
+        print(f"错误：{exc}。可选科室：{'、'.join(sections)}", file=sys.stderr)
+        return 2
+    report_date = progress.default_report_date(year)
+    state = queries.target_state(store, int(row["plan_id"]), report_date, year)
+    Path(args.out).write_bytes(progress.template_xlsx(state, actor, report_date))
+    n = len(progress.targets_for(state, actor))
+    print(f"已写出 {actor.label} 的进度台账模板（{n} 项目标）：{args.out}")
+    store.close()
+    return 0
+
+
+def cmd_progress_import(args: argparse.Namespace) -> int:
+    from perfdash import progress, queries
+    from perfdash.access import Actor
+
+    store, row = _open_plan(args)
+    plan_id = int(row["plan_id"])
+    sections, leaders = queries.sections_and_leaders(store, plan_id)
+    try:
+        actor = Actor.parse(args.who, sections, leaders)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    written, errors = progress.import_file(store, plan_id, actor, args.file)
+    store.close()
+    if errors:
+        print(f"导入失败，未写入任何数据（{len(errors)} 处问题）：", file=sys.stderr)
+        for e in errors:
+            print(f"  {e}", file=sys.stderr)
+        return 1
+    print(f"已导入 {written} 条进度记录（填报人：{actor.label}，用时 {time.perf_counter() - started:.2f} 秒）")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m perfdash", description="绩效管理看板 perfdash 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +145,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=settings.demo_seed(), help="随机种子")
     p.add_argument("--until", help="演示数据截止日期（默认方案年度的 11月25日）")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("progress", help="科室进度：生成台账模板、批量导入")
+    psub = p.add_subparsers(dest="progress_command", required=True)
+    for name, helptext in (
+        ("template", "生成某科室（或绩效办）的进度台账模板 .xlsx"),
+        ("import", "导入进度台账（.xlsx 或 CSV）"),
+    ):
+        q = psub.add_parser(name, help=helptext)
+        q.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
+        q.add_argument("--unit", help="单位（默认：库中最新年度的方案）")
+        q.add_argument("--year", type=int, help="方案年度")
+        if name == "template":
+            q.add_argument("--section", required=True, help="科室名称，或“绩效办”（全部目标）")
+            q.add_argument("--out", required=True, help="输出的 .xlsx 文件")
+            q.set_defaults(func=cmd_progress_template)
+        else:
+            q.add_argument("file", help="填好的台账 .xlsx 或 CSV（UTF-8 / GBK）")
+            q.add_argument("--as", dest="who", required=True, help="填报人：科室名称或“绩效办”")
+            q.set_defaults(func=cmd_progress_import)
 
     args = parser.parse_args(argv)
     try:

@@ -100,3 +100,35 @@ def _wrap(text: str, width: int = 24) -> str:
     """Break long Chinese text for hover labels."""
     text = text[: width * 3] + ("…" if len(text) > width * 3 else "")
     return "<br>".join(text[i : i + width] for i in range(0, len(text), width))
+
+
+def target_timeline(history: pd.DataFrame) -> go.Figure:
+    """One target's reported completion over time against its 序时进度 (history with expected_pct)."""
+    fig = go.Figure()
+    dates = pd.to_datetime(history["report_date"])
+    fig.add_scatter(
+        x=dates,
+        y=history["expected_pct"],
+        name="序时进度",
+        mode="lines",
+        line=dict(color="#9e9e9e", dash="dash"),
+        hovertemplate="%{x|%Y-%m-%d} 序时进度 %{y:.0f}%<extra></extra>",
+    )
+    fig.add_scatter(
+        x=dates,
+        y=history["completion_pct"],
+        name="填报完成率",
+        mode="lines+markers",
+        line=dict(color="#1565c0", shape="hv"),
+        customdata=history[["status", "reporter", "note"]].astype(str).to_numpy(),
+        hovertemplate="%{x|%Y-%m-%d} 完成率 %{y:.0f}%<br>%{customdata[0]} · %{customdata[1]}<br>"
+        "%{customdata[2]}<extra></extra>",
+    )
+    fig.update_layout(
+        height=320,
+        margin=dict(t=30, l=10, r=10, b=10),
+        yaxis=dict(range=[0, 105], title="%"),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        font=dict(family=FONT),
+    )
+    return fig

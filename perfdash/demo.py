@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from perfdash.access import Actor
 from perfdash.plan import Plan, read_plan
 from perfdash.store import ProgressRow, Store
 
@@ -131,7 +132,7 @@ def build_demo(store: Store, plan: Plan, seed: int, until: date | None = None) -
     written = 0
     today = until or default_until(plan.year)
     for section, rows in by_section.items():
-        written += store.add_progress(plan_id, rows, section, is_demo=True, today=today)
+        written += store.add_progress(plan_id, rows, Actor.section(section), is_demo=True, today=today)
     return plan_id, written
 
 

@@ -65,7 +65,7 @@ SQL: dict[str, str] = {
     """,
     "target_history": """
         SELECT report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at, is_demo
-        FROM progress WHERE plan_id = $plan_id AND code = $code
+        FROM progress WHERE plan_id = $plan_id AND code = $code AND report_date <= $as_of
         ORDER BY report_date, progress_id
     """,
 }
@@ -93,9 +93,9 @@ def plan_checks(store: Store, plan_id: int) -> pd.DataFrame:
     return store.query(SQL["plan_checks"], {"plan_id": plan_id})
 
 
-def target_history(store: Store, plan_id: int, code: str) -> pd.DataFrame:
-    """Every report of one target, oldest first."""
-    return store.query(SQL["target_history"], {"plan_id": plan_id, "code": code})
+def target_history(store: Store, plan_id: int, code: str, as_of: date = date.max) -> pd.DataFrame:
+    """Every report of one target up to ``as_of``, oldest first."""
+    return store.query(SQL["target_history"], {"plan_id": plan_id, "code": code, "as_of": as_of})
 
 
 def weighted_completion(state: pd.DataFrame) -> float:
@@ -139,3 +139,40 @@ def group_summary(state: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def find_plan(store: Store, unit: str | None = None, year: int | None = None) -> pd.Series | None:
+    """The plan matching unit and/or year (newest first when several match), or None."""
+    df = plans(store)
+    if unit:
+        df = df[df["unit"] == unit]
+    if year:
+        df = df[df["year"] == year]
+    return None if df.empty else df.iloc[0]
+
+
+def sections_and_leaders(store: Store, plan_id: int) -> tuple[list[str], list[str]]:
+    """Every responsible section and every supervising leader of a plan, in first-seen order."""
+    secs = store.query(
+        "SELECT section FROM target_sections WHERE plan_id = $plan_id GROUP BY section ORDER BY min(code), section",
+        {"plan_id": plan_id},
+    )["section"].tolist()
+    leaders = store.query(
+        "SELECT leader FROM target_leaders WHERE plan_id = $plan_id GROUP BY leader ORDER BY min(code), leader",
+        {"plan_id": plan_id},
+    )["leader"].tolist()
+    return secs, leaders
+
+
+def reports_by(store: Store, plan_id: int, reporter: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """The latest progress reports, of one reporter or of everyone, newest first."""
+    return store.query(
+        """
+        SELECT code, report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at
+        FROM progress
+        WHERE plan_id = $plan_id AND ($reporter IS NULL OR reporter = $reporter)
+        ORDER BY recorded_at DESC, progress_id DESC
+        LIMIT $limit
+        """,
+        {"plan_id": plan_id, "reporter": reporter, "limit": limit},
+    )

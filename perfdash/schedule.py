@@ -32,17 +32,29 @@ def plan_start(year: int) -> date:
     return date(year, 1, 1)
 
 
+def expected_pct(as_of: date | pd.Series, deadline: pd.Series, year: int) -> np.ndarray:
+    """序时进度 in percent: the share of each target's time, from the plan year's start to its
+    deadline, elapsed at ``as_of`` (one date, or one per row), capped to 0–100, one decimal."""
+    start = pd.Timestamp(plan_start(year))
+    deadline = pd.to_datetime(pd.Series(deadline)).reset_index(drop=True)
+    when = pd.to_datetime(as_of.reset_index(drop=True)) if isinstance(as_of, pd.Series) else pd.Timestamp(as_of)
+    total = (deadline - start).dt.days.to_numpy(dtype=float)
+    elapsed = (
+        (when - start).dt.days if isinstance(when, pd.Series) else pd.Series([(when - start).days] * len(deadline))
+    )
+    elapsed = elapsed.to_numpy(dtype=float)
+    due = (when >= deadline).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.clip(elapsed / total, 0.0, 1.0), due)
+    return np.round(share * 100, 1)
+
+
 def add_schedule(state: pd.DataFrame, as_of: date, year: int) -> pd.DataFrame:
     """Add expected_pct, lag_pct and lag_status to a target-state frame (vectorised)."""
     out = state.copy()
-    start = pd.Timestamp(plan_start(year))
     as_of_ts = pd.Timestamp(as_of)
     deadline = pd.to_datetime(out["deadline"])
-    total = (deadline - start).dt.days.to_numpy(dtype=float)
-    elapsed = float((as_of_ts - start).days)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(total > 0, np.clip(elapsed / total, 0.0, 1.0), (as_of_ts >= deadline).astype(float))
-    out["expected_pct"] = np.round(share * 100, 1)
+    out["expected_pct"] = expected_pct(as_of, deadline, year) if len(out) else np.array([], dtype=float)
     out["lag_pct"] = np.round(out["expected_pct"] - out["completion_pct"], 1)
     yellow, red = lag_thresholds()
     done = out["completion_pct"] >= 100

@@ -14,8 +14,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from perfdash.access import Actor, may_write
 from perfdash.plan import Plan
-from perfdash.settings import GROUPS, OFFICE, STATUSES
+from perfdash.settings import GROUPS, STATUSES
 
 SCHEMA_VERSION = "1"
 
@@ -133,6 +134,10 @@ CREATE INDEX IF NOT EXISTS progress_by_target ON progress (plan_id, code, report
 
 class StoreError(ValueError):
     """A write refused by validation or permission (message in Chinese)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
 
 
 @dataclass
@@ -347,65 +352,41 @@ class Store:
         self,
         plan_id: int,
         rows: Sequence[ProgressRow],
-        actor: str,
+        actor: Actor,
         *,
         is_demo: bool = False,
         today: date | None = None,
     ) -> int:
         """The only code that inserts progress. Validates every row and the actor's right to write
-        it (a section writes the targets it leads or co-leads; 绩效办 writes any), then commits all
-        rows in one transaction, or none. Returns the number of rows written."""
+        it (see ``access.may_write``), then commits all rows in one transaction, or none.
+        Returns the number of rows written; raises StoreError listing every problem."""
         if not rows:
             raise StoreError("没有要保存的进度记录")
         today = today or date.today()
         with self._write_lock:
+            year, owners = self.progress_rules(plan_id)
+            problems = validate_progress(rows, owners, actor, year, today)
+            if problems:
+                raise StoreError("\n".join(p.message for p in problems), problems)
+            now = datetime.now()
+            columns = ("plan_id", "code", "report_date", "completion_pct", "status", "note", "reporter", "is_demo")
+            values = [
+                (
+                    plan_id,
+                    r.code,
+                    r.report_date,
+                    round(float(r.completion_pct), 1),
+                    r.status,
+                    r.note or "",
+                    actor.name,
+                    is_demo,
+                )
+                for r in rows
+            ]
             cur = self.con.cursor()
             try:
-                info = cur.execute("SELECT year FROM plans WHERE plan_id = ?", [plan_id]).fetchall()
-                if not info:
-                    raise StoreError(f"方案 {plan_id} 不存在")
-                year = info[0][0]
-                owners: dict[str, set[str]] = {}
-                for code, section in cur.execute(
-                    "SELECT t.code, s.section FROM targets t LEFT JOIN target_sections s USING (plan_id, code) "
-                    "WHERE t.plan_id = ?",
-                    [plan_id],
-                ).fetchall():
-                    owners.setdefault(code, set()).add(section)
-                errors = validate_progress(rows, owners, actor, year, today)
-                if errors:
-                    raise StoreError("\n".join(errors))
-                now = datetime.now()
                 cur.execute("BEGIN TRANSACTION")
-                _insert_rows(
-                    cur,
-                    "progress",
-                    (
-                        "plan_id",
-                        "code",
-                        "report_date",
-                        "completion_pct",
-                        "status",
-                        "note",
-                        "reporter",
-                        "is_demo",
-                        "recorded_at",
-                    ),
-                    [
-                        (
-                            plan_id,
-                            r.code,
-                            r.report_date,
-                            round(float(r.completion_pct), 1),
-                            r.status,
-                            r.note or "",
-                            actor,
-                            is_demo,
-                            now,
-                        )
-                        for r in rows
-                    ],
-                )
+                _insert_rows(cur, "progress", (*columns, "recorded_at"), [(*v, now) for v in values])
                 cur.execute("COMMIT")
             except BaseException:
                 _rollback(cur)
@@ -414,38 +395,69 @@ class Store:
                 cur.close()
         return len(rows)
 
+    def progress_rules(self, plan_id: int) -> tuple[int, dict[str, set[str]]]:
+        """What validating progress needs: the plan year and each target's sections."""
+        year = self.scalar("SELECT year FROM plans WHERE plan_id = ?", [plan_id])
+        if year is None:
+            raise StoreError(f"方案 {plan_id} 不存在")
+        owners: dict[str, set[str]] = {}
+        cur = self.con.cursor()
+        try:
+            pairs = cur.execute(
+                "SELECT t.code, s.section FROM targets t LEFT JOIN target_sections s USING (plan_id, code) "
+                "WHERE t.plan_id = ?",
+                [plan_id],
+            ).fetchall()
+        finally:
+            cur.close()
+        for code, section in pairs:
+            owners.setdefault(code, set()).add(section)
+        return int(year), owners
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with one row of a progress batch: its index, the field, a Chinese message."""
+
+    index: int
+    column: str
+    message: str
+
 
 def validate_progress(
-    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: str, year: int, today: date
-) -> list[str]:
-    """Row-level problems with a batch of progress reports (empty when all is well)."""
-    errors = []
-    seen: set[tuple[str, date]] = set()
-    for n, r in enumerate(rows, start=1):
-        where = f"第{n}条（{r.code}）"
+    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: Actor, year: int, today: date
+) -> list[Problem]:
+    """Every problem with a batch of progress reports (empty when all is well)."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, date], int] = {}
+    for n, r in enumerate(rows):
         if r.code not in owners:
-            errors.append(f"{where}：方案中没有编号为 {r.code} 的目标")
+            problems.append(Problem(n, "code", f"方案中没有编号为“{r.code}”的目标"))
             continue
-        if actor != OFFICE and actor not in owners[r.code]:
-            errors.append(f"{where}：“{actor}”不是该目标的责任科室，无权填报")
+        if not may_write(actor, owners[r.code]):
+            why = (
+                "领导只能查看，不能填报" if actor.role == "leader" else f"“{actor.name}”不是该目标的责任科室，无权填报"
+            )
+            problems.append(Problem(n, "code", f"{r.code}：{why}"))
         try:
             pct = float(r.completion_pct)
         except (TypeError, ValueError):
-            errors.append(f"{where}：完成率“{r.completion_pct}”不是数字")
+            problems.append(Problem(n, "completion_pct", f"完成率“{r.completion_pct}”不是数字"))
         else:
-            if not 0 <= pct <= 100:
-                errors.append(f"{where}：完成率 {pct:g} 超出 0–100")
+            if not 0 <= pct <= 100 or pct != pct:  # pct != pct: NaN
+                problems.append(Problem(n, "completion_pct", f"完成率 {pct:g} 超出 0–100"))
         if r.status not in STATUSES:
-            errors.append(f"{where}：状态“{r.status}”不在可选范围（{'、'.join(STATUSES)}）内")
+            problems.append(Problem(n, "status", f"状态“{r.status}”不在可选范围（{'、'.join(STATUSES)}）内"))
         if not isinstance(r.report_date, date) or r.report_date.year != year:
-            errors.append(f"{where}：填报日期 {r.report_date} 不在方案年度 {year} 内")
+            problems.append(Problem(n, "report_date", f"填报日期 {r.report_date} 不在方案年度 {year} 年内"))
         elif r.report_date > today:
-            errors.append(f"{where}：填报日期 {r.report_date} 晚于今天")
+            problems.append(Problem(n, "report_date", f"填报日期 {r.report_date} 晚于今天（{today}）"))
         key = (r.code, r.report_date)
         if key in seen:
-            errors.append(f"{where}：同一目标同一日期重复填报")
-        seen.add(key)
-    return errors
+            problems.append(Problem(n, "code", f"{r.code} 在 {r.report_date} 重复填报（与第 {seen[key] + 1} 条重复）"))
+        else:
+            seen[key] = n
+    return problems
 
 
 def _insert_rows(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:

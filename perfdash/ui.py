@@ -8,7 +8,9 @@ from datetime import date
 import streamlit as st
 
 from perfdash import fmt, queries, settings
+from perfdash.access import Actor
 from perfdash.demo import bootstrap
+from perfdash.settings import OFFICE
 from perfdash.store import Store
 
 
@@ -34,7 +36,7 @@ def get_store(path: str) -> Store:
 
 def page_setup(title: str) -> PageContext:
     """Call first on every page: page config, sidebar pickers, demo banner."""
-    st.set_page_config(page_title=f"{title} · 绩效管理", page_icon="📊", layout="wide")
+    st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
     store = get_store(str(settings.db_path()))
     plans = queries.plans(store)
     if plans.empty:
@@ -66,3 +68,27 @@ def page_setup(title: str) -> PageContext:
 def demo_badge(ctx: PageContext) -> str:
     """A short label to put next to numbers that come from demo data."""
     return f"（{settings.DEMO_LABEL}）" if ctx.is_demo else ""
+
+
+def identity_picker(ctx: PageContext) -> Actor:
+    """Who is using the app, until login exists: a clearly marked picker in the sidebar."""
+    sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+    options = [OFFICE, *(f"科室·{s}" for s in sections), *(f"领导·{name}" for name in leaders)]
+    with st.sidebar:
+        st.divider()
+        who = st.selectbox(
+            "当前身份（临时）",
+            options,
+            key="identity",
+            help="登录功能上线前的临时身份选择：科室只能填报本科室牵头或协作的目标，绩效办可填报全部，领导只读。",
+        )
+        st.caption("⚠️ 临时身份选择，仅用于试用；正式使用时由登录决定。")
+    return Actor.parse(who, sections, leaders)
+
+
+def flash(message: str | None = None) -> None:
+    """Show a message once after a rerun (a save that reloads the page), or queue one."""
+    if message is not None:
+        st.session_state["_flash"] = message
+    elif "_flash" in st.session_state:
+        st.success(st.session_state.pop("_flash"))

@@ -35,3 +35,16 @@ def amended(plan: Plan, drop: str, change: str, add_from: str, new_code: str) ->
 
 def db_file(tmp_path: Path, name: str = "test.duckdb") -> Path:
     return tmp_path / name
+
+
+def plotly_values(trace: dict, key: str) -> list:
+    """A trace's array from a figure's JSON: a plain list, or plotly's typed-array form
+    ({"dtype": "f8", "bdata": base64}) that plotly 7 writes for numeric arrays."""
+    import base64
+
+    import numpy as np
+
+    value = trace[key]
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+    return list(value)

@@ -70,3 +70,41 @@ def test_db_defaults_to_the_environment_variable(tmp_path):
     out = run("import", str(PLAN_FILE), env={"PERFDASH_DB": str(db)})
     assert out.returncode == 0, out.stderr
     assert db.exists()
+
+
+def test_progress_template_and_import(tmp_path):
+    db = tmp_path / "p.duckdb"
+    assert run("import", str(PLAN_FILE), "--db", str(db)).returncode == 0
+    xlsx = tmp_path / "校安科.xlsx"
+    out = run("progress", "template", "--db", str(db), "--section", "校安科", "--out", str(xlsx))
+    assert out.returncode == 0, out.stderr
+    assert "5 项目标" in out.stdout and xlsx.exists()
+    ok = run("progress", "import", str(xlsx), "--db", str(db), "--as", "校安科")
+    assert ok.returncode == 0, ok.stderr
+    assert "已导入 5 条进度记录" in ok.stdout
+
+
+def test_progress_import_refuses_with_row_messages_and_writes_nothing(tmp_path):
+    db = tmp_path / "p.duckdb"
+    assert run("import", str(PLAN_FILE), "--db", str(db)).returncode == 0
+    csv = tmp_path / "bad.csv"
+    csv.write_text(
+        "编号,填报日期,完成率(%),状态\n7-2,2025-06-30,50,推进中\n1-1-1,2025-06-30,50,推进中\n7-3,2025-06-30,abc,推进中\n",
+        encoding="gbk",
+    )
+    out = run("progress", "import", str(csv), "--db", str(db), "--as", "校安科")
+    assert out.returncode == 1
+    assert "未写入任何数据" in out.stderr
+    assert "bad.csv 第4行“完成率(%)”列：完成率“abc”不是数字" in out.stderr
+    # Office: the same file minus the bad row passes permission for every target.
+    csv.write_text(
+        "编号,填报日期,完成率(%),状态\n7-2,2025-06-30,50,推进中\n1-1-1,2025-06-30,50,推进中\n", encoding="gbk"
+    )
+    refused = run("progress", "import", str(csv), "--db", str(db), "--as", "校安科")
+    assert "bad.csv 第3行“编号”列：1-1-1：“校安科”不是该目标的责任科室，无权填报" in refused.stderr
+    leader = run("progress", "import", str(csv), "--db", str(db), "--as", "林长华")
+    assert leader.returncode == 1 and "领导只能查看" in leader.stderr
+    office = run("progress", "import", str(csv), "--db", str(db), "--as", "绩效办")
+    assert office.returncode == 0, office.stderr
+    unknown = run("progress", "import", str(csv), "--db", str(db), "--as", "某某科")
+    assert unknown.returncode == 2 and "既不是绩效办" in unknown.stderr

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from perfdash import queries
-from perfdash.settings import OFFICE
+from perfdash.access import Actor
 from perfdash.store import ProgressRow, Store, StoreError
 from tests.fixtures import amended, shipped_plan
 
@@ -73,7 +73,7 @@ def test_import_same_plan_twice_changes_nothing(store, plan_id):
 
 def test_amended_plan_keeps_progress_and_reports_vanished_codes(store, plan_id):
     rows = [ProgressRow("1-1-1", date(2025, 3, 7), 30, "推进中"), ProgressRow("1-1-2", date(2025, 3, 7), 40, "推进中")]
-    store.add_progress(plan_id, rows, OFFICE, today=date(2025, 12, 31))
+    store.add_progress(plan_id, rows, Actor.office(), today=date(2025, 12, 31))
     result = store.import_plan(
         amended(shipped_plan(), drop="1-1-2", change="1-1-1", add_from="1-1-3", new_code="1-1-4")
     )
@@ -129,24 +129,28 @@ def test_constraints_refuse_bad_rows(store, plan_id, sql):
 
 def test_section_writes_its_own_targets(store, plan_id):
     # 1-1-2: lead 资源中心, co-sections 规划建设科 and 中教科.
-    for day, actor in ((4, "资源中心"), (11, "中教科"), (18, OFFICE)):
+    for day, actor in ((4, Actor.section("资源中心")), (11, Actor.section("中教科")), (18, Actor.office())):
         row = ProgressRow("1-1-2", date(2025, 4, day), 20 + day, "推进中")
         assert store.add_progress(plan_id, [row], actor, today=date(2025, 12, 31)) == 1
     reporters = store.query("SELECT reporter FROM progress WHERE code = '1-1-2' ORDER BY report_date")
-    assert list(reporters["reporter"]) == ["资源中心", "中教科", OFFICE]
+    assert list(reporters["reporter"]) == ["资源中心", "中教科", "绩效办"]
 
 
 @pytest.mark.parametrize(
     ("actor", "row", "message"),
     [
-        ("校安科", ProgressRow("1-1-2", date(2025, 4, 4), 20, "推进中"), "无权填报"),
-        ("林长华", ProgressRow("1-1-1", date(2025, 4, 4), 20, "推进中"), "无权填报"),  # a leader only reads
-        (OFFICE, ProgressRow("9-9-9", date(2025, 4, 4), 20, "推进中"), "没有编号为 9-9-9"),
-        (OFFICE, ProgressRow("1-1-1", date(2025, 4, 4), 101, "推进中"), "超出 0–100"),
-        (OFFICE, ProgressRow("1-1-1", date(2025, 4, 4), -1, "推进中"), "超出 0–100"),
-        (OFFICE, ProgressRow("1-1-1", date(2025, 4, 4), 20, "差不多"), "不在可选范围"),
-        (OFFICE, ProgressRow("1-1-1", date(2024, 12, 31), 20, "推进中"), "不在方案年度"),
-        (OFFICE, ProgressRow("1-1-1", date(2025, 7, 1), 20, "推进中"), "晚于今天"),
+        (Actor.section("校安科"), ProgressRow("1-1-2", date(2025, 4, 4), 20, "推进中"), "无权填报"),
+        (
+            Actor.leader("林长华"),
+            ProgressRow("1-1-1", date(2025, 4, 4), 20, "推进中"),
+            "领导只能查看",
+        ),  # a leader only reads
+        (Actor.office(), ProgressRow("9-9-9", date(2025, 4, 4), 20, "推进中"), "没有编号为“9-9-9”"),
+        (Actor.office(), ProgressRow("1-1-1", date(2025, 4, 4), 101, "推进中"), "超出 0–100"),
+        (Actor.office(), ProgressRow("1-1-1", date(2025, 4, 4), -1, "推进中"), "超出 0–100"),
+        (Actor.office(), ProgressRow("1-1-1", date(2025, 4, 4), 20, "差不多"), "不在可选范围"),
+        (Actor.office(), ProgressRow("1-1-1", date(2024, 12, 31), 20, "推进中"), "不在方案年度"),
+        (Actor.office(), ProgressRow("1-1-1", date(2025, 7, 1), 20, "推进中"), "晚于今天"),
     ],
     ids=["other-section", "leader", "unknown-code", "pct-high", "pct-negative", "status", "year", "future"],
 )
@@ -160,7 +164,7 @@ def test_write_path_refuses_bad_rows_and_writes_nothing(store, plan_id, actor, r
 def test_duplicate_rows_in_one_batch_are_refused(store, plan_id):
     row = ProgressRow("1-1-1", date(2025, 3, 7), 10, "推进中")
     with pytest.raises(StoreError, match="重复"):
-        store.add_progress(plan_id, [row, row], OFFICE, today=date(2025, 6, 30))
+        store.add_progress(plan_id, [row, row], Actor.office(), today=date(2025, 6, 30))
     assert store.scalar("SELECT count(*) FROM progress") == 0
 
 
@@ -170,7 +174,7 @@ def test_as_of_returns_the_state_on_that_date(store, plan_id):
         ProgressRow("7-1", date(2025, 5, 9), 50, "推进中", "五月"),
         ProgressRow("7-1", date(2025, 9, 5), 100, "已完成", "九月"),
     ]
-    store.add_progress(plan_id, rows, "思政科", today=date(2025, 12, 31))
+    store.add_progress(plan_id, rows, Actor.section("思政科"), today=date(2025, 12, 31))
     pick = {
         d: queries.target_state(store, plan_id, d, 2025).set_index("code").loc["7-1"]
         for d in (date(2025, 2, 6), date(2025, 2, 7), date(2025, 6, 1), date(2025, 12, 31))

@@ -1,0 +1,108 @@
+"""进度填报: sections report progress on their own targets, online or by uploading their ledger."""
+
+from datetime import date
+
+import streamlit as st
+
+from perfdash import fmt, progress, queries, schedule, tables, ui
+from perfdash.settings import STATUSES
+from perfdash.store import StoreError
+
+ctx = ui.page_setup("进度填报")
+actor = ui.identity_picker(ctx)
+st.title("进度填报")
+ui.flash()
+
+today_default = progress.default_report_date(ctx.year)
+state = queries.target_state(ctx.store, ctx.plan_id, today_default, ctx.year)
+mine = progress.targets_for(state, actor)
+if actor.role == "leader":
+    st.info(f"当前身份为分管领导（{actor.name}）：领导只能查看，不能填报进度。请在左侧切换为科室或绩效办身份。")
+    st.stop()
+st.caption(
+    f"当前身份：**{actor.label}**，可填报 {len(mine)} 项目标"
+    + ("（全部目标）" if actor.role == "office" else "（本科室牵头或协作的目标）")
+    + f"。{schedule.lag_rule_text()}"
+)
+
+tab_edit, tab_upload, tab_log = st.tabs(["在线填报", "上传台账", "填报记录"])
+
+with tab_edit:
+    report_date = st.date_input(
+        "填报日期",
+        value=today_default,
+        min_value=date(ctx.year, 1, 1),
+        max_value=today_default,
+        key="report_date",
+    )
+    before = progress.editor_frame(state, actor)
+    after = st.data_editor(
+        before,
+        key="editor",
+        hide_index=True,
+        width="stretch",
+        disabled=["code", "target", "deadline", "role", "current_pct"],
+        column_config={
+            "code": st.column_config.TextColumn("编号", width="small"),
+            "target": st.column_config.TextColumn("年度工作目标", width="large"),
+            "deadline": st.column_config.DateColumn("完成时限", format="YYYY-MM-DD"),
+            "role": st.column_config.TextColumn("角色", width="small"),
+            "current_pct": st.column_config.ProgressColumn("当前进度", format="%.0f%%", min_value=0, max_value=100),
+            "completion_pct": st.column_config.NumberColumn("本次完成率(%)", min_value=0, max_value=100, step=1),
+            "status": st.column_config.SelectboxColumn("状态", options=list(STATUSES), required=True),
+            "note": st.column_config.TextColumn("进展说明", max_chars=500),
+        },
+    )
+    edits = progress.edited_rows(before, after, report_date)
+    st.caption(f"已修改 {len(edits)} 项。只有改动了完成率、状态或填写了说明的目标才会保存。")
+    if st.button("保存修改", type="primary", key="save_edits", disabled=not edits):
+        try:
+            n = progress.commit(ctx.store, ctx.plan_id, actor, edits)
+        except StoreError as exc:
+            st.error("未保存，请修改后重试：\n\n" + "\n".join(f"- {p}" for p in str(exc).splitlines()))
+        else:
+            ui.flash(f"已保存 {n} 条进度记录（填报日期 {fmt.day(report_date)}）。")
+            del st.session_state["editor"]
+            st.rerun()
+
+with tab_upload:
+    st.download_button(
+        "下载本科室进度台账模板（.xlsx）" if actor.role == "section" else "下载全部目标的进度台账模板（.xlsx）",
+        data=progress.template_xlsx(state, actor, today_default),
+        file_name=f"进度台账_{actor.name}_{fmt.day(today_default)}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="download_template",
+    )
+    st.caption(
+        f"可上传填好的模板，或按模板表头另存的 CSV（UTF-8 或 GBK）。文件不超过 "
+        f"{progress.MAX_BYTES // 1024 // 1024} MB、{progress.MAX_ROWS} 行。"
+        "整份文件全部通过校验才会保存，否则不写入任何数据。"
+    )
+    uploaded = st.file_uploader("上传进度台账", type=["xlsx", "csv"], key="ledger_upload")
+    if uploaded is not None:
+        up = progress.read_upload(uploaded.name, uploaded.getvalue())
+        if not up.errors:
+            progress.check_upload(ctx.store, ctx.plan_id, actor, up)
+        if up.errors:
+            st.error(f"文件有 {len(up.errors)} 处问题，未写入任何数据：")
+            st.dataframe(tables.upload_errors(up.errors), hide_index=True, width="stretch", key="upload_errors")
+        else:
+            diff = progress.changes(state, up.rows)
+            st.info(
+                f"共 {len(diff)} 行，其中 {int(diff['changed'].sum())} 项目标的完成率或状态有变化。确认无误后保存："
+            )
+            st.dataframe(tables.changes(diff), hide_index=True, width="stretch", key="upload_preview")
+            if st.button("确认保存", type="primary", key="commit_upload"):
+                try:
+                    n = progress.commit(ctx.store, ctx.plan_id, actor, up.rows)
+                except StoreError as exc:
+                    st.error(str(exc))
+                else:
+                    ui.flash(f"已从 {uploaded.name} 保存 {n} 条进度记录。")
+                    del st.session_state["ledger_upload"]
+                    st.rerun()
+
+with tab_log:
+    log = queries.reports_by(ctx.store, ctx.plan_id, actor.name if actor.role == "section" else None)
+    st.caption(f"最近的 {len(log)} 条填报记录" + ("（全部科室）" if actor.role == "office" else ""))
+    st.dataframe(tables.report_log(log), hide_index=True, width="stretch", key="report_log")

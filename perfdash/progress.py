@@ -1,0 +1,377 @@
+"""Progress reporting: the section's Excel ledger (台账) template, uploads, in-app edits, commit."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from perfdash.access import Actor, may_write
+from perfdash.schedule import expected_pct
+from perfdash.settings import STATUSES
+from perfdash.store import ProgressRow, Store, StoreError, validate_progress
+
+MAX_BYTES = 2 * 1024 * 1024  # 2 MB: a year of weekly reports for every target fits many times over
+MAX_ROWS = 5000
+SHEET = "进度台账"
+# (key, header, width, required). Headers are what the section sees and what a CSV must carry.
+COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
+    ("code", "编号", 9, True),
+    ("target", "年度工作目标", 60, False),
+    ("deadline", "完成时限", 12, False),
+    ("role", "本科室角色", 10, False),
+    ("report_date", "填报日期", 12, True),
+    ("completion_pct", "完成率(%)", 10, True),
+    ("status", "状态", 10, True),
+    ("note", "进展说明", 40, False),
+)
+HEADER = {key: header for key, header, _, _ in COLUMNS}
+# Header spellings people type in their own sheets.
+ALIASES = {"完成率": "completion_pct", "完成率%": "completion_pct", "完成率（%）": "completion_pct", "备注": "note"}
+
+
+@dataclass(frozen=True)
+class UploadError:
+    """A problem an uploader can act on: file, row, column and what is wrong."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" 第{self.row}行"
+        if self.column:
+            where += f"“{self.column}”列"
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class Upload:
+    """A parsed upload: the rows it proposes, each with its line in the file, and its problems."""
+
+    file: str
+    rows: list[ProgressRow] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[UploadError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def default_report_date(year: int, today: date | None = None) -> date:
+    """Today, or the plan year's last day when the year is over (reports belong to their year)."""
+    today = today or date.today()
+    return min(today, date(year, 12, 31))
+
+
+# ---------------------------------------------------------------------------
+# The template
+
+
+def targets_for(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
+    """The targets an actor may report on, with the actor's role on each (牵头 / 协作)."""
+    mask = [may_write(actor, list(secs)) for secs in state["sections"]]
+    mine = state[mask].copy()
+    if actor.role == "section":
+        mine["role"] = ["牵头" if secs[0] == actor.name else "协作" for secs in mine["sections"]]
+    else:
+        mine["role"] = "绩效办"
+    return mine
+
+
+def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes:
+    """The ledger for one section (or the office), pre-filled with current percent and status,
+    with in-sheet validation for percent, status and date."""
+    mine = targets_for(state, actor)
+    year = report_date.year
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append([header for _, header, _, _ in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for row in mine.itertuples():
+        ws.append(
+            [
+                row.code,
+                row.target,
+                pd.Timestamp(row.deadline).date(),
+                row.role,
+                report_date,
+                float(row.completion_pct),
+                row.status,
+                "",
+            ]
+        )
+    last = max(ws.max_row, 2) + 500
+    for i, (_, _, width, _) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
+    for r in ws.iter_rows(min_row=2):
+        r[1].alignment = Alignment(wrap_text=True, vertical="top")
+        r[2].number_format = r[4].number_format = "yyyy-mm-dd"
+    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=False)
+    pct.error, pct.errorTitle = "完成率应为 0 到 100 之间的数字", "完成率"
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
+    status.error, status.errorTitle = "请从下拉列表中选择状态", "状态"
+    day = DataValidation(type="date", operator="between", formula1=f"DATE({year},1,1)", formula2=f"DATE({year},12,31)")
+    day.error, day.errorTitle = f"填报日期应在 {year} 年内", "填报日期"
+    for dv, col in ((pct, "F"), (status, "G"), (day, "E")):
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+        dv.add(f"{col}2:{col}{last}")
+    ws.freeze_panes = "C2"
+    notes = wb.create_sheet("填报说明")
+    for line in (
+        [f"填报人：{actor.label}"],
+        ["必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。"],
+        [f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。"],
+        [f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。"],
+        [f"文件不超过 {MAX_BYTES // 1024 // 1024} MB、{MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。"],
+        ["整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。"],
+    ):
+        notes.append(line)
+    notes.column_dimensions["A"].width = 90
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Reading an upload
+
+
+def read_upload(name: str, data: bytes) -> Upload:
+    """Parse an uploaded ledger (.xlsx, or CSV in UTF-8, UTF-8 with BOM or GBK) into rows.
+    Problems with the file itself or with single cells are collected, never raised."""
+    up = Upload(file=name)
+    if len(data) == 0:
+        up.errors.append(UploadError(name, None, None, "文件是空的"))
+        return up
+    if len(data) > MAX_BYTES:
+        up.errors.append(
+            UploadError(
+                name, None, None, f"文件有 {len(data) / 1024 / 1024:.1f} MB，超过 {MAX_BYTES // 1024 // 1024} MB 上限"
+            )
+        )
+        return up
+    try:
+        table = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
+    except ValueError as exc:
+        up.errors.append(UploadError(name, None, None, str(exc)))
+        return up
+    table = [r for r in table if any(str(v).strip() for v in r if v is not None)]
+    if not table:
+        up.errors.append(UploadError(name, None, None, "文件是空的"))
+        return up
+    header = [str(h).strip() if h is not None else "" for h in table[0]]
+    index: dict[str, int] = {}
+    for pos, h in enumerate(header):
+        key = next((k for k, label, _, _ in COLUMNS if label == h), ALIASES.get(h))
+        if key and key not in index:
+            index[key] = pos
+    missing = [label for key, label, _, required in COLUMNS if required and key not in index]
+    if missing:
+        up.errors.append(UploadError(name, 1, None, f"缺少必填列：{'、'.join(missing)}（请使用下载的模板）"))
+        return up
+    body = table[1:]
+    if not body:
+        up.errors.append(UploadError(name, None, None, "文件只有表头，没有数据行"))
+        return up
+    if len(body) > MAX_ROWS:
+        up.errors.append(UploadError(name, None, None, f"文件有 {len(body)} 行数据，超过 {MAX_ROWS} 行上限"))
+        return up
+    for line, raw in enumerate(body, start=2):
+
+        def get(key: str, raw: list = raw) -> object:
+            pos = index.get(key)
+            return raw[pos] if pos is not None and pos < len(raw) else None
+
+        code = str(get("code") or "").strip()
+        pct, pct_err = _number(get("completion_pct"))
+        day, day_err = _day(get("report_date"))
+        status = str(get("status") or "").strip()
+        note = str(get("note") or "").strip()
+        bad = False
+        if not code:
+            up.errors.append(UploadError(name, line, HEADER["code"], "编号为空"))
+            bad = True
+        if pct_err:
+            up.errors.append(UploadError(name, line, HEADER["completion_pct"], pct_err))
+            bad = True
+        if day_err:
+            up.errors.append(UploadError(name, line, HEADER["report_date"], day_err))
+            bad = True
+        if not status:
+            up.errors.append(UploadError(name, line, HEADER["status"], "状态为空"))
+            bad = True
+        if not bad:
+            up.rows.append(ProgressRow(code, day, pct, status, note))  # type: ignore[arg-type]
+            up.lines.append(line)
+    return up
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ValueError(f"无法作为 Excel 文件打开（{exc.__class__.__name__}）") from exc
+    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _csv_rows(data: bytes) -> list[list]:
+    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads everything GBK wrote
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK 的 CSV，或 .xlsx）")
+    if "\x00" in text:
+        raise ValueError("不是文本格式的 CSV 文件，也不是 .xlsx")
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def _number(value: object) -> tuple[float | None, str | None]:
+    if value is None or str(value).strip() == "":
+        return None, "完成率为空"
+    text = str(value).strip().rstrip("%％").strip()
+    try:
+        pct = float(text)
+    except ValueError:
+        return None, f"完成率“{value}”不是数字"
+    if pct != pct or not 0 <= pct <= 100:
+        return None, f"完成率 {text} 超出 0–100"
+    return pct, None
+
+
+def _day(value: object) -> tuple[date | None, str | None]:
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    text = str(value or "").strip()
+    if not text:
+        return None, "填报日期为空"
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date(), None
+        except ValueError:
+            continue
+    return None, f"填报日期“{text}”无法识别（应如 2025-06-30）"
+
+
+# ---------------------------------------------------------------------------
+# Checking an upload against the plan, and committing it
+
+
+def check_upload(store: Store, plan_id: int, actor: Actor, up: Upload, today: date | None = None) -> Upload:
+    """Add the plan-level problems (unknown code, not this section's, date, status, duplicates)
+    to an upload, each named by file, row and column, through the same rules the write path uses."""
+    year, owners = store.progress_rules(plan_id)
+    for p in validate_progress(up.rows, owners, actor, year, today or date.today()):
+        up.errors.append(UploadError(up.file, up.lines[p.index], HEADER[p.column], p.message))
+    up.errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+    return up
+
+
+def changes(state: pd.DataFrame, rows: list[ProgressRow]) -> pd.DataFrame:
+    """What a batch would change, target by target: from what to what."""
+    current = state.set_index("code")
+    out = []
+    for r in rows:
+        before = current.loc[r.code] if r.code in current.index else None
+        old_pct = float(before["completion_pct"]) if before is not None else None
+        old_status = str(before["status"]) if before is not None else None
+        out.append(
+            {
+                "code": r.code,
+                "target": str(before["target"]) if before is not None else "",
+                "report_date": r.report_date,
+                "old_pct": old_pct,
+                "new_pct": float(r.completion_pct),
+                "old_status": old_status,
+                "new_status": r.status,
+                "note": r.note,
+                "changed": old_pct != float(r.completion_pct) or old_status != r.status,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def commit(store: Store, plan_id: int, actor: Actor, rows: list[ProgressRow], today: date | None = None) -> int:
+    """Write a checked batch through the store's single write path (all rows or none)."""
+    return store.add_progress(plan_id, rows, actor, today=today)
+
+
+def import_file(
+    store: Store, plan_id: int, actor: Actor, path: str | Path, today: date | None = None
+) -> tuple[int, list[UploadError]]:
+    """Read, check and commit a ledger file in one go (the CLI's batch import).
+    Returns (rows written, problems); with any problem nothing is written."""
+    path = Path(path)
+    if not path.exists():
+        return 0, [UploadError(path.name, None, None, "文件不存在")]
+    up = read_upload(path.name, path.read_bytes())
+    if up.errors:
+        return 0, up.errors
+    check_upload(store, plan_id, actor, up, today)
+    if up.errors:
+        return 0, up.errors
+    try:
+        return commit(store, plan_id, actor, up.rows, today), []
+    except StoreError as exc:  # a concurrent change of the plan between check and commit
+        return 0, [UploadError(path.name, None, None, str(exc))]
+
+
+# ---------------------------------------------------------------------------
+# In-app editing
+
+
+def editor_frame(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
+    """The rows an actor edits in the app: current values, with the fields they may change."""
+    mine = targets_for(state, actor)
+    return pd.DataFrame(
+        {
+            "code": mine["code"].astype(str),
+            "target": mine["target"].astype(str),
+            "deadline": pd.to_datetime(mine["deadline"]).dt.date,
+            "role": mine["role"].astype(str),
+            "current_pct": mine["completion_pct"].astype(float),
+            "completion_pct": mine["completion_pct"].astype(float),
+            "status": mine["status"].astype(str),
+            "note": [""] * len(mine),
+        }
+    ).reset_index(drop=True)
+
+
+def edited_rows(before: pd.DataFrame, after: pd.DataFrame, report_date: date) -> list[ProgressRow]:
+    """The reports an edit makes: every row whose percent, status or note changed."""
+    rows = []
+    for (_, old), (_, new) in zip(before.iterrows(), after.iterrows(), strict=True):
+        note = "" if pd.isna(new["note"]) else str(new["note"]).strip()
+        pct = new["completion_pct"]
+        if pd.isna(pct):
+            pct = old["completion_pct"]
+        if float(pct) != float(old["completion_pct"]) or str(new["status"]) != str(old["status"]) or note:
+            rows.append(ProgressRow(str(old["code"]), report_date, float(pct), str(new["status"]), note))
+    return rows
+
+
+def history_with_expected(history: pd.DataFrame, deadline: date, year: int) -> pd.DataFrame:
+    """A target's reports with the 序时进度 of each report date beside them."""
+    dates = pd.to_datetime(history["report_date"])
+    return history.assign(expected_pct=expected_pct(dates, pd.Series([deadline] * len(history)), year))

@@ -1,0 +1,244 @@
+"""Progress reporting: template, uploads (xlsx, CSV in UTF-8 / BOM / GBK), every bad input with
+its message, all-or-nothing commit, permissions at the perfdash layer, in-app edits."""
+
+from __future__ import annotations
+
+import io
+import time
+from datetime import date
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from perfdash import progress, queries
+from perfdash.access import Actor
+from perfdash.store import ProgressRow, Store
+from tests.fixtures import shipped_plan
+
+TODAY = date(2025, 12, 31)
+HEADER = "编号,年度工作目标,完成时限,本科室角色,填报日期,完成率(%),状态,进展说明"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "progress.duckdb")
+    s.import_plan(shipped_plan())
+    yield s
+    s.close()
+
+
+def state(store: Store, as_of: date = TODAY) -> pd.DataFrame:
+    return queries.target_state(store, 1, as_of, 2025)
+
+
+def csv_bytes(lines: list[str], encoding: str = "utf-8") -> bytes:
+    return ("\n".join([HEADER, *lines]) + "\n").encode(encoding)
+
+
+def checked(store: Store, name: str, data: bytes, actor: Actor) -> progress.Upload:
+    up = progress.read_upload(name, data)
+    if not up.errors:
+        progress.check_upload(store, 1, actor, up, today=TODAY)
+    return up
+
+
+# -- the template ------------------------------------------------------------
+
+
+def test_template_holds_the_sections_targets_with_validation(store):
+    store.add_progress(1, [ProgressRow("1-3-1", date(2025, 5, 9), 45, "推进中")], Actor.section("中教科"), today=TODAY)
+    data = progress.template_xlsx(state(store), Actor.section("中教科"), date(2025, 11, 28))
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb[progress.SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == tuple(h for _, h, _, _ in progress.COLUMNS)
+    codes = [r[0] for r in rows[1:]]
+    # 中教科 leads 1-3-1, 1-3-2, 1-3-3 and co-leads six more.
+    assert codes == ["1-1-2", "1-2-2", "1-2-3", "1-3-1", "1-3-2", "1-3-3", "1-11-1", "1-12-2", "1-14-1"]
+    by_code = {r[0]: r for r in rows[1:]}
+    assert by_code["1-3-1"][3] == "牵头" and by_code["1-1-2"][3] == "协作"
+    assert by_code["1-3-1"][5] == 45 and by_code["1-3-1"][6] == "推进中"
+    kinds = sorted(dv.type for dv in ws.data_validations.dataValidation)
+    assert kinds == ["date", "decimal", "list"]
+
+
+def test_unchanged_template_uploads_cleanly(store):
+    data = progress.template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
+    up = checked(store, "校安科.xlsx", data, Actor.section("校安科"))
+    assert up.errors == []
+    assert [r.code for r in up.rows] == ["1-1-3", "1-8-2", "7-2", "7-3", "7-4"]
+    assert progress.commit(store, 1, Actor.section("校安科"), up.rows, today=TODAY) == 5
+
+
+# -- encodings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_in_every_encoding_excel_writes(store, encoding):
+    data = csv_bytes(["7-2,平安建设成效。,2025-12-31,牵头,2025-06-30,55,推进中,已完成半年排查"], encoding)
+    up = checked(store, f"平安.{encoding}.csv", data, Actor.section("校安科"))
+    assert up.errors == []
+    assert up.rows == [ProgressRow("7-2", date(2025, 6, 30), 55.0, "推进中", "已完成半年排查")]
+
+
+def test_percent_sign_and_slashed_dates_are_accepted(store):
+    up = checked(store, "a.csv", csv_bytes(["7-2,,,,2025/6/30,55%,推进中,"]), Actor.section("校安科"))
+    assert up.errors == []
+    assert up.rows[0].completion_pct == 55 and up.rows[0].report_date == date(2025, 6, 30)
+
+
+# -- every bad input, with file, row and column in its message ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("9-9-9,,,,2025-06-30,50,推进中,", "bad.csv 第2行“编号”列：方案中没有编号为“9-9-9”的目标"),
+        ("1-1-1,,,,2025-06-30,50,推进中,", "bad.csv 第2行“编号”列：1-1-1：“校安科”不是该目标的责任科室，无权填报"),
+        ("7-2,,,,2025-06-30,120,推进中,", "bad.csv 第2行“完成率(%)”列：完成率 120 超出 0–100"),
+        ("7-2,,,,2025-06-30,-5,推进中,", "bad.csv 第2行“完成率(%)”列：完成率 -5 超出 0–100"),
+        ("7-2,,,,2025-06-30,一半,推进中,", "bad.csv 第2行“完成率(%)”列：完成率“一半”不是数字"),
+        ("7-2,,,,2025-06-30,,推进中,", "bad.csv 第2行“完成率(%)”列：完成率为空"),
+        ("7-2,,,,2025-06-30,50,快好了,", "bad.csv 第2行“状态”列：状态“快好了”不在可选范围"),
+        ("7-2,,,,2024-12-30,50,推进中,", "bad.csv 第2行“填报日期”列：填报日期 2024-12-30 不在方案年度 2025 年内"),
+        ("7-2,,,,2025-13-45,50,推进中,", "bad.csv 第2行“填报日期”列：填报日期“2025-13-45”无法识别"),
+        ("7-2,,,,,50,推进中,", "bad.csv 第2行“填报日期”列：填报日期为空"),
+    ],
+    ids=[
+        "unknown-code",
+        "not-this-section",
+        "pct>100",
+        "pct<0",
+        "pct-text",
+        "pct-empty",
+        "status",
+        "date-year",
+        "date-garbage",
+        "date-empty",
+    ],
+)
+def test_bad_rows_are_named(store, line, expected):
+    # A good row first: the bad one is on line 3 of the file, and only it is reported.
+    up = checked(store, "bad.csv", csv_bytes(["7-3,,,,2025-06-30,50,推进中,", line]), Actor.section("校安科"))
+    messages = [str(e) for e in up.errors]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith(expected.replace("第2行", "第3行")), messages
+
+
+def test_date_in_the_future_is_refused(store):
+    up = progress.read_upload("f.csv", csv_bytes(["7-2,,,,2025-09-01,50,推进中,"]))
+    progress.check_upload(store, 1, Actor.section("校安科"), up, today=date(2025, 8, 31))
+    assert [str(e) for e in up.errors] == ["f.csv 第2行“填报日期”列：填报日期 2025-09-01 晚于今天（2025-08-31）"]
+
+
+def test_duplicate_rows_are_refused(store):
+    lines = ["7-2,,,,2025-06-30,50,推进中,", "7-3,,,,2025-06-30,50,推进中,", "7-2,,,,2025-06-30,60,推进中,"]
+    up = checked(store, "dup.csv", csv_bytes(lines), Actor.section("校安科"))
+    assert [str(e) for e in up.errors] == ["dup.csv 第4行“编号”列：7-2 在 2025-06-30 重复填报（与第 1 条重复）"]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "empty.csv：文件是空的"),
+        ("编号,填报日期\n7-2,2025-06-30\n".encode(), "empty.csv 第1行：缺少必填列：完成率(%)、状态"),
+        (HEADER.encode() + b"\n", "empty.csv：文件只有表头，没有数据行"),
+        (b"\xff\xfe\x00\x00garbage\x00", "empty.csv：无法识别文件编码（应为 UTF-8 或 GBK 的 CSV，或 .xlsx）"),
+        (b"\x00\x01\x02binary\x00", "empty.csv：不是文本格式的 CSV 文件，也不是 .xlsx"),
+        (b"PK\x03\x04 not really a zip", "empty.csv：无法作为 Excel 文件打开"),
+    ],
+    ids=["empty", "missing-columns", "header-only", "encoding", "binary", "broken-xlsx"],
+)
+def test_bad_files_are_refused(data, expected):
+    up = progress.read_upload("empty.csv", data)
+    assert not up.rows
+    assert str(up.errors[0]).startswith(expected), up.errors
+
+
+def test_too_large_and_too_many_rows(monkeypatch):
+    big = progress.read_upload("big.csv", b"x" * (progress.MAX_BYTES + 1))
+    assert str(big.errors[0]).startswith("big.csv：文件有 2.0 MB，超过 2 MB 上限")
+    monkeypatch.setattr(progress, "MAX_ROWS", 3)
+    many = progress.read_upload("many.csv", csv_bytes(["7-2,,,,2025-06-30,50,推进中,"] * 4))
+    assert str(many.errors[0]) == "many.csv：文件有 4 行数据，超过 3 行上限"
+
+
+# -- all or nothing ------------------------------------------------------------------------------
+
+
+def test_one_bad_row_writes_nothing(store, tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(csv_bytes(["7-2,,,,2025-06-30,50,推进中,", "7-3,,,,2025-06-30,150,推进中,"]))
+    written, errors = progress.import_file(store, 1, Actor.section("校安科"), path, today=TODAY)
+    assert written == 0
+    assert [str(e) for e in errors] == ["mixed.csv 第3行“完成率(%)”列：完成率 150 超出 0–100"]
+    assert store.scalar("SELECT count(*) FROM progress") == 0
+
+
+def test_a_failure_inside_the_transaction_rolls_everything_back(store, monkeypatch):
+    import perfdash.store as store_module
+
+    real = store_module._insert_rows
+
+    def insert_then_fail(cur, table, columns, rows):
+        real(cur, table, columns, rows)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store_module, "_insert_rows", insert_then_fail)
+    rows = [ProgressRow("7-2", date(2025, 6, 30), 50, "推进中"), ProgressRow("7-3", date(2025, 6, 30), 50, "推进中")]
+    with pytest.raises(RuntimeError):
+        store.add_progress(1, rows, Actor.section("校安科"), today=TODAY)
+    monkeypatch.setattr(store_module, "_insert_rows", real)
+    assert store.scalar("SELECT count(*) FROM progress") == 0
+    # The store still works afterwards.
+    assert store.add_progress(1, rows, Actor.section("校安科"), today=TODAY) == 2
+
+
+# -- diff and edits ------------------------------------------------------------------------------
+
+
+def test_changes_show_from_what_to_what(store):
+    store.add_progress(1, [ProgressRow("7-2", date(2025, 5, 30), 40, "推进中")], Actor.section("校安科"), today=TODAY)
+    rows = [ProgressRow("7-2", date(2025, 6, 30), 55, "推进中"), ProgressRow("7-3", date(2025, 6, 30), 0, "未开始")]
+    diff = progress.changes(state(store), rows).set_index("code")
+    assert (diff.loc["7-2", "old_pct"], diff.loc["7-2", "new_pct"], diff.loc["7-2", "changed"]) == (40, 55, True)
+    assert (diff.loc["7-3", "old_pct"], diff.loc["7-3", "changed"]) == (0, False)
+
+
+def test_edits_become_reports_only_where_something_changed(store):
+    before = progress.editor_frame(state(store), Actor.section("校安科"))
+    after = before.copy()
+    after.loc[after["code"] == "7-2", "completion_pct"] = 60.0
+    after.loc[after["code"] == "7-4", "status"] = "推进中"
+    after.loc[after["code"] == "1-8-2", "note"] = "已开工"
+    rows = progress.edited_rows(before, after, date(2025, 7, 4))
+    assert rows == [
+        ProgressRow("1-8-2", date(2025, 7, 4), 0.0, "未开始", "已开工"),
+        ProgressRow("7-2", date(2025, 7, 4), 60.0, "未开始"),
+        ProgressRow("7-4", date(2025, 7, 4), 0.0, "推进中"),
+    ]
+
+
+def test_default_report_date_stays_in_the_plan_year():
+    assert progress.default_report_date(2025, today=date(2026, 11, 25)) == date(2025, 12, 31)
+    assert progress.default_report_date(2026, today=date(2026, 11, 25)) == date(2026, 11, 25)
+
+
+# -- speed ---------------------------------------------------------------------------------------
+
+
+def test_validate_and_commit_1000_rows_quickly(store, capsys):
+    codes = [t.code for t in shipped_plan().targets]
+    days = pd.date_range("2025-01-03", periods=17, freq="7D").date
+    lines = [f"{c},,,,{d},{min(100, 5 * k)},推进中," for k, d in enumerate(days) for c in codes][:1000]
+    data = csv_bytes(lines)
+    started = time.perf_counter()
+    up = checked(store, "office.csv", data, Actor.office())
+    assert up.errors == []
+    written = progress.commit(store, 1, Actor.office(), up.rows, today=TODAY)
+    elapsed = time.perf_counter() - started
+    assert written == 1000
+    with capsys.disabled():
+        print(f"\n1,000-row CSV: validated and committed in {elapsed:.3f} s")
+    assert elapsed < 2.0

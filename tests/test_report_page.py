@@ -1,0 +1,130 @@
+"""进度填报 and 目标详情 through AppTest: an upload, an edit, refusals, and the timeline."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from perfdash.settings import PROJECT_ROOT
+from tests.fixtures import plotly_values
+
+HEADER = "编号,年度工作目标,完成时限,本科室角色,填报日期,完成率(%),状态,进展说明"
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "report.duckdb"
+    monkeypatch.setenv("PERFDASH_DB", str(path))
+    return path
+
+
+def _page(name: str, identity: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / name), default_timeout=60)
+    if identity:
+        at.session_state["identity"] = identity
+    return at.run()
+
+
+def _table(at: AppTest, column: str):
+    """The first table showing ``column`` (st.dataframe keys are not exposed to AppTest)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def _count(db, sql: str, params: list | None = None) -> int:
+    con = duckdb.connect(str(db))
+    try:
+        return con.execute(sql, params or []).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_section_uploads_its_ledger(db):
+    at = _page("report.py", "科室·校安科")
+    assert not at.exception
+    assert "可填报 5 项目标" in at.caption[0].value
+    before = _count(db, "SELECT count(*) FROM progress")
+    csv = f"{HEADER}\n7-2,,,,2025-11-28,95,推进中,隐患整改完毕\n7-3,,,,2025-11-28,100,已完成,\n".encode("gbk")
+    at.file_uploader(key="ledger_upload").set_value(("平安台账.csv", csv, "text/csv")).run()
+    assert not at.exception
+    preview = _table(at, "完成率变化")
+    assert list(preview["编号"]) == ["7-2", "7-3"]
+    assert preview.iloc[0]["完成率变化"].endswith("→ 95%")
+    at.button(key="commit_upload").click().run()
+    assert not at.exception
+    assert _count(db, "SELECT count(*) FROM progress") == before + 2
+    assert (
+        _count(
+            db,
+            "SELECT completion_pct FROM progress WHERE reporter = '校安科' AND code = '7-3' "
+            "AND report_date = DATE '2025-11-28'",
+        )
+        == 100
+    )
+    assert any("已从 平安台账.csv 保存 2 条进度记录" in s.value for s in at.success)
+
+
+def test_an_upload_with_one_bad_row_is_refused_whole(db):
+    at = _page("report.py", "科室·校安科")
+    before = _count(db, "SELECT count(*) FROM progress")
+    csv = f"{HEADER}\n7-2,,,,2025-11-28,95,推进中,\n1-1-1,,,,2025-11-28,50,推进中,\n".encode()
+    at.file_uploader(key="ledger_upload").set_value(("x.csv", csv, "text/csv")).run()
+    errors = _table(at, "问题")
+    assert list(errors["问题"]) == ["1-1-1：“校安科”不是该目标的责任科室，无权填报"]
+    assert list(errors["行"]) == ["3"]
+    assert not [b for b in at.button if b.key == "commit_upload"]
+    assert _count(db, "SELECT count(*) FROM progress") == before
+
+
+def test_a_section_edits_in_the_app(db):
+    at = _page("report.py", "科室·校安科")
+    editor = at.dataframe(key="editor").value
+    assert list(editor["code"]) == ["1-1-3", "1-8-2", "7-2", "7-3", "7-4"]
+    row = list(editor["code"]).index("7-4")
+    at.session_state["editor"] = {
+        "edited_rows": {row: {"completion_pct": 97, "note": "消防演练完成"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert "已修改 1 项" in at.caption[1].value
+    at.button(key="save_edits").click().run()
+    assert not at.exception
+    last = (
+        duckdb.connect(str(db))
+        .execute(
+            "SELECT completion_pct, note, reporter, report_date FROM progress WHERE code = '7-4' "
+            "ORDER BY progress_id DESC LIMIT 1"
+        )
+        .fetchone()
+    )
+    assert (float(last[0]), last[1], last[2], last[3]) == (97.0, "消防演练完成", "校安科", date(2025, 12, 31))
+    assert any("已保存 1 条进度记录" in s.value for s in at.success)
+
+
+def test_a_leader_only_reads(db):
+    at = _page("report.py", "领导·林长华")
+    assert not at.exception
+    assert "领导只能查看，不能填报进度" in at.info[0].value
+    assert not at.data_editor
+
+
+def test_target_page_shows_the_timeline(db):
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "target.py"), default_timeout=60)
+    at.query_params["code"] = "1-3-3"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "1-3-3 目标详情"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["完成时限"] == "2025-09-30"
+    assert metrics["滞后状态"] == "逾期未完成"
+    n = _count(db, "SELECT count(*) FROM progress WHERE code = '1-3-3' AND report_date <= DATE '2025-11-21'")
+    assert len(_table(at, "序时进度")) == n
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in spec["data"]] == ["序时进度", "填报完成率"]
+    y = plotly_values(spec["data"][1], "y")
+    assert len(y) == n
+    assert y == sorted(y)  # demo progress never goes back
