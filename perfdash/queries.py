@@ -176,3 +176,20 @@ def reports_by(store: Store, plan_id: int, reporter: str | None = None, limit: i
         """,
         {"plan_id": plan_id, "reporter": reporter, "limit": limit},
     )
+
+
+def plan_calendar(store: Store, plan_id: int) -> pd.DataFrame:
+    """The plan's evaluation timetable (科室自评, 综合评估, 总结上报) with dates."""
+    return store.query(
+        "SELECT name, start_date, end_date, note FROM plan_calendar WHERE plan_id = $plan_id ORDER BY seq",
+        {"plan_id": plan_id},
+    )
+
+
+def indicator_list(store: Store, plan_id: int) -> pd.DataFrame:
+    """The plan's indicators (一级指标) in document order: code, group, title, points."""
+    return store.query(
+        'SELECT indicator_code, grp AS "group", title, points::DOUBLE AS points FROM indicators '
+        "WHERE plan_id = $plan_id ORDER BY seq",
+        {"plan_id": plan_id},
+    )

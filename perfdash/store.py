@@ -102,6 +102,18 @@ CREATE TABLE IF NOT EXISTS target_leaders (
     PRIMARY KEY (plan_id, code, seq)
 );
 
+-- The plan's own evaluation timetable (科室自评, 综合评估, 总结上报), replaced at each import.
+CREATE TABLE IF NOT EXISTS plan_calendar (
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    seq        INTEGER NOT NULL,
+    name       VARCHAR NOT NULL,
+    start_date DATE NOT NULL,
+    end_date   DATE NOT NULL,
+    note       VARCHAR NOT NULL,
+    CHECK (end_date >= start_date),
+    PRIMARY KEY (plan_id, seq)
+);
+
 -- The plan's validation, as data (replaced at each import).
 CREATE TABLE IF NOT EXISTS plan_checks (
     plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
@@ -217,7 +229,9 @@ class Store:
         plan's targets, keeps the progress log of every code (still there or not) and reports
         which codes vanished."""
         rows = [t.as_dict() for t in plan.targets]
-        digest = hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        events = [(e.name, e.start.isoformat(), e.end.isoformat()) for e in plan.calendar]
+        content = json.dumps([rows, events, plan.title], ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(content.encode()).hexdigest()
         with self._write_lock:
             cur = self.con.cursor()
             try:
@@ -245,7 +259,14 @@ class Store:
                 added = [c for c in new if c not in old]
                 removed = [c for c in old if c not in new]
                 changed = [c for c in new if c in old and old[c] != new[c]]
-                for table in ("target_leaders", "target_sections", "targets", "indicators", "plan_checks"):
+                for table in (
+                    "target_leaders",
+                    "target_sections",
+                    "targets",
+                    "indicators",
+                    "plan_checks",
+                    "plan_calendar",
+                ):
                     cur.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
                 self._insert_plan_rows(cur, plan_id, plan)
                 cur.execute(
@@ -336,6 +357,12 @@ class Store:
             lead_rows += [(plan_id, t.code, k, name) for k, name in enumerate(t.leaders, start=1)]
         _insert_rows(cur, "target_sections", ("plan_id", "code", "seq", "section", "person", "role"), sec_rows)
         _insert_rows(cur, "target_leaders", ("plan_id", "code", "seq", "leader"), lead_rows)
+        _insert_rows(
+            cur,
+            "plan_calendar",
+            ("plan_id", "seq", "name", "start_date", "end_date", "note"),
+            [(plan_id, n, e.name, e.start, e.end, e.text) for n, e in enumerate(plan.calendar, start=1)],
+        )
         _insert_rows(
             cur,
             "plan_checks",

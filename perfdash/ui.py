@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 from datetime import date
 
 import streamlit as st
@@ -10,7 +11,9 @@ import streamlit as st
 from perfdash import fmt, queries, settings
 from perfdash.access import Actor
 from perfdash.demo import bootstrap
-from perfdash.settings import OFFICE
+from perfdash.filters import URL_KEYS, Filters
+from perfdash.schedule import LAG_STATUSES
+from perfdash.settings import GROUPS, OFFICE
 from perfdash.store import Store
 
 
@@ -24,6 +27,7 @@ class PageContext:
     year: int
     as_of: date
     is_demo: bool
+    filters: Filters = field(default_factory=Filters)
 
 
 @st.cache_resource(show_spinner="正在准备数据库…")
@@ -34,8 +38,39 @@ def get_store(path: str) -> Store:
     return store
 
 
-def page_setup(title: str) -> PageContext:
-    """Call first on every page: page config, sidebar pickers, demo banner."""
+def _keep(key: str, default: object) -> None:
+    """Give a sidebar widget its value before it renders: kept from the last page, else default.
+    Widget state does not survive a page switch by itself, so a shadow copy carries it."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"_kept_{key}", default)
+
+
+def _kept(*keys: str) -> None:
+    for key in keys:
+        st.session_state[f"_kept_{key}"] = st.session_state[key]
+
+
+def _url_first(plans_ids: list[int]) -> None:
+    """On a session's first run the URL decides plan, date and filters (a bookmarked view)."""
+    if st.session_state.get("_url_read"):
+        return
+    st.session_state["_url_read"] = True
+    params = st.query_params
+    with contextlib.suppress(ValueError):
+        plan_id = int(params.get("plan", ""))
+        if plan_id in plans_ids:
+            st.session_state["_kept_plan_id"] = plan_id
+    with contextlib.suppress(ValueError):
+        st.session_state["_url_as_of"] = date.fromisoformat(params.get("as_of", ""))
+    url_filters = Filters.from_query(params)
+    for key, (name, _) in URL_KEYS.items():
+        if getattr(url_filters, name):
+            st.session_state[f"_kept_f_{key}"] = list(getattr(url_filters, name))
+
+
+def page_setup(title: str, with_filters: bool = False) -> PageContext:
+    """Call first on every page: page config, sidebar pickers (plan, as-of, and the shared filters
+    when asked), the demo banner; plan, date and filters are kept in the URL."""
     st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
     store = get_store(str(settings.db_path()))
     plans = queries.plans(store)
@@ -43,26 +78,72 @@ def page_setup(title: str) -> PageContext:
         st.error("数据库中还没有任何绩效方案。请用 `python -m perfdash import 方案文件 --db …` 导入。")
         st.stop()
     labels = {int(r.plan_id): f"{r.unit} {r.year}年度" for r in plans.itertuples()}
+    _url_first(list(labels))
     with st.sidebar:
+        _keep("plan_id", next(iter(labels)))
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
         row = plans[plans["plan_id"] == plan_id].iloc[0]
         year = int(row["year"])
         latest = row["latest_report"]
         default = latest.date() if hasattr(latest, "date") else (latest or min(date.today(), date(year, 12, 31)))
-        if st.session_state.get("as_of_plan") != plan_id:
-            st.session_state["as_of"] = default
-            st.session_state["as_of_plan"] = plan_id
+        low, high = date(year, 1, 1), date(year + 1, 1, 31)
+        if st.session_state.get("_kept_as_of_plan") != plan_id:  # a new plan starts at its latest report
+            st.session_state.pop("_kept_as_of", None)
+            st.session_state.pop("as_of", None)
+            st.session_state["_kept_as_of_plan"] = plan_id
+        url_as_of = st.session_state.pop("_url_as_of", None)
+        if url_as_of is not None and low <= url_as_of <= high:
+            st.session_state["as_of"] = url_as_of
+        _keep("as_of", default)
         as_of = st.date_input(
             "统计日期（截至）",
-            min_value=date(year, 1, 1),
-            max_value=date(year + 1, 1, 31),
+            min_value=low,
+            max_value=high,
             key="as_of",
             help=f"默认为最近一次填报日期（{fmt.day(default)}）",
         )
+        _kept("plan_id", "as_of")
+        filters = _filter_widgets(store, int(plan_id)) if with_filters else Filters()
         is_demo = bool(row["has_demo"]) if row["has_demo"] is not None else False
         if is_demo:
             st.warning(f"**{settings.DEMO_LABEL}**：当前进度为自动生成的演示数据，并非科室真实填报。")
-    return PageContext(store, int(plan_id), str(row["unit"]), year, as_of, is_demo)
+    _write_url({"plan": str(plan_id), "as_of": as_of.isoformat(), **filters.to_query()}, with_filters)
+    return PageContext(store, int(plan_id), str(row["unit"]), year, as_of, is_demo, filters)
+
+
+def _filter_widgets(store: Store, plan_id: int) -> Filters:
+    sections, leaders = queries.sections_and_leaders(store, plan_id)
+    indicators = queries.indicator_list(store, plan_id)
+    titles = dict(zip(indicators["indicator_code"], indicators["title"], strict=True))
+    options = {
+        "group": (list(GROUPS), str),
+        "indicator": (list(titles), lambda c: f"{c} {titles.get(c, '')[:14]}"),
+        "section": (sections, str),
+        "leader": (leaders, str),
+        "status": (list(LAG_STATUSES), str),
+    }
+    st.divider()
+    st.markdown("**筛选**")
+    chosen = {}
+    for key, (name, label) in URL_KEYS.items():
+        values, fmt_option = options[key]
+        widget = f"f_{key}"
+        _keep(widget, [])
+        st.session_state[widget] = [v for v in st.session_state[widget] if v in values]
+        chosen[name] = tuple(st.multiselect(label, values, format_func=fmt_option, key=widget, placeholder="全部"))
+        _kept(widget)
+    return Filters(**chosen)
+
+
+def _write_url(values: dict[str, str], with_filters: bool) -> None:
+    """Mirror the view into the query string; other keys (such as a target code) stay."""
+    for key, value in values.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    if with_filters:
+        for key in URL_KEYS:
+            if key not in values and key in st.query_params:
+                del st.query_params[key]
 
 
 def demo_badge(ctx: PageContext) -> str:
