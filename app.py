@@ -5,6 +5,9 @@ import streamlit as st
 pages = {
     "看板": [
         st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/indicators.py", title="按指标", icon=":material/account_tree:", url_path="indicators"),
+        st.Page("pages/sections.py", title="按科室", icon=":material/groups:", url_path="sections"),
+        st.Page("pages/people.py", title="按领导/责任人", icon=":material/person_search:", url_path="people"),
         st.Page("pages/target.py", title="目标详情", icon=":material/target:", url_path="target"),
     ],
     "填报": [

@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from perfdash import fmt
+from perfdash.schedule import LAG_COLORS, ON_TRACK, RED, YELLOW
+from perfdash.settings import lag_thresholds
 
 # Red → amber → green over 0–100 % completion.
 COMPLETION_SCALE = [[0.0, "#c62828"], [0.5, "#f9a825"], [0.8, "#9ccc65"], [1.0, "#2e7d32"]]
@@ -130,5 +132,51 @@ def target_timeline(history: pd.DataFrame) -> go.Figure:
         yaxis=dict(range=[0, 105], title="%"),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         font=dict(family=FONT),
+    )
+    return fig
+
+
+def completion_bars(
+    labels: list[str],
+    completion: list[float],
+    expected: list[float],
+    hover: list[str] | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Horizontal bars of weighted completion, coloured by how far each is behind its 序时进度,
+    with the 序时进度 as a tick mark; the first label on top."""
+    yellow, red = lag_thresholds()
+    colors = []
+    for c, e in zip(completion, expected, strict=True):
+        lag = (e or 0) - (c or 0)
+        colors.append(LAG_COLORS[RED] if lag > red else LAG_COLORS[YELLOW] if lag >= yellow else LAG_COLORS[ON_TRACK])
+    fig = go.Figure()
+    fig.add_bar(
+        y=labels,
+        x=completion,
+        orientation="h",
+        name="加权完成率",
+        marker_color=colors,
+        text=[fmt.pct(c) for c in completion],
+        textposition="outside",
+        customdata=hover or labels,
+        hovertemplate="%{customdata}<br>加权完成率 %{x:.0f}%<extra></extra>",
+    )
+    fig.add_scatter(
+        y=labels,
+        x=expected,
+        mode="markers",
+        name="序时进度",
+        marker=dict(symbol="line-ns-open", size=18, color="#424242", line=dict(width=3, color="#424242")),
+        hovertemplate="序时进度 %{x:.0f}%<extra></extra>",
+    )
+    fig.update_layout(
+        height=height or max(260, 28 * len(labels) + 80),
+        margin=dict(t=30, l=10, r=30, b=10),
+        xaxis=dict(range=[0, 110], title="%"),
+        yaxis=dict(autorange="reversed", automargin=True),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        font=dict(family=FONT),
+        bargap=0.35,
     )
     return fig

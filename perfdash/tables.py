@@ -69,3 +69,92 @@ def target_history(history: pd.DataFrame) -> pd.DataFrame:
             "演示数据": history["is_demo"],
         }
     )
+
+
+def indicators(df: pd.DataFrame) -> pd.DataFrame:
+    """The indicator roll-up (rollups.by_indicator) for display."""
+    return pd.DataFrame(
+        {
+            "编号": df["indicator_code"],
+            "目标组": df["group"],
+            "一级指标": df["indicator"],
+            "分值": df["indicator_points"],
+            "目标数": df["targets"],
+            "加权完成率": df["completion_pct"].round(1),
+            "序时进度": df["expected_pct"].round(1),
+            "已完成": df["已完成"],
+            "正常": df["正常"],
+            "黄色滞后": df["黄色滞后"],
+            "红色滞后": df["红色滞后"],
+            "逾期": df["逾期未完成"],
+        }
+    )
+
+
+def target_list(state: pd.DataFrame) -> pd.DataFrame:
+    """Targets with their state, for drill-down lists."""
+    return pd.DataFrame(
+        {
+            "编号": state["code"],
+            "年度工作目标": state["target"],
+            "分值": state["points"],
+            "牵头科室": state["lead_section"],
+            "责任人": state["lead_person"],
+            "完成时限": [fmt.day(d) for d in state["deadline"]],
+            "完成率": state["completion_pct"].round(1),
+            "序时进度": state["expected_pct"].round(1),
+            "滞后状态": state["lag_status"],
+            "最近填报": [fmt.day(d) if pd.notna(d) else "—" for d in state["last_report"]],
+        }
+    )
+
+
+def sections(df: pd.DataFrame) -> pd.DataFrame:
+    """The section roll-up (rollups.by_section) for display."""
+    return pd.DataFrame(
+        {
+            "科室": df["section"],
+            "牵头目标": df["targets"],
+            "牵头分值": df["points"],
+            "牵头完成率": df["completion_pct"].round(1),
+            "序时进度": df["expected_pct"].round(1),
+            "滞后": df["late"],
+            "红色/逾期": df["at_risk"],
+            "协作目标": df["co_targets"],
+            "协作分值": df["co_points"],
+            "协作完成率": df["co_completion_pct"].astype(float).round(1),
+            "协作滞后": df["co_late"],
+        }
+    )
+
+
+def leaders(df: pd.DataFrame) -> pd.DataFrame:
+    """The leader roll-up (rollups.by_leader) for display."""
+    return pd.DataFrame(
+        {
+            "分管领导": df["leader"],
+            "分管目标": df["targets"],
+            "分管分值": df["points"],
+            "加权完成率": df["completion_pct"].round(1),
+            "序时进度": df["expected_pct"].round(1),
+            "已完成": df["done"],
+            "滞后": df["late"],
+            "红色/逾期": df["at_risk"],
+        }
+    )
+
+
+def persons(df: pd.DataFrame) -> pd.DataFrame:
+    """The person roll-up (rollups.by_person) for display."""
+    return pd.DataFrame(
+        {
+            "责任人": df["person"],
+            "科室": df["section"],
+            "牵头目标": df["targets"],
+            "牵头分值": df["points"],
+            "牵头完成率": df["completion_pct"].round(1),
+            "滞后": df["late"],
+            "协作目标": df["co_targets"],
+            "协作滞后": df["co_late"],
+        }
+    )

@@ -6,9 +6,10 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
-from perfdash import fmt, queries, settings
+from perfdash import charts, fmt, progress, queries, settings, tables
 from perfdash.access import Actor
 from perfdash.demo import bootstrap
 from perfdash.filters import URL_KEYS, Filters
@@ -173,3 +174,46 @@ def flash(message: str | None = None) -> None:
         st.session_state["_flash"] = message
     elif "_flash" in st.session_state:
         st.success(st.session_state.pop("_flash"))
+
+
+def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
+    """One target in full: fields, responsibilities, and the timeline of its reports up to as-of.
+    Shared by 目标详情 and every drill-down."""
+    row = state.set_index("code").loc[code]
+    st.markdown(f"**{code}** {row['target']}")
+    cols = st.columns(5)
+    cols[0].metric("分值", fmt.points(row["points"]))
+    cols[1].metric("完成率", fmt.pct(row["completion_pct"]))
+    cols[2].metric("序时进度", fmt.pct(row["expected_pct"]))
+    cols[3].metric("滞后状态", row["lag_status"])
+    cols[4].metric("完成时限", fmt.day(row["deadline"]))
+    info = st.columns(3)
+    note = f"  \n<small>来源：{row['source_note']}</small>" if row.get("source_note") else ""
+    info[0].markdown(
+        f"**一级指标** {row['indicator_code']}（{fmt.points(row['indicator_points'])}）  \n{row['indicator']}{note}",
+        unsafe_allow_html=False,
+    )
+    pairs = [f"{s}（{p}）" if p else s for s, p in zip(row["sections"], row["persons"], strict=False)]
+    info[1].markdown(
+        "**责任科室（责任人）**  \n" + "  \n".join(("牵头：" if i == 0 else "协作：") + x for i, x in enumerate(pairs))
+    )
+    info[2].markdown("**分管领导**  \n" + "、".join(row["leaders"]))
+    history = queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of)
+    if history.empty:
+        st.info("截至统计日期，该目标还没有任何进度填报。")
+        return
+    timeline = progress.history_with_expected(history, row["deadline"], ctx.year)
+    st.plotly_chart(charts.target_timeline(timeline), config={"displaylogo": False}, key=f"timeline_{code}")
+    st.dataframe(tables.target_history(timeline.iloc[::-1]), hide_index=True, width="stretch")
+
+
+def percent_columns(*names: str) -> dict[str, object]:
+    """Column configs that draw percents as progress bars (0–100)."""
+    return {n: st.column_config.ProgressColumn(n, format="%.0f%%", min_value=0, max_value=100) for n in names}
+
+
+def filter_note(ctx: PageContext, shown: int, total: int) -> str:
+    """One line saying which filters are in force and how many targets they keep."""
+    if not ctx.filters.active:
+        return f"全部 {total} 项目标"
+    return f"筛选后 {shown} / {total} 项目标（{ctx.filters.describe()}）"

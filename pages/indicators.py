@@ -1,0 +1,60 @@
+"""按指标: the indicators with points, weighted completion and counts by status; drill down."""
+
+import streamlit as st
+
+from perfdash import charts, fmt, queries, rollups, tables, ui
+
+ctx = ui.page_setup("按指标", with_filters=True)
+everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ctx.filters.apply(everything)
+rows = rollups.by_indicator(state)
+
+st.title("按一级指标")
+st.caption(
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。"
+    "完成率按目标分值加权。"
+)
+if rows.empty:
+    st.info("没有符合筛选条件的目标。")
+    st.stop()
+
+left, right = st.columns([3, 2])
+with left:
+    st.dataframe(
+        tables.indicators(rows),
+        hide_index=True,
+        width="stretch",
+        height=min(38 * len(rows) + 40, 940),
+        column_config=ui.percent_columns("加权完成率", "序时进度")
+        | {"一级指标": st.column_config.TextColumn(width="large")},
+    )
+with right:
+    st.plotly_chart(
+        charts.completion_bars(
+            list(rows["indicator_code"]),
+            list(rows["completion_pct"]),
+            list(rows["expected_pct"]),
+            [f"{c} {t[:20]}" for c, t in zip(rows["indicator_code"], rows["indicator"], strict=True)],
+        ),
+        config={"displaylogo": False},
+        key="indicator_bars",
+    )
+
+st.subheader("逐级查看")
+codes = list(rows["indicator_code"])
+titles = dict(zip(rows["indicator_code"], rows["indicator"], strict=True))
+code = st.selectbox("一级指标", codes, format_func=lambda c: f"{c} {titles[c][:40]}", key="drill_indicator")
+targets = state[state["indicator_code"] == code]
+st.dataframe(
+    tables.target_list(targets),
+    hide_index=True,
+    width="stretch",
+    column_config=ui.percent_columns("完成率", "序时进度"),
+)
+target = st.selectbox(
+    "年度工作目标",
+    list(targets["code"]),
+    format_func=lambda c: f"{c} {targets.set_index('code').loc[c, 'target'][:40]}",
+    key="drill_target",
+)
+ui.target_panel(ctx, state, target)

@@ -1,0 +1,65 @@
+"""按科室: per section, lead targets and co-targets apart, weighted completion, late items,
+a ranking, and a drill-down."""
+
+import streamlit as st
+
+from perfdash import charts, fmt, queries, rollups, tables, ui
+
+ctx = ui.page_setup("按科室", with_filters=True)
+everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ctx.filters.apply(everything)
+rows = rollups.by_section(state)
+
+st.title("按责任科室")
+st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。")
+st.info(rollups.CO_SECTION_RULE)
+if rows.empty:
+    st.info("没有符合筛选条件的目标。")
+    st.stop()
+
+leading = rows[rows["targets"] > 0]
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("牵头目标完成率排名")
+    st.plotly_chart(
+        charts.completion_bars(
+            list(leading["section"]), list(leading["completion_pct"]), list(leading["expected_pct"])
+        ),
+        config={"displaylogo": False},
+        key="section_ranking",
+    )
+with right:
+    st.subheader("各科室一览")
+    st.dataframe(
+        tables.sections(rows),
+        hide_index=True,
+        width="stretch",
+        height=min(38 * len(rows) + 40, 860),
+        column_config=ui.percent_columns("牵头完成率", "序时进度", "协作完成率"),
+    )
+
+st.subheader("科室明细")
+section = st.selectbox("科室", list(rows["section"]), key="drill_section")
+mine = state[state["sections"].map(lambda secs: section in list(secs))]
+lead = mine[mine["lead_section"] == section]
+co = mine[mine["lead_section"] != section]
+tab_lead, tab_co = st.tabs([f"牵头目标（{len(lead)}）", f"协作目标（{len(co)}）"])
+with tab_lead:
+    st.dataframe(
+        tables.target_list(lead),
+        hide_index=True,
+        width="stretch",
+        column_config=ui.percent_columns("完成率", "序时进度"),
+    )
+with tab_co:
+    st.dataframe(
+        tables.target_list(co), hide_index=True, width="stretch", column_config=ui.percent_columns("完成率", "序时进度")
+    )
+if len(mine):
+    target = st.selectbox(
+        "查看目标",
+        list(mine["code"]),
+        format_func=lambda c: f"{c} {mine.set_index('code').loc[c, 'target'][:40]}",
+        key="drill_target",
+    )
+    ui.target_panel(ctx, state, target)
