@@ -10,6 +10,10 @@ pages = {
         st.Page("pages/people.py", title="按领导/责任人", icon=":material/person_search:", url_path="people"),
         st.Page("pages/target.py", title="目标详情", icon=":material/target:", url_path="target"),
     ],
+    "分析": [
+        st.Page("pages/scoring.py", title="评分模拟", icon=":material/calculate:", url_path="scoring"),
+        st.Page("pages/forecast.py", title="年终预测", icon=":material/query_stats:", url_path="forecast"),
+    ],
     "填报": [
         st.Page("pages/report.py", title="进度填报", icon=":material/edit_note:", url_path="report"),
     ],

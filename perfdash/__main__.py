@@ -124,6 +124,60 @@ def cmd_progress_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    from perfdash import queries, scoring
+
+    store, row = _open_plan(args)
+    plan_id, year = int(row["plan_id"]), int(row["year"])
+    latest = row["latest_report"]
+    as_of = (
+        date.fromisoformat(args.as_of) if args.as_of else (latest.date() if pd_notna(latest) else date(year, 12, 31))
+    )
+    state = queries.target_state(store, plan_id, as_of, year)
+    rules = scoring.Rules()
+    values: dict[str, float] = {}
+    if args.scenario:
+        found = queries.scenarios(store, plan_id)
+        found = found[found["name"] == args.scenario]
+        if found.empty:
+            print(f"错误：没有名为“{args.scenario}”的情景", file=sys.stderr)
+            return 2
+        values.update(queries.scenario_values(store, int(found.iloc[0]["scenario_id"])))
+        rules = scoring.Rules.from_json(found.iloc[0]["rules_json"])
+    if args.rule:
+        rules = rules.with_rule(args.rule)
+    if args.all is not None:
+        values.update(dict.fromkeys(state["code"], float(args.all)))
+    codes = set(state["code"])
+    for item in args.set or []:
+        code, _, pct = item.partition("=")
+        if code not in codes:
+            print(f"错误：--set {item}：方案中没有编号为“{code}”的目标", file=sys.stderr)
+            return 2
+        try:
+            values[code] = float(pct)
+        except ValueError:
+            print(f"错误：--set {item}：完成率“{pct}”不是数字", file=sys.stderr)
+            return 2
+    if any(not 0 <= v <= 100 for v in values.values()):
+        print("错误：完成率应在 0 到 100 之间", file=sys.stderr)
+        return 2
+    result = scoring.score(state, rules, values, scoring.adjustments_of(queries.adjustments(store, plan_id)), as_of)
+    store.close()
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        print(f"{row['unit']}{year}年度 · 统计截至 {as_of} · {scoring.RULE_LABELS[rules.rule]}")
+        print(f"总分 {result.total:.2f}，等次：{result.grade}")
+        for group, value in result.groups.items():
+            print(f"  {group} {value:.2f}")
+    return 0
+
+
+def pd_notna(value: object) -> bool:
+    return value is not None and value == value  # NaT and NaN are not equal to themselves
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m perfdash", description="绩效管理看板 perfdash 命令行")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +218,18 @@ def main(argv: list[str] | None = None) -> int:
             q.add_argument("file", help="填好的台账 .xlsx 或 CSV（UTF-8 / GBK）")
             q.add_argument("--as", dest="who", required=True, help="填报人：科室名称或“绩效办”")
             q.set_defaults(func=cmd_progress_import)
+
+    p = sub.add_parser("score", help="按计分规则计算总分、分组得分和等次")
+    p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
+    p.add_argument("--unit", help="单位（默认：库中最新年度的方案）")
+    p.add_argument("--year", type=int, help="方案年度")
+    p.add_argument("--as-of", dest="as_of", help="统计日期（默认最近一次填报）")
+    p.add_argument("--scenario", help="从已保存的情景出发")
+    p.add_argument("--all", type=float, metavar="PCT", help="把全部目标的完成率设为 PCT")
+    p.add_argument("--set", action="append", metavar="CODE=PCT", help="设定某个目标的完成率，可重复")
+    p.add_argument("--rule", choices=["proportional", "stepped"], help="计分规则（默认按比例）")
+    p.add_argument("--json", action="store_true", help="输出 JSON：total、groups、grade")
+    p.set_defaults(func=cmd_score)
 
     args = parser.parse_args(argv)
     try:

@@ -180,3 +180,73 @@ def completion_bars(
         bargap=0.35,
     )
     return fig
+
+
+def score_waterfall(steps: pd.DataFrame, total: float, start: float = 100.0) -> go.Figure:
+    """From the full score down to the projected total: one bar per step (points lost per group
+    or indicator, then 加分 / 扣分)."""
+    labels = ["满分", *steps["label"].astype(str), "预计得分"]
+    measures = ["absolute", *["relative"] * len(steps), "total"]
+    values = [start, *steps["delta"].astype(float), total]
+    fig = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=measures,
+            text=[
+                fmt.points(v, unit=False) if i in (0, len(values) - 1) else f"{v:+.1f}" for i, v in enumerate(values)
+            ],
+            textposition="outside",
+            decreasing=dict(marker=dict(color=LAG_COLORS[RED])),
+            increasing=dict(marker=dict(color=LAG_COLORS[ON_TRACK])),
+            totals=dict(marker=dict(color="#1565c0")),
+            connector=dict(line=dict(color="#bdbdbd")),
+            hovertemplate="%{x}：%{y:.2f} 分<extra></extra>",
+        )
+    )
+    low = min(total, start) - max(2.0, 0.15 * (start - min(total, start)))
+    fig.update_layout(
+        height=380,
+        margin=dict(t=30, l=10, r=10, b=10),
+        yaxis=dict(range=[max(0.0, low), max(start, total) + 3], title="分"),
+        xaxis=dict(tickangle=-35 if len(labels) > 10 else 0),
+        font=dict(family=FONT),
+        showlegend=False,
+    )
+    return fig
+
+
+def score_histogram(totals, bands: tuple[tuple[str, float], ...], base_total: float | None = None) -> go.Figure:
+    """The Monte Carlo distribution of the total, with the grade band cut-offs marked."""
+    fig = go.Figure()
+    fig.add_histogram(
+        x=totals,
+        nbinsx=60,
+        marker_color="#90caf9",
+        name="模拟总分",
+        hovertemplate="总分 %{x}<br>次数 %{y}<extra></extra>",
+    )
+    low, high = float(min(totals)), float(max(totals))
+    for name, cut in bands:
+        if cut <= 0 or not low - 10 <= cut <= high + 10:  # far-off cut-offs would squash the histogram
+            continue
+        fig.add_vline(
+            x=cut,
+            line=dict(color="#424242", dash="dash"),
+            annotation_text=f"{name} ≥ {cut:g}",
+            annotation_position="top left",
+        )
+    if base_total is not None:
+        fig.add_vline(
+            x=base_total, line=dict(color="#1565c0", width=2), annotation_text="预测值", annotation_position="top right"
+        )
+    fig.update_layout(
+        height=340,
+        margin=dict(t=40, l=10, r=10, b=10),
+        xaxis_title="总分",
+        yaxis_title="模拟次数",
+        font=dict(family=FONT),
+        showlegend=False,
+        bargap=0.02,
+    )
+    return fig

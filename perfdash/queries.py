@@ -29,6 +29,7 @@ SQL: dict[str, str] = {
                    arg_max(status, (report_date, progress_id))         AS status,
                    arg_max(note, (report_date, progress_id))           AS note,
                    max(report_date)                                   AS last_report,
+                   min(report_date) FILTER (WHERE completion_pct >= 100) AS finished_on,
                    bool_or(is_demo)                                   AS is_demo
             FROM progress
             WHERE plan_id = $plan_id AND report_date <= $as_of
@@ -50,7 +51,7 @@ SQL: dict[str, str] = {
                s.sections, s.persons, coalesce(l.leaders, []) AS leaders,
                coalesce(p.completion_pct, 0)::DOUBLE AS completion_pct,
                coalesce(p.status, '未开始') AS status, coalesce(p.note, '') AS note,
-               p.last_report, coalesce(p.is_demo, false) AS is_demo
+               p.last_report, p.finished_on, coalesce(p.is_demo, false) AS is_demo
         FROM targets t
         JOIN indicators i USING (plan_id, indicator_code)
         LEFT JOIN secs s USING (code)
@@ -191,5 +192,32 @@ def indicator_list(store: Store, plan_id: int) -> pd.DataFrame:
     return store.query(
         'SELECT indicator_code, grp AS "group", title, points::DOUBLE AS points FROM indicators '
         "WHERE plan_id = $plan_id ORDER BY seq",
+        {"plan_id": plan_id},
+    )
+
+
+def scenarios(store: Store, plan_id: int) -> pd.DataFrame:
+    """The saved scenarios of a plan, newest first."""
+    return store.query(
+        "SELECT scenario_id, name, note, base, as_of, rules_json, created_by, created_at FROM scenarios "
+        "WHERE plan_id = $plan_id ORDER BY created_at DESC, scenario_id DESC",
+        {"plan_id": plan_id},
+    )
+
+
+def scenario_values(store: Store, scenario_id: int) -> dict[str, float]:
+    """A scenario's completion per target."""
+    df = store.query(
+        "SELECT code, completion_pct::DOUBLE AS pct FROM scenario_values WHERE scenario_id = $sid",
+        {"sid": scenario_id},
+    )
+    return dict(zip(df["code"], df["pct"], strict=True))
+
+
+def adjustments(store: Store, plan_id: int) -> pd.DataFrame:
+    """The 加分 / 扣分 / 一票否决 entries in force (not withdrawn), oldest first."""
+    return store.query(
+        'SELECT adjustment_id, kind, points::DOUBLE AS points, grp AS "group", note, created_by, created_at '
+        "FROM adjustments WHERE plan_id = $plan_id AND deleted_at IS NULL ORDER BY adjustment_id",
         {"plan_id": plan_id},
     )

@@ -141,6 +141,41 @@ CREATE TABLE IF NOT EXISTS progress (
     recorded_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 CREATE INDEX IF NOT EXISTS progress_by_target ON progress (plan_id, code, report_date);
+
+-- What-if scenarios of the office: a completion per target, the rules, and where it started.
+CREATE SEQUENCE IF NOT EXISTS scenario_id_seq START 1;
+CREATE TABLE IF NOT EXISTS scenarios (
+    scenario_id INTEGER PRIMARY KEY DEFAULT nextval('scenario_id_seq'),
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    name        VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    note        VARCHAR NOT NULL DEFAULT '',
+    base        VARCHAR NOT NULL CHECK (base IN ('current', 'forecast', 'complete', 'custom')),
+    as_of       DATE NOT NULL,
+    rules_json  VARCHAR NOT NULL,
+    created_by  VARCHAR NOT NULL,
+    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (plan_id, name)
+);
+CREATE TABLE IF NOT EXISTS scenario_values (
+    scenario_id    INTEGER NOT NULL REFERENCES scenarios (scenario_id),
+    code           VARCHAR NOT NULL,
+    completion_pct DECIMAL(4, 1) NOT NULL CHECK (completion_pct BETWEEN 0 AND 100),
+    PRIMARY KEY (scenario_id, code)
+);
+
+-- 加分 / 扣分 / 一票否决 entries the office records, each with its reason.
+CREATE SEQUENCE IF NOT EXISTS adjustment_id_seq START 1;
+CREATE TABLE IF NOT EXISTS adjustments (
+    adjustment_id INTEGER PRIMARY KEY DEFAULT nextval('adjustment_id_seq'),
+    plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
+    kind          VARCHAR NOT NULL CHECK (kind IN ('bonus', 'deduction', 'veto')),
+    points        DECIMAL(5, 2) NOT NULL CHECK (points >= 0 AND points <= 100),
+    grp           VARCHAR CHECK (grp IS NULL OR grp IN ({_in_list(GROUPS)})),
+    note          VARCHAR NOT NULL CHECK (length(trim(note)) > 0),
+    created_by    VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    deleted_at    TIMESTAMP
+);
 """
 
 
@@ -421,6 +456,122 @@ class Store:
             finally:
                 cur.close()
         return len(rows)
+
+    # -- writing: the office's scenarios and adjustments ---------------------
+
+    def _office_only(self, actor: Actor, what: str) -> None:
+        if actor.role != "office":
+            raise StoreError(f"只有绩效办可以{what}（当前身份：{actor.label}）")
+
+    def save_scenario(
+        self,
+        plan_id: int,
+        name: str,
+        note: str,
+        base: str,
+        as_of: date,
+        rules_json: str,
+        values: dict[str, float],
+        actor: Actor,
+        replace: bool = False,
+    ) -> int:
+        """Save a what-if scenario (office only): one completion per target. A name already used
+        is refused unless ``replace``."""
+        self._office_only(actor, "保存情景")
+        name = name.strip()
+        if not name:
+            raise StoreError("情景名称不能为空")
+        with self._write_lock:
+            _, owners = self.progress_rules(plan_id)
+            unknown = sorted(set(values) - set(owners))
+            if unknown:
+                raise StoreError(f"情景中有方案里没有的目标编号：{'、'.join(unknown)}")
+            bad = [c for c, v in values.items() if not 0 <= float(v) <= 100]
+            if bad:
+                raise StoreError(f"完成率超出 0–100：{'、'.join(bad)}")
+            cur = self.con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                old = cur.execute(
+                    "SELECT scenario_id FROM scenarios WHERE plan_id = ? AND name = ?", [plan_id, name]
+                ).fetchall()
+                if old and not replace:
+                    raise StoreError(f"已有名为“{name}”的情景")
+                if old:
+                    cur.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [old[0][0]])
+                    cur.execute("DELETE FROM scenarios WHERE scenario_id = ?", [old[0][0]])
+                sid = cur.execute(
+                    "INSERT INTO scenarios (plan_id, name, note, base, as_of, rules_json, created_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING scenario_id",
+                    [plan_id, name, note.strip(), base, as_of, rules_json, actor.name],
+                ).fetchall()[0][0]
+                _insert_rows(
+                    cur,
+                    "scenario_values",
+                    ("scenario_id", "code", "completion_pct"),
+                    [(sid, c, round(float(v), 1)) for c, v in values.items()],
+                )
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+        return int(sid)
+
+    def delete_scenario(self, scenario_id: int, actor: Actor) -> None:
+        """Delete a scenario and its values (office only)."""
+        self._office_only(actor, "删除情景")
+        with self._write_lock:
+            cur = self.con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                cur.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [scenario_id])
+                cur.execute("DELETE FROM scenarios WHERE scenario_id = ?", [scenario_id])
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+
+    def add_adjustment(
+        self, plan_id: int, kind: str, points: float, note: str, actor: Actor, group: str | None = None
+    ) -> int:
+        """Record a 加分 / 扣分 / 一票否决 entry with its reason (office only)."""
+        self._office_only(actor, "录入加减分")
+        if kind not in ("bonus", "deduction", "veto"):
+            raise StoreError(f"未知的类型“{kind}”")
+        if not note.strip():
+            raise StoreError("请填写加减分的事由")
+        if not 0 <= float(points) <= 100:
+            raise StoreError("分值应在 0 到 100 之间")
+        with self._write_lock:
+            cur = self.con.cursor()
+            try:
+                return int(
+                    cur.execute(
+                        "INSERT INTO adjustments (plan_id, kind, points, grp, note, created_by) "
+                        "VALUES (?, ?, ?, ?, ?, ?) RETURNING adjustment_id",
+                        [plan_id, kind, 0.0 if kind == "veto" else float(points), group, note.strip(), actor.name],
+                    ).fetchall()[0][0]
+                )
+            finally:
+                cur.close()
+
+    def withdraw_adjustment(self, adjustment_id: int, actor: Actor) -> None:
+        """Withdraw an entry (office only): it stays on record with the time it was withdrawn."""
+        self._office_only(actor, "撤销加减分")
+        with self._write_lock:
+            cur = self.con.cursor()
+            try:
+                cur.execute(
+                    "UPDATE adjustments SET deleted_at = current_timestamp WHERE adjustment_id = ? "
+                    "AND deleted_at IS NULL",
+                    [adjustment_id],
+                )
+            finally:
+                cur.close()
 
     def progress_rules(self, plan_id: int) -> tuple[int, dict[str, set[str]]]:
         """What validating progress needs: the plan year and each target's sections."""

@@ -158,3 +158,69 @@ def persons(df: pd.DataFrame) -> pd.DataFrame:
             "协作滞后": df["co_late"],
         }
     )
+
+
+def group_scores(groups: pd.DataFrame) -> pd.DataFrame:
+    """Group subtotals (scoring.group_table) for display."""
+    return pd.DataFrame(
+        {
+            "目标组": groups["group"],
+            "应有分值": groups["structure_points"],
+            "得分": groups["score"].round(2),
+            "失分": groups["lost"].round(2),
+        }
+    )
+
+
+def scenarios(saved: pd.DataFrame) -> pd.DataFrame:
+    """Saved scenarios for display."""
+    from perfdash.scoring import BASES
+
+    return pd.DataFrame(
+        {
+            "情景": saved["name"],
+            "说明": saved["note"],
+            "起点": saved["base"].map(lambda b: BASES.get(b, b)),
+            "统计日期": [fmt.day(d) for d in saved["as_of"]],
+            "保存人": saved["created_by"],
+            "保存时间": [str(t)[:19] for t in saved["created_at"]],
+        }
+    )
+
+
+def scenario_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """Scenario totals side by side."""
+    return summary.rename(columns={"scenario": "情景", "total": "总分", "grade": "等次"}).round(2)
+
+
+def adjustments(frame: pd.DataFrame) -> pd.DataFrame:
+    """加分 / 扣分 entries for display."""
+    from perfdash.scoring import ADJUSTMENT_KINDS
+
+    return pd.DataFrame(
+        {
+            "编号": frame["adjustment_id"],
+            "类型": frame["kind"].map(ADJUSTMENT_KINDS),
+            "分值": frame["points"],
+            "事由": frame["note"],
+            "录入人": frame["created_by"],
+            "录入时间": [str(t)[:19] for t in frame["created_at"]],
+        }
+    )
+
+
+def points_at_risk(risk: pd.DataFrame) -> pd.DataFrame:
+    """The points-at-risk list (forecast.points_at_risk) for display."""
+    top = risk.attrs.get("top_grade", "优秀")
+    return pd.DataFrame(
+        {
+            "编号": risk["code"],
+            "目标组": risk["group"],
+            "分值": risk["points"],
+            "当前完成率": risk["completion_pct"],
+            "预测完成率": risk["forecast_pct"],
+            "不确定性(±)": risk["forecast_sd"],
+            "预计失分": risk["expected_lost"],
+            f"{top}概率提升": [f"{x * 100:+.1f} 个百分点" for x in risk["top_grade_lift"]],
+        }
+    )

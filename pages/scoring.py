@@ -1,0 +1,205 @@
+"""评分模拟: project the year-end score against 70/20/4/4/1/1, try what-ifs, save and compare
+scenarios, record 加分/扣分, export the 自评表."""
+
+import streamlit as st
+
+from perfdash import charts, exports, fmt, forecast, queries, scoring, tables, ui
+from perfdash.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Rules
+from perfdash.settings import GROUPS
+from perfdash.store import StoreError
+
+ctx = ui.page_setup("评分模拟")
+actor = ui.identity_picker(ctx)
+st.title("评分模拟")
+ui.flash()
+state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+adjustments = scoring.adjustments_of(queries.adjustments(ctx.store, ctx.plan_id))
+
+# -- settings ------------------------------------------------------------------------------------
+c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
+base = c1.radio("起点", list(BASES), format_func=BASES.get, horizontal=True, key="sim_base")
+rule = c2.radio("计分规则", list(RULE_LABELS), format_func=RULE_LABELS.get, horizontal=True, key="sim_rule")
+late = c3.number_input("逾期每月扣分比例(%)", 0, 100, 0, step=5, key="sim_late")
+cap = c4.number_input("逾期扣分上限(%)", 0, 100, 50, step=10, key="sim_late_cap")
+rules = Rules(rule=rule, late_share_per_month=late / 100, late_cap=cap / 100)
+st.caption(
+    "等次分界（优秀 ≥ 90、良好 ≥ 80、一般 ≥ 60、较差 < 60）和分档计分的档位是 perfdash 的默认设置，"
+    f"并非官方标准，由绩效办确定。分档计分：100% 得满分，{'、'.join(f'≥{t:g}% 得 {p:.0%}' for t, p in rules.steps)}，"
+    f"低于 {rules.floor:g}% 不得分。统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
+)
+
+fc = forecast.target_forecast(ctx.store, ctx.plan_id, state, ctx.as_of) if base == "forecast" else None
+if st.session_state.get("_sim_base_seen") != base:  # a new starting point starts clean
+    st.session_state["_sim_base_seen"] = base
+    st.session_state["sim_overrides"] = {}
+    st.session_state.pop("sim_editor", None)
+overrides: dict[str, float] = st.session_state.setdefault("sim_overrides", {})
+values = scoring.base_values(state, base, fc) | overrides
+
+# -- bulk changes and per-target edits ------------------------------------------------------------
+with st.expander("批量调整（如：中教科的全部目标按 90% 计）", expanded=False):
+    b1, b2, b3, b4 = st.columns([1, 2, 1, 1])
+    dims = {"section": "责任科室", "indicator": "一级指标", "leader": "分管领导", "group": "目标组"}
+    by = b1.selectbox("维度", list(dims), format_func=dims.get, key="sim_bulk_by")
+    sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+    choices = {
+        "section": sections,
+        "indicator": list(dict.fromkeys(state["indicator_code"])),
+        "leader": leaders,
+        "group": list(GROUPS),
+    }[by]
+    which = b2.selectbox("对象", choices, key="sim_bulk_value")
+    pct = b3.number_input("完成率(%)", 0.0, 100.0, 90.0, step=5.0, key="sim_bulk_pct")
+    b4.button("应用", key="sim_bulk_apply")
+    st.button("恢复起点数值", key="sim_reset")
+
+frame = scoring.simulation_frame(state, values)
+edited = st.data_editor(
+    frame,
+    key="sim_editor",
+    hide_index=True,
+    width="stretch",
+    height=320,
+    disabled=["code", "target", "lead_section", "points", "current_pct"],
+    column_config={
+        "code": st.column_config.TextColumn("编号", width="small"),
+        "target": st.column_config.TextColumn("年度工作目标", width="large"),
+        "lead_section": st.column_config.TextColumn("牵头科室"),
+        "points": st.column_config.NumberColumn("分值", format="%.1f"),
+        "current_pct": st.column_config.ProgressColumn("当前完成率", format="%.0f%%", min_value=0, max_value=100),
+        "sim_pct": st.column_config.NumberColumn("模拟完成率(%)", min_value=0, max_value=100, step=1),
+    },
+)
+values = dict(zip(edited["code"], edited["sim_pct"].fillna(0).astype(float), strict=True))
+if st.session_state.get("sim_bulk_apply") or st.session_state.get("sim_reset"):
+    if st.session_state.get("sim_reset"):
+        st.session_state["sim_overrides"] = {}
+    else:
+        changed = {c: v for c, v in values.items() if v != frame.set_index("code").loc[c, "sim_pct"]}
+        st.session_state["sim_overrides"] = overrides | changed | scoring.bulk_set(state, by, which, pct)
+    st.session_state.pop("sim_editor", None)
+    st.rerun()
+
+# -- the result ----------------------------------------------------------------------------------
+result = scoring.score(state, rules, values, adjustments, ctx.as_of)
+now = scoring.score(state, rules, None, adjustments, ctx.as_of)
+m = st.columns(4)
+m[0].metric("模拟总分", fmt.points(result.total), delta=f"{result.total - now.total:+.1f} 分（对比当前）")
+m[1].metric("等次", result.grade + ("（一票否决封顶）" if result.vetoed else ""))
+m[2].metric("加分 / 扣分", f"+{result.bonus:g} / −{result.deduction:g}")
+m[3].metric("当前得分", fmt.points(now.total), help="按统计日期的实际完成率和同一计分规则")
+
+left, right = st.columns([2, 3])
+with left:
+    st.subheader("分组得分")
+    st.dataframe(tables.group_scores(scoring.group_table(result)), hide_index=True, width="stretch")
+with right:
+    by_what = st.radio(
+        "瀑布图",
+        ["group", "indicator"],
+        format_func={"group": "按目标组", "indicator": "按一级指标"}.get,
+        horizontal=True,
+        key="sim_waterfall_by",
+    )
+    st.plotly_chart(
+        charts.score_waterfall(scoring.waterfall_steps(result, by_what), result.total),
+        config={"displaylogo": False},
+        key="waterfall",
+    )
+
+st.download_button(
+    "导出自评表（Excel）",
+    exports.self_assessment_xlsx(result, ctx.unit, ctx.year, ctx.as_of),
+    file_name=f"自评表_{ctx.unit}{ctx.year}_{fmt.day(ctx.as_of)}.xlsx",
+    key="export_self_assessment",
+)
+
+# -- scenarios -----------------------------------------------------------------------------------
+st.divider()
+st.subheader("情景")
+saved = queries.scenarios(ctx.store, ctx.plan_id)
+with st.form("save_scenario", clear_on_submit=True):
+    f1, f2 = st.columns([1, 2])
+    name = f1.text_input("情景名称", key="scenario_name")
+    note = f2.text_input("说明", key="scenario_note")
+    if st.form_submit_button("保存当前模拟为情景", disabled=actor.role != "office"):
+        try:
+            ctx.store.save_scenario(ctx.plan_id, name, note, base, ctx.as_of, rules.to_json(), values, actor)
+        except StoreError as exc:
+            st.error(str(exc))
+        else:
+            ui.flash(f"已保存情景“{name.strip()}”。")
+            st.rerun()
+if actor.role != "office":
+    st.caption("只有绩效办可以保存、删除情景和录入加减分；其他身份可以试算。")
+
+if saved.empty:
+    st.info("还没有保存的情景。")
+else:
+    st.dataframe(tables.scenarios(saved), hide_index=True, width="stretch")
+    names = dict(zip(saved["name"], saved["scenario_id"], strict=True))
+    l1, l2, l3 = st.columns([2, 1, 1])
+    pick = l1.selectbox("选择情景", list(names), key="scenario_pick")
+    if l2.button("载入", key="scenario_load"):
+        row = saved[saved["name"] == pick].iloc[0]
+        st.session_state["sim_overrides"] = queries.scenario_values(ctx.store, int(row["scenario_id"]))
+        st.session_state["sim_rule"] = Rules.from_json(row["rules_json"]).rule
+        st.session_state.pop("sim_editor", None)
+        ui.flash(f"已载入情景“{pick}”。")
+        st.rerun()
+    if l3.button("删除", key="scenario_delete", disabled=actor.role != "office"):
+        ctx.store.delete_scenario(int(names[pick]), actor)
+        ui.flash(f"已删除情景“{pick}”。")
+        st.rerun()
+    chosen = st.multiselect("对比情景（2–3 个）", list(names), max_selections=3, key="scenario_compare")
+    if len(chosen) >= 2:
+        named = []
+        for n in chosen:
+            row = saved[saved["name"] == n].iloc[0]
+            named.append(
+                (n, queries.scenario_values(ctx.store, int(row["scenario_id"])), Rules.from_json(row["rules_json"]))
+            )
+        summary, differing = scoring.compare(state, named, adjustments, ctx.as_of)
+        st.dataframe(tables.scenario_summary(summary), hide_index=True, width="stretch")
+        st.caption(f"{len(differing)} 项目标在这些情景中的完成率或得分不同：")
+        st.dataframe(differing, hide_index=True, width="stretch")
+        st.download_button(
+            "导出情景对比（Excel）",
+            exports.comparison_xlsx(summary, differing),
+            file_name="情景对比.xlsx",
+            key="export_comparison",
+        )
+
+# -- adjustments ---------------------------------------------------------------------------------
+st.divider()
+st.subheader("加分 / 扣分 / 一票否决")
+current_adj = queries.adjustments(ctx.store, ctx.plan_id)
+if current_adj.empty:
+    st.caption("暂无加减分记录。")
+else:
+    st.dataframe(tables.adjustments(current_adj), hide_index=True, width="stretch")
+if actor.role == "office":
+    with st.form("add_adjustment", clear_on_submit=True):
+        a1, a2, a3 = st.columns([1, 1, 3])
+        kind = a1.selectbox("类型", list(ADJUSTMENT_KINDS), format_func=ADJUSTMENT_KINDS.get, key="adj_kind")
+        points = a2.number_input("分值", 0.0, 100.0, 0.5, step=0.5, key="adj_points")
+        reason = a3.text_input("事由（如 察访核验发现问题、创新成果获省级推广）", key="adj_note")
+        if st.form_submit_button("录入"):
+            try:
+                ctx.store.add_adjustment(ctx.plan_id, kind, points, reason, actor)
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                ui.flash("已录入加减分。")
+                st.rerun()
+    if not current_adj.empty:
+        w1, w2 = st.columns([3, 1])
+        labels = {
+            int(r.adjustment_id): f"#{r.adjustment_id} {ADJUSTMENT_KINDS[r.kind]} {r.points:g} 分 {r.note}"
+            for r in current_adj.itertuples()
+        }
+        withdraw = w1.selectbox("撤销记录", list(labels), format_func=labels.get, key="adj_withdraw_pick")
+        if w2.button("撤销", key="adj_withdraw"):
+            ctx.store.withdraw_adjustment(int(withdraw), actor)
+            ui.flash("已撤销该条加减分（记录保留）。")
+            st.rerun()
