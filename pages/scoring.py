@@ -16,6 +16,8 @@ state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
 adjustments = scoring.adjustments_of(queries.adjustments(ctx.store, ctx.plan_id))
 
 # -- settings ------------------------------------------------------------------------------------
+if "_sim_rule_loaded" in st.session_state:  # a loaded scenario brings its rule (set before the widget exists)
+    st.session_state["sim_rule"] = st.session_state.pop("_sim_rule_loaded")
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
 base = c1.radio("起点", list(BASES), format_func=BASES.get, horizontal=True, key="sim_base")
 rule = c2.radio("计分规则", list(RULE_LABELS), format_func=RULE_LABELS.get, horizontal=True, key="sim_rule")
@@ -143,7 +145,7 @@ else:
     if l2.button("载入", key="scenario_load"):
         row = saved[saved["name"] == pick].iloc[0]
         st.session_state["sim_overrides"] = queries.scenario_values(ctx.store, int(row["scenario_id"]))
-        st.session_state["sim_rule"] = Rules.from_json(row["rules_json"]).rule
+        st.session_state["_sim_rule_loaded"] = Rules.from_json(row["rules_json"]).rule
         st.session_state.pop("sim_editor", None)
         ui.flash(f"已载入情景“{pick}”。")
         st.rerun()

@@ -156,8 +156,10 @@ CREATE TABLE IF NOT EXISTS scenarios (
     created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
     UNIQUE (plan_id, name)
 );
+-- No foreign key to scenarios: DuckDB checks one against rows deleted earlier in the same
+-- transaction, which would make deleting a scenario with its values impossible atomically.
 CREATE TABLE IF NOT EXISTS scenario_values (
-    scenario_id    INTEGER NOT NULL REFERENCES scenarios (scenario_id),
+    scenario_id    INTEGER NOT NULL,
     code           VARCHAR NOT NULL,
     completion_pct DECIMAL(4, 1) NOT NULL CHECK (completion_pct BETWEEN 0 AND 100),
     PRIMARY KEY (scenario_id, code)
