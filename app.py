@@ -11,8 +11,13 @@ pages = {
         st.Page("pages/target.py", title="目标详情", icon=":material/target:", url_path="target"),
     ],
     "分析": [
+        st.Page("pages/heatmap.py", title="截止热力图", icon=":material/grid_on:", url_path="heatmap"),
+        st.Page("pages/trend.py", title="完成趋势", icon=":material/trending_up:", url_path="trend"),
         st.Page("pages/scoring.py", title="评分模拟", icon=":material/calculate:", url_path="scoring"),
         st.Page("pages/forecast.py", title="年终预测", icon=":material/query_stats:", url_path="forecast"),
+    ],
+    "大屏": [
+        st.Page("pages/meeting.py", title="周会大屏", icon=":material/tv:", url_path="meeting"),
     ],
     "填报": [
         st.Page("pages/report.py", title="进度填报", icon=":material/edit_note:", url_path="report"),

@@ -49,20 +49,25 @@ def expected_pct(as_of: date | pd.Series, deadline: pd.Series, year: int) -> np.
     return np.round(share * 100, 1)
 
 
-def add_schedule(state: pd.DataFrame, as_of: date, year: int) -> pd.DataFrame:
-    """Add expected_pct, lag_pct and lag_status to a target-state frame (vectorised)."""
+def add_schedule(state: pd.DataFrame, as_of: date | pd.Series, year: int) -> pd.DataFrame:
+    """Add expected_pct, lag_pct and lag_status to a target-state frame (vectorised). ``as_of`` is
+    one date, or one per row (a week-by-week frame judges each row at its own week end)."""
     out = state.copy()
-    as_of_ts = pd.Timestamp(as_of)
-    deadline = pd.to_datetime(out["deadline"])
-    out["expected_pct"] = expected_pct(as_of, deadline, year) if len(out) else np.array([], dtype=float)
-    out["lag_pct"] = np.round(out["expected_pct"] - out["completion_pct"], 1)
+    deadline = pd.to_datetime(out["deadline"]).reset_index(drop=True)
+    if isinstance(as_of, pd.Series):
+        when = pd.to_datetime(as_of).reset_index(drop=True)
+    else:
+        when = pd.Series([pd.Timestamp(as_of)] * len(out), dtype="datetime64[ns]")
+    completion = out["completion_pct"].to_numpy(dtype=float)
+    expected = expected_pct(when, deadline, year) if len(out) else np.array([], dtype=float)
+    lag = np.round(expected - completion, 1)
+    out["expected_pct"] = expected
+    out["lag_pct"] = lag
     yellow, red = lag_thresholds()
-    done = out["completion_pct"] >= 100
-    overdue = ~done & (deadline < as_of_ts).to_numpy()
+    done = completion >= 100
+    overdue = ~done & (deadline < when).to_numpy()
     out["lag_status"] = np.select(
-        [done, overdue, out["lag_pct"] > red, out["lag_pct"] >= yellow],
-        [DONE, OVERDUE, RED, YELLOW],
-        default=ON_TRACK,
+        [done, overdue, lag > red, lag >= yellow], [DONE, OVERDUE, RED, YELLOW], default=ON_TRACK
     )
     return out
 

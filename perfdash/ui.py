@@ -217,3 +217,42 @@ def filter_note(ctx: PageContext, shown: int, total: int) -> str:
     if not ctx.filters.active:
         return f"全部 {total} 项目标"
     return f"筛选后 {shown} / {total} 项目标（{ctx.filters.describe()}）"
+
+
+@dataclass(frozen=True)
+class MeetingContext:
+    """What the meeting screen needs: the store, the plan, and the week."""
+
+    store: Store
+    plan_id: int
+    unit: str
+    year: int
+    week: object
+    is_demo: bool
+
+
+def meeting_setup() -> MeetingContext:
+    """The meeting screen's setup: no sidebar; plan and week from the URL (?plan=, ?week=),
+    else the newest plan and its latest complete week of reports."""
+    from perfdash import meeting
+
+    st.set_page_config(
+        page_title="周会大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
+    )
+    store = get_store(str(settings.db_path()))
+    plans = queries.plans(store)
+    if plans.empty:
+        st.error("数据库中还没有任何绩效方案。")
+        st.stop()
+    row = plans.iloc[0]
+    with contextlib.suppress(ValueError):
+        wanted = int(st.query_params.get("plan", ""))
+        if wanted in set(plans["plan_id"]):
+            row = plans[plans["plan_id"] == wanted].iloc[0]
+    latest = row["latest_report"]
+    latest_day = latest.date() if hasattr(latest, "date") else None
+    week = meeting.latest_complete_week(latest_day, date.today())
+    with contextlib.suppress(ValueError):
+        week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
+    is_demo = bool(row["has_demo"]) if row["has_demo"] is not None else False
+    return MeetingContext(store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo)

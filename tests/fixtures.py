@@ -46,5 +46,8 @@ def plotly_values(trace: dict, key: str) -> list:
 
     value = trace[key]
     if isinstance(value, dict) and "bdata" in value:
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        if "shape" in value:  # 2-D arrays (heatmaps) carry their shape as "rows, columns"
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return array.tolist()
     return list(value)

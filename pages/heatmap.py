@@ -1,0 +1,84 @@
+"""截止热力图: what falls due when, per section, and each target's lag behind 序时进度 week by week."""
+
+import streamlit as st
+
+from perfdash import charts_time, fmt, queries, schedule, ui, weekly
+
+ctx = ui.page_setup("截止热力图", with_filters=True)
+everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ctx.filters.apply(everything)
+codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, everything)
+head = queries.headline(state)
+
+st.title("截止热力图")
+st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。")
+if state.empty:
+    st.info("没有符合筛选条件的目标，请调整左侧筛选。")
+    st.stop()
+
+cols = st.columns(4)
+cols[0].metric("目标", f"{head['targets']} 项", help=f"合计分值 {fmt.points(head['points'])}")
+cols[1].metric("未完成", f"{head['targets'] - head['done']} 项")
+cols[2].metric("滞后（含逾期）", f"{head['late']} 项", help=schedule.lag_rule_text())
+cols[3].metric("逾期未完成", f"{head['overdue']} 项")
+
+st.subheader("科室 × 月份：到期目标")
+matrix = weekly.due_matrix(state)
+pick = st.columns([2, 2, 3])
+color = pick[0].radio(
+    "颜色表示",
+    list(charts_time.DUE_COLOR_MEASURES),
+    format_func=charts_time.DUE_COLOR_MEASURES.get,
+    horizontal=True,
+    key="due_color",
+)
+label = pick[1].radio(
+    "格内数字",
+    list(charts_time.DUE_TEXT_MEASURES),
+    format_func=charts_time.DUE_TEXT_MEASURES.get,
+    horizontal=True,
+    key="due_text",
+)
+st.plotly_chart(
+    charts_time.due_heatmap(matrix, ctx.year, color=color, text=label, as_of=ctx.as_of),
+    config={"displaylogo": False},
+    key="due_heatmap",
+)
+st.caption(
+    "按完成时限所在月份统计。一个目标计入它的每个责任科室（牵头和协作都算），所以各科室之和大于目标总数；"
+    "悬停可见其中牵头的项数和目标编号。滞后指黄色滞后、红色滞后或逾期未完成（统计日的状态）。"
+)
+with st.expander("到期明细表"):
+    st.dataframe(
+        matrix.assign(month=matrix["month"].dt.strftime("%Y-%m")).rename(
+            columns={
+                "section": "责任科室",
+                "month": "到期月份",
+                "targets": "到期目标",
+                "lead_targets": "其中牵头",
+                "points": "到期分值",
+                "unfinished": "未完成",
+                "at_risk": "滞后（含逾期）",
+                "codes": "目标编号",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"到期分值": st.column_config.NumberColumn(format="%.1f")},
+        key="due_table",
+    )
+
+st.subheader("目标 × 周：落后序时进度")
+order = st.selectbox("排序", list(weekly.ORDERS), format_func=weekly.ORDERS.get, key="lag_order")
+weeks = weekly.target_weeks(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, codes)
+calendar = queries.plan_calendar(ctx.store, ctx.plan_id)
+st.plotly_chart(
+    charts_time.lag_heatmap(weeks, calendar, ctx.year, weekly.lag_order(weeks, order), ctx.as_of),
+    config={"displaylogo": False},
+    key="lag_heatmap",
+)
+steps = "；".join(charts_time.calendar_labels(calendar, ctx.year))
+st.caption(
+    "每列为一周（周五为周末，当前周截至统计日），每格为该目标当时的状态：取该日及以前最近一次填报的完成率，"
+    f"与当时的序时进度比较。{schedule.lag_rule_text()}" + (f" 色带为方案的考评安排：{steps}。" if steps else "")
+)

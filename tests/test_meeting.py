@@ -1,0 +1,191 @@
+"""The meeting screen's logic as plain functions, each slide through AppTest, and the brief."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
+
+from perfdash import meeting, queries
+from perfdash.demo import build_demo
+from perfdash.settings import PROJECT_ROOT
+from perfdash.store import Store
+from tests.fixtures import DEMO_SEED, shipped_plan
+
+WEEK = meeting.week_of(date(2025, 11, 21))
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    s = Store(tmp_path_factory.mktemp("meet") / "m.duckdb")
+    build_demo(s, shipped_plan(), DEMO_SEED)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def slides(store):
+    return {s.key: s for s in meeting.build_slides(store, 1, 2025, WEEK)}
+
+
+def test_weeks():
+    assert meeting.week_of(date(2025, 11, 21)) == meeting.Week(date(2025, 11, 17), date(2025, 11, 23))
+    # Demo data ends on Friday 21 Nov 2025; a year later that week is long over.
+    assert meeting.latest_complete_week(date(2025, 11, 21), date(2026, 11, 25)).end == date(2025, 11, 23)
+    # On Saturday the week of Friday's report is not over yet: the meeting looks at the week before.
+    assert meeting.latest_complete_week(date(2025, 11, 21), date(2025, 11, 22)).end == date(2025, 11, 16)
+    # On Sunday it is.
+    assert meeting.latest_complete_week(date(2025, 11, 21), date(2025, 11, 23)).end == date(2025, 11, 23)
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [(None, 20), ("8", 8), ("2", 5), ("9999", 600), ("abc", 20), ("7.5", 7)])
+def test_seconds_from_the_url(raw, seconds):
+    assert meeting.parse_seconds(raw) == seconds
+
+
+def test_rotation_advances_after_the_interval_unless_paused():
+    assert meeting.advance(0, 6, False, None, 100.0, 10) == (0, 100.0)  # first show
+    assert meeting.advance(0, 6, False, 100.0, 105.0, 10) == (0, 100.0)  # too early
+    assert meeting.advance(0, 6, False, 100.0, 110.0, 10) == (1, 110.0)
+    assert meeting.advance(5, 6, False, 100.0, 110.0, 10) == (0, 110.0)  # wraps
+    assert meeting.advance(3, 6, True, 100.0, 200.0, 10) == (3, 200.0)  # paused
+
+
+def test_headline_slide(store, slides):
+    h = slides["headline"].numbers
+    state = queries.target_state(store, 1, WEEK.end, 2025)
+    assert h["targets"] == 61
+    assert h["done"] + h["on_track"] + h["lagging"] + h["overdue"] == 61
+    assert h["completion_pct"] == pytest.approx(queries.weighted_completion(state))
+    assert h["overdue"] == 1
+    assert h["projected_grade"] in ("优秀", "良好", "一般", "较差")
+    assert sum(h["grade_probability"].values()) == pytest.approx(1.0)
+
+
+def test_week_slide_compares_with_last_week(store, slides):
+    w = slides["week"]
+    before = queries.target_state(store, 1, date(2025, 11, 16), 2025).set_index("code")
+    after = queries.target_state(store, 1, date(2025, 11, 23), 2025).set_index("code")
+    moved = sorted(c for c in after.index if after.loc[c, "completion_pct"] > before.loc[c, "completion_pct"])
+    assert sorted(w.tables["moved"]["code"]) == moved
+    assert w.numbers["moved"] == len(moved)
+    finished = sorted(c for c in after.index if after.loc[c, "completion_pct"] >= 100 > before.loc[c, "completion_pct"])
+    assert sorted(w.tables["finished"]["code"]) == finished
+
+
+def test_due_slide_lists_overdue_and_due_soon(slides):
+    d = slides["due"]
+    assert list(d.tables["overdue"]["code"]) == ["1-3-3"]
+    assert d.numbers["horizon"] == date(2025, 12, 23)
+    assert d.numbers["due_soon"] == 0  # every other deadline is 31 Dec, 38 days after 23 Nov
+
+
+def test_due_soon_in_december(store):
+    december = {s.key: s for s in meeting.build_slides(store, 1, 2025, meeting.week_of(date(2025, 12, 3)))}
+    assert december["due"].numbers["due_soon"] == december["due"].tables["due_soon"].shape[0] > 40
+
+
+def test_week_changes_catch_targets_that_fall_behind():
+    import pandas as pd
+
+    before = pd.DataFrame(
+        {"code": ["a", "b", "c"], "completion_pct": [10.0, 50.0, 90.0], "lag_status": ["正常", "正常", "正常"]}
+    )
+    after = pd.DataFrame(
+        {"code": ["a", "b", "c"], "completion_pct": [10.0, 55.0, 100.0], "lag_status": ["黄色滞后", "正常", "已完成"]}
+    )
+    changes = meeting.week_changes(before, after)
+    assert list(changes["fell_behind"]["code"]) == ["a"]
+    assert list(changes["finished"]["code"]) == ["c"]
+    assert list(changes["moved"]["code"]) == ["c", "b"]
+
+
+def test_brief_has_the_screens_numbers(slides):
+    data = meeting.brief_xlsx(list(slides.values()), "泉州市教育局", 2025, WEEK)
+    wb = load_workbook(io.BytesIO(data))
+    summary = dict(wb["概况"].iter_rows(values_only=True))
+    h = slides["headline"].numbers
+    assert summary["加权完成率(%)"] == round(h["completion_pct"], 1)
+    assert summary["逾期未完成"] == 1
+    assert summary["周次"] == "2025-11-17 至 2025-11-23"
+    assert [r[0] for r in list(wb["逾期未完成"].iter_rows(values_only=True))[1:]] == ["1-3-3"]
+    assert wb.sheetnames == [
+        "概况",
+        "本周推进",
+        "本周完成",
+        "新增滞后",
+        "逾期未完成",
+        "30天内到期",
+        "科室排名",
+        "分管领导",
+    ]
+
+
+# -- each slide through AppTest --------------------------------------------------------------------
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "meet.duckdb"))
+
+
+def _slide(index: int, **params: str) -> AppTest:
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "meeting.py"), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.session_state["meeting_slide"] = index
+    return at.run()
+
+
+def _html(at: AppTest) -> str:
+    return " ".join(h.proto.body for h in at.get("html"))
+
+
+@pytest.mark.parametrize(
+    ("index", "must_show"),
+    [
+        (0, ["总体态势", "预计年终得分", "加权完成率", "逾期未完成"]),
+        (1, ["本周变化", "本周有推进", "推进最多", "1-4-1"]),
+        (2, ["逾期与临期", "1-3-3", "张少杰", "30 天内没有到期的未完成目标"]),
+        (3, ["科室排名"]),
+        (4, ["截止分布"]),
+        (5, ["分管领导", "李自坚"]),
+    ],
+)
+def test_each_slide_renders(db, index, must_show):
+    at = _slide(index, week="2025-11-21")
+    assert not at.exception
+    html = _html(at)
+    for text in must_show:
+        assert text in html, text
+    assert "11月17日—11月23日" in html and "演示数据" in html
+    assert at.session_state["meeting_slide"] == index  # a first run shows the asked slide
+
+
+def test_headline_numbers_on_screen_match_the_slide_logic(db, store):
+    at = _slide(0, week="2025-11-21")
+    h = {s.key: s for s in meeting.build_slides(store, 1, 2025, WEEK)}["headline"].numbers
+    html = _html(at)
+    assert f">{round(h['completion_pct'])}%<" in html
+    assert f">{h['overdue']}<" in html
+
+
+def test_charts_on_slides(db):
+    import json
+
+    ranking = json.loads(_slide(3).get("plotly_chart")[0].proto.spec)
+    assert ranking["data"][0]["type"] == "bar"
+    assert ranking["layout"]["font"]["size"] == 22
+    heat = json.loads(_slide(4).get("plotly_chart")[0].proto.spec)
+    assert heat["data"][0]["type"] == "heatmap"
+
+
+def test_light_theme_and_escaping(db):
+    at = _slide(0, theme="light")
+    assert "#ffffff" in _html(at)
+    from perfdash import screen
+
+    assert "&lt;script&gt;" in screen.table(__import__("pandas").DataFrame({"code": ["<script>"]}), {"code": "编号"})
