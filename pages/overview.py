@@ -4,13 +4,20 @@ import streamlit as st
 
 from perfdash import charts, fmt, queries, schedule, ui
 
-ctx = ui.page_setup("总览")
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+ctx = ui.page_setup("总览", with_filters=True)
+everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ctx.filters.apply(everything)
 head = queries.headline(state)
 checks = queries.plan_checks(ctx.store, ctx.plan_id)
 
 st.title(f"{ctx.unit}{ctx.year}年度绩效目标 · 总览")
-st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。完成率按分值加权。")
+st.caption(
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。"
+    "完成率按分值加权。"
+)
+if state.empty:
+    st.info("没有符合筛选条件的目标。")
+    st.stop()
 
 cols = st.columns(5)
 cols[0].metric("年度工作目标", f"{head['targets']} 项", help="考评表中的年度工作目标数")

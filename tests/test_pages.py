@@ -103,3 +103,22 @@ def test_overview_sunburst_is_sized_by_points(db):
     assert values["i:1-1"] == 5
     assert values["t:6-5"] == 3
     assert len([i for i in trace["ids"] if i.startswith("t:")]) == 61
+
+
+def test_overview_with_a_leader_filter(db):
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "overview.py"), default_timeout=60)
+    at.query_params["leader"] = "纪如"
+    at.run()
+    assert not at.exception
+    shown = _metrics(at)
+    con = duckdb.connect(str(db))
+    try:
+        n, points = con.execute(
+            "SELECT count(*), sum(t.points) FROM targets t JOIN target_leaders l USING (plan_id, code) "
+            "WHERE l.leader = '纪如'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert shown["年度工作目标"] == f"{n} 项" == "2 项"
+    assert shown["总分值"] == f"{float(points):g} 分"
+    assert "筛选后 2 / 61 项目标（分管领导：纪如）" in at.caption[0].value
