@@ -11,6 +11,10 @@ from pathlib import Path
 
 from perfdash import settings
 from perfdash.plan import PlanError, read_plan, summary_lines
+from perfdash.store import StoreError
+
+
+LOCK_WAIT_SECONDS = 60.0  # another command holding the database: wait this long for it
 
 
 def _db(value: str | None) -> Path:
@@ -37,7 +41,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     plan = read_plan(args.path)
-    store = Store(_db(args.db))
+    store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
     result = store.import_plan(plan)
     store.close()
     print("\n".join(summary_lines(plan)))
@@ -51,7 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     plan = read_plan(args.plan)
-    store = Store(_db(args.db))
+    store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
     until = date.fromisoformat(args.until) if args.until else None
     plan_id, rows = build_demo(store, plan, args.seed, until)
     store.close()
@@ -69,7 +73,7 @@ def _open_plan(args: argparse.Namespace):
     from perfdash import queries
     from perfdash.store import Store
 
-    store = Store(_db(args.db))
+    store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
     row = queries.find_plan(store, args.unit, args.year)
     if row is None:
         store.close()
@@ -235,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except PlanError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
 

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -223,11 +224,13 @@ class ProgressRow:
 class Store:
     """One DuckDB database. Reads go through ``query``; writes through the methods below."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, wait_seconds: float = 0.0):
+        """Open (or create) the database. Only one process may hold a DuckDB file: another
+        process's command waits up to ``wait_seconds`` for it, then gives up with a clear message."""
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(self.path)
+        self.con = _connect(self.path, wait_seconds)
         self._write_lock = threading.Lock()
         self.con.execute(SCHEMA)
         self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
@@ -638,6 +641,21 @@ def validate_progress(
         else:
             seen[key] = n
     return problems
+
+
+def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreError(f"数据库 {path} 正被另一个程序使用（如正在运行的看板），请稍后再试") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def _insert_rows(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
