@@ -13,7 +13,6 @@ from perfdash import settings
 from perfdash.plan import PlanError, read_plan, summary_lines
 from perfdash.store import StoreError
 
-
 LOCK_WAIT_SECONDS = 60.0  # another command holding the database: wait this long for it
 
 
