@@ -6,7 +6,7 @@ import streamlit as st
 from perfdash import charts, fmt, queries, rollups, tables, ui
 
 ctx = ui.page_setup("按领导/责任人", with_filters=True)
-actor = ui.identity_picker(ctx)
+actor = ctx.actor
 everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
 state = ctx.filters.apply(everything)
 

@@ -9,7 +9,7 @@ from perfdash.settings import STATUSES
 from perfdash.store import StoreError
 
 ctx = ui.page_setup("进度填报")
-actor = ui.identity_picker(ctx)
+actor = ctx.actor
 st.title("进度填报")
 ui.flash()
 

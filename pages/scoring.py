@@ -9,7 +9,7 @@ from perfdash.settings import GROUPS
 from perfdash.store import StoreError
 
 ctx = ui.page_setup("评分模拟")
-actor = ui.identity_picker(ctx)
+actor = ctx.actor
 st.title("评分模拟")
 ui.flash()
 state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)

@@ -177,6 +177,33 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from perfdash.backup import backup
+
+    started = time.perf_counter()
+    manifest = backup(_db(args.db), args.out, wait_seconds=LOCK_WAIT_SECONDS)
+    print(
+        f"已备份 {len(manifest.tables)} 张表、{manifest.total_rows} 行（表结构版本 {manifest.schema_version}，"
+        f"用时 {time.perf_counter() - started:.2f} 秒）：{args.out}"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from perfdash.backup import restore
+
+    started = time.perf_counter()
+    result = restore(args.dir, args.db, force=args.force)
+    m = result.manifest
+    print(
+        f"已从备份 {args.dir}（{m.created_at}）恢复 {len(m.tables)} 张表、{m.total_rows} 行到 {result.path}，"
+        f"行数和校验和与备份清单一致（用时 {time.perf_counter() - started:.2f} 秒）"
+    )
+    for seq, value in result.sequences_fixed.items():
+        print(f"  序列 {seq} 已推进到 {value}，新记录不会与已恢复的编号冲突")
+    return 0
+
+
 def pd_notna(value: object) -> bool:
     return value is not None and value == value  # NaT and NaN are not equal to themselves
 
@@ -233,6 +260,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rule", choices=["proportional", "stepped"], help="计分规则（默认按比例）")
     p.add_argument("--json", action="store_true", help="输出 JSON：total、groups、grade")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("backup", help="备份数据库：一致的副本（EXPORT DATABASE）加备份清单（行数、校验和）")
+    p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
+    p.add_argument("--out", required=True, help="备份目录（新的或空的目录）")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复到新的数据库文件，并核对行数、校验和与序列")
+    p.add_argument("dir", help="备份目录（python -m perfdash backup 写出的）")
+    p.add_argument("--db", required=True, help="恢复到的新数据库文件")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件（另一个程序正在使用时仍会拒绝）")
+    p.set_defaults(func=cmd_restore)
 
     args = parser.parse_args(argv)
     try:

@@ -8,8 +8,14 @@ from typing import Literal
 
 from perfdash.settings import OFFICE
 
-Role = Literal["office", "section", "leader"]
-ROLE_LABELS: dict[str, str] = {"office": "绩效办", "section": "科室", "leader": "领导"}
+Role = Literal["office", "section", "leader", "screen", "system"]
+ROLE_LABELS: dict[str, str] = {
+    "office": "绩效办",
+    "section": "科室",
+    "leader": "领导",
+    "screen": "大屏",
+    "system": "系统",
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,11 @@ class Actor:
     @classmethod
     def leader(cls, name: str) -> Actor:
         return cls("leader", name)
+
+    @classmethod
+    def system(cls) -> Actor:
+        """perfdash itself (the first start's admin account); never a person."""
+        return cls("system", "系统")
 
     @property
     def label(self) -> str:

@@ -77,3 +77,28 @@ def demo_seed() -> int:
 def lag_thresholds() -> tuple[float, float]:
     """(yellow, red) lag thresholds in percentage points behind 序时进度."""
     return float(_get("LAG_YELLOW_PCT")), float(_get("LAG_RED_PCT"))  # type: ignore[arg-type]
+
+
+# Login and sessions.
+SETTINGS += (
+    Setting(
+        "PERFDASH_ADMIN_PASSWORD", "", "首次启动时创建的管理员（admin，绩效办）密码；不设则随机生成并只在控制台打印一次"
+    ),
+    Setting("SESSION_HOURS", 8.0, "登录后多少小时需重新登录"),
+    Setting("LOGIN_MAX_FAILURES", 5, "同一账户在锁定窗口内允许的失败次数"),
+    Setting("LOGIN_LOCK_MINUTES", 15.0, "失败次数达到上限后锁定的分钟数（也是计数的窗口）"),
+)
+MIN_PASSWORD_LENGTH = 10
+
+
+def session_hours() -> float:
+    return float(_get("SESSION_HOURS"))  # type: ignore[arg-type]
+
+
+def login_limits() -> tuple[int, float]:
+    """(failures allowed, lock minutes)."""
+    return int(_get("LOGIN_MAX_FAILURES")), float(_get("LOGIN_LOCK_MINUTES"))  # type: ignore[arg-type]
+
+
+def admin_password() -> str:
+    return str(_get("PERFDASH_ADMIN_PASSWORD"))

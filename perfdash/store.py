@@ -7,7 +7,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -166,6 +166,53 @@ CREATE TABLE IF NOT EXISTS scenario_values (
     PRIMARY KEY (scenario_id, code)
 );
 
+-- The office's scoring rules per plan (scoring.Rules as JSON).
+CREATE TABLE IF NOT EXISTS plan_rules (
+    plan_id    INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    rules_json VARCHAR NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Local accounts. Passwords are argon2 hashes (perfdash.auth); OIDC-only accounts have none.
+CREATE TABLE IF NOT EXISTS accounts (
+    username      VARCHAR PRIMARY KEY CHECK (regexp_full_match(username, '[A-Za-z0-9_.@-]{{2,64}}')),
+    display_name  VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
+    role          VARCHAR NOT NULL CHECK (role IN ('office', 'leader', 'section')),
+    scope         VARCHAR,
+    email         VARCHAR,
+    password_hash VARCHAR,
+    disabled      BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    CHECK (role = 'office' OR scope IS NOT NULL)
+);
+CREATE TABLE IF NOT EXISTS login_attempts (
+    username     VARCHAR NOT NULL,
+    attempted_at TIMESTAMP NOT NULL,
+    ok           BOOLEAN NOT NULL
+);
+-- Meeting-screen (大屏) tokens: read-only access without a login; only hashes are kept.
+CREATE TABLE IF NOT EXISTS kiosk_tokens (
+    token_hash VARCHAR PRIMARY KEY CHECK (length(token_hash) = 64),
+    label      VARCHAR NOT NULL,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    revoked_at TIMESTAMP
+);
+-- Who changed what, when, from what to what: one row per write (append-only).
+CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1;
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id   BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+    logged_at  TIMESTAMP NOT NULL,
+    actor      VARCHAR NOT NULL,
+    role       VARCHAR NOT NULL,
+    action     VARCHAR NOT NULL,
+    entity     VARCHAR NOT NULL,
+    entity_key VARCHAR,
+    old_value  VARCHAR,
+    new_value  VARCHAR
+);
+
 -- 加分 / 扣分 / 一票否决 entries the office records, each with its reason.
 CREATE SEQUENCE IF NOT EXISTS adjustment_id_seq START 1;
 CREATE TABLE IF NOT EXISTS adjustments (
@@ -262,64 +309,76 @@ class Store:
             self.scalar("SELECT (SELECT count(*) FROM progress) * 1000003 + (SELECT count(*) FROM plan_imports)")
         )
 
-    # -- writing: plans ----------------------------------------------------
+    # -- writing: one transaction, one audit trail --------------------------
 
-    def import_plan(self, plan: Plan) -> ImportResult:
-        """Store a parsed plan. Same content again: nothing changes. An amended plan replaces the
-        plan's targets, keeps the progress log of every code (still there or not) and reports
-        which codes vanished."""
-        rows = [t.as_dict() for t in plan.targets]
-        events = [(e.name, e.start.isoformat(), e.end.isoformat()) for e in plan.calendar]
-        content = json.dumps([rows, events, plan.title], ensure_ascii=False, sort_keys=True)
-        digest = hashlib.sha256(content.encode()).hexdigest()
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on a cursor of its own: committed whole, or rolled back whole.
+        Writes are serialised (DuckDB takes one writer at a time anyway)."""
         with self._write_lock:
             cur = self.con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
-                found = cur.execute(
-                    "SELECT plan_id FROM plans WHERE unit = ? AND year = ?", [plan.unit, plan.year]
-                ).fetchall()
-                if found:
-                    plan_id = found[0][0]
-                    last = cur.execute(
-                        "SELECT content_sha256 FROM plan_imports WHERE plan_id = ? ORDER BY import_id DESC LIMIT 1",
-                        [plan_id],
-                    ).fetchall()
-                    if last and last[0][0] == digest:
-                        cur.execute("ROLLBACK")
-                        return ImportResult(plan_id=plan_id, unchanged=True)
-                    old = self._snapshot(cur, plan_id)
-                else:
-                    plan_id = cur.execute(
-                        "INSERT INTO plans (unit, year, title) VALUES (?, ?, ?) RETURNING plan_id",
-                        [plan.unit, plan.year, plan.title],
-                    ).fetchall()[0][0]
-                    old = {}
-                new = {r["code"]: r for r in rows}
-                added = [c for c in new if c not in old]
-                removed = [c for c in old if c not in new]
-                changed = [c for c in new if c in old and old[c] != new[c]]
-                for table in (
-                    "target_leaders",
-                    "target_sections",
-                    "targets",
-                    "indicators",
-                    "plan_checks",
-                    "plan_calendar",
-                ):
-                    cur.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
-                self._insert_plan_rows(cur, plan_id, plan)
-                cur.execute(
-                    "INSERT INTO plan_imports (plan_id, source_name, content_sha256, added, removed, changed) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [plan_id, plan.source_name or "", digest, added, removed, changed],
-                )
+                yield cur
                 cur.execute("COMMIT")
             except BaseException:
                 _rollback(cur)
                 raise
             finally:
                 cur.close()
+
+    # -- writing: plans ----------------------------------------------------
+
+    def import_plan(self, plan: Plan, actor: Actor | None = None) -> ImportResult:
+        """Store a parsed plan (the office's job). Same content again: nothing changes. An amended
+        plan replaces the plan's targets, keeps the progress log of every code (still there or
+        not) and reports which codes vanished."""
+        actor = actor or Actor.office()
+        _office_only(actor, "导入方案")
+        rows = [t.as_dict() for t in plan.targets]
+        events = [(e.name, e.start.isoformat(), e.end.isoformat()) for e in plan.calendar]
+        content = json.dumps([rows, events, plan.title], ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        with self._transaction() as cur:
+            found = cur.execute(
+                "SELECT plan_id FROM plans WHERE unit = ? AND year = ?", [plan.unit, plan.year]
+            ).fetchall()
+            if found:
+                plan_id = found[0][0]
+                last = cur.execute(
+                    "SELECT content_sha256 FROM plan_imports WHERE plan_id = ? ORDER BY import_id DESC LIMIT 1",
+                    [plan_id],
+                ).fetchall()
+                if last and last[0][0] == digest:
+                    return ImportResult(plan_id=plan_id, unchanged=True)
+                old = self._snapshot(cur, plan_id)
+            else:
+                plan_id = cur.execute(
+                    "INSERT INTO plans (unit, year, title) VALUES (?, ?, ?) RETURNING plan_id",
+                    [plan.unit, plan.year, plan.title],
+                ).fetchall()[0][0]
+                old = {}
+            new = {r["code"]: r for r in rows}
+            added = [c for c in new if c not in old]
+            removed = [c for c in old if c not in new]
+            changed = [c for c in new if c in old and old[c] != new[c]]
+            for table in ("target_leaders", "target_sections", "targets", "indicators", "plan_checks", "plan_calendar"):
+                cur.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
+            self._insert_plan_rows(cur, plan_id, plan)
+            cur.execute(
+                "INSERT INTO plan_imports (plan_id, source_name, content_sha256, added, removed, changed) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [plan_id, plan.source_name or "", digest, added, removed, changed],
+            )
+            _audit(
+                cur,
+                actor,
+                "导入方案",
+                "plan",
+                f"{plan.unit}{plan.year}",
+                {c: old[c] for c in removed + changed},
+                {"source": plan.source_name, "added": added, "removed": removed, "changed": changed},
+            )
         return ImportResult(plan_id=plan_id, unchanged=False, added=added, removed=removed, changed=changed)
 
     def _snapshot(self, cur: duckdb.DuckDBPyConnection, plan_id: int) -> dict[str, dict]:
@@ -425,48 +484,73 @@ class Store:
         today: date | None = None,
     ) -> int:
         """The only code that inserts progress. Validates every row and the actor's right to write
-        it (see ``access.may_write``), then commits all rows in one transaction, or none.
+        it (see ``access.may_write``), then commits all rows in one transaction, or none, with
+        one audit entry naming the previous and new state of each target.
         Returns the number of rows written; raises StoreError listing every problem."""
         if not rows:
             raise StoreError("没有要保存的进度记录")
         today = today or date.today()
-        with self._write_lock:
-            year, owners = self.progress_rules(plan_id)
-            problems = validate_progress(rows, owners, actor, year, today)
-            if problems:
-                raise StoreError("\n".join(p.message for p in problems), problems)
-            now = datetime.now()
-            columns = ("plan_id", "code", "report_date", "completion_pct", "status", "note", "reporter", "is_demo")
-            values = [
-                (
-                    plan_id,
-                    r.code,
-                    r.report_date,
-                    round(float(r.completion_pct), 1),
-                    r.status,
-                    r.note or "",
-                    actor.name,
-                    is_demo,
+        year, owners = self.progress_rules(plan_id)
+        problems = validate_progress(rows, owners, actor, year, today)
+        if problems:
+            raise StoreError("\n".join(p.message for p in problems), problems)
+        now = datetime.now()
+        columns = (
+            "plan_id",
+            "code",
+            "report_date",
+            "completion_pct",
+            "status",
+            "note",
+            "reporter",
+            "is_demo",
+            "recorded_at",
+        )
+        values = [
+            (
+                plan_id,
+                r.code,
+                r.report_date,
+                round(float(r.completion_pct), 1),
+                r.status,
+                r.note or "",
+                actor.name,
+                is_demo,
+                now,
+            )
+            for r in rows
+        ]
+        codes = sorted({r.code for r in rows})
+        with self._transaction() as cur:
+            before = cur.execute(
+                "SELECT code, arg_max(completion_pct::DOUBLE, (report_date, progress_id)), "
+                "arg_max(status, (report_date, progress_id)) FROM progress "
+                "WHERE plan_id = ? AND list_contains(?, code) GROUP BY code",
+                [plan_id, codes],
+            ).fetchall()
+            _insert_rows(cur, "progress", columns, values)
+            if not is_demo:  # the demo history is generated, not anyone's change
+                _audit(
+                    cur,
+                    actor,
+                    "填报进度",
+                    "progress",
+                    f"{len(rows)} 条",
+                    {c: {"completion_pct": p, "status": st} for c, p, st in before},
+                    [
+                        {
+                            "code": r.code,
+                            "report_date": r.report_date.isoformat(),
+                            "completion_pct": float(r.completion_pct),
+                            "status": r.status,
+                            "note": r.note,
+                        }
+                        for r in rows
+                    ],
                 )
-                for r in rows
-            ]
-            cur = self.con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                _insert_rows(cur, "progress", (*columns, "recorded_at"), [(*v, now) for v in values])
-                cur.execute("COMMIT")
-            except BaseException:
-                _rollback(cur)
-                raise
-            finally:
-                cur.close()
         return len(rows)
 
-    # -- writing: the office's scenarios and adjustments ---------------------
-
-    def _office_only(self, actor: Actor, what: str) -> None:
-        if actor.role != "office":
-            raise StoreError(f"只有绩效办可以{what}（当前身份：{actor.label}）")
+    # -- writing: the office's scenarios, adjustments and rules --------------
 
     def save_scenario(
         self,
@@ -482,101 +566,236 @@ class Store:
     ) -> int:
         """Save a what-if scenario (office only): one completion per target. A name already used
         is refused unless ``replace``."""
-        self._office_only(actor, "保存情景")
+        _office_only(actor, "保存情景")
         name = name.strip()
         if not name:
             raise StoreError("情景名称不能为空")
-        with self._write_lock:
-            _, owners = self.progress_rules(plan_id)
-            unknown = sorted(set(values) - set(owners))
-            if unknown:
-                raise StoreError(f"情景中有方案里没有的目标编号：{'、'.join(unknown)}")
-            bad = [c for c, v in values.items() if not 0 <= float(v) <= 100]
-            if bad:
-                raise StoreError(f"完成率超出 0–100：{'、'.join(bad)}")
-            cur = self.con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                old = cur.execute(
-                    "SELECT scenario_id FROM scenarios WHERE plan_id = ? AND name = ?", [plan_id, name]
-                ).fetchall()
-                if old and not replace:
-                    raise StoreError(f"已有名为“{name}”的情景")
-                if old:
-                    cur.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [old[0][0]])
-                    cur.execute("DELETE FROM scenarios WHERE scenario_id = ?", [old[0][0]])
-                sid = cur.execute(
-                    "INSERT INTO scenarios (plan_id, name, note, base, as_of, rules_json, created_by) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING scenario_id",
-                    [plan_id, name, note.strip(), base, as_of, rules_json, actor.name],
-                ).fetchall()[0][0]
-                _insert_rows(
-                    cur,
-                    "scenario_values",
-                    ("scenario_id", "code", "completion_pct"),
-                    [(sid, c, round(float(v), 1)) for c, v in values.items()],
+        _, owners = self.progress_rules(plan_id)
+        unknown = sorted(set(values) - set(owners))
+        if unknown:
+            raise StoreError(f"情景中有方案里没有的目标编号：{'、'.join(unknown)}")
+        bad = [c for c, v in values.items() if not 0 <= float(v) <= 100]
+        if bad:
+            raise StoreError(f"完成率超出 0–100：{'、'.join(bad)}")
+        with self._transaction() as cur:
+            old = cur.execute(
+                "SELECT scenario_id, note, base, rules_json FROM scenarios WHERE plan_id = ? AND name = ?",
+                [plan_id, name],
+            ).fetchall()
+            if old and not replace:
+                raise StoreError(f"已有名为“{name}”的情景")
+            old_values = None
+            if old:
+                old_values = dict(
+                    cur.execute(
+                        "SELECT code, completion_pct::DOUBLE FROM scenario_values WHERE scenario_id = ?", [old[0][0]]
+                    ).fetchall()
                 )
-                cur.execute("COMMIT")
-            except BaseException:
-                _rollback(cur)
-                raise
-            finally:
-                cur.close()
+                cur.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [old[0][0]])
+                cur.execute("DELETE FROM scenarios WHERE scenario_id = ?", [old[0][0]])
+            sid = cur.execute(
+                "INSERT INTO scenarios (plan_id, name, note, base, as_of, rules_json, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING scenario_id",
+                [plan_id, name, note.strip(), base, as_of, rules_json, actor.name],
+            ).fetchall()[0][0]
+            _insert_rows(
+                cur,
+                "scenario_values",
+                ("scenario_id", "code", "completion_pct"),
+                [(sid, c, round(float(v), 1)) for c, v in values.items()],
+            )
+            _audit(
+                cur,
+                actor,
+                "保存情景",
+                "scenario",
+                name,
+                {"note": old[0][1], "base": old[0][2], "values": old_values} if old else None,
+                {"note": note.strip(), "base": base, "rules": json.loads(rules_json), "values": values},
+            )
         return int(sid)
 
     def delete_scenario(self, scenario_id: int, actor: Actor) -> None:
         """Delete a scenario and its values (office only)."""
-        self._office_only(actor, "删除情景")
-        with self._write_lock:
-            cur = self.con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                cur.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [scenario_id])
-                cur.execute("DELETE FROM scenarios WHERE scenario_id = ?", [scenario_id])
-                cur.execute("COMMIT")
-            except BaseException:
-                _rollback(cur)
-                raise
-            finally:
-                cur.close()
+        _office_only(actor, "删除情景")
+        with self._transaction() as cur:
+            old = cur.execute("SELECT name, note FROM scenarios WHERE scenario_id = ?", [scenario_id]).fetchall()
+            values = dict(
+                cur.execute(
+                    "SELECT code, completion_pct::DOUBLE FROM scenario_values WHERE scenario_id = ?", [scenario_id]
+                ).fetchall()
+            )
+            cur.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [scenario_id])
+            cur.execute("DELETE FROM scenarios WHERE scenario_id = ?", [scenario_id])
+            if old:
+                _audit(cur, actor, "删除情景", "scenario", old[0][0], {"note": old[0][1], "values": values}, None)
 
     def add_adjustment(
         self, plan_id: int, kind: str, points: float, note: str, actor: Actor, group: str | None = None
     ) -> int:
         """Record a 加分 / 扣分 / 一票否决 entry with its reason (office only)."""
-        self._office_only(actor, "录入加减分")
+        _office_only(actor, "录入加减分")
         if kind not in ("bonus", "deduction", "veto"):
             raise StoreError(f"未知的类型“{kind}”")
         if not note.strip():
             raise StoreError("请填写加减分的事由")
         if not 0 <= float(points) <= 100:
             raise StoreError("分值应在 0 到 100 之间")
-        with self._write_lock:
-            cur = self.con.cursor()
-            try:
-                return int(
-                    cur.execute(
-                        "INSERT INTO adjustments (plan_id, kind, points, grp, note, created_by) "
-                        "VALUES (?, ?, ?, ?, ?, ?) RETURNING adjustment_id",
-                        [plan_id, kind, 0.0 if kind == "veto" else float(points), group, note.strip(), actor.name],
-                    ).fetchall()[0][0]
-                )
-            finally:
-                cur.close()
+        value = 0.0 if kind == "veto" else float(points)
+        with self._transaction() as cur:
+            aid = cur.execute(
+                "INSERT INTO adjustments (plan_id, kind, points, grp, note, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING adjustment_id",
+                [plan_id, kind, value, group, note.strip(), actor.name],
+            ).fetchall()[0][0]
+            _audit(
+                cur,
+                actor,
+                "录入加减分",
+                "adjustment",
+                str(aid),
+                None,
+                {"kind": kind, "points": value, "group": group, "note": note.strip()},
+            )
+        return int(aid)
 
     def withdraw_adjustment(self, adjustment_id: int, actor: Actor) -> None:
         """Withdraw an entry (office only): it stays on record with the time it was withdrawn."""
-        self._office_only(actor, "撤销加减分")
-        with self._write_lock:
-            cur = self.con.cursor()
-            try:
-                cur.execute(
-                    "UPDATE adjustments SET deleted_at = current_timestamp WHERE adjustment_id = ? "
-                    "AND deleted_at IS NULL",
-                    [adjustment_id],
-                )
-            finally:
-                cur.close()
+        _office_only(actor, "撤销加减分")
+        with self._transaction() as cur:
+            old = cur.execute(
+                "SELECT kind, points::DOUBLE, note FROM adjustments WHERE adjustment_id = ? AND deleted_at IS NULL",
+                [adjustment_id],
+            ).fetchall()
+            if not old:
+                raise StoreError(f"没有编号为 {adjustment_id} 的有效加减分记录")
+            cur.execute(
+                "UPDATE adjustments SET deleted_at = current_timestamp WHERE adjustment_id = ?", [adjustment_id]
+            )
+            _audit(
+                cur,
+                actor,
+                "撤销加减分",
+                "adjustment",
+                str(adjustment_id),
+                {"kind": old[0][0], "points": old[0][1], "note": old[0][2]},
+                {"withdrawn": True},
+            )
+
+    def set_rules(self, plan_id: int, rules_json: str, actor: Actor) -> None:
+        """The office's scoring rules for a plan (office only); the previous ones go to the audit log."""
+        _office_only(actor, "修改计分规则")
+        json.loads(rules_json)  # must be valid JSON; scoring.Rules validates the content
+        with self._transaction() as cur:
+            old = cur.execute("SELECT rules_json FROM plan_rules WHERE plan_id = ?", [plan_id]).fetchall()
+            cur.execute("DELETE FROM plan_rules WHERE plan_id = ?", [plan_id])
+            cur.execute(
+                "INSERT INTO plan_rules (plan_id, rules_json, updated_by) VALUES (?, ?, ?)",
+                [plan_id, rules_json, actor.name],
+            )
+            _audit(
+                cur,
+                actor,
+                "修改计分规则",
+                "rules",
+                str(plan_id),
+                json.loads(old[0][0]) if old else None,
+                json.loads(rules_json),
+            )
+
+    # -- writing: accounts and kiosk tokens (office only) -------------------
+
+    def create_account(
+        self,
+        actor: Actor,
+        username: str,
+        display_name: str,
+        role: str,
+        scope: str | None,
+        password_hash: str | None,
+        email: str | None = None,
+    ) -> None:
+        """A new local account. Its password arrives already hashed (see perfdash.auth)."""
+        if actor.role != "system":
+            _office_only(actor, "管理账户")
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM accounts WHERE username = ?", [username]).fetchall():
+                raise StoreError(f"账户“{username}”已存在")
+            cur.execute(
+                "INSERT INTO accounts (username, display_name, role, scope, email, password_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [username, display_name, role, scope, email, password_hash],
+            )
+            _audit(
+                cur,
+                actor,
+                "创建账户",
+                "account",
+                username,
+                None,
+                {"display_name": display_name, "role": role, "scope": scope, "email": email},
+            )
+
+    def update_account(self, actor: Actor, username: str, **changes: object) -> None:
+        """Change an account: password_hash (office, or the account itself), or display_name,
+        role, scope, email, disabled (office only). The audit log never holds a password hash."""
+        allowed = {"password_hash", "display_name", "role", "scope", "email", "disabled"}
+        if not changes or set(changes) - allowed:
+            raise StoreError("无效的账户修改")
+        own_password = set(changes) == {"password_hash"} and actor.name == username and actor.role != "office"
+        if not own_password:
+            _office_only(actor, "管理账户")
+        columns = sorted(changes)
+        with self._transaction() as cur:
+            row = cur.execute(
+                "SELECT display_name, role, scope, email, disabled FROM accounts WHERE username = ?", [username]
+            ).fetchall()
+            if not row:
+                raise StoreError(f"没有账户“{username}”")
+            old = dict(zip(("display_name", "role", "scope", "email", "disabled"), row[0], strict=True))
+            assignments = ", ".join(f"{c} = ?" for c in columns)  # column names from the allow-list above
+            cur.execute(
+                f"UPDATE accounts SET {assignments} WHERE username = ?",  # noqa: S608
+                [changes[c] for c in columns] + [username],
+            )
+            shown = {c: ("（已修改）" if c == "password_hash" else changes[c]) for c in columns}
+            _audit(
+                cur, actor, "修改账户", "account", username, {c: old.get(c) for c in columns if c in old} or None, shown
+            )
+
+    def record_login(self, username: str, ok: bool) -> None:
+        """One login attempt (for rate limiting and the audit trail)."""
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO login_attempts (username, attempted_at, ok) VALUES (?, ?, ?)",
+                [username, datetime.now(), ok],
+            )
+
+    def add_kiosk_token(self, actor: Actor, token_hash: str, label: str) -> None:
+        """A meeting-screen token (only its hash is kept)."""
+        _office_only(actor, "管理大屏令牌")
+        with self._transaction() as cur:
+            cur.execute(
+                "INSERT INTO kiosk_tokens (token_hash, label, created_by) VALUES (?, ?, ?)",
+                [token_hash, label, actor.name],
+            )
+            _audit(cur, actor, "创建大屏令牌", "kiosk_token", label, None, {"label": label})
+
+    def revoke_kiosk_token(self, actor: Actor, token_hash: str) -> None:
+        """Stop a meeting-screen token from working."""
+        _office_only(actor, "管理大屏令牌")
+        with self._transaction() as cur:
+            label = cur.execute("SELECT label FROM kiosk_tokens WHERE token_hash = ?", [token_hash]).fetchall()
+            cur.execute("UPDATE kiosk_tokens SET revoked_at = current_timestamp WHERE token_hash = ?", [token_hash])
+            _audit(
+                cur,
+                actor,
+                "吊销大屏令牌",
+                "kiosk_token",
+                label[0][0] if label else "?",
+                {"revoked": False},
+                {"revoked": True},
+            )
 
     def progress_rules(self, plan_id: int) -> tuple[int, dict[str, set[str]]]:
         """What validating progress needs: the plan year and each target's sections."""
@@ -641,6 +860,31 @@ def validate_progress(
         else:
             seen[key] = n
     return problems
+
+
+def _office_only(actor: Actor, what: str) -> None:
+    if actor.role != "office":
+        raise StoreError(f"只有绩效办可以{what}（当前身份：{actor.label}）")
+
+
+def _audit(
+    cur: duckdb.DuckDBPyConnection, actor: Actor, action: str, entity: str, key: str, old: object, new: object
+) -> None:
+    """One audit entry, inside the write's own transaction: who, when, what, old and new."""
+    cur.execute(
+        "INSERT INTO audit_log (logged_at, actor, role, action, entity, entity_key, old_value, new_value) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            datetime.now(),
+            actor.name,
+            actor.role,
+            action,
+            entity,
+            key,
+            None if old is None else json.dumps(old, ensure_ascii=False, default=str),
+            None if new is None else json.dumps(new, ensure_ascii=False, default=str),
+        ],
+    )
 
 
 def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
-from perfdash import charts, fmt, progress, queries, settings, tables
+from perfdash import auth, charts, fmt, progress, queries, settings, tables
 from perfdash.access import Actor
 from perfdash.demo import bootstrap
 from perfdash.filters import URL_KEYS, Filters
 from perfdash.schedule import LAG_STATUSES
-from perfdash.settings import GROUPS, OFFICE
+from perfdash.settings import GROUPS
 from perfdash.store import Store
 
 
@@ -29,13 +29,27 @@ class PageContext:
     as_of: date
     is_demo: bool
     filters: Filters = field(default_factory=Filters)
+    account: auth.Account | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """Who is acting: the signed-in account (pages without login never write)."""
+        return self.account.actor if self.account else Actor("screen", "大屏")
 
 
 @st.cache_resource(show_spinner="正在准备数据库…")
 def get_store(path: str) -> Store:
-    """One shared connection per database file; a new database gets the plan and demo data."""
+    """One shared connection per database file; a new database gets the plan and demo data, and
+    a first admin account (its generated password printed once, here, on the server's console)."""
     store = Store(path)
     bootstrap(store, settings.plan_path(), settings.demo_seed())
+    password = auth.ensure_admin(store)
+    if password:
+        print(
+            f"\n[perfdash] 已创建管理员账户 admin（绩效办），初始密码：{password}\n"
+            "[perfdash] 请登录后在“账户管理”中修改密码；此密码不会再次显示。\n",
+            flush=True,
+        )
     return store
 
 
@@ -74,6 +88,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
     when asked), the demo banner; plan, date and filters are kept in the URL."""
     st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
     store = get_store(str(settings.db_path()))
+    account = require_login(store)
     plans = queries.plans(store)
     if plans.empty:
         st.error("数据库中还没有任何绩效方案。请用 `python -m perfdash import 方案文件 --db …` 导入。")
@@ -109,7 +124,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         if is_demo:
             st.warning(f"**{settings.DEMO_LABEL}**：当前进度为自动生成的演示数据，并非科室真实填报。")
     _write_url({"plan": str(plan_id), "as_of": as_of.isoformat(), **filters.to_query()}, with_filters)
-    return PageContext(store, int(plan_id), str(row["unit"]), year, as_of, is_demo, filters)
+    return PageContext(store, int(plan_id), str(row["unit"]), year, as_of, is_demo, filters, account)
 
 
 def _filter_widgets(store: Store, plan_id: int) -> Filters:
@@ -150,22 +165,6 @@ def _write_url(values: dict[str, str], with_filters: bool) -> None:
 def demo_badge(ctx: PageContext) -> str:
     """A short label to put next to numbers that come from demo data."""
     return f"（{settings.DEMO_LABEL}）" if ctx.is_demo else ""
-
-
-def identity_picker(ctx: PageContext) -> Actor:
-    """Who is using the app, until login exists: a clearly marked picker in the sidebar."""
-    sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
-    options = [OFFICE, *(f"科室·{s}" for s in sections), *(f"领导·{name}" for name in leaders)]
-    with st.sidebar:
-        st.divider()
-        who = st.selectbox(
-            "当前身份（临时）",
-            options,
-            key="identity",
-            help="登录功能上线前的临时身份选择：科室只能填报本科室牵头或协作的目标，绩效办可填报全部，领导只读。",
-        )
-        st.caption("⚠️ 临时身份选择，仅用于试用；正式使用时由登录决定。")
-    return Actor.parse(who, sections, leaders)
 
 
 def flash(message: str | None = None) -> None:
@@ -256,3 +255,68 @@ def meeting_setup() -> MeetingContext:
         week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
     is_demo = bool(row["has_demo"]) if row["has_demo"] is not None else False
     return MeetingContext(store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo)
+
+
+SESSION_KEY = "auth"
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def require_login(store: Store) -> auth.Account:
+    """The signed-in account, or a login form (then the page stops). Sessions expire; a disabled
+    account is signed out at once. With an OIDC provider in secrets.toml, st.login is used."""
+    session = st.session_state.get(SESSION_KEY)
+    if session:
+        account = auth.load(store, session["username"])
+        if account and auth.session_valid(session["at"]):
+            _signed_in_sidebar(account)
+            return account
+        st.session_state.pop(SESSION_KEY, None)
+        st.warning("登录已过期或账户已停用，请重新登录。")
+    if _oidc_configured():
+        if st.user.get("is_logged_in", False):
+            account = auth.account_by_email(store, str(st.user.get("email", "")))
+            if account:
+                st.session_state[SESSION_KEY] = {"username": account.username, "at": datetime.now()}
+                _signed_in_sidebar(account)
+                return account
+            st.error("该身份尚未开通 perfdash 账户，请联系绩效办。")
+            st.button("退出", on_click=st.logout, key="oidc_logout")
+            st.stop()
+        st.title("登录")
+        st.button("使用单位统一身份登录", on_click=st.login, type="primary", key="oidc_login")
+        st.stop()
+    _login_form(store)
+    st.stop()
+
+
+def _login_form(store: Store) -> None:
+    st.title("登录 · 绩效管理")
+    with st.form("login"):
+        username = st.text_input("用户名", key="login_username")
+        password = st.text_input("密码", type="password", key="login_password")
+        submitted = st.form_submit_button("登录", type="primary")
+    if submitted:
+        try:
+            account = auth.authenticate(store, username, password)
+        except auth.AuthError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[SESSION_KEY] = {"username": account.username, "at": datetime.now()}
+            st.rerun()
+    st.caption(
+        "首次启动时，管理员账户 admin 的初始密码显示在启动看板的控制台中（或由环境变量 PERFDASH_ADMIN_PASSWORD 指定）。"
+    )
+
+
+def _signed_in_sidebar(account: auth.Account) -> None:
+    with st.sidebar:
+        st.caption(f"当前用户：{account.label}")
+        if st.button("退出登录", key="logout"):
+            st.session_state.pop(SESSION_KEY, None)
+            st.rerun()

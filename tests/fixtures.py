@@ -51,3 +51,31 @@ def plotly_values(trace: dict, key: str) -> list:
             array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
         return array.tolist()
     return list(value)
+
+
+def signed_in(script: str, role: str = "office", scope: str | None = None):
+    """An AppTest of a page (path from the project root), signed in as an account of that role.
+    The database named by PERFDASH_DB is prepared first (plan, demo data, the account)."""
+    import hashlib
+    import os
+    from datetime import datetime
+
+    from streamlit.testing.v1 import AppTest
+
+    from perfdash import auth
+    from perfdash.access import Actor
+    from perfdash.demo import bootstrap
+    from perfdash.settings import PROJECT_ROOT
+    from perfdash.store import Store
+
+    store = Store(os.environ["PERFDASH_DB"])
+    try:
+        bootstrap(store, PLAN_FILE, DEMO_SEED)
+        username = f"t_{role}_{hashlib.sha256((scope or '').encode()).hexdigest()[:8]}"
+        if auth.load(store, username) is None:
+            store.create_account(Actor.system(), username, scope or "测试用户", role, scope, None)
+    finally:
+        store.close()
+    at = AppTest.from_file(str(PROJECT_ROOT / script), default_timeout=60)
+    at.session_state["auth"] = {"username": username, "at": datetime.now()}
+    return at

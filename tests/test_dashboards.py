@@ -13,9 +13,8 @@ from streamlit.testing.v1 import AppTest
 from perfdash import queries, rollups
 from perfdash.demo import build_demo
 from perfdash.filters import Filters
-from perfdash.settings import PROJECT_ROOT
 from perfdash.store import Store
-from tests.fixtures import DEMO_SEED, plotly_values, shipped_plan
+from tests.fixtures import DEMO_SEED, plotly_values, shipped_plan, signed_in
 
 AS_OF = date(2025, 11, 21)
 LATEST = """
@@ -31,8 +30,8 @@ def db(tmp_path, monkeypatch):
     return path
 
 
-def _page(name: str, params: dict | None = None, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / name), default_timeout=60)
+def _page(name: str, params: dict | None = None, state: dict | None = None, as_: tuple | None = None) -> AppTest:
+    at = signed_in(f"pages/{name}", *(as_ or ("office",)))
     for k, v in (params or {}).items():
         at.query_params[k] = v
     for k, v in (state or {}).items():
@@ -169,7 +168,7 @@ def test_people_page_matches_direct_sql(db):
 
 
 def test_a_leader_sees_their_portfolio_first(db):
-    at = _page("people.py", state={"identity": "领导·陈军宣"})
+    at = _page("people.py", as_=("leader", "陈军宣"))
     assert not at.exception
     assert at.subheader[0].value == "我的分管目标（陈军宣）"
     n = _sql(db, "SELECT count(*) FROM target_leaders WHERE leader = '陈军宣'", [])[0][0]

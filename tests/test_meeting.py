@@ -11,9 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from perfdash import meeting, queries
 from perfdash.demo import build_demo
-from perfdash.settings import PROJECT_ROOT
 from perfdash.store import Store
-from tests.fixtures import DEMO_SEED, shipped_plan
+from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
 
 WEEK = meeting.week_of(date(2025, 11, 21))
 
@@ -133,7 +132,7 @@ def db(tmp_path, monkeypatch):
 
 
 def _slide(index: int, **params: str) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "meeting.py"), default_timeout=60)
+    at = signed_in("pages/meeting.py")
     for k, v in params.items():
         at.query_params[k] = v
     at.session_state["meeting_slide"] = index

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash.settings import PROJECT_ROOT
+from tests.fixtures import signed_in
 
 PAGES = ["app.py", *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pages").glob("*.py"))]
 
@@ -22,8 +23,7 @@ def db(tmp_path, monkeypatch) -> Path:
 
 
 def _run(script: str) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / script), default_timeout=60)
-    return at.run()
+    return signed_in(script).run()
 
 
 @pytest.mark.parametrize("script", PAGES, ids=PAGES)
@@ -106,7 +106,7 @@ def test_overview_sunburst_is_sized_by_points(db):
 
 
 def test_overview_with_a_leader_filter(db):
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "overview.py"), default_timeout=60)
+    at = signed_in("pages/overview.py")
     at.query_params["leader"] = "纪如"
     at.run()
     assert not at.exception

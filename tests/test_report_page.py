@@ -9,8 +9,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from perfdash.settings import PROJECT_ROOT
-from tests.fixtures import plotly_values
+from tests.fixtures import plotly_values, signed_in
 
 HEADER = "编号,年度工作目标,完成时限,本科室角色,填报日期,完成率(%),状态,进展说明"
 
@@ -23,10 +22,11 @@ def db(tmp_path, monkeypatch):
 
 
 def _page(name: str, identity: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / name), default_timeout=60)
+    role, scope = ("office", None)
     if identity:
-        at.session_state["identity"] = identity
-    return at.run()
+        kind, _, scope = identity.partition("·")
+        role = {"科室": "section", "领导": "leader"}[kind]
+    return signed_in(f"pages/{name}", role, scope).run()
 
 
 def _table(at: AppTest, column: str):
@@ -113,7 +113,7 @@ def test_a_leader_only_reads(db):
 
 
 def test_target_page_shows_the_timeline(db):
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "target.py"), default_timeout=60)
+    at = signed_in("pages/target.py")
     at.query_params["code"] = "1-3-3"
     at.run()
     assert not at.exception

@@ -15,9 +15,8 @@ from streamlit.testing.v1 import AppTest
 from perfdash import exports, queries, scoring
 from perfdash.access import Actor
 from perfdash.scoring import Rules
-from perfdash.settings import PROJECT_ROOT
 from perfdash.store import Store, StoreError
-from tests.fixtures import shipped_plan
+from tests.fixtures import shipped_plan, signed_in
 from tests.test_cli import run
 
 OFFICE = Actor.office()
@@ -142,7 +141,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 
 def test_scoring_page_edit_save_load_compare(db):
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "scoring.py"), default_timeout=60)
+    at = signed_in("pages/scoring.py")
     at.session_state["sim_base"] = "complete"
     at.run()
     assert not at.exception
@@ -183,15 +182,13 @@ def test_scoring_page_edit_save_load_compare(db):
 
 
 def test_scoring_page_refuses_saves_for_a_section(db):
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "scoring.py"), default_timeout=60)
-    at.session_state["identity"] = "科室·中教科"
-    at.run()
+    at = signed_in("pages/scoring.py", "section", "中教科").run()
     assert not at.exception
     assert any("只有绩效办可以" in c.value for c in at.caption)
 
 
 def test_forecast_page_shows_probabilities_that_add_up(db):
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "forecast.py"), default_timeout=60).run()
+    at = signed_in("pages/forecast.py").run()
     assert not at.exception
     shown = _metrics(at)
     probs = [int(shown[f"{g}的概率"].rstrip("%")) for g in ("优秀", "良好", "一般", "较差")]

@@ -14,8 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash.schedule import LAG_STATUSES, OVERDUE
-from perfdash.settings import PROJECT_ROOT
-from tests.fixtures import plotly_values
+from tests.fixtures import plotly_values, signed_in
 
 AS_OF = date(2025, 11, 21)  # the default: the demo's latest report
 
@@ -28,7 +27,7 @@ def db(tmp_path, monkeypatch) -> Path:
 
 
 def _page(name: str, **query: str) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / name), default_timeout=60)
+    at = signed_in(f"pages/{name}")
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
