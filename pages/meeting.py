@@ -104,7 +104,7 @@ def draw(slide: meeting.Slide) -> None:
         fig = charts.completion_bars(list(s["section"]), list(s["completion_pct"]), list(s["expected_pct"]))
         st.plotly_chart(screen.projector_figure(fig, theme, 820), config={"displayModeBar": False}, key="m_ranking")
     elif slide.key == "heatmap":
-        fig = charts_time.due_heatmap(weekly.due_matrix(t["state"]), ctx.year, as_of=ctx.week.end)
+        fig = charts_time.due_heatmap(weekly.due_matrix(t["state"]), ctx.year, as_of=ctx.as_of)
         st.plotly_chart(screen.projector_figure(fig, theme, 820), config={"displayModeBar": False}, key="m_heatmap")
     elif slide.key == "leaders":
         g = t["leaders"]
@@ -118,7 +118,7 @@ def draw(slide: meeting.Slide) -> None:
 
 @st.fragment(run_every=seconds)
 def show() -> None:
-    slides = meeting.build_slides(ctx.store, ctx.plan_id, ctx.year, ctx.week)  # fresh data every tick
+    slides = meeting.build_slides(ctx.store, ctx.plan_id, ctx.year, ctx.week, ctx.as_of)  # fresh data every tick
     index, started = meeting.advance(
         st.session_state.get("meeting_slide", 0),
         len(slides),
@@ -138,7 +138,9 @@ def show() -> None:
 show()
 bar[2].download_button(
     "下载周报",
-    meeting.brief_xlsx(meeting.build_slides(ctx.store, ctx.plan_id, ctx.year, ctx.week), ctx.unit, ctx.year, ctx.week),
+    meeting.brief_xlsx(
+        meeting.build_slides(ctx.store, ctx.plan_id, ctx.year, ctx.week, ctx.as_of), ctx.unit, ctx.year, ctx.week
+    ),
     file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}.xlsx",
     key="meeting_brief",
 )

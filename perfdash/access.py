@@ -24,6 +24,7 @@ class Actor:
 
     role: Role
     name: str
+    username: str | None = None  # the signed-in account acting, when there is one
 
     @classmethod
     def office(cls) -> Actor:

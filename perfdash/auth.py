@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from perfdash import settings
 from perfdash.access import Actor
+from perfdash.settings import OFFICE
 from perfdash.store import Store, StoreError
 
 ROLES = {"office": "绩效办", "leader": "领导", "section": "科室"}
@@ -39,10 +40,8 @@ class Account:
     @property
     def actor(self) -> Actor:
         if self.role == "office":
-            return Actor.office()
-        if self.role == "section":
-            return Actor.section(str(self.scope))
-        return Actor.leader(str(self.scope))
+            return Actor("office", OFFICE, self.username)
+        return Actor(self.role, str(self.scope), self.username)  # type: ignore[arg-type]
 
     @property
     def label(self) -> str:
@@ -105,9 +104,9 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if found and ok and found[2]:
-        store.record_login(username, False)
+        store.record_login(username, False, now)
         raise AuthError("该账户已停用，请联系绩效办")
-    store.record_login(username, ok)
+    store.record_login(username, ok, now)
     if not ok:
         raise AuthError("用户名或密码不正确")
     return found[0]  # type: ignore[index]
@@ -180,11 +179,14 @@ def create_account(
 
 
 def change_password(store: Store, actor: Actor, username: str, old_password: str | None, new_password: str) -> None:
-    """A new password: the account itself (knowing the old one) or 绩效办 (a reset)."""
-    if actor.role != "office":
-        if old_password is None:
+    """A new password: the account itself, knowing its old one; or 绩效办 resetting another's
+    (``old_password`` None)."""
+    if actor.username == username:
+        if not old_password:
             raise AuthError("请输入原密码")
         authenticate(store, username, old_password)
+    elif actor.role != "office":
+        raise AuthError("只能修改自己的密码")
     store.update_account(actor, username, password_hash=hash_password(new_password))
 
 

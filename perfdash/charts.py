@@ -158,7 +158,9 @@ def completion_bars(
         name="加权完成率",
         marker_color=colors,
         text=[fmt.pct(c) for c in completion],
-        textposition="outside",
+        textposition="inside",
+        insidetextanchor="end",
+        textfont=dict(color="white"),
         customdata=hover or labels,
         hovertemplate="%{customdata}<br>加权完成率 %{x:.0f}%<extra></extra>",
     )
@@ -167,7 +169,7 @@ def completion_bars(
         x=expected,
         mode="markers",
         name="序时进度",
-        marker=dict(symbol="line-ns-open", size=18, color="#424242", line=dict(width=3, color="#424242")),
+        marker=dict(symbol="line-ns-open", size=14, color="#212121", line=dict(width=3, color="#212121")),
         hovertemplate="序时进度 %{x:.0f}%<extra></extra>",
     )
     fig.update_layout(
@@ -228,7 +230,7 @@ def score_histogram(totals, bands: tuple[tuple[str, float], ...], base_total: fl
     )
     low, high = float(min(totals)), float(max(totals))
     for name, cut in bands:
-        if cut <= 0 or not low - 10 <= cut <= high + 10:  # far-off cut-offs would squash the histogram
+        if cut <= 0 or not low - 3 <= cut <= high + 3:  # far-off cut-offs would squash the histogram
             continue
         fig.add_vline(
             x=cut,

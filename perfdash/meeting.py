@@ -103,12 +103,15 @@ def week_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, pd.Data
     }
 
 
-def build_slides(store: Store, plan_id: int, year: int, week: Week) -> list[Slide]:
-    """Every slide's content for one week (plain data; the page only draws it)."""
-    now = queries.target_state(store, plan_id, week.end, year)
-    before = queries.target_state(store, plan_id, week.previous_end, year)
+def build_slides(store: Store, plan_id: int, year: int, week: Week, as_of: date | None = None) -> list[Slide]:
+    """Every slide's content for one week (plain data; the page only draws it). The state is as of
+    ``as_of`` (default the week's Sunday; the screen passes the week's latest report), compared
+    with the same day a week earlier."""
+    as_of = as_of or week.end
+    now = queries.target_state(store, plan_id, as_of, year)
+    before = queries.target_state(store, plan_id, as_of - timedelta(days=7), year)
     head = queries.headline(now)
-    fc = forecast.target_forecast(store, plan_id, now, week.end)
+    fc = forecast.target_forecast(store, plan_id, now, as_of)
     adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
     sim = forecast.simulate(fc, adjustments=adjustments)
     counts = now["lag_status"].value_counts()
@@ -142,10 +145,10 @@ def build_slides(store: Store, plan_id: int, year: int, week: Week) -> list[Slid
         },
         tables=changes,
     )
-    soon = week.end + timedelta(days=DUE_SOON_DAYS)
+    soon = as_of + timedelta(days=DUE_SOON_DAYS)
     deadline = pd.to_datetime(now["deadline"]).dt.date
     overdue = now[now["lag_status"] == OVERDUE]
-    due = now[(now["completion_pct"] < 100) & (deadline > week.end) & (deadline <= soon)]
+    due = now[(now["completion_pct"] < 100) & (deadline > as_of) & (deadline <= soon)]
     due_slide = Slide(
         "due",
         SLIDE_TITLES["due"],

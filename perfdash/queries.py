@@ -221,3 +221,31 @@ def adjustments(store: Store, plan_id: int) -> pd.DataFrame:
         "FROM adjustments WHERE plan_id = $plan_id AND deleted_at IS NULL ORDER BY adjustment_id",
         {"plan_id": plan_id},
     )
+
+
+def accounts(store: Store) -> pd.DataFrame:
+    """Every account (never the password hashes)."""
+    return store.query(
+        "SELECT username, display_name, role, scope, email, disabled, created_at, "
+        "password_hash IS NOT NULL AS has_password FROM accounts ORDER BY role, username"
+    )
+
+
+def kiosk_tokens(store: Store) -> pd.DataFrame:
+    """Meeting-screen tokens (hashes only), newest first."""
+    return store.query(
+        "SELECT token_hash, label, created_by, created_at, revoked_at FROM kiosk_tokens ORDER BY created_at DESC"
+    )
+
+
+def audit_log(store: Store, actor: str | None = None, entity: str | None = None, limit: int = 500) -> pd.DataFrame:
+    """The audit trail, newest first, optionally of one actor and/or one kind of thing."""
+    return store.query(
+        """
+        SELECT audit_id, logged_at, actor, role, action, entity, entity_key, old_value, new_value
+        FROM audit_log
+        WHERE ($actor IS NULL OR actor = $actor) AND ($entity IS NULL OR entity = $entity)
+        ORDER BY audit_id DESC LIMIT $limit
+        """,
+        {"actor": actor, "entity": entity, "limit": limit},
+    )

@@ -78,6 +78,7 @@ table.pd-table td {{ padding: 6px 10px; border-bottom: 1px solid {t["line"]}; co
   white-space: nowrap; }}
 table.pd-table th {{ white-space: nowrap; }}
 table.pd-table td.pd-wrap {{ white-space: normal; }}
+[data-testid="stCheckbox"] label div:first-child {{ background: {t["line"]} !important; }}
 .stDownloadButton button, .stButton button {{ background: {t["panel"]} !important; color: {t["text"]} !important;
   border: 1px solid {t["line"]} !important; }}
 .pd-empty {{ font-size: {BODY_PX + 4}px; color: {t["muted"]}; padding: 30px 0; }}

@@ -742,7 +742,7 @@ class Store:
         allowed = {"password_hash", "display_name", "role", "scope", "email", "disabled"}
         if not changes or set(changes) - allowed:
             raise StoreError("无效的账户修改")
-        own_password = set(changes) == {"password_hash"} and actor.name == username and actor.role != "office"
+        own_password = set(changes) == {"password_hash"} and actor.username == username
         if not own_password:
             _office_only(actor, "管理账户")
         columns = sorted(changes)
@@ -763,12 +763,12 @@ class Store:
                 cur, actor, "修改账户", "account", username, {c: old.get(c) for c in columns if c in old} or None, shown
             )
 
-    def record_login(self, username: str, ok: bool) -> None:
+    def record_login(self, username: str, ok: bool, at: datetime | None = None) -> None:
         """One login attempt (for rate limiting and the audit trail)."""
         with self._transaction() as cur:
             cur.execute(
                 "INSERT INTO login_attempts (username, attempted_at, ok) VALUES (?, ?, ?)",
-                [username, datetime.now(), ok],
+                [username, at or datetime.now(), ok],
             )
 
     def add_kiosk_token(self, actor: Actor, token_hash: str, label: str) -> None:
@@ -876,7 +876,7 @@ def _audit(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             datetime.now(),
-            actor.name,
+            actor.username or actor.name,  # the person, where one is signed in
             actor.role,
             action,
             entity,

@@ -224,3 +224,46 @@ def points_at_risk(risk: pd.DataFrame) -> pd.DataFrame:
             f"{top}概率提升": [f"{x * 100:+.1f} 个百分点" for x in risk["top_grade_lift"]],
         }
     )
+
+
+def accounts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Accounts for display."""
+    from perfdash.auth import ROLES
+
+    return pd.DataFrame(
+        {
+            "用户名": frame["username"],
+            "姓名": frame["display_name"],
+            "角色": frame["role"].map(ROLES),
+            "科室/领导": frame["scope"].fillna(""),
+            "邮箱（统一身份）": frame["email"].fillna(""),
+            "已设密码": frame["has_password"],
+            "已停用": frame["disabled"],
+        }
+    )
+
+
+def audit(frame: pd.DataFrame) -> pd.DataFrame:
+    """The audit trail for display (old and new values as stored JSON text)."""
+    return pd.DataFrame(
+        {
+            "时间": [str(t)[:19] for t in frame["logged_at"]],
+            "操作人": frame["actor"],
+            "操作": frame["action"],
+            "对象": frame["entity_key"].fillna(""),
+            "原值": frame["old_value"].fillna(""),
+            "新值": frame["new_value"].fillna(""),
+        }
+    )
+
+
+def kiosk_tokens(frame: pd.DataFrame) -> pd.DataFrame:
+    """Meeting-screen tokens for display (never the token itself)."""
+    return pd.DataFrame(
+        {
+            "用途": frame["label"],
+            "创建人": frame["created_by"],
+            "创建时间": [str(t)[:19] for t in frame["created_at"]],
+            "状态": ["已吊销" if pd.notna(r) else "有效" for r in frame["revoked_at"]],
+        }
+    )

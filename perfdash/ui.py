@@ -228,6 +228,7 @@ class MeetingContext:
     year: int
     week: object
     is_demo: bool
+    as_of: date
 
 
 def meeting_setup() -> MeetingContext:
@@ -239,6 +240,8 @@ def meeting_setup() -> MeetingContext:
         page_title="周会大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
     )
     store = get_store(str(settings.db_path()))
+    if not auth.kiosk_token_valid(store, st.query_params.get("token")):
+        require_login(store)  # no valid kiosk token: a signed-in account may still watch
     plans = queries.plans(store)
     if plans.empty:
         st.error("数据库中还没有任何绩效方案。")
@@ -254,7 +257,9 @@ def meeting_setup() -> MeetingContext:
     with contextlib.suppress(ValueError):
         week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
     is_demo = bool(row["has_demo"]) if row["has_demo"] is not None else False
-    return MeetingContext(store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo)
+    # Within the week, the state is the one of its latest report, as on every other page.
+    as_of = min(week.end, latest_day) if latest_day and latest_day >= week.start else week.end
+    return MeetingContext(store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of)
 
 
 SESSION_KEY = "auth"

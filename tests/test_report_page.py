@@ -117,7 +117,8 @@ def test_target_page_shows_the_timeline(db):
     at.query_params["code"] = "1-3-3"
     at.run()
     assert not at.exception
-    assert at.title[0].value == "1-3-3 目标详情"
+    assert at.title[0].value == "目标详情"
+    assert at.selectbox(key="target_code").value == "1-3-3"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["完成时限"] == "2025-09-30"
     assert metrics["滞后状态"] == "逾期未完成"

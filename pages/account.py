@@ -1,0 +1,26 @@
+"""我的账户: who I am signed in as, and a new password."""
+
+import streamlit as st
+
+from perfdash import auth, ui
+from perfdash.store import StoreError
+
+ctx = ui.page_setup("我的账户")
+st.title("我的账户")
+ui.flash()
+st.markdown(f"当前用户：**{ctx.account.label}**（用户名 {ctx.account.username}）")
+with st.form("change_password", clear_on_submit=True):
+    old = st.text_input("原密码", type="password", key="own_old_password")
+    new = st.text_input("新密码", type="password", key="own_new_password", help="至少 10 位")
+    again = st.text_input("再次输入新密码", type="password", key="own_new_password_again")
+    if st.form_submit_button("修改密码", type="primary"):
+        if new != again:
+            st.error("两次输入的新密码不一致")
+        else:
+            try:
+                auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new)
+            except (auth.AuthError, StoreError) as exc:
+                st.error(str(exc))
+            else:
+                ui.flash("密码已修改。")
+                st.rerun()

@@ -1,0 +1,92 @@
+"""账户与审计: the office manages accounts and meeting-screen tokens and reads the audit log."""
+
+import streamlit as st
+
+from perfdash import auth, queries, tables, ui
+from perfdash.store import StoreError
+
+ctx = ui.page_setup("账户与审计")
+st.title("账户与审计")
+ui.flash()
+if ctx.actor.role != "office":
+    st.info("只有绩效办可以管理账户和查看审计日志。修改自己的密码请到“我的账户”。")
+    st.stop()
+
+sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+tab_accounts, tab_tokens, tab_audit = st.tabs(["账户", "大屏令牌", "审计日志"])
+
+with tab_accounts:
+    st.dataframe(tables.accounts(queries.accounts(ctx.store)), hide_index=True, width="stretch")
+    st.subheader("新建账户")
+    role = st.radio("角色", list(auth.ROLES), format_func=auth.ROLES.get, horizontal=True, key="new_role")
+    with st.form("new_account", clear_on_submit=True):
+        c1, c2, c3 = st.columns(3)
+        username = c1.text_input("用户名（字母、数字）", key="new_username")
+        name = c2.text_input("姓名", key="new_display")
+        scope = None
+        if role == "section":
+            scope = c3.selectbox("科室", sections, key="new_scope_section")
+        elif role == "leader":
+            scope = c3.selectbox("分管领导", leaders, key="new_scope_leader")
+        email = c1.text_input("邮箱（使用统一身份登录时填写）", key="new_email")
+        password = c2.text_input("初始密码", type="password", key="new_password")
+        if st.form_submit_button("创建账户", type="primary"):
+            try:
+                auth.create_account(ctx.store, ctx.actor, username, name, role, scope, password, email or None)
+            except (auth.AuthError, StoreError) as exc:
+                st.error(str(exc))
+            else:
+                ui.flash(f"已创建账户 {username}。")
+                st.rerun()
+    st.subheader("重置密码 / 停用")
+    names = queries.accounts(ctx.store)["username"].tolist()
+    who = st.selectbox("账户", names, key="manage_user")
+    with st.form("reset_password", clear_on_submit=True):
+        new = st.text_input("新密码", type="password", key="reset_password_value")
+        if st.form_submit_button("重置密码"):
+            try:
+                auth.change_password(ctx.store, ctx.actor, who, None, new)
+            except (auth.AuthError, StoreError) as exc:
+                st.error(str(exc))
+            else:
+                ui.flash(f"已重置 {who} 的密码。")
+                st.rerun()
+    disabled = bool(queries.accounts(ctx.store).set_index("username").loc[who, "disabled"])
+    if st.button("启用账户" if disabled else "停用账户", key="toggle_account", disabled=who == ctx.account.username):
+        ctx.store.update_account(ctx.actor, who, disabled=not disabled)
+        ui.flash(f"已{'启用' if disabled else '停用'}账户 {who}。")
+        st.rerun()
+
+with tab_tokens:
+    st.caption("会议室电脑用带令牌的网址打开大屏，无需登录，只能查看：/meeting?token=令牌")
+    with st.form("new_token", clear_on_submit=True):
+        label = st.text_input("用途（如：三楼会议室）", key="token_label")
+        if st.form_submit_button("生成令牌"):
+            token = auth.new_kiosk_token(ctx.store, ctx.actor, label)
+            st.session_state["_new_token"] = token
+            st.rerun()
+    if "_new_token" in st.session_state:
+        st.success("令牌只显示这一次，请复制大屏网址：")
+        st.code(f"/meeting?token={st.session_state.pop('_new_token')}", language=None)
+    tokens = queries.kiosk_tokens(ctx.store)
+    live = tokens[tokens["revoked_at"].isna()]
+    st.dataframe(tables.kiosk_tokens(tokens), hide_index=True, width="stretch")
+    if not live.empty:
+        pick = st.selectbox(
+            "吊销令牌",
+            list(live["token_hash"]),
+            format_func=dict(zip(live["token_hash"], live["label"], strict=True)).get,
+            key="revoke_pick",
+        )
+        if st.button("吊销", key="revoke_token"):
+            ctx.store.revoke_kiosk_token(ctx.actor, pick)
+            ui.flash("已吊销该令牌。")
+            st.rerun()
+
+with tab_audit:
+    log = queries.audit_log(ctx.store)
+    actors = sorted(set(log["actor"]))
+    who = st.selectbox("操作人", ["全部", *actors], key="audit_actor")
+    shown = log if who == "全部" else log[log["actor"] == who]
+    st.caption(f"最近 {len(shown)} 条记录（每次写入一条：谁、何时、改了什么、原值和新值）")
+    st.dataframe(tables.audit(shown), hide_index=True, width="stretch")
