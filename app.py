@@ -22,6 +22,10 @@ pages = {
     "填报": [
         st.Page("pages/report.py", title="进度填报", icon=":material/edit_note:", url_path="report"),
     ],
+    "年终评估": [
+        st.Page("pages/self_assessment.py", title="科室自评", icon=":material/fact_check:", url_path="self-assessment"),
+        st.Page("pages/evaluation.py", title="综合评估", icon=":material/workspace_premium:", url_path="evaluation"),
+    ],
     "管理": [
         st.Page("pages/admin.py", title="账户与审计", icon=":material/admin_panel_settings:", url_path="admin"),
         st.Page("pages/account.py", title="我的账户", icon=":material/person:", url_path="account"),

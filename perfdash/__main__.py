@@ -165,7 +165,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     if any(not 0 <= v <= 100 for v in values.values()):
         print("错误：完成率应在 0 到 100 之间", file=sys.stderr)
         return 2
-    result = scoring.score(state, rules, values, scoring.adjustments_of(queries.adjustments(store, plan_id)), as_of)
+    if values or args.scenario:  # a what-if: the rules on the given completion
+        result = scoring.score(state, rules, values, scoring.adjustments_of(queries.adjustments(store, plan_id)), as_of)
+    else:  # the year's score: evaluated, self-assessed or computed, as the 绩效评估报告 counts it
+        from perfdash import evaluation
+
+        result = evaluation.sheet(store, plan_id, state, rules, as_of).result
     store.close()
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
@@ -201,6 +206,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     for seq, value in result.sequences_fixed.items():
         print(f"  序列 {seq} 已推进到 {value}，新记录不会与已恢复的编号冲突")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from perfdash import exports, report, scoring
+
+    store, row = _open_plan(args)
+    plan_id, year = int(row["plan_id"]), int(row["year"])
+    latest = row["latest_report"]
+    as_of = (
+        date.fromisoformat(args.as_of) if args.as_of else (latest.date() if pd_notna(latest) else date(year, 12, 31))
+    )
+    data, result = report.evaluation_report(store, plan_id, as_of, scoring.Rules(rule=args.rule or "proportional"))
+    Path(args.out).write_bytes(data)
+    xlsx = Path(args.out).with_suffix(".xlsx")
+    xlsx.write_bytes(exports.self_assessment_xlsx(result, str(row["unit"]), year, as_of))
+    store.close()
+    print(f"已写出绩效评估报告：{args.out}（总分 {result.total:.2f}，等次 {result.grade}）及自评表：{xlsx}")
     return 0
 
 
@@ -271,6 +294,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", required=True, help="恢复到的新数据库文件")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（另一个程序正在使用时仍会拒绝）")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("report", help="写出绩效评估报告（Word）和自评表（Excel）")
+    p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
+    p.add_argument("--unit", help="单位（默认：库中最新年度的方案）")
+    p.add_argument("--year", type=int, help="方案年度")
+    p.add_argument("--as-of", dest="as_of", help="统计日期（默认最近一次填报）")
+    p.add_argument("--rule", choices=["proportional", "stepped"], help="计分规则（默认按比例）")
+    p.add_argument("--out", required=True, help="输出的 .docx 文件（自评表写到同名 .xlsx）")
+    p.set_defaults(func=cmd_report)
 
     args = parser.parse_args(argv)
     try:

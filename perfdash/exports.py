@@ -112,3 +112,12 @@ def comparison_xlsx(summary: pd.DataFrame, differing: pd.DataFrame) -> bytes:
     )
     _sheet(wb, "有差异的目标", differing.rename(columns={"code": "编号", "points": "分值"}))
     return _bytes(wb)
+
+
+def survey_samples_xlsx(samples: pd.DataFrame) -> bytes:
+    """The public-evaluation sample list for the statistics team (国家统计局泉州调查队)."""
+    from perfdash import tables
+
+    wb = _book()
+    _sheet(wb, "公众评议样本", tables.survey_samples(samples), {"单位": 24, "备注": 24, "联系电话": 16})
+    return _bytes(wb)

@@ -249,3 +249,18 @@ def audit_log(store: Store, actor: str | None = None, entity: str | None = None,
         """,
         {"actor": actor, "entity": entity, "limit": limit},
     )
+
+
+def survey_samples(store: Store, plan_id: int) -> pd.DataFrame:
+    """The public-evaluation sample list (公众评议样本), in entry order."""
+    return store.query(
+        "SELECT sample_id, name, organization, category, phone, section, note, created_by, created_at "
+        "FROM survey_samples WHERE plan_id = $p ORDER BY sample_id",
+        {"p": plan_id},
+    )
+
+
+def report_notes(store: Store, plan_id: int) -> dict[str, str]:
+    """The office's problems and improvement measures for the report (empty until written)."""
+    df = store.query("SELECT problems, measures FROM report_notes WHERE plan_id = $p", {"p": plan_id})
+    return {"problems": "", "measures": ""} if df.empty else {k: str(df.iloc[0][k]) for k in ("problems", "measures")}

@@ -151,9 +151,11 @@ def score(
     completion: dict[str, float] | None = None,
     adjustments: list[Adjustment] | None = None,
     as_of: date | None = None,
+    fixed: dict[str, float] | None = None,
 ) -> Score:
     """Score a target-state frame (columns code, group, indicator_code, points, completion_pct,
-    deadline; finished_on for lateness), optionally with completion overrides per code."""
+    deadline; finished_on for lateness), optionally with completion overrides per code, and
+    with ``fixed`` scores per code (the year-end evaluation's) taking the place of the rules'."""
     rules = rules or Rules()
     frame = state.copy()
     if completion:
@@ -167,6 +169,8 @@ def score(
         late = np.zeros(len(frame))
     frame["months_late"] = late
     frame["score"] = target_scores(frame["points"].to_numpy(), frame["completion_pct"].to_numpy(), late, rules)
+    if fixed:
+        frame["score"] = [float(fixed.get(c, v)) for c, v in zip(frame["code"], frame["score"], strict=True)]
     groups = {g: float(frame.loc[frame["group"] == g, "score"].sum()) for g in GROUP_POINTS}
     adjustments = adjustments or []
     bonus = sum(a.points for a in adjustments if a.kind == "bonus")

@@ -213,6 +213,81 @@ CREATE TABLE IF NOT EXISTS audit_log (
     new_value  VARCHAR
 );
 
+-- Year-end evaluation (实施步骤 四): the section's self-assessment of each target, its evidence,
+-- the leader's sign-off, the office's final score, the lock, innovations and survey samples.
+CREATE TABLE IF NOT EXISTS self_assessments (
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR NOT NULL,
+    completion_pct DECIMAL(4, 1) NOT NULL CHECK (completion_pct BETWEEN 0 AND 100),
+    proposed_score DECIMAL(6, 2) NOT NULL CHECK (proposed_score >= 0),
+    summary        VARCHAR NOT NULL,
+    submitted_by   VARCHAR NOT NULL,
+    submitted_at   TIMESTAMP NOT NULL,
+    signed_by      VARCHAR,
+    signed_at      TIMESTAMP,
+    PRIMARY KEY (plan_id, code)
+);
+CREATE SEQUENCE IF NOT EXISTS evidence_id_seq START 1;
+CREATE TABLE IF NOT EXISTS evidence (
+    evidence_id    INTEGER PRIMARY KEY DEFAULT nextval('evidence_id_seq'),
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR,
+    innovation_id  INTEGER,
+    file_name      VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL CHECK (length(content_sha256) = 64),
+    size_bytes     BIGINT NOT NULL CHECK (size_bytes > 0),
+    mime           VARCHAR NOT NULL,
+    uploaded_by    VARCHAR NOT NULL,
+    uploaded_at    TIMESTAMP NOT NULL,
+    CHECK (code IS NOT NULL OR innovation_id IS NOT NULL)
+);
+CREATE TABLE IF NOT EXISTS evaluations (
+    plan_id      INTEGER NOT NULL REFERENCES plans (plan_id),
+    code         VARCHAR NOT NULL,
+    final_score  DECIMAL(6, 2) NOT NULL CHECK (final_score >= 0),
+    reason       VARCHAR NOT NULL,
+    evaluated_by VARCHAR NOT NULL,
+    evaluated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, code)
+);
+CREATE TABLE IF NOT EXISTS plan_locks (
+    plan_id   INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    locked_by VARCHAR NOT NULL,
+    locked_at TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS innovation_id_seq START 1;
+CREATE TABLE IF NOT EXISTS innovations (
+    innovation_id INTEGER PRIMARY KEY DEFAULT nextval('innovation_id_seq'),
+    plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
+    title         VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    level         VARCHAR NOT NULL CHECK (level IN ('国家级', '省级', '市级', '局级')),
+    section       VARCHAR NOT NULL,
+    description   VARCHAR NOT NULL,
+    selected      BOOLEAN NOT NULL DEFAULT FALSE,
+    created_by    VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS sample_id_seq START 1;
+CREATE TABLE IF NOT EXISTS survey_samples (
+    sample_id    INTEGER PRIMARY KEY DEFAULT nextval('sample_id_seq'),
+    plan_id      INTEGER NOT NULL REFERENCES plans (plan_id),
+    name         VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    organization VARCHAR NOT NULL,
+    category     VARCHAR NOT NULL,
+    phone        VARCHAR NOT NULL,
+    section      VARCHAR NOT NULL,
+    note         VARCHAR NOT NULL DEFAULT '',
+    created_by   VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS report_notes (
+    plan_id    INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    problems   VARCHAR NOT NULL,
+    measures   VARCHAR NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
 -- 加分 / 扣分 / 一票否决 entries the office records, each with its reason.
 CREATE SEQUENCE IF NOT EXISTS adjustment_id_seq START 1;
 CREATE TABLE IF NOT EXISTS adjustments (
@@ -489,6 +564,7 @@ class Store:
         Returns the number of rows written; raises StoreError listing every problem."""
         if not rows:
             raise StoreError("没有要保存的进度记录")
+        self._unlocked_or_office(plan_id, actor)
         today = today or date.today()
         year, owners = self.progress_rules(plan_id)
         problems = validate_progress(rows, owners, actor, year, today)
@@ -701,6 +777,293 @@ class Store:
                 str(plan_id),
                 json.loads(old[0][0]) if old else None,
                 json.loads(rules_json),
+            )
+
+    # -- writing: the year-end evaluation -----------------------------------
+
+    def locked(self, plan_id: int) -> bool:
+        """Whether the office has locked the plan's year (after the evaluation)."""
+        return bool(self.scalar("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id]))
+
+    def _unlocked_or_office(self, plan_id: int, actor: Actor) -> None:
+        if actor.role != "office" and self.locked(plan_id):
+            raise StoreError("本年度绩效已由绩效办锁定，只有绩效办可以修改")
+
+    def _target_people(self, plan_id: int, code: str) -> tuple[list[str], list[str], float]:
+        """A target's sections (lead first), leaders and points; StoreError if there is no such target."""
+        rows = self.query(
+            "SELECT t.points::DOUBLE AS points, "
+            "(SELECT list(section ORDER BY seq) FROM target_sections s WHERE s.plan_id = t.plan_id AND s.code = t.code)"
+            " AS sections, (SELECT list(leader ORDER BY seq) FROM target_leaders l WHERE l.plan_id = t.plan_id "
+            "AND l.code = t.code) AS leaders FROM targets t WHERE t.plan_id = $p AND t.code = $c",
+            {"p": plan_id, "c": code},
+        )
+        if rows.empty:
+            raise StoreError(f"方案中没有编号为“{code}”的目标")
+        r = rows.iloc[0]
+        return (
+            list(r["sections"] if r["sections"] is not None else []),
+            list(r["leaders"] if r["leaders"] is not None else []),
+            float(r["points"]),
+        )
+
+    def submit_self_assessment(
+        self, plan_id: int, code: str, completion_pct: float, proposed_score: float, summary: str, actor: Actor
+    ) -> None:
+        """A target's self-assessment (自评): by its lead section, or the office. Resubmitting
+        replaces it and clears the leader's sign-off (a changed text needs a new signature)."""
+        self._unlocked_or_office(plan_id, actor)
+        sections, _, points = self._target_people(plan_id, code)
+        if actor.role != "office" and not (actor.role == "section" and sections and sections[0] == actor.name):
+            raise StoreError(f"{code} 的自评由牵头科室（{sections[0] if sections else '—'}）提交")
+        if not 0 <= float(completion_pct) <= 100:
+            raise StoreError("完成率应在 0 到 100 之间")
+        if not 0 <= float(proposed_score) <= points:
+            raise StoreError(f"自评得分应在 0 到该目标分值 {points:g} 之间")
+        if not summary.strip():
+            raise StoreError("请填写自评小结")
+        with self._transaction() as cur:
+            old = cur.execute(
+                "SELECT completion_pct::DOUBLE, proposed_score::DOUBLE, summary, signed_by FROM self_assessments "
+                "WHERE plan_id = ? AND code = ?",
+                [plan_id, code],
+            ).fetchall()
+            cur.execute("DELETE FROM self_assessments WHERE plan_id = ? AND code = ?", [plan_id, code])
+            cur.execute(
+                "INSERT INTO self_assessments (plan_id, code, completion_pct, proposed_score, summary, submitted_by, "
+                "submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    plan_id,
+                    code,
+                    round(float(completion_pct), 1),
+                    round(float(proposed_score), 2),
+                    summary.strip(),
+                    actor.name,
+                    datetime.now(),
+                ],
+            )
+            _audit(
+                cur,
+                actor,
+                "提交自评",
+                "self_assessment",
+                code,
+                dict(zip(("completion_pct", "proposed_score", "summary", "signed_by"), old[0], strict=True))
+                if old
+                else None,
+                {
+                    "completion_pct": float(completion_pct),
+                    "proposed_score": float(proposed_score),
+                    "summary": summary.strip(),
+                },
+            )
+
+    def sign_self_assessment(self, plan_id: int, code: str, actor: Actor) -> None:
+        """The 分管领导's sign-off (审签) of a self-assessment: one of the target's leaders, or the
+        office recording a paper signature."""
+        self._unlocked_or_office(plan_id, actor)
+        _, leaders, _ = self._target_people(plan_id, code)
+        if actor.role != "office" and not (actor.role == "leader" and actor.name in leaders):
+            raise StoreError(f"{code} 由 {'、'.join(leaders)} 分管，只有分管领导可以审签")
+        with self._transaction() as cur:
+            found = cur.execute(
+                "SELECT signed_by FROM self_assessments WHERE plan_id = ? AND code = ?", [plan_id, code]
+            ).fetchall()
+            if not found:
+                raise StoreError(f"{code} 还没有提交自评，无法审签")
+            signer = actor.name if actor.role == "leader" else f"{actor.name}（代录）"
+            cur.execute(
+                "UPDATE self_assessments SET signed_by = ?, signed_at = ? WHERE plan_id = ? AND code = ?",
+                [signer, datetime.now(), plan_id, code],
+            )
+            _audit(cur, actor, "审签自评", "self_assessment", code, {"signed_by": found[0][0]}, {"signed_by": signer})
+
+    def add_evidence(
+        self,
+        plan_id: int,
+        code: str | None,
+        innovation_id: int | None,
+        file_name: str,
+        sha256: str,
+        size: int,
+        mime: str,
+        actor: Actor,
+    ) -> int:
+        """Record an evidence file already stored by its content hash (see perfdash.evaluation):
+        any section of the target, or the office."""
+        self._unlocked_or_office(plan_id, actor)
+        if code is not None:
+            sections, _, _ = self._target_people(plan_id, code)
+            if actor.role != "office" and not (actor.role == "section" and actor.name in sections):
+                raise StoreError(f"“{actor.name}”不是 {code} 的责任科室，不能上传材料")
+        elif actor.role not in ("office", "section"):
+            raise StoreError("领导不能上传材料")
+        with self._transaction() as cur:
+            eid = cur.execute(
+                "INSERT INTO evidence (plan_id, code, innovation_id, file_name, content_sha256, size_bytes, mime, "
+                "uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING evidence_id",
+                [plan_id, code, innovation_id, file_name, sha256, size, mime, actor.name, datetime.now()],
+            ).fetchall()[0][0]
+            _audit(
+                cur,
+                actor,
+                "上传材料",
+                "evidence",
+                code or f"创新成果 {innovation_id}",
+                None,
+                {"file": file_name, "sha256": sha256, "bytes": size},
+            )
+        return int(eid)
+
+    def evaluate(self, plan_id: int, code: str, final_score: float, reason: str, proposed: float, actor: Actor) -> None:
+        """The office's final score of a target (综合评估); a score that differs from the proposed
+        one needs a reason."""
+        _office_only(actor, "评定得分")
+        _, _, points = self._target_people(plan_id, code)
+        if not 0 <= float(final_score) <= points:
+            raise StoreError(f"{code} 的得分应在 0 到 {points:g} 之间")
+        if abs(float(final_score) - float(proposed)) > 1e-9 and not reason.strip():
+            raise StoreError(f"{code} 的评定得分与自评得分不同，请填写理由")
+        with self._transaction() as cur:
+            old = cur.execute(
+                "SELECT final_score::DOUBLE, reason FROM evaluations WHERE plan_id = ? AND code = ?", [plan_id, code]
+            ).fetchall()
+            cur.execute("DELETE FROM evaluations WHERE plan_id = ? AND code = ?", [plan_id, code])
+            cur.execute(
+                "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?)",
+                [plan_id, code, round(float(final_score), 2), reason.strip(), actor.name, datetime.now()],
+            )
+            _audit(
+                cur,
+                actor,
+                "评定得分",
+                "evaluation",
+                code,
+                {"final_score": old[0][0], "reason": old[0][1]} if old else None,
+                {"final_score": float(final_score), "reason": reason.strip(), "proposed": float(proposed)},
+            )
+
+    def set_lock(self, plan_id: int, locked: bool, actor: Actor) -> None:
+        """Lock (or reopen) the plan's year: once locked only the office changes anything."""
+        _office_only(actor, "锁定年度")
+        with self._transaction() as cur:
+            was = bool(cur.execute("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id]).fetchall()[0][0])
+            cur.execute("DELETE FROM plan_locks WHERE plan_id = ?", [plan_id])
+            if locked:
+                cur.execute("INSERT INTO plan_locks VALUES (?, ?, ?)", [plan_id, actor.name, datetime.now()])
+            _audit(
+                cur,
+                actor,
+                "锁定年度" if locked else "解除锁定",
+                "plan",
+                str(plan_id),
+                {"locked": was},
+                {"locked": locked},
+            )
+
+    def add_innovation(self, plan_id: int, title: str, level: str, section: str, description: str, actor: Actor) -> int:
+        """A candidate innovation (创新成果): any section for itself, or the office."""
+        self._unlocked_or_office(plan_id, actor)
+        if actor.role == "leader" or (actor.role == "section" and actor.name != section):
+            raise StoreError("科室只能申报本科室的创新成果")
+        if not title.strip() or not description.strip():
+            raise StoreError("请填写创新成果的名称和简介")
+        with self._transaction() as cur:
+            iid = cur.execute(
+                "INSERT INTO innovations (plan_id, title, level, section, description, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING innovation_id",
+                [plan_id, title.strip(), level, section, description.strip(), actor.name, datetime.now()],
+            ).fetchall()[0][0]
+            _audit(
+                cur,
+                actor,
+                "申报创新成果",
+                "innovation",
+                str(iid),
+                None,
+                {"title": title.strip(), "level": level, "section": section},
+            )
+        return int(iid)
+
+    def select_innovation(self, innovation_id: int, selected: bool, actor: Actor) -> None:
+        """The office selects (or deselects) an innovation to count toward target 6-5."""
+        _office_only(actor, "遴选创新成果")
+        with self._transaction() as cur:
+            old = cur.execute("SELECT selected FROM innovations WHERE innovation_id = ?", [innovation_id]).fetchall()
+            if not old:
+                raise StoreError(f"没有编号为 {innovation_id} 的创新成果")
+            cur.execute("UPDATE innovations SET selected = ? WHERE innovation_id = ?", [selected, innovation_id])
+            _audit(
+                cur,
+                actor,
+                "遴选创新成果",
+                "innovation",
+                str(innovation_id),
+                {"selected": old[0][0]},
+                {"selected": selected},
+            )
+
+    def add_survey_sample(
+        self,
+        plan_id: int,
+        name: str,
+        organization: str,
+        category: str,
+        phone: str,
+        section: str,
+        note: str,
+        actor: Actor,
+    ) -> int:
+        """One person on the public-evaluation sample list (公众评议): the office, or a section for itself."""
+        if actor.role == "leader" or (actor.role == "section" and actor.name != section):
+            raise StoreError("科室只能登记本科室联系的评议样本")
+        if not name.strip():
+            raise StoreError("请填写姓名")
+        with self._transaction() as cur:
+            sid = cur.execute(
+                "INSERT INTO survey_samples (plan_id, name, organization, category, phone, section, note, created_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sample_id",
+                [
+                    plan_id,
+                    name.strip(),
+                    organization.strip(),
+                    category.strip(),
+                    phone.strip(),
+                    section,
+                    note.strip(),
+                    actor.name,
+                    datetime.now(),
+                ],
+            ).fetchall()[0][0]
+            _audit(
+                cur,
+                actor,
+                "登记评议样本",
+                "survey_sample",
+                str(sid),
+                None,
+                {"name": name.strip(), "organization": organization.strip(), "section": section},
+            )
+        return int(sid)
+
+    def set_report_notes(self, plan_id: int, problems: str, measures: str, actor: Actor) -> None:
+        """The problems and improvement measures the office writes for the 绩效评估报告."""
+        _office_only(actor, "撰写评估报告")
+        with self._transaction() as cur:
+            old = cur.execute("SELECT problems, measures FROM report_notes WHERE plan_id = ?", [plan_id]).fetchall()
+            cur.execute("DELETE FROM report_notes WHERE plan_id = ?", [plan_id])
+            cur.execute(
+                "INSERT INTO report_notes VALUES (?, ?, ?, ?, ?)",
+                [plan_id, problems.strip(), measures.strip(), actor.name, datetime.now()],
+            )
+            _audit(
+                cur,
+                actor,
+                "撰写评估报告",
+                "report",
+                str(plan_id),
+                {"problems": old[0][0], "measures": old[0][1]} if old else None,
+                {"problems": problems.strip(), "measures": measures.strip()},
             )
 
     # -- writing: accounts and kiosk tokens (office only) -------------------

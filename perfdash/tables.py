@@ -267,3 +267,64 @@ def kiosk_tokens(frame: pd.DataFrame) -> pd.DataFrame:
             "状态": ["已吊销" if pd.notna(r) else "有效" for r in frame["revoked_at"]],
         }
     )
+
+
+def evaluation_board(frame: pd.DataFrame) -> pd.DataFrame:
+    """The self-assessment progress board (evaluation.board) for display."""
+    return pd.DataFrame(
+        {
+            "科室": frame["section"],
+            "牵头目标": frame["targets"],
+            "已自评": frame["assessed"],
+            "有材料": frame["evidenced"],
+            "已审签": frame["signed"],
+            "完成": ["✓" if c else "" for c in frame["complete"]],
+        }
+    )
+
+
+def evaluation_sheet(rows: pd.DataFrame) -> pd.DataFrame:
+    """The office's scoring sheet (evaluation.sheet) for display."""
+    return pd.DataFrame(
+        {
+            "编号": rows["code"],
+            "分值": rows["points"],
+            "牵头科室": rows["lead_section"],
+            "填报完成率": rows["completion_pct"].round(1),
+            "计算得分": rows["computed_score"],
+            "自评完成率": rows["self_pct"],
+            "自评得分": rows["proposed_score"],
+            "材料": rows["evidence"],
+            "审签": rows["signed_by"].fillna(""),
+            "评定得分": rows["final_score"],
+        }
+    )
+
+
+def evidence(frame: pd.DataFrame) -> pd.DataFrame:
+    """Evidence files for display."""
+    return pd.DataFrame(
+        {
+            "编号": frame["evidence_id"],
+            "目标": frame["code"].fillna(""),
+            "文件": frame["file_name"],
+            "大小(KB)": (frame["size_bytes"] / 1024).round(1),
+            "上传人": frame["uploaded_by"],
+            "上传时间": [str(t)[:19] for t in frame["uploaded_at"]],
+        }
+    )
+
+
+def survey_samples(frame: pd.DataFrame) -> pd.DataFrame:
+    """The public-evaluation sample list for display and export."""
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(frame) + 1),
+            "姓名": frame["name"],
+            "单位": frame["organization"],
+            "类别": frame["category"],
+            "联系电话": frame["phone"],
+            "联系科室": frame["section"],
+            "备注": frame["note"],
+        }
+    )

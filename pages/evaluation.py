@@ -1,0 +1,197 @@
+"""综合评估: the office scores every target against the self-assessments, records 加分/扣分,
+selects innovations toward 6-5, keeps the survey sample list, locks the year and writes the
+绩效评估报告."""
+
+import pandas as pd
+import streamlit as st
+
+from perfdash import evaluation, exports, fmt, queries, report, scoring, tables, ui
+from perfdash.store import StoreError
+
+ctx = ui.page_setup("综合评估")
+actor = ctx.actor
+st.title("综合评估")
+ui.flash()
+state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+rules = scoring.Rules()
+sheet = evaluation.sheet(ctx.store, ctx.plan_id, state, rules, ctx.as_of)
+locked = ctx.store.locked(ctx.plan_id)
+
+m = st.columns(4)
+m[0].metric("评估总分", fmt.points(sheet.result.total))
+m[1].metric("等次", sheet.result.grade)
+m[2].metric("已评定", f"{int(sheet.rows['final_score'].notna().sum())} / {len(sheet.rows)} 项")
+m[3].metric("年度状态", "已锁定" if locked else "未锁定")
+st.caption(
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
+    "每项目标按“评定得分 → 自评得分 → 按完成率计算的得分”的顺序取值；"
+    "6-5 按遴选的创新成果计完成。等次分界为默认设置，并非官方标准。"
+)
+if actor.role != "office":
+    st.info("综合评估由绩效办进行；您可以查看评分表。")
+    st.dataframe(tables.evaluation_sheet(sheet.rows), hide_index=True, width="stretch")
+    st.stop()
+
+tab_score, tab_innov, tab_samples, tab_report = st.tabs(["逐项评分", "创新成果", "公众评议样本", "评估报告与锁定"])
+
+with tab_score:
+    editor_rows = sheet.rows.assign(
+        final_score=sheet.rows["final_score"].fillna(sheet.rows["proposed_score"]).fillna(sheet.rows["computed_score"]),
+        reason="",
+    )[
+        [
+            "code",
+            "points",
+            "lead_section",
+            "computed_score",
+            "proposed_score",
+            "evidence",
+            "signed_by",
+            "final_score",
+            "reason",
+        ]
+    ].reset_index(drop=True)
+    edited = st.data_editor(
+        editor_rows,
+        key="eval_editor",
+        hide_index=True,
+        width="stretch",
+        height=420,
+        disabled=["code", "points", "lead_section", "computed_score", "proposed_score", "evidence", "signed_by"],
+        column_config={
+            "code": st.column_config.TextColumn("编号"),
+            "points": st.column_config.NumberColumn("分值", format="%.1f"),
+            "lead_section": st.column_config.TextColumn("牵头科室"),
+            "computed_score": st.column_config.NumberColumn("计算得分", format="%.2f"),
+            "proposed_score": st.column_config.NumberColumn("自评得分", format="%.2f"),
+            "evidence": st.column_config.NumberColumn("材料数"),
+            "signed_by": st.column_config.TextColumn("审签"),
+            "final_score": st.column_config.NumberColumn("评定得分", min_value=0.0, step=0.1, format="%.2f"),
+            "reason": st.column_config.TextColumn("调整理由（与自评不同时必填）"),
+        },
+    )
+    st.caption("修改“评定得分”或填写理由后保存；未改动的行按表中数值一并确认为评定得分。")
+    if st.button("保存评定", type="primary", key="save_evaluation"):
+        errors = []
+        for old, new in zip(editor_rows.itertuples(), edited.itertuples(), strict=True):
+            proposed = old.proposed_score if pd.notna(old.proposed_score) else old.computed_score
+            try:
+                ctx.store.evaluate(
+                    ctx.plan_id, old.code, float(new.final_score), str(new.reason or ""), proposed, actor
+                )
+            except StoreError as exc:
+                errors.append(str(exc))
+        if errors:
+            st.error("以下目标未保存：\n\n" + "\n".join(f"- {e}" for e in errors))
+        else:
+            ui.flash("已保存全部评定得分。")
+            del st.session_state["eval_editor"]
+            st.rerun()
+    st.caption("加分 / 扣分 / 一票否决在“评分模拟”页录入，会计入这里的总分。")
+
+with tab_innov:
+    innov = evaluation.innovations(ctx.store, ctx.plan_id)
+    if innov.empty:
+        st.caption("尚无申报的创新成果。")
+    else:
+        st.dataframe(
+            innov.rename(
+                columns={
+                    "innovation_id": "编号",
+                    "title": "名称",
+                    "level": "级别",
+                    "section": "科室",
+                    "description": "简介",
+                    "selected": "已遴选",
+                    "evidence": "材料数",
+                }
+            ).drop(columns=["created_by", "created_at"]),
+            hide_index=True,
+            width="stretch",
+        )
+        pick = st.selectbox(
+            "遴选 / 取消遴选",
+            list(innov["innovation_id"]),
+            format_func=dict(zip(innov["innovation_id"], innov["title"], strict=True)).get,
+            key="innov_pick",
+        )
+        chosen = bool(innov.set_index("innovation_id").loc[pick, "selected"])
+        if st.button("取消遴选" if chosen else "遴选，计入 6-5", key="innov_toggle"):
+            ctx.store.select_innovation(int(pick), not chosen, actor)
+            ui.flash("已更新遴选。")
+            st.rerun()
+    sections, _ = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+    with st.form("new_innovation", clear_on_submit=True):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        title = c1.text_input("名称", key="innov_title")
+        level = c2.selectbox("级别", evaluation.INNOVATION_LEVELS, key="innov_level")
+        section = c3.selectbox("科室", sections, key="innov_section")
+        description = st.text_area("简介", key="innov_desc")
+        if st.form_submit_button("登记创新成果"):
+            try:
+                ctx.store.add_innovation(ctx.plan_id, title, level, section, description, actor)
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                ui.flash("已登记创新成果。")
+                st.rerun()
+
+with tab_samples:
+    samples = queries.survey_samples(ctx.store, ctx.plan_id)
+    st.dataframe(tables.survey_samples(samples), hide_index=True, width="stretch")
+    st.download_button(
+        "导出评议样本（Excel，报统计部门）",
+        exports.survey_samples_xlsx(samples),
+        file_name=f"公众评议样本_{ctx.year}.xlsx",
+        key="export_samples",
+    )
+    with st.form("new_sample", clear_on_submit=True):
+        c1, c2, c3 = st.columns(3)
+        name = c1.text_input("姓名", key="sample_name")
+        org = c2.text_input("单位", key="sample_org")
+        cat = c3.selectbox("类别", ["人大代表", "政协委员", "学校", "家长", "企业", "其他"], key="sample_cat")
+        phone = c1.text_input("联系电话", key="sample_phone")
+        sec = c2.selectbox("联系科室", sections, key="sample_section")
+        note = c3.text_input("备注", key="sample_note")
+        if st.form_submit_button("登记样本"):
+            try:
+                ctx.store.add_survey_sample(ctx.plan_id, name, org, cat, phone, sec, note, actor)
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                ui.flash("已登记评议样本。")
+                st.rerun()
+
+with tab_report:
+    notes = queries.report_notes(ctx.store, ctx.plan_id)
+    with st.form("report_notes"):
+        problems = st.text_area("存在问题", value=notes["problems"], key="report_problems")
+        measures = st.text_area("改进措施", value=notes["measures"], key="report_measures")
+        if st.form_submit_button("保存"):
+            ctx.store.set_report_notes(ctx.plan_id, problems, measures, actor)
+            ui.flash("已保存问题与改进措施。")
+            st.rerun()
+    data, result = report.evaluation_report(ctx.store, ctx.plan_id, ctx.as_of, rules)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "下载绩效评估报告（Word）", data, file_name=f"{ctx.unit}{ctx.year}年度绩效评估报告.docx", key="download_report"
+    )
+    c2.download_button(
+        "下载自评表（Excel）",
+        exports.self_assessment_xlsx(
+            result, ctx.unit, ctx.year, ctx.as_of, dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True))
+        ),
+        file_name=f"{ctx.unit}{ctx.year}年度自评表.xlsx",
+        key="download_sheet",
+    )
+    st.divider()
+    if locked:
+        st.warning("本年度已锁定：科室不能再修改进度、自评和材料；绩效办的修改都记入审计日志。")
+        if st.button("解除锁定", key="unlock"):
+            ctx.store.set_lock(ctx.plan_id, False, actor)
+            ui.flash("已解除锁定。")
+            st.rerun()
+    elif st.button("锁定本年度", type="primary", key="lock"):
+        ctx.store.set_lock(ctx.plan_id, True, actor)
+        ui.flash("已锁定本年度。")
+        st.rerun()
