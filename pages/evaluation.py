@@ -36,6 +36,7 @@ tab_score, tab_innov, tab_samples, tab_report = st.tabs(["逐项评分", "创新
 
 with tab_score:
     editor_rows = sheet.rows.assign(
+        signed_by=[s if isinstance(s, str) else "" for s in sheet.rows["signed_by"]],
         final_score=sheet.rows["final_score"].fillna(sheet.rows["proposed_score"]).fillna(sheet.rows["computed_score"]),
         reason="",
     )[

@@ -295,7 +295,7 @@ def evaluation_sheet(rows: pd.DataFrame) -> pd.DataFrame:
             "自评完成率": rows["self_pct"],
             "自评得分": rows["proposed_score"],
             "材料": rows["evidence"],
-            "审签": rows["signed_by"].fillna(""),
+            "审签": [s if isinstance(s, str) else "" for s in rows["signed_by"]],
             "评定得分": rows["final_score"],
         }
     )
