@@ -16,6 +16,11 @@ pages = {
         st.Page("pages/scoring.py", title="评分模拟", icon=":material/calculate:", url_path="scoring"),
         st.Page("pages/forecast.py", title="年终预测", icon=":material/query_stats:", url_path="forecast"),
     ],
+    "督办": [
+        st.Page(
+            "pages/supervision.py", title="督办与催报", icon=":material/notifications_active:", url_path="supervision"
+        ),
+    ],
     "大屏": [
         st.Page("pages/meeting.py", title="周会大屏", icon=":material/tv:", url_path="meeting"),
     ],

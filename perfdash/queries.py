@@ -44,6 +44,10 @@ SQL: dict[str, str] = {
         leads AS (
             SELECT code, list(leader ORDER BY seq) AS leaders
             FROM target_leaders WHERE plan_id = $plan_id GROUP BY code
+        ),
+        marks AS (
+            SELECT code, list({'due_date': due_date, 'weight': weight::DOUBLE} ORDER BY seq) AS milestones
+            FROM milestones WHERE plan_id = $plan_id GROUP BY code
         )
         SELECT t.code, i.grp AS "group", i.category, t.indicator_code, i.title AS indicator,
                i.points::DOUBLE AS indicator_points, t.target_text AS target, t.points::DOUBLE AS points,
@@ -51,12 +55,14 @@ SQL: dict[str, str] = {
                s.sections, s.persons, coalesce(l.leaders, []) AS leaders,
                coalesce(p.completion_pct, 0)::DOUBLE AS completion_pct,
                coalesce(p.status, '未开始') AS status, coalesce(p.note, '') AS note,
-               p.last_report, p.finished_on, coalesce(p.is_demo, false) AS is_demo
+               p.last_report, p.finished_on, coalesce(p.is_demo, false) AS is_demo, t.origin,
+               m.milestones
         FROM targets t
         JOIN indicators i USING (plan_id, indicator_code)
         LEFT JOIN secs s USING (code)
         LEFT JOIN leads l USING (code)
         LEFT JOIN latest p USING (code)
+        LEFT JOIN marks m USING (code)
         WHERE t.plan_id = $plan_id
         ORDER BY t.seq
     """,

@@ -49,6 +49,20 @@ def expected_pct(as_of: date | pd.Series, deadline: pd.Series, year: int) -> np.
     return np.round(share * 100, 1)
 
 
+def milestone_expected(as_of: date, milestones: list, year: int) -> float:
+    """序时进度 of a target split into milestones (节点): the share of milestone weight due by
+    ``as_of``, rising linearly from the previous milestone (or 1 January) to each one."""
+    marks = sorted(((pd.Timestamp(m["due_date"]).date(), float(m["weight"])) for m in milestones), key=lambda m: m[0])
+    total = sum(w for _, w in marks)
+    if total <= 0:
+        return 0.0
+    days = [(plan_start(year) - plan_start(year)).days] + [(d - plan_start(year)).days for d, _ in marks]
+    shares = [0.0]
+    for _, w in marks:
+        shares.append(shares[-1] + w / total)
+    return float(np.round(np.interp((as_of - plan_start(year)).days, days, shares) * 100, 1))
+
+
 def add_schedule(state: pd.DataFrame, as_of: date | pd.Series, year: int) -> pd.DataFrame:
     """Add expected_pct, lag_pct and lag_status to a target-state frame (vectorised). ``as_of`` is
     one date, or one per row (a week-by-week frame judges each row at its own week end)."""
@@ -60,6 +74,10 @@ def add_schedule(state: pd.DataFrame, as_of: date | pd.Series, year: int) -> pd.
         when = pd.Series([pd.Timestamp(as_of)] * len(out), dtype="datetime64[ns]")
     completion = out["completion_pct"].to_numpy(dtype=float)
     expected = expected_pct(when, deadline, year) if len(out) else np.array([], dtype=float)
+    if "milestones" in out.columns:  # targets split into milestones follow them instead of a line
+        for i, marks in enumerate(out["milestones"]):
+            if isinstance(marks, (list, tuple, np.ndarray)) and len(marks):
+                expected[i] = milestone_expected(when.iloc[i].date(), marks, year)
     lag = np.round(expected - completion, 1)
     out["expected_pct"] = expected
     out["lag_pct"] = lag

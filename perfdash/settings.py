@@ -102,3 +102,36 @@ def login_limits() -> tuple[int, float]:
 
 def admin_password() -> str:
     return str(_get("PERFDASH_ADMIN_PASSWORD"))
+
+
+# Reminders (催报) and supervision (督办).
+SETTINGS += (
+    Setting("PERFDASH_SMTP_HOST", "", "催报邮件的 SMTP 服务器（空则不能发邮件）"),
+    Setting("PERFDASH_SMTP_PORT", 25, "SMTP 端口"),
+    Setting("PERFDASH_SMTP_FROM", "perfdash@localhost", "催报邮件的发件人"),
+    Setting("PERFDASH_SMTP_USER", "", "SMTP 用户名（需要登录时）"),
+    Setting("PERFDASH_SMTP_PASSWORD", "", "SMTP 密码（需要登录时）"),
+    Setting("PERFDASH_SMTP_STARTTLS", 0, "1 = 发送前启用 STARTTLS"),
+    Setting("PERFDASH_WEBHOOK_URL", "", "工作群机器人地址（企业微信 / 钉钉式 JSON POST；空则不能发群消息）"),
+    Setting("ESCALATE_DAYS", 7, "督办逾期多少天后由橙色升为红色"),
+)
+
+
+def smtp_settings() -> dict[str, object]:
+    """The SMTP settings for reminder e-mails."""
+    return {
+        "host": str(_get("PERFDASH_SMTP_HOST")),
+        "port": int(_get("PERFDASH_SMTP_PORT")),  # type: ignore[call-overload]
+        "sender": str(_get("PERFDASH_SMTP_FROM")),
+        "user": str(_get("PERFDASH_SMTP_USER")),
+        "password": str(_get("PERFDASH_SMTP_PASSWORD")),
+        "starttls": bool(int(_get("PERFDASH_SMTP_STARTTLS"))),  # type: ignore[call-overload]
+    }
+
+
+def webhook_url() -> str:
+    return str(_get("PERFDASH_WEBHOOK_URL"))
+
+
+def escalate_days() -> int:
+    return int(_get("ESCALATE_DAYS"))  # type: ignore[call-overload]

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from perfdash.access import Actor, may_write
-from perfdash.plan import Plan
+from perfdash.plan import Plan, Target
 from perfdash.settings import GROUPS, STATUSES
 
 SCHEMA_VERSION = "1"
@@ -81,6 +81,10 @@ CREATE TABLE IF NOT EXISTS targets (
     seq            INTEGER NOT NULL CHECK (seq >= 1),
     PRIMARY KEY (plan_id, code)
 );
+
+-- Dynamic targets (动态工作目标) the office adds mid-year are marked; a re-import of the plan
+-- document replaces only the document's own targets.
+ALTER TABLE targets ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'plan';
 
 -- 责任科室 with their 责任人; seq 1 is the lead section (牵头科室), the others co-sections.
 CREATE TABLE IF NOT EXISTS target_sections (
@@ -288,6 +292,59 @@ CREATE TABLE IF NOT EXISTS report_notes (
     updated_at TIMESTAMP NOT NULL
 );
 
+-- Supervision (督办): milestones per target, the office's supervision orders with the sections'
+-- answers, the reminders sent, and where each section is reached.
+CREATE TABLE IF NOT EXISTS milestones (
+    plan_id  INTEGER NOT NULL REFERENCES plans (plan_id),
+    code     VARCHAR NOT NULL,
+    seq      SMALLINT NOT NULL CHECK (seq >= 1),
+    title    VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    due_date DATE NOT NULL,
+    person   VARCHAR NOT NULL DEFAULT '',
+    weight   DECIMAL(6, 2) NOT NULL CHECK (weight > 0),
+    PRIMARY KEY (plan_id, code, seq)
+);
+CREATE SEQUENCE IF NOT EXISTS order_id_seq START 1;
+CREATE TABLE IF NOT EXISTS supervision_orders (
+    order_id   INTEGER PRIMARY KEY DEFAULT nextval('order_id_seq'),
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    code       VARCHAR NOT NULL,
+    section    VARCHAR NOT NULL,
+    what       VARCHAR NOT NULL CHECK (length(trim(what)) > 0),
+    due_date   DATE NOT NULL,
+    issued_by  VARCHAR NOT NULL,
+    issued_at  TIMESTAMP NOT NULL,
+    closed_by  VARCHAR,
+    closed_at  TIMESTAMP,
+    close_note VARCHAR
+);
+CREATE TABLE IF NOT EXISTS order_responses (
+    order_id     INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,
+    text         VARCHAR NOT NULL CHECK (length(trim(text)) > 0),
+    responded_by VARCHAR NOT NULL,
+    responded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (order_id, seq)
+);
+CREATE SEQUENCE IF NOT EXISTS reminder_id_seq START 1;
+CREATE TABLE IF NOT EXISTS reminders (
+    reminder_id INTEGER PRIMARY KEY DEFAULT nextval('reminder_id_seq'),
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    channel     VARCHAR NOT NULL CHECK (channel IN ('email', 'webhook')),
+    recipients  VARCHAR NOT NULL,
+    sections    VARCHAR[] NOT NULL,
+    subject     VARCHAR NOT NULL,
+    body        VARCHAR NOT NULL,
+    ok          BOOLEAN NOT NULL,
+    error       VARCHAR,
+    sent_by     VARCHAR NOT NULL,
+    sent_at     TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS section_contacts (
+    section VARCHAR PRIMARY KEY,
+    email   VARCHAR NOT NULL CHECK (contains(email, '@'))
+);
+
 -- 加分 / 扣分 / 一票否决 entries the office records, each with its reason.
 CREATE SEQUENCE IF NOT EXISTS adjustment_id_seq START 1;
 CREATE TABLE IF NOT EXISTS adjustments (
@@ -437,7 +494,24 @@ class Store:
             added = [c for c in new if c not in old]
             removed = [c for c in old if c not in new]
             changed = [c for c in new if c in old and old[c] != new[c]]
-            for table in ("target_leaders", "target_sections", "targets", "indicators", "plan_checks", "plan_calendar"):
+            dynamic = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT code FROM targets WHERE plan_id = ? AND origin = 'dynamic'", [plan_id]
+                ).fetchall()
+            ]
+            clash = sorted(set(dynamic) & set(new))
+            if clash:
+                raise StoreError(f"方案中的编号与已添加的动态目标重复：{'、'.join(clash)}")
+            for table in ("target_leaders", "target_sections", "targets"):
+                sql = f"DELETE FROM {table} WHERE plan_id = ? AND NOT list_contains(?, code)"  # noqa: S608 (constant names)
+                cur.execute(sql, [plan_id, dynamic or [""]])
+            cur.execute(
+                "DELETE FROM indicators WHERE plan_id = ? AND indicator_code NOT IN "
+                "(SELECT indicator_code FROM targets WHERE plan_id = ?)",
+                [plan_id, plan_id],
+            )
+            for table in ("plan_checks", "plan_calendar"):
                 cur.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
             self._insert_plan_rows(cur, plan_id, plan)
             cur.execute(
@@ -469,7 +543,7 @@ class Store:
                    (SELECT list(leader ORDER BY seq) FROM target_leaders l
                      WHERE l.plan_id = t.plan_id AND l.code = t.code) AS leaders
             FROM targets t JOIN indicators i USING (plan_id, indicator_code)
-            WHERE t.plan_id = ?
+            WHERE t.plan_id = ? AND t.origin = 'plan'
             """,
             [plan_id],
         ).fetchall()
@@ -1065,6 +1139,223 @@ class Store:
                 {"problems": old[0][0], "measures": old[0][1]} if old else None,
                 {"problems": problems.strip(), "measures": measures.strip()},
             )
+
+    # -- writing: supervision (督办) ------------------------------------------
+
+    def set_milestones(
+        self, plan_id: int, code: str, milestones: list[tuple[str, date, str, float]], actor: Actor
+    ) -> None:
+        """Replace a target's milestones (节点: title, due date, person, weight): the office, or
+        the target's lead section. An empty list removes them (序时进度 is a straight line again)."""
+        self._unlocked_or_office(plan_id, actor)
+        sections, _, _ = self._target_people(plan_id, code)
+        if actor.role != "office" and not (actor.role == "section" and sections and sections[0] == actor.name):
+            raise StoreError(f"{code} 的节点由牵头科室（{sections[0] if sections else '—'}）或绩效办设置")
+        year = int(self.scalar("SELECT year FROM plans WHERE plan_id = ?", [plan_id]))
+        for n, (title, due, _, weight) in enumerate(milestones, start=1):
+            if not str(title).strip():
+                raise StoreError(f"第{n}个节点：请填写节点名称")
+            if not isinstance(due, date) or due.year != year:
+                raise StoreError(f"第{n}个节点：日期 {due} 不在方案年度 {year} 年内")
+            if not float(weight) > 0:
+                raise StoreError(f"第{n}个节点：权重应大于 0")
+        with self._transaction() as cur:
+            old = cur.execute(
+                "SELECT title, due_date, person, weight::DOUBLE FROM milestones WHERE plan_id = ? AND code = ? "
+                "ORDER BY seq",
+                [plan_id, code],
+            ).fetchall()
+            cur.execute("DELETE FROM milestones WHERE plan_id = ? AND code = ?", [plan_id, code])
+            _insert_rows(
+                cur,
+                "milestones",
+                ("plan_id", "code", "seq", "title", "due_date", "person", "weight"),
+                [
+                    (plan_id, code, n, t.strip(), d, p or "", float(w))
+                    for n, (t, d, p, w) in enumerate(sorted(milestones, key=lambda m: m[1]), start=1)
+                ],
+            )
+            _audit(
+                cur,
+                actor,
+                "设置节点",
+                "milestones",
+                code,
+                [list(r) for r in old] or None,
+                [[t, d, p, float(w)] for t, d, p, w in milestones] or None,
+            )
+
+    def issue_order(self, plan_id: int, code: str, what: str, due: date, actor: Actor) -> int:
+        """A supervision order (督办单) to a target's lead section: what, by when (office only)."""
+        _office_only(actor, "下发督办单")
+        sections, _, _ = self._target_people(plan_id, code)
+        if not what.strip():
+            raise StoreError("请填写督办事项")
+        with self._transaction() as cur:
+            oid = cur.execute(
+                "INSERT INTO supervision_orders (plan_id, code, section, what, due_date, issued_by, issued_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING order_id",
+                [plan_id, code, sections[0], what.strip(), due, actor.name, datetime.now()],
+            ).fetchall()[0][0]
+            _audit(
+                cur,
+                actor,
+                "下发督办单",
+                "order",
+                str(oid),
+                None,
+                {"code": code, "section": sections[0], "what": what.strip(), "due": due},
+            )
+        return int(oid)
+
+    def respond_order(self, order_id: int, text: str, actor: Actor) -> None:
+        """The section's answer to a supervision order (or the office's note on it)."""
+        row = self.query("SELECT section, closed_at FROM supervision_orders WHERE order_id = $o", {"o": order_id})
+        if row.empty:
+            raise StoreError(f"没有编号为 {order_id} 的督办单")
+        if actor.role != "office" and not (actor.role == "section" and actor.name == row.iloc[0]["section"]):
+            raise StoreError(f"督办单 {order_id} 由{row.iloc[0]['section']}答复")
+        if row.iloc[0]["closed_at"] is not None and row.iloc[0]["closed_at"] == row.iloc[0]["closed_at"]:
+            raise StoreError(f"督办单 {order_id} 已办结")
+        if not text.strip():
+            raise StoreError("请填写答复内容")
+        with self._transaction() as cur:
+            seq = cur.execute(
+                "SELECT coalesce(max(seq), 0) + 1 FROM order_responses WHERE order_id = ?", [order_id]
+            ).fetchall()[0][0]
+            cur.execute(
+                "INSERT INTO order_responses VALUES (?, ?, ?, ?, ?)",
+                [order_id, seq, text.strip(), actor.name, datetime.now()],
+            )
+            _audit(cur, actor, "答复督办单", "order", str(order_id), None, {"text": text.strip()})
+
+    def close_order(self, order_id: int, note: str, actor: Actor) -> None:
+        """Close a supervision order: only the office."""
+        _office_only(actor, "办结督办单")
+        with self._transaction() as cur:
+            old = cur.execute("SELECT closed_at FROM supervision_orders WHERE order_id = ?", [order_id]).fetchall()
+            if not old:
+                raise StoreError(f"没有编号为 {order_id} 的督办单")
+            if old[0][0] is not None:
+                raise StoreError(f"督办单 {order_id} 已办结")
+            cur.execute(
+                "UPDATE supervision_orders SET closed_by = ?, closed_at = ?, close_note = ? WHERE order_id = ?",
+                [actor.name, datetime.now(), note.strip(), order_id],
+            )
+            _audit(
+                cur,
+                actor,
+                "办结督办单",
+                "order",
+                str(order_id),
+                {"closed": False},
+                {"closed": True, "note": note.strip()},
+            )
+
+    def set_section_contact(self, section: str, email: str, actor: Actor) -> None:
+        """Where reminders to a section go (office only)."""
+        _office_only(actor, "设置科室邮箱")
+        if "@" not in email:
+            raise StoreError(f"“{email}”不是有效的邮箱地址")
+        with self._transaction() as cur:
+            old = cur.execute("SELECT email FROM section_contacts WHERE section = ?", [section]).fetchall()
+            cur.execute("DELETE FROM section_contacts WHERE section = ?", [section])
+            cur.execute("INSERT INTO section_contacts VALUES (?, ?)", [section, email.strip()])
+            _audit(cur, actor, "设置科室邮箱", "contact", section, old[0][0] if old else None, email.strip())
+
+    def log_reminder(
+        self,
+        plan_id: int,
+        channel: str,
+        recipients: str,
+        sections: list[str],
+        subject: str,
+        body: str,
+        ok: bool,
+        error: str | None,
+        actor: Actor,
+    ) -> int:
+        """Record a reminder sent (or that failed to go out): office only."""
+        _office_only(actor, "发送催报")
+        with self._transaction() as cur:
+            rid = cur.execute(
+                "INSERT INTO reminders (plan_id, channel, recipients, sections, subject, body, ok, error, sent_by, "
+                "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING reminder_id",
+                [plan_id, channel, recipients, sections, subject, body, ok, error, actor.name, datetime.now()],
+            ).fetchall()[0][0]
+            _audit(
+                cur,
+                actor,
+                "发送催报",
+                "reminder",
+                str(rid),
+                None,
+                {"channel": channel, "sections": sections, "ok": ok, "error": error},
+            )
+        return int(rid)
+
+    def add_dynamic_target(self, plan_id: int, target: Target, actor: Actor) -> None:
+        """A dynamic target (动态工作目标) added mid-year by the office, in its own code series
+        (3-n); it flows through every page and the score, and survives re-imports of the plan."""
+        _office_only(actor, "添加动态目标")
+        if not target.sections:
+            raise StoreError("请至少指定一个责任科室（第一个为牵头科室）")
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM targets WHERE plan_id = ? AND code = ?", [plan_id, target.code]).fetchall():
+                raise StoreError(f"编号 {target.code} 已存在")
+            if not cur.execute(
+                "SELECT 1 FROM indicators WHERE plan_id = ? AND indicator_code = ?", [plan_id, target.indicator_code]
+            ).fetchall():
+                seq = cur.execute(
+                    "SELECT coalesce(max(seq), 0) + 1 FROM indicators WHERE plan_id = ?", [plan_id]
+                ).fetchall()[0][0]
+                cur.execute(
+                    "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        plan_id,
+                        target.indicator_code,
+                        target.group,
+                        target.category,
+                        target.indicator,
+                        0,
+                        target.source_note,
+                        seq,
+                    ],
+                )
+            seq = cur.execute("SELECT coalesce(max(seq), 0) + 1 FROM targets WHERE plan_id = ?", [plan_id]).fetchall()
+            cur.execute(
+                "INSERT INTO targets (plan_id, code, indicator_code, target_text, points, deadline, seq, origin) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'dynamic')",
+                [plan_id, target.code, target.indicator_code, target.target, target.points, target.deadline, seq[0][0]],
+            )
+            cur.execute(
+                "UPDATE indicators SET points = (SELECT sum(points) FROM targets "
+                "WHERE plan_id = ? AND indicator_code = ?) WHERE plan_id = ? AND indicator_code = ?",
+                [plan_id, target.indicator_code, plan_id, target.indicator_code],
+            )
+            _insert_rows(
+                cur,
+                "target_sections",
+                ("plan_id", "code", "seq", "section", "person", "role"),
+                [
+                    (
+                        plan_id,
+                        target.code,
+                        k,
+                        sec,
+                        target.persons[k - 1] if k <= len(target.persons) else None,
+                        "lead" if k == 1 else "co",
+                    )
+                    for k, sec in enumerate(target.sections, start=1)
+                ],
+            )
+            _insert_rows(
+                cur,
+                "target_leaders",
+                ("plan_id", "code", "seq", "leader"),
+                [(plan_id, target.code, k, name) for k, name in enumerate(target.leaders, start=1)],
+            )
+            _audit(cur, actor, "添加动态目标", "target", target.code, None, target.as_dict())
 
     # -- writing: accounts and kiosk tokens (office only) -------------------
 

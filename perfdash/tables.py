@@ -328,3 +328,31 @@ def survey_samples(frame: pd.DataFrame) -> pd.DataFrame:
             "备注": frame["note"],
         }
     )
+
+
+def orders(frame: pd.DataFrame) -> pd.DataFrame:
+    """Supervision orders (supervision.orders) for display."""
+    return pd.DataFrame(
+        {
+            "编号": frame["order_id"],
+            "等级": frame["level"],
+            "目标": frame["code"],
+            "责任科室": frame["section"],
+            "督办事项": frame["what"],
+            "办理时限": [fmt.day(d) for d in frame["due_date"]],
+            "答复": [str(r) if isinstance(r, str) else "" for r in frame["last_response"]],
+            "办结": [fmt.day(d) if pd.notna(d) else "" for d in frame["closed_at"]],
+        }
+    )
+
+
+def not_reported(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sections that have not reported (supervision.not_reported) for display."""
+    return pd.DataFrame(
+        {
+            "科室": frame["section"],
+            "未报送目标": ["、".join(m) for m in frame["missing"]],
+            "未报送数": [len(m) for m in frame["missing"]],
+            "最近一次填报": [fmt.day(d) if pd.notna(d) else "从未填报" for d in frame["last_report"]],
+        }
+    )

@@ -101,9 +101,12 @@ def test_amended_plan_keeps_progress_and_reports_vanished_codes(store, plan_id):
         "VALUES (1, '1-1-1', DATE '2025-03-01', 50, '随便', 'x')",
         "INSERT INTO progress (plan_id, code, report_date, completion_pct, status, reporter) "
         "VALUES (99, '1-1-1', DATE '2025-03-01', 50, '推进中', 'x')",
-        "INSERT INTO targets VALUES (1, '1-1-1', '1-1', 'dup', 1, DATE '2025-12-31', 99)",
-        "INSERT INTO targets VALUES (1, 'abc', '1-1', 'bad code', 1, DATE '2025-12-31', 99)",
-        "INSERT INTO targets VALUES (1, '9-9-9', '1-1', 'no points', 0, DATE '2025-12-31', 99)",
+        "INSERT INTO targets (plan_id, code, indicator_code, target_text, points, deadline, seq) "
+        "VALUES (1, '1-1-1', '1-1', 'dup', 1, DATE '2025-12-31', 99)",
+        "INSERT INTO targets (plan_id, code, indicator_code, target_text, points, deadline, seq) "
+        "VALUES (1, 'abc', '1-1', 'bad code', 1, DATE '2025-12-31', 99)",
+        "INSERT INTO targets (plan_id, code, indicator_code, target_text, points, deadline, seq) "
+        "VALUES (1, '9-9-9', '1-1', 'no points', 0, DATE '2025-12-31', 99)",
         "INSERT INTO target_sections VALUES (1, '1-1-1', 2, '中教科', '张少杰', 'lead')",
         "INSERT INTO indicators VALUES (1, '9-9', '不存在的组', 'x', 't', 1, '', 99)",
         "INSERT INTO plans (unit, year, title) VALUES ('泉州市教育局', 2025, 'again')",

@@ -1,0 +1,205 @@
+"""督办: reporting discipline (催报) with reminders, supervision orders (三色督办), milestones (节点)
+and dynamic targets (动态工作目标)."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from perfdash import fmt, queries, supervision, tables, ui
+from perfdash.store import StoreError
+
+ctx = ui.page_setup("督办")
+actor = ctx.actor
+st.title("督办")
+ui.flash()
+state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+office = actor.role == "office"
+tab_remind, tab_orders, tab_marks, tab_dynamic = st.tabs(["催报", "督办单", "节点", "动态目标"])
+
+with tab_remind:
+    since = st.date_input("自此日起未报送", value=supervision.week_start(ctx.as_of), key="remind_since")
+    missing = supervision.not_reported(ctx.store, ctx.plan_id, since, ctx.as_of)
+    st.caption(f"统计截至 {fmt.day(ctx.as_of)}：{len(missing)} 个科室有未完成目标自 {fmt.day(since)} 起未报送进度。")
+    st.dataframe(tables.not_reported(missing), hide_index=True, width="stretch")
+    if office and not missing.empty:
+        who = st.multiselect("催报科室", list(missing["section"]), default=list(missing["section"]), key="remind_who")
+        c1, c2 = st.columns(2)
+        for col, channel, label in ((c1, "email", "发送邮件"), (c2, "webhook", "发到工作群")):
+            if col.button(label, key=f"remind_{channel}", disabled=not who):
+                sent, message = supervision.remind(
+                    ctx.store, ctx.plan_id, ctx.unit, who, channel, since, ctx.as_of, actor
+                )
+                (st.success if sent else st.error)(message)
+    log = supervision.reminders(ctx.store, ctx.plan_id)
+    if not log.empty:
+        st.caption("催报记录")
+        st.dataframe(
+            log.assign(sections=log["sections"].map("、".join)).rename(
+                columns={
+                    "reminder_id": "编号",
+                    "channel": "方式",
+                    "recipients": "收件人",
+                    "sections": "科室",
+                    "subject": "标题",
+                    "ok": "成功",
+                    "error": "错误",
+                    "sent_by": "发送人",
+                    "sent_at": "时间",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if office:
+        with st.expander("科室邮箱"):
+            sections, _ = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+            with st.form("contact", clear_on_submit=True):
+                sec = st.selectbox("科室", sections, key="contact_section")
+                email = st.text_input("邮箱", key="contact_email")
+                if st.form_submit_button("保存"):
+                    try:
+                        ctx.store.set_section_contact(sec, email, actor)
+                    except StoreError as exc:
+                        st.error(str(exc))
+                    else:
+                        ui.flash(f"已保存{sec}的邮箱。")
+                        st.rerun()
+
+with tab_orders:
+    all_orders = supervision.orders(ctx.store, ctx.plan_id, ctx.as_of)
+    shown = all_orders if office or actor.role == "leader" else all_orders[all_orders["section"] == actor.name]
+    counts = shown["level"].value_counts()
+    cols = st.columns(4)
+    for col, level in zip(
+        cols, (supervision.RED, supervision.ORANGE, supervision.BLUE, supervision.CLOSED), strict=True
+    ):
+        col.metric(level, f"{int(counts.get(level, 0))} 件")
+    st.caption(
+        f"等级按统计日期 {fmt.day(ctx.as_of)} 判断：到期前为蓝色，逾期未办结为橙色，逾期超过 "
+        f"{supervision.settings.escalate_days()} 天为红色；办结须由绩效办确认。"
+    )
+    st.dataframe(tables.orders(shown), hide_index=True, width="stretch")
+    if office:
+        lagging = state[state["lag_status"].isin(["黄色滞后", "红色滞后", "逾期未完成"])]
+        with st.form("issue_order", clear_on_submit=True):
+            pool = list(lagging["code"]) or list(state["code"])
+            code = st.selectbox("滞后目标", pool, key="order_code")
+            what = st.text_input("督办事项", key="order_what")
+            due = st.date_input("办理时限", value=ctx.as_of + timedelta(days=14), key="order_due")
+            if st.form_submit_button("下发督办单", type="primary"):
+                try:
+                    ctx.store.issue_order(ctx.plan_id, code, what, due, actor)
+                except StoreError as exc:
+                    st.error(str(exc))
+                else:
+                    ui.flash(f"已向 {code} 的牵头科室下发督办单。")
+                    st.rerun()
+    open_orders = shown[shown["level"] != supervision.CLOSED]
+    if not open_orders.empty and actor.role in ("office", "section"):
+        pick = st.selectbox(
+            "办理督办单",
+            list(open_orders["order_id"]),
+            format_func=lambda o: f"#{o} {open_orders.set_index('order_id').loc[o, 'what'][:30]}",
+            key="order_pick",
+        )
+        answer = st.text_area("答复 / 办理情况", key="order_answer")
+        c1, c2 = st.columns(2)
+        if c1.button("提交答复", key="order_respond"):
+            try:
+                ctx.store.respond_order(int(pick), answer, actor)
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                ui.flash("已提交答复。")
+                st.rerun()
+        if office and c2.button("办结", key="order_close"):
+            ctx.store.close_order(int(pick), answer, actor)
+            ui.flash(f"督办单 #{pick} 已办结。")
+            st.rerun()
+
+with tab_marks:
+    st.caption("把目标分解为节点（日期、责任人、权重）后，该目标的序时进度按节点计算，而不是按直线。")
+    labels = {r.code: f"{r.code} {r.target[:30]}" for r in state.itertuples()}
+    code = st.selectbox("目标", list(labels), format_func=labels.get, key="marks_code")
+    current = supervision.milestones(ctx.store, ctx.plan_id, code)
+    frame = pd.DataFrame(
+        {
+            "title": current["title"].astype(str),
+            "due_date": pd.to_datetime(current["due_date"]).dt.date,
+            "person": current["person"].astype(str),
+            "weight": current["weight"].astype(float),
+        }
+    )
+    edited = st.data_editor(
+        frame,
+        num_rows="dynamic",
+        key=f"marks_editor_{code}",
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "title": st.column_config.TextColumn("节点", required=True),
+            "due_date": st.column_config.DateColumn(
+                "日期", required=True, min_value=date(ctx.year, 1, 1), max_value=date(ctx.year, 12, 31)
+            ),
+            "person": st.column_config.TextColumn("责任人"),
+            "weight": st.column_config.NumberColumn("权重", min_value=0.1, default=1.0, required=True),
+        },
+    )
+    if st.button("保存节点", key="marks_save"):
+        rows = [
+            (str(r.title), r.due_date, str(r.person or ""), float(r.weight))
+            for r in edited.dropna(subset=["title", "due_date", "weight"]).itertuples()
+        ]
+        try:
+            ctx.store.set_milestones(ctx.plan_id, code, rows, actor)
+        except StoreError as exc:
+            st.error(str(exc))
+        else:
+            ui.flash(f"已保存 {code} 的 {len(rows)} 个节点。")
+            st.rerun()
+    row = state.set_index("code").loc[code]
+    st.caption(f"{code} 当前序时进度 {fmt.pct(row['expected_pct'])}，完成率 {fmt.pct(row['completion_pct'])}。")
+
+with tab_dynamic:
+    if not office:
+        st.info("动态工作目标由绩效办添加。")
+    else:
+        st.caption(
+            "方案印发后新增的突发应急事件和重大决策部署，可列为动态工作目标（编号 3-n），"
+            "但不得与重点工作目标和常规工作目标交叉重叠。"
+        )
+        sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+        text = st.text_area("目标内容", key="dyn_text")
+        similar = supervision.similar_targets(text, state) if text.strip() else pd.DataFrame()
+        if not similar.empty:
+            st.warning("与以下已有目标相近，请确认不交叉重叠：")
+            st.dataframe(
+                similar.rename(columns={"code": "编号", "target": "目标", "similarity": "相似度"}),
+                hide_index=True,
+                width="stretch",
+            )
+        c1, c2, c3 = st.columns(3)
+        points = c1.number_input("分值", 0.5, 20.0, 1.0, step=0.5, key="dyn_points")
+        deadline = c2.date_input("完成时限", value=date(ctx.year, 12, 31), key="dyn_deadline")
+        secs = c3.multiselect("责任科室（第一个为牵头）", sections, key="dyn_sections")
+        persons = c1.text_input("责任人（顿号分隔，与科室对应）", key="dyn_persons")
+        heads = c2.multiselect("分管领导", leaders, key="dyn_leaders")
+        code = supervision.next_dynamic_code(state)
+        if st.button(f"添加动态目标 {code}", type="primary", key="dyn_add"):
+            try:
+                target = supervision.dynamic_target(
+                    code,
+                    text,
+                    points,
+                    deadline,
+                    secs,
+                    [p for p in persons.replace(",", "、").split("、") if p.strip()],
+                    heads,
+                )
+                ctx.store.add_dynamic_target(ctx.plan_id, target, actor)
+            except StoreError as exc:
+                st.error(str(exc))
+            else:
+                ui.flash(f"已添加动态目标 {code}。")
+                st.rerun()
