@@ -1,0 +1,290 @@
+"""Supervision: milestone-based 序时进度, the not-reported list, reminders received by loopback
+SMTP and webhook servers, escalation at its date boundaries, dynamic targets in the score."""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
+
+import pytest
+
+from perfdash import queries, scoring, supervision
+from perfdash.access import Actor
+from perfdash.demo import build_demo
+from perfdash.store import ProgressRow, Store, StoreError
+from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
+
+OFFICE = Actor("office", "绩效办", "admin")
+XIAOAN = Actor("section", "校安科", "xa")
+AS_OF = date(2025, 11, 21)
+SILENT = date(2025, 11, 14)  # a week in which the demo's sections skipped some reports
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "sup.duckdb")
+    build_demo(s, shipped_plan(), DEMO_SEED)
+    yield s
+    s.close()
+
+
+def _state(store, as_of=AS_OF):
+    return queries.target_state(store, 1, as_of, 2025).set_index("code")
+
+
+# -- milestones ------------------------------------------------------------------------------------
+
+
+def test_milestones_replace_the_straight_line(store):
+    before = _state(store, date(2025, 2, 28)).loc["7-2", "expected_pct"]
+    assert before == 15.9  # 58 of 364 days
+    # Front-loaded: three quarters of the work due by the end of February.
+    store.set_milestones(
+        1,
+        "7-2",
+        [("隐患排查", date(2025, 2, 28), "胡志强", 3.0), ("复查验收", date(2025, 12, 31), "胡志强", 1.0)],
+        XIAOAN,
+    )
+    after = _state(store, date(2025, 2, 28)).loc["7-2"]
+    assert after["expected_pct"] == 75.0
+    assert _state(store, date(2025, 1, 30)).loc["7-2", "expected_pct"] == 37.5  # half-way to the first milestone
+    assert _state(store, date(2025, 12, 31)).loc["7-2", "expected_pct"] == 100.0
+    # the lag status follows: 7-2 had about 10 % at the end of February
+    assert after["lag_status"] in ("红色滞后", "黄色滞后")
+    with pytest.raises(StoreError, match="由牵头科室（校安科）或绩效办设置"):
+        store.set_milestones(1, "7-2", [], Actor("section", "中教科", "zj"))
+    with pytest.raises(StoreError, match="不在方案年度"):
+        store.set_milestones(1, "7-2", [("x", date(2026, 1, 5), "", 1.0)], XIAOAN)
+    store.set_milestones(1, "7-2", [], OFFICE)  # removed: the straight line again
+    assert _state(store, date(2025, 2, 28)).loc["7-2", "expected_pct"] == 15.9
+
+
+# -- reporting discipline --------------------------------------------------------------------------
+
+
+def test_not_reported_lists_sections_with_silent_unfinished_targets(store):
+    since = supervision.week_start(SILENT)
+    missing = supervision.not_reported(store, 1, since, SILENT).set_index("section")
+    direct = store.query(
+        """
+        WITH latest AS (SELECT code, max(report_date) AS d, arg_max(completion_pct, report_date) AS p
+                        FROM progress WHERE report_date <= $a GROUP BY code)
+        SELECT s.section, t.code FROM targets t JOIN target_sections s USING (plan_id, code)
+        LEFT JOIN latest l USING (code)
+        WHERE s.role = 'lead' AND coalesce(l.p, 0) < 100 AND (l.d IS NULL OR l.d < $s) ORDER BY 1, 2
+        """,
+        {"a": SILENT, "s": since},
+    )
+    expected = direct.groupby("section")["code"].apply(sorted).to_dict()
+    assert {s: sorted(m) for s, m in missing["missing"].items()} == expected
+    assert len(expected) >= 1  # the demo skips some weeks
+    # After a report the section drops off the list for that target.
+    section, codes = next(iter(expected.items()))
+    who = Actor("office", "绩效办", "admin")
+    store.add_progress(1, [ProgressRow(c, SILENT, 95, "推进中") for c in codes], who, today=date(2025, 12, 31))
+    assert section not in set(supervision.not_reported(store, 1, since, SILENT)["section"])
+
+
+class _SMTP(socketserver.StreamRequestHandler):
+    """Just enough SMTP to receive one message on loopback."""
+
+    received: ClassVar[list[str]] = []
+
+    def handle(self) -> None:
+        self.wfile.write(b"220 localhost ESMTP test\r\n")
+        data, in_data = [], False
+        while line := self.rfile.readline():
+            text = line.decode("utf-8", "replace")
+            if in_data:
+                if text in (".\r\n", ".\n"):
+                    in_data = False
+                    _SMTP.received.append("".join(data))
+                    self.wfile.write(b"250 OK\r\n")
+                else:
+                    data.append(text)
+                continue
+            cmd = text[:4].upper()
+            if cmd in ("HELO", "EHLO"):
+                self.wfile.write(b"250 localhost\r\n")
+            elif cmd == "DATA":
+                in_data = True
+                self.wfile.write(b"354 go ahead\r\n")
+            elif cmd == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 OK\r\n")
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict]] = []
+
+    def do_POST(self) -> None:  # the name http.server calls
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Hook.received.append(json.loads(body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"errcode": 0, "errmsg": "ok"}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def servers(monkeypatch):
+    smtp = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTP)
+    hook = HTTPServer(("127.0.0.1", 0), _Hook)
+    for server in (smtp, hook):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("PERFDASH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PERFDASH_SMTP_PORT", str(smtp.server_address[1]))
+    monkeypatch.setenv("PERFDASH_WEBHOOK_URL", f"http://127.0.0.1:{hook.server_address[1]}/robot/send")
+    _SMTP.received.clear()
+    _Hook.received.clear()
+    yield
+    smtp.shutdown()
+    hook.shutdown()
+    smtp.server_close()
+    hook.server_close()
+
+
+def test_reminders_reach_loopback_smtp_and_webhook_and_are_logged(store, servers):
+    since = supervision.week_start(SILENT)
+    missing = supervision.not_reported(store, 1, since, SILENT)
+    sections = list(missing["section"])
+    for s in sections:
+        store.set_section_contact(s, f"{abs(hash(s)) % 10**6}@edu.example", OFFICE)
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "email", since, SILENT, OFFICE)
+    assert sent, message
+    assert len(_SMTP.received) == 1
+    mail = _SMTP.received[0]
+    assert "Subject:" in mail and "@edu.example" in mail
+    sent, _ = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", since, SILENT, OFFICE)
+    assert sent
+    content = _Hook.received[0]["text"]["content"]
+    assert _Hook.received[0]["msgtype"] == "text"
+    assert "【催报】" in content and all(s in content for s in sections)
+    log = supervision.reminders(store, 1)
+    assert list(log["channel"]) == ["webhook", "email"] and log["ok"].all()
+    with pytest.raises(StoreError, match="只有绩效办可以发送催报"):
+        supervision.remind(store, 1, "x", sections, "email", since, SILENT, XIAOAN)
+
+
+def test_a_failed_reminder_is_logged_too(store, monkeypatch):
+    monkeypatch.setenv("PERFDASH_SMTP_HOST", "")
+    since = supervision.week_start(SILENT)
+    sections = list(supervision.not_reported(store, 1, since, SILENT)["section"])
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "email", since, SILENT, OFFICE)
+    assert not sent and "未配置 SMTP" in message
+    log = supervision.reminders(store, 1)
+    assert not log.iloc[0]["ok"] and "未配置 SMTP" in log.iloc[0]["error"]
+
+
+# -- 督办 ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "closed", "level"),
+    [
+        (date(2025, 11, 1), False, "蓝色"),
+        (date(2025, 11, 10), False, "蓝色"),  # on its date: still blue
+        (date(2025, 11, 11), False, "橙色"),
+        (date(2025, 11, 17), False, "橙色"),  # 7 days late
+        (date(2025, 11, 18), False, "红色"),
+        (date(2025, 12, 30), True, "已办结"),
+    ],
+)
+def test_escalation_boundaries(today, closed, level):
+    assert supervision.order_level(date(2025, 11, 10), closed, today) == level
+
+
+def test_orders_answered_by_the_section_closed_by_the_office(store):
+    oid = store.issue_order(1, "7-2", "12月15日前完成校园周边隐患整改", date(2025, 12, 15), OFFICE)
+    with pytest.raises(StoreError, match="只有绩效办可以下发督办单"):
+        store.issue_order(1, "7-2", "x", date(2025, 12, 15), XIAOAN)
+    with pytest.raises(StoreError, match="由校安科答复"):
+        store.respond_order(oid, "不是我的", Actor("section", "中教科", "zj"))
+    store.respond_order(oid, "已完成整改 80%", XIAOAN)
+    with pytest.raises(StoreError, match="只有绩效办可以办结督办单"):
+        store.close_order(oid, "自己办结", XIAOAN)
+    found = supervision.orders(store, 1, date(2025, 12, 20)).set_index("order_id").loc[oid]
+    assert found["level"] == "橙色" and found["responses"] == 1 and found["last_response"] == "已完成整改 80%"
+    store.close_order(oid, "整改到位", OFFICE)
+    assert supervision.orders(store, 1, date(2025, 12, 31)).set_index("order_id").loc[oid, "level"] == "已办结"
+    with pytest.raises(StoreError, match="已办结"):
+        store.respond_order(oid, "再答复", XIAOAN)
+
+
+# -- dynamic targets -----------------------------------------------------------------------------
+
+
+def test_a_dynamic_target_flows_into_the_score_and_survives_a_reimport(store):
+    state = queries.target_state(store, 1, AS_OF, 2025)
+    copy = supervision.similar_targets(state.set_index("code").loc["1-1-3", "target"], state)
+    assert copy.iloc[0]["code"] == "1-1-3" and copy.iloc[0]["similarity"] == 1.0
+    fresh = supervision.similar_targets("做好台风汛期学校停课复课和灾后校舍修复工作", state)
+    assert fresh.empty
+    code = supervision.next_dynamic_code(state)
+    assert code == "3-1"
+    target = supervision.dynamic_target(
+        code,
+        "做好台风汛期学校停课复课和灾后校舍修复工作",
+        2,
+        date(2025, 12, 31),
+        ["校安科", "规划建设科"],
+        ["胡志强", "洪玮玮"],
+        ["庄映峰"],
+    )
+    with pytest.raises(StoreError, match="只有绩效办可以添加动态目标"):
+        store.add_dynamic_target(1, target, XIAOAN)
+    store.add_dynamic_target(1, target, OFFICE)
+    store.add_progress(1, [ProgressRow("3-1", date(2025, 11, 20), 50, "推进中")], XIAOAN, today=date(2025, 12, 31))
+    state = queries.target_state(store, 1, AS_OF, 2025)
+    row = state.set_index("code").loc["3-1"]
+    assert (row["group"], row["indicator"], row["lead_section"], row["origin"]) == (
+        "职能工作",
+        "动态工作目标",
+        "校安科",
+        "dynamic",
+    )
+    full = scoring.score(state, completion=dict.fromkeys(state["code"], 100.0))
+    assert full.total == 102 and full.groups["职能工作"] == 72
+    assert scoring.score(state).targets.set_index("code").loc["3-1", "score"] == 1.0
+    assert supervision.next_dynamic_code(state) == "3-2"
+    # Re-importing the (amended) plan document keeps the dynamic target and its progress.
+    import dataclasses
+
+    amended = shipped_plan()
+    amended.targets[0] = dataclasses.replace(amended.targets[0], target=amended.targets[0].target + "（修订）")
+    result = store.import_plan(amended)
+    assert result.changed == ["1-1-1"] and result.removed == []
+    assert "3-1" in set(queries.target_state(store, 1, AS_OF, 2025)["code"])
+
+
+def test_supervision_page(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "page.duckdb"))
+    at = signed_in("pages/supervision.py").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["催报", "督办单", "节点", "动态目标"]
+    at.text_input(key="order_what").input("本月内补报进度")
+    next(b for b in at.button if b.label == "下发督办单").click().run()
+    assert not at.exception
+    assert any("已向" in s.value for s in at.success)
+    code = at.selectbox(key="order_code").value
+    s = Store(tmp_path / "page.duckdb")
+    try:
+        lead = queries.target_state(s, 1, AS_OF, 2025).set_index("code").loc[code, "lead_section"]
+    finally:
+        s.close()
+    section = signed_in("pages/supervision.py", "section", lead).run()
+    assert not section.exception
+    orders = next(d for d in section.dataframe if "督办事项" in d.value.columns).value
+    assert list(orders["督办事项"]) == ["本月内补报进度"]
+    section.text_area(key="order_answer").input("已补报")
+    section.button(key="order_respond").click().run()
+    assert any("已提交答复" in s.value for s in section.success)
