@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash import charts, fmt, queries, schedule, ui
+from perfdash import charts, fmt, queries, schedule, supervision, ui
 
 ctx = ui.page_setup("总览", with_filters=True)
 everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
@@ -31,6 +31,23 @@ cols[2].metric(
 )
 cols[3].metric("已完成", f"{head['done']} 项")
 cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {head['overdue']} 项。{schedule.lag_rule_text()}")
+
+silent = supervision.not_reported(ctx.store, ctx.plan_id, supervision.week_start(ctx.as_of), ctx.as_of)
+levels = supervision.orders(ctx.store, ctx.plan_id, ctx.as_of)["level"].value_counts()
+notes = []
+if not silent.empty:
+    notes.append(
+        f"本周（{fmt.month_day(supervision.week_start(ctx.as_of))}起）未报送的科室：{'、'.join(silent['section'])}"
+    )
+if levels.drop(supervision.CLOSED, errors="ignore").sum():
+    notes.append(
+        "未办结督办："
+        + "，".join(
+            f"{lv} {int(levels.get(lv, 0))} 件" for lv in (supervision.RED, supervision.ORANGE, supervision.BLUE)
+        )
+    )
+if notes:
+    st.warning("；".join(notes) + "。详见“督办与催报”。")
 
 left, right = st.columns([3, 2])
 with left:

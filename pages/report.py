@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from perfdash import fmt, progress, queries, schedule, tables, ui
+from perfdash import fmt, progress, queries, schedule, supervision, tables, ui
 from perfdash.settings import STATUSES
 from perfdash.store import StoreError
 
@@ -24,6 +24,14 @@ st.caption(
     + ("（全部目标）" if actor.role == "office" else "（本科室牵头或协作的目标）")
     + f"。{schedule.lag_rule_text()}"
 )
+
+if actor.role == "section":
+    mine_orders = supervision.orders(ctx.store, ctx.plan_id, ctx.as_of)
+    mine_orders = mine_orders[(mine_orders["section"] == actor.name) & (mine_orders["level"] != supervision.CLOSED)]
+    for o in mine_orders.itertuples():
+        st.warning(
+            f"督办（{o.level}）#{o.order_id} {o.code}：{o.what}，时限 {fmt.day(o.due_date)}。请在“督办与催报”中答复。"
+        )
 
 tab_edit, tab_upload, tab_log = st.tabs(["在线填报", "上传台账", "填报记录"])
 

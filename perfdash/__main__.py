@@ -49,6 +49,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    if args.units is not None:
+        return cmd_city_demo(args)
     from perfdash.demo import build_demo
     from perfdash.store import Store
 
@@ -66,6 +68,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         print(f"方案“{plan.unit}{plan.year}年度”已有进度记录，未写入演示数据：{_db(args.db)}")
     return 0
+
+
+def cmd_city_demo(args: argparse.Namespace) -> int:
+    """demo --units N: the plan cloned for N synthetic bureaus, each with a whole year of weekly reports."""
+    from perfdash.demo import build_city_demo
+    from perfdash.store import Store
+
+    if args.units < 1:
+        print("错误：--units 至少为 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    plan = read_plan(args.plan)
+    store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
+    until = date.fromisoformat(args.until) if args.until else None
+    try:
+        plan_ids, rows = build_city_demo(store, plan, args.units, args.seed, until)
+        total = int(store.scalar("SELECT count(*) FROM progress"))
+    finally:
+        store.close()
+    print(
+        f"城市级演示数据：{len(plan_ids)} 个单位（{plan.year}年度，每个 {len(plan.targets)} 项目标），"
+        f"本次写入 {rows} 条进度记录，库中共 {total} 条，用时 {time.perf_counter() - started:.1f} 秒：{_db(args.db)}"
+    )
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from perfdash.bench import cmd_bench as bench
+
+    return bench(args)
 
 
 def _open_plan(args: argparse.Namespace):
@@ -251,7 +283,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plan", default=str(settings.plan_path()), help="方案文档，默认为随附的官方方案")
     p.add_argument("--seed", type=int, default=settings.demo_seed(), help="随机种子")
     p.add_argument("--until", help="演示数据截止日期（默认方案年度的 11月25日）")
+    p.add_argument(
+        "--units",
+        type=int,
+        metavar="N",
+        help="城市级演示库：把方案复制给 N 个虚构单位（示范市第001局…），各有全年周报（截至年末最后一个周五）",
+    )
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="性能基准：城市级演示库上各页面、查询、模拟、上传的用时和峰值内存")
+    from perfdash.bench import add_arguments as bench_arguments
+
+    bench_arguments(p)
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("progress", help="科室进度：生成台账模板、批量导入")
     psub = p.add_subparsers(dest="progress_command", required=True)

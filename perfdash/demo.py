@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -140,3 +141,90 @@ def bootstrap(store: Store, plan_file: Path, seed: int) -> None:
     """A database with no plan yet gets the shipped plan and the demo history."""
     if int(store.scalar("SELECT count(*) FROM plans")) == 0:
         build_demo(store, read_plan(plan_file), seed)
+
+
+# ---------------------------------------------------------------------------
+# City scale: one database holding every bureau the city's performance office oversees.
+
+CITY_UNIT = "示范市第{n:03d}局"  # synthetic names, plainly not real bureaus
+
+
+def city_unit(n: int) -> str:
+    """The synthetic name of the city's n-th bureau (n from 1): 示范市第001局, 示范市第002局…"""
+    return CITY_UNIT.format(n=n)
+
+
+def city_plan(plan: Plan, unit: str) -> Plan:
+    """The plan cloned for another unit: same year and targets, the unit's own name and title."""
+    title = plan.title.replace(plan.unit, unit, 1) if plan.unit in plan.title else f"{unit}{plan.title}"
+    return dataclasses.replace(plan, unit=unit, title=title, source_name=f"{unit}（演示）")
+
+
+def city_until(year: int) -> date:
+    """A whole year of reports: the year's last Friday."""
+    day = date(year, 12, 31)
+    return day - timedelta(days=(day.weekday() - 4) % 7)
+
+
+def fridays(year: int, until: date) -> list[date]:
+    """Every Friday of the year up to ``until`` (52 for a whole 2025)."""
+    day = date(year, 1, 1)
+    day += timedelta(days=(4 - day.weekday()) % 7)
+    out = []
+    while day <= until and day.year == year:
+        out.append(day)
+        day += timedelta(days=7)
+    return out
+
+
+def weekly_ledger(plan: Plan, seed: int, until: date) -> list[DemoReport]:
+    """``demo_reports`` filled out to one report per target every Friday, as a section that files
+    its whole ledger (台账) each week does: a week without news repeats the last report; the weeks
+    before the first report are 0% 未开始. Pure: same plan, seed and date → same reports."""
+    generated: dict[tuple[str, date], DemoReport] = {
+        (r.row.code, r.row.report_date): r for r in demo_reports(plan, seed, until)
+    }
+    profiles = {r.row.code: r.profile for r in generated.values()}
+    out: list[DemoReport] = []
+    for t in plan.targets:
+        last: DemoReport | None = None
+        for day in fridays(plan.year, until):
+            found = generated.get((t.code, day))
+            if found is not None:
+                last = found
+            elif last is not None:
+                last = DemoReport(last.section, dataclasses.replace(last.row, report_date=day), last.profile)
+            else:
+                row = ProgressRow(t.code, day, 0.0, "未开始", NOTES["未开始"][0])
+                out.append(DemoReport(t.sections[0], row, profiles.get(t.code, "on_track")))
+                continue
+            out.append(last)
+    return out
+
+
+def build_city_demo(
+    store: Store, plan: Plan, units: int, seed: int, until: date | None = None, progress: bool = False
+) -> tuple[list[int], int]:
+    """City scale (演示数据): ``plan`` cloned for ``units`` synthetic bureaus, each imported through
+    ``Store.import_plan`` with a weekly ledger for every target up to ``until`` (default the year's
+    last Friday: 52 reports × 61 targets per bureau), written through ``Store.add_progress`` in one
+    batch per bureau and lead section. Deterministic; a bureau that already has progress is left
+    as it is, so an interrupted build resumes. Returns (plan ids, rows written)."""
+    until = until or city_until(plan.year)
+    plan_ids: list[int] = []
+    written = 0
+    for n in range(1, units + 1):
+        unit_plan = city_plan(plan, city_unit(n))
+        plan_id = store.import_plan(unit_plan).plan_id
+        plan_ids.append(plan_id)
+        if int(store.scalar("SELECT count(*) FROM progress WHERE plan_id = ?", [plan_id])) > 0:
+            continue
+        unit_seed = int(np.random.SeedSequence([seed, n]).generate_state(1)[0])
+        by_section: dict[str, list[ProgressRow]] = {}
+        for r in weekly_ledger(unit_plan, unit_seed, until):
+            by_section.setdefault(r.section, []).append(r.row)
+        for section, rows in by_section.items():
+            written += store.add_progress(plan_id, rows, Actor.section(section), is_demo=True, today=until)
+        if progress:
+            print(f"  {unit_plan.unit}：{written} 条", flush=True)
+    return plan_ids, written

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from perfdash import forecast, queries, rollups, scoring
+from perfdash import forecast, queries, rollups, scoring, supervision
 from perfdash.exports import safe_cell
 from perfdash.schedule import DONE, LATE_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW
 from perfdash.store import Store
@@ -149,11 +149,13 @@ def build_slides(store: Store, plan_id: int, year: int, week: Week, as_of: date 
     deadline = pd.to_datetime(now["deadline"]).dt.date
     overdue = now[now["lag_status"] == OVERDUE]
     due = now[(now["completion_pct"] < 100) & (deadline > as_of) & (deadline <= soon)]
+    open_orders = supervision.orders(store, plan_id, as_of)
+    open_orders = open_orders[open_orders["level"] != supervision.CLOSED]
     due_slide = Slide(
         "due",
         SLIDE_TITLES["due"],
-        numbers={"overdue": len(overdue), "due_soon": len(due), "horizon": soon},
-        tables={"overdue": overdue, "due_soon": due.sort_values("deadline")},
+        numbers={"overdue": len(overdue), "due_soon": len(due), "horizon": soon, "orders": len(open_orders)},
+        tables={"overdue": overdue, "due_soon": due.sort_values("deadline"), "orders": open_orders},
     )
     sections = rollups.by_section(now)
     ranking = Slide("ranking", SLIDE_TITLES["ranking"], tables={"sections": sections[sections["targets"] > 0]})

@@ -135,9 +135,9 @@ def _text(key: str, value: object) -> str:
         return "—"
     if "pct" in key:
         return fmt.pct(float(value))
-    if key == "deadline":
+    if key in ("deadline", "due_date"):
         return fmt.month_day(pd.Timestamp(value).date())
-    if key == "target":
+    if key in ("target", "what"):
         text = str(value)
         return text[:TARGET_CHARS] + ("…" if len(text) > TARGET_CHARS else "")
     if isinstance(value, float):
