@@ -15,6 +15,7 @@ pages = {
         st.Page("pages/trend.py", title="完成趋势", icon=":material/trending_up:", url_path="trend"),
         st.Page("pages/scoring.py", title="评分模拟", icon=":material/calculate:", url_path="scoring"),
         st.Page("pages/forecast.py", title="年终预测", icon=":material/query_stats:", url_path="forecast"),
+        st.Page("pages/kpis.py", title="量化指标", icon=":material/pin:", url_path="kpis"),
     ],
     "督办": [
         st.Page(

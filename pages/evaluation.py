@@ -5,7 +5,7 @@ selects innovations toward 6-5, keeps the survey sample list, locks the year and
 import pandas as pd
 import streamlit as st
 
-from perfdash import evaluation, exports, fmt, queries, report, scoring, tables, ui
+from perfdash import evaluation, exports, fmt, kpi_tracking, queries, report, scoring, tables, ui
 from perfdash.store import StoreError
 
 ctx = ui.page_setup("综合评估")
@@ -180,7 +180,12 @@ with tab_report:
     c2.download_button(
         "下载自评表（Excel）",
         exports.self_assessment_xlsx(
-            result, ctx.unit, ctx.year, ctx.as_of, dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True))
+            result,
+            ctx.unit,
+            ctx.year,
+            ctx.as_of,
+            dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True)),
+            kpi_tracking.with_actuals(ctx.store, ctx.plan_id, ctx.as_of),
         ),
         file_name=f"{ctx.unit}{ctx.year}年度自评表.xlsx",
         key="download_sheet",

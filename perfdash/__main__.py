@@ -241,6 +241,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kpis(args: argparse.Namespace) -> int:
+    from perfdash import kpis
+
+    return kpis.main([args.path, *(["--json"] if args.json else [])])
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from perfdash import exports, report, scoring
 
@@ -253,7 +259,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     data, result = report.evaluation_report(store, plan_id, as_of, scoring.Rules(rule=args.rule or "proportional"))
     Path(args.out).write_bytes(data)
     xlsx = Path(args.out).with_suffix(".xlsx")
-    xlsx.write_bytes(exports.self_assessment_xlsx(result, str(row["unit"]), year, as_of))
+    from perfdash import kpi_tracking
+
+    xlsx.write_bytes(
+        exports.self_assessment_xlsx(
+            result, str(row["unit"]), year, as_of, None, kpi_tracking.with_actuals(store, plan_id, as_of)
+        )
+    )
     store.close()
     print(f"已写出绩效评估报告：{args.out}（总分 {result.total:.2f}，等次 {result.grade}）及自评表：{xlsx}")
     return 0
@@ -338,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", required=True, help="恢复到的新数据库文件")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（另一个程序正在使用时仍会拒绝）")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("kpis", help="从方案文档的年度工作目标中提取量化指标")
+    p.add_argument("path", help="方案文档（.txt）或 Excel 模板（.xlsx）")
+    p.add_argument("--json", action="store_true", help="打印 JSON 数组，每项量化指标一个对象")
+    p.set_defaults(func=cmd_kpis)
 
     p = sub.add_parser("report", help="写出绩效评估报告（Word）和自评表（Excel）")
     p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")

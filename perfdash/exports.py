@@ -51,7 +51,12 @@ def _bytes(wb: Workbook) -> bytes:
 
 
 def self_assessment_xlsx(
-    result: Score, unit: str, year: int, as_of: date, notes: dict[str, str] | None = None
+    result: Score,
+    unit: str,
+    year: int,
+    as_of: date,
+    notes: dict[str, str] | None = None,
+    kpis: pd.DataFrame | None = None,
 ) -> bytes:
     """The 自评表: per target points, completion, self-score and note (the latest report's, unless
     given); then the group subtotals against 70/20/4/4/1/1, the adjustments, the total and grade.
@@ -98,6 +103,23 @@ def self_assessment_xlsx(
     _sheet(wb, "自评表", table, {"一级指标": 30, "年度工作目标": 60, "说明": 30, "牵头科室": 12})
     _sheet(wb, "分组小计", groups)
     _sheet(wb, "总分", summary, {"项目": 14, "内容": 20})
+    if kpis is not None:  # 量化指标: target values and actuals (kpi_tracking.with_actuals)
+        _sheet(
+            wb,
+            "量化指标",
+            pd.DataFrame(
+                {
+                    "编号": kpis["code"],
+                    "原文": kpis["phrase"],
+                    "比较": kpis["comparator"],
+                    "目标值": kpis["value"],
+                    "单位": kpis["unit"],
+                    "实际值": kpis["actual"],
+                    "达成率(%)": kpis["met"],
+                }
+            ),
+            {"原文": 50},
+        )
     return _bytes(wb)
 
 

@@ -90,8 +90,18 @@ def report_dates(store: Store, plan_id: int) -> list[date]:
 
 
 def target_state(store: Store, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
-    """Each target as of a date: plan fields, latest reported progress, 序时进度 and lag status."""
+    """Each target as of a date: plan fields, latest progress, 序时进度 and lag status. A target
+    set to take its completion from its 量化指标 does so once an actual is reported
+    (``completion_source`` says which)."""
+    from perfdash import kpi_tracking
+
     df = store.query(SQL["target_state"], {"plan_id": plan_id, "as_of": as_of})
+    from_kpis = kpi_tracking.completions(store, plan_id, as_of)
+    df["completion_source"] = [
+        kpi_tracking.SOURCE_KPI if c in from_kpis else kpi_tracking.SOURCE_DIRECT for c in df["code"]
+    ]
+    if from_kpis:
+        df["completion_pct"] = [from_kpis.get(c, p) for c, p in zip(df["code"], df["completion_pct"], strict=True)]
     return add_schedule(df, as_of, year)
 
 

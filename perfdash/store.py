@@ -345,6 +345,38 @@ CREATE TABLE IF NOT EXISTS section_contacts (
     email   VARCHAR NOT NULL CHECK (contains(email, '@'))
 );
 
+-- 量化指标: the office's reviewed list of a target's numeric commitments (replacing what is
+-- extracted from its text, kept by code so it survives a re-import), the actuals reported
+-- against them, and whether a target's completion comes from them.
+CREATE TABLE IF NOT EXISTS kpi_reviews (
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    code        VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL,
+    value       DOUBLE NOT NULL CHECK (value >= 0),
+    unit        VARCHAR NOT NULL,
+    comparator  VARCHAR NOT NULL CHECK (comparator IN ('>=', '<=', '=')),
+    subject     VARCHAR NOT NULL,
+    phrase      VARCHAR NOT NULL,
+    reviewed_by VARCHAR NOT NULL,
+    reviewed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, code, seq)
+);
+CREATE TABLE IF NOT EXISTS kpi_actuals (
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    code        VARCHAR NOT NULL,
+    phrase      VARCHAR NOT NULL,
+    report_date DATE NOT NULL,
+    actual      DOUBLE NOT NULL CHECK (actual >= 0),
+    reporter    VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS completion_modes (
+    plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    code    VARCHAR NOT NULL,
+    mode    VARCHAR NOT NULL CHECK (mode IN ('direct', 'kpi')),
+    PRIMARY KEY (plan_id, code)
+);
+
 -- 加分 / 扣分 / 一票否决 entries the office records, each with its reason.
 CREATE SEQUENCE IF NOT EXISTS adjustment_id_seq START 1;
 CREATE TABLE IF NOT EXISTS adjustments (
@@ -1356,6 +1388,118 @@ class Store:
                 [(plan_id, target.code, k, name) for k, name in enumerate(target.leaders, start=1)],
             )
             _audit(cur, actor, "添加动态目标", "target", target.code, None, target.as_dict())
+
+    # -- writing: 量化指标 -------------------------------------------------------
+
+    def review_kpis(self, plan_id: int, code: str, kpis: list[dict], actor: Actor) -> None:
+        """The office's reviewed commitments of a target (value, unit, comparator, subject,
+        phrase), replacing the extracted ones; an empty list means the target has none."""
+        _office_only(actor, "审核量化指标")
+        self._target_people(plan_id, code)
+        for n, k in enumerate(kpis, start=1):
+            if k.get("comparator") not in (">=", "<=", "="):
+                raise StoreError(f"第{n}项：比较符应为 >=、<= 或 =")
+            if not float(k.get("value", -1)) >= 0:
+                raise StoreError(f"第{n}项：数值应不小于 0")
+            if not str(k.get("phrase", "")).strip():
+                raise StoreError(f"第{n}项：请填写原文短语（用于对应实际值）")
+        phrases = [str(k["phrase"]).strip() for k in kpis]
+        if len(set(phrases)) != len(phrases):
+            raise StoreError("同一目标的量化指标原文短语不能重复")
+        with self._transaction() as cur:
+            old = cur.execute(
+                "SELECT value, unit, comparator, phrase FROM kpi_reviews WHERE plan_id = ? AND code = ? ORDER BY seq",
+                [plan_id, code],
+            ).fetchall()
+            cur.execute("DELETE FROM kpi_reviews WHERE plan_id = ? AND code = ?", [plan_id, code])
+            now = datetime.now()
+            _insert_rows(
+                cur,
+                "kpi_reviews",
+                (
+                    "plan_id",
+                    "code",
+                    "seq",
+                    "value",
+                    "unit",
+                    "comparator",
+                    "subject",
+                    "phrase",
+                    "reviewed_by",
+                    "reviewed_at",
+                ),
+                [
+                    (
+                        plan_id,
+                        code,
+                        n,
+                        float(k["value"]),
+                        str(k.get("unit", "")),
+                        k["comparator"],
+                        str(k.get("subject", "")),
+                        str(k["phrase"]).strip(),
+                        actor.name,
+                        now,
+                    )
+                    for n, k in enumerate(kpis, start=1)
+                ],
+            )
+            _audit(
+                cur,
+                actor,
+                "审核量化指标",
+                "kpis",
+                code,
+                [list(r) for r in old] or None,
+                [{k2: k[k2] for k2 in ("value", "unit", "comparator", "phrase") if k2 in k} for k in kpis],
+            )
+
+    def report_kpi_actuals(
+        self,
+        plan_id: int,
+        code: str,
+        actuals: dict[str, float],
+        report_date: date,
+        actor: Actor,
+        today: date | None = None,
+    ) -> int:
+        """Actual values against a target's commitments (by phrase): its sections, or the office."""
+        self._unlocked_or_office(plan_id, actor)
+        sections, _, _ = self._target_people(plan_id, code)
+        if not may_write(actor, sections):
+            raise StoreError(f"“{actor.name}”不是 {code} 的责任科室，无权填报")
+        year = int(self.scalar("SELECT year FROM plans WHERE plan_id = ?", [plan_id]))
+        if report_date.year != year or report_date > (today or date.today()):
+            raise StoreError(f"填报日期 {report_date} 应在方案年度 {year} 年内且不晚于今天")
+        bad = [p for p, v in actuals.items() if not float(v) >= 0]
+        if bad:
+            raise StoreError(f"实际值应不小于 0：{'、'.join(bad)}")
+        with self._transaction() as cur:
+            now = datetime.now()
+            _insert_rows(
+                cur,
+                "kpi_actuals",
+                ("plan_id", "code", "phrase", "report_date", "actual", "reporter", "recorded_at"),
+                [(plan_id, code, p, report_date, float(v), actor.name, now) for p, v in actuals.items()],
+            )
+            _audit(
+                cur, actor, "填报量化指标", "kpi_actuals", code, None, {"report_date": report_date, "actuals": actuals}
+            )
+        return len(actuals)
+
+    def set_completion_mode(self, plan_id: int, code: str, mode: str, actor: Actor) -> None:
+        """Whether a target's completion is entered directly or computed from its commitments."""
+        _office_only(actor, "设置完成率来源")
+        if mode not in ("direct", "kpi"):
+            raise StoreError(f"未知的完成率来源“{mode}”")
+        self._target_people(plan_id, code)
+        with self._transaction() as cur:
+            old = cur.execute(
+                "SELECT mode FROM completion_modes WHERE plan_id = ? AND code = ?", [plan_id, code]
+            ).fetchall()
+            cur.execute("DELETE FROM completion_modes WHERE plan_id = ? AND code = ?", [plan_id, code])
+            cur.execute("INSERT INTO completion_modes VALUES (?, ?, ?)", [plan_id, code, mode])
+            _audit(cur, actor, "设置完成率来源", "completion_mode", code, old[0][0] if old else "direct", mode)
 
     # -- writing: accounts and kiosk tokens (office only) -------------------
 

@@ -102,6 +102,7 @@ def target_list(state: pd.DataFrame) -> pd.DataFrame:
             "责任人": state["lead_person"],
             "完成时限": [fmt.day(d) for d in state["deadline"]],
             "完成率": state["completion_pct"].round(1),
+            "完成率来源": state.get("completion_source", "填报"),
             "序时进度": state["expected_pct"].round(1),
             "滞后状态": state["lag_status"],
             "最近填报": [fmt.day(d) if pd.notna(d) else "—" for d in state["last_report"]],
@@ -354,5 +355,24 @@ def not_reported(frame: pd.DataFrame) -> pd.DataFrame:
             "未报送目标": ["、".join(m) for m in frame["missing"]],
             "未报送数": [len(m) for m in frame["missing"]],
             "最近一次填报": [fmt.day(d) if pd.notna(d) else "从未填报" for d in frame["last_report"]],
+        }
+    )
+
+
+def kpi_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Commitments with their actuals (kpi_tracking.with_actuals) for display."""
+    from perfdash.kpis import COMPARATOR_LABELS
+
+    return pd.DataFrame(
+        {
+            "编号": frame["code"],
+            "原文": frame["phrase"],
+            "目标值": [
+                f"{COMPARATOR_LABELS.get(c, c)} {v:g}{u}"
+                for c, v, u in zip(frame["comparator"], frame["value"], frame["unit"], strict=True)
+            ],
+            "实际值": ["" if pd.isna(a) else f"{a:g}{u}" for a, u in zip(frame["actual"], frame["unit"], strict=True)],
+            "达成率": [None if m is None or pd.isna(m) else float(m) for m in frame["met"]],
+            "已审核": frame["reviewed"],
         }
     )

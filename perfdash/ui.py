@@ -182,7 +182,7 @@ def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
     st.markdown(f"**{code}** {row['target']}")
     cols = st.columns(5)
     cols[0].metric("分值", fmt.points(row["points"]))
-    cols[1].metric("完成率", fmt.pct(row["completion_pct"]))
+    cols[1].metric("完成率", fmt.pct(row["completion_pct"]), help=f"来源：{row.get('completion_source', '填报')}")
     cols[2].metric("序时进度", fmt.pct(row["expected_pct"]))
     cols[3].metric("滞后状态", row["lag_status"])
     cols[4].metric("完成时限", fmt.day(row["deadline"]))
