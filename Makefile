@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint fmt demo clean
+.PHONY: run test lint fmt demo bench clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ fmt: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m perfdash demo --db data/perfdash.duckdb
+
+bench: $(STAMP)
+	$(BIN)/python -m perfdash bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -18,9 +19,19 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> object:
-    """A value safe to put in a cell: text that starts like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    """A value safe to put in a cell: control characters (which Excel cannot store, e.g. Word's
+    manual line break) are dropped, and text that starts like a formula gets a leading apostrophe."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith(FORMULA_START):
+            return "'" + value
+    return value
+
+
+def cell_text(value: object) -> object:
+    """Undo ``safe_cell`` when reading a sheet back: the apostrophe before formula-like text."""
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in "=+-@\t\r":
+        return value[1:]
     return value
 
 

@@ -301,10 +301,18 @@ def _target_text(cell: str) -> str:
     return "".join(part.strip() for part in cell.split("\n"))
 
 
+MAX_RUN = 24  # characters in one run of names (eight names): beyond it the cuts are not enumerated
+MAX_SPLITS = 4096  # combinations of cuts tried for one cell
+
+
 def _segmentations(chunk: str) -> list[tuple[str, ...]]:
-    """Every way to cut a run of names into names of two or three characters."""
+    """Every way to cut a run of names into names of two or three characters. The count grows
+    exponentially with the length, so a run longer than MAX_RUN (never seen in a real plan) is
+    cut into three-character names and left to the person-count check to flag."""
     if not chunk:
         return [()]
+    if len(chunk) > MAX_RUN:
+        return [tuple(chunk[i : i + 3] for i in range(0, len(chunk), 3))]
     out = []
     for n in NAME_LENGTHS:
         if len(chunk) >= n:
@@ -315,6 +323,11 @@ def _segmentations(chunk: str) -> list[tuple[str, ...]]:
 
 def _candidates(chunks: list[str], count: int | None) -> list[tuple[str, ...]]:
     per_chunk = [_segmentations(c) or [(c,)] for c in chunks]
+    total = 1
+    for options in per_chunk:
+        total *= len(options)
+    if total > MAX_SPLITS:  # too many combinations: take each chunk's first cut
+        per_chunk = [options[:1] for options in per_chunk]
     combos = [tuple(itertools.chain.from_iterable(p)) for p in itertools.product(*per_chunk)]
     if count is None or not combos:
         return combos

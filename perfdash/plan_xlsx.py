@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from perfdash.exports import cell_text, safe_cell
 from perfdash.plan import CODE_RE, Plan, PlanError, Target, validate
 from perfdash.settings import GROUPS
 
@@ -39,9 +40,9 @@ def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
     wb = Workbook()
     meta = wb.active
     meta.title = META_SHEET
-    meta.append(["单位 unit", plan.unit])
+    meta.append(["单位 unit", safe_cell(plan.unit)])
     meta.append(["年度 year", plan.year])
-    meta.append(["标题 title", plan.title])
+    meta.append(["标题 title", safe_cell(plan.title)])
     meta.column_dimensions["A"].width = 12
     meta.column_dimensions["B"].width = 40
     ws = wb.create_sheet(SHEET, 0)
@@ -54,7 +55,7 @@ def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
         d = t.as_dict()
         ws.append(
             [
-                LIST_SEP.join(d[key]) if key in LIST_KEYS else (t.deadline if key == "deadline" else d[key])
+                safe_cell(LIST_SEP.join(d[key]) if key in LIST_KEYS else (t.deadline if key == "deadline" else d[key]))
                 for key, _, _ in COLUMNS
             ]
         )
@@ -119,7 +120,7 @@ def read_plan_xlsx(path: str | Path) -> Plan:
 
         def cell(key: str, row: tuple = row) -> object:
             pos = index[key]
-            return row[pos] if pos < len(row) else None
+            return cell_text(row[pos]) if pos < len(row) else None
 
         def where(key: str, n: int = n) -> str:
             return f"{path.name} 工作表“{SHEET}”第{n}行“{dict((k, h) for k, h, _ in COLUMNS)[key]}”列"

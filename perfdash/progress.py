@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.access import Actor, may_write
+from perfdash.exports import cell_text, safe_cell
 from perfdash.schedule import expected_pct
 from perfdash.settings import STATUSES
 from perfdash.store import ProgressRow, Store, StoreError, validate_progress
@@ -106,7 +107,7 @@ def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes
         ws.append(
             [
                 row.code,
-                row.target,
+                safe_cell(row.target),
                 pd.Timestamp(row.deadline).date(),
                 row.role,
                 report_date,
@@ -196,7 +197,7 @@ def read_upload(name: str, data: bytes) -> Upload:
 
         def get(key: str, raw: list = raw) -> object:
             pos = index.get(key)
-            return raw[pos] if pos is not None and pos < len(raw) else None
+            return cell_text(raw[pos]) if pos is not None and pos < len(raw) else None
 
         code = str(get("code") or "").strip()
         pct, pct_err = _number(get("completion_pct"))
@@ -223,12 +224,14 @@ def read_upload(name: str, data: bytes) -> Upload:
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
+    # Read-only workbooks parse their sheets lazily: a damaged sheet fails while rows are read,
+    # so the whole read is guarded, not only the opening.
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ValueError(f"无法作为 Excel 文件打开（{exc.__class__.__name__}）") from exc
-    ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-    return [list(r) for r in ws.iter_rows(values_only=True)]
+        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+    except Exception as exc:  # openpyxl and the XML parser raise many types for a damaged file
+        raise ValueError(f"无法作为 Excel 文件读取，文件可能已损坏（{exc.__class__.__name__}）") from exc
 
 
 def _csv_rows(data: bytes) -> list[list]:
@@ -242,7 +245,12 @@ def _csv_rows(data: bytes) -> list[list]:
         raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK 的 CSV，或 .xlsx）")
     if "\x00" in text:
         raise ValueError("不是文本格式的 CSV 文件，也不是 .xlsx")
-    return [row for row in csv.reader(io.StringIO(text))]
+    # Excel's "CSV (Macintosh)" ends lines with a bare CR.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return [row for row in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise ValueError(f"CSV 格式有误，无法读取（{exc}）") from exc
 
 
 def _number(value: object) -> tuple[float | None, str | None]:

@@ -499,9 +499,21 @@ class Store:
         not) and reports which codes vanished."""
         actor = actor or Actor.office()
         _office_only(actor, "导入方案")
+        if not plan.unit.strip():
+            raise StoreError("方案没有单位名称（表格标题应如“泉州市教育局2025年度绩效目标考评表”），未导入")
+        if not 2000 <= plan.year <= 2100:
+            raise StoreError(f"方案年度 {plan.year} 不在 2000–2100 之间，未导入")
+        too_big = [t.code for t in plan.targets if not 0 < t.points <= 100 or not 0 <= t.indicator_points <= 100]
+        if too_big:
+            raise StoreError(f"目标分值或指标分值应在 0–100 之间：{'、'.join(too_big[:10])}，未导入")
+        codes = [t.code for t in plan.targets]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise StoreError(f"方案中目标编号重复：{'、'.join(dupes)}，未导入")
         rows = [t.as_dict() for t in plan.targets]
         events = [(e.name, e.start.isoformat(), e.end.isoformat()) for e in plan.calendar]
-        content = json.dumps([rows, events, plan.title], ensure_ascii=False, sort_keys=True)
+        checks = [c.as_dict() for c in plan.checks]  # a corrected prose changes the checks only
+        content = json.dumps([rows, events, plan.title, checks], ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(content.encode()).hexdigest()
         with self._transaction() as cur:
             found = cur.execute(
@@ -1712,7 +1724,9 @@ def _insert_rows(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[s
         cols = ", ".join(columns)
         cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming_rows")  # noqa: S608
     finally:
-        cur.unregister("incoming_rows")
+        # In a transaction that just failed, unregistering fails too; keep the first error.
+        with contextlib.suppress(duckdb.Error):
+            cur.unregister("incoming_rows")
 
 
 def _num(x: object) -> float | int:

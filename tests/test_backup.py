@@ -1,0 +1,370 @@
+"""Backup and restore: an exact round trip of a demo database with scenarios and adjustments,
+writes that continue after it, refusing to overwrite, edited or damaged backups detected, the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from perfdash import backup as bk
+from perfdash.access import Actor
+from perfdash.demo import build_demo
+from perfdash.plan import read_plan
+from perfdash.scoring import Rules
+from perfdash.settings import PROJECT_ROOT
+from perfdash.store import ProgressRow, Store, StoreError
+from tests.fixtures import amended
+
+PLAN_TEXT = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"
+OFFICE = Actor.office()
+TODAY = date(2025, 12, 31)
+
+
+def build(path: Path) -> Store:
+    """The demo database plus two scenarios (one deleted again) and three adjustments (one withdrawn)."""
+    store = Store(path)
+    plan_id, rows = build_demo(store, read_plan(PLAN_TEXT), 2025)
+    assert (plan_id, rows) == (1, 2280)
+    rules = Rules().to_json()
+    store.save_scenario(
+        1, "保守", "按现状", "current", date(2025, 11, 21), rules, {"1-1-1": 50.0, "7-4": 100.0}, OFFICE
+    )
+    gone = store.save_scenario(1, "乐观", "", "complete", date(2025, 11, 21), rules, {"1-1-1": 100.0}, OFFICE)
+    store.delete_scenario(gone, OFFICE)
+    store.add_adjustment(1, "bonus", 1.5, "创新成果获省级推广", OFFICE)
+    withdrawn = store.add_adjustment(1, "deduction", 0.5, "=察访核验发现台账不全", OFFICE)
+    store.withdraw_adjustment(withdrawn, OFFICE)
+    store.add_adjustment(1, "bonus", 0.25, "典型经验'交流\"", OFFICE, group="职能工作")
+    return store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Path, Path]:
+    """A demo database file and a backup of it taken through the open Store (as the app does)."""
+    root = tmp_path_factory.mktemp("backup")
+    db = root / "demo.duckdb"
+    store = build(db)
+    bk.backup(store, root / "backup")
+    store.close()
+    return db, root / "backup"
+
+
+def tables(path: Path) -> dict[str, tuple[pd.DataFrame, list[tuple]]]:
+    """Every table of a database file, rows sorted on every column: as a DataFrame and as the
+    exact Python values (lists, decimals, timestamps to the microsecond)."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        out = {}
+        for name in names:
+            sql = f'SELECT * FROM "{name}" ORDER BY ALL'  # noqa: S608 (catalog names)
+            out[name] = (con.execute(sql).df(), con.execute(sql).fetchall())
+        return out
+    finally:
+        con.close()
+
+
+def assert_same_tables(a: Path, b: Path) -> None:
+    left, right = tables(a), tables(b)
+    assert sorted(left) == sorted(right)
+    for name, (frame, rows) in left.items():
+        pd.testing.assert_frame_equal(frame, right[name][0], obj=name)
+        assert rows == right[name][1], name
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "perfdash", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def rewrite_manifest(backup: Path, change) -> None:
+    path = backup / bk.MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def rehash(backup: Path, name: str) -> None:
+    """Put a file's new SHA-256 into the manifest (someone covering an edit)."""
+    digest = hashlib.sha256((backup / name).read_bytes()).hexdigest()
+    rewrite_manifest(backup, lambda m: m["files"].__setitem__(name, digest))
+
+
+# -- the round trip --------------------------------------------------------------------------------
+
+
+def test_round_trip_is_exact_and_new_writes_follow_the_restored_ids(demo, tmp_path):
+    db, backup = demo
+    manifest = bk.read_manifest(backup)
+    # The numbers a person can check: the demo's 2,280 reports, 61 targets, one scenario of two
+    # values left, three adjustments, and every table of the schema in the manifest.
+    assert manifest.tables["progress"].rows == 2280
+    assert manifest.tables["targets"].rows == 61
+    assert (manifest.tables["scenarios"].rows, manifest.tables["scenario_values"].rows) == (1, 2)
+    assert manifest.tables["adjustments"].rows == 3
+    assert set(manifest.tables) == set(tables(db))
+    assert manifest.sequences["progress_id_seq"] == 2281
+    assert manifest.sequences["scenario_id_seq"] == 3  # scenario 2 was deleted: its id is not reused
+
+    moved = tmp_path / "elsewhere" / "copy"  # a backup copied to another disk still restores
+    shutil.copytree(backup, moved)
+    out = tmp_path / "restored.duckdb"
+    result = bk.restore(moved, out)
+    assert result.path == out and result.sequences_fixed == {}
+    assert_same_tables(db, out)
+    assert not list(tmp_path.glob(".*restoring*"))
+
+    store = Store(out)
+    try:
+        before = int(store.scalar("SELECT max(progress_id) FROM progress"))
+        store.add_progress(1, [ProgressRow("7-2", date(2025, 12, 5), 100, "已完成", "恢复后")], OFFICE, today=TODAY)
+        new_id = store.scalar("SELECT progress_id FROM progress WHERE note = '恢复后'")
+        assert (before, new_id) == (2280, 2281)
+        plan = read_plan(PLAN_TEXT)
+        store.import_plan(amended(plan, drop="7-4", change="1-1-1", add_from="7-3", new_code="7-5"))
+        assert store.query("SELECT import_id FROM plan_imports ORDER BY 1")["import_id"].tolist() == [1, 2]
+        sid = store.save_scenario(1, "乐观", "", "complete", date(2025, 11, 21), Rules().to_json(), {}, OFFICE)
+        assert sid == 3
+        assert store.add_adjustment(1, "bonus", 1, "恢复后加分", OFFICE) == 4
+    finally:
+        store.close()
+
+
+def test_backup_while_writers_run_is_consistent(tmp_path):
+    """Through the app's Store, with a thread writing all along: the backup is one moment's state."""
+    store = Store(tmp_path / "busy.duckdb")
+    store.import_plan(read_plan(PLAN_TEXT))
+    stop = threading.Event()
+    written: list[int] = []
+
+    def writer() -> None:
+        day = 0
+        while not stop.is_set() and day < 300:
+            rows = [
+                ProgressRow(c, date(2025, 1, 1) + pd.Timedelta(days=day).to_pytimedelta(), 10, "推进中")
+                for c in ("7-2", "7-3")
+            ]
+            written.append(store.add_progress(1, rows, OFFICE, today=TODAY))
+            day += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        while len(written) < 3 and thread.is_alive():
+            time.sleep(0.005)
+        manifests = [bk.backup(store, tmp_path / f"b{k}") for k in range(3)]
+    finally:
+        stop.set()
+        thread.join()
+    store.close()
+    counts = [m.tables["progress"].rows for m in manifests]
+    assert 6 <= counts[0] <= counts[1] <= counts[2] <= 2 * len(written)
+    assert all(c % 2 == 0 for c in counts)  # whole batches of two, never half of one
+    for k in range(3):
+        out = tmp_path / f"r{k}.duckdb"
+        bk.restore(tmp_path / f"b{k}", out)
+        con = duckdb.connect(str(out), read_only=True)
+        assert con.execute("SELECT count(*) FROM progress").fetchall()[0][0] == counts[k]
+        con.close()
+
+
+# -- refusing ----------------------------------------------------------------------------------------
+
+
+def test_restore_never_overwrites_without_force(demo, tmp_path):
+    _, backup = demo
+    existing = tmp_path / "existing.duckdb"
+    Store(existing).close()
+    digest = hashlib.sha256(existing.read_bytes()).hexdigest()
+    with pytest.raises(bk.BackupError, match="已存在：恢复只写入新文件（确需覆盖请加 --force）"):
+        bk.restore(backup, existing)
+    assert hashlib.sha256(existing.read_bytes()).hexdigest() == digest
+    bk.restore(backup, existing, force=True)
+    assert len(tables(existing)["progress"][1]) == 2280
+
+
+def test_restore_never_replaces_a_file_another_process_holds(demo, tmp_path):
+    _, backup = demo
+    held = tmp_path / "held.duckdb"
+    Store(held).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(held)!r}); print('ok', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ok"
+        with pytest.raises(bk.BackupError, match="正被另一个程序使用"):
+            bk.restore(backup, held, force=True)
+        # Backing it up from another process waits for the lock, then says so.
+        with pytest.raises(StoreError, match="正被另一个程序使用"):
+            bk.backup(held, tmp_path / "b", wait_seconds=0.3)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert not (tmp_path / "b").exists()
+    assert not list(tmp_path.glob(".*restoring*")) and not list(tmp_path.glob(".*partial*"))
+
+
+def test_backup_wants_a_new_directory_and_an_existing_database(demo, tmp_path):
+    db, backup = demo
+    with pytest.raises(bk.BackupError, match="已存在且不是空目录"):
+        bk.backup(db, backup)
+    with pytest.raises(bk.BackupError, match="找不到数据库文件"):
+        bk.backup(tmp_path / "nope.duckdb", tmp_path / "b")
+    (tmp_path / "empty").mkdir()
+    assert bk.backup(db, tmp_path / "empty").tables["progress"].rows == 2280
+
+
+# -- edited or damaged backups -----------------------------------------------------------------------
+
+
+def flip_a_byte(b: Path) -> None:
+    data = bytearray((b / "progress.parquet").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (b / "progress.parquet").write_bytes(bytes(data))
+
+
+def rewrite_parquet(path: Path, edit) -> None:
+    """Rewrite a backup's Parquet file as a valid file with ``edit`` applied to its rows."""
+    con = duckdb.connect()
+    frame = edit(con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df())
+    con.register("edited", frame)
+    con.execute(f"COPY edited TO '{path}' (FORMAT parquet)")
+    con.close()
+
+
+def change_a_value(b: Path) -> None:
+    """One report's percent changed."""
+
+    def edit(frame: pd.DataFrame) -> pd.DataFrame:
+        frame.loc[0, "completion_pct"] = 99
+        return frame
+
+    rewrite_parquet(b / "progress.parquet", edit)
+
+
+def drop_a_row(b: Path) -> None:
+    """The withdrawn adjustment removed."""
+    rewrite_parquet(b / "adjustments.parquet", lambda f: f[f["adjustment_id"] != 2])
+
+
+TAMPERING = {
+    "parquet-byte-flipped": (flip_a_byte, "备份文件 progress.parquet 已被改动或损坏"),
+    "parquet-value-changed": (change_a_value, "备份文件 progress.parquet 已被改动或损坏"),
+    "value-changed-and-file-hash-covered": (
+        lambda b: (change_a_value(b), rehash(b, "progress.parquet")),
+        "表 progress 恢复后的内容校验和与备份清单不符",
+    ),
+    "row-dropped-and-file-hash-covered": (
+        lambda b: (drop_a_row(b), rehash(b, "adjustments.parquet")),
+        "表 adjustments 恢复后有 2 行，备份清单记为 3 行",
+    ),
+    "manifest-count-edited": (
+        lambda b: rewrite_manifest(b, lambda m: m["tables"]["progress"].__setitem__("rows", 2279)),
+        "表 progress 恢复后有 2280 行，备份清单记为 2279 行",
+    ),
+    "manifest-checksum-edited": (
+        lambda b: rewrite_manifest(b, lambda m: m["tables"]["targets"].__setitem__("checksum", "0" * 32)),
+        "表 targets 恢复后的内容校验和与备份清单不符",
+    ),
+    "manifest-table-dropped": (
+        lambda b: rewrite_manifest(b, lambda m: m["tables"].pop("scenarios")),
+        "恢复后的表与备份清单不符：多出 scenarios",
+    ),
+    "manifest-garbled": (lambda b: (b / bk.MANIFEST).write_text("{", encoding="utf-8"), "manifest.json 已损坏"),
+    "manifest-missing": (lambda b: (b / bk.MANIFEST).unlink(), "不是 perfdash 备份（缺少 manifest.json）"),
+    "file-missing": (lambda b: (b / "targets.parquet").unlink(), "备份文件 targets.parquet 不存在"),
+    "schema-edited-and-covered": (
+        lambda b: (
+            (b / "schema.sql").write_text(
+                (b / "schema.sql").read_text().replace("CREATE TABLE meta(", "CREATE TABLE meta(extra INTEGER, "),
+                encoding="utf-8",
+            ),
+            rehash(b, "schema.sql"),
+        ),
+        "备份无法导入",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(TAMPERING))
+def test_an_edited_or_damaged_backup_is_refused(demo, tmp_path, how):
+    _, backup = demo
+    copy = tmp_path / "copy"
+    shutil.copytree(backup, copy)
+    tamper, message = TAMPERING[how]
+    tamper(copy)
+    out = tmp_path / "restored.duckdb"
+    with pytest.raises(bk.BackupError, match=message):
+        bk.restore(copy, out)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]  # no half-restored file left behind
+
+
+def test_a_sequence_behind_the_ids_is_moved_on(demo, tmp_path):
+    """A backup whose sequence would restart at 1 (as older DuckDB exports wrote it): restore moves
+    it past the restored ids, so the next report gets a new id instead of a key violation."""
+    _, backup = demo
+    copy = tmp_path / "old-style"
+    shutil.copytree(backup, copy)
+    schema = (copy / "schema.sql").read_text(encoding="utf-8")
+    assert "CREATE SEQUENCE progress_id_seq INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START 2281" in schema
+    (copy / "schema.sql").write_text(schema.replace("START 2281", "START 1"), encoding="utf-8")
+    rehash(copy, "schema.sql")
+    rewrite_manifest(copy, lambda m: m["sequences"].__setitem__("progress_id_seq", 1))
+    out = tmp_path / "r.duckdb"
+    assert bk.restore(copy, out).sequences_fixed == {"progress_id_seq": 2281}
+    store = Store(out)
+    try:
+        store.add_progress(1, [ProgressRow("7-2", date(2025, 12, 5), 100, "已完成")], OFFICE, today=TODAY)
+        assert store.scalar("SELECT max(progress_id) FROM progress") == 2281
+    finally:
+        store.close()
+
+
+# -- the command line --------------------------------------------------------------------------------
+
+
+def test_cli_backup_and_restore(demo, tmp_path):
+    db, _ = demo
+    out = run("backup", "--db", str(db), "--out", str(tmp_path / "b"))
+    assert out.returncode == 0, out.stderr
+    assert "已备份" in out.stdout and "2280" not in out.stdout  # totals all tables, not only progress
+    total = bk.read_manifest(tmp_path / "b").total_rows
+    assert f"{total} 行" in out.stdout
+
+    new = tmp_path / "new.duckdb"
+    ok = run("restore", str(tmp_path / "b"), "--db", str(new))
+    assert ok.returncode == 0, ok.stderr
+    assert "行数和校验和与备份清单一致" in ok.stdout
+    assert_same_tables(db, new)
+
+    again = run("restore", str(tmp_path / "b"), "--db", str(new))
+    assert again.returncode == 2
+    assert "错误：数据库文件" in again.stderr and "--force" in again.stderr
+    forced = run("restore", str(tmp_path / "b"), "--db", str(new), "--force")
+    assert forced.returncode == 0, forced.stderr
+
+    flip_a_byte(tmp_path / "b")
+    bad = run("restore", str(tmp_path / "b"), "--db", str(tmp_path / "other.duckdb"))
+    assert bad.returncode == 2
+    assert "备份文件 progress.parquet 已被改动或损坏" in bad.stderr
+    assert not (tmp_path / "other.duckdb").exists()
