@@ -12,7 +12,7 @@ if ctx.actor.role != "office":
     st.info("只有绩效办可以管理账户和查看审计日志。修改自己的密码请到“我的账户”。")
     st.stop()
 
-sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
 tab_accounts, tab_tokens, tab_audit = st.tabs(["账户", "大屏令牌", "审计日志"])
 
 with tab_accounts:

@@ -12,7 +12,7 @@ ctx = ui.page_setup("综合评估")
 actor = ctx.actor
 st.title("综合评估")
 ui.flash()
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ui.target_state(ctx)
 rules = scoring.Rules()
 sheet = evaluation.sheet(ctx.store, ctx.plan_id, state, rules, ctx.as_of)
 locked = ctx.store.locked(ctx.plan_id)
@@ -121,7 +121,7 @@ with tab_innov:
             ctx.store.select_innovation(int(pick), not chosen, actor)
             ui.flash("已更新遴选。")
             st.rerun()
-    sections, _ = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+    sections, _ = ui.sections_and_leaders(ctx.store, ctx.plan_id)
     with st.form("new_innovation", clear_on_submit=True):
         c1, c2, c3 = st.columns([2, 1, 1])
         title = c1.text_input("名称", key="innov_title")
@@ -172,15 +172,17 @@ with tab_report:
             ctx.store.set_report_notes(ctx.plan_id, problems, measures, actor)
             ui.flash("已保存问题与改进措施。")
             st.rerun()
-    data, result = report.evaluation_report(ctx.store, ctx.plan_id, ctx.as_of, rules)
     c1, c2 = st.columns(2)
     c1.download_button(
-        "下载绩效评估报告（Word）", data, file_name=f"{ctx.unit}{ctx.year}年度绩效评估报告.docx", key="download_report"
+        "下载绩效评估报告（Word）",
+        lambda: report.evaluation_report(ctx.store, ctx.plan_id, ctx.as_of, rules)[0],  # built only when asked for
+        file_name=f"{ctx.unit}{ctx.year}年度绩效评估报告.docx",
+        key="download_report",
     )
     c2.download_button(
         "下载自评表（Excel）",
-        exports.self_assessment_xlsx(
-            result,
+        lambda: exports.self_assessment_xlsx(
+            sheet.result,
             ctx.unit,
             ctx.year,
             ctx.as_of,

@@ -8,7 +8,7 @@ from perfdash.scoring import RULE_LABELS, Rules
 
 ctx = ui.page_setup("年终预测")
 st.title("年终得分预测")
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ui.target_state(ctx)
 adjustments = scoring.adjustments_of(queries.adjustments(ctx.store, ctx.plan_id))
 c1, c2, c3 = st.columns([2, 1, 1])
 rule = c1.radio("计分规则", list(RULE_LABELS), format_func=RULE_LABELS.get, horizontal=True, key="fc_rule")

@@ -5,7 +5,7 @@ import streamlit as st
 from perfdash import charts_time, fmt, queries, schedule, ui, weekly
 
 ctx = ui.page_setup("截止热力图", with_filters=True)
-everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
 codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, everything)
 head = queries.headline(state)

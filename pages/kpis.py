@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash import fmt, kpi_tracking, progress, queries, tables, ui
+from perfdash import fmt, kpi_tracking, progress, tables, ui
 from perfdash.kpis import COMPARATOR_LABELS
 from perfdash.store import StoreError
 
@@ -14,7 +14,7 @@ ctx = ui.page_setup("量化指标")
 actor = ctx.actor
 st.title("量化指标")
 ui.flash()
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ui.target_state(ctx)
 table = kpi_tracking.with_actuals(ctx.store, ctx.plan_id, ctx.as_of)
 with_kpis = table["code"].nunique()
 st.caption(

@@ -118,7 +118,7 @@ def draw(slide: meeting.Slide) -> None:
 
 @st.fragment(run_every=seconds)
 def show() -> None:
-    slides = meeting.build_slides(ctx.store, ctx.plan_id, ctx.year, ctx.week, ctx.as_of)  # fresh data every tick
+    slides = ui.slides(ctx)  # from the database every tick; rebuilt only after a write
     index, started = meeting.advance(
         st.session_state.get("meeting_slide", 0),
         len(slides),
@@ -138,9 +138,7 @@ def show() -> None:
 show()
 bar[2].download_button(
     "下载周报",
-    meeting.brief_xlsx(
-        meeting.build_slides(ctx.store, ctx.plan_id, ctx.year, ctx.week, ctx.as_of), ctx.unit, ctx.year, ctx.week
-    ),
+    lambda: meeting.brief_xlsx(ui.slides(ctx), ctx.unit, ctx.year, ctx.week),  # built only when asked for
     file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}.xlsx",
     key="meeting_brief",
 )

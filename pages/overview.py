@@ -5,7 +5,7 @@ import streamlit as st
 from perfdash import charts, fmt, queries, schedule, supervision, ui
 
 ctx = ui.page_setup("总览", with_filters=True)
-everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
 head = queries.headline(state)
 checks = queries.plan_checks(ctx.store, ctx.plan_id)
@@ -32,8 +32,8 @@ cols[2].metric(
 cols[3].metric("已完成", f"{head['done']} 项")
 cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {head['overdue']} 项。{schedule.lag_rule_text()}")
 
-silent = supervision.not_reported(ctx.store, ctx.plan_id, supervision.week_start(ctx.as_of), ctx.as_of)
-levels = supervision.orders(ctx.store, ctx.plan_id, ctx.as_of)["level"].value_counts()
+silent = ui.not_reported(ctx, supervision.week_start(ctx.as_of))
+levels = ui.orders(ctx)["level"].value_counts()
 notes = []
 if not silent.empty:
     notes.append(

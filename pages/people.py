@@ -3,11 +3,11 @@ late items; a leader sees their own portfolio first once identified."""
 
 import streamlit as st
 
-from perfdash import charts, fmt, queries, rollups, tables, ui
+from perfdash import charts, fmt, rollups, tables, ui
 
 ctx = ui.page_setup("按领导/责任人", with_filters=True)
 actor = ctx.actor
-everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
 
 st.title("按分管领导 / 责任人")

@@ -14,7 +14,7 @@ st.title("进度填报")
 ui.flash()
 
 today_default = progress.default_report_date(ctx.year)
-state = queries.target_state(ctx.store, ctx.plan_id, today_default, ctx.year)
+state = ui.target_state(ctx, today_default)
 mine = progress.targets_for(state, actor)
 if actor.role == "leader":
     st.info(f"当前身份为分管领导（{actor.name}）：领导只能查看，不能填报进度。请在左侧切换为科室或绩效办身份。")
@@ -76,7 +76,7 @@ with tab_edit:
 with tab_upload:
     st.download_button(
         "下载本科室进度台账模板（.xlsx）" if actor.role == "section" else "下载全部目标的进度台账模板（.xlsx）",
-        data=progress.template_xlsx(state, actor, today_default),
+        data=lambda: progress.template_xlsx(state, actor, today_default),
         file_name=f"进度台账_{actor.name}_{fmt.day(today_default)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="download_template",

@@ -12,7 +12,7 @@ ctx = ui.page_setup("评分模拟")
 actor = ctx.actor
 st.title("评分模拟")
 ui.flash()
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ui.target_state(ctx)
 adjustments = scoring.adjustments_of(queries.adjustments(ctx.store, ctx.plan_id))
 
 # -- settings ------------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ with st.expander("批量调整（如：中教科的全部目标按 90% 计）", 
     b1, b2, b3, b4 = st.columns([1, 2, 1, 1])
     dims = {"section": "责任科室", "indicator": "一级指标", "leader": "分管领导", "group": "目标组"}
     by = b1.selectbox("维度", list(dims), format_func=dims.get, key="sim_bulk_by")
-    sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+    sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
     choices = {
         "section": sections,
         "indicator": list(dict.fromkeys(state["indicator_code"])),
@@ -111,7 +111,7 @@ with right:
 
 st.download_button(
     "导出自评表（Excel）",
-    exports.self_assessment_xlsx(result, ctx.unit, ctx.year, ctx.as_of),
+    lambda: exports.self_assessment_xlsx(result, ctx.unit, ctx.year, ctx.as_of),
     file_name=f"自评表_{ctx.unit}{ctx.year}_{fmt.day(ctx.as_of)}.xlsx",
     key="export_self_assessment",
 )
@@ -167,7 +167,7 @@ else:
         st.dataframe(differing, hide_index=True, width="stretch")
         st.download_button(
             "导出情景对比（Excel）",
-            exports.comparison_xlsx(summary, differing),
+            lambda: exports.comparison_xlsx(summary, differing),
             file_name="情景对比.xlsx",
             key="export_comparison",
         )

@@ -3,10 +3,10 @@ a ranking, and a drill-down."""
 
 import streamlit as st
 
-from perfdash import charts, fmt, queries, rollups, tables, ui
+from perfdash import charts, fmt, rollups, tables, ui
 
 ctx = ui.page_setup("按科室", with_filters=True)
-everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
 rows = rollups.by_section(state)
 

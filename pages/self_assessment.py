@@ -10,7 +10,7 @@ ctx = ui.page_setup("科室自评")
 actor = ctx.actor
 st.title("科室自评")
 ui.flash()
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ui.target_state(ctx)
 done = evaluation.assessments(ctx.store, ctx.plan_id)
 deadline = evaluation.self_assessment_deadline(queries.plan_calendar(ctx.store, ctx.plan_id), ctx.year)
 locked = ctx.store.locked(ctx.plan_id)

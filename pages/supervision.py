@@ -6,14 +6,14 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from perfdash import fmt, queries, supervision, tables, ui
+from perfdash import fmt, supervision, tables, ui
 from perfdash.store import StoreError
 
 ctx = ui.page_setup("督办")
 actor = ctx.actor
 st.title("督办")
 ui.flash()
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ui.target_state(ctx)
 office = actor.role == "office"
 tab_remind, tab_orders, tab_marks, tab_dynamic = st.tabs(["催报", "督办单", "节点", "动态目标"])
 
@@ -53,7 +53,7 @@ with tab_remind:
         )
     if office:
         with st.expander("科室邮箱"):
-            sections, _ = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+            sections, _ = ui.sections_and_leaders(ctx.store, ctx.plan_id)
             with st.form("contact", clear_on_submit=True):
                 sec = st.selectbox("科室", sections, key="contact_section")
                 email = st.text_input("邮箱", key="contact_email")
@@ -169,7 +169,7 @@ with tab_dynamic:
             "方案印发后新增的突发应急事件和重大决策部署，可列为动态工作目标（编号 3-n），"
             "但不得与重点工作目标和常规工作目标交叉重叠。"
         )
-        sections, leaders = queries.sections_and_leaders(ctx.store, ctx.plan_id)
+        sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
         text = st.text_area("目标内容", key="dyn_text")
         similar = supervision.similar_targets(text, state) if text.strip() else pd.DataFrame()
         if not similar.empty:

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from perfdash import fmt, queries, ui
+from perfdash import fmt, ui
 
 ctx = ui.page_setup("目标详情")
-state = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+state = ui.target_state(ctx)
 labels = {r.code: f"{r.code} {r.target[:30]}" for r in state.itertuples()}
 if st.query_params.get("code") in labels and "target_code" not in st.session_state:
     st.session_state["target_code"] = st.query_params["code"]

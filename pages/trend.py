@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from perfdash import charts_time, fmt, queries, ui, weekly
+from perfdash import charts_time, fmt, ui, weekly
 
 ctx = ui.page_setup("完成趋势", with_filters=True)
-everything = queries.target_state(ctx.store, ctx.plan_id, ctx.as_of, ctx.year)
+everything = ui.target_state(ctx)
 shown = ctx.filters.apply(everything)
 codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, everything)
 trend = weekly.weekly_trend(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, codes)

@@ -20,8 +20,15 @@ from perfdash.store import Store, StoreError
 ROLES = {"office": "绩效办", "leader": "领导", "section": "科室"}
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _hasher = PasswordHasher()
-# A hash to verify against when the account does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("perfdash-no-such-account")
+_dummy: list[str] = []  # a hash to verify against when the account does not exist (timing tells nothing)
+
+
+def _dummy_hash() -> str:
+    # Made on the first unknown-user login, not at import: argon2 takes 64 MiB and a fraction of
+    # a second, which every page's start would otherwise pay.
+    if not _dummy:
+        _dummy.append(_hasher.hash("perfdash-no-such-account"))
+    return _dummy[0]
 
 
 class AuthError(ValueError):
@@ -99,7 +106,7 @@ def authenticate(store: Store, username: str, password: str, now: datetime | Non
     found = _account(store, username) if USERNAME_RE.match(username) else None
     stored = found[1] if found else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        _hasher.verify(stored or _dummy_hash(), password)
         ok = stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False

@@ -17,35 +17,39 @@ FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 def plan_sunburst(state: pd.DataFrame) -> go.Figure:
     """The plan's structure: group → indicator → target, sized by points, coloured by
     points-weighted completion (from a target-state frame)."""
-    ids, labels, parents, values, colors, hover = [], [], [], [], [], []
-
-    def add(node_id: str, label: str, parent: str, part: pd.DataFrame, text: str) -> None:
-        pts = float(part["points"].sum())
-        done = float((part["points"] * part["completion_pct"].clip(upper=100)).sum() / pts) if pts else 0.0
-        ids.append(node_id)
-        labels.append(label)
-        parents.append(parent)
-        values.append(pts)
-        colors.append(round(done, 1))
-        hover.append(f"{text}<br>分值 {fmt.points(pts)}<br>加权完成率 {fmt.pct(done)}")
-
-    for group, g in state.groupby("group", sort=False):
-        add(f"g:{group}", str(group), "", g, str(group))
-        for (code, title), ind in g.groupby(["indicator_code", "indicator"], sort=False):
-            add(f"i:{code}", str(code), f"g:{group}", ind, f"{code} {_wrap(str(title))}")
-            for row in ind.itertuples():
-                add(
-                    f"t:{row.code}",
-                    str(row.code),
-                    f"i:{code}",
-                    state.loc[[row.Index]],
-                    f"{row.code} {_wrap(str(row.target))}<br>牵头科室 {row.lead_section}",
-                )
+    nodes: dict[str, list] = {}  # id → [label, parent, points, points × completion, hover title]
+    for group, code, title, tcode, target, lead, pts, pct in zip(
+        state["group"],
+        state["indicator_code"],
+        state["indicator"],
+        state["code"],
+        state["target"],
+        state["lead_section"],
+        state["points"].astype(float),
+        state["completion_pct"].clip(upper=100).astype(float),
+        strict=True,
+    ):
+        path = (
+            (f"g:{group}", str(group), "", str(group)),
+            (f"i:{code}", str(code), f"g:{group}", f"{code} {_wrap(str(title))}"),
+            (f"t:{tcode}", str(tcode), f"i:{code}", f"{tcode} {_wrap(str(target))}<br>牵头科室 {lead}"),
+        )
+        for node_id, label, parent, text in path:
+            node = nodes.setdefault(node_id, [label, parent, 0.0, 0.0, text])
+            node[2] += pts
+            node[3] += pts * pct
+    ids = list(nodes)
+    values = [nodes[i][2] for i in ids]
+    colors = [round(nodes[i][3] / nodes[i][2], 1) if nodes[i][2] else 0.0 for i in ids]
+    hover = [
+        f"{nodes[i][4]}<br>分值 {fmt.points(v)}<br>加权完成率 {fmt.pct(c)}"
+        for i, v, c in zip(ids, values, colors, strict=True)
+    ]
     fig = go.Figure(
         go.Sunburst(
             ids=ids,
-            labels=labels,
-            parents=parents,
+            labels=[nodes[i][0] for i in ids],
+            parents=[nodes[i][1] for i in ids],
             values=values,
             branchvalues="total",
             marker=dict(

@@ -34,16 +34,31 @@ def summary(part: pd.DataFrame) -> dict[str, float | int]:
     return out
 
 
+def _summaries(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``summary`` for every group of ``keys`` at once (one groupby, no per-group Python)."""
+    stats = ["targets", "points", "completion_pct", "expected_pct", *LAG_STATUSES, "late", "at_risk"]
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, *stats])
+    work = frame[keys].copy()
+    work["targets"] = 1
+    work["points"] = frame["points"].astype(float)
+    work["_wc"] = work["points"] * frame["completion_pct"].clip(upper=100)
+    work["_we"] = work["points"] * frame["expected_pct"]
+    for status in LAG_STATUSES:
+        work[status] = (frame["lag_status"] == status).astype(int)
+    work["late"] = frame["lag_status"].isin(LATE_STATUSES).astype(int)
+    work["at_risk"] = frame["lag_status"].isin((RED, OVERDUE)).astype(int)
+    sums = work.groupby(keys, sort=False).sum().reset_index()
+    has_points = sums["points"] > 0
+    sums["completion_pct"] = (sums["_wc"] / sums["points"]).where(has_points, 0.0)
+    sums["expected_pct"] = (sums["_we"] / sums["points"]).where(has_points, 0.0)
+    return sums[[*keys, *stats]]
+
+
 def by_indicator(state: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator (一级指标) in plan order."""
-    rows = []
-    for (code, group, title, ipoints), part in state.groupby(
-        ["indicator_code", "group", "indicator", "indicator_points"], sort=False
-    ):
-        rows.append(
-            {"indicator_code": code, "group": group, "indicator": title, "indicator_points": ipoints, **summary(part)}
-        )
-    return pd.DataFrame(rows, columns=_columns(["indicator_code", "group", "indicator", "indicator_points"]))
+    keys = ["indicator_code", "group", "indicator", "indicator_points"]
+    return _summaries(state, keys)[_columns(keys)]
 
 
 def _columns(keys: list[str]) -> list[str]:
@@ -63,82 +78,99 @@ def _explode(state: pd.DataFrame, column: str, role_of_first: bool) -> pd.DataFr
 def by_section(state: pd.DataFrame) -> pd.DataFrame:
     """One row per responsible section: its lead targets (which set its completion) and its
     co-targets apart (see CO_SECTION_RULE). Sorted by lead completion, best first."""
-    rows = []
     pairs = _explode(state, "sections", role_of_first=True)
-    for section, part in pairs.groupby("name", sort=False):
-        lead, co = part[part["role"] == "lead"], part[part["role"] == "co"]
-        lead_sum = summary(lead)
-        rows.append(
-            {
-                "section": section,
-                **{k: lead_sum[k] for k in ("targets", "points", "completion_pct", "expected_pct", "late", "at_risk")},
-                "done": lead_sum[DONE],
-                "co_targets": len(co),
-                "co_points": float(co["points"].sum()),
-                "co_completion_pct": _weighted(co) if len(co) else None,
-                "co_late": int(co["lag_status"].isin(LATE_STATUSES).sum()),
-            }
-        )
-    df = pd.DataFrame(rows)
-    if df.empty:
-        return df
+    if pairs.empty:
+        return pd.DataFrame()
+    order = pd.DataFrame({"section": list(dict.fromkeys(pairs["name"]))})
+    lead = _summaries(pairs[pairs["role"] == "lead"], ["name"]).rename(columns={"name": "section"})
+    co = _summaries(pairs[pairs["role"] == "co"], ["name"]).rename(
+        columns={
+            "name": "section",
+            "targets": "co_targets",
+            "points": "co_points",
+            "completion_pct": "co_completion_pct",
+            "late": "co_late",
+        }
+    )
+    df = order.merge(lead, on="section", how="left").merge(
+        co[["section", "co_targets", "co_points", "co_completion_pct", "co_late"]], on="section", how="left"
+    )
+    for column in ("targets", "late", "at_risk", DONE, "co_targets", "co_late"):
+        df[column] = df[column].fillna(0).astype(int)
+    for column in ("points", "co_points"):
+        df[column] = df[column].fillna(0.0).astype(float)
+    df = df.rename(columns={DONE: "done"})
+    df["co_completion_pct"] = df["co_completion_pct"].where(df["co_targets"] > 0, None)
     leads = df["targets"] > 0
     # A section that leads nothing has no completion of its own: show it as blank, list it last.
-    df.loc[~leads, ["completion_pct", "expected_pct"]] = None
+    df["completion_pct"] = df["completion_pct"].where(leads, None).astype(float)
+    df["expected_pct"] = df["expected_pct"].where(leads, None).astype(float)
     df["gap_pct"] = df["completion_pct"] - df["expected_pct"]
     df["_leads"] = leads
-    return (
-        df.sort_values(["_leads", "completion_pct", "section"], ascending=[False, False, True])
-        .drop(columns="_leads")
-        .reset_index(drop=True)
+    columns = [
+        "section",
+        "targets",
+        "points",
+        "completion_pct",
+        "expected_pct",
+        "late",
+        "at_risk",
+        "done",
+        "co_targets",
+        "co_points",
+        "co_completion_pct",
+        "co_late",
+        "gap_pct",
+    ]
+    return df.sort_values(["_leads", "completion_pct", "section"], ascending=[False, False, True])[columns].reset_index(
+        drop=True
     )
 
 
 def by_leader(state: pd.DataFrame) -> pd.DataFrame:
     """One row per supervising leader (分管领导): points supervised, completion, late items."""
-    rows = []
-    for leader, part in _explode(state, "leaders", role_of_first=False).groupby("name", sort=False):
-        s = summary(part)
-        rows.append(
-            {
-                "leader": leader,
-                **{k: s[k] for k in ("targets", "points", "completion_pct", "expected_pct", "late", "at_risk")},
-                "done": s[DONE],
-            }
-        )
-    return pd.DataFrame(rows).sort_values("points", ascending=False).reset_index(drop=True)
+    rows = _summaries(_explode(state, "leaders", role_of_first=False), ["name"])
+    rows = rows.rename(columns={"name": "leader", DONE: "done"})
+    columns = ["leader", "targets", "points", "completion_pct", "expected_pct", "late", "at_risk", "done"]
+    return rows[columns].sort_values("points", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def by_person(state: pd.DataFrame) -> pd.DataFrame:
     """One row per responsible person (责任人) with their section: lead targets and co-targets
     apart, as for sections."""
-    pairs = state.assign(
-        _pairs=[list(zip(s, p, strict=False)) for s, p in zip(state["sections"], state["persons"], strict=True)]
+    secs, persons = state["sections"].map(list), state["persons"].map(list)
+    pairs = pd.DataFrame(
+        [
+            (code, s, p, "lead" if k == 0 else "co")
+            for code, ss, ps in zip(state["code"], secs, persons, strict=True)
+            for k, (s, p) in enumerate(zip(ss, ps, strict=False))
+            if p
+        ],
+        columns=["code", "section", "person", "role"],
     )
-    pairs = pairs.explode("_pairs").dropna(subset=["_pairs"])
-    pairs["section"] = [p[0] for p in pairs["_pairs"]]
-    pairs["person"] = [p[1] for p in pairs["_pairs"]]
-    pairs = pairs[pairs["person"] != ""]
-    lead_of = state.set_index("code")["lead_section"]
-    pairs["role"] = ["lead" if lead_of[c] == s else "co" for c, s in zip(pairs["code"], pairs["section"], strict=True)]
-    rows = []
-    for (person, section), part in pairs.groupby(["person", "section"], sort=False):
-        lead, co = part[part["role"] == "lead"], part[part["role"] == "co"]
-        s = summary(lead)
-        rows.append(
-            {
-                "person": person,
-                "section": section,
-                "targets": s["targets"],
-                "points": s["points"],
-                "completion_pct": s["completion_pct"],
-                "expected_pct": s["expected_pct"],
-                "late": s["late"],
-                "co_targets": len(co),
-                "co_late": int(co["lag_status"].isin(LATE_STATUSES).sum()),
-            }
-        )
-    return pd.DataFrame(rows).sort_values(["points", "person"], ascending=[False, True]).reset_index(drop=True)
+    detail = state.set_index("code")[["points", "completion_pct", "expected_pct", "lag_status"]]
+    pairs = pairs.join(detail, on="code")
+    keys = ["person", "section"]
+    order = pairs[keys].drop_duplicates()
+    lead = _summaries(pairs[pairs["role"] == "lead"], keys)
+    co = _summaries(pairs[pairs["role"] == "co"], keys).rename(columns={"targets": "co_targets", "late": "co_late"})
+    df = order.merge(lead, on=keys, how="left").merge(co[[*keys, "co_targets", "co_late"]], on=keys, how="left")
+    for column in ("targets", "late", "co_targets", "co_late"):
+        df[column] = df[column].fillna(0).astype(int)
+    for column in ("points", "completion_pct", "expected_pct"):
+        df[column] = df[column].fillna(0.0).astype(float)
+    columns = [
+        "person",
+        "section",
+        "targets",
+        "points",
+        "completion_pct",
+        "expected_pct",
+        "late",
+        "co_targets",
+        "co_late",
+    ]
+    return df[columns].sort_values(["points", "person"], ascending=[False, True]).reset_index(drop=True)
 
 
 def portfolio(state: pd.DataFrame, leader: str) -> pd.DataFrame:

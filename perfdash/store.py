@@ -445,6 +445,7 @@ class Store:
         self._write_lock = threading.Lock()
         self.con.execute(SCHEMA)
         self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
+        self.con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
 
     def close(self) -> None:
         self.con.close()
@@ -468,10 +469,9 @@ class Store:
             cur.close()
 
     def version(self) -> int:
-        """A number that changes whenever anything is written (cache key for reads)."""
-        return int(
-            self.scalar("SELECT (SELECT count(*) FROM progress) * 1000003 + (SELECT count(*) FROM plan_imports)")
-        )
+        """A number every write transaction raises: the key of cached reads, so a write
+        invalidates exactly what was read before it (one point lookup)."""
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
 
     # -- writing: one transaction, one audit trail --------------------------
 
@@ -484,6 +484,9 @@ class Store:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 yield cur
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
                 cur.execute("COMMIT")
             except BaseException:
                 _rollback(cur)
@@ -515,6 +518,19 @@ class Store:
         checks = [c.as_dict() for c in plan.checks]  # a corrected prose changes the checks only
         content = json.dumps([rows, events, plan.title, checks], ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(content.encode()).hexdigest()
+        same = self.scalar(
+            "SELECT i.plan_id FROM plans p JOIN plan_imports i USING (plan_id) WHERE p.unit = ? AND p.year = ? "
+            "ORDER BY i.import_id DESC LIMIT 1",
+            [plan.unit, plan.year],
+        )
+        if (
+            same is not None
+            and self.scalar(
+                "SELECT content_sha256 FROM plan_imports WHERE plan_id = ? ORDER BY import_id DESC LIMIT 1", [same]
+            )
+            == digest
+        ):
+            return ImportResult(plan_id=int(same), unchanged=True)  # nothing to write, no new data version
         with self._transaction() as cur:
             found = cur.execute(
                 "SELECT plan_id FROM plans WHERE unit = ? AND year = ?", [plan.unit, plan.year]

@@ -89,16 +89,16 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
     st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
     store = get_store(str(settings.db_path()))
     account = require_login(store)
-    plans = queries.plans(store)
-    if plans.empty:
+    plan_rows = plans(store)
+    if plan_rows.empty:
         st.error("数据库中还没有任何绩效方案。请用 `python -m perfdash import 方案文件 --db …` 导入。")
         st.stop()
-    labels = {int(r.plan_id): f"{r.unit} {r.year}年度" for r in plans.itertuples()}
+    labels = {int(r.plan_id): f"{r.unit} {r.year}年度" for r in plan_rows.itertuples()}
     _url_first(list(labels))
     with st.sidebar:
         _keep("plan_id", next(iter(labels)))
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
-        row = plans[plans["plan_id"] == plan_id].iloc[0]
+        row = plan_rows[plan_rows["plan_id"] == plan_id].iloc[0]
         year = int(row["year"])
         latest = row["latest_report"]
         default = latest.date() if hasattr(latest, "date") else (latest or min(date.today(), date(year, 12, 31)))
@@ -128,8 +128,8 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
 
 
 def _filter_widgets(store: Store, plan_id: int) -> Filters:
-    sections, leaders = queries.sections_and_leaders(store, plan_id)
-    indicators = queries.indicator_list(store, plan_id)
+    sections, leaders = sections_and_leaders(store, plan_id)
+    indicators = indicator_list(store, plan_id)
     titles = dict(zip(indicators["indicator_code"], indicators["title"], strict=True))
     options = {
         "group": (list(GROUPS), str),
@@ -242,15 +242,15 @@ def meeting_setup() -> MeetingContext:
     store = get_store(str(settings.db_path()))
     if not auth.kiosk_token_valid(store, st.query_params.get("token")):
         require_login(store)  # no valid kiosk token: a signed-in account may still watch
-    plans = queries.plans(store)
-    if plans.empty:
+    plan_rows = plans(store)
+    if plan_rows.empty:
         st.error("数据库中还没有任何绩效方案。")
         st.stop()
-    row = plans.iloc[0]
+    row = plan_rows.iloc[0]
     with contextlib.suppress(ValueError):
         wanted = int(st.query_params.get("plan", ""))
-        if wanted in set(plans["plan_id"]):
-            row = plans[plans["plan_id"] == wanted].iloc[0]
+        if wanted in set(plan_rows["plan_id"]):
+            row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
     latest = row["latest_report"]
     latest_day = latest.date() if hasattr(latest, "date") else None
     week = meeting.latest_complete_week(latest_day, date.today())
@@ -325,3 +325,85 @@ def _signed_in_sidebar(account: auth.Account) -> None:
         if st.button("退出登录", key="logout"):
             st.session_state.pop(SESSION_KEY, None)
             st.rerun()
+
+
+# -- cached reads ------------------------------------------------------------------------------
+# Each read is cached on (database, data version, arguments): every write transaction raises the
+# version, so a write invalidates exactly the reads made before it. One decorated function per
+# read, because st.cache_data tells functions apart by their name and source.
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _target_state(path: str, version: int, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
+    return queries.target_state(get_store(path), plan_id, as_of, year)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _plans(path: str, version: int) -> pd.DataFrame:
+    return queries.plans(get_store(path))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _sections_and_leaders(path: str, version: int, plan_id: int) -> tuple[list[str], list[str]]:
+    return queries.sections_and_leaders(get_store(path), plan_id)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _indicator_list(path: str, version: int, plan_id: int) -> pd.DataFrame:
+    return queries.indicator_list(get_store(path), plan_id)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _slides(path: str, version: int, plan_id: int, year: int, week_start: date, week_end: date, as_of: date) -> list:
+    from perfdash import meeting
+
+    return meeting.build_slides(get_store(path), plan_id, year, meeting.Week(week_start, week_end), as_of)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _orders(path: str, version: int, plan_id: int, as_of: date) -> pd.DataFrame:
+    from perfdash import supervision
+
+    return supervision.orders(get_store(path), plan_id, as_of)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _not_reported(path: str, version: int, plan_id: int, since: date, as_of: date) -> pd.DataFrame:
+    from perfdash import supervision
+
+    return supervision.not_reported(get_store(path), plan_id, since, as_of)
+
+
+def orders(ctx: PageContext) -> pd.DataFrame:
+    """supervision.orders as of the page's date, cached until the next write."""
+    return _orders(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of)
+
+
+def not_reported(ctx: PageContext, since: date) -> pd.DataFrame:
+    """supervision.not_reported up to the page's date, cached until the next write."""
+    return _not_reported(ctx.store.path, ctx.store.version(), ctx.plan_id, since, ctx.as_of)
+
+
+def target_state(ctx: PageContext, as_of: date | None = None) -> pd.DataFrame:
+    """queries.target_state for the page's plan, cached until the next write."""
+    return _target_state(ctx.store.path, ctx.store.version(), ctx.plan_id, as_of or ctx.as_of, ctx.year)
+
+
+def plans(store: Store) -> pd.DataFrame:
+    """queries.plans, cached until the next write."""
+    return _plans(store.path, store.version())
+
+
+def sections_and_leaders(store: Store, plan_id: int) -> tuple[list[str], list[str]]:
+    """queries.sections_and_leaders, cached until the next write."""
+    return _sections_and_leaders(store.path, store.version(), plan_id)
+
+
+def indicator_list(store: Store, plan_id: int) -> pd.DataFrame:
+    """queries.indicator_list, cached until the next write."""
+    return _indicator_list(store.path, store.version(), plan_id)
+
+
+def slides(ctx: MeetingContext) -> list:
+    """meeting.build_slides for the screen's week, cached until the next write."""
+    return _slides(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.week.start, ctx.week.end, ctx.as_of)

@@ -146,7 +146,7 @@ def test_duplicate_rows_are_refused(store):
         (HEADER.encode() + b"\n", "empty.csv：文件只有表头，没有数据行"),
         (b"\xff\xfe\x00\x00garbage\x00", "empty.csv：无法识别文件编码（应为 UTF-8 或 GBK 的 CSV，或 .xlsx）"),
         (b"\x00\x01\x02binary\x00", "empty.csv：不是文本格式的 CSV 文件，也不是 .xlsx"),
-        (b"PK\x03\x04 not really a zip", "empty.csv：无法作为 Excel 文件打开"),
+        (b"PK\x03\x04 not really a zip", "empty.csv：无法作为 Excel 文件读取"),
     ],
     ids=["empty", "missing-columns", "header-only", "encoding", "binary", "broken-xlsx"],
 )
