@@ -3,22 +3,18 @@ probability of each grade, and the points at risk (the office's to-do list)."""
 
 import streamlit as st
 
-from perfdash import charts, fmt, forecast, queries, scoring, tables, ui
+from perfdash import charts, fmt, forecast, tables, ui
 from perfdash.scoring import RULE_LABELS, Rules
 
 ctx = ui.page_setup("年终预测")
 st.title("年终得分预测")
-state = ui.target_state(ctx)
-adjustments = scoring.adjustments_of(queries.adjustments(ctx.store, ctx.plan_id))
 c1, c2, c3 = st.columns([2, 1, 1])
 rule = c1.radio("计分规则", list(RULE_LABELS), format_func=RULE_LABELS.get, horizontal=True, key="fc_rule")
 draws = c2.number_input("模拟次数", 10_000, 100_000, 10_000, step=10_000, key="fc_draws")
 seed = c3.number_input("随机种子", 0, 10**6, 2025, key="fc_seed")
 rules = Rules(rule=rule)
 
-fc = forecast.target_forecast(ctx.store, ctx.plan_id, state, ctx.as_of)
-sim = forecast.simulate(fc, rules, adjustments, draws=int(draws), seed=int(seed))
-risk = forecast.points_at_risk(fc, sim, rules)
+fc, sim, risk = ui.forecast(ctx, rules.to_json(), int(draws), int(seed))
 st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。每个目标按最近 {forecast.RECENT_WEEKS} 周的填报拟合推进速度，"
     "延续到完成时限（不超过 100%、不低于当前），不确定性来自其填报的波动、剩余时间和状态；"

@@ -70,7 +70,7 @@ with st.expander("到期明细表"):
 
 st.subheader("目标 × 周：落后序时进度")
 order = st.selectbox("排序", list(weekly.ORDERS), format_func=weekly.ORDERS.get, key="lag_order")
-weeks = weekly.target_weeks(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, codes)
+weeks = ui.target_weeks(ctx, codes)
 calendar = queries.plan_calendar(ctx.store, ctx.plan_id)
 st.plotly_chart(
     charts_time.lag_heatmap(weeks, calendar, ctx.year, weekly.lag_order(weeks, order), ctx.as_of),

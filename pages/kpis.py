@@ -15,7 +15,7 @@ actor = ctx.actor
 st.title("量化指标")
 ui.flash()
 state = ui.target_state(ctx)
-table = kpi_tracking.with_actuals(ctx.store, ctx.plan_id, ctx.as_of)
+table = ui.kpis_with_actuals(ctx)
 with_kpis = table["code"].nunique()
 st.caption(
     f"{len(state)} 项目标中 {with_kpis} 项含量化指标，共 {len(table)} 项；其中 "

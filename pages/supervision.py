@@ -19,7 +19,7 @@ tab_remind, tab_orders, tab_marks, tab_dynamic = st.tabs(["催报", "督办单",
 
 with tab_remind:
     since = st.date_input("自此日起未报送", value=supervision.week_start(ctx.as_of), key="remind_since")
-    missing = supervision.not_reported(ctx.store, ctx.plan_id, since, ctx.as_of)
+    missing = ui.not_reported(ctx, since)
     st.caption(f"统计截至 {fmt.day(ctx.as_of)}：{len(missing)} 个科室有未完成目标自 {fmt.day(since)} 起未报送进度。")
     st.dataframe(tables.not_reported(missing), hide_index=True, width="stretch")
     if office and not missing.empty:
@@ -67,7 +67,7 @@ with tab_remind:
                         st.rerun()
 
 with tab_orders:
-    all_orders = supervision.orders(ctx.store, ctx.plan_id, ctx.as_of)
+    all_orders = ui.orders(ctx)
     shown = all_orders if office or actor.role == "leader" else all_orders[all_orders["section"] == actor.name]
     counts = shown["level"].value_counts()
     cols = st.columns(4)

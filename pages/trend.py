@@ -8,7 +8,7 @@ ctx = ui.page_setup("完成趋势", with_filters=True)
 everything = ui.target_state(ctx)
 shown = ctx.filters.apply(everything)
 codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, everything)
-trend = weekly.weekly_trend(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, codes)
+trend = ui.weekly_trend(ctx, codes)
 ends = weekly.trend_at_end(trend)
 
 st.title("完成趋势")

@@ -374,6 +374,63 @@ def _not_reported(path: str, version: int, plan_id: int, since: date, as_of: dat
     return supervision.not_reported(get_store(path), plan_id, since, as_of)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _target_weeks(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None) -> pd.DataFrame:
+    from perfdash import weekly
+
+    return weekly.target_weeks(get_store(path), plan_id, year, as_of, None if codes is None else list(codes))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _weekly_trend(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None) -> pd.DataFrame:
+    from perfdash import weekly
+
+    return weekly.weekly_trend(get_store(path), plan_id, year, as_of, None if codes is None else list(codes))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _kpis_with_actuals(path: str, version: int, plan_id: int, as_of: date) -> pd.DataFrame:
+    from perfdash import kpi_tracking
+
+    return kpi_tracking.with_actuals(get_store(path), plan_id, as_of)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _forecast(path: str, version: int, plan_id: int, as_of: date, year: int, rules_json: str, draws: int, seed: int):
+    from perfdash import forecast, scoring
+
+    store = get_store(path)
+    state = queries.target_state(store, plan_id, as_of, year)
+    rules = scoring.Rules.from_json(rules_json)
+    fc = forecast.target_forecast(store, plan_id, state, as_of)
+    sim = forecast.simulate(fc, rules, scoring.adjustments_of(queries.adjustments(store, plan_id)), draws, seed)
+    return fc, sim, forecast.points_at_risk(fc, sim, rules)
+
+
+def target_weeks(ctx: PageContext, codes: list[str] | None) -> pd.DataFrame:
+    """weekly.target_weeks for the page, cached until the next write."""
+    return _target_weeks(
+        ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.as_of, None if codes is None else tuple(codes)
+    )
+
+
+def weekly_trend(ctx: PageContext, codes: list[str] | None) -> pd.DataFrame:
+    """weekly.weekly_trend for the page, cached until the next write."""
+    return _weekly_trend(
+        ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.as_of, None if codes is None else tuple(codes)
+    )
+
+
+def kpis_with_actuals(ctx: PageContext) -> pd.DataFrame:
+    """kpi_tracking.with_actuals as of the page's date, cached until the next write."""
+    return _kpis_with_actuals(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of)
+
+
+def forecast(ctx: PageContext, rules_json: str, draws: int, seed: int) -> tuple:
+    """(target forecast, Monte Carlo, points at risk) for the page, cached until the next write."""
+    return _forecast(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of, ctx.year, rules_json, draws, seed)
+
+
 def orders(ctx: PageContext) -> pd.DataFrame:
     """supervision.orders as of the page's date, cached until the next write."""
     return _orders(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of)
