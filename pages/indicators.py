@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from perfdash import charts, fmt, rollups, tables, ui
+from perfdash import charts, fmt, tables, ui
 
 ctx = ui.page_setup("按指标", with_filters=True)
 everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
-rows = rollups.by_indicator(state)
+rows = ui.rollup(ctx, "indicator")
 
 st.title("按一级指标")
 st.caption(

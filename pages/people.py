@@ -36,7 +36,7 @@ if actor.role == "leader":
         )
     st.divider()
 
-leaders = rollups.by_leader(state)
+leaders = ui.rollup(ctx, "leader")
 st.subheader("分管领导")
 st.caption(rollups.LEADER_RULE)
 left, right = st.columns([2, 3])
@@ -64,7 +64,7 @@ st.dataframe(
 st.subheader("责任人")
 st.caption(rollups.PERSON_RULE)
 st.dataframe(
-    tables.persons(rollups.by_person(state)),
+    tables.persons(ui.rollup(ctx, "person")),
     hide_index=True,
     width="stretch",
     column_config=ui.percent_columns("牵头完成率"),

@@ -8,7 +8,7 @@ from perfdash import charts, fmt, rollups, tables, ui
 ctx = ui.page_setup("按科室", with_filters=True)
 everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
-rows = rollups.by_section(state)
+rows = ui.rollup(ctx, "section")
 
 st.title("按责任科室")
 st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。")

@@ -407,6 +407,27 @@ def _forecast(path: str, version: int, plan_id: int, as_of: date, year: int, rul
     return fc, sim, forecast.points_at_risk(fc, sim, rules)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _rollup(path: str, version: int, plan_id: int, as_of: date, year: int, kind: str, query: tuple) -> pd.DataFrame:
+    from perfdash import rollups
+
+    state = Filters.from_query(dict(query)).apply(queries.target_state(get_store(path), plan_id, as_of, year))
+    return getattr(rollups, f"by_{kind}")(state)
+
+
+def rollup(ctx: PageContext, kind: str) -> pd.DataFrame:
+    """rollups.by_<kind> (indicator, section, leader, person) of the filtered targets, cached."""
+    return _rollup(
+        ctx.store.path,
+        ctx.store.version(),
+        ctx.plan_id,
+        ctx.as_of,
+        ctx.year,
+        kind,
+        tuple(sorted(ctx.filters.to_query().items())),
+    )
+
+
 def target_weeks(ctx: PageContext, codes: list[str] | None) -> pd.DataFrame:
     """weekly.target_weeks for the page, cached until the next write."""
     return _target_weeks(
