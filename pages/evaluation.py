@@ -67,7 +67,7 @@ with tab_score:
             "proposed_score": st.column_config.NumberColumn("自评得分", format="%.2f"),
             "evidence": st.column_config.NumberColumn("材料数"),
             "signed_by": st.column_config.TextColumn("审签"),
-            "final_score": st.column_config.NumberColumn("评定得分", min_value=0.0, step=0.1, format="%.2f"),
+            "final_score": st.column_config.NumberColumn("评定得分", min_value=0.0, step=0.01, format="%.2f"),
             "reason": st.column_config.TextColumn("调整理由（与自评不同时必填）"),
         },
     )

@@ -9,9 +9,9 @@ import streamlit as st
 from perfdash import fmt, supervision, tables, ui
 from perfdash.store import StoreError
 
-ctx = ui.page_setup("督办")
+ctx = ui.page_setup("督办与催报")
 actor = ctx.actor
-st.title("督办")
+st.title("督办与催报")
 ui.flash()
 state = ui.target_state(ctx)
 office = actor.role == "office"

@@ -134,6 +134,7 @@ def target_timeline(history: pd.DataFrame) -> go.Figure:
         height=320,
         margin=dict(t=30, l=10, r=10, b=10),
         yaxis=dict(range=[0, 105], title="%"),
+        xaxis=dict(tickformat="%-m月"),
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         font=dict(family=FONT),
     )

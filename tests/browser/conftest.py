@@ -51,8 +51,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """A running app on a free port, on a demo database of its own."""
+def kiosk(tmp_path_factory) -> tuple[Path, str]:
+    """A demo database of its own, and a meeting-screen token for it (the screen needs no login)."""
+    from perfdash import auth
+    from perfdash.access import Actor
+    from perfdash.store import Store
+
     db = tmp_path_factory.mktemp("browser") / "browser.duckdb"
     subprocess.run(
         [sys.executable, "-m", "perfdash", "demo", "--db", str(db)],
@@ -61,6 +65,18 @@ def app_url(tmp_path_factory):
         capture_output=True,
         timeout=120,
     )
+    store = Store(db)
+    try:
+        token = auth.new_kiosk_token(store, Actor.office(), "浏览器测试")
+    finally:
+        store.close()
+    return db, token
+
+
+@pytest.fixture(scope="session")
+def app_url(kiosk, tmp_path_factory):
+    """A running app on a free port, on the kiosk fixture's database."""
+    db, _ = kiosk
     port = _free_port()
     log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115 (closed at teardown)
     server = subprocess.Popen(

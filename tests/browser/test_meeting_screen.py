@@ -40,8 +40,8 @@ def _wait_for_change(page, start: int, timeout: float) -> int:
 @pytest.fixture
 def page(browser, app_url):
     warm = browser.new_page()
-    warm.goto(f"{app_url}/")  # a first visit teaches a fresh server its page list
-    warm.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+    warm.goto(f"{app_url}/")  # a first visit teaches a fresh server its page list (here: the login form)
+    warm.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
     warm.close()
     p = browser.new_page(viewport={"width": 1920, "height": 1080})
     yield p
@@ -49,8 +49,8 @@ def page(browser, app_url):
 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])
-def test_meeting_screen_runs_by_itself_without_scrolling(page, app_url, artifacts, theme):
-    page.goto(f"{app_url}/meeting?every=5&theme={theme}")
+def test_meeting_screen_runs_by_itself_without_scrolling(page, app_url, kiosk, artifacts, theme):
+    page.goto(f"{app_url}/meeting?token={kiosk[1]}&every=5&theme={theme}")
     page.wait_for_selector(SLIDE, timeout=90_000)
     time.sleep(1.5)
     assert not page.query_selector('[data-testid="stSidebar"]:visible'), "the sidebar is hidden"
@@ -71,8 +71,8 @@ def test_meeting_screen_runs_by_itself_without_scrolling(page, app_url, artifact
     assert sorted(set(seen)) == list(range(6)), seen
 
 
-def test_pause_stops_the_rotation(page, app_url):
-    page.goto(f"{app_url}/meeting?every=5")
+def test_pause_stops_the_rotation(page, app_url, kiosk):
+    page.goto(f"{app_url}/meeting?token={kiosk[1]}&every=5")
     page.wait_for_selector(SLIDE, timeout=90_000)
     page.get_by_text("暂停轮播").click()
     time.sleep(1.0)
@@ -81,3 +81,10 @@ def test_pause_stops_the_rotation(page, app_url):
     assert _slide(page) == held
     page.get_by_text("暂停轮播").click()
     _wait_for_change(page, held, timeout=20)
+
+
+def test_without_a_token_the_screen_asks_for_a_login(page, app_url):
+    page.goto(f"{app_url}/meeting?every=5")
+    page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+    assert page.query_selector(SLIDE) is None
+    assert page.get_by_text("登录 · 绩效管理").count() >= 1
