@@ -14,7 +14,7 @@ st.title("综合评估")
 ui.flash()
 state = ui.target_state(ctx)
 rules = scoring.Rules()
-sheet = evaluation.sheet(ctx.store, ctx.plan_id, state, rules, ctx.as_of)
+sheet = ui.evaluation_sheet(ctx, rules.to_json())
 locked = ctx.store.locked(ctx.plan_id)
 
 m = st.columns(4)

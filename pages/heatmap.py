@@ -70,13 +70,8 @@ with st.expander("到期明细表"):
 
 st.subheader("目标 × 周：落后序时进度")
 order = st.selectbox("排序", list(weekly.ORDERS), format_func=weekly.ORDERS.get, key="lag_order")
-weeks = ui.target_weeks(ctx, codes)
-calendar = queries.plan_calendar(ctx.store, ctx.plan_id)
-st.plotly_chart(
-    charts_time.lag_heatmap(weeks, calendar, ctx.year, weekly.lag_order(weeks, order), ctx.as_of),
-    config={"displaylogo": False},
-    key="lag_heatmap",
-)
+figure, calendar = ui.lag_heatmap(ctx, codes, order)
+st.plotly_chart(figure, config={"displaylogo": False}, key="lag_heatmap")
 steps = "；".join(charts_time.calendar_labels(calendar, ctx.year))
 st.caption(
     "每列为一周（周五为周末，当前周截至统计日），每格为该目标当时的状态：取该日及以前最近一次填报的完成率，"

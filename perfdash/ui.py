@@ -428,6 +428,43 @@ def rollup(ctx: PageContext, kind: str) -> pd.DataFrame:
     )
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _lag_heatmap(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None, order: str):
+    from perfdash import charts_time, weekly
+
+    store = get_store(path)
+    weeks = weekly.target_weeks(store, plan_id, year, as_of, None if codes is None else list(codes))
+    calendar = queries.plan_calendar(store, plan_id)
+    return charts_time.lag_heatmap(weeks, calendar, year, weekly.lag_order(weeks, order), as_of), calendar
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _evaluation_sheet(path: str, version: int, plan_id: int, as_of: date, year: int, rules_json: str):
+    from perfdash import evaluation, scoring
+
+    store = get_store(path)
+    state = queries.target_state(store, plan_id, as_of, year)
+    return evaluation.sheet(store, plan_id, state, scoring.Rules.from_json(rules_json), as_of)
+
+
+def lag_heatmap(ctx: PageContext, codes: list[str] | None, order: str) -> tuple:
+    """(the targets × weeks lag heatmap, the plan calendar) for the page, cached until the next write."""
+    return _lag_heatmap(
+        ctx.store.path,
+        ctx.store.version(),
+        ctx.plan_id,
+        ctx.year,
+        ctx.as_of,
+        None if codes is None else tuple(codes),
+        order,
+    )
+
+
+def evaluation_sheet(ctx: PageContext, rules_json: str):
+    """evaluation.sheet for the page, cached until the next write."""
+    return _evaluation_sheet(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of, ctx.year, rules_json)
+
+
 def target_weeks(ctx: PageContext, codes: list[str] | None) -> pd.DataFrame:
     """weekly.target_weeks for the page, cached until the next write."""
     return _target_weeks(
