@@ -68,10 +68,8 @@ if actor.role == "office":
         else:
             ui.flash(f"已保存 {code} 的 {len(rows)} 项量化指标。")
             st.rerun()
-    by_kpi = row["completion_source"] == kpi_tracking.SOURCE_KPI or ctx.store.scalar(
-        "SELECT count(*) FROM completion_modes WHERE plan_id = ? AND code = ? AND mode = 'kpi'", [ctx.plan_id, code]
-    )
-    if c2.toggle("按量化指标计算完成率", value=bool(by_kpi), key=f"kpi_mode_{code}") != bool(by_kpi):
+    by_kpi = kpi_tracking.uses_kpis(ctx.store, ctx.plan_id, code)
+    if c2.toggle("按量化指标计算完成率", value=by_kpi, key=f"kpi_mode_{code}") != by_kpi:
         ctx.store.set_completion_mode(ctx.plan_id, code, "direct" if by_kpi else "kpi", actor)
         ui.flash("已更新完成率来源。")
         st.rerun()

@@ -164,10 +164,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     store, row = _open_plan(args)
     plan_id, year = int(row["plan_id"]), int(row["year"])
-    latest = row["latest_report"]
-    as_of = (
-        date.fromisoformat(args.as_of) if args.as_of else (latest.date() if pd_notna(latest) else date(year, 12, 31))
-    )
+    as_of = _as_of(args, row)
     state = queries.target_state(store, plan_id, as_of, year)
     rules = scoring.Rules()
     values: dict[str, float] = {}
@@ -252,10 +249,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     store, row = _open_plan(args)
     plan_id, year = int(row["plan_id"]), int(row["year"])
-    latest = row["latest_report"]
-    as_of = (
-        date.fromisoformat(args.as_of) if args.as_of else (latest.date() if pd_notna(latest) else date(year, 12, 31))
-    )
+    as_of = _as_of(args, row)
     data, result = report.evaluation_report(store, plan_id, as_of, scoring.Rules(rule=args.rule or "proportional"))
     Path(args.out).write_bytes(data)
     xlsx = Path(args.out).with_suffix(".xlsx")
@@ -271,8 +265,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def pd_notna(value: object) -> bool:
-    return value is not None and value == value  # NaT and NaN are not equal to themselves
+def _as_of(args: argparse.Namespace, plan: object) -> date:
+    """--as-of if given, else the plan's latest report, else the plan year's last day."""
+    from perfdash import queries
+
+    if args.as_of:
+        return date.fromisoformat(args.as_of)
+    return queries.latest_report_day(plan) or date(int(plan["year"]), 12, 31)  # type: ignore[index]
 
 
 def main(argv: list[str] | None = None) -> int:

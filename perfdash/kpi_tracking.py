@@ -48,6 +48,16 @@ def effective(store: Store, plan_id: int, codes: list[str] | None = None) -> pd.
     return df.assign(_o=df["code"].map(order)).sort_values(["_o", "seq"]).drop(columns="_o").reset_index(drop=True)
 
 
+def uses_kpis(store: Store, plan_id: int, code: str) -> bool:
+    """Whether the office set a target's completion to come from its commitments."""
+    return bool(
+        store.scalar(
+            "SELECT count(*) FROM completion_modes WHERE plan_id = $p AND code = $c AND mode = 'kpi'",
+            {"p": plan_id, "c": code},
+        )
+    )
+
+
 def with_actuals(store: Store, plan_id: int, as_of: date, codes: list[str] | None = None) -> pd.DataFrame:
     """The commitments in force with the latest actual reported by ``as_of`` and the share met."""
     mine = effective(store, plan_id, codes)

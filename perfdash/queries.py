@@ -78,6 +78,12 @@ SQL: dict[str, str] = {
 }
 
 
+def latest_report_day(plan: pd.Series) -> date | None:
+    """The date of a plan's latest progress report (a row of ``plans``), or None before any."""
+    latest = plan["latest_report"]
+    return latest.date() if hasattr(latest, "date") and latest == latest else None
+
+
 def plans(store: Store) -> pd.DataFrame:
     """Every plan in the database (unit + year), newest year first."""
     return store.query(SQL["plans"])

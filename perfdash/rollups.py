@@ -14,24 +14,16 @@ PERSON_RULE = "责任人的完成率只按其所在科室牵头目标的分值�
 LEADER_RULE = "分管领导名下的目标按考评表所列：一个目标列有几位分管领导，就同时计入每一位的分管分值。"
 
 
-def _weighted(part: pd.DataFrame, column: str = "completion_pct") -> float:
-    pts = float(part["points"].sum())
-    return float((part["points"] * part[column].clip(upper=100)).sum() / pts) if pts else 0.0
-
-
 def summary(part: pd.DataFrame) -> dict[str, float | int]:
     """Targets, points, weighted completion and expected, and counts by lag status."""
-    out: dict[str, float | int] = {
-        "targets": len(part),
-        "points": float(part["points"].sum()),
-        "completion_pct": _weighted(part),
-        "expected_pct": _weighted(part, "expected_pct"),
+    if part.empty:
+        empty: dict[str, float | int] = {"targets": 0, "points": 0.0, "completion_pct": 0.0, "expected_pct": 0.0}
+        return empty | dict.fromkeys([*LAG_STATUSES, "late", "at_risk"], 0)
+    row = _summaries(part.assign(_all=0), ["_all"]).iloc[0]
+    return {
+        k: (float(v) if k in ("points", "completion_pct", "expected_pct") else int(v))
+        for k, v in row.drop("_all").items()
     }
-    for status in LAG_STATUSES:
-        out[status] = int((part["lag_status"] == status).sum())
-    out["late"] = int(part["lag_status"].isin(LATE_STATUSES).sum())
-    out["at_risk"] = int(part["lag_status"].isin((RED, OVERDUE)).sum())
-    return out
 
 
 def _summaries(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -100,8 +100,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
         row = plan_rows[plan_rows["plan_id"] == plan_id].iloc[0]
         year = int(row["year"])
-        latest = row["latest_report"]
-        default = latest.date() if hasattr(latest, "date") else (latest or min(date.today(), date(year, 12, 31)))
+        default = queries.latest_report_day(row) or min(date.today(), date(year, 12, 31))
         low, high = date(year, 1, 1), date(year + 1, 1, 31)
         if st.session_state.get("_kept_as_of_plan") != plan_id:  # a new plan starts at its latest report
             st.session_state.pop("_kept_as_of", None)
@@ -251,8 +250,7 @@ def meeting_setup() -> MeetingContext:
         wanted = int(st.query_params.get("plan", ""))
         if wanted in set(plan_rows["plan_id"]):
             row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
-    latest = row["latest_report"]
-    latest_day = latest.date() if hasattr(latest, "date") else None
+    latest_day = queries.latest_report_day(row)
     week = meeting.latest_complete_week(latest_day, date.today())
     with contextlib.suppress(ValueError):
         week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))

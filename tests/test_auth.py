@@ -285,3 +285,32 @@ def test_meeting_screen_opens_with_a_kiosk_token_only(db):
     at.run()
     assert not at.exception
     assert "总体态势" in " ".join(h.proto.body for h in at.get("html"))
+
+
+def test_my_account_page_changes_my_own_password(db):
+    s = Store(db)
+    try:
+        auth.ensure_admin(s)
+        auth.create_account(s, OFFICE, "xiaoan", "胡志强", "section", "校安科", PASSWORD)
+    finally:
+        s.close()
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "account.py"), default_timeout=60)
+    at.session_state["auth"] = {"username": "xiaoan", "at": datetime.now()}
+    at.run()
+    assert not at.exception
+    assert "当前用户：**胡志强（科室 · 校安科）**" in at.markdown[0].value
+    at.text_input(key="own_old_password").input("wrong-old-password")
+    at.text_input(key="own_new_password").input("brand-new-password")
+    at.text_input(key="own_new_password_again").input("brand-new-password")
+    next(b for b in at.button if b.label == "修改密码").click().run()
+    assert any("用户名或密码不正确" in e.value for e in at.error)
+    at.text_input(key="own_old_password").input(PASSWORD)
+    at.text_input(key="own_new_password").input("brand-new-password")
+    at.text_input(key="own_new_password_again").input("brand-new-password")
+    next(b for b in at.button if b.label == "修改密码").click().run()
+    assert any("密码已修改" in m.value for m in at.success)
+    s = Store(db)
+    try:
+        assert auth.authenticate(s, "xiaoan", "brand-new-password").username == "xiaoan"
+    finally:
+        s.close()
