@@ -21,6 +21,12 @@ from perfdash.settings import GROUPS, STATUSES
 
 SCHEMA_VERSION = "1"
 
+# The data version of every database file open in this process, shared by all its Stores. A
+# DuckDB file open for writing is locked against other processes, so only this process's write
+# transactions move it: they set it here after each COMMIT, and reads never need a query for it.
+_VERSIONS: dict[str, int] = {}
+_VERSIONS_LOCK = threading.Lock()
+
 
 def _in_list(values: Iterable[str]) -> str:
     # Constants from settings, not user input: safe to inline in a CHECK constraint.
@@ -446,6 +452,10 @@ class Store:
         self.con.execute(SCHEMA)
         self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
         self.con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
+        # One key per database: the file's real path, or this instance for an in-memory database.
+        self._version_key = f":memory:{id(self)}" if self.path == ":memory:" else str(Path(self.path).resolve())
+        with _VERSIONS_LOCK:
+            _VERSIONS[self._version_key] = self._stored_version(self.con)
 
     def close(self) -> None:
         self.con.close()
@@ -470,8 +480,12 @@ class Store:
 
     def version(self) -> int:
         """A number every write transaction raises: the key of cached reads, so a write
-        invalidates exactly what was read before it (one point lookup)."""
-        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+        invalidates exactly what was read before it (kept in memory: no query)."""
+        return _VERSIONS[self._version_key]
+
+    @staticmethod
+    def _stored_version(cur: duckdb.DuckDBPyConnection) -> int:
+        return int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
 
     # -- writing: one transaction, one audit trail --------------------------
 
@@ -487,7 +501,10 @@ class Store:
                 cur.execute(
                     "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
                 )
+                version = self._stored_version(cur)
                 cur.execute("COMMIT")
+                with _VERSIONS_LOCK:
+                    _VERSIONS[self._version_key] = version
             except BaseException:
                 _rollback(cur)
                 raise

@@ -198,3 +198,51 @@ def test_two_plans_live_side_by_side(store, plan_id):
     assert other_id != plan_id
     assert list(queries.plans(store)["year"]) == [2026, 2025]
     assert store.scalar("SELECT count(*) FROM targets WHERE plan_id = ?", [other_id]) == 61
+
+
+def _stored_version(store: Store) -> int:
+    return int(store.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+
+
+def test_data_version_moves_with_each_committed_write_only(store, plan_id):
+    before = store.version()
+    assert before == _stored_version(store)
+    store.query("SELECT count(*) FROM progress")  # a read leaves it
+    assert store.version() == before
+    row = ProgressRow("1-1-1", date(2025, 3, 7), 10, "推进中")
+    store.add_progress(plan_id, [row], Actor.office(), today=date(2025, 6, 30))
+    assert store.version() == before + 1 == _stored_version(store)
+    with pytest.raises(StoreError):  # refused and rolled back: the version stays
+        store.add_progress(plan_id, [row, row], Actor.office(), today=date(2025, 6, 30))
+    assert store.version() == before + 1 == _stored_version(store)
+
+
+def test_data_version_is_shared_by_every_store_on_the_file(tmp_path):
+    path = tmp_path / "shared.duckdb"
+    first, second = Store(path), Store(str(path))  # one DuckDB database in this process
+    try:
+        plan = first.import_plan(shipped_plan()).plan_id
+        assert second.version() == first.version()
+        second.add_progress(
+            plan, [ProgressRow("1-1-1", date(2025, 3, 7), 10, "推进中")], Actor.office(), today=date(2025, 6, 30)
+        )
+        assert first.version() == second.version() == _stored_version(first)
+        written = first.version()
+    finally:
+        first.close()
+        second.close()
+    reopened = Store(path)  # a new open reads the stored number
+    try:
+        assert reopened.version() == written
+    finally:
+        reopened.close()
+
+
+def test_in_memory_databases_keep_versions_apart():
+    one, two = Store(":memory:"), Store(":memory:")
+    try:
+        one.import_plan(shipped_plan())
+        assert one.version() == 1 and two.version() == 0
+    finally:
+        one.close()
+        two.close()
