@@ -16,7 +16,8 @@ sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
 tab_accounts, tab_tokens, tab_audit = st.tabs(["账户", "大屏令牌", "审计日志"])
 
 with tab_accounts:
-    st.dataframe(tables.accounts(queries.accounts(ctx.store)), hide_index=True, width="stretch")
+    accounts = queries.accounts(ctx.store)
+    st.dataframe(tables.accounts(accounts), hide_index=True, width="stretch")
     st.subheader("新建账户")
     role = st.radio("角色", list(auth.ROLES), format_func=auth.ROLES.get, horizontal=True, key="new_role")
     with st.form("new_account", clear_on_submit=True):
@@ -39,8 +40,7 @@ with tab_accounts:
                 ui.flash(f"已创建账户 {username}。")
                 st.rerun()
     st.subheader("重置密码 / 停用")
-    names = queries.accounts(ctx.store)["username"].tolist()
-    who = st.selectbox("账户", names, key="manage_user")
+    who = st.selectbox("账户", accounts["username"].tolist(), key="manage_user")
     with st.form("reset_password", clear_on_submit=True):
         new = st.text_input("新密码", type="password", key="reset_password_value")
         if st.form_submit_button("重置密码"):
@@ -51,7 +51,7 @@ with tab_accounts:
             else:
                 ui.flash(f"已重置 {who} 的密码。")
                 st.rerun()
-    disabled = bool(queries.accounts(ctx.store).set_index("username").loc[who, "disabled"])
+    disabled = bool(accounts.set_index("username").loc[who, "disabled"])
     if st.button("启用账户" if disabled else "停用账户", key="toggle_account", disabled=who == ctx.account.username):
         ctx.store.update_account(ctx.actor, who, disabled=not disabled)
         ui.flash(f"已{'启用' if disabled else '停用'}账户 {who}。")

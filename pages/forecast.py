@@ -31,9 +31,10 @@ for col, (name, p) in zip(m[1:], sim.grade_probability.items(), strict=True):
 left, right = st.columns([3, 2])
 with left:
     st.subheader("总分分布")
-    st.plotly_chart(
-        charts.score_histogram(sim.totals, rules.bands, sim.base_total), config={"displaylogo": False}, key="histogram"
+    histogram = ui.figure(
+        ctx, lambda: charts.score_histogram(sim.totals, rules.bands, sim.base_total), rule, draws, seed
     )
+    st.plotly_chart(histogram, config={"displaylogo": False}, key="histogram")
 with right:
     st.subheader("失分风险最大的目标")
     top = risk.attrs["top_grade"]

@@ -23,7 +23,7 @@ cols[2].metric("滞后（含逾期）", f"{head['late']} 项", help=schedule.lag
 cols[3].metric("逾期未完成", f"{head['overdue']} 项")
 
 st.subheader("科室 × 月份：到期目标")
-matrix = weekly.due_matrix(state)
+matrix = ui.derived(ctx, lambda: weekly.due_matrix(state))
 pick = st.columns([2, 2, 3])
 color = pick[0].radio(
     "颜色表示",
@@ -40,7 +40,9 @@ label = pick[1].radio(
     key="due_text",
 )
 st.plotly_chart(
-    charts_time.due_heatmap(matrix, ctx.year, color=color, text=label, as_of=ctx.as_of),
+    ui.figure(
+        ctx, lambda: charts_time.due_heatmap(matrix, ctx.year, color=color, text=label, as_of=ctx.as_of), color, label
+    ),
     config={"displaylogo": False},
     key="due_heatmap",
 )
@@ -70,8 +72,15 @@ with st.expander("到期明细表"):
 
 st.subheader("目标 × 周：落后序时进度")
 order = st.selectbox("排序", list(weekly.ORDERS), format_func=weekly.ORDERS.get, key="lag_order")
-figure, calendar = ui.lag_heatmap(ctx, codes, order)
-st.plotly_chart(figure, config={"displaylogo": False}, key="lag_heatmap")
+calendar = ui.derived(ctx, lambda: queries.plan_calendar(ctx.store, ctx.plan_id))
+
+
+def lag_figure():
+    weeks = ui.target_weeks(ctx, codes)
+    return charts_time.lag_heatmap(weeks, calendar, ctx.year, weekly.lag_order(weeks, order), ctx.as_of)
+
+
+st.plotly_chart(ui.figure(ctx, lag_figure, order), config={"displaylogo": False}, key="lag_heatmap")
 steps = "；".join(charts_time.calendar_labels(calendar, ctx.year))
 st.caption(
     "每列为一周（周五为周末，当前周截至统计日），每格为该目标当时的状态：取该日及以前最近一次填报的完成率，"

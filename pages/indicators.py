@@ -30,11 +30,14 @@ with left:
     )
 with right:
     st.plotly_chart(
-        charts.completion_bars(
-            list(rows["indicator_code"]),
-            list(rows["completion_pct"]),
-            list(rows["expected_pct"]),
-            [f"{c} {t[:20]}" for c, t in zip(rows["indicator_code"], rows["indicator"], strict=True)],
+        ui.figure(
+            ctx,
+            lambda: charts.completion_bars(
+                list(rows["indicator_code"]),
+                list(rows["completion_pct"]),
+                list(rows["expected_pct"]),
+                [f"{c} {t[:20]}" for c, t in zip(rows["indicator_code"], rows["indicator"], strict=True)],
+            ),
         ),
         config={"displaylogo": False},
         key="indicator_bars",

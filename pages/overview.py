@@ -8,7 +8,7 @@ ctx = ui.page_setup("总览", with_filters=True)
 everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
 head = queries.headline(state)
-checks = queries.plan_checks(ctx.store, ctx.plan_id)
+checks = ui.plan_checks(ctx)
 
 st.title(f"{ctx.unit}{ctx.year}年度绩效目标 · 总览")
 st.caption(
@@ -52,12 +52,12 @@ if notes:
 left, right = st.columns([3, 2])
 with left:
     st.subheader("目标结构（目标组 → 一级指标 → 年度工作目标）")
-    st.plotly_chart(charts.plan_sunburst(state), config={"displaylogo": False}, key="sunburst")
+    st.plotly_chart(ui.figure(ctx, lambda: charts.plan_sunburst(state)), config={"displaylogo": False}, key="sunburst")
     st.caption("扇区大小为分值，颜色为按分值加权的完成率。点击扇区可逐级展开。")
 with right:
     st.subheader("分组完成情况")
-    groups = queries.group_summary(state)
-    st.plotly_chart(charts.group_bars(groups), config={"displaylogo": False}, key="group_bars")
+    groups = ui.derived(ctx, lambda: queries.group_summary(state))
+    st.plotly_chart(ui.figure(ctx, lambda: charts.group_bars(groups)), config={"displaylogo": False}, key="group_bars")
     st.dataframe(
         groups.drop(columns=["structure_points"]).rename(
             columns={

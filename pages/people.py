@@ -42,7 +42,12 @@ st.caption(rollups.LEADER_RULE)
 left, right = st.columns([2, 3])
 with left:
     st.plotly_chart(
-        charts.completion_bars(list(leaders["leader"]), list(leaders["completion_pct"]), list(leaders["expected_pct"])),
+        ui.figure(
+            ctx,
+            lambda: charts.completion_bars(
+                list(leaders["leader"]), list(leaders["completion_pct"]), list(leaders["expected_pct"])
+            ),
+        ),
         config={"displaylogo": False},
         key="leader_bars",
     )

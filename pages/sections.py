@@ -22,8 +22,11 @@ left, right = st.columns([2, 3])
 with left:
     st.subheader("牵头目标完成率排名")
     st.plotly_chart(
-        charts.completion_bars(
-            list(leading["section"]), list(leading["completion_pct"]), list(leading["expected_pct"])
+        ui.figure(
+            ctx,
+            lambda: charts.completion_bars(
+                list(leading["section"]), list(leading["completion_pct"]), list(leading["expected_pct"])
+            ),
         ),
         config={"displaylogo": False},
         key="section_ranking",

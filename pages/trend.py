@@ -9,7 +9,7 @@ everything = ui.target_state(ctx)
 shown = ctx.filters.apply(everything)
 codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, everything)
 trend = ui.weekly_trend(ctx, codes)
-ends = weekly.trend_at_end(trend)
+ends = ui.derived(ctx, lambda: weekly.trend_at_end(trend))
 
 st.title("完成趋势")
 st.caption(
@@ -38,11 +38,19 @@ shown = st.selectbox(
     format_func=lambda g: "全部目标" if g == weekly.ALL else g,
     key="trend_group",
 )
-st.plotly_chart(charts_time.trend_chart(trend, shown, ctx.year), config={"displaylogo": False}, key="trend_chart")
+st.plotly_chart(
+    ui.figure(ctx, lambda: charts_time.trend_chart(trend, shown, ctx.year), shown),
+    config={"displaylogo": False},
+    key="trend_chart",
+)
 
 st.subheader("分组趋势")
 if len(groups) > 1:  # one group alone would repeat the chart above
-    st.plotly_chart(charts_time.group_trends(trend, ctx.year), config={"displaylogo": False}, key="group_trends")
+    st.plotly_chart(
+        ui.figure(ctx, lambda: charts_time.group_trends(trend, ctx.year)),
+        config={"displaylogo": False},
+        key="group_trends",
+    )
 st.dataframe(
     ends.rename(
         columns={

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -16,6 +18,8 @@ from perfdash.filters import URL_KEYS, Filters
 from perfdash.schedule import LAG_STATUSES
 from perfdash.settings import GROUPS
 from perfdash.store import Store
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -196,12 +200,16 @@ def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
         "**责任科室（责任人）**  \n" + "  \n".join(("牵头：" if i == 0 else "协作：") + x for i, x in enumerate(pairs))
     )
     info[2].markdown("**分管领导**  \n" + "、".join(row["leaders"]))
-    history = queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of)
+    history = derived(ctx, lambda: queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of), code)
     if history.empty:
         st.info("截至统计日期，该目标还没有任何进度填报。")
         return
-    timeline = progress.history_with_expected(history, row["deadline"], ctx.year)
-    st.plotly_chart(charts.target_timeline(timeline), config={"displaylogo": False}, key=f"timeline_{code}")
+    timeline = derived(ctx, lambda: progress.history_with_expected(history, row["deadline"], ctx.year), code)
+    st.plotly_chart(
+        figure(ctx, lambda: charts.target_timeline(timeline), code),
+        config={"displaylogo": False},
+        key=f"timeline_{code}",
+    )
     st.dataframe(tables.target_history(timeline.iloc[::-1]), hide_index=True, width="stretch")
 
 
@@ -275,7 +283,7 @@ def require_login(store: Store) -> auth.Account:
     account is signed out at once. With an OIDC provider in secrets.toml, st.login is used."""
     session = st.session_state.get(SESSION_KEY)
     if session:
-        account = auth.load(store, session["username"])
+        account = _account(store.path, store.version(), session["username"])
         if account and auth.session_valid(session["at"]):
             _signed_in_sidebar(account)
             return account
@@ -339,6 +347,17 @@ def _target_state(path: str, version: int, plan_id: int, as_of: date, year: int)
 @st.cache_data(max_entries=16, show_spinner=False)
 def _plans(path: str, version: int) -> pd.DataFrame:
     return queries.plans(get_store(path))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _account(path: str, version: int, username: str) -> auth.Account | None:
+    # Every account change is a write, so a disabled account is signed out on its next run.
+    return auth.load(get_store(path), username)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _plan_checks(path: str, version: int, plan_id: int) -> pd.DataFrame:
+    return queries.plan_checks(get_store(path), plan_id)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -426,16 +445,6 @@ def rollup(ctx: PageContext, kind: str) -> pd.DataFrame:
     )
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _lag_heatmap(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None, order: str):
-    from perfdash import charts_time, weekly
-
-    store = get_store(path)
-    weeks = weekly.target_weeks(store, plan_id, year, as_of, None if codes is None else list(codes))
-    calendar = queries.plan_calendar(store, plan_id)
-    return charts_time.lag_heatmap(weeks, calendar, year, weekly.lag_order(weeks, order), as_of), calendar
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def _evaluation_sheet(path: str, version: int, plan_id: int, as_of: date, year: int, rules_json: str):
     from perfdash import evaluation, scoring
@@ -443,19 +452,6 @@ def _evaluation_sheet(path: str, version: int, plan_id: int, as_of: date, year: 
     store = get_store(path)
     state = queries.target_state(store, plan_id, as_of, year)
     return evaluation.sheet(store, plan_id, state, scoring.Rules.from_json(rules_json), as_of)
-
-
-def lag_heatmap(ctx: PageContext, codes: list[str] | None, order: str) -> tuple:
-    """(the targets × weeks lag heatmap, the plan calendar) for the page, cached until the next write."""
-    return _lag_heatmap(
-        ctx.store.path,
-        ctx.store.version(),
-        ctx.plan_id,
-        ctx.year,
-        ctx.as_of,
-        None if codes is None else tuple(codes),
-        order,
-    )
 
 
 def evaluation_sheet(ctx: PageContext, rules_json: str):
@@ -500,6 +496,47 @@ def not_reported(ctx: PageContext, since: date) -> pd.DataFrame:
 def target_state(ctx: PageContext, as_of: date | None = None) -> pd.DataFrame:
     """queries.target_state for the page's plan, cached until the next write."""
     return _target_state(ctx.store.path, ctx.store.version(), ctx.plan_id, as_of or ctx.as_of, ctx.year)
+
+
+def plan_checks(ctx: PageContext) -> pd.DataFrame:
+    """queries.plan_checks for the page's plan, cached until the next write."""
+    return _plan_checks(ctx.store.path, ctx.store.version(), ctx.plan_id)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _derived(path: str, version: int, view: tuple, site: tuple, params: tuple, _compute: Callable[[], Any]) -> Any:
+    return _compute()
+
+
+def _site(compute: Callable[..., Any]) -> tuple:
+    code = compute.__code__
+    return (code.co_filename, code.co_firstlineno, code.co_names)
+
+
+def _view(ctx: PageContext) -> tuple:
+    return (ctx.plan_id, ctx.as_of, tuple(sorted(ctx.filters.to_query().items())))
+
+
+def derived(ctx: PageContext, compute: Callable[[], T], *params: Hashable) -> T:
+    """``compute()``, cached per data version, plan, as-of date, filters and ``params``: a warm
+    page skips the work. ``compute`` may use only what those determine (the page's cached reads);
+    every other value it uses, such as a widget's, must be passed in ``params``. Call sites are
+    told apart by where ``compute`` is written."""
+    return _derived(ctx.store.path, ctx.store.version(), _view(ctx), _site(compute), params, compute)
+
+
+# Figures are kept as objects, not pickled: unpickling a plotly figure validates it all over
+# again, which costs as much as building it. Nothing changes a figure once it is built
+# (st.plotly_chart reads it through a deep copy), so sessions may share one.
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(path: str, version: int, view: tuple, site: tuple, params: tuple, _build: Callable[[], Any]) -> Any:
+    return _build()
+
+
+def figure(ctx: PageContext, build: Callable[[], T], *params: Hashable) -> T:
+    """``build()``'s plotly figure, cached like ``derived``: building and validating a figure
+    costs more than a warm page's reads. Do not modify the figure it returns."""
+    return _figure(ctx.store.path, ctx.store.version(), _view(ctx), _site(build), params, build)
 
 
 def plans(store: Store) -> pd.DataFrame:

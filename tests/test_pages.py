@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash.settings import PROJECT_ROOT
-from tests.fixtures import signed_in
+from tests.fixtures import plotly_values, signed_in
 
 PAGES = ["app.py", *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pages").glob("*.py"))]
 
@@ -122,3 +122,38 @@ def test_overview_with_a_leader_filter(db):
     assert shown["年度工作目标"] == f"{n} 项" == "2 项"
     assert shown["总分值"] == f"{float(points):g} 分"
     assert "筛选后 2 / 61 项目标（分管领导：纪如）" in at.caption[0].value
+
+
+def test_a_write_reaches_every_cached_table_and_chart(db):
+    """Pages keep their reads, tables and figures until the data changes: a new report must show
+    at once in the headline, the group table and the group chart."""
+    import json
+
+    from perfdash import queries
+    from perfdash.access import Actor
+    from perfdash.store import ProgressRow, Store
+
+    def earned(at: AppTest) -> dict[str, float]:
+        spec = json.loads(at.get("plotly_chart")[1].proto.spec)  # the group bars
+        bars = spec["data"][1]
+        return dict(zip(bars["y"], plotly_values(bars, "x"), strict=True))
+
+    before = _run("pages/overview.py")
+    as_of = before.session_state["as_of"]
+    assert earned(before)["精神文明"] < 4  # the demo history leaves it short of its points
+    store = Store(db)
+    try:
+        plan_id = int(queries.plans(store).iloc[0]["plan_id"])
+        codes = store.query(
+            "SELECT t.code FROM targets t JOIN indicators i USING (plan_id, indicator_code) "
+            "WHERE t.plan_id = ? AND i.grp = '精神文明'",
+            [plan_id],
+        )["code"]
+        store.add_progress(plan_id, [ProgressRow(c, as_of, 100, "已完成") for c in codes], Actor.office(), today=as_of)
+    finally:
+        store.close()
+    after = _run("pages/overview.py")
+    assert earned(after)["精神文明"] == pytest.approx(4)
+    table = after.dataframe[0].value.set_index("目标组")
+    assert table.loc["精神文明", "加权完成率"] == pytest.approx(100)
+    assert _metrics(after)["已完成"] == f"{_direct(db, as_of)['done']} 项" != _metrics(before)["已完成"]

@@ -252,3 +252,27 @@ def test_trend_page_with_a_filter_matching_nothing(db):
     at = _page("trend.py", group="消防安全", section="中教科")
     assert not at.exception, at.exception
     assert any("没有符合筛选条件的目标" in i.value for i in at.info)
+
+
+# -- charts shaped by widgets --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "widget", "kind", "value", "chart"),
+    [
+        ("heatmap.py", "due_color", "radio", "unfinished", 0),
+        ("heatmap.py", "due_text", "radio", "points", 0),
+        ("heatmap.py", "lag_order", "selectbox", "lag", 1),
+        ("trend.py", "trend_group", "selectbox", "行政能力", 0),
+        ("forecast.py", "fc_rule", "radio", "stepped", 0),
+        ("forecast.py", "fc_seed", "number_input", 7, 0),
+        ("sections.py", "drill_target", "selectbox", "1-13-2", 1),
+    ],
+)
+def test_a_widget_that_shapes_a_chart_redraws_it(db, page, widget, kind, value, chart):
+    """Figures are cached per view and widget values: changing the widget must change the chart."""
+    at = _page(page)
+    before = at.get("plotly_chart")[chart].proto.spec
+    getattr(at, kind)(key=widget).set_value(value).run()
+    assert not at.exception, at.exception
+    assert at.get("plotly_chart")[chart].proto.spec != before
