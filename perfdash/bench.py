@@ -199,6 +199,7 @@ class Pages:
         started = time.perf_counter()
         at.run()
         seconds = time.perf_counter() - started
+        _quiet_streamlit()  # each run parses Streamlit's config again, which resets its log level
         if at.exception:
             raise BenchError(f"{script.name} 运行出错：{at.exception[0].message}")
         return seconds
@@ -247,7 +248,6 @@ def upload_csv(codes: list[str], year: int, rows: int = UPLOAD_ROWS) -> bytes:
 
 def _quiet_streamlit() -> None:
     """AppTest outside a server warns on every run (no ScriptRunContext): keep the table readable."""
-    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"  # read again whenever Streamlit parses its config
     from streamlit import logger
 
     logger.set_log_level("ERROR")
