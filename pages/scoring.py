@@ -13,7 +13,8 @@ actor = ctx.actor
 st.title("评分模拟")
 ui.flash()
 state = ui.target_state(ctx)
-adjustments = scoring.adjustments_of(queries.adjustments(ctx.store, ctx.plan_id))
+adjustment_rows = queries.adjustments(ctx.store, ctx.plan_id)
+adjustments = scoring.adjustments_of(adjustment_rows)
 
 # -- settings ------------------------------------------------------------------------------------
 if "_sim_rule_loaded" in st.session_state:  # a loaded scenario brings its rule (set before the widget exists)
@@ -175,7 +176,7 @@ else:
 # -- adjustments ---------------------------------------------------------------------------------
 st.divider()
 st.subheader("加分 / 扣分 / 一票否决")
-current_adj = queries.adjustments(ctx.store, ctx.plan_id)
+current_adj = adjustment_rows
 if current_adj.empty:
     st.caption("暂无加减分记录。")
 else:
