@@ -24,7 +24,7 @@ with left:
         tables.indicators(rows),
         hide_index=True,
         width="stretch",
-        height=min(38 * len(rows) + 40, 940),
+        height=ui.table_height(len(rows), 940),
         column_config=ui.percent_columns("加权完成率", "序时进度")
         | {"一级指标": st.column_config.TextColumn(width="large")},
     )

@@ -37,8 +37,9 @@ with right:
         tables.sections(rows),
         hide_index=True,
         width="stretch",
-        height=min(38 * len(rows) + 40, 860),
-        column_config=ui.percent_columns("牵头完成率", "序时进度", "协作完成率"),
+        height=ui.table_height(len(rows), 860),
+        column_config=ui.percent_columns("牵头完成率", "序时进度", "协作完成率")
+        | {"科室": st.column_config.TextColumn(width="medium")},
     )
 
 st.subheader("科室明细")

@@ -213,6 +213,12 @@ def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
     st.dataframe(tables.target_history(timeline.iloc[::-1]), hide_index=True, width="stretch")
 
 
+def table_height(rows: int, limit: int) -> int:
+    """A st.dataframe height that shows ``rows`` rows and the header without blank rows below,
+    up to ``limit`` pixels (then the table scrolls). Streamlit draws rows 35 px high."""
+    return min(35 * (rows + 1) + 3, limit)
+
+
 def percent_columns(*names: str) -> dict[str, object]:
     """Column configs that draw percents as progress bars (0–100)."""
     return {n: st.column_config.ProgressColumn(n, format="%.0f%%", min_value=0, max_value=100) for n in names}
