@@ -59,9 +59,10 @@ def get_store(path: str) -> Store:
 
 def _keep(key: str, default: object) -> None:
     """Give a sidebar widget its value before it renders: kept from the last page, else default.
-    Widget state does not survive a page switch by itself, so a shadow copy carries it."""
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(f"_kept_{key}", default)
+    Widget state does not survive a page switch by itself, so a shadow copy carries it. A value
+    left by the previous page's widget is written back: on the next page the widget is a new one,
+    and a selectbox would otherwise ignore the leftover value and show its first option."""
+    st.session_state[key] = st.session_state.get(key, st.session_state.get(f"_kept_{key}", default))
 
 
 def _kept(*keys: str) -> None:

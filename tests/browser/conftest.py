@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from perfdash.settings import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+OFFICE_USER, OFFICE_PASSWORD = "browser_office", "browser-test-2026"
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -52,7 +55,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def kiosk(tmp_path_factory) -> tuple[Path, str]:
-    """A demo database of its own, and a meeting-screen token for it (the screen needs no login)."""
+    """A demo database of its own, and a meeting-screen token for it (the screen needs no login);
+    also an office account (OFFICE_USER) for the dashboard pages."""
     from perfdash import auth
     from perfdash.access import Actor
     from perfdash.store import Store
@@ -68,17 +72,17 @@ def kiosk(tmp_path_factory) -> tuple[Path, str]:
     store = Store(db)
     try:
         token = auth.new_kiosk_token(store, Actor.office(), "浏览器测试")
+        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
     finally:
         store.close()
     return db, token
 
 
-@pytest.fixture(scope="session")
-def app_url(kiosk, tmp_path_factory):
-    """A running app on a free port, on the kiosk fixture's database."""
-    db, _ = kiosk
+@contextlib.contextmanager
+def serve(db: Path, log_dir: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port and database ``db``; yields its URL."""
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115 (closed at teardown)
+    log = open(log_dir / "streamlit.log", "w")  # noqa: SIM115 (closed at teardown)
     server = subprocess.Popen(
         [
             sys.executable,
@@ -121,6 +125,13 @@ def app_url(kiosk, tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(kiosk, tmp_path_factory) -> Iterator[str]:
+    """A running app on a free port, on the kiosk fixture's database."""
+    with serve(kiosk[0], tmp_path_factory.mktemp("log")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,122 @@
+"""The dashboard in a real browser: what a user picks in the sidebar stays picked while they
+move from page to page."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from perfdash.settings import PROJECT_ROOT
+from tests.browser.conftest import OFFICE_PASSWORD, OFFICE_USER, serve
+
+DATE = '[data-testid="stSidebar"] [data-testid="stDateInput"]'
+SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')?.innerText.trim()
+  && !document.querySelector('[data-stale="true"]')"""
+
+
+def _settle(page) -> None:
+    time.sleep(0.5)
+    page.wait_for_function(SETTLED, timeout=60_000)
+    time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def city_url(tmp_path_factory):
+    """An app on a database of three bureaus' plans (city demo data) and an office account."""
+    from perfdash import auth
+    from perfdash.access import Actor
+    from perfdash.store import Store
+
+    db = tmp_path_factory.mktemp("city") / "city.duckdb"
+    subprocess.run(
+        [sys.executable, "-m", "perfdash", "demo", "--units", "3", "--db", str(db)],
+        check=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+    store = Store(db)
+    try:
+        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
+    finally:
+        store.close()
+    with serve(db, db.parent) as url:
+        yield url
+
+
+def _sign_in(browser, url: str):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{url}/")
+    page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+    page.get_by_label("用户名").fill(OFFICE_USER)
+    page.get_by_label("密码").fill(OFFICE_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=90_000)
+    _settle(page)
+    return page
+
+
+@pytest.fixture
+def signed_in(browser, app_url):
+    page = _sign_in(browser, app_url)
+    yield page
+    page.close()
+
+
+def _shown_date(page) -> str:
+    return page.inner_text('[data-testid="stMain"]').split("统计截至 ", 1)[1][:10]
+
+
+def test_the_as_of_date_stays_from_page_to_page(signed_in):
+    page = signed_in
+    assert _shown_date(page) == "2025-11-21"  # the latest demo report
+    field = page.locator(DATE)
+    field.locator('[data-type="month"]').click()
+    page.keyboard.type("06")
+    field.locator('[data-type="day"]').click()
+    page.keyboard.type("27")
+    page.locator('[data-testid="stMain"] h1').first.click()  # the date applies when the field loses focus
+    _settle(page)
+    assert _shown_date(page) == "2025-06-27"
+    for title in ("按指标", "按科室", "按领导/责任人", "完成趋势", "总览"):
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
+        _settle(page)
+        assert _shown_date(page) == "2025-06-27", f"{title}: the date went back"
+        assert "as_of=2025-06-27" in page.url, title
+
+
+def test_a_sidebar_filter_stays_from_page_to_page(signed_in):
+    page = signed_in
+    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()  # 目标组
+    page.get_by_role("option", name="行政能力").click()
+    page.keyboard.press("Escape")
+    _settle(page)
+    assert "筛选后 18 / 61 项目标（目标组：行政能力）" in page.inner_text('[data-testid="stMain"]')
+    for title in ("按指标", "按科室", "截止热力图", "完成趋势", "总览"):
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
+        _settle(page)
+        assert "（目标组：行政能力）" in page.inner_text('[data-testid="stMain"]'), f"{title}: the filter went"
+        assert "group=" in page.url, title
+
+
+def test_the_chosen_plan_stays_from_page_to_page(browser, city_url):
+    page = _sign_in(browser, city_url)
+    try:
+        plan = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first  # 绩效方案
+        plan.click()
+        page.get_by_role("option", name="示范市第002局 2025年度").click()
+        _settle(page)
+        assert "示范市第002局2025年度绩效目标" in page.inner_text('[data-testid="stMain"]')
+        for title in ("按指标", "按科室", "截止热力图", "完成趋势", "年终预测", "总览"):
+            page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+            page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
+            _settle(page)
+            assert "示范市第002局" in plan.locator("input").input_value(), f"{title}: the plan went back"
+            assert "plan=2" in page.url, title
+    finally:
+        page.close()
