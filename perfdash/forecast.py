@@ -4,7 +4,7 @@ score and the probability of each grade; and the points at risk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -27,6 +27,11 @@ class Simulation:
     scores: np.ndarray  # draws × targets
     grade_probability: dict[str, float]
     base_total: float  # the total at the forecast means
+
+    def without_scores(self) -> Simulation:
+        """The same simulation without the per-target draws (draws × targets, 5 MB at 10,000
+        draws and 61 targets): what a page keeps once points_at_risk has used them."""
+        return replace(self, scores=self.scores[:0])
 
 
 def target_forecast(store: Store, plan_id: int, state: pd.DataFrame, as_of: date) -> pd.DataFrame:

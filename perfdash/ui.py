@@ -398,7 +398,7 @@ def _not_reported(path: str, version: int, plan_id: int, since: date, as_of: dat
     return supervision.not_reported(get_store(path), plan_id, since, as_of)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)  # about 1 MB each: 61 targets × 52 weeks
 def _target_weeks(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None) -> pd.DataFrame:
     from perfdash import weekly
 
@@ -428,7 +428,7 @@ def _forecast(path: str, version: int, plan_id: int, as_of: date, year: int, rul
     rules = scoring.Rules.from_json(rules_json)
     fc = forecast.target_forecast(store, plan_id, state, as_of)
     sim = forecast.simulate(fc, rules, scoring.adjustments_of(queries.adjustments(store, plan_id)), draws, seed)
-    return fc, sim, forecast.points_at_risk(fc, sim, rules)
+    return fc, sim.without_scores(), forecast.points_at_risk(fc, sim, rules)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -535,7 +535,7 @@ def derived(ctx: PageContext, compute: Callable[[], T], *params: Hashable) -> T:
 # Figures are kept as objects, not pickled: unpickling a plotly figure validates it all over
 # again, which costs as much as building it. Nothing changes a figure once it is built
 # (st.plotly_chart reads it through a deep copy), so sessions may share one.
-@st.cache_resource(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=128, show_spinner=False)
 def _figure(path: str, version: int, view: tuple, site: tuple, params: tuple, _build: Callable[[], Any]) -> Any:
     return _build()
 

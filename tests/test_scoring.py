@@ -223,6 +223,9 @@ def test_monte_carlo_is_reproducible_fast_and_consistent(demo):
         forecast.simulate(fc, seed=seed)
         runs.append(time.perf_counter() - started)
     assert sorted(runs)[2] < 0.3, runs
+    kept = a.without_scores()  # what the 年终预测 page caches
+    assert kept.scores.shape == (0, len(fc)) and a.scores.shape == (10_000, len(fc))
+    assert np.array_equal(kept.totals, a.totals) and kept.grade_probability == a.grade_probability
 
 
 def test_veto_moves_every_draw_to_its_cap(demo):
