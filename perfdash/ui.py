@@ -398,7 +398,9 @@ def _not_reported(path: str, version: int, plan_id: int, since: date, as_of: dat
     return supervision.not_reported(get_store(path), plan_id, since, as_of)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # about 1 MB each: 61 targets × 52 weeks
+# About 1 MB each (61 targets × 52 weeks). Only the lag heatmap's figure reads it, and that
+# figure is cached itself: a few entries serve a user trying the orders of one view.
+@st.cache_data(max_entries=4, show_spinner=False)
 def _target_weeks(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None) -> pd.DataFrame:
     from perfdash import weekly
 
@@ -535,7 +537,7 @@ def derived(ctx: PageContext, compute: Callable[[], T], *params: Hashable) -> T:
 # Figures are kept as objects, not pickled: unpickling a plotly figure validates it all over
 # again, which costs as much as building it. Nothing changes a figure once it is built
 # (st.plotly_chart reads it through a deep copy), so sessions may share one.
-@st.cache_resource(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def _figure(path: str, version: int, view: tuple, site: tuple, params: tuple, _build: Callable[[], Any]) -> Any:
     return _build()
 

@@ -127,7 +127,8 @@ def test_small_benchmark_prints_a_complete_table(tmp_path, monkeypatch, capsys):
     assert all(len(c) == 6 for c in cells)
     pages = {k: v for k, v in body.items() if k.startswith("页面 ") or k.startswith("app.py")}
     assert len(pages) == 1 + len(bench.app_pages())
-    timed = {k: v for k, v in body.items() if k != "进程峰值内存（ru_maxrss）"}
+    memory_row = "进程峰值内存（ru_maxrss，含上面的浏览）"
+    timed = {k: v for k, v in body.items() if k != memory_row}
     for item, (cold, warm, ratio, _, _) in timed.items():
         assert float(cold) > 0, item
         if warm != "—":
@@ -137,7 +138,8 @@ def test_small_benchmark_prints_a_complete_table(tmp_path, monkeypatch, capsys):
         assert limit == "≤ 0.3 s 且 ≤ 2×" and ok in ("✓", "✗"), item
     assert any(k.startswith("forecast.simulate（10,000 次）") for k in body)
     assert any(k.startswith("上传提交 1,000 行") for k in body)
-    memory = body["进程峰值内存（ru_maxrss）"]
+    memory = body[memory_row]
+    assert "浏览：2 个单位 × 6 个主要页面（合计）" in body
     assert re.fullmatch(r"\d+ MB", memory[1]) and int(memory[1].split()[0]) > 0
     assert memory[3] == "< 400 MB"
     # The upload went to a copy: the city database is as it was built.
