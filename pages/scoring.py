@@ -13,7 +13,7 @@ actor = ctx.actor
 st.title("评分模拟")
 ui.flash()
 state = ui.target_state(ctx)
-adjustment_rows = queries.adjustments(ctx.store, ctx.plan_id)
+adjustment_rows = ui.derived(ctx, lambda: queries.adjustments(ctx.store, ctx.plan_id))
 adjustments = scoring.adjustments_of(adjustment_rows)
 
 # -- settings ------------------------------------------------------------------------------------
@@ -84,8 +84,9 @@ if st.session_state.get("sim_bulk_apply") or st.session_state.get("sim_reset"):
     st.rerun()
 
 # -- the result ----------------------------------------------------------------------------------
-result = scoring.score(state, rules, values, adjustments, ctx.as_of)
-now = scoring.score(state, rules, None, adjustments, ctx.as_of)
+what_if = tuple(sorted(values.items()))  # the simulated completions: part of the cache key
+result = ui.derived(ctx, lambda: scoring.score(state, rules, values, adjustments, ctx.as_of), rules.to_json(), what_if)
+now = ui.derived(ctx, lambda: scoring.score(state, rules, None, adjustments, ctx.as_of), rules.to_json())
 m = st.columns(4)
 m[0].metric("模拟总分", fmt.points(result.total), delta=f"{result.total - now.total:+.1f} 分（对比当前）")
 m[1].metric("等次", result.grade + ("（一票否决封顶）" if result.vetoed else ""))
@@ -105,7 +106,13 @@ with right:
         key="sim_waterfall_by",
     )
     st.plotly_chart(
-        charts.score_waterfall(scoring.waterfall_steps(result, by_what), result.total),
+        ui.figure(
+            ctx,
+            lambda: charts.score_waterfall(scoring.waterfall_steps(result, by_what), result.total),
+            rules.to_json(),
+            what_if,
+            by_what,
+        ),
         config={"displaylogo": False},
         key="waterfall",
     )
@@ -120,7 +127,7 @@ st.download_button(
 # -- scenarios -----------------------------------------------------------------------------------
 st.divider()
 st.subheader("情景")
-saved = queries.scenarios(ctx.store, ctx.plan_id)
+saved = ui.derived(ctx, lambda: queries.scenarios(ctx.store, ctx.plan_id))
 with st.form("save_scenario", clear_on_submit=True):
     f1, f2 = st.columns([1, 2])
     name = f1.text_input("情景名称", key="scenario_name")

@@ -267,6 +267,9 @@ def test_trend_page_with_a_filter_matching_nothing(db):
         ("forecast.py", "fc_rule", "radio", "stepped", 0),
         ("forecast.py", "fc_seed", "number_input", 7, 0),
         ("sections.py", "drill_target", "selectbox", "1-13-2", 1),
+        ("scoring.py", "sim_waterfall_by", "radio", "indicator", 0),
+        ("scoring.py", "sim_rule", "radio", "stepped", 0),
+        ("scoring.py", "sim_base", "radio", "complete", 0),
     ],
 )
 def test_a_widget_that_shapes_a_chart_redraws_it(db, page, widget, kind, value, chart):
