@@ -519,7 +519,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The bench subcommand's options."""
     p.add_argument("--db", type=Path, help="城市级演示库（不存在或不完整时先建立；默认 data/city_<单位数>.duckdb）")
     p.add_argument("--units", type=int, default=100, help="单位数（默认 100）")
-    p.add_argument("--runs", type=int, default=5, help="热运行次数，取中位数（默认 5）")
+    p.add_argument(
+        "--runs", type=int, default=11, help="热运行次数，取中位数（默认 11；共用的 2 核机器上次数少时波动大）"
+    )
     p.add_argument("--seed", type=int, default=settings.demo_seed(), help="演示数据的随机种子")
     p.add_argument("--markdown", type=Path, help="把结果表另存为 Markdown 文件")
     p.add_argument("--profile", type=int, default=0, metavar="N", help="对最慢的 N 个页面做性能剖析（cProfile）")
