@@ -247,7 +247,7 @@ class MeetingContext:
 
 def meeting_setup() -> MeetingContext:
     """The meeting screen's setup: no sidebar; plan and week from the URL (?plan=, ?week=),
-    else the newest plan and its latest complete week of reports."""
+    else the plan chosen on the other pages (or the newest) and its latest complete week."""
     from perfdash import meeting
 
     st.set_page_config(
@@ -261,8 +261,9 @@ def meeting_setup() -> MeetingContext:
         st.error("数据库中还没有任何绩效方案。")
         st.stop()
     row = plan_rows.iloc[0]
-    with contextlib.suppress(ValueError):
-        wanted = int(st.query_params.get("plan", ""))
+    with contextlib.suppress(ValueError, TypeError):
+        # The URL's plan, else the one this session chose in the sidebar of another page.
+        wanted = int(st.query_params.get("plan") or st.session_state.get("_kept_plan_id"))
         if wanted in set(plan_rows["plan_id"]):
             row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
     latest_day = queries.latest_report_day(row)

@@ -188,3 +188,28 @@ def test_light_theme_and_escaping(db):
     from perfdash import screen
 
     assert "&lt;script&gt;" in screen.table(__import__("pandas").DataFrame({"code": ["<script>"]}), {"code": "编号"})
+
+
+def test_the_screen_follows_the_plan_chosen_on_other_pages(tmp_path, monkeypatch):
+    """Opened from the sidebar (no ?plan=), the screen shows the plan this session chose."""
+    from perfdash.demo import build_city_demo
+
+    db = tmp_path / "two.duckdb"
+    monkeypatch.setenv("PERFDASH_DB", str(db))
+    two = Store(db)
+    try:
+        build_city_demo(two, shipped_plan(), 2, DEMO_SEED)
+        second = int(two.scalar("SELECT plan_id FROM plans WHERE unit = '示范市第002局'"))
+    finally:
+        two.close()
+    at = signed_in("app.py").run()
+    at.selectbox(key="plan_id").set_value(second).run()
+    assert "示范市第002局" in at.title[0].value
+    at.switch_page("pages/meeting.py")
+    at.query_params.clear()  # a sidebar link carries no query string
+    at.run()
+    assert not at.exception, at.exception
+    assert "示范市第002局" in _html(at) and "示范市第001局" not in _html(at)
+    at.query_params["plan"] = str(second - 1 if second > 1 else second + 1)  # the URL still decides
+    at.run()
+    assert "示范市第002局" not in _html(at)
