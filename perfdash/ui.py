@@ -88,9 +88,22 @@ def _url_first(plans_ids: list[int]) -> None:
             st.session_state[f"_kept_f_{key}"] = list(getattr(url_filters, name))
 
 
+def _through_app_navigation() -> None:
+    """A fresh server runs in Streamlit's old pages/-folder mode (a pages/ folder sits beside
+    app.py) until app.py's st.navigation has run once: a first visitor who lands on a page, not
+    on the start page, would get a sidebar of raw file names, and so would everyone after them.
+    Leave that mode and run again through app.py's navigation."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_setup(title: str, with_filters: bool = False) -> PageContext:
     """Call first on every page: page config, sidebar pickers (plan, as-of, and the shared filters
     when asked), the demo banner; plan, date and filters are kept in the URL."""
+    _through_app_navigation()
     st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
     store = get_store(str(settings.db_path()))
     account = require_login(store)
@@ -250,6 +263,7 @@ def meeting_setup() -> MeetingContext:
     else the plan chosen on the other pages (or the newest) and its latest complete week."""
     from perfdash import meeting
 
+    _through_app_navigation()
     st.set_page_config(
         page_title="周会大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
     )

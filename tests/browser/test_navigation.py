@@ -120,3 +120,42 @@ def test_the_chosen_plan_stays_from_page_to_page(browser, city_url):
             assert "plan=2" in page.url, title
     finally:
         page.close()
+
+
+def test_a_first_visit_to_a_page_gets_the_app_navigation(browser, tmp_path):
+    """A fresh server whose first visitor opens a bookmarked page, not the start page: the
+    sidebar lists the app's pages by their Chinese titles, not the pages/ folder's file names."""
+    from perfdash import auth
+    from perfdash.access import Actor
+    from perfdash.store import Store
+
+    db = tmp_path / "fresh.duckdb"
+    subprocess.run(
+        [sys.executable, "-m", "perfdash", "demo", "--db", str(db)],
+        check=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+    store = Store(db)
+    try:
+        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
+    finally:
+        store.close()
+    with serve(db, tmp_path) as url:
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        try:
+            page.goto(f"{url}/heatmap")
+            page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+            page.get_by_label("用户名").fill(OFFICE_USER)
+            page.get_by_label("密码").fill(OFFICE_PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=90_000)
+            _settle(page)
+            nav = page.inner_text('[data-testid="stSidebarNav"]')
+            assert "截止热力图" in nav and "总览" in nav, nav
+            assert "heatmap" not in nav.split() and "app" not in nav.split(), nav
+            assert page.inner_text('[data-testid="stMain"] h1') == "截止热力图"
+            assert "/heatmap" in page.url
+        finally:
+            page.close()
