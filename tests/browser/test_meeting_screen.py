@@ -39,10 +39,6 @@ def _wait_for_change(page, start: int, timeout: float) -> int:
 
 @pytest.fixture
 def page(browser, app_url):
-    warm = browser.new_page()
-    warm.goto(f"{app_url}/")  # a first visit teaches a fresh server its page list (here: the login form)
-    warm.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
-    warm.close()
     p = browser.new_page(viewport={"width": 1920, "height": 1080})
     yield p
     p.close()
