@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.access import Actor, may_write
 from perfdash.exports import cell_text, safe_cell
-from perfdash.schedule import expected_pct
+from perfdash.schedule import expected_with_milestones
 from perfdash.settings import STATUSES
 from perfdash.store import ProgressRow, Store, StoreError, validate_progress
 
@@ -379,7 +379,12 @@ def edited_rows(before: pd.DataFrame, after: pd.DataFrame, report_date: date) ->
     return rows
 
 
-def history_with_expected(history: pd.DataFrame, deadline: date, year: int) -> pd.DataFrame:
-    """A target's reports with the 序时进度 of each report date beside them."""
+def history_with_expected(
+    history: pd.DataFrame, deadline: date, year: int, milestones: list | None = None
+) -> pd.DataFrame:
+    """A target's reports with the 序时进度 of each report date beside them (along its milestones
+    when it has some)."""
     dates = pd.to_datetime(history["report_date"])
-    return history.assign(expected_pct=expected_pct(dates, pd.Series([deadline] * len(history)), year))
+    deadlines = pd.Series([deadline] * len(history))
+    marks = None if milestones is None else pd.Series([milestones] * len(history), dtype=object)
+    return history.assign(expected_pct=expected_with_milestones(dates, deadlines, marks, year))

@@ -63,6 +63,20 @@ def milestone_expected(as_of: date, milestones: list, year: int) -> float:
     return float(np.round(np.interp((as_of - plan_start(year)).days, days, shares) * 100, 1))
 
 
+def expected_with_milestones(
+    when: pd.Series, deadline: pd.Series, milestones: pd.Series | None, year: int
+) -> np.ndarray:
+    """序时进度 per row at ``when``: along the row's milestones (节点) where it has some, else the
+    straight line to its deadline. Every view (state, weeks, trend, timeline) computes it here."""
+    when = pd.to_datetime(pd.Series(when)).reset_index(drop=True)
+    expected = expected_pct(when, deadline, year) if len(when) else np.array([], dtype=float)
+    if milestones is not None:
+        for i, marks in enumerate(milestones):
+            if isinstance(marks, (list, tuple, np.ndarray)) and len(marks):
+                expected[i] = milestone_expected(when.iloc[i].date(), marks, year)
+    return expected
+
+
 def add_schedule(state: pd.DataFrame, as_of: date | pd.Series, year: int) -> pd.DataFrame:
     """Add expected_pct, lag_pct and lag_status to a target-state frame (vectorised). ``as_of`` is
     one date, or one per row (a week-by-week frame judges each row at its own week end)."""
@@ -73,11 +87,7 @@ def add_schedule(state: pd.DataFrame, as_of: date | pd.Series, year: int) -> pd.
     else:
         when = pd.Series([pd.Timestamp(as_of)] * len(out), dtype="datetime64[ns]")
     completion = out["completion_pct"].to_numpy(dtype=float)
-    expected = expected_pct(when, deadline, year) if len(out) else np.array([], dtype=float)
-    if "milestones" in out.columns:  # targets split into milestones follow them instead of a line
-        for i, marks in enumerate(out["milestones"]):
-            if isinstance(marks, (list, tuple, np.ndarray)) and len(marks):
-                expected[i] = milestone_expected(when.iloc[i].date(), marks, year)
+    expected = expected_with_milestones(when, deadline, out.get("milestones"), year)
     lag = np.round(expected - completion, 1)
     out["expected_pct"] = expected
     out["lag_pct"] = lag

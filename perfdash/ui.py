@@ -218,7 +218,9 @@ def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
     if history.empty:
         st.info("截至统计日期，该目标还没有任何进度填报。")
         return
-    timeline = derived(ctx, lambda: progress.history_with_expected(history, row["deadline"], ctx.year), code)
+    timeline = derived(
+        ctx, lambda: progress.history_with_expected(history, row["deadline"], ctx.year, row.get("milestones")), code
+    )
     st.plotly_chart(
         figure(ctx, lambda: charts.target_timeline(timeline), code),
         config={"displaylogo": False},

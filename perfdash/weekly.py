@@ -16,7 +16,7 @@ import pandas as pd
 
 from perfdash import queries
 from perfdash.filters import Filters
-from perfdash.schedule import LATE_STATUSES, add_schedule, expected_pct, plan_start
+from perfdash.schedule import LATE_STATUSES, add_schedule, expected_with_milestones, plan_start
 from perfdash.settings import GROUPS
 from perfdash.store import Store
 
@@ -40,13 +40,19 @@ reports AS (
     WHERE plan_id = $plan_id AND report_date <= $as_of
     GROUP BY code, report_date
 ),
+-- Targets split into milestones (节点) follow them instead of the straight line (see schedule).
+marks AS (
+    SELECT code, list({'due_date': due_date, 'weight': weight::DOUBLE} ORDER BY seq) AS milestones
+    FROM milestones WHERE plan_id = $plan_id GROUP BY code
+),
 grid AS (
     SELECT t.code, t.seq, i.grp AS "group", t.indicator_code, t.target_text AS target,
            t.points::DOUBLE AS points, t.deadline, s.section AS lead_section,
-           coalesce(s.person, '') AS lead_person, w.week_end
+           coalesce(s.person, '') AS lead_person, m.milestones, w.week_end
     FROM targets t
     JOIN indicators i USING (plan_id, indicator_code)
     LEFT JOIN target_sections s ON s.plan_id = t.plan_id AND s.code = t.code AND s.seq = 1
+    LEFT JOIN marks m ON m.code = t.code
     CROSS JOIN weeks w
     WHERE t.plan_id = $plan_id
       AND ($codes::VARCHAR[] IS NULL OR list_contains($codes::VARCHAR[], t.code))
@@ -64,20 +70,20 @@ SQL: dict[str, str] = {
     "target_weeks": _STATE_CTE  # noqa: S608 (constant SQL of this module; values travel as $params)
     + """
         SELECT code, "group", indicator_code, target, points, deadline, lead_section, lead_person,
-               week_end, completion_pct, status, last_report
+               milestones, week_end, completion_pct, status, last_report
         FROM state
         ORDER BY week_end, seq
     """,
-    # Points and points × completion per week, group and deadline: 序时进度 depends only on the
-    # deadline, so these rows are all the trend needs from the log.
+    # Points and points × completion per week, group, deadline and milestones: 序时进度 depends
+    # only on those, so these rows are all the trend needs from the log.
     "trend_parts": _STATE_CTE  # noqa: S608 (as above)
     + """
-        SELECT week_end, "group", deadline,
+        SELECT week_end, "group", deadline, milestones,
                count(*)::INTEGER                         AS targets,
                sum(points)                               AS points,
                sum(points * least(completion_pct, 100))  AS earned
         FROM state
-        GROUP BY week_end, "group", deadline
+        GROUP BY week_end, "group", deadline, milestones
         ORDER BY week_end, "group", deadline
     """,
 }
@@ -155,7 +161,8 @@ def weekly_trend(store: Store, plan_id: int, year: int, as_of: date, codes: list
     parts = store.query(SQL["trend_parts"], _params(plan_id, year, as_of, codes))
     if parts.empty:
         return pd.DataFrame(columns=columns)
-    parts["expected_points"] = parts["points"] * expected_pct(parts["week_end"], parts["deadline"], year)
+    expected = expected_with_milestones(parts["week_end"], parts["deadline"], parts["milestones"], year)
+    parts["expected_points"] = parts["points"] * expected
     sums = ["targets", "points", "earned", "expected_points"]
     by_group = parts.groupby(["week_end", "group"], as_index=False)[sums].sum()
     overall = parts.groupby("week_end", as_index=False)[sums].sum().assign(group=ALL)

@@ -17,7 +17,7 @@ from perfdash.access import Actor
 from perfdash.demo import build_demo
 from perfdash.filters import Filters
 from perfdash.plan import read_plan
-from perfdash.schedule import DONE, LAG_COLORS, LAG_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW, add_schedule
+from perfdash.schedule import DONE, LAG_COLORS, LAG_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW, add_schedule, expected_pct
 from perfdash.settings import PROJECT_ROOT
 from perfdash.store import ProgressRow, Store
 
@@ -510,3 +510,51 @@ def test_group_trends_is_one_panel_per_group():
     assert [a.text for a in fig.layout.annotations] == ["<b>职能工作</b>（70 分）", "<b>行政能力</b>（20 分）"]
     assert list(fig.data[3].y) == [70.0, 74.0, 77.2]
     assert math.isclose(fig.layout.xaxis2.domain[0], fig.layout.xaxis.domain[1] + 0.04)
+
+
+# -- milestones (节点) reach every weekly view --------------------------------------------------------
+
+
+@pytest.fixture
+def with_milestones(tmp_path):
+    """The demo year with two targets split into front-loaded milestones."""
+    store = Store(tmp_path / "marks.duckdb")
+    plan_id, _ = build_demo(store, read_plan(PLAN_FILE), 2025)
+    office = Actor.office()
+    store.set_milestones(
+        plan_id, "7-2", [("排查", date(2025, 2, 28), "", 3.0), ("验收", date(2025, 12, 31), "", 1.0)], office
+    )
+    store.set_milestones(
+        plan_id, "1-1-1", [("开工", date(2025, 5, 30), "", 1.0), ("投用", date(2025, 9, 30), "", 1.0)], office
+    )
+    yield store, plan_id
+    store.close()
+
+
+def test_milestones_set_the_expected_line_in_every_view(with_milestones):
+    from perfdash import progress
+
+    store, plan_id = with_milestones
+    for as_of in (date(2025, 2, 28), date(2025, 6, 27), AS_OF):
+        state = queries.target_state(store, plan_id, as_of, YEAR).set_index("code")
+        assert state.loc["7-2", "expected_pct"] != expected_pct(as_of, pd.Series([date(2025, 12, 31)]), YEAR)[0]
+        # the heatmap's last week is the state the other pages show
+        frame = weekly.target_weeks(store, plan_id, YEAR, as_of)
+        last = frame[frame["week_end"] == pd.Timestamp(as_of)].set_index("code")
+        for column in ("expected_pct", "lag_pct", "lag_status"):
+            assert last.loc[state.index, column].tolist() == state[column].tolist(), (as_of, column)
+        # the trend's last point is the points-weighted 序时进度 of the state
+        trend = weekly.weekly_trend(store, plan_id, YEAR, as_of)
+        end = trend[(trend["week_end"] == pd.Timestamp(as_of)) & (trend["group"] == weekly.ALL)].iloc[0]
+        assert end["expected_pct"] == pytest.approx(queries.headline(state.reset_index())["expected_pct"])
+    # the target panel's timeline: the 序时进度 beside each report follows the milestones too
+    history = queries.target_history(store, plan_id, "1-1-1", AS_OF)
+    timeline = progress.history_with_expected(
+        history,
+        date(2025, 12, 31),
+        YEAR,
+        queries.target_state(store, plan_id, AS_OF, YEAR).set_index("code").loc["1-1-1", "milestones"],
+    )
+    for day, expected in zip(timeline["report_date"], timeline["expected_pct"], strict=True):
+        at_day = queries.target_state(store, plan_id, pd.Timestamp(day).date(), YEAR).set_index("code")
+        assert expected == at_day.loc["1-1-1", "expected_pct"], day
