@@ -3,7 +3,7 @@
 A week ends on Friday (the day sections report); the current week ends at the as-of date, so the
 last column of every weekly view is the state the other pages show. Completion at a week's end is
 the target's latest report on or before it (an ASOF JOIN of the progress log against the week
-ends); 序时进度 comes from ``schedule.expected_pct`` and the lag status follows
+ends); 序时进度 comes from ``schedule.expected_with_milestones`` and the lag status follows
 ``schedule.add_schedule`` week by week (see ``_with_schedule``, and its test).
 """
 
