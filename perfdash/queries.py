@@ -9,6 +9,14 @@ import pandas as pd
 from perfdash.schedule import LATE_STATUSES, OVERDUE, add_schedule
 from perfdash.store import Store
 
+# The first CTE of the target state and of the weekly views: each target's milestones (节点) in
+# order, the shape schedule.milestone_expected reads.
+WITH_MARKS = """
+        WITH marks AS (
+            SELECT code, list({'due_date': due_date, 'weight': weight::DOUBLE} ORDER BY seq) AS milestones
+            FROM milestones WHERE plan_id = $plan_id GROUP BY code
+        )"""
+
 SQL: dict[str, str] = {
     "plans": """
         SELECT p.plan_id, p.unit, p.year, p.title,
@@ -22,8 +30,9 @@ SQL: dict[str, str] = {
         SELECT DISTINCT report_date FROM progress WHERE plan_id = $plan_id ORDER BY report_date
     """,
     # One row per target with its state as it was on $as_of (latest report on or before it).
-    "target_state": """
-        WITH latest AS (
+    "target_state": WITH_MARKS  # noqa: S608 (constant SQL of this module; values travel as $params)
+    + """,
+        latest AS (
             SELECT code,
                    arg_max(completion_pct, (report_date, progress_id)) AS completion_pct,
                    arg_max(status, (report_date, progress_id))         AS status,
@@ -44,10 +53,6 @@ SQL: dict[str, str] = {
         leads AS (
             SELECT code, list(leader ORDER BY seq) AS leaders
             FROM target_leaders WHERE plan_id = $plan_id GROUP BY code
-        ),
-        marks AS (
-            SELECT code, list({'due_date': due_date, 'weight': weight::DOUBLE} ORDER BY seq) AS milestones
-            FROM milestones WHERE plan_id = $plan_id GROUP BY code
         )
         SELECT t.code, i.grp AS "group", i.category, t.indicator_code, i.title AS indicator,
                i.points::DOUBLE AS indicator_points, t.target_text AS target, t.points::DOUBLE AS points,

@@ -26,8 +26,10 @@ ORDERS: dict[str, str] = {"plan": "按方案顺序", "lag": "按当前滞后程�
 
 # The week ends, capped at $as_of: Fridays from the plan year's first one; the current week ends
 # at $as_of itself. $codes (NULL = every target) restricts the targets.
-_STATE_CTE = """
-WITH weeks AS (
+_STATE_CTE = (
+    queries.WITH_MARKS  # noqa: S608 (constant SQL; values travel as $params)
+    + """,
+weeks AS (
     SELECT least(f::DATE, $as_of::DATE) AS week_end
     FROM generate_series($first_week::DATE::TIMESTAMP, ($as_of::DATE + 6)::TIMESTAMP, INTERVAL 7 DAY) AS g(f)
 ),
@@ -40,11 +42,6 @@ reports AS (
     WHERE plan_id = $plan_id AND report_date <= $as_of
     GROUP BY code, report_date
 ),
--- Targets split into milestones (节点) follow them instead of the straight line (see schedule).
-marks AS (
-    SELECT code, list({'due_date': due_date, 'weight': weight::DOUBLE} ORDER BY seq) AS milestones
-    FROM milestones WHERE plan_id = $plan_id GROUP BY code
-),
 grid AS (
     SELECT t.code, t.seq, i.grp AS "group", t.indicator_code, t.target_text AS target,
            t.points::DOUBLE AS points, t.deadline, s.section AS lead_section,
@@ -52,7 +49,7 @@ grid AS (
     FROM targets t
     JOIN indicators i USING (plan_id, indicator_code)
     LEFT JOIN target_sections s ON s.plan_id = t.plan_id AND s.code = t.code AND s.seq = 1
-    LEFT JOIN marks m ON m.code = t.code
+    LEFT JOIN marks m ON m.code = t.code  -- milestones replace the straight line (see schedule)
     CROSS JOIN weeks w
     WHERE t.plan_id = $plan_id
       AND ($codes::VARCHAR[] IS NULL OR list_contains($codes::VARCHAR[], t.code))
@@ -64,6 +61,7 @@ state AS (
     ASOF LEFT JOIN reports r ON g.code = r.code AND g.week_end >= r.report_date
 )
 """
+)
 
 SQL: dict[str, str] = {
     # One row per target and week end.
