@@ -214,13 +214,19 @@ def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
         "**责任科室（责任人）**  \n" + "  \n".join(("牵头：" if i == 0 else "协作：") + x for i, x in enumerate(pairs))
     )
     info[2].markdown("**分管领导**  \n" + "、".join(row["leaders"]))
-    history = derived(ctx, lambda: queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of), code)
-    if history.empty:
+    timeline = derived(
+        ctx,
+        lambda: progress.history_with_expected(
+            queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of),
+            row["deadline"],
+            ctx.year,
+            row.get("milestones"),
+        ),
+        code,
+    )
+    if timeline.empty:
         st.info("截至统计日期，该目标还没有任何进度填报。")
         return
-    timeline = derived(
-        ctx, lambda: progress.history_with_expected(history, row["deadline"], ctx.year, row.get("milestones")), code
-    )
     st.plotly_chart(
         figure(ctx, lambda: charts.target_timeline(timeline), code),
         config={"displaylogo": False},
