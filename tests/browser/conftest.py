@@ -53,26 +53,40 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def demo_db(db: Path, *demo_args: str) -> None:
+    """A demo database built by the CLI (``demo_args`` such as ``--units 3``), with an office
+    account (OFFICE_USER) for the dashboard pages."""
+    from perfdash import auth
+    from perfdash.access import Actor
+    from perfdash.store import Store
+
+    subprocess.run(
+        [sys.executable, "-m", "perfdash", "demo", *demo_args, "--db", str(db)],
+        check=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+    store = Store(db)
+    try:
+        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="session")
 def kiosk(tmp_path_factory) -> tuple[Path, str]:
-    """A demo database of its own, and a meeting-screen token for it (the screen needs no login);
-    also an office account (OFFICE_USER) for the dashboard pages."""
+    """A demo database of its own (see demo_db), and a meeting-screen token for it (the screen
+    needs no login)."""
     from perfdash import auth
     from perfdash.access import Actor
     from perfdash.store import Store
 
     db = tmp_path_factory.mktemp("browser") / "browser.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "perfdash", "demo", "--db", str(db)],
-        check=True,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        timeout=120,
-    )
+    demo_db(db)
     store = Store(db)
     try:
         token = auth.new_kiosk_token(store, Actor.office(), "浏览器测试")
-        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
     finally:
         store.close()
     return db, token

@@ -3,14 +3,11 @@ move from page to page."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
 
-from perfdash.settings import PROJECT_ROOT
-from tests.browser.conftest import OFFICE_PASSWORD, OFFICE_USER, serve
+from tests.browser.conftest import OFFICE_PASSWORD, OFFICE_USER, demo_db, serve
 
 DATE = '[data-testid="stSidebar"] [data-testid="stDateInput"]'
 SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')?.innerText.trim()
@@ -26,30 +23,16 @@ def _settle(page) -> None:
 @pytest.fixture(scope="module")
 def city_url(tmp_path_factory):
     """An app on a database of three bureaus' plans (city demo data) and an office account."""
-    from perfdash import auth
-    from perfdash.access import Actor
-    from perfdash.store import Store
-
     db = tmp_path_factory.mktemp("city") / "city.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "perfdash", "demo", "--units", "3", "--db", str(db)],
-        check=True,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        timeout=300,
-    )
-    store = Store(db)
-    try:
-        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
-    finally:
-        store.close()
+    demo_db(db, "--units", "3")
     with serve(db, db.parent) as url:
         yield url
 
 
-def _sign_in(browser, url: str):
+def _sign_in(browser, url: str, path: str = "/"):
+    """A new tab signed in as OFFICE_USER, having first opened ``path``."""
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.goto(f"{url}/")
+    page.goto(f"{url}{path}")
     page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
     page.get_by_label("用户名").fill(OFFICE_USER)
     page.get_by_label("密码").fill(OFFICE_PASSWORD)
@@ -125,33 +108,11 @@ def test_the_chosen_plan_stays_from_page_to_page(browser, city_url):
 def test_a_first_visit_to_a_page_gets_the_app_navigation(browser, tmp_path):
     """A fresh server whose first visitor opens a bookmarked page, not the start page: the
     sidebar lists the app's pages by their Chinese titles, not the pages/ folder's file names."""
-    from perfdash import auth
-    from perfdash.access import Actor
-    from perfdash.store import Store
-
     db = tmp_path / "fresh.duckdb"
-    subprocess.run(
-        [sys.executable, "-m", "perfdash", "demo", "--db", str(db)],
-        check=True,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        timeout=120,
-    )
-    store = Store(db)
-    try:
-        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
-    finally:
-        store.close()
+    demo_db(db)
     with serve(db, tmp_path) as url:
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page = _sign_in(browser, url, "/heatmap")
         try:
-            page.goto(f"{url}/heatmap")
-            page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
-            page.get_by_label("用户名").fill(OFFICE_USER)
-            page.get_by_label("密码").fill(OFFICE_PASSWORD)
-            page.get_by_role("button", name="登录").click()
-            page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=90_000)
-            _settle(page)
             nav = page.inner_text('[data-testid="stSidebarNav"]')
             assert "截止热力图" in nav and "总览" in nav, nav
             assert "heatmap" not in nav.split() and "app" not in nav.split(), nav
