@@ -17,10 +17,8 @@ with st.form("change_password", clear_on_submit=True):
         if new != again:
             st.error("两次输入的新密码不一致")
         else:
-            try:
-                auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new)
-            except (auth.AuthError, StoreError) as exc:
-                st.error(str(exc))
-            else:
-                ui.flash("密码已修改。")
-                st.rerun()
+            ui.save(
+                lambda: auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new),
+                "密码已修改。",
+                errors=(auth.AuthError, StoreError),
+            )

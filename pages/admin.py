@@ -32,25 +32,21 @@ with tab_accounts:
         email = c1.text_input("邮箱（使用统一身份登录时填写）", key="new_email")
         password = c2.text_input("初始密码", type="password", key="new_password")
         if st.form_submit_button("创建账户", type="primary"):
-            try:
-                auth.create_account(ctx.store, ctx.actor, username, name, role, scope, password, email or None)
-            except (auth.AuthError, StoreError) as exc:
-                st.error(str(exc))
-            else:
-                ui.flash(f"已创建账户 {username}。")
-                st.rerun()
+            ui.save(
+                lambda: auth.create_account(ctx.store, ctx.actor, username, name, role, scope, password, email or None),
+                f"已创建账户 {username}。",
+                errors=(auth.AuthError, StoreError),
+            )
     st.subheader("重置密码 / 停用")
     who = st.selectbox("账户", accounts["username"].tolist(), key="manage_user")
     with st.form("reset_password", clear_on_submit=True):
         new = st.text_input("新密码", type="password", key="reset_password_value")
         if st.form_submit_button("重置密码"):
-            try:
-                auth.change_password(ctx.store, ctx.actor, who, None, new)
-            except (auth.AuthError, StoreError) as exc:
-                st.error(str(exc))
-            else:
-                ui.flash(f"已重置 {who} 的密码。")
-                st.rerun()
+            ui.save(
+                lambda: auth.change_password(ctx.store, ctx.actor, who, None, new),
+                f"已重置 {who} 的密码。",
+                errors=(auth.AuthError, StoreError),
+            )
     disabled = bool(accounts.set_index("username").loc[who, "disabled"])
     if st.button("启用账户" if disabled else "停用账户", key="toggle_account", disabled=who == ctx.account.username):
         ctx.store.update_account(ctx.actor, who, disabled=not disabled)

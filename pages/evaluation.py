@@ -129,13 +129,10 @@ with tab_innov:
         section = c3.selectbox("科室", sections, key="innov_section")
         description = st.text_area("简介", key="innov_desc")
         if st.form_submit_button("登记创新成果"):
-            try:
-                ctx.store.add_innovation(ctx.plan_id, title, level, section, description, actor)
-            except StoreError as exc:
-                st.error(str(exc))
-            else:
-                ui.flash("已登记创新成果。")
-                st.rerun()
+            ui.save(
+                lambda: ctx.store.add_innovation(ctx.plan_id, title, level, section, description, actor),
+                "已登记创新成果。",
+            )
 
 with tab_samples:
     samples = queries.survey_samples(ctx.store, ctx.plan_id)
@@ -155,13 +152,10 @@ with tab_samples:
         sec = c2.selectbox("联系科室", sections, key="sample_section")
         note = c3.text_input("备注", key="sample_note")
         if st.form_submit_button("登记样本"):
-            try:
-                ctx.store.add_survey_sample(ctx.plan_id, name, org, cat, phone, sec, note, actor)
-            except StoreError as exc:
-                st.error(str(exc))
-            else:
-                ui.flash("已登记评议样本。")
-                st.rerun()
+            ui.save(
+                lambda: ctx.store.add_survey_sample(ctx.plan_id, name, org, cat, phone, sec, note, actor),
+                "已登记评议样本。",
+            )
 
 with tab_report:
     notes = queries.report_notes(ctx.store, ctx.plan_id)

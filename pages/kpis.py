@@ -8,7 +8,6 @@ import streamlit as st
 
 from perfdash import fmt, kpi_tracking, progress, tables, ui
 from perfdash.kpis import COMPARATOR_LABELS
-from perfdash.store import StoreError
 
 ctx = ui.page_setup("量化指标")
 actor = ctx.actor
@@ -61,13 +60,9 @@ if actor.role == "office":
     c1, c2 = st.columns(2)
     if c1.button("保存审核结果", key="kpi_review"):
         rows = edited.dropna(subset=["value", "comparator", "phrase"]).to_dict("records")
-        try:
-            ctx.store.review_kpis(ctx.plan_id, code, rows, actor)
-        except StoreError as exc:
-            st.error(str(exc))
-        else:
-            ui.flash(f"已保存 {code} 的 {len(rows)} 项量化指标。")
-            st.rerun()
+        ui.save(
+            lambda: ctx.store.review_kpis(ctx.plan_id, code, rows, actor), f"已保存 {code} 的 {len(rows)} 项量化指标。"
+        )
     by_kpi = kpi_tracking.uses_kpis(ctx.store, ctx.plan_id, code)
     if c2.toggle("按量化指标计算完成率", value=by_kpi, key=f"kpi_mode_{code}") != by_kpi:
         ctx.store.set_completion_mode(ctx.plan_id, code, "direct" if by_kpi else "kpi", actor)
@@ -94,10 +89,7 @@ if actor.role in ("office", "section") and not mine.empty:
             )
         if st.form_submit_button("保存实际值"):
             given = {p: v for p, v in values.items() if v is not None}
-            try:
-                ctx.store.report_kpi_actuals(ctx.plan_id, code, given, day, actor)
-            except StoreError as exc:
-                st.error(str(exc))
-            else:
-                ui.flash(f"已保存 {len(given)} 项实际值。")
-                st.rerun()
+            ui.save(
+                lambda: ctx.store.report_kpi_actuals(ctx.plan_id, code, given, day, actor),
+                f"已保存 {len(given)} 项实际值。",
+            )

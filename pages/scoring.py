@@ -6,7 +6,6 @@ import streamlit as st
 from perfdash import charts, exports, fmt, forecast, queries, scoring, tables, ui
 from perfdash.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Rules
 from perfdash.settings import GROUPS
-from perfdash.store import StoreError
 
 ctx = ui.page_setup("评分模拟")
 actor = ctx.actor
@@ -133,13 +132,10 @@ with st.form("save_scenario", clear_on_submit=True):
     name = f1.text_input("情景名称", key="scenario_name")
     note = f2.text_input("说明", key="scenario_note")
     if st.form_submit_button("保存当前模拟为情景", disabled=actor.role != "office"):
-        try:
-            ctx.store.save_scenario(ctx.plan_id, name, note, base, ctx.as_of, rules.to_json(), values, actor)
-        except StoreError as exc:
-            st.error(str(exc))
-        else:
-            ui.flash(f"已保存情景“{name.strip()}”。")
-            st.rerun()
+        ui.save(
+            lambda: ctx.store.save_scenario(ctx.plan_id, name, note, base, ctx.as_of, rules.to_json(), values, actor),
+            f"已保存情景“{name.strip()}”。",
+        )
 if actor.role != "office":
     st.caption("只有绩效办可以保存、删除情景和录入加减分；其他身份可以试算。")
 
@@ -195,13 +191,7 @@ if actor.role == "office":
         points = a2.number_input("分值", 0.0, 100.0, 0.5, step=0.5, key="adj_points")
         reason = a3.text_input("事由（如 察访核验发现问题、创新成果获省级推广）", key="adj_note")
         if st.form_submit_button("录入"):
-            try:
-                ctx.store.add_adjustment(ctx.plan_id, kind, points, reason, actor)
-            except StoreError as exc:
-                st.error(str(exc))
-            else:
-                ui.flash("已录入加减分。")
-                st.rerun()
+            ui.save(lambda: ctx.store.add_adjustment(ctx.plan_id, kind, points, reason, actor), "已录入加减分。")
     if not current_adj.empty:
         w1, w2 = st.columns([3, 1])
         labels = {

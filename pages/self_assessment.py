@@ -1,10 +1,11 @@
 """科室自评: each section self-assesses its targets with a summary and evidence; the 分管领导
 signs off; a board shows who is done against the plan's 12月30日 deadline."""
 
+from functools import partial
+
 import streamlit as st
 
 from perfdash import evaluation, fmt, queries, tables, ui
-from perfdash.store import StoreError
 
 ctx = ui.page_setup("科室自评")
 actor = ctx.actor
@@ -41,13 +42,7 @@ if actor.role == "leader":
             if isinstance(row["signed_by"], str) and row["signed_by"]:
                 st.caption(f"已审签：{row['signed_by']}")
             elif st.button("审签", key=f"sign_{code}"):
-                try:
-                    ctx.store.sign_self_assessment(ctx.plan_id, code, actor)
-                except StoreError as exc:
-                    st.error(str(exc))
-                else:
-                    ui.flash(f"已审签 {code}。")
-                    st.rerun()
+                ui.save(partial(ctx.store.sign_self_assessment, ctx.plan_id, code, actor), f"已审签 {code}。")
     st.stop()
 
 mine = state if actor.role == "office" else state[state["lead_section"] == actor.name]
@@ -83,13 +78,10 @@ with st.form(f"self_assessment_{code}"):
     )
     summary = st.text_area("自评小结", value=prev["summary"] if prev is not None else "", key=f"sa_summary_{code}")
     if st.form_submit_button("提交自评", type="primary"):
-        try:
-            ctx.store.submit_self_assessment(ctx.plan_id, code, pct, score, summary, actor)
-        except StoreError as exc:
-            st.error(str(exc))
-        else:
-            ui.flash(f"已提交 {code} 的自评（如已审签，需分管领导重新审签）。")
-            st.rerun()
+        ui.save(
+            lambda: ctx.store.submit_self_assessment(ctx.plan_id, code, pct, score, summary, actor),
+            f"已提交 {code} 的自评（如已审签，需分管领导重新审签）。",
+        )
 if prev is not None:
     st.caption(
         f"上次提交：{prev['submitted_by']} · {str(prev['submitted_at'])[:16]}；"
@@ -103,13 +95,10 @@ st.caption(
 )
 upload = st.file_uploader("上传材料", type=[e.lstrip(".") for e in evaluation.EVIDENCE_TYPES], key=f"ev_{code}")
 if upload is not None and st.button("保存材料", key=f"ev_save_{code}"):
-    try:
-        evaluation.store_evidence(ctx.store, ctx.plan_id, code, upload.name, upload.getvalue(), actor)
-    except StoreError as exc:
-        st.error(str(exc))
-    else:
-        ui.flash(f"已保存材料 {upload.name}。")
-        st.rerun()
+    ui.save(
+        lambda: evaluation.store_evidence(ctx.store, ctx.plan_id, code, upload.name, upload.getvalue(), actor),
+        f"已保存材料 {upload.name}。",
+    )
 files = evaluation.evidence_list(ctx.store, ctx.plan_id, code)
 if files.empty:
     st.caption("该目标还没有材料。")

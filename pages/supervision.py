@@ -58,13 +58,7 @@ with tab_remind:
                 sec = st.selectbox("科室", sections, key="contact_section")
                 email = st.text_input("邮箱", key="contact_email")
                 if st.form_submit_button("保存"):
-                    try:
-                        ctx.store.set_section_contact(sec, email, actor)
-                    except StoreError as exc:
-                        st.error(str(exc))
-                    else:
-                        ui.flash(f"已保存{sec}的邮箱。")
-                        st.rerun()
+                    ui.save(lambda: ctx.store.set_section_contact(sec, email, actor), f"已保存{sec}的邮箱。")
 
 with tab_orders:
     all_orders = ui.orders(ctx)
@@ -88,13 +82,10 @@ with tab_orders:
             what = st.text_input("督办事项", key="order_what")
             due = st.date_input("办理时限", value=ctx.as_of + timedelta(days=14), key="order_due")
             if st.form_submit_button("下发督办单", type="primary"):
-                try:
-                    ctx.store.issue_order(ctx.plan_id, code, what, due, actor)
-                except StoreError as exc:
-                    st.error(str(exc))
-                else:
-                    ui.flash(f"已向 {code} 的牵头科室下发督办单。")
-                    st.rerun()
+                ui.save(
+                    lambda: ctx.store.issue_order(ctx.plan_id, code, what, due, actor),
+                    f"已向 {code} 的牵头科室下发督办单。",
+                )
     open_orders = shown[shown["level"] != supervision.CLOSED]
     if not open_orders.empty and actor.role in ("office", "section"):
         pick = st.selectbox(
@@ -106,13 +97,7 @@ with tab_orders:
         answer = st.text_area("答复 / 办理情况", key="order_answer")
         c1, c2 = st.columns(2)
         if c1.button("提交答复", key="order_respond"):
-            try:
-                ctx.store.respond_order(int(pick), answer, actor)
-            except StoreError as exc:
-                st.error(str(exc))
-            else:
-                ui.flash("已提交答复。")
-                st.rerun()
+            ui.save(lambda: ctx.store.respond_order(int(pick), answer, actor), "已提交答复。")
         if office and c2.button("办结", key="order_close"):
             ctx.store.close_order(int(pick), answer, actor)
             ui.flash(f"督办单 #{pick} 已办结。")
@@ -151,13 +136,9 @@ with tab_marks:
             (str(r.title), r.due_date, str(r.person or ""), float(r.weight))
             for r in edited.dropna(subset=["title", "due_date", "weight"]).itertuples()
         ]
-        try:
-            ctx.store.set_milestones(ctx.plan_id, code, rows, actor)
-        except StoreError as exc:
-            st.error(str(exc))
-        else:
-            ui.flash(f"已保存 {code} 的 {len(rows)} 个节点。")
-            st.rerun()
+        ui.save(
+            lambda: ctx.store.set_milestones(ctx.plan_id, code, rows, actor), f"已保存 {code} 的 {len(rows)} 个节点。"
+        )
     row = state.set_index("code").loc[code]
     st.caption(f"{code} 当前序时进度 {fmt.pct(row['expected_pct'])}，完成率 {fmt.pct(row['completion_pct'])}。")
 

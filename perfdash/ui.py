@@ -17,7 +17,7 @@ from perfdash.demo import bootstrap
 from perfdash.filters import URL_KEYS, Filters
 from perfdash.schedule import LAG_STATUSES
 from perfdash.settings import GROUPS
-from perfdash.store import Store
+from perfdash.store import Store, StoreError
 
 T = TypeVar("T")
 
@@ -177,6 +177,18 @@ def _write_url(values: dict[str, str], with_filters: bool) -> None:
         for key in URL_KEYS:
             if key not in values and key in st.query_params:
                 del st.query_params[key]
+
+
+def save(write: Callable[[], object], done: str, errors: tuple[type[Exception], ...] = (StoreError,)) -> None:
+    """Run one write from a form or button: its refusal (``errors``, a message in Chinese) is shown
+    in place; on success the page reloads and shows ``done`` once."""
+    try:
+        write()
+    except errors as exc:
+        st.error(str(exc))
+    else:
+        flash(done)
+        st.rerun()
 
 
 def demo_badge(ctx: PageContext) -> str:
