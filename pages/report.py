@@ -1,5 +1,6 @@
 """进度填报: sections report progress on their own targets, online or by uploading their ledger."""
 
+import copy
 from datetime import date
 
 import streamlit as st
@@ -86,9 +87,11 @@ with tab_upload:
         f"{progress.MAX_BYTES // 1024 // 1024} MB、{progress.MAX_ROWS} 行。"
         "整份文件全部通过校验才会保存，否则不写入任何数据。"
     )
-    uploaded = st.file_uploader("上传进度台账", type=["xlsx", "csv"], key="ledger_upload")
+    uploaded = st.file_uploader(
+        "上传进度台账", type=["xlsx", "csv"], key="ledger_upload", max_upload_size=progress.MAX_BYTES // 1024 // 1024
+    )
     if uploaded is not None:
-        up = progress.read_upload(uploaded.name, uploaded.getvalue())
+        up = copy.deepcopy(ui.parse_once(uploaded, progress.read_upload))  # the checks below add to a copy
         if not up.errors:
             progress.check_upload(ctx.store, ctx.plan_id, actor, up)
         if up.errors:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from perfdash import intake
 from perfdash.exports import cell_text, safe_cell
 from perfdash.plan import CODE_RE, Plan, PlanError, Target, validate
 from perfdash.settings import GROUPS
@@ -33,6 +34,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("leaders", "分管领导 leaders（、分隔）", 14),
 )
 LIST_KEYS = ("sections", "persons", "leaders")
+LIMITS = intake.Limits(max_bytes=5 * intake.MB, max_rows=2000)  # a plan has tens of targets, not thousands
 
 
 def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
@@ -77,32 +79,35 @@ def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
 def read_plan_xlsx(path: str | Path) -> Plan:
     """Read a plan from the Excel template; every bad cell is named (sheet, row, column)."""
     path = Path(path)
+    data = path.read_bytes()
+    if not intake.is_zip(data):
+        raise PlanError(f"{path.name}：不是有效的 Excel 文件（.xlsx），请用 Excel 另存为 .xlsx 后再试")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a file that is not xlsx
-        raise PlanError(f"{path.name}：不是有效的 Excel 文件（{exc.__class__.__name__}）") from exc
-    if SHEET not in wb.sheetnames:
+        with intake.Workbook(path.name, data, LIMITS) as wb:
+            meta_sheet = wb.named(META_SHEET)
+            plan_sheet = wb.named(SHEET)
+    except intake.FileRejected as exc:
+        raise PlanError(str(exc)) from exc
+    if plan_sheet is None:
         raise PlanError(f"{path.name}：缺少工作表“{SHEET}”")
     unit, year, title = "", None, ""
-    if META_SHEET in wb.sheetnames:
-        for row in wb[META_SHEET].iter_rows(values_only=True):
-            if not row or row[0] is None:
-                continue
-            key = str(row[0])
-            if key.startswith("单位"):
-                unit = str(row[1] or "").strip()
-            elif key.startswith("年度"):
-                year = _int(row[1])
-            elif key.startswith("标题"):
-                title = str(row[1] or "").strip()
+    for _, row in meta_sheet.rows if meta_sheet else []:
+        key, value = str(row[0].value or ""), row[1].value if len(row) > 1 else None
+        if key.startswith("单位"):
+            unit = str(value or "").strip()
+        elif key.startswith("年度"):
+            year = _int(value)
+        elif key.startswith("标题"):
+            title = str(value or "").strip()
     errors: list[str] = []
     if not unit:
         errors.append(f"{path.name} 工作表“{META_SHEET}”：缺少“单位”")
     if year is None:
         errors.append(f"{path.name} 工作表“{META_SHEET}”：缺少或无法识别“年度”")
-    rows = list(wb[SHEET].iter_rows(values_only=True))
-    if not rows:
+    numbered = [(n, tuple(c.value for c in cells)) for n, cells in plan_sheet.rows]
+    if not numbered:
         raise PlanError(f"{path.name}：工作表“{SHEET}”是空的")
+    rows = [r for _, r in numbered]
     header = [str(h or "").strip() for h in rows[0]]
     index: dict[str, int] = {}
     for key, label, _ in COLUMNS:
@@ -114,9 +119,7 @@ def read_plan_xlsx(path: str | Path) -> Plan:
     if errors:
         raise PlanError("\n".join(errors))
     targets: list[Target] = []
-    for n, row in enumerate(rows[1:], start=2):
-        if all(v is None or str(v).strip() == "" for v in row):
-            continue
+    for n, row in numbered[1:]:
 
         def cell(key: str, row: tuple = row) -> object:
             pos = index[key]

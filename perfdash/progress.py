@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from perfdash import intake
 from perfdash.access import Actor, may_write
 from perfdash.exports import cell_text, safe_cell
 from perfdash.schedule import expected_with_milestones
@@ -68,6 +68,11 @@ class Upload:
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.rows)
+
+
+def limits() -> intake.Limits:
+    """How much of an uploaded ledger is read (see perfdash.intake)."""
+    return intake.Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
 def default_report_date(year: int, today: date | None = None) -> date:
@@ -154,29 +159,21 @@ def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes
 
 
 def read_upload(name: str, data: bytes) -> Upload:
-    """Parse an uploaded ledger (.xlsx, or CSV in UTF-8, UTF-8 with BOM or GBK) into rows.
-    Problems with the file itself or with single cells are collected, never raised."""
+    """Parse an uploaded ledger (.xlsx, or CSV in UTF-8, UTF-8 with BOM or GBK) into rows, reading
+    no more of the file than the limits allow (see perfdash.intake). Problems with the file itself
+    or with single cells are collected, never raised."""
     up = Upload(file=name)
-    if len(data) == 0:
-        up.errors.append(UploadError(name, None, None, "文件是空的"))
-        return up
-    if len(data) > MAX_BYTES:
-        up.errors.append(
-            UploadError(
-                name, None, None, f"文件有 {len(data) / 1024 / 1024:.1f} MB，超过 {MAX_BYTES // 1024 // 1024} MB 上限"
-            )
-        )
-        return up
     try:
-        table = _xlsx_rows(data) if data[:4] == b"PK\x03\x04" else _csv_rows(data)
-    except ValueError as exc:
-        up.errors.append(UploadError(name, None, None, str(exc)))
+        sheet = intake.read_table(name, data, limits(), prefer=SHEET)
+    except intake.FileRejected as exc:
+        message = str(exc)
+        up.errors.append(UploadError(name, None, None, message.removeprefix(f"{name}：")))
         return up
-    table = [r for r in table if any(str(v).strip() for v in r if v is not None)]
-    if not table:
+    if not sheet.rows:
         up.errors.append(UploadError(name, None, None, "文件是空的"))
         return up
-    header = [str(h).strip() if h is not None else "" for h in table[0]]
+    header_line, header_cells = sheet.rows[0]
+    header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
     index: dict[str, int] = {}
     for pos, h in enumerate(header):
         key = next((k for k, label, _, _ in COLUMNS if label == h), ALIASES.get(h))
@@ -184,89 +181,72 @@ def read_upload(name: str, data: bytes) -> Upload:
             index[key] = pos
     missing = [label for key, label, _, required in COLUMNS if required and key not in index]
     if missing:
-        up.errors.append(UploadError(name, 1, None, f"缺少必填列：{'、'.join(missing)}（请使用下载的模板）"))
+        up.errors.append(UploadError(name, header_line, None, f"缺少必填列：{'、'.join(missing)}（请使用下载的模板）"))
         return up
-    body = table[1:]
+    body = sheet.rows[1:]
     if not body:
         up.errors.append(UploadError(name, None, None, "文件只有表头，没有数据行"))
         return up
-    if len(body) > MAX_ROWS:
-        up.errors.append(UploadError(name, None, None, f"文件有 {len(body)} 行数据，超过 {MAX_ROWS} 行上限"))
-        return up
-    for line, raw in enumerate(body, start=2):
+    for line, raw in body:
 
-        def get(key: str, raw: list = raw) -> object:
+        def get(key: str, raw: list = raw) -> intake.Cell:
             pos = index.get(key)
-            return cell_text(raw[pos]) if pos is not None and pos < len(raw) else None
+            return raw[pos] if pos is not None and pos < len(raw) else intake.Cell(None)
 
-        code = str(get("code") or "").strip()
+        code = str(cell_text(get("code").value) or "").strip()
         pct, pct_err = _number(get("completion_pct"))
         day, day_err = _day(get("report_date"))
-        status = str(get("status") or "").strip()
-        note = str(get("note") or "").strip()
+        status = str(cell_text(get("status").value) or "").strip()
+        note = str(cell_text(get("note").value) or "").strip()
         bad = False
-        if not code:
-            up.errors.append(UploadError(name, line, HEADER["code"], "编号为空"))
-            bad = True
-        if pct_err:
-            up.errors.append(UploadError(name, line, HEADER["completion_pct"], pct_err))
-            bad = True
-        if day_err:
-            up.errors.append(UploadError(name, line, HEADER["report_date"], day_err))
-            bad = True
-        if not status:
-            up.errors.append(UploadError(name, line, HEADER["status"], "状态为空"))
-            bad = True
+        for key, problem in (
+            ("code", None if code else "编号为空"),
+            ("completion_pct", pct_err),
+            ("report_date", day_err),
+            ("status", None if status else "状态为空"),
+        ):
+            if problem:
+                up.errors.append(UploadError(name, line, HEADER[key], problem))
+                bad = True
         if not bad:
             up.rows.append(ProgressRow(code, day, pct, status, note))  # type: ignore[arg-type]
             up.lines.append(line)
     return up
 
 
-def _xlsx_rows(data: bytes) -> list[list]:
-    # Read-only workbooks parse their sheets lazily: a damaged sheet fails while rows are read,
-    # so the whole read is guarded, not only the opening.
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb[SHEET] if SHEET in wb.sheetnames else wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
-    except Exception as exc:  # openpyxl and the XML parser raise many types for a damaged file
-        raise ValueError(f"无法作为 Excel 文件读取，文件可能已损坏（{exc.__class__.__name__}）") from exc
+FORMULA_HINT = "是公式，但文件中没有保存计算结果：请在 Excel 中打开、保存后再上传，或直接填写数值"
 
 
-def _csv_rows(data: bytes) -> list[list]:
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads everything GBK wrote
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError("无法识别文件编码（应为 UTF-8 或 GBK 的 CSV，或 .xlsx）")
-    if "\x00" in text:
-        raise ValueError("不是文本格式的 CSV 文件，也不是 .xlsx")
-    # Excel's "CSV (Macintosh)" ends lines with a bare CR.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        return [row for row in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:
-        raise ValueError(f"CSV 格式有误，无法读取（{exc}）") from exc
-
-
-def _number(value: object) -> tuple[float | None, str | None]:
+def _number(cell: intake.Cell) -> tuple[float | None, str | None]:
+    """A completion percent as the person sees it: a cell Excel shows as 80% holds 0.8 and is
+    read as 80; a plain 0.8 is refused with a question rather than stored as 0.8%."""
+    if cell.formula_without_value:
+        return None, f"完成率{FORMULA_HINT}"
+    value = cell_text(cell.value)
     if value is None or str(value).strip() == "":
         return None, "完成率为空"
-    text = str(value).strip().rstrip("%％").strip()
+    text = str(value).strip()
+    explicit = text.endswith(("%", "％"))
     try:
-        pct = float(text)
+        pct = float(text.rstrip("%％").strip())
     except ValueError:
         return None, f"完成率“{value}”不是数字"
+    if cell.percent:
+        pct = round(pct * 100, 6)
+        text = f"{pct:g}%"
+    elif not explicit and 0 < pct <= 1:
+        return None, (
+            f"完成率 {pct:g}：是否指 {pct * 100:g}%？请填写 0–100 的数字（如 {pct * 100:g}），或把单元格设为百分比格式"
+        )
     if pct != pct or not 0 <= pct <= 100:
-        return None, f"完成率 {text} 超出 0–100"
+        return None, f"完成率 {text.rstrip('%％')} 超出 0–100"
     return pct, None
 
 
-def _day(value: object) -> tuple[date | None, str | None]:
+def _day(cell: intake.Cell) -> tuple[date | None, str | None]:
+    if cell.formula_without_value:
+        return None, f"填报日期{FORMULA_HINT}"
+    value = cell.value
     if isinstance(value, datetime):
         return value.date(), None
     if isinstance(value, date):
@@ -279,7 +259,7 @@ def _day(value: object) -> tuple[date | None, str | None]:
             return datetime.strptime(text, fmt).date(), None
         except ValueError:
             continue
-    return None, f"填报日期“{text}”无法识别（应如 2025-06-30）"
+    return None, f"填报日期“{text[:40]}”无法识别（应如 2025-06-30）"
 
 
 # ---------------------------------------------------------------------------

@@ -191,6 +191,18 @@ def save(write: Callable[[], object], done: str, errors: tuple[type[Exception], 
         st.rerun()
 
 
+def parse_once(uploaded: Any, parse: Callable[[str, bytes], T]) -> T:
+    """``parse(name, data)`` of an uploaded file, once per upload: st.file_uploader hands the same
+    file to every rerun while it sits in the widget, and a file must not cost its reading again
+    on each click. Keyed on the upload's id; only the latest upload is kept."""
+    key = f"_parsed_{uploaded.file_id}"
+    if key not in st.session_state:
+        for old in [k for k in st.session_state if str(k).startswith("_parsed_")]:
+            del st.session_state[old]
+        st.session_state[key] = parse(uploaded.name, uploaded.getvalue())
+    return st.session_state[key]
+
+
 def demo_badge(ctx: PageContext) -> str:
     """A short label to put next to numbers that come from demo data."""
     return f"（{settings.DEMO_LABEL}）" if ctx.is_demo else ""

@@ -37,6 +37,20 @@ def db_file(tmp_path: Path, name: str = "test.duckdb") -> Path:
     return tmp_path / name
 
 
+def demo_db_path(tmp_path: Path, name: str = "demo.duckdb") -> Path:
+    """A closed database file holding the shipped plan and its demo history."""
+    from perfdash.demo import build_demo
+    from perfdash.store import Store
+
+    path = tmp_path / name
+    store = Store(path)
+    try:
+        build_demo(store, shipped_plan(), DEMO_SEED)
+    finally:
+        store.close()
+    return path
+
+
 def plotly_values(trace: dict, key: str) -> list:
     """A trace's array from a figure's JSON: a plain list, or plotly's typed-array form
     ({"dtype": "f8", "bdata": base64}) that plotly 7 writes for numeric arrays."""

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -469,6 +469,7 @@ def test_mutated_plan_documents_parse_or_raise_plan_error(tripwire, capsys):
 
     @fuzz(500)
     @given(doc=mutated_plan(), as_bytes=st.booleans())
+    @example(doc=PLAN_TEXT.replace("绩效目标考评表", "考评"), as_bytes=False)  # no title: the PlanError branch
     def prop(doc: str, as_bytes: bool) -> None:
         tally["cases"] += 1
         try:

@@ -129,3 +129,37 @@ def test_target_page_shows_the_timeline(db):
     y = plotly_values(spec["data"][1], "y")
     assert len(y) == n
     assert y == sorted(y)  # demo progress never goes back
+
+
+def test_dimension_bomb_on_the_page_is_refused_fast_and_parsed_once(db, monkeypatch):
+    """The attack run's 1.8 KB sheet, uploaded by a section: refused at once with the reason, nothing
+    written, and a rerun while it sits in the uploader does not read it again."""
+    import time
+
+    from perfdash import progress
+    from tests import hostile
+
+    calls = []
+    real = progress.read_upload
+    monkeypatch.setattr(progress, "read_upload", lambda name, data: calls.append(name) or real(name, data))
+    at = _page("report.py", "科室·校安科")
+    before = _count(db, "SELECT count(*) FROM progress")
+    started = time.perf_counter()
+    at.file_uploader(key="ledger_upload").set_value(("bomb.xlsx", hostile.dimension_bomb(), "application/zip")).run()
+    assert time.perf_counter() - started < 2.0
+    assert not at.exception
+    problems = _table(at, "问题")
+    assert "第 1048576 行仍有内容" in problems.iloc[0]["问题"]
+    at.run()  # any rerun (another click on the page) while the file stays in the uploader
+    assert calls == ["bomb.xlsx"]
+    assert _count(db, "SELECT count(*) FROM progress") == before
+
+
+def test_percent_cell_previews_as_shown_in_excel(db):
+    from tests import hostile
+
+    at = _page("report.py", "科室·校安科")
+    data = hostile.ledger([["7-2", "2025-11-28", 0.9, "推进中"]], styles={2: 1})
+    at.file_uploader(key="ledger_upload").set_value(("pct.xlsx", data, "application/zip")).run()
+    assert not at.exception
+    assert _table(at, "完成率变化").iloc[0]["完成率变化"].endswith("→ 90%")
