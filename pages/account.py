@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from perfdash import auth, ui
+from perfdash.app import ui
+from perfdash.ops import auth
 from perfdash.store import StoreError
 
 ctx = ui.page_setup("我的账户")

@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-from perfdash import auth, queries, tables, ui
+from perfdash.app import ui
+from perfdash.core.access import ACCOUNT_ROLES
+from perfdash.db import queries
+from perfdash.ops import auth
+from perfdash.present import tables
 from perfdash.store import StoreError
 
 ctx = ui.page_setup("账户与审计")
@@ -19,7 +23,7 @@ with tab_accounts:
     accounts = queries.accounts(ctx.store)
     st.dataframe(tables.accounts(accounts), hide_index=True, width="stretch")
     st.subheader("新建账户")
-    role = st.radio("角色", list(auth.ROLES), format_func=auth.ROLES.get, horizontal=True, key="new_role")
+    role = st.radio("角色", list(ACCOUNT_ROLES), format_func=ACCOUNT_ROLES.get, horizontal=True, key="new_role")
     with st.form("new_account", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)
         username = c1.text_input("用户名（字母、数字）", key="new_username")

@@ -5,8 +5,12 @@ selects innovations toward 6-5, keeps the survey sample list, locks the year and
 import pandas as pd
 import streamlit as st
 
-from perfdash import evaluation, exports, fmt, kpi_tracking, queries, report, scoring, tables, ui
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.db import kpi_tracking, queries
+from perfdash.present import exports, report, tables
 from perfdash.store import StoreError
+from perfdash.workflows import evaluation, scoring
 
 ctx = ui.page_setup("综合评估")
 actor = ctx.actor

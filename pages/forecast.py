@@ -3,8 +3,11 @@ probability of each grade, and the points at risk (the office's to-do list)."""
 
 import streamlit as st
 
-from perfdash import charts, fmt, forecast, tables, ui
-from perfdash.scoring import RULE_LABELS, Rules
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.present import charts, tables
+from perfdash.workflows import forecast
+from perfdash.workflows.scoring import RULE_LABELS, Rules
 
 ctx = ui.page_setup("年终预测")
 st.title("年终得分预测")

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from perfdash import charts_time, fmt, queries, schedule, ui, weekly
+from perfdash.app import ui
+from perfdash.core import fmt, schedule
+from perfdash.db import queries, weekly
+from perfdash.present import charts_time
 
 ctx = ui.page_setup("截止热力图", with_filters=True)
 everything = ui.target_state(ctx)

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from perfdash import charts, fmt, tables, ui
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.present import charts, tables
 
 ctx = ui.page_setup("按指标", with_filters=True)
 everything = ui.target_state(ctx)

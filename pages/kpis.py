@@ -6,8 +6,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash import fmt, kpi_tracking, progress, tables, ui
-from perfdash.kpis import COMPARATOR_LABELS
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.db import kpi_tracking
+from perfdash.plan.kpis import COMPARATOR_LABELS
+from perfdash.present import tables
+from perfdash.workflows import progress
 
 ctx = ui.page_setup("量化指标")
 actor = ctx.actor

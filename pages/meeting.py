@@ -4,7 +4,10 @@ import time
 
 import streamlit as st
 
-from perfdash import charts, charts_time, fmt, meeting, screen, settings, ui, weekly
+from perfdash.app import ui
+from perfdash.core import fmt, settings
+from perfdash.db import weekly
+from perfdash.present import charts, charts_time, meeting, screen
 
 ctx = ui.meeting_setup()
 theme = screen.theme_name(st.query_params.get("theme"))

@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-from perfdash import charts, fmt, queries, schedule, supervision, ui
+from perfdash.app import ui
+from perfdash.core import fmt, schedule
+from perfdash.db import queries
+from perfdash.present import charts
+from perfdash.workflows import supervision
 
 ctx = ui.page_setup("总览", with_filters=True)
 everything = ui.target_state(ctx)

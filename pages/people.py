@@ -3,7 +3,10 @@ late items; a leader sees their own portfolio first once identified."""
 
 import streamlit as st
 
-from perfdash import charts, fmt, rollups, tables, ui
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.db import rollups
+from perfdash.present import charts, tables
 
 ctx = ui.page_setup("按领导/责任人", with_filters=True)
 actor = ctx.actor

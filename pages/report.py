@@ -5,9 +5,13 @@ from datetime import date
 
 import streamlit as st
 
-from perfdash import fmt, progress, queries, schedule, supervision, tables, ui
-from perfdash.settings import STATUSES
+from perfdash.app import ui
+from perfdash.core import fmt, schedule
+from perfdash.core.settings import STATUSES
+from perfdash.db import queries
+from perfdash.present import tables
 from perfdash.store import StoreError
+from perfdash.workflows import progress, supervision
 
 ctx = ui.page_setup("进度填报")
 actor = ctx.actor

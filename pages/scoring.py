@@ -3,9 +3,13 @@ scenarios, record 加分/扣分, export the 自评表."""
 
 import streamlit as st
 
-from perfdash import charts, exports, fmt, forecast, queries, scoring, tables, ui
-from perfdash.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Rules
-from perfdash.settings import GROUPS
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.core.settings import GROUPS
+from perfdash.db import queries
+from perfdash.present import charts, exports, tables
+from perfdash.workflows import forecast, scoring
+from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Rules
 
 ctx = ui.page_setup("评分模拟")
 actor = ctx.actor

@@ -3,7 +3,10 @@ a ranking, and a drill-down."""
 
 import streamlit as st
 
-from perfdash import charts, fmt, rollups, tables, ui
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.db import rollups
+from perfdash.present import charts, tables
 
 ctx = ui.page_setup("按科室", with_filters=True)
 everything = ui.target_state(ctx)

@@ -5,7 +5,11 @@ from functools import partial
 
 import streamlit as st
 
-from perfdash import evaluation, fmt, queries, tables, ui
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.db import queries
+from perfdash.present import tables
+from perfdash.workflows import evaluation
 
 ctx = ui.page_setup("科室自评")
 actor = ctx.actor

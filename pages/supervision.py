@@ -6,8 +6,11 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from perfdash import fmt, supervision, tables, ui
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.present import tables
 from perfdash.store import StoreError
+from perfdash.workflows import supervision
 
 ctx = ui.page_setup("督办与催报")
 actor = ctx.actor

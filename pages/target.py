@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from perfdash import fmt, ui
+from perfdash.app import ui
+from perfdash.core import fmt
 
 ctx = ui.page_setup("目标详情")
 state = ui.target_state(ctx)

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from perfdash import charts_time, fmt, ui, weekly
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.db import weekly
+from perfdash.present import charts_time
 
 ctx = ui.page_setup("完成趋势", with_filters=True)
 everything = ui.target_state(ctx)

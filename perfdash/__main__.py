@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from perfdash import settings
+from perfdash.core import settings
 from perfdash.plan import PlanError, read_plan, summary_lines
 from perfdash.store import StoreError
 
@@ -23,7 +23,7 @@ def _db(value: str | None) -> Path:
 def cmd_plan(args: argparse.Namespace) -> int:
     plan = read_plan(args.path)
     if args.xlsx:
-        from perfdash.plan_xlsx import export_plan_xlsx
+        from perfdash.plan.xlsx import export_plan_xlsx
 
         export_plan_xlsx(plan, args.xlsx)
         print(f"已写出 Excel 模板：{args.xlsx}", file=sys.stderr)
@@ -51,7 +51,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if args.units is not None:
         return cmd_city_demo(args)
-    from perfdash.demo import build_demo
+    from perfdash.app.demo import build_demo
     from perfdash.store import Store
 
     started = time.perf_counter()
@@ -72,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_city_demo(args: argparse.Namespace) -> int:
     """demo --units N: the plan cloned for N synthetic bureaus, each with a whole year of weekly reports."""
-    from perfdash.demo import build_city_demo
+    from perfdash.app.demo import build_city_demo
     from perfdash.store import Store
 
     if args.units < 1:
@@ -95,13 +95,13 @@ def cmd_city_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from perfdash.bench import cmd_bench as bench
+    from perfdash.app.bench import cmd_bench as bench
 
     return bench(args)
 
 
 def _open_plan(args: argparse.Namespace):
-    from perfdash import queries
+    from perfdash.db import queries
     from perfdash.store import Store
 
     store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
@@ -115,8 +115,9 @@ def _open_plan(args: argparse.Namespace):
 
 
 def cmd_progress_template(args: argparse.Namespace) -> int:
-    from perfdash import progress, queries
-    from perfdash.access import Actor
+    from perfdash.core.access import Actor
+    from perfdash.db import queries
+    from perfdash.workflows import progress
 
     store, row = _open_plan(args)
     year = int(row["year"])
@@ -136,8 +137,9 @@ def cmd_progress_template(args: argparse.Namespace) -> int:
 
 
 def cmd_progress_import(args: argparse.Namespace) -> int:
-    from perfdash import progress, queries
-    from perfdash.access import Actor
+    from perfdash.core.access import Actor
+    from perfdash.db import queries
+    from perfdash.workflows import progress
 
     store, row = _open_plan(args)
     plan_id = int(row["plan_id"])
@@ -160,7 +162,8 @@ def cmd_progress_import(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from perfdash import queries, scoring
+    from perfdash.db import queries
+    from perfdash.workflows import scoring
 
     store, row = _open_plan(args)
     plan_id, year = int(row["plan_id"]), int(row["year"])
@@ -197,7 +200,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if values or args.scenario:  # a what-if: the rules on the given completion
         result = scoring.score(state, rules, values, scoring.adjustments_of(queries.adjustments(store, plan_id)), as_of)
     else:  # the year's score: evaluated, self-assessed or computed, as the 绩效评估报告 counts it
-        from perfdash import evaluation
+        from perfdash.workflows import evaluation
 
         result = evaluation.sheet(store, plan_id, state, rules, as_of).result
     store.close()
@@ -212,7 +215,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from perfdash.backup import backup
+    from perfdash.ops.backup import backup
 
     started = time.perf_counter()
     manifest = backup(_db(args.db), args.out, wait_seconds=LOCK_WAIT_SECONDS)
@@ -224,7 +227,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from perfdash.backup import restore
+    from perfdash.ops.backup import restore
 
     started = time.perf_counter()
     result = restore(args.dir, args.db, force=args.force)
@@ -239,13 +242,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
-    from perfdash import kpis
+    from perfdash.plan import kpis
 
     return kpis.main([args.path, *(["--json"] if args.json else [])])
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from perfdash import exports, report, scoring
+    from perfdash.present import exports, report
+    from perfdash.workflows import scoring
 
     store, row = _open_plan(args)
     plan_id, year = int(row["plan_id"]), int(row["year"])
@@ -253,7 +257,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     data, result = report.evaluation_report(store, plan_id, as_of, scoring.Rules(rule=args.rule or "proportional"))
     Path(args.out).write_bytes(data)
     xlsx = Path(args.out).with_suffix(".xlsx")
-    from perfdash import kpi_tracking
+    from perfdash.db import kpi_tracking
 
     xlsx.write_bytes(
         exports.self_assessment_xlsx(
@@ -267,7 +271,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _as_of(args: argparse.Namespace, plan: object) -> date:
     """--as-of if given, else the plan's latest report, else the plan year's last day."""
-    from perfdash import queries
+    from perfdash.db import queries
 
     if args.as_of:
         return date.fromisoformat(args.as_of)
@@ -303,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="性能基准：城市级演示库上各页面、查询、模拟、上传的用时和峰值内存")
-    from perfdash.bench import add_arguments as bench_arguments
+    from perfdash.app.bench import add_arguments as bench_arguments
 
     bench_arguments(p)
     p.set_defaults(func=cmd_bench)

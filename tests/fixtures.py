@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from perfdash.core.settings import PROJECT_ROOT
 from perfdash.plan import Plan, read_plan, validate
-from perfdash.settings import PROJECT_ROOT
 
 PLAN_FILE = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"
 DEMO_SEED = 2025
@@ -39,7 +39,7 @@ def db_file(tmp_path: Path, name: str = "test.duckdb") -> Path:
 
 def demo_db_path(tmp_path: Path, name: str = "demo.duckdb") -> Path:
     """A closed database file holding the shipped plan and its demo history."""
-    from perfdash.demo import build_demo
+    from perfdash.app.demo import build_demo
     from perfdash.store import Store
 
     path = tmp_path / name
@@ -76,10 +76,10 @@ def signed_in(script: str, role: str = "office", scope: str | None = None):
 
     from streamlit.testing.v1 import AppTest
 
-    from perfdash import auth
-    from perfdash.access import Actor
-    from perfdash.demo import bootstrap
-    from perfdash.settings import PROJECT_ROOT
+    from perfdash.app.demo import bootstrap
+    from perfdash.core.access import Actor
+    from perfdash.core.settings import PROJECT_ROOT
+    from perfdash.ops import auth
     from perfdash.store import Store
 
     store = Store(os.environ["PERFDASH_DB"])

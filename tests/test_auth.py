@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from perfdash import auth, queries
-from perfdash.access import Actor
-from perfdash.settings import PROJECT_ROOT
+from perfdash.core.access import Actor
+from perfdash.core.settings import PROJECT_ROOT
+from perfdash.db import queries
+from perfdash.ops import auth
 from perfdash.store import ProgressRow, Store, StoreError
 from tests.fixtures import shipped_plan, signed_in
 

@@ -17,13 +17,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from perfdash import backup as bk
-from perfdash.access import Actor
-from perfdash.demo import build_demo
+from perfdash.app.demo import build_demo
+from perfdash.core.access import Actor
+from perfdash.core.settings import PROJECT_ROOT
+from perfdash.ops import backup as bk
 from perfdash.plan import read_plan
-from perfdash.scoring import Rules
-from perfdash.settings import PROJECT_ROOT
 from perfdash.store import ProgressRow, Store, StoreError
+from perfdash.workflows.scoring import Rules
 from tests.fixtures import amended
 
 PLAN_TEXT = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"

@@ -6,10 +6,10 @@ import re
 from datetime import date
 from pathlib import Path
 
-from perfdash import bench
 from perfdash.__main__ import main
-from perfdash.demo import build_city_demo, city_unit, demo_reports, fridays, weekly_ledger
-from perfdash.settings import PROJECT_ROOT
+from perfdash.app import bench
+from perfdash.app.demo import build_city_demo, city_unit, demo_reports, fridays, weekly_ledger
+from perfdash.core.settings import PROJECT_ROOT
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, shipped_plan
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from perfdash import charts
-from perfdash.schedule import LAG_COLORS, ON_TRACK, RED, YELLOW
+from perfdash.core.schedule import LAG_COLORS, ON_TRACK, RED, YELLOW
+from perfdash.present import charts
 
 
 def _state() -> pd.DataFrame:

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
+from perfdash.core.settings import PROJECT_ROOT
 from perfdash.plan import TARGET_KEYS
-from perfdash.settings import PROJECT_ROOT
 from tests.fixtures import PLAN_FILE
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfdash import queries
-from perfdash.access import Actor
-from perfdash.settings import PROJECT_ROOT
+from perfdash.core.access import Actor
+from perfdash.core.settings import PROJECT_ROOT
+from perfdash.db import queries
 from perfdash.store import ProgressRow, Store
 from tests.fixtures import shipped_plan
 
@@ -151,7 +151,7 @@ def test_processes_importing_at_once_all_succeed_and_add_up(db, tmp_path, capsys
     for n in range(PROCESSES):
         pairs = [(day, code) for day in YEAR_DAYS[n::PROCESSES] for code in codes][:ROWS_PER_PROCESS]
         lines = ["编号,填报日期,完成率(%),状态,进展说明"] + [
-            f"{code},{day.isoformat()},{(k % 100) + 0.5},推进中,进程{n}第{k}行" for k, (day, code) in enumerate(pairs)
+            f"{code},{day.isoformat()},{(k % 99) + 1.5},推进中,进程{n}第{k}行" for k, (day, code) in enumerate(pairs)
         ]
         path = tmp_path / f"p{n}.csv"
         path.write_bytes(("\n".join(lines) + "\n").encode(ENCODINGS[n]))
@@ -201,7 +201,7 @@ def test_processes_importing_at_once_all_succeed_and_add_up(db, tmp_path, capsys
 CHILD = r"""
 import sys
 from datetime import date, timedelta
-from perfdash.access import Actor
+from perfdash.core.access import Actor
 from perfdash.store import ProgressRow, Store
 
 db, tag, batches, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from perfdash import queries, rollups
-from perfdash.demo import build_demo
-from perfdash.filters import Filters
+from perfdash.app.demo import build_demo
+from perfdash.core.filters import Filters
+from perfdash.db import queries, rollups
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, plotly_values, shipped_plan, signed_in
 

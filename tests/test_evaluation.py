@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from perfdash import evaluation, exports, queries, report, scoring
-from perfdash.access import Actor
-from perfdash.demo import build_demo
+from perfdash.app.demo import build_demo
+from perfdash.core.access import Actor
+from perfdash.db import queries
+from perfdash.present import exports, report
 from perfdash.store import ProgressRow, Store, StoreError
+from perfdash.workflows import evaluation, scoring
 from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
 from tests.test_cli import run
 

@@ -26,13 +26,15 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from perfdash import exports, meeting, progress, queries, scoring, screen
-from perfdash import plan as plan_module
-from perfdash.access import Actor
+from perfdash.core.access import Actor
+from perfdash.core.settings import STATUSES
+from perfdash.db import queries
 from perfdash.plan import Plan, PlanError, decode, parse_plan_text, validate
-from perfdash.plan_xlsx import export_plan_xlsx
-from perfdash.settings import STATUSES
+from perfdash.plan import names as plan_module
+from perfdash.plan.xlsx import export_plan_xlsx
+from perfdash.present import exports, meeting, screen
 from perfdash.store import ProgressRow, Store, StoreError
+from perfdash.workflows import progress, scoring
 from tests.fixtures import PLAN_FILE, shipped_plan
 
 TODAY = date(2025, 12, 31)
@@ -679,7 +681,7 @@ def test_safe_cell_neutralises_every_formula_start(capsys):
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
-    from perfdash.demo import build_demo
+    from perfdash.app.demo import build_demo
 
     s = Store(tmp_path_factory.mktemp("exports") / "demo.duckdb")
     build_demo(s, shipped_plan(), 2025)

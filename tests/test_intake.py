@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from perfdash import intake, progress
+from perfdash.core import intake
+from perfdash.workflows import progress
 from tests import hostile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ PEAK_MB = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM'
 PROBE = f"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from perfdash import progress
+from perfdash.workflows import progress
 data = open(sys.argv[2], "rb").read()
 before = {PEAK_MB}
 started = time.perf_counter()
@@ -133,13 +134,25 @@ def test_percent_formatted_one_is_hundred() -> None:
     assert not up.errors and up.rows[0].completion_pct == 100.0
 
 
-@pytest.mark.parametrize("value", [0.8, 0.05, 1])
-def test_plain_fraction_is_questioned_not_stored(value: float) -> None:
-    up = progress.read_upload("frac.xlsx", hostile.ledger([["1-1-1", "2025-06-30", value, "推进中"]]))
+@pytest.mark.parametrize(("value", "status"), [(0.8, "推进中"), (0.05, "推进中"), (1, "已完成")])
+def test_plain_fraction_is_questioned_not_stored(value: float, status: str) -> None:
+    up = progress.read_upload("frac.xlsx", hostile.ledger([["1-1-1", "2025-06-30", value, status]]))
     assert not up.rows
     assert len(up.errors) == 1
     assert f"是否指 {value * 100:g}%" in up.errors[0].message
     assert up.errors[0].row == 2 and up.errors[0].column == "完成率(%)"
+
+
+def test_a_plain_one_is_one_percent_unless_it_means_the_whole() -> None:
+    mixed = progress.read_upload(
+        "m.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 1, "推进中"], ["1-1-2", "2025-06-30", 40, "推进中"]])
+    )
+    assert not mixed.errors and [r.completion_pct for r in mixed.rows] == [1.0, 40.0]
+    fractions = progress.read_upload(
+        "f.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 1, "推进中"], ["1-1-2", "2025-06-30", 0.4, "推进中"]])
+    )
+    assert [e.row for e in fractions.errors] == [2, 3]
+    assert "是否指 100%" in fractions.errors[0].message and "是否指 40%" in fractions.errors[1].message
 
 
 def test_csv_fraction_questioned_but_explicit_percent_sign_accepted() -> None:

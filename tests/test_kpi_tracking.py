@@ -10,9 +10,11 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from perfdash import exports, kpi_tracking, queries, scoring
-from perfdash.access import Actor
+from perfdash.core.access import Actor
+from perfdash.db import kpi_tracking, queries
+from perfdash.present import exports
 from perfdash.store import Store, StoreError
+from perfdash.workflows import scoring
 from tests.fixtures import shipped_plan, signed_in
 
 OFFICE = Actor("office", "绩效办", "admin")

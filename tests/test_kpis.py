@@ -31,9 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from perfdash import kpis
-from perfdash.kpis import KPI_KEYS, Kpi, extract, extract_plan, kpi_completion, match, parse_cn_number
-from perfdash.plan import read_plan
+from perfdash.plan import kpis, read_plan
+from perfdash.plan.kpis import KPI_KEYS, Kpi, extract, extract_plan, kpi_completion, match, parse_cn_number
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_FILE = ROOT / "data" / "quanzhou_edu_2025_plan.txt"

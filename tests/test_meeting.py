@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from perfdash import meeting, queries
-from perfdash.demo import build_demo
+from perfdash.app.demo import build_demo
+from perfdash.db import queries
+from perfdash.present import meeting
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
 
@@ -185,14 +186,14 @@ def test_charts_on_slides(db):
 def test_light_theme_and_escaping(db):
     at = _slide(0, theme="light")
     assert "#ffffff" in _html(at)
-    from perfdash import screen
+    from perfdash.present import screen
 
     assert "&lt;script&gt;" in screen.table(__import__("pandas").DataFrame({"code": ["<script>"]}), {"code": "编号"})
 
 
 def test_the_screen_follows_the_plan_chosen_on_other_pages(tmp_path, monkeypatch):
     """Opened from the sidebar (no ?plan=), the screen shows the plan this session chose."""
-    from perfdash.demo import build_city_demo
+    from perfdash.app.demo import build_city_demo
 
     db = tmp_path / "two.duckdb"
     monkeypatch.setenv("PERFDASH_DB", str(db))

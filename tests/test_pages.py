@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from perfdash.settings import PROJECT_ROOT
+from perfdash.core.settings import PROJECT_ROOT
 from tests.fixtures import plotly_values, signed_in
 
 PAGES = ["app.py", *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pages").glob("*.py"))]
@@ -129,8 +129,8 @@ def test_a_write_reaches_every_cached_table_and_chart(db):
     at once in the headline, the group table and the group chart."""
     import json
 
-    from perfdash import queries
-    from perfdash.access import Actor
+    from perfdash.core.access import Actor
+    from perfdash.db import queries
     from perfdash.store import ProgressRow, Store
 
     def earned(at: AppTest) -> dict[str, float]:

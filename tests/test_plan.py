@@ -614,7 +614,7 @@ def test_missing_file_is_a_plan_error(tmp_path):
 
 
 def test_leader_runs_split_on_names_seen_alone_and_flag_the_rest():
-    from perfdash.plan import _split_leaders
+    from perfdash.plan.names import split_leaders as _split_leaders
 
     names, uncertain = _split_leaders([["林长华"], ["蔡玉霖"], ["林长华蔡玉霖"], ["王五赵六"]])
     assert names[2] == ("林长华", "蔡玉霖")

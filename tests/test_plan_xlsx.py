@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from perfdash.plan import PlanError, read_plan
-from perfdash.plan_xlsx import SHEET, export_plan_xlsx
+from perfdash.plan.xlsx import SHEET, export_plan_xlsx
 from tests.fixtures import shipped_plan
 
 

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from perfdash import progress, queries
-from perfdash.access import Actor
+from perfdash.core.access import Actor
+from perfdash.db import queries
 from perfdash.store import ProgressRow, Store
+from perfdash.workflows import progress
 from tests.fixtures import shipped_plan
 
 TODAY = date(2025, 12, 31)
@@ -177,7 +178,7 @@ def test_one_bad_row_writes_nothing(store, tmp_path):
 
 
 def test_a_failure_inside_the_transaction_rolls_everything_back(store, monkeypatch):
-    import perfdash.store as store_module
+    import perfdash.db.database as store_module
 
     real = store_module._insert_rows
 

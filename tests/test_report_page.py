@@ -136,7 +136,7 @@ def test_dimension_bomb_on_the_page_is_refused_fast_and_parsed_once(db, monkeypa
     written, and a rerun while it sits in the uploader does not read it again."""
     import time
 
-    from perfdash import progress
+    from perfdash.workflows import progress
     from tests import hostile
 
     calls = []

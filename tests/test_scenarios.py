@@ -12,10 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from perfdash import exports, queries, scoring
-from perfdash.access import Actor
-from perfdash.scoring import Rules
+from perfdash.core.access import Actor
+from perfdash.db import queries
+from perfdash.present import exports
 from perfdash.store import Store, StoreError
+from perfdash.workflows import scoring
+from perfdash.workflows.scoring import Rules
 from tests.fixtures import shipped_plan, signed_in
 from tests.test_cli import run
 

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from perfdash.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW, add_schedule
+from perfdash.core.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW, add_schedule
 
 
 def _one(completion: float, as_of: date, deadline: date = date(2025, 12, 31)) -> pd.Series:

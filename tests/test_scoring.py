@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfdash import forecast, queries, scoring
-from perfdash.access import Actor
-from perfdash.scoring import Adjustment, Rules
+from perfdash.core.access import Actor
+from perfdash.db import queries
 from perfdash.store import ProgressRow, Store
+from perfdash.workflows import forecast, scoring
+from perfdash.workflows.scoring import Adjustment, Rules
 from tests.fixtures import shipped_plan
 
 
@@ -156,7 +157,7 @@ def test_bulk_set_matches_co_sections_and_leaders():
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from perfdash.demo import build_demo
+    from perfdash.app.demo import build_demo
 
     store = Store(tmp_path_factory.mktemp("score") / "s.duckdb")
     build_demo(store, shipped_plan(), 2025)

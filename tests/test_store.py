@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from perfdash import queries
-from perfdash.access import Actor
+from perfdash.core.access import Actor
+from perfdash.db import queries
 from perfdash.store import ProgressRow, Store, StoreError
 from tests.fixtures import amended, shipped_plan
 

@@ -12,10 +12,11 @@ from typing import ClassVar
 
 import pytest
 
-from perfdash import queries, scoring, supervision
-from perfdash.access import Actor
-from perfdash.demo import build_demo
+from perfdash.app.demo import build_demo
+from perfdash.core.access import Actor
+from perfdash.db import queries
 from perfdash.store import ProgressRow, Store, StoreError
+from perfdash.workflows import scoring, supervision
 from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
 
 OFFICE = Actor("office", "绩效办", "admin")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from perfdash.schedule import LAG_STATUSES, OVERDUE
+from perfdash.core.schedule import LAG_STATUSES, OVERDUE
 from tests.fixtures import plotly_values, signed_in
 
 AS_OF = date(2025, 11, 21)  # the default: the demo's latest report

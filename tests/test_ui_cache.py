@@ -8,9 +8,9 @@ from datetime import date
 import plotly.graph_objects as go
 import pytest
 
-from perfdash import ui
-from perfdash.access import Actor
-from perfdash.filters import Filters
+from perfdash.app import ui
+from perfdash.core.access import Actor
+from perfdash.core.filters import Filters
 from perfdash.store import ProgressRow, Store
 from tests.fixtures import shipped_plan
 

@@ -12,13 +12,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfdash import charts_time, queries, weekly
-from perfdash.access import Actor
-from perfdash.demo import build_demo
-from perfdash.filters import Filters
+from perfdash.app.demo import build_demo
+from perfdash.core.access import Actor
+from perfdash.core.filters import Filters
+from perfdash.core.schedule import (
+    DONE,
+    LAG_COLORS,
+    LAG_STATUSES,
+    ON_TRACK,
+    OVERDUE,
+    RED,
+    YELLOW,
+    add_schedule,
+    expected_pct,
+)
+from perfdash.core.settings import PROJECT_ROOT
+from perfdash.db import queries, weekly
 from perfdash.plan import read_plan
-from perfdash.schedule import DONE, LAG_COLORS, LAG_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW, add_schedule, expected_pct
-from perfdash.settings import PROJECT_ROOT
+from perfdash.present import charts_time
 from perfdash.store import ProgressRow, Store
 
 PLAN_FILE = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"
@@ -532,7 +543,7 @@ def with_milestones(tmp_path):
 
 
 def test_milestones_set_the_expected_line_in_every_view(with_milestones):
-    from perfdash import progress
+    from perfdash.workflows import progress
 
     store, plan_id = with_milestones
     for as_of in (date(2025, 2, 28), date(2025, 6, 27), AS_OF):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from perfdash.settings import PROJECT_ROOT
+from perfdash.core.settings import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -56,8 +56,8 @@ def _free_port() -> int:
 def demo_db(db: Path, *demo_args: str) -> None:
     """A demo database built by the CLI (``demo_args`` such as ``--units 3``), with an office
     account (OFFICE_USER) for the dashboard pages."""
-    from perfdash import auth
-    from perfdash.access import Actor
+    from perfdash.core.access import Actor
+    from perfdash.ops import auth
     from perfdash.store import Store
 
     subprocess.run(
@@ -78,8 +78,8 @@ def demo_db(db: Path, *demo_args: str) -> None:
 def kiosk(tmp_path_factory) -> tuple[Path, str]:
     """A demo database of its own (see demo_db), and a meeting-screen token for it (the screen
     needs no login)."""
-    from perfdash import auth
-    from perfdash.access import Actor
+    from perfdash.core.access import Actor
+    from perfdash.ops import auth
     from perfdash.store import Store
 
     db = tmp_path_factory.mktemp("browser") / "browser.duckdb"

@@ -1,0 +1,75 @@
+"""Who is acting (绩效办, a section, a leader) and what each may change."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Literal
+
+from perfdash.core.settings import OFFICE
+
+Role = Literal["office", "section", "leader", "screen", "system"]
+# The roles an account may have (a person signs in as one of them), with their labels.
+ACCOUNT_ROLES: dict[str, str] = {"office": "绩效办", "leader": "领导", "section": "科室"}
+ROLE_LABELS: dict[str, str] = {
+    "office": "绩效办",
+    "section": "科室",
+    "leader": "领导",
+    "screen": "大屏",
+    "system": "系统",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person or body making a change: the office, one section, or one leader (read-only)."""
+
+    role: Role
+    name: str
+    username: str | None = None  # the signed-in account acting, when there is one
+
+    @classmethod
+    def office(cls) -> Actor:
+        return cls("office", OFFICE)
+
+    @classmethod
+    def section(cls, name: str) -> Actor:
+        return cls("section", name)
+
+    @classmethod
+    def leader(cls, name: str) -> Actor:
+        return cls("leader", name)
+
+    @classmethod
+    def system(cls) -> Actor:
+        """perfdash itself (the first start's admin account); never a person."""
+        return cls("system", "系统")
+
+    @property
+    def label(self) -> str:
+        return self.name if self.role == "office" else f"{ROLE_LABELS[self.role]}·{self.name}"
+
+    @classmethod
+    def parse(cls, who: str, sections: Collection[str], leaders: Collection[str]) -> Actor:
+        """'绩效办' → office, a section name → that section, a leader's name → that leader."""
+        who = who.strip()
+        for prefix in ("科室·", "领导·"):
+            if who.startswith(prefix):
+                who = who[len(prefix) :]
+        if who == OFFICE:
+            return cls.office()
+        if who in sections:
+            return cls.section(who)
+        if who in leaders:
+            return cls.leader(who)
+        raise ValueError(f"“{who}”既不是绩效办，也不是方案中的科室或分管领导")
+
+
+def may_write(actor: Actor, target_sections: Collection[str]) -> bool:
+    """The rule for progress: 绩效办 writes any target, a section the targets it leads or co-leads,
+    a leader none (leaders read)."""
+    if actor.role == "office":
+        return True
+    if actor.role == "section":
+        return actor.name in target_sections
+    return False

@@ -1,0 +1,137 @@
+"""Every setting of perfdash in one place: name, default, one-line help."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PERFDASH_DB", "data/perfdash.duckdb", "DuckDB 数据库文件路径（相对路径以项目根目录为准）"),
+    Setting(
+        "PERFDASH_PLAN",
+        "data/quanzhou_edu_2025_plan.txt",
+        "首次启动时导入的方案文件（官方文本）",
+    ),
+    Setting("PERFDASH_DEMO_SEED", 2025, "演示进度数据的随机种子（同一种子得到同一份数据）"),
+    Setting("LAG_YELLOW_PCT", 10.0, "落后序时进度达到该百分点数（含）即为黄色滞后"),
+    Setting("LAG_RED_PCT", 30.0, "落后序时进度超过该百分点数即为红色滞后（逾期未完成亦为红色）"),
+)
+
+# The bureau's fixed point structure (职能工作 70 = 重点工作 61 + 常规工作 9, 行政能力 20, …).
+GROUP_POINTS: dict[str, float] = {
+    "职能工作": 70,
+    "行政能力": 20,
+    "精神文明": 4,
+    "平安建设": 4,
+    "安全生产": 1,
+    "消防安全": 1,
+}
+GROUPS: tuple[str, ...] = tuple(GROUP_POINTS)
+CATEGORY_POINTS: dict[str, float] = {"重点工作目标": 61, "常规工作目标": 9}
+
+# Statuses a section may report (进度状态).
+STATUSES: tuple[str, ...] = ("未开始", "推进中", "已完成", "有风险", "已暂停")
+
+OFFICE = "绩效办"
+DEMO_LABEL = "演示数据"
+
+
+def _get(name: str) -> object:
+    setting = next(s for s in SETTINGS if s.name == name)
+    raw = os.environ.get(name)
+    if raw is None:
+        return setting.default
+    return type(setting.default)(raw)
+
+
+def _path(name: str) -> Path:
+    path = Path(str(_get(name)))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def db_path() -> Path:
+    """The database file: ``PERFDASH_DB`` if set, else data/perfdash.duckdb."""
+    return _path("PERFDASH_DB")
+
+
+def plan_path() -> Path:
+    """The shipped plan document used to build a first database."""
+    return _path("PERFDASH_PLAN")
+
+
+def demo_seed() -> int:
+    return int(_get("PERFDASH_DEMO_SEED"))  # type: ignore[arg-type]
+
+
+def lag_thresholds() -> tuple[float, float]:
+    """(yellow, red) lag thresholds in percentage points behind 序时进度."""
+    return float(_get("LAG_YELLOW_PCT")), float(_get("LAG_RED_PCT"))  # type: ignore[arg-type]
+
+
+# Login and sessions.
+SETTINGS += (
+    Setting(
+        "PERFDASH_ADMIN_PASSWORD", "", "首次启动时创建的管理员（admin，绩效办）密码；不设则随机生成并只在控制台打印一次"
+    ),
+    Setting("SESSION_HOURS", 8.0, "登录后多少小时需重新登录"),
+    Setting("LOGIN_MAX_FAILURES", 5, "同一账户在锁定窗口内允许的失败次数"),
+    Setting("LOGIN_LOCK_MINUTES", 15.0, "失败次数达到上限后锁定的分钟数（也是计数的窗口）"),
+)
+MIN_PASSWORD_LENGTH = 10
+
+
+def session_hours() -> float:
+    return float(_get("SESSION_HOURS"))  # type: ignore[arg-type]
+
+
+def login_limits() -> tuple[int, float]:
+    """(failures allowed, lock minutes)."""
+    return int(_get("LOGIN_MAX_FAILURES")), float(_get("LOGIN_LOCK_MINUTES"))  # type: ignore[arg-type]
+
+
+def admin_password() -> str:
+    return str(_get("PERFDASH_ADMIN_PASSWORD"))
+
+
+# Reminders (催报) and supervision (督办).
+SETTINGS += (
+    Setting("PERFDASH_SMTP_HOST", "", "催报邮件的 SMTP 服务器（空则不能发邮件）"),
+    Setting("PERFDASH_SMTP_PORT", 25, "SMTP 端口"),
+    Setting("PERFDASH_SMTP_FROM", "perfdash@localhost", "催报邮件的发件人"),
+    Setting("PERFDASH_SMTP_USER", "", "SMTP 用户名（需要登录时）"),
+    Setting("PERFDASH_SMTP_PASSWORD", "", "SMTP 密码（需要登录时）"),
+    Setting("PERFDASH_SMTP_STARTTLS", 0, "1 = 发送前启用 STARTTLS"),
+    Setting("PERFDASH_WEBHOOK_URL", "", "工作群机器人地址（企业微信 / 钉钉式 JSON POST；空则不能发群消息）"),
+    Setting("ESCALATE_DAYS", 7, "督办逾期多少天后由橙色升为红色"),
+)
+
+
+def smtp_settings() -> dict[str, object]:
+    """The SMTP settings for reminder e-mails."""
+    return {
+        "host": str(_get("PERFDASH_SMTP_HOST")),
+        "port": int(_get("PERFDASH_SMTP_PORT")),  # type: ignore[call-overload]
+        "sender": str(_get("PERFDASH_SMTP_FROM")),
+        "user": str(_get("PERFDASH_SMTP_USER")),
+        "password": str(_get("PERFDASH_SMTP_PASSWORD")),
+        "starttls": bool(int(_get("PERFDASH_SMTP_STARTTLS"))),  # type: ignore[call-overload]
+    }
+
+
+def webhook_url() -> str:
+    return str(_get("PERFDASH_WEBHOOK_URL"))
+
+
+def escalate_days() -> int:
+    return int(_get("ESCALATE_DAYS"))  # type: ignore[call-overload]

@@ -1,0 +1,290 @@
+"""The database: the shared DuckDB connection, reads, and the one write path every domain's writes
+go through (one transaction, the actor checked, the data version raised, the audit entry written)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from perfdash.core.access import ROLE_LABELS, Actor
+
+SCHEMA_FILE = Path(__file__).with_name("schema.sql")
+SCHEMA_VERSION = "1"
+# A safety net under every field's own limit: no single text value written may be longer than
+# this, whatever path it came by (a 20-million-character note slowed every page for everyone).
+MAX_TEXT = 20_000
+
+# The data version of every database file open in this process, shared by all its Databases. A
+# DuckDB file open for writing is locked against other processes, so only this process's write
+# transactions move it: they set it here after each COMMIT, and reads never need a query for it.
+_VERSIONS: dict[str, int] = {}
+_VERSIONS_LOCK = threading.Lock()
+
+
+class StoreError(ValueError):
+    """A write refused by validation or permission (message in Chinese)."""
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+def require_role(actor: Actor, roles: Collection[str], what: str) -> None:
+    """Refuse an actor whose role is not among ``roles``, naming who may do ``what``."""
+    if actor.role not in roles:
+        who = "或".join(ROLE_LABELS[r] for r in roles)
+        raise StoreError(f"只有{who}可以{what}（当前身份：{actor.label}）")
+
+
+class Write:
+    """One write transaction in progress: its cursor, and the audit entry it must leave."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, actor: Actor):
+        self.cur, self.actor = cur, actor
+        self.entry: tuple[str, str, str, object, object] | None = None
+        self.unaudited = False
+
+    def execute(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
+        """Run one statement of the write (parameters only, never formatted in) and return its rows."""
+        _check_lengths(params)
+        return self.cur.execute(sql, params or []).fetchall()
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Insert many rows in one statement (``table`` and ``columns`` are the caller's constants)."""
+        for row in rows:
+            _check_lengths(row)
+        _insert_rows(self.cur, table, columns, rows)
+
+    def audit(self, action: str, entity: str, key: str, old: object, new: object) -> None:
+        """What this write did, for the audit log: ``action`` on ``entity`` ``key``, from ``old`` to ``new``."""
+        self.entry = (action, entity, key, old, new)
+
+    def without_audit(self) -> None:
+        """This write records nothing anyone did (generated demo data, a login attempt, a no-op)."""
+        self.unaudited = True
+
+
+class Database:
+    """One DuckDB database. Reads go through ``query``; writes through ``write``, which every
+    domain's write functions use (perfdash.store.Store gathers them)."""
+
+    def __init__(self, path: str | Path, wait_seconds: float = 0.0):
+        """Open (or create) the database. Only one process may hold a DuckDB file: another
+        process's command waits up to ``wait_seconds`` for it, then gives up with a clear message."""
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.con = _connect(self.path, wait_seconds)
+        self._write_lock = threading.Lock()
+        self.con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
+        self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
+        self.con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
+        # One key per database: the file's real path, or this instance for an in-memory database.
+        self._version_key = f":memory:{id(self)}" if self.path == ":memory:" else str(Path(self.path).resolve())
+        with _VERSIONS_LOCK:
+            _VERSIONS[self._version_key] = self._stored_version(self.con)
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- reading -----------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
+        """Run one read query on a cursor of its own (safe across Streamlit's threads)."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence | dict | None = None) -> object:
+        cur = self.con.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchall()
+            return row[0][0] if row else None
+        finally:
+            cur.close()
+
+    def version(self) -> int:
+        """A number every write transaction raises: the key of cached reads, so a write
+        invalidates exactly what was read before it (kept in memory: no query)."""
+        return _VERSIONS[self._version_key]
+
+    @staticmethod
+    def _stored_version(cur: duckdb.DuckDBPyConnection) -> int:
+        return int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
+
+    def locked(self, plan_id: int) -> bool:
+        """Whether the office has locked the plan's year (after the evaluation)."""
+        return bool(self.scalar("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id]))
+
+    def require_unlocked(self, plan_id: int, actor: Actor) -> None:
+        """Once the office locks a plan's year, only the office changes anything in it."""
+        if actor.role != "office" and self.locked(plan_id):
+            raise StoreError("本年度绩效已由绩效办锁定，只有绩效办可以修改")
+
+    def target_people(self, plan_id: int, code: str) -> tuple[list[str], list[str], float]:
+        """A target's sections (lead first), leaders and points; StoreError if there is no such target."""
+        rows = self.query(
+            "SELECT t.points::DOUBLE AS points, "
+            "(SELECT list(section ORDER BY seq) FROM target_sections s WHERE s.plan_id = t.plan_id AND s.code = t.code)"
+            " AS sections, (SELECT list(leader ORDER BY seq) FROM target_leaders l WHERE l.plan_id = t.plan_id "
+            "AND l.code = t.code) AS leaders FROM targets t WHERE t.plan_id = $p AND t.code = $c",
+            {"p": plan_id, "c": code},
+        )
+        if rows.empty:
+            raise StoreError(f"方案中没有编号为“{code}”的目标")
+        r = rows.iloc[0]
+        return (
+            list(r["sections"] if r["sections"] is not None else []),
+            list(r["leaders"] if r["leaders"] is not None else []),
+            float(r["points"]),
+        )
+
+    def progress_rules(self, plan_id: int) -> tuple[int, dict[str, set[str]]]:
+        """What validating progress needs: the plan year and each target's sections."""
+        year = self.scalar("SELECT year FROM plans WHERE plan_id = ?", [plan_id])
+        if year is None:
+            raise StoreError(f"方案 {plan_id} 不存在")
+        owners: dict[str, set[str]] = {}
+        cur = self.con.cursor()
+        try:
+            pairs = cur.execute(
+                "SELECT t.code, s.section FROM targets t LEFT JOIN target_sections s USING (plan_id, code) "
+                "WHERE t.plan_id = ?",
+                [plan_id],
+            ).fetchall()
+        finally:
+            cur.close()
+        for code, section in pairs:
+            owners.setdefault(code, set()).add(section)
+        return int(year), owners
+
+    def plan_year(self, plan_id: int) -> int:
+        """The year of a plan."""
+        return int(self.scalar("SELECT year FROM plans WHERE plan_id = ?", [plan_id]))
+
+    # -- writing: the one path --------------------------------------------
+
+    @contextlib.contextmanager
+    def write(
+        self,
+        actor: Actor,
+        *,
+        roles: Collection[str] | None = None,
+        what: str = "修改",
+        plan_id: int | None = None,
+        unlocked: bool = False,
+    ) -> Iterator[Write]:
+        """The only way anything is written: one transaction on a cursor of its own, committed whole
+        or rolled back whole, with its audit entry (who, when, what, old and new; see ``Write.audit``)
+        inside it, and the data version raised. ``roles`` limits who may write (refused as
+        "只有…可以{what}"); ``unlocked`` refuses everyone but the office once ``plan_id``'s year is
+        locked. Writes are serialised (DuckDB takes one writer at a time anyway)."""
+        if roles is not None:
+            require_role(actor, roles, what)
+        with self._write_lock:
+            cur = self.con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                locked = unlocked and plan_id is not None and actor.role != "office"
+                if (
+                    locked
+                    and cur.execute("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id]).fetchall()[0][0]
+                ):
+                    raise StoreError("本年度绩效已由绩效办锁定，只有绩效办可以修改")
+                w = Write(cur, actor)
+                yield w
+                if w.entry is not None:
+                    _audit(cur, actor, *w.entry)
+                elif not w.unaudited:
+                    raise RuntimeError("a write must leave an audit entry (Write.audit) or say it has none")
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+                version = self._stored_version(cur)
+                cur.execute("COMMIT")
+                with _VERSIONS_LOCK:
+                    _VERSIONS[self._version_key] = version
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+
+
+def _check_lengths(values: Sequence | dict | None) -> None:
+    for value in (values.values() if isinstance(values, dict) else values) or ():
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise StoreError(f"文字内容有 {len(value)} 个字符，超过 {MAX_TEXT} 字的上限，未保存")
+
+
+def _audit(
+    cur: duckdb.DuckDBPyConnection, actor: Actor, action: str, entity: str, key: str, old: object, new: object
+) -> None:
+    """One audit entry, inside the write's own transaction: who, when, what, old and new."""
+    cur.execute(
+        "INSERT INTO audit_log (logged_at, actor, role, action, entity, entity_key, old_value, new_value) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            datetime.now(),
+            actor.username or actor.name,  # the person, where one is signed in
+            actor.role,
+            action,
+            entity,
+            key,
+            None if old is None else json.dumps(old, ensure_ascii=False, default=str),
+            None if new is None else json.dumps(new, ensure_ascii=False, default=str),
+        ],
+    )
+
+
+def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise StoreError(f"数据库 {path} 正被另一个程序使用（如正在运行的看板），请稍后再试") from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def _insert_rows(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert many rows in one statement (row-by-row executemany is slow in DuckDB).
+
+    ``table`` and ``columns`` are constants of the calling module; the values travel as a DataFrame."""
+    if not rows:
+        return
+    frame = pd.DataFrame(rows, columns=list(columns))
+    cur.register("incoming_rows", frame)
+    try:
+        cols = ", ".join(columns)
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming_rows")  # noqa: S608
+    finally:
+        # In a transaction that just failed, unregistering fails too; keep the first error.
+        with contextlib.suppress(duckdb.Error):
+            cur.unregister("incoming_rows")
+
+
+def num(x: object) -> float | int:
+    """A stored number as it reads best: 2 rather than 2.0."""
+    f = float(x)  # type: ignore[arg-type]
+    return int(f) if f.is_integer() else f
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):  # no transaction was open
+        cur.execute("ROLLBACK")

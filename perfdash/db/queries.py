@@ -1,0 +1,293 @@
+"""Named read queries over the store, parameterised, returning DataFrames."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from perfdash.core.schedule import LATE_STATUSES, OVERDUE, add_schedule
+from perfdash.db.database import Database
+
+# The first CTE of the target state and of the weekly views: each target's milestones (节点) in
+# order, the shape schedule.milestone_expected reads.
+WITH_MARKS = """
+        WITH marks AS (
+            SELECT code, list({'due_date': due_date, 'weight': weight::DOUBLE} ORDER BY seq) AS milestones
+            FROM milestones WHERE plan_id = $plan_id GROUP BY code
+        )"""
+
+SQL: dict[str, str] = {
+    "plans": """
+        SELECT p.plan_id, p.unit, p.year, p.title,
+               (SELECT count(*) FROM targets t WHERE t.plan_id = p.plan_id)::INTEGER AS targets,
+               (SELECT max(report_date) FROM progress g WHERE g.plan_id = p.plan_id) AS latest_report,
+               (SELECT bool_or(is_demo) FROM progress g WHERE g.plan_id = p.plan_id) AS has_demo
+        FROM plans p
+        ORDER BY p.year DESC, p.unit
+    """,
+    "report_dates": """
+        SELECT DISTINCT report_date FROM progress WHERE plan_id = $plan_id ORDER BY report_date
+    """,
+    # One row per target with its state as it was on $as_of (latest report on or before it).
+    "target_state": WITH_MARKS  # noqa: S608 (constant SQL of this module; values travel as $params)
+    + """,
+        latest AS (
+            SELECT code,
+                   arg_max(completion_pct, (report_date, progress_id)) AS completion_pct,
+                   arg_max(status, (report_date, progress_id))         AS status,
+                   arg_max(note, (report_date, progress_id))           AS note,
+                   max(report_date)                                   AS last_report,
+                   min(report_date) FILTER (WHERE completion_pct >= 100) AS finished_on,
+                   bool_or(is_demo)                                   AS is_demo
+            FROM progress
+            WHERE plan_id = $plan_id AND report_date <= $as_of
+            GROUP BY code
+        ),
+        secs AS (
+            SELECT code,
+                   list(section ORDER BY seq) AS sections,
+                   list(coalesce(person, '') ORDER BY seq) AS persons
+            FROM target_sections WHERE plan_id = $plan_id GROUP BY code
+        ),
+        leads AS (
+            SELECT code, list(leader ORDER BY seq) AS leaders
+            FROM target_leaders WHERE plan_id = $plan_id GROUP BY code
+        )
+        SELECT t.code, i.grp AS "group", i.category, t.indicator_code, i.title AS indicator,
+               i.points::DOUBLE AS indicator_points, t.target_text AS target, t.points::DOUBLE AS points,
+               t.deadline, s.sections[1] AS lead_section, s.persons[1] AS lead_person,
+               s.sections, s.persons, coalesce(l.leaders, []) AS leaders,
+               coalesce(p.completion_pct, 0)::DOUBLE AS completion_pct,
+               coalesce(p.status, '未开始') AS status, coalesce(p.note, '') AS note,
+               p.last_report, p.finished_on, coalesce(p.is_demo, false) AS is_demo, t.origin,
+               m.milestones
+        FROM targets t
+        JOIN indicators i USING (plan_id, indicator_code)
+        LEFT JOIN secs s USING (code)
+        LEFT JOIN leads l USING (code)
+        LEFT JOIN latest p USING (code)
+        LEFT JOIN marks m USING (code)
+        WHERE t.plan_id = $plan_id
+        ORDER BY t.seq
+    """,
+    "plan_checks": """
+        SELECT check_name, subject, expected, actual, ok, message
+        FROM plan_checks WHERE plan_id = $plan_id ORDER BY seq
+    """,
+    "target_history": """
+        SELECT report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at, is_demo
+        FROM progress WHERE plan_id = $plan_id AND code = $code AND report_date <= $as_of
+        ORDER BY report_date, progress_id
+    """,
+}
+
+
+def latest_report_day(plan: pd.Series) -> date | None:
+    """The date of a plan's latest progress report (a row of ``plans``), or None before any."""
+    latest = plan["latest_report"]
+    return latest.date() if hasattr(latest, "date") and latest == latest else None
+
+
+def plans(store: Database) -> pd.DataFrame:
+    """Every plan in the database (unit + year), newest year first."""
+    return store.query(SQL["plans"])
+
+
+def report_dates(store: Database, plan_id: int) -> list[date]:
+    """The dates on which progress was reported for a plan, ascending."""
+    df = store.query(SQL["report_dates"], {"plan_id": plan_id})
+    return [d.date() if hasattr(d, "date") else d for d in df["report_date"]]
+
+
+def target_state(store: Database, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
+    """Each target as of a date: plan fields, latest progress, 序时进度 and lag status. A target
+    set to take its completion from its 量化指标 does so once an actual is reported
+    (``completion_source`` says which)."""
+    from perfdash.db import kpi_tracking
+
+    df = store.query(SQL["target_state"], {"plan_id": plan_id, "as_of": as_of})
+    from_kpis = kpi_tracking.completions(store, plan_id, as_of)
+    df["completion_source"] = [
+        kpi_tracking.SOURCE_KPI if c in from_kpis else kpi_tracking.SOURCE_DIRECT for c in df["code"]
+    ]
+    if from_kpis:
+        df["completion_pct"] = [from_kpis.get(c, p) for c, p in zip(df["code"], df["completion_pct"], strict=True)]
+    return add_schedule(df, as_of, year)
+
+
+def plan_checks(store: Database, plan_id: int) -> pd.DataFrame:
+    """The plan's stored validation rows."""
+    return store.query(SQL["plan_checks"], {"plan_id": plan_id})
+
+
+def target_history(store: Database, plan_id: int, code: str, as_of: date = date.max) -> pd.DataFrame:
+    """Every report of one target up to ``as_of``, oldest first."""
+    return store.query(SQL["target_history"], {"plan_id": plan_id, "code": code, "as_of": as_of})
+
+
+def weighted_completion(state: pd.DataFrame) -> float:
+    """Points-weighted completion in percent: Σ points × completion ÷ Σ points."""
+    total = float(state["points"].sum())
+    if total == 0:
+        return 0.0
+    return float((state["points"] * state["completion_pct"].clip(upper=100)).sum() / total)
+
+
+def headline(state: pd.DataFrame) -> dict[str, float | int]:
+    """The headline numbers of a target-state frame."""
+    return {
+        "targets": len(state),
+        "points": float(state["points"].sum()),
+        "completion_pct": weighted_completion(state),
+        "expected_pct": float((state["points"] * state["expected_pct"]).sum() / max(state["points"].sum(), 1e-9)),
+        "done": int((state["completion_pct"] >= 100).sum()),
+        "late": int(state["lag_status"].isin(LATE_STATUSES).sum()),
+        "overdue": int((state["lag_status"] == OVERDUE).sum()),
+    }
+
+
+def group_summary(state: pd.DataFrame) -> pd.DataFrame:
+    """Per group (职能工作…): targets, points against the fixed structure, weighted completion."""
+    from perfdash.core.settings import GROUP_POINTS
+
+    rows = []
+    for group, expected in GROUP_POINTS.items():
+        part = state[state["group"] == group]
+        pts = float(part["points"].sum())
+        done = weighted_completion(part) if len(part) else 0.0
+        rows.append(
+            {
+                "group": group,
+                "targets": len(part),
+                "points": pts,
+                "structure_points": float(expected),
+                "completion_pct": done,
+                "earned_points": pts * done / 100,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def find_plan(store: Database, unit: str | None = None, year: int | None = None) -> pd.Series | None:
+    """The plan matching unit and/or year (newest first when several match), or None."""
+    df = plans(store)
+    if unit:
+        df = df[df["unit"] == unit]
+    if year:
+        df = df[df["year"] == year]
+    return None if df.empty else df.iloc[0]
+
+
+def sections_and_leaders(store: Database, plan_id: int) -> tuple[list[str], list[str]]:
+    """Every responsible section and every supervising leader of a plan, in first-seen order."""
+    secs = store.query(
+        "SELECT section FROM target_sections WHERE plan_id = $plan_id GROUP BY section ORDER BY min(code), section",
+        {"plan_id": plan_id},
+    )["section"].tolist()
+    leaders = store.query(
+        "SELECT leader FROM target_leaders WHERE plan_id = $plan_id GROUP BY leader ORDER BY min(code), leader",
+        {"plan_id": plan_id},
+    )["leader"].tolist()
+    return secs, leaders
+
+
+def reports_by(store: Database, plan_id: int, reporter: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """The latest progress reports, of one reporter or of everyone, newest first."""
+    return store.query(
+        """
+        SELECT code, report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at
+        FROM progress
+        WHERE plan_id = $plan_id AND ($reporter IS NULL OR reporter = $reporter)
+        ORDER BY recorded_at DESC, progress_id DESC
+        LIMIT $limit
+        """,
+        {"plan_id": plan_id, "reporter": reporter, "limit": limit},
+    )
+
+
+def plan_calendar(store: Database, plan_id: int) -> pd.DataFrame:
+    """The plan's evaluation timetable (科室自评, 综合评估, 总结上报) with dates."""
+    return store.query(
+        "SELECT name, start_date, end_date, note FROM plan_calendar WHERE plan_id = $plan_id ORDER BY seq",
+        {"plan_id": plan_id},
+    )
+
+
+def indicator_list(store: Database, plan_id: int) -> pd.DataFrame:
+    """The plan's indicators (一级指标) in document order: code, group, title, points."""
+    return store.query(
+        'SELECT indicator_code, grp AS "group", title, points::DOUBLE AS points FROM indicators '
+        "WHERE plan_id = $plan_id ORDER BY seq",
+        {"plan_id": plan_id},
+    )
+
+
+def scenarios(store: Database, plan_id: int) -> pd.DataFrame:
+    """The saved scenarios of a plan, newest first."""
+    return store.query(
+        "SELECT scenario_id, name, note, base, as_of, rules_json, created_by, created_at FROM scenarios "
+        "WHERE plan_id = $plan_id ORDER BY created_at DESC, scenario_id DESC",
+        {"plan_id": plan_id},
+    )
+
+
+def scenario_values(store: Database, scenario_id: int) -> dict[str, float]:
+    """A scenario's completion per target."""
+    df = store.query(
+        "SELECT code, completion_pct::DOUBLE AS pct FROM scenario_values WHERE scenario_id = $sid",
+        {"sid": scenario_id},
+    )
+    return dict(zip(df["code"], df["pct"], strict=True))
+
+
+def adjustments(store: Database, plan_id: int) -> pd.DataFrame:
+    """The 加分 / 扣分 / 一票否决 entries in force (not withdrawn), oldest first."""
+    return store.query(
+        'SELECT adjustment_id, kind, points::DOUBLE AS points, grp AS "group", note, created_by, created_at '
+        "FROM adjustments WHERE plan_id = $plan_id AND deleted_at IS NULL ORDER BY adjustment_id",
+        {"plan_id": plan_id},
+    )
+
+
+def accounts(store: Database) -> pd.DataFrame:
+    """Every account (never the password hashes)."""
+    return store.query(
+        "SELECT username, display_name, role, scope, email, disabled, created_at, "
+        "password_hash IS NOT NULL AS has_password FROM accounts ORDER BY role, username"
+    )
+
+
+def kiosk_tokens(store: Database) -> pd.DataFrame:
+    """Meeting-screen tokens (hashes only), newest first."""
+    return store.query(
+        "SELECT token_hash, label, created_by, created_at, revoked_at FROM kiosk_tokens ORDER BY created_at DESC"
+    )
+
+
+def audit_log(store: Database, actor: str | None = None, entity: str | None = None, limit: int = 500) -> pd.DataFrame:
+    """The audit trail, newest first, optionally of one actor and/or one kind of thing."""
+    return store.query(
+        """
+        SELECT audit_id, logged_at, actor, role, action, entity, entity_key, old_value, new_value
+        FROM audit_log
+        WHERE ($actor IS NULL OR actor = $actor) AND ($entity IS NULL OR entity = $entity)
+        ORDER BY audit_id DESC LIMIT $limit
+        """,
+        {"actor": actor, "entity": entity, "limit": limit},
+    )
+
+
+def survey_samples(store: Database, plan_id: int) -> pd.DataFrame:
+    """The public-evaluation sample list (公众评议样本), in entry order."""
+    return store.query(
+        "SELECT sample_id, name, organization, category, phone, section, note, created_by, created_at "
+        "FROM survey_samples WHERE plan_id = $p ORDER BY sample_id",
+        {"p": plan_id},
+    )
+
+
+def report_notes(store: Database, plan_id: int) -> dict[str, str]:
+    """The office's problems and improvement measures for the report (empty until written)."""
+    df = store.query("SELECT problems, measures FROM report_notes WHERE plan_id = $p", {"p": plan_id})
+    return {"problems": "", "measures": ""} if df.empty else {k: str(df.iloc[0][k]) for k in ("problems", "measures")}

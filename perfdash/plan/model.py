@@ -1,0 +1,149 @@
+"""What a plan is: its targets, the checks made on it, its evaluation timetable (the data, no reading)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+# Keys of one target in the JSON form. Other tools read plans this way: keep them stable.
+TARGET_KEYS: tuple[str, ...] = (
+    "code",
+    "group",
+    "category",
+    "indicator_code",
+    "indicator",
+    "indicator_points",
+    "source_note",
+    "target",
+    "points",
+    "deadline",
+    "sections",
+    "persons",
+    "leaders",
+)
+
+CODE_RE = re.compile(r"^\d+(?:-\d+){1,2}$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One annual work target (年度工作目标) with its indicator and responsibilities."""
+
+    code: str
+    group: str
+    category: str
+    indicator_code: str
+    indicator: str
+    indicator_points: float
+    source_note: str
+    target: str
+    points: float
+    deadline: date
+    sections: tuple[str, ...]
+    persons: tuple[str, ...]
+    leaders: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        """The stable JSON form (keys as in TARGET_KEYS, deadline ISO, points as numbers)."""
+        return {
+            "code": self.code,
+            "group": self.group,
+            "category": self.category,
+            "indicator_code": self.indicator_code,
+            "indicator": self.indicator,
+            "indicator_points": num(self.indicator_points),
+            "source_note": self.source_note,
+            "target": self.target,
+            "points": num(self.points),
+            "deadline": self.deadline.isoformat(),
+            "sections": list(self.sections),
+            "persons": list(self.persons),
+            "leaders": list(self.leaders),
+        }
+
+
+@dataclass(frozen=True)
+class Check:
+    """One validation result: what was compared, what was expected, what was found."""
+
+    check: str
+    subject: str
+    expected: str
+    actual: str
+    ok: bool
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "check": self.check,
+            "subject": self.subject,
+            "expected": self.expected,
+            "actual": self.actual,
+            "ok": self.ok,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """A step of the plan's own evaluation timetable (实施步骤): 科室自评, 综合评估, 总结上报."""
+
+    name: str
+    start: date
+    end: date
+    text: str
+
+
+@dataclass
+class Plan:
+    """A parsed plan: unit + year, its targets in document order, and its validation."""
+
+    unit: str
+    year: int
+    title: str
+    targets: list[Target]
+    checks: list[Check] = field(default_factory=list)
+    source_name: str = ""
+    calendar: list[CalendarEvent] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+    def indicators(self) -> list[dict]:
+        """One row per indicator (一级指标) in document order."""
+        seen: dict[str, dict] = {}
+        for t in self.targets:
+            row = seen.setdefault(
+                t.indicator_code,
+                {
+                    "indicator_code": t.indicator_code,
+                    "group": t.group,
+                    "category": t.category,
+                    "indicator": t.indicator,
+                    "indicator_points": t.indicator_points,
+                    "source_note": t.source_note,
+                    "target_points": 0.0,
+                    "targets": 0,
+                },
+            )
+            row["target_points"] += t.points
+            row["targets"] += 1
+        return list(seen.values())
+
+
+class PlanError(ValueError):
+    """A plan document or template that cannot be read at all (message in Chinese)."""
+
+
+def num(x: float) -> float | int:
+    """A number as the JSON form holds it: 2 rather than 2.0, float noise rounded away."""
+    # Sums of decimal points carry float noise (1.1 + 2.2 = 3.3000000000000003): round it away.
+    x = round(float(x), 6)
+    return int(x) if x.is_integer() else x
+
+
+def fmt_num(x: float | int | None) -> str:
+    """A number as a check shows it: 2, 2.5, or — when missing."""
+    return "—" if x is None else str(num(x))

@@ -1,0 +1,207 @@
+"""The plan as an Excel template: one row per target, the same fields as the JSON form."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from perfdash.core import intake
+from perfdash.core.excel import cell_text, safe_cell
+from perfdash.core.settings import GROUPS
+from perfdash.plan.checks import validate
+from perfdash.plan.model import CODE_RE, Plan, PlanError, Target
+
+SHEET = "考评表"
+META_SHEET = "方案"
+LIST_SEP = "、"
+# (key, header, width). The header names the JSON key too, so the sheet documents itself.
+COLUMNS: tuple[tuple[str, str, int], ...] = (
+    ("code", "编号 code", 9),
+    ("group", "目标组 group", 10),
+    ("category", "类别 category", 13),
+    ("indicator_code", "一级指标编号 indicator_code", 10),
+    ("indicator", "一级指标 indicator", 40),
+    ("indicator_points", "指标分值 indicator_points", 9),
+    ("source_note", "指标来源 source_note", 20),
+    ("target", "年度工作目标 target", 60),
+    ("points", "分值 points", 7),
+    ("deadline", "完成时限 deadline", 12),
+    ("sections", "责任科室 sections（、分隔，首个为牵头）", 22),
+    ("persons", "责任人 persons（、分隔，与科室一一对应）", 18),
+    ("leaders", "分管领导 leaders（、分隔）", 14),
+)
+LIST_KEYS = ("sections", "persons", "leaders")
+LIMITS = intake.Limits(max_bytes=5 * intake.MB, max_rows=2000)  # a plan has tens of targets, not thousands
+
+
+def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
+    """Write the plan as an .xlsx template (a 方案 sheet with unit and year, a 考评表 sheet)."""
+    wb = Workbook()
+    meta = wb.active
+    meta.title = META_SHEET
+    meta.append(["单位 unit", safe_cell(plan.unit)])
+    meta.append(["年度 year", plan.year])
+    meta.append(["标题 title", safe_cell(plan.title)])
+    meta.column_dimensions["A"].width = 12
+    meta.column_dimensions["B"].width = 40
+    ws = wb.create_sheet(SHEET, 0)
+    ws.append([header for _, header, _ in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for t in plan.targets:
+        d = t.as_dict()
+        ws.append(
+            [
+                safe_cell(LIST_SEP.join(d[key]) if key in LIST_KEYS else (t.deadline if key == "deadline" else d[key]))
+                for key, _, _ in COLUMNS
+            ]
+        )
+    for i, (_, _, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        row[9].number_format = "yyyy-mm-dd"
+    groups = DataValidation(type="list", formula1='"' + ",".join(GROUPS) + '"', allow_blank=False)
+    ws.add_data_validation(groups)
+    groups.add(f"B2:B{max(ws.max_row, 2) + 200}")
+    ws.freeze_panes = "B2"
+    path = Path(path)
+    wb.save(path)
+    return path
+
+
+def read_plan_xlsx(path: str | Path) -> Plan:
+    """Read a plan from the Excel template; every bad cell is named (sheet, row, column)."""
+    path = Path(path)
+    data = path.read_bytes()
+    if not intake.is_zip(data):
+        raise PlanError(f"{path.name}：不是有效的 Excel 文件（.xlsx），请用 Excel 另存为 .xlsx 后再试")
+    try:
+        with intake.Workbook(path.name, data, LIMITS) as wb:
+            meta_sheet = wb.named(META_SHEET)
+            plan_sheet = wb.named(SHEET)
+    except intake.FileRejected as exc:
+        raise PlanError(str(exc)) from exc
+    if plan_sheet is None:
+        raise PlanError(f"{path.name}：缺少工作表“{SHEET}”")
+    unit, year, title = "", None, ""
+    for _, row in meta_sheet.rows if meta_sheet else []:
+        key, value = str(row[0].value or ""), row[1].value if len(row) > 1 else None
+        if key.startswith("单位"):
+            unit = str(value or "").strip()
+        elif key.startswith("年度"):
+            year = _int(value)
+        elif key.startswith("标题"):
+            title = str(value or "").strip()
+    errors: list[str] = []
+    if not unit:
+        errors.append(f"{path.name} 工作表“{META_SHEET}”：缺少“单位”")
+    if year is None:
+        errors.append(f"{path.name} 工作表“{META_SHEET}”：缺少或无法识别“年度”")
+    numbered = [(n, tuple(c.value for c in cells)) for n, cells in plan_sheet.rows]
+    if not numbered:
+        raise PlanError(f"{path.name}：工作表“{SHEET}”是空的")
+    rows = [r for _, r in numbered]
+    header = [str(h or "").strip() for h in rows[0]]
+    index: dict[str, int] = {}
+    for key, label, _ in COLUMNS:
+        pos = next((i for i, h in enumerate(header) if h == label or h.split(" ")[-1] == key or key in h.split()), None)
+        if pos is None:
+            errors.append(f"{path.name} 工作表“{SHEET}”第1行：缺少列“{label}”")
+        else:
+            index[key] = pos
+    if errors:
+        raise PlanError("\n".join(errors))
+    targets: list[Target] = []
+    for n, row in numbered[1:]:
+
+        def cell(key: str, row: tuple = row) -> object:
+            pos = index[key]
+            return cell_text(row[pos]) if pos < len(row) else None
+
+        def where(key: str, n: int = n) -> str:
+            return f"{path.name} 工作表“{SHEET}”第{n}行“{dict((k, h) for k, h, _ in COLUMNS)[key]}”列"
+
+        code = str(cell("code") or "").strip()
+        if not CODE_RE.match(code):
+            errors.append(f"{where('code')}：编号“{code}”格式不对（应如 1-1-1 或 4-1）")
+        group = str(cell("group") or "").strip()
+        if group not in GROUPS:
+            errors.append(f"{where('group')}：目标组“{group}”不在 {'、'.join(GROUPS)} 之中")
+        points = _float(cell("points"))
+        if points is None or points <= 0:
+            errors.append(f"{where('points')}：分值“{cell('points')}”不是正数")
+        ind_points = _float(cell("indicator_points"))
+        if ind_points is None or ind_points < 0:
+            errors.append(f"{where('indicator_points')}：指标分值“{cell('indicator_points')}”不是数字")
+        deadline = _date(cell("deadline"))
+        if deadline is None:
+            errors.append(f"{where('deadline')}：完成时限“{cell('deadline')}”不是日期（应如 2025-12-31）")
+        text = str(cell("target") or "").strip()
+        if not text:
+            errors.append(f"{where('target')}：年度工作目标为空")
+        sections = _list(cell("sections"))
+        if not sections:
+            errors.append(f"{where('sections')}：责任科室为空")
+        if errors and errors[-1].startswith(f"{path.name} 工作表“{SHEET}”第{n}行"):
+            continue
+        targets.append(
+            Target(
+                code=code,
+                group=group,
+                category=str(cell("category") or group).strip(),
+                indicator_code=str(cell("indicator_code") or "").strip(),
+                indicator=str(cell("indicator") or "").strip(),
+                indicator_points=float(ind_points or 0),
+                source_note=str(cell("source_note") or "").strip(),
+                target=text,
+                points=float(points or 0),
+                deadline=deadline or date(year or 2000, 12, 31),
+                sections=tuple(sections),
+                persons=tuple(_list(cell("persons"))),
+                leaders=tuple(_list(cell("leaders"))),
+            )
+        )
+    if errors:
+        raise PlanError("\n".join(errors))
+    if not targets:
+        raise PlanError(f"{path.name} 工作表“{SHEET}”：没有任何目标行")
+    plan = Plan(unit=unit, year=int(year or 0), title=title, targets=targets, source_name=path.name)
+    plan.checks = validate(plan)
+    return plan
+
+
+def _list(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [x.strip() for x in str(value).replace("，", LIST_SEP).replace(",", LIST_SEP).split(LIST_SEP) if x.strip()]
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(str(value).strip()) if value is not None and str(value).strip() != "" else None
+    except ValueError:
+        return None
+
+
+def _int(value: object) -> int | None:
+    f = _float(value)
+    return int(f) if f is not None and f.is_integer() else None
+
+
+def _date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None

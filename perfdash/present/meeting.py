@@ -1,0 +1,291 @@
+"""The weekly meeting screen (周会大屏): which week, the slides' content as plain data, the
+rotation, and the weekly brief for the minutes."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from perfdash.core.excel import safe_cell
+from perfdash.core.schedule import DONE, LATE_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW
+from perfdash.db import queries, rollups
+from perfdash.db.database import Database
+from perfdash.workflows import forecast, scoring, supervision
+
+DUE_SOON_DAYS = 30
+SLIDE_KEYS = ("headline", "week", "due", "ranking", "heatmap", "leaders")
+SLIDE_TITLES = {
+    "headline": "总体态势",
+    "week": "本周变化",
+    "due": "逾期与临期",
+    "ranking": "科室排名",
+    "heatmap": "截止分布",
+    "leaders": "分管领导",
+}
+DEFAULT_SECONDS = 20
+MIN_SECONDS, MAX_SECONDS = 5, 600
+
+
+@dataclass
+class Week:
+    """A reporting week, Monday to Sunday; the state shown is as of its Sunday."""
+
+    start: date
+    end: date
+
+    @property
+    def previous_end(self) -> date:
+        return self.end - timedelta(days=7)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start.month}月{self.start.day}日—{self.end.month}月{self.end.day}日"
+
+
+@dataclass
+class Slide:
+    """One slide: its key, title and the data it shows (frames and numbers)."""
+
+    key: str
+    title: str
+    numbers: dict[str, object] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def week_of(day: date) -> Week:
+    """The Monday-to-Sunday week containing ``day``."""
+    start = day - timedelta(days=day.weekday())
+    return Week(start, start + timedelta(days=6))
+
+
+def latest_complete_week(latest_report: date | None, today: date) -> Week:
+    """The latest week that is over (its Sunday before today), but no later than the week of the
+    latest report: the week the meeting talks about unless the URL names one."""
+    last_over = week_of(today - timedelta(days=7)) if today.weekday() < 6 else week_of(today)
+    if latest_report is None:
+        return last_over
+    report_week = week_of(latest_report)
+    return report_week if report_week.end <= last_over.end else last_over
+
+
+def parse_seconds(raw: str | None) -> int:
+    """Seconds per slide from the URL (?every=…), kept within sensible bounds."""
+    try:
+        value = int(float(raw)) if raw else DEFAULT_SECONDS
+    except ValueError:
+        value = DEFAULT_SECONDS
+    return min(max(value, MIN_SECONDS), MAX_SECONDS)
+
+
+def next_index(index: int, count: int, paused: bool) -> int:
+    """The slide after ``index`` (wrapping), or the same one while paused."""
+    return index % count if paused else (index + 1) % count
+
+
+def week_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What moved between two target-state frames: progress made, targets finished, targets that
+    newly fell behind (on track or done before, late now)."""
+    b = before.set_index("code")
+    a = after.set_index("code")
+    both = a.join(b[["completion_pct", "lag_status"]].add_suffix("_before"))
+    moved = both[both["completion_pct"] > both["completion_pct_before"]].copy()
+    moved["delta_pct"] = moved["completion_pct"] - moved["completion_pct_before"]
+    finished = both[(both["completion_pct"] >= 100) & (both["completion_pct_before"] < 100)]
+    fell = both[both["lag_status"].isin(LATE_STATUSES) & ~both["lag_status_before"].isin(LATE_STATUSES)]
+    worse = both[(both["lag_status"].isin((RED, OVERDUE))) & both["lag_status_before"].isin((ON_TRACK, YELLOW, DONE))]
+    fell = pd.concat([fell, worse[~worse.index.isin(fell.index)]])
+    return {
+        "moved": moved.sort_values("delta_pct", ascending=False).reset_index(),
+        "finished": finished.reset_index(),
+        "fell_behind": fell.reset_index(),
+    }
+
+
+def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: date | None = None) -> list[Slide]:
+    """Every slide's content for one week (plain data; the page only draws it). The state is as of
+    ``as_of`` (default the week's Sunday; the screen passes the week's latest report), compared
+    with the same day a week earlier."""
+    as_of = as_of or week.end
+    now = queries.target_state(store, plan_id, as_of, year)
+    before = queries.target_state(store, plan_id, as_of - timedelta(days=7), year)
+    head = queries.headline(now)
+    fc = forecast.target_forecast(store, plan_id, now, as_of)
+    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
+    sim = forecast.simulate(fc, adjustments=adjustments)
+    counts = now["lag_status"].value_counts()
+    headline = Slide(
+        "headline",
+        SLIDE_TITLES["headline"],
+        numbers={
+            "projected_total": sim.base_total,
+            "projected_grade": scoring.grade(
+                sim.base_total, scoring.Rules(), any(a.kind == "veto" for a in adjustments)
+            ),
+            "grade_probability": sim.grade_probability,
+            "completion_pct": head["completion_pct"],
+            "expected_pct": head["expected_pct"],
+            "done": int(counts.get(DONE, 0)),
+            "on_track": int(counts.get(ON_TRACK, 0)),
+            "lagging": int(counts.get(YELLOW, 0) + counts.get(RED, 0)),
+            "overdue": int(counts.get(OVERDUE, 0)),
+            "targets": head["targets"],
+            "completion_change": head["completion_pct"] - queries.weighted_completion(before),
+        },
+    )
+    changes = week_changes(before, now)
+    week_slide = Slide(
+        "week",
+        SLIDE_TITLES["week"],
+        numbers={
+            "moved": len(changes["moved"]),
+            "finished": len(changes["finished"]),
+            "fell_behind": len(changes["fell_behind"]),
+        },
+        tables=changes,
+    )
+    soon = as_of + timedelta(days=DUE_SOON_DAYS)
+    deadline = pd.to_datetime(now["deadline"]).dt.date
+    overdue = now[now["lag_status"] == OVERDUE]
+    due = now[(now["completion_pct"] < 100) & (deadline > as_of) & (deadline <= soon)]
+    open_orders = supervision.orders(store, plan_id, as_of)
+    open_orders = open_orders[open_orders["level"] != supervision.CLOSED]
+    due_slide = Slide(
+        "due",
+        SLIDE_TITLES["due"],
+        numbers={"overdue": len(overdue), "due_soon": len(due), "horizon": soon, "orders": len(open_orders)},
+        tables={"overdue": overdue, "due_soon": due.sort_values("deadline"), "orders": open_orders},
+    )
+    sections = rollups.by_section(now)
+    ranking = Slide("ranking", SLIDE_TITLES["ranking"], tables={"sections": sections[sections["targets"] > 0]})
+    heat = Slide("heatmap", SLIDE_TITLES["heatmap"], tables={"state": now})
+    leaders = Slide("leaders", SLIDE_TITLES["leaders"], tables={"leaders": rollups.by_leader(now)})
+    return [headline, week_slide, due_slide, ranking, heat, leaders]
+
+
+def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week) -> bytes:
+    """The weekly brief for the minutes: one sheet per slide, the same numbers as the screen."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "概况"
+    by_key = {s.key: s for s in slides}
+    h = by_key["headline"].numbers
+    lines = [
+        ("单位", unit),
+        ("年度", year),
+        ("周次", f"{week.start.isoformat()} 至 {week.end.isoformat()}"),
+        ("预计年终得分", round(float(h["projected_total"]), 1)),
+        ("预计等次", h["projected_grade"]),
+        ("加权完成率(%)", round(float(h["completion_pct"]), 1)),
+        ("序时进度(%)", round(float(h["expected_pct"]), 1)),
+        ("本周完成率变化(百分点)", round(float(h["completion_change"]), 1)),
+        ("已完成", h["done"]),
+        ("正常推进", h["on_track"]),
+        ("滞后", h["lagging"]),
+        ("逾期未完成", h["overdue"]),
+    ]
+    for name, p in dict(h["grade_probability"]).items():
+        lines.append((f"获评{name}的概率(%)", round(p * 100, 1)))
+    for row in lines:
+        ws.append([safe_cell(v) for v in row])
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 30
+    for cell in ws["A"]:
+        cell.font = Font(bold=True)
+
+    def sheet(title: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+        ws = wb.create_sheet(title)
+        ws.append(list(columns.values()))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            values = row._asdict()
+            ws.append([safe_cell(_plain(values.get(k))) for k in columns])
+        for i, width in enumerate([10] + [16] * (len(columns) - 1), start=1):
+            ws.column_dimensions[chr(64 + i)].width = width
+
+    target_cols = {
+        "code": "编号",
+        "target": "年度工作目标",
+        "lead_section": "牵头科室",
+        "lead_person": "责任人",
+        "deadline": "完成时限",
+        "completion_pct": "完成率(%)",
+        "lag_status": "滞后状态",
+    }
+    w = by_key["week"].tables
+    sheet(
+        "本周推进",
+        w["moved"],
+        {
+            "code": "编号",
+            "target": "年度工作目标",
+            "completion_pct_before": "上周(%)",
+            "completion_pct": "本周(%)",
+            "delta_pct": "变化",
+            "lead_section": "牵头科室",
+        },
+    )
+    sheet("本周完成", w["finished"], target_cols)
+    sheet("新增滞后", w["fell_behind"], target_cols)
+    d = by_key["due"].tables
+    sheet("逾期未完成", d["overdue"], target_cols)
+    sheet(f"{DUE_SOON_DAYS}天内到期", d["due_soon"], target_cols)
+    sheet(
+        "科室排名",
+        by_key["ranking"].tables["sections"],
+        {
+            "section": "科室",
+            "targets": "牵头目标",
+            "points": "牵头分值",
+            "completion_pct": "完成率(%)",
+            "expected_pct": "序时进度(%)",
+            "late": "滞后",
+        },
+    )
+    sheet(
+        "分管领导",
+        by_key["leaders"].tables["leaders"],
+        {
+            "leader": "分管领导",
+            "targets": "分管目标",
+            "points": "分管分值",
+            "completion_pct": "完成率(%)",
+            "late": "滞后",
+        },
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _plain(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return round(value, 1)
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def advance(index: int, count: int, paused: bool, last: float | None, now: float, seconds: int) -> tuple[int, float]:
+    """The slide to show and when it started: the first run shows ``index``; afterwards the slide
+    moves on once ``seconds`` have passed (a little early is fine: the timer is not exact), unless
+    paused. Returns (index, start time of that slide)."""
+    if last is None:
+        return index % count, now
+    if paused:
+        return index % count, now
+    if now - last >= seconds * 0.8:
+        return (index + 1) % count, now
+    return index % count, last

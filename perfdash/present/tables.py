@@ -1,0 +1,373 @@
+"""Display tables: DataFrame in, DataFrame with Chinese headers and formatted values out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from perfdash.core import fmt
+from perfdash.core.access import ACCOUNT_ROLES
+from perfdash.plan.kpis import COMPARATOR_LABELS
+from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES
+
+
+def upload_errors(errors: Sequence[object]) -> pd.DataFrame:
+    """Upload problems as rows: file, row, column, problem."""
+    return pd.DataFrame(
+        {
+            "文件": [e.file for e in errors],
+            "行": [e.row if e.row is not None else "" for e in errors],
+            "列": [e.column or "" for e in errors],
+            "问题": [e.message for e in errors],
+        }
+    ).astype({"行": str})
+
+
+def changes(diff: pd.DataFrame) -> pd.DataFrame:
+    """A batch's changes: target, from → to."""
+    return pd.DataFrame(
+        {
+            "编号": diff["code"],
+            "年度工作目标": diff["target"].str.slice(0, 40),
+            "填报日期": [fmt.day(d) for d in diff["report_date"]],
+            "完成率变化": [
+                f"{fmt.pct(a)} → {fmt.pct(b)}" for a, b in zip(diff["old_pct"], diff["new_pct"], strict=True)
+            ],
+            "状态变化": [
+                f"{a} → {b}" if a != b else b for a, b in zip(diff["old_status"], diff["new_status"], strict=True)
+            ],
+            "说明": diff["note"],
+            "有变化": diff["changed"],
+        }
+    )
+
+
+def report_log(log: pd.DataFrame) -> pd.DataFrame:
+    """Progress reports, newest first."""
+    return pd.DataFrame(
+        {
+            "编号": log["code"],
+            "填报日期": [fmt.day(d) for d in log["report_date"]],
+            "完成率": [fmt.pct(x) for x in log["completion_pct"]],
+            "状态": log["status"],
+            "说明": log["note"],
+            "填报人": log["reporter"],
+            "记录时间": [str(t)[:19] for t in log["recorded_at"]],
+        }
+    )
+
+
+def target_history(history: pd.DataFrame) -> pd.DataFrame:
+    """One target's timeline as a table, oldest first."""
+    return pd.DataFrame(
+        {
+            "填报日期": [fmt.day(d) for d in history["report_date"]],
+            "完成率": [fmt.pct(x) for x in history["completion_pct"]],
+            "序时进度": [fmt.pct(x) for x in history["expected_pct"]],
+            "状态": history["status"],
+            "说明": history["note"],
+            "填报人": history["reporter"],
+            "记录时间": [str(t)[:19] for t in history["recorded_at"]],
+            "演示数据": history["is_demo"],
+        }
+    )
+
+
+def indicators(df: pd.DataFrame) -> pd.DataFrame:
+    """The indicator roll-up (rollups.by_indicator) for display."""
+    return pd.DataFrame(
+        {
+            "编号": df["indicator_code"],
+            "目标组": df["group"],
+            "一级指标": df["indicator"],
+            "分值": df["indicator_points"],
+            "目标数": df["targets"],
+            "加权完成率": df["completion_pct"].round(1),
+            "序时进度": df["expected_pct"].round(1),
+            "已完成": df["已完成"],
+            "正常": df["正常"],
+            "黄色滞后": df["黄色滞后"],
+            "红色滞后": df["红色滞后"],
+            "逾期": df["逾期未完成"],
+        }
+    )
+
+
+def target_list(state: pd.DataFrame) -> pd.DataFrame:
+    """Targets with their state, for drill-down lists."""
+    return pd.DataFrame(
+        {
+            "编号": state["code"],
+            "年度工作目标": state["target"],
+            "分值": state["points"],
+            "牵头科室": state["lead_section"],
+            "责任人": state["lead_person"],
+            "完成时限": [fmt.day(d) for d in state["deadline"]],
+            "完成率": state["completion_pct"].round(1),
+            "完成率来源": state.get("completion_source", "填报"),
+            "序时进度": state["expected_pct"].round(1),
+            "滞后状态": state["lag_status"],
+            "最近填报": [fmt.day(d) if pd.notna(d) else "—" for d in state["last_report"]],
+        }
+    )
+
+
+def sections(df: pd.DataFrame) -> pd.DataFrame:
+    """The section roll-up (rollups.by_section) for display."""
+    return pd.DataFrame(
+        {
+            "科室": df["section"],
+            "牵头目标": df["targets"],
+            "牵头分值": df["points"],
+            "牵头完成率": df["completion_pct"].round(1),
+            "序时进度": df["expected_pct"].round(1),
+            "滞后": df["late"],
+            "红色/逾期": df["at_risk"],
+            "协作目标": df["co_targets"],
+            "协作分值": df["co_points"],
+            "协作完成率": df["co_completion_pct"].astype(float).round(1),
+            "协作滞后": df["co_late"],
+        }
+    )
+
+
+def leaders(df: pd.DataFrame) -> pd.DataFrame:
+    """The leader roll-up (rollups.by_leader) for display."""
+    return pd.DataFrame(
+        {
+            "分管领导": df["leader"],
+            "分管目标": df["targets"],
+            "分管分值": df["points"],
+            "加权完成率": df["completion_pct"].round(1),
+            "序时进度": df["expected_pct"].round(1),
+            "已完成": df["done"],
+            "滞后": df["late"],
+            "红色/逾期": df["at_risk"],
+        }
+    )
+
+
+def persons(df: pd.DataFrame) -> pd.DataFrame:
+    """The person roll-up (rollups.by_person) for display."""
+    return pd.DataFrame(
+        {
+            "责任人": df["person"],
+            "科室": df["section"],
+            "牵头目标": df["targets"],
+            "牵头分值": df["points"],
+            "牵头完成率": df["completion_pct"].round(1),
+            "滞后": df["late"],
+            "协作目标": df["co_targets"],
+            "协作滞后": df["co_late"],
+        }
+    )
+
+
+def group_scores(groups: pd.DataFrame) -> pd.DataFrame:
+    """Group subtotals (scoring.group_table) for display."""
+    return pd.DataFrame(
+        {
+            "目标组": groups["group"],
+            "应有分值": groups["structure_points"],
+            "得分": groups["score"].round(2),
+            "失分": groups["lost"].round(2),
+        }
+    )
+
+
+def scenarios(saved: pd.DataFrame) -> pd.DataFrame:
+    """Saved scenarios for display."""
+    return pd.DataFrame(
+        {
+            "情景": saved["name"],
+            "说明": saved["note"],
+            "起点": saved["base"].map(lambda b: BASES.get(b, b)),
+            "统计日期": [fmt.day(d) for d in saved["as_of"]],
+            "保存人": saved["created_by"],
+            "保存时间": [str(t)[:19] for t in saved["created_at"]],
+        }
+    )
+
+
+def scenario_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """Scenario totals side by side."""
+    return summary.rename(columns={"scenario": "情景", "total": "总分", "grade": "等次"}).round(2)
+
+
+def adjustments(frame: pd.DataFrame) -> pd.DataFrame:
+    """加分 / 扣分 entries for display."""
+    return pd.DataFrame(
+        {
+            "编号": frame["adjustment_id"],
+            "类型": frame["kind"].map(ADJUSTMENT_KINDS),
+            "分值": frame["points"],
+            "事由": frame["note"],
+            "录入人": frame["created_by"],
+            "录入时间": [str(t)[:19] for t in frame["created_at"]],
+        }
+    )
+
+
+def points_at_risk(risk: pd.DataFrame) -> pd.DataFrame:
+    """The points-at-risk list (forecast.points_at_risk) for display."""
+    top = risk.attrs.get("top_grade", "优秀")
+    return pd.DataFrame(
+        {
+            "编号": risk["code"],
+            "目标组": risk["group"],
+            "分值": risk["points"],
+            "当前完成率": risk["completion_pct"],
+            "预测完成率": risk["forecast_pct"],
+            "不确定性(±)": risk["forecast_sd"],
+            "预计失分": risk["expected_lost"],
+            f"{top}概率提升": [f"{x * 100:+.1f} 个百分点" for x in risk["top_grade_lift"]],
+        }
+    )
+
+
+def accounts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Accounts for display."""
+    return pd.DataFrame(
+        {
+            "用户名": frame["username"],
+            "姓名": frame["display_name"],
+            "角色": frame["role"].map(ACCOUNT_ROLES),
+            "科室/领导": frame["scope"].fillna(""),
+            "邮箱（统一身份）": frame["email"].fillna(""),
+            "已设密码": frame["has_password"],
+            "已停用": frame["disabled"],
+        }
+    )
+
+
+def audit(frame: pd.DataFrame) -> pd.DataFrame:
+    """The audit trail for display (old and new values as stored JSON text)."""
+    return pd.DataFrame(
+        {
+            "时间": [str(t)[:19] for t in frame["logged_at"]],
+            "操作人": frame["actor"],
+            "操作": frame["action"],
+            "对象": frame["entity_key"].fillna(""),
+            "原值": frame["old_value"].fillna(""),
+            "新值": frame["new_value"].fillna(""),
+        }
+    )
+
+
+def kiosk_tokens(frame: pd.DataFrame) -> pd.DataFrame:
+    """Meeting-screen tokens for display (never the token itself)."""
+    return pd.DataFrame(
+        {
+            "用途": frame["label"],
+            "创建人": frame["created_by"],
+            "创建时间": [str(t)[:19] for t in frame["created_at"]],
+            "状态": ["已吊销" if pd.notna(r) else "有效" for r in frame["revoked_at"]],
+        }
+    )
+
+
+def evaluation_board(frame: pd.DataFrame) -> pd.DataFrame:
+    """The self-assessment progress board (evaluation.board) for display."""
+    return pd.DataFrame(
+        {
+            "科室": frame["section"],
+            "牵头目标": frame["targets"],
+            "已自评": frame["assessed"],
+            "有材料": frame["evidenced"],
+            "已审签": frame["signed"],
+            "完成": ["✓" if c else "" for c in frame["complete"]],
+        }
+    )
+
+
+def evaluation_sheet(rows: pd.DataFrame) -> pd.DataFrame:
+    """The office's scoring sheet (evaluation.sheet) for display."""
+    return pd.DataFrame(
+        {
+            "编号": rows["code"],
+            "分值": rows["points"],
+            "牵头科室": rows["lead_section"],
+            "填报完成率": rows["completion_pct"].round(1),
+            "计算得分": rows["computed_score"],
+            "自评完成率": rows["self_pct"],
+            "自评得分": rows["proposed_score"],
+            "材料": rows["evidence"],
+            "审签": [s if isinstance(s, str) else "" for s in rows["signed_by"]],
+            "评定得分": rows["final_score"],
+        }
+    )
+
+
+def evidence(frame: pd.DataFrame) -> pd.DataFrame:
+    """Evidence files for display."""
+    return pd.DataFrame(
+        {
+            "编号": frame["evidence_id"],
+            "目标": frame["code"].fillna(""),
+            "文件": frame["file_name"],
+            "大小(KB)": (frame["size_bytes"] / 1024).round(1),
+            "上传人": frame["uploaded_by"],
+            "上传时间": [str(t)[:19] for t in frame["uploaded_at"]],
+        }
+    )
+
+
+def survey_samples(frame: pd.DataFrame) -> pd.DataFrame:
+    """The public-evaluation sample list for display and export."""
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(frame) + 1),
+            "姓名": frame["name"],
+            "单位": frame["organization"],
+            "类别": frame["category"],
+            "联系电话": frame["phone"],
+            "联系科室": frame["section"],
+            "备注": frame["note"],
+        }
+    )
+
+
+def orders(frame: pd.DataFrame) -> pd.DataFrame:
+    """Supervision orders (supervision.orders) for display."""
+    return pd.DataFrame(
+        {
+            "编号": frame["order_id"],
+            "等级": frame["level"],
+            "目标": frame["code"],
+            "责任科室": frame["section"],
+            "督办事项": frame["what"],
+            "办理时限": [fmt.day(d) for d in frame["due_date"]],
+            "答复": [str(r) if isinstance(r, str) else "" for r in frame["last_response"]],
+            "办结": [fmt.day(d) if pd.notna(d) else "" for d in frame["closed_at"]],
+        }
+    )
+
+
+def not_reported(frame: pd.DataFrame) -> pd.DataFrame:
+    """Sections that have not reported (supervision.not_reported) for display."""
+    return pd.DataFrame(
+        {
+            "科室": frame["section"],
+            "未报送目标": ["、".join(m) for m in frame["missing"]],
+            "未报送数": [len(m) for m in frame["missing"]],
+            "最近一次填报": [fmt.day(d) if pd.notna(d) else "从未填报" for d in frame["last_report"]],
+        }
+    )
+
+
+def kpi_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Commitments with their actuals (kpi_tracking.with_actuals) for display."""
+    return pd.DataFrame(
+        {
+            "编号": frame["code"],
+            "原文": frame["phrase"],
+            "目标值": [
+                f"{COMPARATOR_LABELS.get(c, c)} {v:g}{u}"
+                for c, v, u in zip(frame["comparator"], frame["value"], frame["unit"], strict=True)
+            ],
+            "实际值": ["" if pd.isna(a) else f"{a:g}{u}" for a, u in zip(frame["actual"], frame["unit"], strict=True)],
+            "达成率": [None if m is None or pd.isna(m) else float(m) for m in frame["met"]],
+            "已审核": frame["reviewed"],
+        }
+    )

@@ -1,0 +1,469 @@
+"""The year-end evaluation as the plan prescribes: self-assessment evidence files, the progress
+board against 12月30日, the office's scoring sheet, innovations toward 6-5, and the final scores."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from perfdash.core.access import Actor
+from perfdash.db import queries
+from perfdash.db.database import Database, StoreError, require_role
+from perfdash.workflows import scoring
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+# Allowed evidence: extension → (mime, how the file must start).
+EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (b"PK\x03\x04",)),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK\x03\x04",)),
+    ".doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
+    ".xls": ("application/vnd.ms-excel", (b"\xd0\xcf\x11\xe0",)),
+}
+INNOVATION_LEVELS = ("国家级", "省级", "市级", "局级")
+INNOVATION_TARGET = "6-5"
+SELF_ASSESSMENT_STEP = "科室自评"
+
+
+def evidence_dir(store: Database) -> Path:
+    """Where evidence files live: PERFDASH_EVIDENCE_DIR, else ``evidence/`` beside the database."""
+    configured = os.environ.get("PERFDASH_EVIDENCE_DIR")
+    return Path(configured) if configured else Path(store.path).resolve().parent / "evidence"
+
+
+def check_evidence(file_name: str, data: bytes) -> str:
+    """The mime type of an acceptable evidence file; StoreError (in Chinese) for a wrong type,
+    a file that is not what its name says, an empty one or one over the size limit."""
+    ext = Path(file_name).suffix.lower()
+    if ext not in EVIDENCE_TYPES:
+        allowed = "、".join(sorted({e.lstrip(".").upper() for e in EVIDENCE_TYPES}))
+        raise StoreError(f"{file_name}：不支持的文件类型（可上传 {allowed}）")
+    if not data:
+        raise StoreError(f"{file_name}：文件是空的")
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise StoreError(f"{file_name}：文件超过 {MAX_EVIDENCE_BYTES // 1024 // 1024} MB 上限")
+    mime, starts = EVIDENCE_TYPES[ext]
+    if not data.startswith(starts):
+        raise StoreError(f"{file_name}：文件内容与扩展名不符（不是真正的 {ext.lstrip('.').upper()} 文件）")
+    return mime
+
+
+def store_evidence(
+    store: Database,
+    plan_id: int,
+    code: str | None,
+    file_name: str,
+    data: bytes,
+    actor: Actor,
+    innovation_id: int | None = None,
+) -> int:
+    """Check an evidence file, keep it under its content hash, and record it."""
+    mime = check_evidence(file_name, data)
+    sha = hashlib.sha256(data).hexdigest()
+    folder = evidence_dir(store) / sha[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / (sha + Path(file_name).suffix.lower())
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(target)  # atomic: a reader never sees half a file
+    return store.add_evidence(plan_id, code, innovation_id, Path(file_name).name, sha, len(data), mime, actor)
+
+
+def read_evidence(store: Database, evidence_id: int) -> tuple[str, str, bytes]:
+    """(file name, mime, bytes) of a stored evidence file, its hash checked."""
+    row = store.query(
+        "SELECT file_name, mime, content_sha256 FROM evidence WHERE evidence_id = $id", {"id": evidence_id}
+    )
+    if row.empty:
+        raise StoreError(f"没有编号为 {evidence_id} 的材料")
+    name, mime, sha = row.iloc[0]
+    path = evidence_dir(store) / sha[:2] / (sha + Path(name).suffix.lower())
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise StoreError(f"{name}：文件已损坏（校验值不符）")
+    return str(name), str(mime), data
+
+
+def self_assessment_deadline(calendar: pd.DataFrame, year: int) -> date:
+    """The plan's own deadline for self-assessments (科室自评 … 12月30日前), else 30 December."""
+    step = calendar[calendar["name"] == SELF_ASSESSMENT_STEP]
+    if step.empty:
+        return date(year, 12, 30)
+    end = step.iloc[0]["end_date"]
+    return end.date() if hasattr(end, "date") else end
+
+
+def assessments(store: Database, plan_id: int) -> pd.DataFrame:
+    """Self-assessments with their evidence count and sign-off, one row per assessed target."""
+    return store.query(
+        """
+        SELECT a.code, a.completion_pct::DOUBLE AS self_pct, a.proposed_score::DOUBLE AS proposed_score, a.summary,
+               a.submitted_by, a.submitted_at, a.signed_by, a.signed_at,
+               (SELECT count(*) FROM evidence e WHERE e.plan_id = a.plan_id AND e.code = a.code)::INTEGER AS evidence
+        FROM self_assessments a WHERE a.plan_id = $p ORDER BY a.code
+        """,
+        {"p": plan_id},
+    )
+
+
+def evidence_list(store: Database, plan_id: int, code: str | None = None) -> pd.DataFrame:
+    """Evidence files of a plan (or one target), newest first."""
+    return store.query(
+        "SELECT evidence_id, code, innovation_id, file_name, size_bytes, mime, uploaded_by, uploaded_at "
+        "FROM evidence WHERE plan_id = $p AND ($c IS NULL OR code = $c) ORDER BY evidence_id DESC",
+        {"p": plan_id, "c": code},
+    )
+
+
+def board(state: pd.DataFrame, done: pd.DataFrame) -> pd.DataFrame:
+    """Per lead section: targets, how many are self-assessed, evidenced and signed."""
+    by_code = done.set_index("code") if not done.empty else pd.DataFrame(columns=["evidence", "signed_by"])
+    rows = []
+    for section, part in state.groupby("lead_section", sort=False):
+        codes = list(part["code"])
+        mine = by_code[by_code.index.isin(codes)]
+        evidenced = int((mine["evidence"] > 0).sum()) if len(mine) else 0
+        signed = int(mine["signed_by"].notna().sum()) if len(mine) else 0
+        rows.append(
+            {
+                "section": section,
+                "targets": len(codes),
+                "assessed": len(mine),
+                "evidenced": evidenced,
+                "signed": signed,
+                "complete": len(mine) == len(codes) and signed == len(codes),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def innovations(store: Database, plan_id: int) -> pd.DataFrame:
+    """The innovation register, with each one's evidence count."""
+    return store.query(
+        """
+        SELECT i.innovation_id, i.title, i.level, i.section, i.description, i.selected, i.created_by, i.created_at,
+               (SELECT count(*) FROM evidence e WHERE e.innovation_id = i.innovation_id)::INTEGER AS evidence
+        FROM innovations i WHERE i.plan_id = $p ORDER BY i.innovation_id
+        """,
+        {"p": plan_id},
+    )
+
+
+def innovation_completion(store: Database, plan_id: int) -> float | None:
+    """Target 6-5 asks for at least one innovation: 100 % once the office selects one, else None
+    (no say: the reported completion stands)."""
+    n = store.scalar("SELECT count(*) FROM innovations WHERE plan_id = $p AND selected", {"p": plan_id})
+    return 100.0 if n else None
+
+
+def final_scores(store: Database, plan_id: int) -> dict[str, float]:
+    """The office's evaluated score per target."""
+    df = store.query("SELECT code, final_score::DOUBLE AS s FROM evaluations WHERE plan_id = $p", {"p": plan_id})
+    return dict(zip(df["code"], df["s"], strict=True))
+
+
+@dataclass
+class Sheet:
+    """The office's scoring sheet: one row per target, and the evaluated total."""
+
+    rows: pd.DataFrame
+    result: scoring.Score
+
+
+def sheet(store: Database, plan_id: int, state: pd.DataFrame, rules: scoring.Rules, as_of: date) -> Sheet:
+    """Per target: points, reported completion and the score it earns under the rules, the
+    self-assessment (completion, proposed score, evidence, sign-off), and the final score (the
+    office's where set, else the proposed one, else the computed one). 6-5 counts the selected
+    innovations."""
+    completion = {}
+    innov = innovation_completion(store, plan_id)
+    if innov is not None and INNOVATION_TARGET in set(state["code"]):
+        completion[INNOVATION_TARGET] = innov
+    computed = scoring.score(state, rules, completion, as_of=as_of).targets.set_index("code")["score"]
+    done = assessments(store, plan_id).set_index("code")
+    finals = final_scores(store, plan_id)
+    rows = state[["code", "group", "indicator", "target", "points", "completion_pct", "lead_section"]].copy()
+    rows["computed_score"] = rows["code"].map(computed).round(2)
+    rows["self_pct"] = rows["code"].map(done["self_pct"]).astype(float)
+    rows["proposed_score"] = rows["code"].map(done["proposed_score"]).astype(float)
+    rows["evidence"] = rows["code"].map(done["evidence"]).fillna(0).astype(int)
+    rows["signed_by"] = rows["code"].map(done["signed_by"])
+    rows["final_score"] = rows["code"].map(finals).astype(float)
+    summaries = dict(zip(done.index, done["summary"], strict=True))
+    rows["note"] = [str(summaries.get(c, "")) for c in rows["code"]]
+    settled = rows["final_score"].fillna(rows["proposed_score"]).fillna(rows["computed_score"])
+    fixed = dict(zip(rows["code"], settled.astype(float), strict=True))
+    adjustments = scoring.adjustments_of(_adjustments(store, plan_id))
+    result = scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
+    return Sheet(rows=rows, result=result)
+
+
+def _adjustments(store: Database, plan_id: int) -> pd.DataFrame:
+    return queries.adjustments(store, plan_id)
+
+
+class EvaluationWrites:
+    """Self-assessments, evidence, the office's scores, the lock, innovations, survey samples and the
+    report's notes (part of perfdash.store.Store)."""
+
+    def submit_self_assessment(
+        self: Database,
+        plan_id: int,
+        code: str,
+        completion_pct: float,
+        proposed_score: float,
+        summary: str,
+        actor: Actor,
+    ) -> None:
+        """A target's self-assessment (自评): by its lead section, or the office. Resubmitting
+        replaces it and clears the leader's sign-off (a changed text needs a new signature)."""
+        self.require_unlocked(plan_id, actor)
+        sections, _, points = self.target_people(plan_id, code)
+        if actor.role != "office" and not (actor.role == "section" and sections and sections[0] == actor.name):
+            raise StoreError(f"{code} 的自评由牵头科室（{sections[0] if sections else '—'}）提交")
+        if not 0 <= float(completion_pct) <= 100:
+            raise StoreError("完成率应在 0 到 100 之间")
+        if not 0 <= float(proposed_score) <= points:
+            raise StoreError(f"自评得分应在 0 到该目标分值 {points:g} 之间")
+        if not summary.strip():
+            raise StoreError("请填写自评小结")
+        with self.write(actor) as w:
+            old = w.execute(
+                "SELECT completion_pct::DOUBLE, proposed_score::DOUBLE, summary, signed_by FROM self_assessments "
+                "WHERE plan_id = ? AND code = ?",
+                [plan_id, code],
+            )
+            w.execute("DELETE FROM self_assessments WHERE plan_id = ? AND code = ?", [plan_id, code])
+            w.execute(
+                "INSERT INTO self_assessments (plan_id, code, completion_pct, proposed_score, summary, submitted_by, "
+                "submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    plan_id,
+                    code,
+                    round(float(completion_pct), 1),
+                    round(float(proposed_score), 2),
+                    summary.strip(),
+                    actor.name,
+                    datetime.now(),
+                ],
+            )
+            w.audit(
+                "提交自评",
+                "self_assessment",
+                code,
+                dict(zip(("completion_pct", "proposed_score", "summary", "signed_by"), old[0], strict=True))
+                if old
+                else None,
+                {
+                    "completion_pct": float(completion_pct),
+                    "proposed_score": float(proposed_score),
+                    "summary": summary.strip(),
+                },
+            )
+
+    def sign_self_assessment(self: Database, plan_id: int, code: str, actor: Actor) -> None:
+        """The 分管领导's sign-off (审签) of a self-assessment: one of the target's leaders, or the
+        office recording a paper signature."""
+        self.require_unlocked(plan_id, actor)
+        _, leaders, _ = self.target_people(plan_id, code)
+        if actor.role != "office" and not (actor.role == "leader" and actor.name in leaders):
+            raise StoreError(f"{code} 由 {'、'.join(leaders)} 分管，只有分管领导可以审签")
+        with self.write(actor) as w:
+            found = w.execute("SELECT signed_by FROM self_assessments WHERE plan_id = ? AND code = ?", [plan_id, code])
+            if not found:
+                raise StoreError(f"{code} 还没有提交自评，无法审签")
+            signer = actor.name if actor.role == "leader" else f"{actor.name}（代录）"
+            w.execute(
+                "UPDATE self_assessments SET signed_by = ?, signed_at = ? WHERE plan_id = ? AND code = ?",
+                [signer, datetime.now(), plan_id, code],
+            )
+            w.audit("审签自评", "self_assessment", code, {"signed_by": found[0][0]}, {"signed_by": signer})
+
+    def add_evidence(
+        self: Database,
+        plan_id: int,
+        code: str | None,
+        innovation_id: int | None,
+        file_name: str,
+        sha256: str,
+        size: int,
+        mime: str,
+        actor: Actor,
+    ) -> int:
+        """Record an evidence file already stored by its content hash (see store_evidence below):
+        any section of the target, or the office."""
+        self.require_unlocked(plan_id, actor)
+        if code is not None:
+            sections, _, _ = self.target_people(plan_id, code)
+            if actor.role != "office" and not (actor.role == "section" and actor.name in sections):
+                raise StoreError(f"“{actor.name}”不是 {code} 的责任科室，不能上传材料")
+        elif actor.role not in ("office", "section"):
+            raise StoreError("领导不能上传材料")
+        with self.write(actor) as w:
+            eid = w.execute(
+                "INSERT INTO evidence (plan_id, code, innovation_id, file_name, content_sha256, size_bytes, mime, "
+                "uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING evidence_id",
+                [plan_id, code, innovation_id, file_name, sha256, size, mime, actor.name, datetime.now()],
+            )[0][0]
+            w.audit(
+                "上传材料",
+                "evidence",
+                code or f"创新成果 {innovation_id}",
+                None,
+                {"file": file_name, "sha256": sha256, "bytes": size},
+            )
+        return int(eid)
+
+    def evaluate(
+        self: Database, plan_id: int, code: str, final_score: float, reason: str, proposed: float, actor: Actor
+    ) -> None:
+        """The office's final score of a target (综合评估); a score that differs from the proposed
+        one needs a reason."""
+        require_role(actor, {"office"}, "评定得分")
+        _, _, points = self.target_people(plan_id, code)
+        if not 0 <= float(final_score) <= points:
+            raise StoreError(f"{code} 的得分应在 0 到 {points:g} 之间")
+        if abs(float(final_score) - float(proposed)) > 1e-9 and not reason.strip():
+            raise StoreError(f"{code} 的评定得分与自评得分不同，请填写理由")
+        with self.write(actor) as w:
+            old = w.execute(
+                "SELECT final_score::DOUBLE, reason FROM evaluations WHERE plan_id = ? AND code = ?", [plan_id, code]
+            )
+            w.execute("DELETE FROM evaluations WHERE plan_id = ? AND code = ?", [plan_id, code])
+            w.execute(
+                "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?)",
+                [plan_id, code, round(float(final_score), 2), reason.strip(), actor.name, datetime.now()],
+            )
+            w.audit(
+                "评定得分",
+                "evaluation",
+                code,
+                {"final_score": old[0][0], "reason": old[0][1]} if old else None,
+                {"final_score": float(final_score), "reason": reason.strip(), "proposed": float(proposed)},
+            )
+
+    def set_lock(self: Database, plan_id: int, locked: bool, actor: Actor) -> None:
+        """Lock (or reopen) the plan's year: once locked only the office changes anything."""
+        require_role(actor, {"office"}, "锁定年度")
+        with self.write(actor) as w:
+            was = bool(w.execute("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id])[0][0])
+            w.execute("DELETE FROM plan_locks WHERE plan_id = ?", [plan_id])
+            if locked:
+                w.execute("INSERT INTO plan_locks VALUES (?, ?, ?)", [plan_id, actor.name, datetime.now()])
+            w.audit(
+                "锁定年度" if locked else "解除锁定",
+                "plan",
+                str(plan_id),
+                {"locked": was},
+                {"locked": locked},
+            )
+
+    def add_innovation(
+        self: Database, plan_id: int, title: str, level: str, section: str, description: str, actor: Actor
+    ) -> int:
+        """A candidate innovation (创新成果): any section for itself, or the office."""
+        self.require_unlocked(plan_id, actor)
+        if actor.role == "leader" or (actor.role == "section" and actor.name != section):
+            raise StoreError("科室只能申报本科室的创新成果")
+        if not title.strip() or not description.strip():
+            raise StoreError("请填写创新成果的名称和简介")
+        with self.write(actor) as w:
+            iid = w.execute(
+                "INSERT INTO innovations (plan_id, title, level, section, description, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING innovation_id",
+                [plan_id, title.strip(), level, section, description.strip(), actor.name, datetime.now()],
+            )[0][0]
+            w.audit(
+                "申报创新成果",
+                "innovation",
+                str(iid),
+                None,
+                {"title": title.strip(), "level": level, "section": section},
+            )
+        return int(iid)
+
+    def select_innovation(self: Database, innovation_id: int, selected: bool, actor: Actor) -> None:
+        """The office selects (or deselects) an innovation to count toward target 6-5."""
+        require_role(actor, {"office"}, "遴选创新成果")
+        with self.write(actor) as w:
+            old = w.execute("SELECT selected FROM innovations WHERE innovation_id = ?", [innovation_id])
+            if not old:
+                raise StoreError(f"没有编号为 {innovation_id} 的创新成果")
+            w.execute("UPDATE innovations SET selected = ? WHERE innovation_id = ?", [selected, innovation_id])
+            w.audit(
+                "遴选创新成果",
+                "innovation",
+                str(innovation_id),
+                {"selected": old[0][0]},
+                {"selected": selected},
+            )
+
+    def add_survey_sample(
+        self: Database,
+        plan_id: int,
+        name: str,
+        organization: str,
+        category: str,
+        phone: str,
+        section: str,
+        note: str,
+        actor: Actor,
+    ) -> int:
+        """One person on the public-evaluation sample list (公众评议): the office, or a section for itself."""
+        if actor.role == "leader" or (actor.role == "section" and actor.name != section):
+            raise StoreError("科室只能登记本科室联系的评议样本")
+        if not name.strip():
+            raise StoreError("请填写姓名")
+        with self.write(actor) as w:
+            sid = w.execute(
+                "INSERT INTO survey_samples (plan_id, name, organization, category, phone, section, note, created_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sample_id",
+                [
+                    plan_id,
+                    name.strip(),
+                    organization.strip(),
+                    category.strip(),
+                    phone.strip(),
+                    section,
+                    note.strip(),
+                    actor.name,
+                    datetime.now(),
+                ],
+            )[0][0]
+            w.audit(
+                "登记评议样本",
+                "survey_sample",
+                str(sid),
+                None,
+                {"name": name.strip(), "organization": organization.strip(), "section": section},
+            )
+        return int(sid)
+
+    def set_report_notes(self: Database, plan_id: int, problems: str, measures: str, actor: Actor) -> None:
+        """The problems and improvement measures the office writes for the 绩效评估报告."""
+        require_role(actor, {"office"}, "撰写评估报告")
+        with self.write(actor) as w:
+            old = w.execute("SELECT problems, measures FROM report_notes WHERE plan_id = ?", [plan_id])
+            w.execute("DELETE FROM report_notes WHERE plan_id = ?", [plan_id])
+            w.execute(
+                "INSERT INTO report_notes VALUES (?, ?, ?, ?, ?)",
+                [plan_id, problems.strip(), measures.strip(), actor.name, datetime.now()],
+            )
+            w.audit(
+                "撰写评估报告",
+                "report",
+                str(plan_id),
+                {"problems": old[0][0], "measures": old[0][1]} if old else None,
+                {"problems": problems.strip(), "measures": measures.strip()},
+            )
+
+    # -- writing: supervision (督办) ------------------------------------------

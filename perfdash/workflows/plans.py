@@ -1,0 +1,217 @@
+"""Bringing a plan into the database: the office imports it; a re-import changes only what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from perfdash.core.access import Actor
+from perfdash.db.database import Database, StoreError, Write, num, require_role
+from perfdash.plan import Plan
+
+
+@dataclass
+class ImportResult:
+    """What importing a plan did."""
+
+    plan_id: int
+    unchanged: bool
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.unchanged:
+            return "方案与库中一致，未做改动"
+        parts = [f"新增 {len(self.added)} 项", f"修改 {len(self.changed)} 项", f"删除 {len(self.removed)} 项"]
+        text = "已导入方案：" + "，".join(parts)
+        if self.removed:
+            text += "；已不在方案中的目标（其进度记录保留）：" + "、".join(self.removed)
+        return text
+
+
+def digest(plan: Plan) -> str:
+    """The content hash an import is recognised by: same targets, timetable, title and checks."""
+    rows = [t.as_dict() for t in plan.targets]
+    events = [(e.name, e.start.isoformat(), e.end.isoformat()) for e in plan.calendar]
+    checks = [c.as_dict() for c in plan.checks]  # a corrected prose changes the checks only
+    content = json.dumps([rows, events, plan.title, checks], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+class PlanWrites:
+    """The plan import (part of perfdash.store.Store)."""
+
+    def import_plan(self: Database, plan: Plan, actor: Actor | None = None) -> ImportResult:
+        """Database a parsed plan (the office's job). Same content again: nothing changes. An amended
+        plan replaces the plan's targets, keeps the progress log of every code (still there or
+        not) and reports which codes vanished."""
+        actor = actor or Actor.office()
+        require_role(actor, {"office"}, "导入方案")
+        if not plan.unit.strip():
+            raise StoreError("方案没有单位名称（表格标题应如“泉州市教育局2025年度绩效目标考评表”），未导入")
+        if not 2000 <= plan.year <= 2100:
+            raise StoreError(f"方案年度 {plan.year} 不在 2000–2100 之间，未导入")
+        too_big = [t.code for t in plan.targets if not 0 < t.points <= 100 or not 0 <= t.indicator_points <= 100]
+        if too_big:
+            raise StoreError(f"目标分值或指标分值应在 0–100 之间：{'、'.join(too_big[:10])}，未导入")
+        codes = [t.code for t in plan.targets]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise StoreError(f"方案中目标编号重复：{'、'.join(dupes)}，未导入")
+        rows = [t.as_dict() for t in plan.targets]
+        content_sha = digest(plan)
+        same = self.scalar(
+            "SELECT i.plan_id FROM plans p JOIN plan_imports i USING (plan_id) WHERE p.unit = ? AND p.year = ? "
+            "ORDER BY i.import_id DESC LIMIT 1",
+            [plan.unit, plan.year],
+        )
+        if (
+            same is not None
+            and self.scalar(
+                "SELECT content_sha256 FROM plan_imports WHERE plan_id = ? ORDER BY import_id DESC LIMIT 1", [same]
+            )
+            == content_sha
+        ):
+            return ImportResult(plan_id=int(same), unchanged=True)  # nothing to write, no new data version
+        with self.write(actor) as w:
+            found = w.execute("SELECT plan_id FROM plans WHERE unit = ? AND year = ?", [plan.unit, plan.year])
+            if found:
+                plan_id = found[0][0]
+                last = w.execute(
+                    "SELECT content_sha256 FROM plan_imports WHERE plan_id = ? ORDER BY import_id DESC LIMIT 1",
+                    [plan_id],
+                )
+                if last and last[0][0] == content_sha:
+                    w.without_audit()
+                    return ImportResult(plan_id=plan_id, unchanged=True)
+                old = _snapshot(w, plan_id)
+            else:
+                plan_id = w.execute(
+                    "INSERT INTO plans (unit, year, title) VALUES (?, ?, ?) RETURNING plan_id",
+                    [plan.unit, plan.year, plan.title],
+                )[0][0]
+                old = {}
+            new = {r["code"]: r for r in rows}
+            added = [c for c in new if c not in old]
+            removed = [c for c in old if c not in new]
+            changed = [c for c in new if c in old and old[c] != new[c]]
+            dynamic = [
+                r[0] for r in w.execute("SELECT code FROM targets WHERE plan_id = ? AND origin = 'dynamic'", [plan_id])
+            ]
+            clash = sorted(set(dynamic) & set(new))
+            if clash:
+                raise StoreError(f"方案中的编号与已添加的动态目标重复：{'、'.join(clash)}")
+            for table in ("target_leaders", "target_sections", "targets"):
+                sql = f"DELETE FROM {table} WHERE plan_id = ? AND NOT list_contains(?, code)"  # noqa: S608 (constant names)
+                w.execute(sql, [plan_id, dynamic or [""]])
+            w.execute(
+                "DELETE FROM indicators WHERE plan_id = ? AND indicator_code NOT IN "
+                "(SELECT indicator_code FROM targets WHERE plan_id = ?)",
+                [plan_id, plan_id],
+            )
+            for table in ("plan_checks", "plan_calendar"):
+                w.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
+            _insert_plan_rows(w, plan_id, plan)
+            w.execute(
+                "INSERT INTO plan_imports (plan_id, source_name, content_sha256, added, removed, changed) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [plan_id, plan.source_name or "", content_sha, added, removed, changed],
+            )
+            w.audit(
+                "导入方案",
+                "plan",
+                f"{plan.unit}{plan.year}",
+                {c: old[c] for c in removed + changed},
+                {"source": plan.source_name, "added": added, "removed": removed, "changed": changed},
+            )
+        return ImportResult(plan_id=plan_id, unchanged=False, added=added, removed=removed, changed=changed)
+
+
+def _snapshot(w: Write, plan_id: int) -> dict[str, dict]:
+    """The stored plan's targets in their JSON form, by code."""
+    rows = w.execute(
+        """
+        SELECT t.code, i.grp, i.category, t.indicator_code, i.title, i.points AS ipoints, i.source_note,
+               t.target_text, t.points, t.deadline,
+               (SELECT list(section ORDER BY seq) FROM target_sections s
+                 WHERE s.plan_id = t.plan_id AND s.code = t.code) AS sections,
+               (SELECT list(coalesce(person, '') ORDER BY seq) FROM target_sections s
+                 WHERE s.plan_id = t.plan_id AND s.code = t.code) AS persons,
+               (SELECT list(leader ORDER BY seq) FROM target_leaders l
+                 WHERE l.plan_id = t.plan_id AND l.code = t.code) AS leaders
+        FROM targets t JOIN indicators i USING (plan_id, indicator_code)
+        WHERE t.plan_id = ? AND t.origin = 'plan'
+        """,
+        [plan_id],
+    )
+    out = {}
+    for r in rows:
+        out[r[0]] = {
+            "code": r[0],
+            "group": r[1],
+            "category": r[2],
+            "indicator_code": r[3],
+            "indicator": r[4],
+            "indicator_points": num(r[5]),
+            "source_note": r[6],
+            "target": r[7],
+            "points": num(r[8]),
+            "deadline": r[9].isoformat(),
+            "sections": list(r[10] or []),
+            "persons": [p for p in (r[11] or []) if p],
+            "leaders": list(r[12] or []),
+        }
+    return out
+
+
+def _insert_plan_rows(w: Write, plan_id: int, plan: Plan) -> None:
+    ind_rows = [
+        (
+            plan_id,
+            i["indicator_code"],
+            i["group"],
+            i["category"],
+            i["indicator"],
+            i["indicator_points"],
+            i["source_note"],
+            n,
+        )
+        for n, i in enumerate(plan.indicators(), start=1)
+    ]
+    w.insert(
+        "indicators",
+        ("plan_id", "indicator_code", "grp", "category", "title", "points", "source_note", "seq"),
+        ind_rows,
+    )
+    w.insert(
+        "targets",
+        ("plan_id", "code", "indicator_code", "target_text", "points", "deadline", "seq"),
+        [
+            (plan_id, t.code, t.indicator_code, t.target, t.points, t.deadline, n)
+            for n, t in enumerate(plan.targets, start=1)
+        ],
+    )
+    sec_rows = []
+    lead_rows = []
+    for t in plan.targets:
+        for k, sec in enumerate(t.sections, start=1):
+            person = t.persons[k - 1] if k <= len(t.persons) else None
+            sec_rows.append((plan_id, t.code, k, sec, person, "lead" if k == 1 else "co"))
+        lead_rows += [(plan_id, t.code, k, name) for k, name in enumerate(t.leaders, start=1)]
+    w.insert("target_sections", ("plan_id", "code", "seq", "section", "person", "role"), sec_rows)
+    w.insert("target_leaders", ("plan_id", "code", "seq", "leader"), lead_rows)
+    w.insert(
+        "plan_calendar",
+        ("plan_id", "seq", "name", "start_date", "end_date", "note"),
+        [(plan_id, n, e.name, e.start, e.end, e.text) for n, e in enumerate(plan.calendar, start=1)],
+    )
+    w.insert(
+        "plan_checks",
+        ("plan_id", "seq", "check_name", "subject", "expected", "actual", "ok", "message"),
+        [
+            (plan_id, n, c.check, c.subject, c.expected, c.actual, c.ok, c.message)
+            for n, c in enumerate(plan.checks, start=1)
+        ],
+    )

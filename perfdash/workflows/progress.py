@@ -1,0 +1,532 @@
+"""Progress reporting: the section's Excel ledger (台账) template, uploads, in-app edits, commit."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from perfdash.core import intake
+from perfdash.core.access import Actor, may_write
+from perfdash.core.excel import cell_text, safe_cell
+from perfdash.core.schedule import expected_with_milestones
+from perfdash.core.settings import STATUSES
+from perfdash.db.database import Database, StoreError
+
+MAX_BYTES = 2 * 1024 * 1024  # 2 MB: a year of weekly reports for every target fits many times over
+MAX_ROWS = 5000
+SHEET = "进度台账"
+# (key, header, width, required). Headers are what the section sees and what a CSV must carry.
+COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
+    ("code", "编号", 9, True),
+    ("target", "年度工作目标", 60, False),
+    ("deadline", "完成时限", 12, False),
+    ("role", "本科室角色", 10, False),
+    ("report_date", "填报日期", 12, True),
+    ("completion_pct", "完成率(%)", 10, True),
+    ("status", "状态", 10, True),
+    ("note", "进展说明", 40, False),
+)
+HEADER = {key: header for key, header, _, _ in COLUMNS}
+# Header spellings people type in their own sheets.
+ALIASES = {"完成率": "completion_pct", "完成率%": "completion_pct", "完成率（%）": "completion_pct", "备注": "note"}
+
+
+@dataclass(frozen=True)
+class UploadError:
+    """A problem an uploader can act on: file, row, column and what is wrong."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" 第{self.row}行"
+        if self.column:
+            where += f"“{self.column}”列"
+        return f"{where}：{self.message}"
+
+
+@dataclass
+class Upload:
+    """A parsed upload: the rows it proposes, each with its line in the file, and its problems."""
+
+    file: str
+    rows: list[ProgressRow] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[UploadError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def limits() -> intake.Limits:
+    """How much of an uploaded ledger is read (see perfdash.core.intake)."""
+    return intake.Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+
+
+def default_report_date(year: int, today: date | None = None) -> date:
+    """Today, or the plan year's last day when the year is over (reports belong to their year)."""
+    today = today or date.today()
+    return min(today, date(year, 12, 31))
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """One progress report for one target."""
+
+    code: str
+    report_date: date
+    completion_pct: float
+    status: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem with one row of a progress batch: its index, the field, a Chinese message."""
+
+    index: int
+    column: str
+    message: str
+
+
+def validate_progress(
+    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: Actor, year: int, today: date
+) -> list[Problem]:
+    """Every problem with a batch of progress reports (empty when all is well)."""
+    problems: list[Problem] = []
+    seen: dict[tuple[str, date], int] = {}
+    for n, r in enumerate(rows):
+        if r.code not in owners:
+            problems.append(Problem(n, "code", f"方案中没有编号为“{r.code}”的目标"))
+            continue
+        if not may_write(actor, owners[r.code]):
+            why = (
+                "领导只能查看，不能填报" if actor.role == "leader" else f"“{actor.name}”不是该目标的责任科室，无权填报"
+            )
+            problems.append(Problem(n, "code", f"{r.code}：{why}"))
+        try:
+            pct = float(r.completion_pct)
+        except (TypeError, ValueError):
+            problems.append(Problem(n, "completion_pct", f"完成率“{r.completion_pct}”不是数字"))
+        else:
+            if not 0 <= pct <= 100 or pct != pct:  # pct != pct: NaN
+                problems.append(Problem(n, "completion_pct", f"完成率 {pct:g} 超出 0–100"))
+        if r.status not in STATUSES:
+            problems.append(Problem(n, "status", f"状态“{r.status}”不在可选范围（{'、'.join(STATUSES)}）内"))
+        if not isinstance(r.report_date, date) or r.report_date.year != year:
+            problems.append(Problem(n, "report_date", f"填报日期 {r.report_date} 不在方案年度 {year} 年内"))
+        elif r.report_date > today:
+            problems.append(Problem(n, "report_date", f"填报日期 {r.report_date} 晚于今天（{today}）"))
+        key = (r.code, r.report_date)
+        if key in seen:
+            problems.append(Problem(n, "code", f"{r.code} 在 {r.report_date} 重复填报（与第 {seen[key] + 1} 条重复）"))
+        else:
+            seen[key] = n
+    return problems
+
+
+PROGRESS_COLUMNS = (
+    "plan_id",
+    "code",
+    "report_date",
+    "completion_pct",
+    "status",
+    "note",
+    "reporter",
+    "is_demo",
+    "recorded_at",
+)
+
+
+class ProgressWrites:
+    """The progress log's writes (part of perfdash.store.Store)."""
+
+    def add_progress(
+        self: Database,
+        plan_id: int,
+        rows: Sequence[ProgressRow],
+        actor: Actor,
+        *,
+        is_demo: bool = False,
+        today: date | None = None,
+    ) -> int:
+        """The only code that inserts progress. Validates every row and the actor's right to write
+        it (see ``access.may_write``), then commits all rows in one transaction, or none, with
+        one audit entry naming the previous and new state of each target.
+        Returns the number of rows written; raises StoreError listing every problem."""
+        if not rows:
+            raise StoreError("没有要保存的进度记录")
+        self.require_unlocked(plan_id, actor)
+        today = today or date.today()
+        year, owners = self.progress_rules(plan_id)
+        problems = validate_progress(rows, owners, actor, year, today)
+        if problems:
+            raise StoreError("\n".join(p.message for p in problems), problems)
+        now = datetime.now()
+        values = [
+            (
+                plan_id,
+                r.code,
+                r.report_date,
+                round(float(r.completion_pct), 1),
+                r.status,
+                r.note or "",
+                actor.name,
+                is_demo,
+                now,
+            )
+            for r in rows
+        ]
+        codes = sorted({r.code for r in rows})
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
+            before = w.execute(
+                "SELECT code, arg_max(completion_pct::DOUBLE, (report_date, progress_id)), "
+                "arg_max(status, (report_date, progress_id)) FROM progress "
+                "WHERE plan_id = ? AND list_contains(?, code) GROUP BY code",
+                [plan_id, codes],
+            )
+            w.insert("progress", PROGRESS_COLUMNS, values)
+            if is_demo:  # the demo history is generated, not anyone's change
+                w.without_audit()
+            else:
+                w.audit(
+                    "填报进度",
+                    "progress",
+                    f"{len(rows)} 条",
+                    {c: {"completion_pct": p, "status": st} for c, p, st in before},
+                    [
+                        {
+                            "code": r.code,
+                            "report_date": r.report_date.isoformat(),
+                            "completion_pct": float(r.completion_pct),
+                            "status": r.status,
+                            "note": r.note,
+                        }
+                        for r in rows
+                    ],
+                )
+        return len(rows)
+
+
+# ---------------------------------------------------------------------------
+# The template
+
+
+def targets_for(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
+    """The targets an actor may report on, with the actor's role on each (牵头 / 协作)."""
+    mask = [may_write(actor, list(secs)) for secs in state["sections"]]
+    mine = state[mask].copy()
+    if actor.role == "section":
+        mine["role"] = ["牵头" if secs[0] == actor.name else "协作" for secs in mine["sections"]]
+    else:
+        mine["role"] = "绩效办"
+    return mine
+
+
+def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes:
+    """The ledger for one section (or the office), pre-filled with current percent and status,
+    with in-sheet validation for percent, status and date."""
+    mine = targets_for(state, actor)
+    year = report_date.year
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    ws.append([header for _, header, _, _ in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for row in mine.itertuples():
+        ws.append(
+            [
+                row.code,
+                safe_cell(row.target),
+                pd.Timestamp(row.deadline).date(),
+                row.role,
+                report_date,
+                float(row.completion_pct),
+                row.status,
+                "",
+            ]
+        )
+    last = max(ws.max_row, 2) + 500
+    for i, (_, _, width, _) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
+    for r in ws.iter_rows(min_row=2):
+        r[1].alignment = Alignment(wrap_text=True, vertical="top")
+        r[2].number_format = r[4].number_format = "yyyy-mm-dd"
+    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=False)
+    pct.error, pct.errorTitle = "完成率应为 0 到 100 之间的数字", "完成率"
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
+    status.error, status.errorTitle = "请从下拉列表中选择状态", "状态"
+    day = DataValidation(type="date", operator="between", formula1=f"DATE({year},1,1)", formula2=f"DATE({year},12,31)")
+    day.error, day.errorTitle = f"填报日期应在 {year} 年内", "填报日期"
+    for dv, col in ((pct, "F"), (status, "G"), (day, "E")):
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+        dv.add(f"{col}2:{col}{last}")
+    ws.freeze_panes = "C2"
+    notes = wb.create_sheet("填报说明")
+    for line in (
+        [f"填报人：{actor.label}"],
+        ["必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。"],
+        [f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。"],
+        [f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。"],
+        [f"文件不超过 {MAX_BYTES // 1024 // 1024} MB、{MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。"],
+        ["整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。"],
+    ):
+        notes.append(line)
+    notes.column_dimensions["A"].width = 90
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# Reading an upload
+
+
+def read_upload(name: str, data: bytes) -> Upload:
+    """Parse an uploaded ledger (.xlsx, or CSV in UTF-8, UTF-8 with BOM or GBK) into rows, reading
+    no more of the file than the limits allow (see perfdash.core.intake). Problems with the file itself
+    or with single cells are collected, never raised."""
+    up = Upload(file=name)
+    try:
+        sheet = intake.read_table(name, data, limits(), prefer=SHEET)
+    except intake.FileRejected as exc:
+        message = str(exc)
+        up.errors.append(UploadError(name, None, None, message.removeprefix(f"{name}：")))
+        return up
+    if not sheet.rows:
+        up.errors.append(UploadError(name, None, None, "文件是空的"))
+        return up
+    header_line, header_cells = sheet.rows[0]
+    header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
+    index: dict[str, int] = {}
+    for pos, h in enumerate(header):
+        key = next((k for k, label, _, _ in COLUMNS if label == h), ALIASES.get(h))
+        if key and key not in index:
+            index[key] = pos
+    missing = [label for key, label, _, required in COLUMNS if required and key not in index]
+    if missing:
+        up.errors.append(UploadError(name, header_line, None, f"缺少必填列：{'、'.join(missing)}（请使用下载的模板）"))
+        return up
+    body = sheet.rows[1:]
+    if not body:
+        up.errors.append(UploadError(name, None, None, "文件只有表头，没有数据行"))
+        return up
+    pos = index["completion_pct"]
+    fractions = _fraction_column([raw[pos] if pos < len(raw) else intake.Cell(None) for _, raw in body])
+    for line, raw in body:
+
+        def get(key: str, raw: list = raw) -> intake.Cell:
+            pos = index.get(key)
+            return raw[pos] if pos is not None and pos < len(raw) else intake.Cell(None)
+
+        code = str(cell_text(get("code").value) or "").strip()
+        status = str(cell_text(get("status").value) or "").strip()
+        pct, pct_err = _number(get("completion_pct"), fractions or status == "已完成")
+        day, day_err = _day(get("report_date"))
+        note = str(cell_text(get("note").value) or "").strip()
+        bad = False
+        for key, problem in (
+            ("code", None if code else "编号为空"),
+            ("completion_pct", pct_err),
+            ("report_date", day_err),
+            ("status", None if status else "状态为空"),
+        ):
+            if problem:
+                up.errors.append(UploadError(name, line, HEADER[key], problem))
+                bad = True
+        if not bad:
+            up.rows.append(ProgressRow(code, day, pct, status, note))  # type: ignore[arg-type]
+            up.lines.append(line)
+    return up
+
+
+FORMULA_HINT = "是公式，但文件中没有保存计算结果：请在 Excel 中打开、保存后再上传，或直接填写数值"
+
+
+def _plain_number(cell: intake.Cell) -> float | None:
+    """The value of a completion cell written as a bare number (no % format, no % sign)."""
+    value = cell_text(cell.value)
+    if cell.percent or value is None or str(value).strip().endswith(("%", "％")):
+        return None
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _fraction_column(cells: list[intake.Cell]) -> bool:
+    """Whether a file writes completion as fractions (0.8 for 80%): every bare number at most 1,
+    and some strictly between 0 and 1."""
+    plain = [v for v in map(_plain_number, cells) if v is not None]
+    return bool(plain) and all(v <= 1 for v in plain) and any(0 < v < 1 for v in plain)
+
+
+def _number(cell: intake.Cell, one_may_be_whole: bool = False) -> tuple[float | None, str | None]:
+    """A completion percent as the person sees it: a cell Excel shows as 80% holds 0.8 and is
+    read as 80; a bare 0.8 is refused with a question rather than stored as 0.8%. A bare 1 is 1%,
+    unless it probably means the whole (``one_may_be_whole``: the row says 已完成, or the file
+    writes fractions), when it is questioned too."""
+    if cell.formula_without_value:
+        return None, f"完成率{FORMULA_HINT}"
+    value = cell_text(cell.value)
+    if value is None or str(value).strip() == "":
+        return None, "完成率为空"
+    text = str(value).strip()
+    explicit = text.endswith(("%", "％"))
+    try:
+        pct = float(text.rstrip("%％").strip())
+    except ValueError:
+        return None, f"完成率“{value}”不是数字"
+    if cell.percent:
+        pct = round(pct * 100, 6)
+        text = f"{pct:g}%"
+    elif not explicit and (0 < pct < 1 or (pct == 1 and one_may_be_whole)):
+        return None, (
+            f"完成率 {pct:g}：是否指 {pct * 100:g}%？请填写 0–100 的数字（如 {pct * 100:g}），或把单元格设为百分比格式"
+        )
+    if pct != pct or not 0 <= pct <= 100:
+        return None, f"完成率 {text.rstrip('%％')} 超出 0–100"
+    return pct, None
+
+
+def _day(cell: intake.Cell) -> tuple[date | None, str | None]:
+    if cell.formula_without_value:
+        return None, f"填报日期{FORMULA_HINT}"
+    value = cell.value
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    text = str(value or "").strip()
+    if not text:
+        return None, "填报日期为空"
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt).date(), None
+        except ValueError:
+            continue
+    return None, f"填报日期“{text[:40]}”无法识别（应如 2025-06-30）"
+
+
+# ---------------------------------------------------------------------------
+# Checking an upload against the plan, and committing it
+
+
+def check_upload(store: Database, plan_id: int, actor: Actor, up: Upload, today: date | None = None) -> Upload:
+    """Add the plan-level problems (unknown code, not this section's, date, status, duplicates)
+    to an upload, each named by file, row and column, through the same rules the write path uses."""
+    year, owners = store.progress_rules(plan_id)
+    for p in validate_progress(up.rows, owners, actor, year, today or date.today()):
+        up.errors.append(UploadError(up.file, up.lines[p.index], HEADER[p.column], p.message))
+    up.errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+    return up
+
+
+def changes(state: pd.DataFrame, rows: list[ProgressRow]) -> pd.DataFrame:
+    """What a batch would change, target by target: from what to what."""
+    current = state.set_index("code")
+    out = []
+    for r in rows:
+        before = current.loc[r.code] if r.code in current.index else None
+        old_pct = float(before["completion_pct"]) if before is not None else None
+        old_status = str(before["status"]) if before is not None else None
+        out.append(
+            {
+                "code": r.code,
+                "target": str(before["target"]) if before is not None else "",
+                "report_date": r.report_date,
+                "old_pct": old_pct,
+                "new_pct": float(r.completion_pct),
+                "old_status": old_status,
+                "new_status": r.status,
+                "note": r.note,
+                "changed": old_pct != float(r.completion_pct) or old_status != r.status,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def commit(store: Database, plan_id: int, actor: Actor, rows: list[ProgressRow], today: date | None = None) -> int:
+    """Write a checked batch through the store's single write path (all rows or none)."""
+    return store.add_progress(plan_id, rows, actor, today=today)
+
+
+def import_file(
+    store: Database, plan_id: int, actor: Actor, path: str | Path, today: date | None = None
+) -> tuple[int, list[UploadError]]:
+    """Read, check and commit a ledger file in one go (the CLI's batch import).
+    Returns (rows written, problems); with any problem nothing is written."""
+    path = Path(path)
+    if not path.exists():
+        return 0, [UploadError(path.name, None, None, "文件不存在")]
+    up = read_upload(path.name, path.read_bytes())
+    if up.errors:
+        return 0, up.errors
+    check_upload(store, plan_id, actor, up, today)
+    if up.errors:
+        return 0, up.errors
+    try:
+        return commit(store, plan_id, actor, up.rows, today), []
+    except StoreError as exc:  # a concurrent change of the plan between check and commit
+        return 0, [UploadError(path.name, None, None, str(exc))]
+
+
+# ---------------------------------------------------------------------------
+# In-app editing
+
+
+def editor_frame(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
+    """The rows an actor edits in the app: current values, with the fields they may change."""
+    mine = targets_for(state, actor)
+    return pd.DataFrame(
+        {
+            "code": mine["code"].astype(str),
+            "target": mine["target"].astype(str),
+            "deadline": pd.to_datetime(mine["deadline"]).dt.date,
+            "role": mine["role"].astype(str),
+            "current_pct": mine["completion_pct"].astype(float),
+            "completion_pct": mine["completion_pct"].astype(float),
+            "status": mine["status"].astype(str),
+            "note": [""] * len(mine),
+        }
+    ).reset_index(drop=True)
+
+
+def edited_rows(before: pd.DataFrame, after: pd.DataFrame, report_date: date) -> list[ProgressRow]:
+    """The reports an edit makes: every row whose percent, status or note changed."""
+    rows = []
+    for (_, old), (_, new) in zip(before.iterrows(), after.iterrows(), strict=True):
+        note = "" if pd.isna(new["note"]) else str(new["note"]).strip()
+        pct = new["completion_pct"]
+        if pd.isna(pct):
+            pct = old["completion_pct"]
+        if float(pct) != float(old["completion_pct"]) or str(new["status"]) != str(old["status"]) or note:
+            rows.append(ProgressRow(str(old["code"]), report_date, float(pct), str(new["status"]), note))
+    return rows
+
+
+def history_with_expected(
+    history: pd.DataFrame, deadline: date, year: int, milestones: list | None = None
+) -> pd.DataFrame:
+    """A target's reports with the 序时进度 of each report date beside them (along its milestones
+    when it has some)."""
+    dates = pd.to_datetime(history["report_date"])
+    deadlines = pd.Series([deadline] * len(history))
+    marks = None if milestones is None else pd.Series([milestones] * len(history), dtype=object)
+    return history.assign(expected_pct=expected_with_milestones(dates, deadlines, marks, year))

@@ -1,0 +1,157 @@
+"""The office's what-if work: scenarios (情景), 加分 / 扣分 / 一票否决 entries and a plan's scoring rules (writes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from perfdash.core.access import Actor
+from perfdash.db.database import Database, StoreError, require_role
+
+
+class ScenarioWrites:
+    """Scenarios, adjustments and rules (part of perfdash.store.Store)."""
+
+    def save_scenario(
+        self: Database,
+        plan_id: int,
+        name: str,
+        note: str,
+        base: str,
+        as_of: date,
+        rules_json: str,
+        values: dict[str, float],
+        actor: Actor,
+        replace: bool = False,
+    ) -> int:
+        """Save a what-if scenario (office only): one completion per target. A name already used
+        is refused unless ``replace``."""
+        require_role(actor, {"office"}, "保存情景")
+        name = name.strip()
+        if not name:
+            raise StoreError("情景名称不能为空")
+        _, owners = self.progress_rules(plan_id)
+        unknown = sorted(set(values) - set(owners))
+        if unknown:
+            raise StoreError(f"情景中有方案里没有的目标编号：{'、'.join(unknown)}")
+        bad = [c for c, v in values.items() if not 0 <= float(v) <= 100]
+        if bad:
+            raise StoreError(f"完成率超出 0–100：{'、'.join(bad)}")
+        with self.write(actor) as w:
+            old = w.execute(
+                "SELECT scenario_id, note, base, rules_json FROM scenarios WHERE plan_id = ? AND name = ?",
+                [plan_id, name],
+            )
+            if old and not replace:
+                raise StoreError(f"已有名为“{name}”的情景")
+            old_values = None
+            if old:
+                old_values = dict(
+                    w.execute(
+                        "SELECT code, completion_pct::DOUBLE FROM scenario_values WHERE scenario_id = ?", [old[0][0]]
+                    )
+                )
+                w.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [old[0][0]])
+                w.execute("DELETE FROM scenarios WHERE scenario_id = ?", [old[0][0]])
+            sid = w.execute(
+                "INSERT INTO scenarios (plan_id, name, note, base, as_of, rules_json, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING scenario_id",
+                [plan_id, name, note.strip(), base, as_of, rules_json, actor.name],
+            )[0][0]
+            w.insert(
+                "scenario_values",
+                ("scenario_id", "code", "completion_pct"),
+                [(sid, c, round(float(v), 1)) for c, v in values.items()],
+            )
+            w.audit(
+                "保存情景",
+                "scenario",
+                name,
+                {"note": old[0][1], "base": old[0][2], "values": old_values} if old else None,
+                {"note": note.strip(), "base": base, "rules": json.loads(rules_json), "values": values},
+            )
+        return int(sid)
+
+    def delete_scenario(self: Database, scenario_id: int, actor: Actor) -> None:
+        """Delete a scenario and its values (office only)."""
+        require_role(actor, {"office"}, "删除情景")
+        with self.write(actor) as w:
+            old = w.execute("SELECT name, note FROM scenarios WHERE scenario_id = ?", [scenario_id])
+            values = dict(
+                w.execute(
+                    "SELECT code, completion_pct::DOUBLE FROM scenario_values WHERE scenario_id = ?", [scenario_id]
+                )
+            )
+            w.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [scenario_id])
+            w.execute("DELETE FROM scenarios WHERE scenario_id = ?", [scenario_id])
+            if old:
+                w.audit("删除情景", "scenario", old[0][0], {"note": old[0][1], "values": values}, None)
+            else:
+                w.without_audit()  # nothing by that number: nothing changed
+
+    def add_adjustment(
+        self: Database, plan_id: int, kind: str, points: float, note: str, actor: Actor, group: str | None = None
+    ) -> int:
+        """Record a 加分 / 扣分 / 一票否决 entry with its reason (office only)."""
+        require_role(actor, {"office"}, "录入加减分")
+        if kind not in ("bonus", "deduction", "veto"):
+            raise StoreError(f"未知的类型“{kind}”")
+        if not note.strip():
+            raise StoreError("请填写加减分的事由")
+        if not 0 <= float(points) <= 100:
+            raise StoreError("分值应在 0 到 100 之间")
+        value = 0.0 if kind == "veto" else float(points)
+        with self.write(actor) as w:
+            aid = w.execute(
+                "INSERT INTO adjustments (plan_id, kind, points, grp, note, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING adjustment_id",
+                [plan_id, kind, value, group, note.strip(), actor.name],
+            )[0][0]
+            w.audit(
+                "录入加减分",
+                "adjustment",
+                str(aid),
+                None,
+                {"kind": kind, "points": value, "group": group, "note": note.strip()},
+            )
+        return int(aid)
+
+    def withdraw_adjustment(self: Database, adjustment_id: int, actor: Actor) -> None:
+        """Withdraw an entry (office only): it stays on record with the time it was withdrawn."""
+        require_role(actor, {"office"}, "撤销加减分")
+        with self.write(actor) as w:
+            old = w.execute(
+                "SELECT kind, points::DOUBLE, note FROM adjustments WHERE adjustment_id = ? AND deleted_at IS NULL",
+                [adjustment_id],
+            )
+            if not old:
+                raise StoreError(f"没有编号为 {adjustment_id} 的有效加减分记录")
+            w.execute("UPDATE adjustments SET deleted_at = current_timestamp WHERE adjustment_id = ?", [adjustment_id])
+            w.audit(
+                "撤销加减分",
+                "adjustment",
+                str(adjustment_id),
+                {"kind": old[0][0], "points": old[0][1], "note": old[0][2]},
+                {"withdrawn": True},
+            )
+
+    def set_rules(self: Database, plan_id: int, rules_json: str, actor: Actor) -> None:
+        """The office's scoring rules for a plan (office only); the previous ones go to the audit log."""
+        require_role(actor, {"office"}, "修改计分规则")
+        json.loads(rules_json)  # must be valid JSON; scoring.Rules validates the content
+        with self.write(actor) as w:
+            old = w.execute("SELECT rules_json FROM plan_rules WHERE plan_id = ?", [plan_id])
+            w.execute("DELETE FROM plan_rules WHERE plan_id = ?", [plan_id])
+            w.execute(
+                "INSERT INTO plan_rules (plan_id, rules_json, updated_by) VALUES (?, ?, ?)",
+                [plan_id, rules_json, actor.name],
+            )
+            w.audit(
+                "修改计分规则",
+                "rules",
+                str(plan_id),
+                json.loads(old[0][0]) if old else None,
+                json.loads(rules_json),
+            )
+
+    # -- writing: the year-end evaluation -----------------------------------

@@ -1,0 +1,410 @@
+"""Supervision (督办) between meetings: who has not reported, reminders, supervision orders and
+their three-colour escalation, milestones, and dynamic targets (动态工作目标)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from perfdash.core import settings
+from perfdash.core.access import Actor
+from perfdash.db.database import Database, StoreError, require_role
+from perfdash.ops import notify
+from perfdash.plan import Target
+
+BLUE, ORANGE, RED, CLOSED = "蓝色", "橙色", "红色", "已办结"
+LEVEL_COLORS = {BLUE: "#1e88e5", ORANGE: "#fb8c00", RED: "#e53935", CLOSED: "#9e9e9e"}
+DYNAMIC_PREFIX = "3"  # the plan's own numbering: 3. 动态工作目标
+SIMILAR_AT = 0.35  # share of shared character pairs from which two target texts look alike
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week: 'this week' for reporting discipline."""
+    return day - timedelta(days=day.weekday())
+
+
+def order_level(due: date, closed: bool, today: date) -> str:
+    """三色督办: blue until its date, orange once the date has passed unresolved, red
+    ESCALATE_DAYS later; closed orders are 已办结."""
+    if closed:
+        return CLOSED
+    if today <= due:
+        return BLUE
+    if today <= due + timedelta(days=settings.escalate_days()):
+        return ORANGE
+    return RED
+
+
+def orders(store: Database, plan_id: int, today: date) -> pd.DataFrame:
+    """Supervision orders with their level and answers, open ones first, reddest first."""
+    df = store.query(
+        """
+        SELECT o.order_id, o.code, o.section, o.what, o.due_date, o.issued_by, o.issued_at, o.closed_by, o.closed_at,
+               o.close_note,
+               (SELECT count(*) FROM order_responses r WHERE r.order_id = o.order_id)::INTEGER AS responses,
+               (SELECT arg_max(text, seq) FROM order_responses r WHERE r.order_id = o.order_id) AS last_response
+        FROM supervision_orders o WHERE o.plan_id = $p ORDER BY o.order_id
+        """,
+        {"p": plan_id},
+    )
+    due = [d.date() if hasattr(d, "date") else d for d in df["due_date"]]
+    df["level"] = [order_level(d, pd.notna(c), today) for d, c in zip(due, df["closed_at"], strict=True)]
+    rank = {RED: 0, ORANGE: 1, BLUE: 2, CLOSED: 3}
+    return df.assign(_r=df["level"].map(rank)).sort_values(["_r", "due_date"]).drop(columns="_r").reset_index(drop=True)
+
+
+def not_reported(store: Database, plan_id: int, since: date, as_of: date) -> pd.DataFrame:
+    """Per lead section: its unfinished targets with no report since ``since`` (up to ``as_of``),
+    and its last report. Only sections with something missing are listed."""
+    return store.query(
+        """
+        WITH latest AS (
+            SELECT code, max(report_date) AS last_report,
+                   arg_max(completion_pct, (report_date, progress_id)) AS pct
+            FROM progress WHERE plan_id = $p AND report_date <= $as_of GROUP BY code
+        ),
+        lead AS (
+            SELECT s.section, t.code, l.last_report, coalesce(l.pct, 0) AS pct
+            FROM targets t JOIN target_sections s ON s.plan_id = t.plan_id AND s.code = t.code AND s.role = 'lead'
+            LEFT JOIN latest l ON l.code = t.code
+            WHERE t.plan_id = $p
+        )
+        SELECT section,
+               count(*)::INTEGER AS targets,
+               list(code ORDER BY code) FILTER (WHERE last_report IS NULL OR last_report < $since) AS missing,
+               max(last_report) AS last_report
+        FROM lead WHERE pct < 100
+        GROUP BY section
+        HAVING count(*) FILTER (WHERE last_report IS NULL OR last_report < $since) > 0
+        ORDER BY len(missing) DESC, section
+        """,
+        {"p": plan_id, "since": since, "as_of": as_of},
+    )
+
+
+def reminder_text(unit: str, missing: pd.DataFrame, since: date) -> tuple[str, str]:
+    """The subject and body of a 催报 reminder for the sections listed."""
+    subject = f"【催报】{unit}绩效目标进度填报提醒（{since.month}月{since.day}日以来未报送）"
+    lines = [f"以下科室自 {since.isoformat()} 以来尚有目标未报送进度，请尽快在绩效管理系统中填报："]
+    for r in missing.itertuples():
+        lines.append(f"· {r.section}：{'、'.join(r.missing)}")
+    lines.append("（本消息由绩效管理系统自动发送，局绩效办）")
+    return subject, "\n".join(lines)
+
+
+def remind(
+    store: Database, plan_id: int, unit: str, sections: list[str], channel: str, since: date, as_of: date, actor: Actor
+) -> tuple[bool, str]:
+    """Send a reminder to sections that have not reported, by e-mail or to the chat group, and
+    log it whether it went out or not. Returns (sent, message)."""
+    if actor.role != "office":
+        raise StoreError("只有绩效办可以发送催报")
+    missing = not_reported(store, plan_id, since, as_of)
+    missing = missing[missing["section"].isin(sections)]
+    if missing.empty:
+        return False, "所选科室都已报送，无需催报"
+    subject, body = reminder_text(unit, missing, since)
+    recipients = ""
+    try:
+        if channel == "email":
+            contacts = store.query("SELECT section, email FROM section_contacts")
+            emails = dict(zip(contacts["section"], contacts["email"], strict=True))
+            to = [emails[s] for s in missing["section"] if s in emails]
+            recipients = ", ".join(to)
+            notify.send_email(to, subject, body)
+        elif channel == "webhook":
+            recipients = "工作群"
+            notify.send_webhook(f"{subject}\n{body}")
+        else:
+            raise StoreError(f"未知的发送方式“{channel}”")
+    except notify.NotifyError as exc:
+        store.log_reminder(
+            plan_id, channel, recipients, list(missing["section"]), subject, body, False, str(exc), actor
+        )
+        return False, str(exc)
+    store.log_reminder(plan_id, channel, recipients, list(missing["section"]), subject, body, True, None, actor)
+    return True, f"已向 {len(missing)} 个科室发送催报"
+
+
+def reminders(store: Database, plan_id: int) -> pd.DataFrame:
+    """The reminder log, newest first."""
+    return store.query(
+        "SELECT reminder_id, channel, recipients, sections, subject, ok, error, sent_by, sent_at FROM reminders "
+        "WHERE plan_id = $p ORDER BY reminder_id DESC",
+        {"p": plan_id},
+    )
+
+
+def milestones(store: Database, plan_id: int, code: str) -> pd.DataFrame:
+    """A target's milestones in date order."""
+    return store.query(
+        "SELECT seq, title, due_date, person, weight::DOUBLE AS weight FROM milestones "
+        "WHERE plan_id = $p AND code = $c ORDER BY seq",
+        {"p": plan_id, "c": code},
+    )
+
+
+def _pairs(text: str) -> set[str]:
+    text = "".join(ch for ch in text if ch.isalnum())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def similar_targets(text: str, state: pd.DataFrame, at_least: float = SIMILAR_AT) -> pd.DataFrame:
+    """Existing targets whose text looks like ``text`` (shared character pairs, Jaccard): the plan
+    forbids dynamic targets that overlap the others."""
+    mine = _pairs(text)
+    rows = []
+    for r in state.itertuples():
+        theirs = _pairs(str(r.target))
+        if mine and theirs:
+            score = len(mine & theirs) / len(mine | theirs)
+            if score >= at_least:
+                rows.append({"code": r.code, "target": r.target, "similarity": round(score, 2)})
+    return pd.DataFrame(rows, columns=["code", "target", "similarity"]).sort_values("similarity", ascending=False)
+
+
+def next_dynamic_code(state: pd.DataFrame) -> str:
+    """The next free code of the dynamic series: 3-1, 3-2, …"""
+    used = [int(c.split("-")[1]) for c in state["code"] if c.startswith(f"{DYNAMIC_PREFIX}-") and c.count("-") == 1]
+    return f"{DYNAMIC_PREFIX}-{max(used, default=0) + 1}"
+
+
+def dynamic_target(
+    code: str,
+    text: str,
+    points: float,
+    deadline: date,
+    sections: list[str],
+    persons: list[str],
+    leaders: list[str],
+) -> Target:
+    """A dynamic target (动态工作目标) in the plan's shape: group 职能工作, indicator 3."""
+    if not text.strip():
+        raise StoreError("请填写目标内容")
+    if not 0 < float(points) <= 100:
+        raise StoreError("分值应大于 0")
+    return Target(
+        code=code,
+        group="职能工作",
+        category="动态工作目标",
+        indicator_code=DYNAMIC_PREFIX,
+        indicator="动态工作目标",
+        indicator_points=float(points),
+        source_note="",
+        target=text.strip(),
+        points=float(points),
+        deadline=deadline,
+        sections=tuple(sections),
+        persons=tuple(persons),
+        leaders=tuple(leaders),
+    )
+
+
+class SupervisionWrites:
+    """Milestones, supervision orders and answers, reminders, section contacts and dynamic targets
+    (part of perfdash.store.Store)."""
+
+    def set_milestones(
+        self: Database, plan_id: int, code: str, milestones: list[tuple[str, date, str, float]], actor: Actor
+    ) -> None:
+        """Replace a target's milestones (节点: title, due date, person, weight): the office, or
+        the target's lead section. An empty list removes them (序时进度 is a straight line again)."""
+        self.require_unlocked(plan_id, actor)
+        sections, _, _ = self.target_people(plan_id, code)
+        if actor.role != "office" and not (actor.role == "section" and sections and sections[0] == actor.name):
+            raise StoreError(f"{code} 的节点由牵头科室（{sections[0] if sections else '—'}）或绩效办设置")
+        year = self.plan_year(plan_id)
+        for n, (title, due, _, weight) in enumerate(milestones, start=1):
+            if not str(title).strip():
+                raise StoreError(f"第{n}个节点：请填写节点名称")
+            if not isinstance(due, date) or due.year != year:
+                raise StoreError(f"第{n}个节点：日期 {due} 不在方案年度 {year} 年内")
+            if not float(weight) > 0:
+                raise StoreError(f"第{n}个节点：权重应大于 0")
+        with self.write(actor) as w:
+            old = w.execute(
+                "SELECT title, due_date, person, weight::DOUBLE FROM milestones WHERE plan_id = ? AND code = ? "
+                "ORDER BY seq",
+                [plan_id, code],
+            )
+            w.execute("DELETE FROM milestones WHERE plan_id = ? AND code = ?", [plan_id, code])
+            w.insert(
+                "milestones",
+                ("plan_id", "code", "seq", "title", "due_date", "person", "weight"),
+                [
+                    (plan_id, code, n, t.strip(), d, p or "", float(w))
+                    for n, (t, d, p, w) in enumerate(sorted(milestones, key=lambda m: m[1]), start=1)
+                ],
+            )
+            w.audit(
+                "设置节点",
+                "milestones",
+                code,
+                [list(r) for r in old] or None,
+                [[t, d, p, float(w)] for t, d, p, w in milestones] or None,
+            )
+
+    def issue_order(self: Database, plan_id: int, code: str, what: str, due: date, actor: Actor) -> int:
+        """A supervision order (督办单) to a target's lead section: what, by when (office only)."""
+        require_role(actor, {"office"}, "下发督办单")
+        sections, _, _ = self.target_people(plan_id, code)
+        if not what.strip():
+            raise StoreError("请填写督办事项")
+        with self.write(actor) as w:
+            oid = w.execute(
+                "INSERT INTO supervision_orders (plan_id, code, section, what, due_date, issued_by, issued_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING order_id",
+                [plan_id, code, sections[0], what.strip(), due, actor.name, datetime.now()],
+            )[0][0]
+            w.audit(
+                "下发督办单",
+                "order",
+                str(oid),
+                None,
+                {"code": code, "section": sections[0], "what": what.strip(), "due": due},
+            )
+        return int(oid)
+
+    def respond_order(self: Database, order_id: int, text: str, actor: Actor) -> None:
+        """The section's answer to a supervision order (or the office's note on it)."""
+        row = self.query("SELECT section, closed_at FROM supervision_orders WHERE order_id = $o", {"o": order_id})
+        if row.empty:
+            raise StoreError(f"没有编号为 {order_id} 的督办单")
+        if actor.role != "office" and not (actor.role == "section" and actor.name == row.iloc[0]["section"]):
+            raise StoreError(f"督办单 {order_id} 由{row.iloc[0]['section']}答复")
+        if row.iloc[0]["closed_at"] is not None and row.iloc[0]["closed_at"] == row.iloc[0]["closed_at"]:
+            raise StoreError(f"督办单 {order_id} 已办结")
+        if not text.strip():
+            raise StoreError("请填写答复内容")
+        with self.write(actor) as w:
+            seq = w.execute("SELECT coalesce(max(seq), 0) + 1 FROM order_responses WHERE order_id = ?", [order_id])[0][
+                0
+            ]
+            w.execute(
+                "INSERT INTO order_responses VALUES (?, ?, ?, ?, ?)",
+                [order_id, seq, text.strip(), actor.name, datetime.now()],
+            )
+            w.audit("答复督办单", "order", str(order_id), None, {"text": text.strip()})
+
+    def close_order(self: Database, order_id: int, note: str, actor: Actor) -> None:
+        """Close a supervision order: only the office."""
+        require_role(actor, {"office"}, "办结督办单")
+        with self.write(actor) as w:
+            old = w.execute("SELECT closed_at FROM supervision_orders WHERE order_id = ?", [order_id])
+            if not old:
+                raise StoreError(f"没有编号为 {order_id} 的督办单")
+            if old[0][0] is not None:
+                raise StoreError(f"督办单 {order_id} 已办结")
+            w.execute(
+                "UPDATE supervision_orders SET closed_by = ?, closed_at = ?, close_note = ? WHERE order_id = ?",
+                [actor.name, datetime.now(), note.strip(), order_id],
+            )
+            w.audit(
+                "办结督办单",
+                "order",
+                str(order_id),
+                {"closed": False},
+                {"closed": True, "note": note.strip()},
+            )
+
+    def set_section_contact(self: Database, section: str, email: str, actor: Actor) -> None:
+        """Where reminders to a section go (office only)."""
+        require_role(actor, {"office"}, "设置科室邮箱")
+        if "@" not in email:
+            raise StoreError(f"“{email}”不是有效的邮箱地址")
+        with self.write(actor) as w:
+            old = w.execute("SELECT email FROM section_contacts WHERE section = ?", [section])
+            w.execute("DELETE FROM section_contacts WHERE section = ?", [section])
+            w.execute("INSERT INTO section_contacts VALUES (?, ?)", [section, email.strip()])
+            w.audit("设置科室邮箱", "contact", section, old[0][0] if old else None, email.strip())
+
+    def log_reminder(
+        self: Database,
+        plan_id: int,
+        channel: str,
+        recipients: str,
+        sections: list[str],
+        subject: str,
+        body: str,
+        ok: bool,
+        error: str | None,
+        actor: Actor,
+    ) -> int:
+        """Record a reminder sent (or that failed to go out): office only."""
+        require_role(actor, {"office"}, "发送催报")
+        with self.write(actor) as w:
+            rid = w.execute(
+                "INSERT INTO reminders (plan_id, channel, recipients, sections, subject, body, ok, error, sent_by, "
+                "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING reminder_id",
+                [plan_id, channel, recipients, sections, subject, body, ok, error, actor.name, datetime.now()],
+            )[0][0]
+            w.audit(
+                "发送催报",
+                "reminder",
+                str(rid),
+                None,
+                {"channel": channel, "sections": sections, "ok": ok, "error": error},
+            )
+        return int(rid)
+
+    def add_dynamic_target(self: Database, plan_id: int, target: Target, actor: Actor) -> None:
+        """A dynamic target (动态工作目标) added mid-year by the office, in its own code series
+        (3-n); it flows through every page and the score, and survives re-imports of the plan."""
+        require_role(actor, {"office"}, "添加动态目标")
+        if not target.sections:
+            raise StoreError("请至少指定一个责任科室（第一个为牵头科室）")
+        with self.write(actor) as w:
+            if w.execute("SELECT 1 FROM targets WHERE plan_id = ? AND code = ?", [plan_id, target.code]):
+                raise StoreError(f"编号 {target.code} 已存在")
+            if not w.execute(
+                "SELECT 1 FROM indicators WHERE plan_id = ? AND indicator_code = ?", [plan_id, target.indicator_code]
+            ):
+                seq = w.execute("SELECT coalesce(max(seq), 0) + 1 FROM indicators WHERE plan_id = ?", [plan_id])[0][0]
+                w.execute(
+                    "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        plan_id,
+                        target.indicator_code,
+                        target.group,
+                        target.category,
+                        target.indicator,
+                        0,
+                        target.source_note,
+                        seq,
+                    ],
+                )
+            seq = w.execute("SELECT coalesce(max(seq), 0) + 1 FROM targets WHERE plan_id = ?", [plan_id])
+            w.execute(
+                "INSERT INTO targets (plan_id, code, indicator_code, target_text, points, deadline, seq, origin) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'dynamic')",
+                [plan_id, target.code, target.indicator_code, target.target, target.points, target.deadline, seq[0][0]],
+            )
+            w.execute(
+                "UPDATE indicators SET points = (SELECT sum(points) FROM targets "
+                "WHERE plan_id = ? AND indicator_code = ?) WHERE plan_id = ? AND indicator_code = ?",
+                [plan_id, target.indicator_code, plan_id, target.indicator_code],
+            )
+            w.insert(
+                "target_sections",
+                ("plan_id", "code", "seq", "section", "person", "role"),
+                [
+                    (
+                        plan_id,
+                        target.code,
+                        k,
+                        sec,
+                        target.persons[k - 1] if k <= len(target.persons) else None,
+                        "lead" if k == 1 else "co",
+                    )
+                    for k, sec in enumerate(target.sections, start=1)
+                ],
+            )
+            w.insert(
+                "target_leaders",
+                ("plan_id", "code", "seq", "leader"),
+                [(plan_id, target.code, k, name) for k, name in enumerate(target.leaders, start=1)],
+            )
+            w.audit("添加动态目标", "target", target.code, None, target.as_dict())
+
+    # -- writing: 量化指标 -------------------------------------------------------
