@@ -2,9 +2,18 @@
 
 import streamlit as st
 
+from perfdash.app import ui
+
 pages = {
+    "": [
+        # The start page ("/") only sends each person on to their own first page; every real page
+        # keeps its own address (/overview …), which the start page could not.
+        st.Page(
+            "pages/home.py", title="首页", icon=":material/home:", url_path="home", default=True, visibility="hidden"
+        ),
+    ],
     "看板": [
-        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
+        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview"),
         st.Page("pages/indicators.py", title="按指标", icon=":material/account_tree:", url_path="indicators"),
         st.Page("pages/sections.py", title="按科室", icon=":material/groups:", url_path="sections"),
         st.Page("pages/people.py", title="按领导/责任人", icon=":material/person_search:", url_path="people"),
@@ -38,4 +47,4 @@ pages = {
     ],
 }
 
-st.navigation(pages).run()
+ui.run(st.navigation(pages))

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from perfdash.app import ui
+from perfdash.core import fmt
 from perfdash.ops import auth
 from perfdash.store import StoreError
 
 ctx = ui.page_setup("我的账户")
 st.title("我的账户")
 ui.flash()
-st.markdown(f"当前用户：**{ctx.account.label}**（用户名 {ctx.account.username}）")
+st.markdown(f"当前用户：**{fmt.md(ctx.account.label)}**（用户名 {fmt.md(ctx.account.username)}）")
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input("原密码", type="password", key="own_old_password")
     new = st.text_input("新密码", type="password", key="own_new_password", help="至少 10 位")
@@ -19,7 +20,7 @@ with st.form("change_password", clear_on_submit=True):
             st.error("两次输入的新密码不一致")
         else:
             ui.save(
-                lambda: auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new),
+                lambda: auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new, ui.session_token()),
                 "密码已修改。",
                 errors=(auth.AuthError, StoreError),
             )

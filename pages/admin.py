@@ -3,6 +3,7 @@
 import streamlit as st
 
 from perfdash.app import ui
+from perfdash.core import fmt
 from perfdash.core.access import ACCOUNT_ROLES
 from perfdash.db import queries
 from perfdash.ops import auth
@@ -20,8 +21,9 @@ sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
 tab_accounts, tab_tokens, tab_audit = st.tabs(["账户", "大屏令牌", "审计日志"])
 
 with tab_accounts:
-    accounts = queries.accounts(ctx.store)
+    accounts = queries.accounts(ctx.store, ctx.actor.units)
     st.dataframe(tables.accounts(accounts), hide_index=True, width="stretch")
+    units = list(ctx.actor.units) if ctx.actor.units is not None else sorted(set(ui.plans(ctx.store)["unit"]))
     st.subheader("新建账户")
     role = st.radio("角色", list(ACCOUNT_ROLES), format_func=ACCOUNT_ROLES.get, horizontal=True, key="new_role")
     with st.form("new_account", clear_on_submit=True):
@@ -35,9 +37,19 @@ with tab_accounts:
             scope = c3.selectbox("分管领导", leaders, key="new_scope_leader")
         email = c1.text_input("邮箱（使用统一身份登录时填写）", key="new_email")
         password = c2.text_input("初始密码", type="password", key="new_password")
+        chosen_units = c3.multiselect(
+            "所属单位",
+            units,
+            default=[ctx.unit],
+            key="new_units",
+            help="账户只能查看和修改所属单位的方案。绩效办账户不选则不限单位（仅不限单位的绩效办可以这样创建）。",
+        )
         if st.form_submit_button("创建账户", type="primary"):
+            account_units = chosen_units or (None if role == "office" else [])
             ui.save(
-                lambda: auth.create_account(ctx.store, ctx.actor, username, name, role, scope, password, email or None),
+                lambda: auth.create_account(
+                    ctx.store, ctx.actor, username, name, role, scope, password, email or None, account_units
+                ),
                 f"已创建账户 {username}。",
                 errors=(auth.AuthError, StoreError),
             )
@@ -53,22 +65,26 @@ with tab_accounts:
             )
     disabled = bool(accounts.set_index("username").loc[who, "disabled"])
     if st.button("启用账户" if disabled else "停用账户", key="toggle_account", disabled=who == ctx.account.username):
-        ctx.store.update_account(ctx.actor, who, disabled=not disabled)
-        ui.flash(f"已{'启用' if disabled else '停用'}账户 {who}。")
-        st.rerun()
+        ui.save(
+            lambda: ctx.store.update_account(ctx.actor, who, disabled=not disabled),
+            f"已{'启用' if disabled else '停用'}账户 {who}。",
+        )
 
 with tab_tokens:
     st.caption("会议室电脑用带令牌的网址打开大屏，无需登录，只能查看：/meeting?token=令牌")
     with st.form("new_token", clear_on_submit=True):
         label = st.text_input("用途（如：三楼会议室）", key="token_label")
         if st.form_submit_button("生成令牌"):
-            token = auth.new_kiosk_token(ctx.store, ctx.actor, label)
-            st.session_state["_new_token"] = token
-            st.rerun()
+            try:
+                st.session_state["_new_token"] = auth.new_kiosk_token(ctx.store, ctx.actor, label)
+            except StoreError as exc:
+                st.error(fmt.md(str(exc)))
+            else:
+                st.rerun()
     if "_new_token" in st.session_state:
         st.success("令牌只显示这一次，请复制大屏网址：")
         st.code(f"/meeting?token={st.session_state.pop('_new_token')}", language=None)
-    tokens = queries.kiosk_tokens(ctx.store)
+    tokens = queries.kiosk_tokens(ctx.store, ctx.actor.units)
     live = tokens[tokens["revoked_at"].isna()]
     st.dataframe(tables.kiosk_tokens(tokens), hide_index=True, width="stretch")
     if not live.empty:
@@ -79,12 +95,10 @@ with tab_tokens:
             key="revoke_pick",
         )
         if st.button("吊销", key="revoke_token"):
-            ctx.store.revoke_kiosk_token(ctx.actor, pick)
-            ui.flash("已吊销该令牌。")
-            st.rerun()
+            ui.save(lambda: ctx.store.revoke_kiosk_token(ctx.actor, pick), "已吊销该令牌。")
 
 with tab_audit:
-    log = queries.audit_log(ctx.store)
+    log = queries.audit_log(ctx.store, units=ctx.actor.units)
     actors = sorted(set(log["actor"]))
     who = st.selectbox("操作人", ["全部", *actors], key="audit_actor")
     shown = log if who == "全部" else log[log["actor"] == who]

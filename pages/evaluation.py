@@ -77,17 +77,19 @@ with tab_score:
     )
     st.caption("修改“评定得分”或填写理由后保存；未改动的行按表中数值一并确认为评定得分。")
     if st.button("保存评定", type="primary", key="save_evaluation"):
-        errors = []
-        for old, new in zip(editor_rows.itertuples(), edited.itertuples(), strict=True):
-            proposed = old.proposed_score if pd.notna(old.proposed_score) else old.computed_score
-            try:
-                ctx.store.evaluate(
-                    ctx.plan_id, old.code, float(new.final_score), str(new.reason or ""), proposed, actor
-                )
-            except StoreError as exc:
-                errors.append(str(exc))
-        if errors:
-            st.error("以下目标未保存：\n\n" + "\n".join(f"- {e}" for e in errors))
+        scores = [
+            (
+                old.code,
+                float(new.final_score),
+                str(new.reason or ""),
+                old.proposed_score if pd.notna(old.proposed_score) else old.computed_score,
+            )
+            for old, new in zip(editor_rows.itertuples(), edited.itertuples(), strict=True)
+        ]
+        try:  # one transaction: every score saved, or none
+            ctx.store.evaluate_many(ctx.plan_id, scores, actor)
+        except StoreError as exc:
+            ui.problems("未保存任何评定得分，请修改以下问题后重试：", str(exc).splitlines())
         else:
             ui.flash("已保存全部评定得分。")
             del st.session_state["eval_editor"]
@@ -122,9 +124,7 @@ with tab_innov:
         )
         chosen = bool(innov.set_index("innovation_id").loc[pick, "selected"])
         if st.button("取消遴选" if chosen else "遴选，计入 6-5", key="innov_toggle"):
-            ctx.store.select_innovation(int(pick), not chosen, actor)
-            ui.flash("已更新遴选。")
-            st.rerun()
+            ui.save(lambda: ctx.store.select_innovation(int(pick), not chosen, actor), "已更新遴选。")
     sections, _ = ui.sections_and_leaders(ctx.store, ctx.plan_id)
     with st.form("new_innovation", clear_on_submit=True):
         c1, c2, c3 = st.columns([2, 1, 1])
@@ -167,9 +167,9 @@ with tab_report:
         problems = st.text_area("存在问题", value=notes["problems"], key="report_problems")
         measures = st.text_area("改进措施", value=notes["measures"], key="report_measures")
         if st.form_submit_button("保存"):
-            ctx.store.set_report_notes(ctx.plan_id, problems, measures, actor)
-            ui.flash("已保存问题与改进措施。")
-            st.rerun()
+            ui.save(
+                lambda: ctx.store.set_report_notes(ctx.plan_id, problems, measures, actor), "已保存问题与改进措施。"
+            )
     c1, c2 = st.columns(2)
     c1.download_button(
         "下载绩效评估报告（Word）",
@@ -194,10 +194,6 @@ with tab_report:
     if locked:
         st.warning("本年度已锁定：科室不能再修改进度、自评和材料；绩效办的修改都记入审计日志。")
         if st.button("解除锁定", key="unlock"):
-            ctx.store.set_lock(ctx.plan_id, False, actor)
-            ui.flash("已解除锁定。")
-            st.rerun()
+            ui.save(lambda: ctx.store.set_lock(ctx.plan_id, False, actor), "已解除锁定。")
     elif st.button("锁定本年度", type="primary", key="lock"):
-        ctx.store.set_lock(ctx.plan_id, True, actor)
-        ui.flash("已锁定本年度。")
-        st.rerun()
+        ui.save(lambda: ctx.store.set_lock(ctx.plan_id, True, actor), "已锁定本年度。")

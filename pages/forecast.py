@@ -3,7 +3,7 @@ probability of each grade, and the points at risk (the office's to-do list)."""
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.present import charts, tables
 from perfdash.workflows import forecast
@@ -49,7 +49,7 @@ with right:
         tables.points_at_risk(risk.head(15)),
         hide_index=True,
         width="stretch",
-        column_config=ui.percent_columns("当前完成率", "预测完成率"),
+        column_config=widgets.percent_columns("当前完成率", "预测完成率"),
     )
 
 with st.expander("全部目标的预测"):
@@ -57,5 +57,5 @@ with st.expander("全部目标的预测"):
         tables.points_at_risk(risk),
         hide_index=True,
         width="stretch",
-        column_config=ui.percent_columns("当前完成率", "预测完成率"),
+        column_config=widgets.percent_columns("当前完成率", "预测完成率"),
     )

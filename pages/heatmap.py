@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt, schedule
 from perfdash.db import queries, weekly
 from perfdash.present import charts_time
@@ -14,7 +14,9 @@ codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.f
 head = queries.headline(state)
 
 st.title("截止热力图")
-st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。")
+st.caption(
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
+)
 if state.empty:
     st.info("没有符合筛选条件的目标，请调整左侧筛选。")
     st.stop()

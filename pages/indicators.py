@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.present import charts, tables
 
@@ -13,7 +13,7 @@ rows = ui.rollup(ctx, "indicator")
 
 st.title("按一级指标")
 st.caption(
-    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。"
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
     "完成率按目标分值加权。"
 )
 if rows.empty:
@@ -26,8 +26,8 @@ with left:
         tables.indicators(rows),
         hide_index=True,
         width="stretch",
-        height=ui.table_height(len(rows), 940),
-        column_config=ui.percent_columns("加权完成率", "序时进度")
+        height=widgets.table_height(len(rows), 940),
+        column_config=widgets.percent_columns("加权完成率", "序时进度")
         | {"一级指标": st.column_config.TextColumn(width="large")},
     )
 with right:
@@ -54,7 +54,7 @@ st.dataframe(
     tables.target_list(targets),
     hide_index=True,
     width="stretch",
-    column_config=ui.percent_columns("完成率", "序时进度"),
+    column_config=widgets.percent_columns("完成率", "序时进度"),
 )
 target = st.selectbox(
     "年度工作目标",
@@ -62,4 +62,4 @@ target = st.selectbox(
     format_func=lambda c: f"{c} {targets.set_index('code').loc[c, 'target'][:40]}",
     key="drill_target",
 )
-ui.target_panel(ctx, state, target)
+widgets.target_panel(ctx, state, target)

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.db import kpi_tracking
 from perfdash.plan.kpis import COMPARATOR_LABELS
@@ -26,13 +26,17 @@ st.caption(
     "完成率默认由科室直接填报；设为“按量化指标计算”的目标，完成率取各指标实际值与目标值之比（封顶 100%）的平均。"
 )
 st.dataframe(
-    tables.kpi_table(table), hide_index=True, width="stretch", height=320, column_config=ui.percent_columns("达成率")
+    tables.kpi_table(table),
+    hide_index=True,
+    width="stretch",
+    height=320,
+    column_config=widgets.percent_columns("达成率"),
 )
 
 labels = {r.code: f"{r.code} {r.target[:30]}" for r in state.itertuples()}
 code = st.selectbox("目标", list(labels), format_func=labels.get, key="kpi_code")
 row = state.set_index("code").loc[code]
-st.markdown(f"**{code}** {row['target']}")
+st.markdown(f"**{fmt.md(code)}** {fmt.md(row['target'])}")
 mine = table[table["code"] == code]
 st.caption(f"完成率来源：{row['completion_source']}；当前完成率 {fmt.pct(row['completion_pct'])}。")
 
@@ -69,9 +73,10 @@ if actor.role == "office":
         )
     by_kpi = kpi_tracking.uses_kpis(ctx.store, ctx.plan_id, code)
     if c2.toggle("按量化指标计算完成率", value=by_kpi, key=f"kpi_mode_{code}") != by_kpi:
-        ctx.store.set_completion_mode(ctx.plan_id, code, "direct" if by_kpi else "kpi", actor)
-        ui.flash("已更新完成率来源。")
-        st.rerun()
+        ui.save(
+            lambda: ctx.store.set_completion_mode(ctx.plan_id, code, "direct" if by_kpi else "kpi", actor),
+            "已更新完成率来源。",
+        )
 
 if actor.role in ("office", "section") and not mine.empty:
     st.subheader("填报实际值")

@@ -121,6 +121,8 @@ def draw(slide: meeting.Slide) -> None:
 
 @st.fragment(run_every=seconds)
 def show() -> None:
+    if not ctx.still_allowed():  # token revoked, session ended: rerun the page, which now refuses
+        st.rerun()
     slides = ui.slides(ctx)  # from the database every tick; rebuilt only after a write
     index, started = meeting.advance(
         st.session_state.get("meeting_slide", 0),
@@ -141,7 +143,7 @@ def show() -> None:
 show()
 bar[2].download_button(
     "下载周报",
-    lambda: meeting.brief_xlsx(ui.slides(ctx), ctx.unit, ctx.year, ctx.week),  # built only when asked for
+    lambda: meeting.brief_xlsx(ui.slides(ctx), ctx.unit, ctx.year, ctx.week) if ctx.still_allowed() else b"",
     file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}.xlsx",
     key="meeting_brief",
 )

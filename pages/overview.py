@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt, schedule
 from perfdash.db import queries
 from perfdash.present import charts
@@ -14,9 +14,9 @@ state = ctx.filters.apply(everything)
 head = queries.headline(state)
 checks = ui.plan_checks(ctx)
 
-st.title(f"{ctx.unit}{ctx.year}年度绩效目标 · 总览")
+st.title(f"{fmt.md(ctx.unit)}{ctx.year}年度绩效目标 · 总览")
 st.caption(
-    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。"
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
     "完成率按分值加权。"
 )
 if state.empty:
@@ -89,7 +89,7 @@ if bad.empty:
 else:
     st.warning(f"{len(checks)} 项校验中有 {len(bad)} 项提示：")
     for message in bad["message"]:
-        st.markdown(f"- {message}")
+        st.markdown(f"- {fmt.md(message)}")
 with st.expander("全部校验项"):
     st.dataframe(
         checks.rename(

@@ -3,7 +3,7 @@ late items; a leader sees their own portfolio first once identified."""
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.db import rollups
 from perfdash.present import charts, tables
@@ -14,14 +14,16 @@ everything = ui.target_state(ctx)
 state = ctx.filters.apply(everything)
 
 st.title("按分管领导 / 责任人")
-st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。")
+st.caption(
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
+)
 if state.empty:
     st.info("没有符合筛选条件的目标。")
     st.stop()
 
 if actor.role == "leader":
     mine = rollups.portfolio(state, actor.name)
-    st.subheader(f"我的分管目标（{actor.name}）")
+    st.subheader(f"我的分管目标（{fmt.md(actor.name)}）")
     if mine.empty:
         st.info("筛选条件下，您没有分管的目标。")
     else:
@@ -35,7 +37,7 @@ if actor.role == "leader":
             tables.target_list(mine),
             hide_index=True,
             width="stretch",
-            column_config=ui.percent_columns("完成率", "序时进度"),
+            column_config=widgets.percent_columns("完成率", "序时进度"),
         )
     st.divider()
 
@@ -59,14 +61,14 @@ with right:
         tables.leaders(leaders),
         hide_index=True,
         width="stretch",
-        column_config=ui.percent_columns("加权完成率", "序时进度"),
+        column_config=widgets.percent_columns("加权完成率", "序时进度"),
     )
 pick = st.selectbox("查看分管领导的目标", list(leaders["leader"]), key="drill_leader")
 st.dataframe(
     tables.target_list(rollups.portfolio(state, pick)),
     hide_index=True,
     width="stretch",
-    column_config=ui.percent_columns("完成率", "序时进度"),
+    column_config=widgets.percent_columns("完成率", "序时进度"),
 )
 
 st.subheader("责任人")
@@ -75,5 +77,5 @@ st.dataframe(
     tables.persons(ui.rollup(ctx, "person")),
     hide_index=True,
     width="stretch",
-    column_config=ui.percent_columns("牵头完成率"),
+    column_config=widgets.percent_columns("牵头完成率"),
 )

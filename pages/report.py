@@ -22,7 +22,9 @@ today_default = progress.default_report_date(ctx.year)
 state = ui.target_state(ctx, today_default)
 mine = progress.targets_for(state, actor)
 if actor.role == "leader":
-    st.info(f"当前身份为分管领导（{actor.name}）：领导只能查看，不能填报进度。请在左侧切换为科室或绩效办身份。")
+    st.info(
+        f"您是分管领导（{fmt.md(actor.name)}）：领导查看进度，由各科室填报。可在“按领导/责任人”中查看您分管的目标。"
+    )
     st.stop()
 st.caption(
     f"当前身份：**{actor.label}**，可填报 {len(mine)} 项目标"
@@ -35,7 +37,8 @@ if actor.role == "section":
     mine_orders = mine_orders[(mine_orders["section"] == actor.name) & (mine_orders["level"] != supervision.CLOSED)]
     for o in mine_orders.itertuples():
         st.warning(
-            f"督办（{o.level}）#{o.order_id} {o.code}：{o.what}，时限 {fmt.day(o.due_date)}。请在“督办与催报”中答复。"
+            f"督办（{o.level}）#{o.order_id} {fmt.md(o.code)}：{fmt.md(o.what)}，时限 {fmt.day(o.due_date)}。"
+            "请在“督办与催报”中答复。"
         )
 
 tab_edit, tab_upload, tab_log = st.tabs(["在线填报", "上传台账", "填报记录"])
@@ -72,7 +75,7 @@ with tab_edit:
         try:
             n = progress.commit(ctx.store, ctx.plan_id, actor, edits)
         except StoreError as exc:
-            st.error("未保存，请修改后重试：\n\n" + "\n".join(f"- {p}" for p in str(exc).splitlines()))
+            ui.problems("未保存，请修改后重试：", str(exc).splitlines())
         else:
             ui.flash(f"已保存 {n} 条进度记录（填报日期 {fmt.day(report_date)}）。")
             del st.session_state["editor"]
@@ -111,7 +114,7 @@ with tab_upload:
                 try:
                     n = progress.commit(ctx.store, ctx.plan_id, actor, up.rows)
                 except StoreError as exc:
-                    st.error(str(exc))
+                    st.error(fmt.md(str(exc)))
                 else:
                     ui.flash(f"已从 {uploaded.name} 保存 {n} 条进度记录。")
                     del st.session_state["ledger_upload"]

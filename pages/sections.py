@@ -3,7 +3,7 @@ a ranking, and a drill-down."""
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.db import rollups
 from perfdash.present import charts, tables
@@ -14,7 +14,9 @@ state = ctx.filters.apply(everything)
 rows = ui.rollup(ctx, "section")
 
 st.title("按责任科室")
-st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(state), len(everything))}。")
+st.caption(
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
+)
 st.info(rollups.CO_SECTION_RULE)
 if rows.empty:
     st.info("没有符合筛选条件的目标。")
@@ -40,8 +42,8 @@ with right:
         tables.sections(rows),
         hide_index=True,
         width="stretch",
-        height=ui.table_height(len(rows), 860),
-        column_config=ui.percent_columns("牵头完成率", "序时进度", "协作完成率")
+        height=widgets.table_height(len(rows), 860),
+        column_config=widgets.percent_columns("牵头完成率", "序时进度", "协作完成率")
         | {"科室": st.column_config.TextColumn(width="medium")},
     )
 
@@ -56,11 +58,14 @@ with tab_lead:
         tables.target_list(lead),
         hide_index=True,
         width="stretch",
-        column_config=ui.percent_columns("完成率", "序时进度"),
+        column_config=widgets.percent_columns("完成率", "序时进度"),
     )
 with tab_co:
     st.dataframe(
-        tables.target_list(co), hide_index=True, width="stretch", column_config=ui.percent_columns("完成率", "序时进度")
+        tables.target_list(co),
+        hide_index=True,
+        width="stretch",
+        column_config=widgets.percent_columns("完成率", "序时进度"),
     )
 if len(mine):
     target = st.selectbox(
@@ -69,4 +74,4 @@ if len(mine):
         format_func=lambda c: f"{c} {mine.set_index('code').loc[c, 'target'][:40]}",
         key="drill_target",
     )
-    ui.target_panel(ctx, state, target)
+    widgets.target_panel(ctx, state, target)

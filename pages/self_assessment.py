@@ -9,6 +9,7 @@ from perfdash.app import ui
 from perfdash.core import fmt
 from perfdash.db import queries
 from perfdash.present import tables
+from perfdash.store import StoreError
 from perfdash.workflows import evaluation
 
 ctx = ui.page_setup("科室自评")
@@ -31,7 +32,7 @@ st.caption(f"已完成自评并审签的科室：{int(status['complete'].sum())}
 
 by_code = done.set_index("code") if not done.empty else None
 if actor.role == "leader":
-    st.subheader(f"待我审签（{actor.name}）")
+    st.subheader(f"待我审签（{fmt.md(actor.name)}）")
     mine = state[state["leaders"].map(lambda names: actor.name in list(names))]
     waiting = [c for c in mine["code"] if by_code is not None and c in by_code.index]
     if not waiting:
@@ -44,7 +45,7 @@ if actor.role == "leader":
             )
             st.text(row["summary"])
             if isinstance(row["signed_by"], str) and row["signed_by"]:
-                st.caption(f"已审签：{row['signed_by']}")
+                st.caption(f"已审签：{fmt.md(row['signed_by'])}")
             elif st.button("审签", key=f"sign_{code}"):
                 ui.save(partial(ctx.store.sign_self_assessment, ctx.plan_id, code, actor), f"已审签 {code}。")
     st.stop()
@@ -53,7 +54,9 @@ mine = state if actor.role == "office" else state[state["lead_section"] == actor
 if mine.empty:
     st.info("您没有牵头的目标。")
     st.stop()
-st.subheader("填写自评" + ("（绩效办可代任何科室填写）" if actor.role == "office" else f"（{actor.name}牵头的目标）"))
+st.subheader(
+    "填写自评" + ("（绩效办可代任何科室填写）" if actor.role == "office" else f"（{fmt.md(actor.name)}牵头的目标）")
+)
 labels = {r.code: f"{r.code} {r.target[:30]}" for r in mine.itertuples()}
 code = st.selectbox("目标", list(labels), format_func=labels.get, key="sa_code")
 row = mine.set_index("code").loc[code]
@@ -114,5 +117,9 @@ else:
         format_func=dict(zip(files["evidence_id"], files["file_name"], strict=True)).get,
         key="ev_pick",
     )
-    name, mime, data = evaluation.read_evidence(ctx.store, int(pick))
-    st.download_button("下载", data, file_name=name, mime=mime, key="ev_download")
+    try:
+        name, mime, data = evaluation.read_evidence(ctx.store, int(pick))
+    except StoreError as exc:
+        st.error(fmt.md(str(exc)))
+    else:
+        st.download_button("下载", data, file_name=name, mime=mime, key="ev_download")

@@ -61,7 +61,9 @@ with tab_remind:
                 sec = st.selectbox("科室", sections, key="contact_section")
                 email = st.text_input("邮箱", key="contact_email")
                 if st.form_submit_button("保存"):
-                    ui.save(lambda: ctx.store.set_section_contact(sec, email, actor), f"已保存{sec}的邮箱。")
+                    ui.save(
+                        lambda: ctx.store.set_section_contact(sec, email, actor, ctx.plan_id), f"已保存{sec}的邮箱。"
+                    )
 
 with tab_orders:
     all_orders = ui.orders(ctx)
@@ -102,9 +104,7 @@ with tab_orders:
         if c1.button("提交答复", key="order_respond"):
             ui.save(lambda: ctx.store.respond_order(int(pick), answer, actor), "已提交答复。")
         if office and c2.button("办结", key="order_close"):
-            ctx.store.close_order(int(pick), answer, actor)
-            ui.flash(f"督办单 #{pick} 已办结。")
-            st.rerun()
+            ui.save(lambda: ctx.store.close_order(int(pick), answer, actor), f"督办单 #{pick} 已办结。")
 
 with tab_marks:
     st.caption("把目标分解为节点（日期、责任人、权重）后，该目标的序时进度按节点计算，而不是按直线。")
@@ -183,7 +183,7 @@ with tab_dynamic:
                 )
                 ctx.store.add_dynamic_target(ctx.plan_id, target, actor)
             except StoreError as exc:
-                st.error(str(exc))
+                st.error(fmt.md(str(exc)))
             else:
                 ui.flash(f"已添加动态目标 {code}。")
                 st.rerun()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 
 ctx = ui.page_setup("目标详情")
@@ -15,4 +15,4 @@ code = st.selectbox("年度工作目标", list(labels), format_func=labels.get, 
 st.query_params["code"] = code
 
 st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}")
-ui.target_panel(ctx, state, code)
+widgets.target_panel(ctx, state, code)

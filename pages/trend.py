@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.db import weekly
 from perfdash.present import charts_time
@@ -16,7 +16,7 @@ ends = ui.derived(ctx, lambda: weekly.trend_at_end(trend))
 
 st.title("完成趋势")
 st.caption(
-    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{ui.filter_note(ctx, len(shown), len(everything))}。"
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(shown), len(everything))}。"
     "完成率和序时进度均按分值加权；每周以周五为周末（当前周截至统计日），取各目标该日及以前最近一次填报。"
 )
 if trend.empty:

@@ -232,8 +232,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = restore(args.dir, args.db, force=args.force)
     m = result.manifest
+    from perfdash.ops.backup import evidence_count
+
     print(
-        f"已从备份 {args.dir}（{m.created_at}）恢复 {len(m.tables)} 张表、{m.total_rows} 行到 {result.path}，"
+        f"已从备份 {args.dir}（{m.created_at}）恢复 {len(m.tables)} 张表、{m.total_rows} 行"
+        f"和 {evidence_count(m)} 个迎评材料文件到 {result.path}，"
         f"行数和校验和与备份清单一致（用时 {time.perf_counter() - started:.2f} 秒）"
     )
     for seq, value in result.sequences_fixed.items():

@@ -67,12 +67,12 @@ def plotly_values(trace: dict, key: str) -> list:
     return list(value)
 
 
-def signed_in(script: str, role: str = "office", scope: str | None = None):
-    """An AppTest of a page (path from the project root), signed in as an account of that role.
-    The database named by PERFDASH_DB is prepared first (plan, demo data, the account)."""
+def signed_in(script: str, role: str = "office", scope: str | None = None, now=None):
+    """An AppTest of a page (path from the project root), signed in as an account of that role
+    (a session begun ``now``, default the present). The database named by PERFDASH_DB is prepared
+    first (plan, demo data, the account)."""
     import hashlib
     import os
-    from datetime import datetime
 
     from streamlit.testing.v1 import AppTest
 
@@ -88,8 +88,9 @@ def signed_in(script: str, role: str = "office", scope: str | None = None):
         username = f"t_{role}_{hashlib.sha256((scope or '').encode()).hexdigest()[:8]}"
         if auth.load(store, username) is None:
             store.create_account(Actor.system(), username, scope or "测试用户", role, scope, None)
+        token = auth.start_session(store, auth.load(store, username), now=now)
     finally:
         store.close()
     at = AppTest.from_file(str(PROJECT_ROOT / script), default_timeout=60)
-    at.session_state["auth"] = {"username": username, "at": datetime.now()}
+    at.session_state["auth"] = {"token": token}
     return at

@@ -55,7 +55,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(store):
     with pytest.raises(auth.AuthError, match="用户名或密码不正确"):
         auth.authenticate(store, "nobody", PASSWORD)
     account = auth.authenticate(store, "zhongjiao", PASSWORD)
-    assert account.actor == Actor("section", "中教科", "zhongjiao")
+    assert account.actor == Actor("section", "中教科", "zhongjiao", ("泉州市教育局",))  # bound to the one unit
 
 
 def test_failed_logins_are_rate_limited(store):
@@ -237,11 +237,7 @@ def test_pages_ask_for_a_login_and_accept_the_right_one(db):
 
 
 def test_an_expired_session_asks_again(db):
-    at = signed_in("pages/overview.py")
-    at.session_state["auth"] = {
-        "username": at.session_state["auth"]["username"],
-        "at": datetime.now() - timedelta(hours=9),
-    }
+    at = signed_in("pages/overview.py", now=datetime.now() - timedelta(hours=9))
     at.run()
     assert at.title[0].value == "登录 · 绩效管理"
     assert any("登录已过期" in w.value for w in at.warning)
@@ -292,11 +288,17 @@ def test_my_account_page_changes_my_own_password(db):
     s = Store(db)
     try:
         auth.ensure_admin(s)
+        s.import_plan(shipped_plan())  # a section account belongs to a unit: the plan comes first
         auth.create_account(s, OFFICE, "xiaoan", "胡志强", "section", "校安科", PASSWORD)
     finally:
         s.close()
+    s = Store(db)
+    try:
+        token = auth.start_session(s, auth.load(s, "xiaoan"))
+    finally:
+        s.close()
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "account.py"), default_timeout=60)
-    at.session_state["auth"] = {"username": "xiaoan", "at": datetime.now()}
+    at.session_state["auth"] = {"token": token}
     at.run()
     assert not at.exception
     assert "当前用户：**胡志强（科室 · 校安科）**" in at.markdown[0].value

@@ -368,3 +368,98 @@ def test_cli_backup_and_restore(demo, tmp_path):
     assert bad.returncode == 2
     assert "备份文件 progress.parquet 已被改动或损坏" in bad.stderr
     assert not (tmp_path / "other.duckdb").exists()
+
+
+# -- evidence files travel with the backup --------------------------------------------------------
+
+
+def _with_evidence(tmp_path: Path, monkeypatch) -> tuple[Path, list[int]]:
+    """A demo database with three evidence files beside it (PERFDASH_EVIDENCE_DIR unset: they live
+    in evidence/ next to the database, as on a server)."""
+    from perfdash.workflows import evaluation
+
+    monkeypatch.delenv("PERFDASH_EVIDENCE_DIR", raising=False)
+    db = tmp_path / "live" / "live.duckdb"
+    db.parent.mkdir()
+    store = Store(db)
+    build_demo(store, read_plan(PLAN_TEXT), 2025)
+    ids = [
+        evaluation.store_evidence(store, 1, "1-3-1", "总结.pdf", b"%PDF-1.4 summary", OFFICE),
+        evaluation.store_evidence(store, 1, "7-2", "照片.png", b"\x89PNG\r\n\x1a\n" + b"p" * 50, OFFICE),
+        evaluation.store_evidence(store, 1, "1-3-1", "同一份.pdf", b"%PDF-1.4 summary", OFFICE),  # same content
+    ]
+    store.close()
+    return db, ids
+
+
+def test_a_backup_carries_the_evidence_and_restore_puts_it_back(tmp_path, monkeypatch):
+    from perfdash.workflows import evaluation
+
+    db, ids = _with_evidence(tmp_path, monkeypatch)
+    manifest = bk.backup(db, tmp_path / "bk")
+    assert bk.evidence_count(manifest) == 2  # files are kept by content: two distinct
+    restored = tmp_path / "elsewhere" / "restored.duckdb"
+    bk.restore(tmp_path / "bk", restored)
+    assert_same_tables(db, restored)
+    store = Store(restored)
+    try:
+        for eid in ids:
+            name, _, data = evaluation.read_evidence(store, eid)
+            assert data.startswith((b"%PDF", b"\x89PNG")), name
+    finally:
+        store.close()
+
+
+def test_a_backup_with_a_missing_or_edited_evidence_file_is_refused(tmp_path, monkeypatch):
+    db, _ = _with_evidence(tmp_path, monkeypatch)
+    bk.backup(db, tmp_path / "bk")
+    pdf = next((tmp_path / "bk" / "evidence").rglob("*.pdf"))
+    pdf.write_bytes(b"%PDF-1.4 forged")
+    with pytest.raises(bk.BackupError, match="已被改动或损坏"):
+        bk.restore(tmp_path / "bk", tmp_path / "r1.duckdb")
+    pdf.unlink()
+    with pytest.raises(bk.BackupError, match="不存在"):
+        bk.restore(tmp_path / "bk", tmp_path / "r2.duckdb")
+    rewrite_manifest(tmp_path / "bk", lambda m: m["files"].pop(f"evidence/{pdf.parent.name}/{pdf.name}"))
+    with pytest.raises(bk.BackupError, match="备份缺少 1 个迎评材料文件"):
+        bk.restore(tmp_path / "bk", tmp_path / "r3.duckdb")
+
+
+def test_backing_up_with_an_evidence_file_gone_says_which(tmp_path, monkeypatch):
+    db, _ = _with_evidence(tmp_path, monkeypatch)
+    next((db.parent / "evidence").rglob("*.png")).unlink()
+    with pytest.raises(bk.BackupError, match=r"照片\.png 的文件缺失"):
+        bk.backup(db, tmp_path / "bk")
+    assert not (tmp_path / "bk").exists()
+
+
+def test_the_self_assessment_page_opens_every_restored_file(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from perfdash.ops import auth
+
+    db, ids = _with_evidence(tmp_path, monkeypatch)
+    bk.backup(db, tmp_path / "bk")
+    restored = tmp_path / "elsewhere" / "restored.duckdb"
+    bk.restore(tmp_path / "bk", restored)
+    store = Store(restored)
+    try:
+        auth.create_account(store, Actor.system(), "office", "绩效办", "office", None, "backup-test-password")
+        token = auth.start_session(store, auth.load(store, "office"))
+    finally:
+        store.close()
+    monkeypatch.setenv("PERFDASH_DB", str(restored))
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "self_assessment.py"), default_timeout=60)
+    at.session_state["auth"] = {"token": token}
+    at.run()
+    for code, evidence_id in (("1-3-1", ids[0]), ("1-3-1", ids[2]), ("7-2", ids[1])):
+        at.selectbox(key="sa_code").set_value(code).run()
+        at.selectbox(key="ev_pick").set_value(evidence_id).run()
+        assert not at.exception, (code, evidence_id)
+        assert not at.error, [e.value for e in at.error]
+        assert at.get("download_button"), (code, evidence_id)
+    # a file gone from the folder is a message on the page, never a traceback
+    next((restored.parent / "evidence").rglob("*.png")).unlink()
+    at.run()
+    assert not at.exception
+    assert any("材料文件缺失" in e.value for e in at.error)

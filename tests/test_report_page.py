@@ -108,7 +108,7 @@ def test_a_section_edits_in_the_app(db):
 def test_a_leader_only_reads(db):
     at = _page("report.py", "领导·林长华")
     assert not at.exception
-    assert "领导只能查看，不能填报进度" in at.info[0].value
+    assert "领导查看进度，由各科室填报" in at.info[0].value
     assert not at.data_editor
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from perfdash.core.settings import GROUPS, STATUSES
-from perfdash.db.database import SCHEMA_FILE, Database
+from perfdash.db.database import SCHEMA_FILE, SCHEMA_VERSION, Database
 
 
 def _in_lists(column: str) -> list[list[str]]:
@@ -25,6 +25,6 @@ def test_the_schema_builds_and_rebuilds(tmp_path):
     try:
         tables = set(db.query("SELECT table_name FROM duckdb_tables()")["table_name"])
         assert {"plans", "targets", "progress", "audit_log", "accounts"} <= tables
-        assert db.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "1"
+        assert db.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == SCHEMA_VERSION == "2"
     finally:
         db.close()

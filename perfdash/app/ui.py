@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import secrets
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,8 +12,9 @@ from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from perfdash.app.session import get_store, require_login
+from perfdash.app.session import get_store, open_store, require_login, session_token
 from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
@@ -19,11 +22,10 @@ from perfdash.core.schedule import LAG_STATUSES
 from perfdash.core.settings import GROUPS
 from perfdash.db import queries
 from perfdash.ops import auth
-from perfdash.present import charts, tables
 from perfdash.store import Store, StoreError
-from perfdash.workflows import progress
 
 T = TypeVar("T")
+log = logging.getLogger("perfdash")
 
 
 @dataclass(frozen=True)
@@ -88,16 +90,56 @@ def _through_app_navigation() -> None:
         st.rerun()
 
 
+def run(page: Any) -> None:
+    """Run the chosen page. A page that fails shows the visitor a plain message with a reference;
+    the traceback, which names files on the server, goes to the server's log only (set
+    PERFDASH_SHOW_ERRORS=1 to let it through, as the tests do)."""
+    try:
+        page.run()
+    except Exception:
+        if settings.show_errors():
+            raise
+        ref = secrets.token_hex(4)
+        log.exception("perfdash: page %s failed (reference %s)", getattr(page, "title", "?"), ref)
+        st.error(
+            f"抱歉，页面出错了（错误编号 {ref}）。错误已记录在服务器日志中，请稍后再试；如一直如此，请联系绩效办。"
+        )
+
+
+PAGE_TITLES = {"pages/overview.py": "“总览”"}
+
+
+def landing_page(account: auth.Account) -> str:
+    """The page a person's day starts on."""
+    return "pages/overview.py"
+
+
+def go_home() -> None:
+    """The start page: sign in first, then on to the person's own first page."""
+    _through_app_navigation()
+    st.set_page_config(page_title="绩效管理", page_icon=":material/monitoring:", layout="wide")
+    account = require_login(open_store())
+    target = landing_page(account)
+    try:
+        st.switch_page(target)
+    except StreamlitAPIException:  # run by itself, outside app.py's navigation (a smoke test)
+        st.title("绩效管理")
+        st.info(f"请打开{PAGE_TITLES.get(target, target)}。")
+
+
 def page_setup(title: str, with_filters: bool = False) -> PageContext:
     """Call first on every page: page config, sidebar pickers (plan, as-of, and the shared filters
     when asked), the demo banner; plan, date and filters are kept in the URL."""
     _through_app_navigation()
     st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
-    store = get_store(str(settings.db_path()))
+    store = open_store()
     account = require_login(store)
-    plan_rows = plans(store)
+    plan_rows = visible_plans(store, account.actor)
     if plan_rows.empty:
-        st.error("数据库中还没有任何绩效方案。请用 `python -m perfdash import 方案文件 --db …` 导入。")
+        if account.units is not None:
+            st.error(f"您的账户所属单位（{fmt.md('、'.join(account.units))}）还没有绩效方案，请联系绩效办。")
+        else:
+            st.error("数据库中还没有任何绩效方案。请用 `python -m perfdash import 方案文件 --db …` 导入。")
         st.stop()
     labels = {int(r.plan_id): f"{r.unit} {r.year}年度" for r in plan_rows.itertuples()}
     _url_first(list(labels))
@@ -125,7 +167,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         )
         _kept("plan_id", "as_of")
         filters = _filter_widgets(store, int(plan_id)) if with_filters else Filters()
-        is_demo = bool(row["has_demo"]) if row["has_demo"] is not None else False
+        is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
         if is_demo:
             st.warning(f"**{settings.DEMO_LABEL}**：当前进度为自动生成的演示数据，并非科室真实填报。")
     _write_url({"plan": str(plan_id), "as_of": as_of.isoformat(), **filters.to_query()}, with_filters)
@@ -173,7 +215,7 @@ def save(write: Callable[[], object], done: str, errors: tuple[type[Exception], 
     try:
         write()
     except errors as exc:
-        st.error(str(exc))
+        st.error(fmt.md(str(exc)))
     else:
         flash(done)
         st.rerun()
@@ -191,6 +233,12 @@ def parse_once(uploaded: Any, parse: Callable[[str, bytes], T]) -> T:
     return st.session_state[key]
 
 
+def problems(title: str, items: list[str]) -> None:
+    """A refusal with its problems as a list; every problem's text (which may quote what someone
+    typed or uploaded) shown as plain text."""
+    st.error(title + "\n\n" + "\n".join(f"- {fmt.md(item)}" for item in items))
+
+
 def demo_badge(ctx: PageContext) -> str:
     """A short label to put next to numbers that come from demo data."""
     return f"（{settings.DEMO_LABEL}）" if ctx.is_demo else ""
@@ -204,67 +252,6 @@ def flash(message: str | None = None) -> None:
         st.success(st.session_state.pop("_flash"))
 
 
-def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
-    """One target in full: fields, responsibilities, and the timeline of its reports up to as-of.
-    Shared by 目标详情 and every drill-down."""
-    row = state.set_index("code").loc[code]
-    st.markdown(f"**{code}** {row['target']}")
-    cols = st.columns(5)
-    cols[0].metric("分值", fmt.points(row["points"]))
-    cols[1].metric("完成率", fmt.pct(row["completion_pct"]), help=f"来源：{row.get('completion_source', '填报')}")
-    cols[2].metric("序时进度", fmt.pct(row["expected_pct"]))
-    cols[3].metric("滞后状态", row["lag_status"])
-    cols[4].metric("完成时限", fmt.day(row["deadline"]))
-    info = st.columns(3)
-    note = f"  \n<small>来源：{row['source_note']}</small>" if row.get("source_note") else ""
-    info[0].markdown(
-        f"**一级指标** {row['indicator_code']}（{fmt.points(row['indicator_points'])}）  \n{row['indicator']}{note}",
-        unsafe_allow_html=False,
-    )
-    pairs = [f"{s}（{p}）" if p else s for s, p in zip(row["sections"], row["persons"], strict=False)]
-    info[1].markdown(
-        "**责任科室（责任人）**  \n" + "  \n".join(("牵头：" if i == 0 else "协作：") + x for i, x in enumerate(pairs))
-    )
-    info[2].markdown("**分管领导**  \n" + "、".join(row["leaders"]))
-    timeline = derived(
-        ctx,
-        lambda: progress.history_with_expected(
-            queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of),
-            row["deadline"],
-            ctx.year,
-            row.get("milestones"),
-        ),
-        code,
-    )
-    if timeline.empty:
-        st.info("截至统计日期，该目标还没有任何进度填报。")
-        return
-    st.plotly_chart(
-        figure(ctx, lambda: charts.target_timeline(timeline), code),
-        config={"displaylogo": False},
-        key=f"timeline_{code}",
-    )
-    st.dataframe(tables.target_history(timeline.iloc[::-1]), hide_index=True, width="stretch")
-
-
-def table_height(rows: int, limit: int) -> int:
-    """A st.dataframe height that shows ``rows`` rows and the header without blank rows below,
-    up to ``limit`` pixels (then the table scrolls). Streamlit draws rows 35 px high."""
-    return min(35 * (rows + 1) + 3, limit)
-
-
-def percent_columns(*names: str) -> dict[str, object]:
-    """Column configs that draw percents as progress bars (0–100)."""
-    return {n: st.column_config.ProgressColumn(n, format="%.0f%%", min_value=0, max_value=100) for n in names}
-
-
-def filter_note(ctx: PageContext, shown: int, total: int) -> str:
-    """One line saying which filters are in force and how many targets they keep."""
-    if not ctx.filters.active:
-        return f"全部 {total} 项目标"
-    return f"筛选后 {shown} / {total} 项目标（{ctx.filters.describe()}）"
-
-
 @dataclass(frozen=True)
 class MeetingContext:
     """What the meeting screen needs: the store, the plan, and the week."""
@@ -276,6 +263,15 @@ class MeetingContext:
     week: object
     is_demo: bool
     as_of: date
+    token: str | None = None  # the kiosk token it was opened with, else the signed-in session's
+    session: str | None = None
+
+    def still_allowed(self) -> bool:
+        """Whether the screen may go on showing data: its kiosk token not revoked, or its session
+        not expired, signed out or disabled (asked again on every tick of the rotation)."""
+        if self.token is not None:
+            return auth.kiosk_token(self.store, self.token) is not None
+        return auth.session_account(self.store, self.session) is not None
 
 
 def meeting_setup() -> MeetingContext:
@@ -287,12 +283,20 @@ def meeting_setup() -> MeetingContext:
     st.set_page_config(
         page_title="周会大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
     )
-    store = get_store(str(settings.db_path()))
-    if not auth.kiosk_token_valid(store, st.query_params.get("token")):
-        require_login(store)  # no valid kiosk token: a signed-in account may still watch
-    plan_rows = plans(store)
+    store = open_store()
+    token = st.query_params.get("token") or None
+    kiosk = auth.kiosk_token(store, token)
+    if kiosk is not None:
+        viewer = kiosk.actor
+    elif token and not session_token():
+        st.error("大屏令牌无效或已撤销。请向绩效办索取新的大屏网址（账户与审计 → 大屏令牌）。")
+        st.stop()
+    else:
+        token = None
+        viewer = require_login(store).actor  # no valid kiosk token: a signed-in account may still watch
+    plan_rows = visible_plans(store, viewer)
     if plan_rows.empty:
-        st.error("数据库中还没有任何绩效方案。")
+        st.error("没有可显示的绩效方案。")
         st.stop()
     row = plan_rows.iloc[0]
     with contextlib.suppress(ValueError, TypeError):
@@ -304,10 +308,12 @@ def meeting_setup() -> MeetingContext:
     week = meeting.latest_complete_week(latest_day, date.today())
     with contextlib.suppress(ValueError):
         week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
-    is_demo = bool(row["has_demo"]) if row["has_demo"] is not None else False
+    is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
     # Within the week, the state is the one of its latest report, as on every other page.
     as_of = min(week.end, latest_day) if latest_day and latest_day >= week.start else week.end
-    return MeetingContext(store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of)
+    return MeetingContext(
+        store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of, token, session_token()
+    )
 
 
 # -- cached reads ------------------------------------------------------------------------------
@@ -515,6 +521,12 @@ def figure(ctx: PageContext, build: Callable[[], T], *params: Hashable) -> T:
 def plans(store: Store) -> pd.DataFrame:
     """queries.plans, cached until the next write."""
     return _plans(store.path, store.version())
+
+
+def visible_plans(store: Store, actor: Actor) -> pd.DataFrame:
+    """The plans of the units ``actor`` may see (every plan for an office not bound to a unit)."""
+    rows = plans(store)
+    return rows if actor.units is None else rows[rows["unit"].isin(actor.units)].reset_index(drop=True)
 
 
 def sections_and_leaders(store: Store, plan_id: int) -> tuple[list[str], list[str]]:

@@ -27,6 +27,11 @@ class Actor:
     role: Role
     name: str
     username: str | None = None  # the signed-in account acting, when there is one
+    units: tuple[str, ...] | None = None  # the units (bureaus) it may see and change; None: all
+
+    def may_see(self, unit: str) -> bool:
+        """Whether this actor may see and change the plans of ``unit``."""
+        return self.units is None or unit in self.units
 
     @classmethod
     def office(cls) -> Actor:

@@ -36,3 +36,13 @@ def month_day(d: date | datetime | None) -> str:
     if d is None:
         return "—"
     return f"{d.month}月{d.day}日"
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~<>$:"})
+
+
+def md(text: object) -> str:
+    """Text from the database or an upload, safe inside Streamlit markdown: every markdown
+    character escaped, so a stored ``![x](http://…)`` is shown as typed, never fetched, and no
+    link, heading or colour directive comes from data."""
+    return str(text).translate(_MARKDOWN)

@@ -24,8 +24,14 @@ SETTINGS: tuple[Setting, ...] = (
         "首次启动时导入的方案文件（官方文本）",
     ),
     Setting("PERFDASH_DEMO_SEED", 2025, "演示进度数据的随机种子（同一种子得到同一份数据）"),
+    Setting("PERFDASH_EVIDENCE_DIR", "", "迎评材料文件的目录（空则为数据库文件旁的 evidence/）"),
     Setting("LAG_YELLOW_PCT", 10.0, "落后序时进度达到该百分点数（含）即为黄色滞后"),
     Setting("LAG_RED_PCT", 30.0, "落后序时进度超过该百分点数即为红色滞后（逾期未完成亦为红色）"),
+    Setting(
+        "PERFDASH_SHOW_ERRORS",
+        0,
+        "1 = 页面出错时在浏览器中显示完整的错误（仅供开发和测试；默认只显示错误编号，详情写入服务器日志）",
+    ),
 )
 
 # The bureau's fixed point structure (职能工作 70 = 重点工作 61 + 常规工作 9, 行政能力 20, …).
@@ -39,6 +45,18 @@ GROUP_POINTS: dict[str, float] = {
 }
 GROUPS: tuple[str, ...] = tuple(GROUP_POINTS)
 CATEGORY_POINTS: dict[str, float] = {"重点工作目标": 61, "常规工作目标": 9}
+
+# The longest text each kind of field takes, in characters: the same for the app's forms, uploads
+# and the command line (the write path refuses anything longer; the editor and the ledger's
+# 填报说明 state the same numbers).
+TEXT_LIMITS: dict[str, int] = {
+    "note": 500,  # 进展说明, a reason, a scenario's note
+    "text": 1000,  # 督办事项, an answer, a closing note, an adjustment's reason, a 量化指标 phrase
+    "summary": 2000,  # 自评小结, an innovation's description
+    "report": 5000,  # 存在问题 / 改进措施 of the report
+    "title": 100,  # titles and labels: an innovation, a milestone, a scenario, a meeting-screen token
+    "name": 50,  # a person, an organisation, a category, a phone number, a display name
+}
 
 # Statuses a section may report (进度状态).
 STATUSES: tuple[str, ...] = ("未开始", "推进中", "已完成", "有风险", "已暂停")
@@ -65,6 +83,18 @@ def db_path() -> Path:
     return _path("PERFDASH_DB")
 
 
+def evidence_dir(db_file: str | Path) -> Path:
+    """Where the evidence files (迎评材料) of a database live: PERFDASH_EVIDENCE_DIR, else an
+    ``evidence/`` folder beside the database file."""
+    configured = os.environ.get("PERFDASH_EVIDENCE_DIR")
+    return Path(configured) if configured else Path(db_file).resolve().parent / "evidence"
+
+
+def evidence_file(db_file: str | Path, sha256: str, file_name: str) -> Path:
+    """The evidence file of a content hash (evidence/ab/abcdef….pdf): files are kept by content."""
+    return evidence_dir(db_file) / sha256[:2] / (sha256 + Path(file_name).suffix.lower())
+
+
 def plan_path() -> Path:
     """The shipped plan document used to build a first database."""
     return _path("PERFDASH_PLAN")
@@ -72,6 +102,11 @@ def plan_path() -> Path:
 
 def demo_seed() -> int:
     return int(_get("PERFDASH_DEMO_SEED"))  # type: ignore[arg-type]
+
+
+def show_errors() -> bool:
+    """Whether a failing page may show its traceback in the browser (development and tests only)."""
+    return bool(int(_get("PERFDASH_SHOW_ERRORS")))  # type: ignore[call-overload]
 
 
 def lag_thresholds() -> tuple[float, float]:
@@ -87,8 +122,11 @@ SETTINGS += (
     Setting("SESSION_HOURS", 8.0, "登录后多少小时需重新登录"),
     Setting("LOGIN_MAX_FAILURES", 5, "同一账户在锁定窗口内允许的失败次数"),
     Setting("LOGIN_LOCK_MINUTES", 15.0, "失败次数达到上限后锁定的分钟数（也是计数的窗口）"),
+    Setting("LOGIN_SOURCE_MAX_FAILURES", 20, "同一来源（IP 地址）在锁定窗口内对所有账户允许的失败次数"),
+    Setting("LOGIN_CONCURRENT_CHECKS", 0, "同时进行的密码校验数上限（每次约占 64 MB 内存）；0 表示等于 CPU 核数"),
 )
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256  # longer input is refused before any hashing
 
 
 def session_hours() -> float:
@@ -98,6 +136,17 @@ def session_hours() -> float:
 def login_limits() -> tuple[int, float]:
     """(failures allowed, lock minutes)."""
     return int(_get("LOGIN_MAX_FAILURES")), float(_get("LOGIN_LOCK_MINUTES"))  # type: ignore[arg-type]
+
+
+def source_max_failures() -> int:
+    """Failures allowed from one source (IP address) across all accounts within the lock window."""
+    return int(_get("LOGIN_SOURCE_MAX_FAILURES"))  # type: ignore[call-overload]
+
+
+def concurrent_checks() -> int:
+    """How many password checks may run at once (each holds argon2's memory while it runs)."""
+    configured = int(_get("LOGIN_CONCURRENT_CHECKS"))  # type: ignore[call-overload]
+    return configured if configured > 0 else max(os.cpu_count() or 2, 1)
 
 
 def admin_password() -> str:

@@ -15,9 +15,13 @@ import duckdb
 import pandas as pd
 
 from perfdash.core.access import ROLE_LABELS, Actor
+from perfdash.core.settings import TEXT_LIMITS
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
-SCHEMA_VERSION = "1"
+# Changes to existing tables, one file per schema version (NNN_what.sql), applied in order to a
+# database made by an earlier version; a new database gets schema.sql as it is now.
+MIGRATIONS = {int(p.name[:3]): p for p in sorted(Path(__file__).with_name("migrations").glob("[0-9][0-9][0-9]_*.sql"))}
+SCHEMA_VERSION = str(max(MIGRATIONS, default=1))
 # A safety net under every field's own limit: no single text value written may be longer than
 # this, whatever path it came by (a 20-million-character note slowed every page for everyone).
 MAX_TEXT = 20_000
@@ -35,6 +39,18 @@ class StoreError(ValueError):
     def __init__(self, message: str, problems: list | None = None):
         super().__init__(message)
         self.problems = problems or []
+
+
+def bounded(label: str, value: str | None, kind: str, required: bool = False) -> str:
+    """``value`` stripped, refused (naming ``label``) when longer than the limit of its ``kind``
+    (settings.TEXT_LIMITS) or, if ``required``, empty."""
+    text = (value or "").strip()
+    limit = TEXT_LIMITS[kind]
+    if len(text) > limit:
+        raise StoreError(f"{label}有 {len(text)} 个字，超过 {limit} 字的上限，请精简后再保存")
+    if required and not text:
+        raise StoreError(f"请填写{label}")
+    return text
 
 
 def require_role(actor: Actor, roles: Collection[str], what: str) -> None:
@@ -84,9 +100,12 @@ class Database:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(self.path, wait_seconds)
         self._write_lock = threading.Lock()
+        fresh = not self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta'").fetchall()
         self.con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
         self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
         self.con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
+        if not fresh:
+            self._migrate()
         # One key per database: the file's real path, or this instance for an in-memory database.
         self._version_key = f":memory:{id(self)}" if self.path == ":memory:" else str(Path(self.path).resolve())
         with _VERSIONS_LOCK:
@@ -95,6 +114,25 @@ class Database:
     def close(self) -> None:
         self.con.close()
 
+    def _migrate(self) -> None:
+        """Bring a database made by an earlier version up to SCHEMA_VERSION, one migration per
+        transaction (a migration cut short leaves the database at the version before it)."""
+        current = int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+        for version, path in sorted(MIGRATIONS.items()):
+            if version <= current:
+                continue
+            cur = self.con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                cur.execute(path.read_text(encoding="utf-8"))
+                cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+                cur.execute("COMMIT")
+            except BaseException:
+                _rollback(cur)
+                raise
+            finally:
+                cur.close()
+
     # -- reading -----------------------------------------------------------
 
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
@@ -102,6 +140,14 @@ class Database:
         cur = self.con.cursor()
         try:
             return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def rows(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
+        """Run one read query and return its rows as tuples."""
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
         finally:
             cur.close()
 
@@ -130,6 +176,20 @@ class Database:
         """Once the office locks a plan's year, only the office changes anything in it."""
         if actor.role != "office" and self.locked(plan_id):
             raise StoreError("本年度绩效已由绩效办锁定，只有绩效办可以修改")
+
+    def plan_unit(self, plan_id: int) -> str:
+        """The unit (bureau) a plan belongs to; StoreError if there is no such plan."""
+        unit = self.scalar("SELECT unit FROM plans WHERE plan_id = ?", [plan_id])
+        if unit is None:
+            raise StoreError(f"方案 {plan_id} 不存在")
+        return str(unit)
+
+    def require_unit(self, plan_id: int, actor: Actor) -> None:
+        """Refuse an actor bound to other units than the plan's (an account sees and changes only
+        its own unit's plans)."""
+        unit = self.plan_unit(plan_id)
+        if not actor.may_see(unit):
+            raise StoreError(f"“{actor.label}”属于{'、'.join(actor.units or ())}，不能修改{unit}的数据")
 
     def target_people(self, plan_id: int, code: str) -> tuple[list[str], list[str], float]:
         """A target's sections (lead first), leaders and points; StoreError if there is no such target."""
@@ -183,14 +243,21 @@ class Database:
         what: str = "修改",
         plan_id: int | None = None,
         unlocked: bool = False,
+        changes_data: bool = True,
     ) -> Iterator[Write]:
         """The only way anything is written: one transaction on a cursor of its own, committed whole
         or rolled back whole, with its audit entry (who, when, what, old and new; see ``Write.audit``)
         inside it, and the data version raised. ``roles`` limits who may write (refused as
-        "只有…可以{what}"); ``unlocked`` refuses everyone but the office once ``plan_id``'s year is
-        locked. Writes are serialised (DuckDB takes one writer at a time anyway)."""
+        "只有…可以{what}"); ``plan_id`` must lie in one of the actor's units; ``unlocked`` refuses
+        everyone but the office once that plan's year is locked. Sign-in bookkeeping, which no page
+        shows, leaves the data version (and every cached read) alone (``changes_data=False``).
+        Writes are serialised (DuckDB takes one writer at a time anyway)."""
         if roles is not None:
             require_role(actor, roles, what)
+        unit = None
+        if plan_id is not None:
+            self.require_unit(plan_id, actor)
+            unit = self.plan_unit(plan_id)
         with self._write_lock:
             cur = self.con.cursor()
             try:
@@ -204,12 +271,13 @@ class Database:
                 w = Write(cur, actor)
                 yield w
                 if w.entry is not None:
-                    _audit(cur, actor, *w.entry)
+                    _audit(cur, actor, *w.entry, unit=unit)
                 elif not w.unaudited:
                     raise RuntimeError("a write must leave an audit entry (Write.audit) or say it has none")
-                cur.execute(
-                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                )
+                if changes_data:
+                    cur.execute(
+                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                    )
                 version = self._stored_version(cur)
                 cur.execute("COMMIT")
                 with _VERSIONS_LOCK:
@@ -228,12 +296,20 @@ def _check_lengths(values: Sequence | dict | None) -> None:
 
 
 def _audit(
-    cur: duckdb.DuckDBPyConnection, actor: Actor, action: str, entity: str, key: str, old: object, new: object
+    cur: duckdb.DuckDBPyConnection,
+    actor: Actor,
+    action: str,
+    entity: str,
+    key: str,
+    old: object,
+    new: object,
+    unit: str | None = None,
 ) -> None:
-    """One audit entry, inside the write's own transaction: who, when, what, old and new."""
+    """One audit entry, inside the write's own transaction: who, when, what, old and new, and the
+    unit whose plan it changed."""
     cur.execute(
-        "INSERT INTO audit_log (logged_at, actor, role, action, entity, entity_key, old_value, new_value) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (logged_at, actor, role, action, entity, entity_key, old_value, new_value, unit) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             datetime.now(),
             actor.username or actor.name,  # the person, where one is signed in
@@ -243,6 +319,7 @@ def _audit(
             key,
             None if old is None else json.dumps(old, ensure_ascii=False, default=str),
             None if new is None else json.dumps(new, ensure_ascii=False, default=str),
+            unit,
         ],
     )
 

@@ -250,31 +250,44 @@ def adjustments(store: Database, plan_id: int) -> pd.DataFrame:
     )
 
 
-def accounts(store: Database) -> pd.DataFrame:
-    """Every account (never the password hashes)."""
+def accounts(store: Database, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every account (never the password hashes); with ``units``, only those wholly within them
+    (what an office bound to those units manages)."""
     return store.query(
-        "SELECT username, display_name, role, scope, email, disabled, created_at, "
-        "password_hash IS NOT NULL AS has_password FROM accounts ORDER BY role, username"
+        "SELECT username, display_name, role, scope, email, disabled, created_at, units, "
+        "password_hash IS NOT NULL AS has_password FROM accounts "
+        "WHERE $units IS NULL OR (units IS NOT NULL AND list_has_all($units, units)) ORDER BY role, username",
+        {"units": None if units is None else list(units)},
     )
 
 
-def kiosk_tokens(store: Database) -> pd.DataFrame:
-    """Meeting-screen tokens (hashes only), newest first."""
+def kiosk_tokens(store: Database, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Meeting-screen tokens (hashes only), newest first; with ``units``, those wholly within them."""
     return store.query(
-        "SELECT token_hash, label, created_by, created_at, revoked_at FROM kiosk_tokens ORDER BY created_at DESC"
+        "SELECT token_hash, label, created_by, created_at, revoked_at, units FROM kiosk_tokens "
+        "WHERE $units IS NULL OR (units IS NOT NULL AND list_has_all($units, units)) ORDER BY created_at DESC",
+        {"units": None if units is None else list(units)},
     )
 
 
-def audit_log(store: Database, actor: str | None = None, entity: str | None = None, limit: int = 500) -> pd.DataFrame:
-    """The audit trail, newest first, optionally of one actor and/or one kind of thing."""
+def audit_log(
+    store: Database,
+    actor: str | None = None,
+    entity: str | None = None,
+    limit: int = 500,
+    units: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """The audit trail, newest first, optionally of one actor and/or one kind of thing; with
+    ``units``, only what changed those units' plans."""
     return store.query(
         """
-        SELECT audit_id, logged_at, actor, role, action, entity, entity_key, old_value, new_value
+        SELECT audit_id, logged_at, actor, role, action, entity, entity_key, old_value, new_value, unit
         FROM audit_log
         WHERE ($actor IS NULL OR actor = $actor) AND ($entity IS NULL OR entity = $entity)
+          AND ($units IS NULL OR list_contains($units, unit))
         ORDER BY audit_id DESC LIMIT $limit
         """,
-        {"actor": actor, "entity": entity, "limit": limit},
+        {"actor": actor, "entity": entity, "limit": limit, "units": None if units is None else list(units)},
     )
 
 

@@ -1,5 +1,6 @@
--- perfdash's schema (DuckDB). Run at every start by perfdash.db.database: every statement is
--- idempotent (IF NOT EXISTS), so an older database is brought up to date by the same text.
+-- perfdash's schema (DuckDB), as a new database gets it. Run at every start by perfdash.db.database:
+-- every statement is idempotent (IF NOT EXISTS). An older database gets the tables it lacks from
+-- here and the changes to the tables it has from migrations/NNN_*.sql, in order.
 -- The lists in CHECK constraints are settings.GROUPS and settings.STATUSES (a test keeps them equal).
 CREATE SEQUENCE IF NOT EXISTS plan_id_seq START 1;
 CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
@@ -151,7 +152,9 @@ CREATE TABLE IF NOT EXISTS plan_rules (
     updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
 
--- Local accounts. Passwords are argon2 hashes (perfdash.auth); OIDC-only accounts have none.
+-- Local accounts. Passwords are argon2 hashes (perfdash.ops.auth); OIDC-only accounts have none.
+-- units: the units (bureaus) whose plans the account sees and changes; NULL = every unit (only
+-- the office may have that).
 CREATE TABLE IF NOT EXISTS accounts (
     username      VARCHAR PRIMARY KEY CHECK (regexp_full_match(username, '[A-Za-z0-9_.@-]{2,64}')),
     display_name  VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
@@ -161,20 +164,39 @@ CREATE TABLE IF NOT EXISTS accounts (
     password_hash VARCHAR,
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    units         VARCHAR[],
     CHECK (role = 'office' OR scope IS NOT NULL)
 );
-CREATE TABLE IF NOT EXISTS login_attempts (
-    username     VARCHAR NOT NULL,
-    attempted_at TIMESTAMP NOT NULL,
-    ok           BOOLEAN NOT NULL
+-- Every sign-in attempt, reserved before the password is checked (ok NULL meanwhile), so that the
+-- failure limit holds for attempts made at the same moment. Only the names of existing accounts
+-- are kept; anything else typed into the username box (a password, a huge text) is never stored.
+CREATE SEQUENCE IF NOT EXISTS sign_in_id_seq START 1;
+CREATE TABLE IF NOT EXISTS sign_in_attempts (
+    attempt_id BIGINT PRIMARY KEY DEFAULT nextval('sign_in_id_seq'),
+    username   VARCHAR,
+    source     VARCHAR NOT NULL CHECK (length(source) <= 64),
+    started_at TIMESTAMP NOT NULL,
+    ok         BOOLEAN
 );
--- Meeting-screen (大屏) tokens: read-only access without a login; only hashes are kept.
+-- Signed-in sessions (only a hash of each session's token is kept); revoked when the account's
+-- password changes, it is disabled, or the person signs out.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash VARCHAR PRIMARY KEY CHECK (length(token_hash) = 64),
+    username   VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL CHECK (length(source) <= 64),
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
+-- Meeting-screen (大屏) tokens: read-only access without a login; only hashes are kept. units as
+-- for the account that made it.
 CREATE TABLE IF NOT EXISTS kiosk_tokens (
     token_hash VARCHAR PRIMARY KEY CHECK (length(token_hash) = 64),
     label      VARCHAR NOT NULL,
     created_by VARCHAR NOT NULL,
     created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
-    revoked_at TIMESTAMP
+    revoked_at TIMESTAMP,
+    units      VARCHAR[]
 );
 -- Who changed what, when, from what to what: one row per write (append-only).
 CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1;
@@ -187,7 +209,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     entity     VARCHAR NOT NULL,
     entity_key VARCHAR,
     old_value  VARCHAR,
-    new_value  VARCHAR
+    new_value  VARCHAR,
+    unit       VARCHAR  -- the unit whose plan the write changed (NULL: accounts, tokens, …)
 );
 
 -- Year-end evaluation (实施步骤 四): the section's self-assessment of each target, its evidence,
@@ -314,8 +337,10 @@ CREATE TABLE IF NOT EXISTS reminders (
     sent_at     TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS section_contacts (
-    section VARCHAR PRIMARY KEY,
-    email   VARCHAR NOT NULL CHECK (contains(email, '@'))
+    unit    VARCHAR NOT NULL,
+    section VARCHAR NOT NULL,
+    email   VARCHAR NOT NULL CHECK (contains(email, '@')),
+    PRIMARY KEY (unit, section)
 );
 
 -- 量化指标: the office's reviewed list of a target's numeric commitments (replacing what is

@@ -1,11 +1,14 @@
-"""Login: local accounts with argon2-hashed passwords, failed-login limits, session expiry,
-the first admin account, and the meeting screen's kiosk tokens."""
+"""Sign-in: local accounts with argon2-hashed passwords, failure limits that hold under parallel
+attempts, sessions that end when the password changes, accounts bound to units, the first admin
+account, and the meeting screen's kiosk tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,18 +18,22 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from perfdash.core import settings
 from perfdash.core.access import ACCOUNT_ROLES, Actor
 from perfdash.core.settings import OFFICE
-from perfdash.db.database import Database, StoreError, require_role
+from perfdash.db.database import Database, StoreError, bounded, require_role
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+MAX_SOURCE = 64  # characters of a client address kept with an attempt
+CHECK_WAIT_SECONDS = 15.0  # a sign-in waits this long for a free password check, then is turned away
 _hasher = PasswordHasher()
 _dummy: list[str] = []  # a hash to verify against when the account does not exist (timing tells nothing)
+# argon2 takes 64 MiB per hash while it runs: at most this many at once, whatever the crowd.
+_checks = threading.BoundedSemaphore(settings.concurrent_checks())
 
 
 def _dummy_hash() -> str:
     # Made on the first unknown-user login, not at import: argon2 takes 64 MiB and a fraction of
     # a second, which every page's start would otherwise pay.
     if not _dummy:
-        _dummy.append(_hasher.hash("perfdash-no-such-account"))
+        _dummy.append(_hash(secrets.token_urlsafe(16)))
     return _dummy[0]
 
 
@@ -36,18 +43,19 @@ class AuthError(ValueError):
 
 @dataclass(frozen=True)
 class Account:
-    """A signed-in person: who they are and what they act as."""
+    """A signed-in person: who they are, what they act as, and the units they belong to."""
 
     username: str
     display_name: str
     role: str
     scope: str | None
+    units: tuple[str, ...] | None = None  # None: every unit (an office account not bound to one)
 
     @property
     def actor(self) -> Actor:
         if self.role == "office":
-            return Actor("office", OFFICE, self.username)
-        return Actor(self.role, str(self.scope), self.username)  # type: ignore[arg-type]
+            return Actor("office", OFFICE, self.username, self.units)
+        return Actor(self.role, str(self.scope), self.username, self.units)  # type: ignore[arg-type]
 
     @property
     def label(self) -> str:
@@ -55,67 +63,116 @@ class Account:
         return f"{self.display_name}（{ACCOUNT_ROLES.get(self.role, self.role)}{where}）"
 
 
+def _hash(password: str) -> str:
+    with _checks:
+        return _hasher.hash(password)
+
+
+def _verify(stored: str, password: str) -> bool:
+    """Whether ``password`` matches ``stored``, waiting for one of the bounded check slots."""
+    if not _checks.acquire(timeout=CHECK_WAIT_SECONDS):
+        raise AuthError("登录的人较多，请稍后再试")
+    try:
+        _hasher.verify(stored, password)
+        return True
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    finally:
+        _checks.release()
+
+
 def hash_password(password: str) -> str:
     """An argon2 hash of a password that meets the length rule."""
     if len(password) < settings.MIN_PASSWORD_LENGTH:
         raise AuthError(f"密码至少 {settings.MIN_PASSWORD_LENGTH} 位")
-    return _hasher.hash(password)
+    if len(password) > settings.MAX_PASSWORD_LENGTH:
+        raise AuthError(f"密码不能超过 {settings.MAX_PASSWORD_LENGTH} 位")
+    return _hash(password)
 
 
 def _account(store: Database, username: str) -> tuple[Account, str | None, bool] | None:
     df = store.query(
-        "SELECT username, display_name, role, scope, password_hash, disabled FROM accounts WHERE username = $u",
+        "SELECT username, display_name, role, scope, password_hash, disabled, units FROM accounts WHERE username = $u",
         {"u": username},
     )
     if df.empty:
         return None
     r = df.iloc[0]
     scope = None if r["scope"] is None or r["scope"] != r["scope"] else str(r["scope"])
-    account = Account(str(r["username"]), str(r["display_name"]), str(r["role"]), scope)
+    units = None if r["units"] is None or not hasattr(r["units"], "__len__") else tuple(str(u) for u in r["units"])
+    account = Account(str(r["username"]), str(r["display_name"]), str(r["role"]), scope, units)
     return account, (None if r["password_hash"] is None else str(r["password_hash"])), bool(r["disabled"])
 
 
-def locked_until(store: Database, username: str, now: datetime | None = None) -> datetime | None:
-    """When a rate-limited account may try again (None when it may try now): too many failures
-    within the lock window lock it until the window after the last failure has passed."""
-    now = now or datetime.now()
-    failures, minutes = settings.login_limits()
-    window = timedelta(minutes=minutes)
-    df = store.query(
-        "SELECT attempted_at, ok FROM login_attempts WHERE username = $u AND attempted_at > $since "
-        "ORDER BY attempted_at",
-        {"u": username, "since": now - window},
-    )
-    recent: list[datetime] = []
-    for at, ok in zip(df["attempted_at"], df["ok"], strict=True):
-        recent = [] if ok else [*recent, at.to_pydatetime() if hasattr(at, "to_pydatetime") else at]
-    if len(recent) >= failures:
-        return recent[-1] + window
-    return None
+def _source(source: str | None) -> str:
+    return (source or "")[:MAX_SOURCE]
 
 
-def authenticate(store: Database, username: str, password: str, now: datetime | None = None) -> Account:
+def authenticate(
+    store: Database, username: str, password: str, now: datetime | None = None, source: str | None = None
+) -> Account:
     """Check a username and password. Refused: unknown account or wrong password (one message
-    for both), a disabled account, or too many recent failures."""
+    for both), a disabled account, or too many recent failures of the account or from the source.
+    The attempt is reserved before the password is checked, in the same transaction that counts
+    the failures, so parallel attempts cannot all slip under the limit; only names of existing
+    accounts are stored with it."""
     now = now or datetime.now()
-    username = username.strip()
-    until = locked_until(store, username, now)
-    if until is not None:
+    name = username.strip()
+    found = _account(store, name) if USERNAME_RE.match(name) else None
+    attempt, until = store.begin_sign_in(found[0].username if found else None, _source(source), now)
+    if attempt is None:
         raise AuthError(f"登录失败次数过多，请于 {until:%H:%M} 后再试")
-    found = _account(store, username) if USERNAME_RE.match(username) else None
-    stored = found[1] if found else None
+    ok = False
     try:
-        _hasher.verify(stored or _dummy_hash(), password)
-        ok = stored is not None
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        ok = False
+        stored = found[1] if found else None
+        sane = len(password) <= settings.MAX_PASSWORD_LENGTH
+        ok = _verify(stored or _dummy_hash(), password if sane else "") and stored is not None and sane
+    except AuthError:
+        store.finish_sign_in(attempt, None)  # turned away before any check: not a failure
+        raise
+    except BaseException:
+        store.finish_sign_in(attempt, False)
+        raise
     if found and ok and found[2]:
-        store.record_login(username, False, now)
+        store.finish_sign_in(attempt, False)
         raise AuthError("该账户已停用，请联系绩效办")
-    store.record_login(username, ok, now)
+    store.finish_sign_in(attempt, ok)
     if not ok:
         raise AuthError("用户名或密码不正确")
     return found[0]  # type: ignore[index]
+
+
+def locked_until(store: Database, username: str, now: datetime | None = None) -> datetime | None:
+    """When a rate-limited account may try again (None when it may try now)."""
+    return _lock(store.rows, username, "", now or datetime.now())
+
+
+def _lock(
+    rows: Callable[[str, list], list[tuple]], username: str | None, source: str, now: datetime
+) -> datetime | None:
+    """The time until which sign-in stays refused for this account or this source, or None. An
+    account's failures since its last success count, and so do attempts still being checked."""
+    failures, minutes = settings.login_limits()
+    window = timedelta(minutes=minutes)
+    if username is not None:
+        recent: list[datetime] = []
+        for at, ok in rows(
+            "SELECT started_at, ok FROM sign_in_attempts WHERE username = ? AND started_at > ? "
+            "ORDER BY started_at, attempt_id",
+            [username, now - window],
+        ):
+            recent = [] if ok is True else [*recent, at]
+        if len(recent) >= failures:
+            return recent[-1] + window
+    if source:
+        n, last = rows(
+            "SELECT count(*), max(started_at) FROM sign_in_attempts "
+            "WHERE source = ? AND started_at > ? AND ok IS DISTINCT FROM true",
+            [source, now - window],
+        )[0]
+        if n >= settings.source_max_failures():
+            return last + window
+    return None
 
 
 def account_by_email(store: Database, email: str) -> Account | None:
@@ -138,6 +195,40 @@ def load(store: Database, username: str) -> Account | None:
 def session_valid(signed_in_at: datetime, now: datetime | None = None) -> bool:
     """Sessions expire SESSION_HOURS after the login."""
     return (now or datetime.now()) - signed_in_at < timedelta(hours=settings.session_hours())
+
+
+def start_session(store: Database, account: Account, source: str | None = None, now: datetime | None = None) -> str:
+    """A new session for a signed-in account: a random token for the browser; only its hash is
+    kept, with its expiry (SESSION_HOURS)."""
+    now = now or datetime.now()
+    token = secrets.token_urlsafe(32)
+    store.add_session(
+        _token_hash(token), account.username, _source(source), now, now + timedelta(hours=settings.session_hours())
+    )
+    return token
+
+
+def session_account(store: Database, token: str | None, now: datetime | None = None) -> Account | None:
+    """The account a session token belongs to, while the session lasts (not expired, not revoked,
+    the account enabled)."""
+    if not token or len(token) > 200:
+        return None
+    row = store.query(
+        "SELECT username FROM sessions WHERE token_hash = $h AND revoked_at IS NULL AND expires_at > $now",
+        {"h": _token_hash(token), "now": now or datetime.now()},
+    )
+    return None if row.empty else load(store, str(row.iloc[0]["username"]))
+
+
+def end_session(store: Database, token: str | None) -> None:
+    """Sign out: the session's token stops working."""
+    if token:
+        store.revoke_sessions(token_hash=_token_hash(token))
+
+
+def session_hash(token: str | None) -> str | None:
+    """The stored form of a session token."""
+    return _token_hash(token) if token else None
 
 
 def ensure_admin(store: Database) -> str | None:
@@ -164,6 +255,7 @@ def create_account(
     scope: str | None,
     password: str,
     email: str | None = None,
+    units: list[str] | None = None,
 ) -> None:
     """A new account (绩效办 only): checks the name, the role's scope and the password rule."""
     username = username.strip()
@@ -181,19 +273,29 @@ def create_account(
         None if role == "office" else scope.strip(),
         hash_password(password),
         email,
+        units,
     )
 
 
-def change_password(store: Database, actor: Actor, username: str, old_password: str | None, new_password: str) -> None:
+def change_password(
+    store: Database,
+    actor: Actor,
+    username: str,
+    old_password: str | None,
+    new_password: str,
+    session: str | None = None,
+) -> None:
     """A new password: the account itself, knowing its old one; or 绩效办 resetting another's
-    (``old_password`` None)."""
+    (``old_password`` None). Every other session of the account ends; the one that changed its
+    own password (token ``session``) stays signed in."""
     if actor.username == username:
         if not old_password:
             raise AuthError("请输入原密码")
         authenticate(store, username, old_password)
     elif actor.role != "office":
         raise AuthError("只能修改自己的密码")
-    store.update_account(actor, username, password_hash=hash_password(new_password))
+    keep = session_hash(session) if actor.username == username else None
+    store.update_account(actor, username, keep_session=keep, password_hash=hash_password(new_password))
 
 
 def new_kiosk_token(store: Database, actor: Actor, label: str) -> str:
@@ -203,15 +305,36 @@ def new_kiosk_token(store: Database, actor: Actor, label: str) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class KioskToken:
+    """A live meeting-screen token: what it is for, and the units it shows (None: all)."""
+
+    label: str
+    units: tuple[str, ...] | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("screen", "大屏", None, self.units)
+
+
+def kiosk_token(store: Database, token: str | None) -> KioskToken | None:
+    """The live token a meeting screen was opened with (None: unknown or revoked)."""
+    if not token or len(token) > 200:
+        return None
+    row = store.query(
+        "SELECT label, units FROM kiosk_tokens WHERE token_hash = $h AND revoked_at IS NULL", {"h": _token_hash(token)}
+    )
+    if row.empty:
+        return None
+    units = row.iloc[0]["units"]
+    return KioskToken(
+        str(row.iloc[0]["label"]), None if units is None or not hasattr(units, "__len__") else tuple(units)
+    )
+
+
 def kiosk_token_valid(store: Database, token: str | None) -> bool:
     """Whether a token opens the meeting screen."""
-    if not token:
-        return False
-    return bool(
-        store.scalar(
-            "SELECT count(*) FROM kiosk_tokens WHERE token_hash = $h AND revoked_at IS NULL", {"h": _token_hash(token)}
-        )
-    )
+    return kiosk_token(store, token) is not None
 
 
 def _token_hash(token: str) -> str:
@@ -219,7 +342,7 @@ def _token_hash(token: str) -> str:
 
 
 class AccountWrites:
-    """Accounts, login attempts and meeting-screen tokens (part of perfdash.store.Store)."""
+    """Accounts, sign-in attempts, sessions and meeting-screen tokens (part of perfdash.store.Store)."""
 
     def create_account(
         self: Database,
@@ -230,80 +353,174 @@ class AccountWrites:
         scope: str | None,
         password_hash: str | None,
         email: str | None = None,
+        units: list[str] | tuple[str, ...] | None = None,
     ) -> None:
-        """A new local account. Its password arrives already hashed (hash_password above)."""
+        """A new local account. Its password arrives already hashed (hash_password above). A section
+        or leader account belongs to units (by default those of the office creating it); an office
+        account may be bound to units too, and only an office bound to none creates one that is not."""
         if actor.role != "system":
             require_role(actor, {"office"}, "管理账户")
+        units = _account_units(self, actor, role, units)
+        display_name = bounded("姓名", display_name, "name", required=True)
+        email = bounded("邮箱", email, "name") or None
         with self.write(actor) as w:
             if w.execute("SELECT 1 FROM accounts WHERE username = ?", [username]):
                 raise StoreError(f"账户“{username}”已存在")
             w.execute(
-                "INSERT INTO accounts (username, display_name, role, scope, email, password_hash) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [username, display_name, role, scope, email, password_hash],
+                "INSERT INTO accounts (username, display_name, role, scope, email, password_hash, units) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [username, display_name, role, scope, email, password_hash, None if units is None else list(units)],
             )
             w.audit(
                 "创建账户",
                 "account",
                 username,
                 None,
-                {"display_name": display_name, "role": role, "scope": scope, "email": email},
+                {"display_name": display_name, "role": role, "scope": scope, "email": email, "units": units},
             )
 
-    def update_account(self: Database, actor: Actor, username: str, **changes: object) -> None:
+    def update_account(
+        self: Database, actor: Actor, username: str, *, keep_session: str | None = None, **changes: object
+    ) -> None:
         """Change an account: password_hash (office, or the account itself), or display_name,
-        role, scope, email, disabled (office only). The audit log never holds a password hash."""
-        allowed = {"password_hash", "display_name", "role", "scope", "email", "disabled"}
+        role, scope, email, disabled, units (office only). A new password or a disabled account
+        ends the account's sessions everywhere, except ``keep_session`` (the hash of the session
+        that changed its own password). The audit log never holds a password hash."""
+        allowed = {"password_hash", "display_name", "role", "scope", "email", "disabled", "units"}
         if not changes or set(changes) - allowed:
             raise StoreError("无效的账户修改")
         own_password = set(changes) == {"password_hash"} and actor.username == username
         if not own_password:
             require_role(actor, {"office"}, "管理账户")
+        target = self.query("SELECT role, units FROM accounts WHERE username = $u", {"u": username})
+        if target.empty:
+            raise StoreError(f"没有账户“{username}”")
+        if not own_password:
+            theirs = target.iloc[0]["units"]
+            _within(actor, None if theirs is None or not hasattr(theirs, "__len__") else list(theirs), username)
+        if "units" in changes:
+            role = str(changes.get("role", target.iloc[0]["role"]))
+            changes["units"] = _account_units(self, actor, role, changes["units"])  # type: ignore[arg-type]
+        for key, label in (("display_name", "姓名"), ("email", "邮箱")):
+            if isinstance(changes.get(key), str):
+                changes[key] = bounded(label, changes[key], "name")  # type: ignore[arg-type]
         columns = sorted(changes)
         with self.write(actor) as w:
             row = w.execute(
-                "SELECT display_name, role, scope, email, disabled FROM accounts WHERE username = ?", [username]
+                "SELECT display_name, role, scope, email, disabled, units FROM accounts WHERE username = ?", [username]
             )
-            if not row:
-                raise StoreError(f"没有账户“{username}”")
-            old = dict(zip(("display_name", "role", "scope", "email", "disabled"), row[0], strict=True))
+            old = dict(zip(("display_name", "role", "scope", "email", "disabled", "units"), row[0], strict=True))
             assignments = ", ".join(f"{c} = ?" for c in columns)  # column names from the allow-list above
             w.execute(
                 f"UPDATE accounts SET {assignments} WHERE username = ?",  # noqa: S608
-                [changes[c] for c in columns] + [username],
+                [list(changes[c]) if c == "units" and changes[c] is not None else changes[c] for c in columns]
+                + [username],
             )
+            if "password_hash" in changes or changes.get("disabled"):
+                w.execute(
+                    "UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL "
+                    "AND token_hash IS DISTINCT FROM ?",
+                    [datetime.now(), username, keep_session],
+                )
             shown = {c: ("（已修改）" if c == "password_hash" else changes[c]) for c in columns}
             w.audit("修改账户", "account", username, {c: old.get(c) for c in columns if c in old} or None, shown)
 
-    def record_login(self: Database, username: str, ok: bool, at: datetime | None = None) -> None:
-        """One login attempt (for rate limiting and the audit trail)."""
-        with self.write(Actor.system()) as w:
+    def begin_sign_in(
+        self: Database, username: str | None, source: str, now: datetime
+    ) -> tuple[int | None, datetime | None]:
+        """Reserve a sign-in attempt, or refuse it: (attempt id, None), or (None, locked until). The
+        count and the reservation are one transaction, so the limit holds for attempts made at the
+        same moment. ``username`` is an existing account's name or None."""
+        with self.write(Actor.system(), changes_data=False) as w:
             w.without_audit()  # the attempts table is its own record
+            until = _lock(w.execute, username, source, now)
+            if until is not None:
+                return None, until
+            attempt = w.execute(
+                "INSERT INTO sign_in_attempts (username, source, started_at, ok) VALUES (?, ?, ?, NULL) "
+                "RETURNING attempt_id",
+                [username, source, now],
+            )[0][0]
+        return int(attempt), None
+
+    def finish_sign_in(self: Database, attempt: int, ok: bool | None) -> None:
+        """The outcome of a reserved attempt; None withdraws it (turned away before any check)."""
+        with self.write(Actor.system(), changes_data=False) as w:
+            w.without_audit()
+            if ok is None:
+                w.execute("DELETE FROM sign_in_attempts WHERE attempt_id = ?", [attempt])
+            else:
+                w.execute("UPDATE sign_in_attempts SET ok = ? WHERE attempt_id = ?", [ok, attempt])
+
+    def add_session(
+        self: Database, token_hash: str, username: str, source: str, created: datetime, expires: datetime
+    ) -> None:
+        """A session begins (its token's hash only)."""
+        with self.write(Actor.system(), changes_data=False) as w:
+            w.without_audit()  # a sign-in is recorded in sign_in_attempts
             w.execute(
-                "INSERT INTO login_attempts (username, attempted_at, ok) VALUES (?, ?, ?)",
-                [username, at or datetime.now(), ok],
+                "INSERT INTO sessions (token_hash, username, source, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                [token_hash, username, source, created, expires],
+            )
+
+    def revoke_sessions(self: Database, *, token_hash: str | None = None, username: str | None = None) -> None:
+        """End one session (sign-out) or every session of an account."""
+        with self.write(Actor.system(), changes_data=False) as w:
+            w.without_audit()
+            w.execute(
+                "UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL AND (token_hash = ? OR username = ?)",
+                [datetime.now(), token_hash, username],
             )
 
     def add_kiosk_token(self: Database, actor: Actor, token_hash: str, label: str) -> None:
-        """A meeting-screen token (only its hash is kept)."""
+        """A meeting-screen token (only its hash is kept); it shows the units its maker sees."""
         require_role(actor, {"office"}, "管理大屏令牌")
+        label = bounded("令牌用途", label, "title")
         with self.write(actor) as w:
             w.execute(
-                "INSERT INTO kiosk_tokens (token_hash, label, created_by) VALUES (?, ?, ?)",
-                [token_hash, label, actor.name],
+                "INSERT INTO kiosk_tokens (token_hash, label, created_by, units) VALUES (?, ?, ?, ?)",
+                [token_hash, label, actor.name, None if actor.units is None else list(actor.units)],
             )
-            w.audit("创建大屏令牌", "kiosk_token", label, None, {"label": label})
+            w.audit("创建大屏令牌", "kiosk_token", label, None, {"label": label, "units": actor.units})
 
     def revoke_kiosk_token(self: Database, actor: Actor, token_hash: str) -> None:
         """Stop a meeting-screen token from working."""
         require_role(actor, {"office"}, "管理大屏令牌")
+        found = self.query("SELECT label, units FROM kiosk_tokens WHERE token_hash = $h", {"h": token_hash})
+        if not found.empty:
+            theirs = found.iloc[0]["units"]
+            _within(actor, None if theirs is None or not hasattr(theirs, "__len__") else list(theirs), "该令牌")
         with self.write(actor) as w:
-            label = w.execute("SELECT label FROM kiosk_tokens WHERE token_hash = ?", [token_hash])
             w.execute("UPDATE kiosk_tokens SET revoked_at = current_timestamp WHERE token_hash = ?", [token_hash])
             w.audit(
                 "吊销大屏令牌",
                 "kiosk_token",
-                label[0][0] if label else "?",
+                str(found.iloc[0]["label"]) if not found.empty else "?",
                 {"revoked": False},
                 {"revoked": True},
             )
+
+
+def _within(actor: Actor, units: list[str] | None, what: str) -> None:
+    """An office bound to units manages only what lies within them."""
+    if actor.units is None:
+        return
+    if units is None or not set(units) <= set(actor.units):
+        raise StoreError(f"{what}不只属于{'、'.join(actor.units)}，只有不限单位的绩效办账户可以管理")
+
+
+def _account_units(
+    store: Database, actor: Actor, role: str, units: list[str] | tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """The units an account will belong to: as given, else its creator's; a section or leader
+    account must have at least one, and an office bound to units gives only its own."""
+    chosen = tuple(dict.fromkeys(u.strip() for u in units if u.strip())) if units is not None else actor.units
+    if chosen is None and role != "office":
+        chosen = tuple(store.query("SELECT DISTINCT unit FROM plans ORDER BY unit")["unit"])
+        if len(chosen) > 1:
+            raise StoreError("库中有多个单位：请为科室和领导账户指定所属单位")
+    if chosen is not None and not chosen and role != "office":
+        raise StoreError("科室和领导账户须属于至少一个单位")
+    if actor.units is not None and (chosen is None or not set(chosen) <= set(actor.units)):
+        raise StoreError(f"只能把账户分配给本账户所属的单位（{'、'.join(actor.units)}）")
+    return chosen

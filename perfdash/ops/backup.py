@@ -3,8 +3,10 @@
 A backup is a directory written by DuckDB's ``EXPORT DATABASE`` (``schema.sql``, ``load.sql`` and
 one Parquet file per table) plus ``manifest.json``: the rows and a content checksum of every table
 (computed in SQL, in the same transaction as the export), the next value of every sequence, the
-schema version, the time, and the SHA-256 of every file. ``restore`` imports a backup into a new
-file beside the target, checks all of that, and only then moves the file into place.
+schema version, the time, and the SHA-256 of every file, the evidence files (迎评材料, under
+``evidence/``) included. ``restore`` imports a backup into a new file beside the target, checks all
+of that, puts the evidence files into the new database's evidence folder, and only then moves the
+file into place.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from pathlib import Path
 
 import duckdb
 
+from perfdash.core import settings
 from perfdash.db.database import Database, StoreError
 
 MANIFEST = "manifest.json"
 FORMAT = "perfdash-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: evidence files (迎评材料) travel with the tables
+READABLE_VERSIONS = (1, 2)
+EVIDENCE = "evidence"
+EVIDENCE_NAME_RE = re.compile(r"^evidence/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z0-9]{1,8})?$")
 LOCK_WAIT_SECONDS = 60.0  # the CLI waits this long for another program holding the database
 NEXTVAL_RE = re.compile(r"^nextval\('([^']+)'\)$")
 MAX_SEQUENCE_STEP = 10_000_000  # a sequence further behind than this means a damaged manifest
@@ -52,7 +58,8 @@ class Manifest:
     duckdb_version: str
     tables: dict[str, TableCheck]
     sequences: dict[str, int]  # sequence → the value nextval() gives next
-    files: dict[str, str]  # file name → SHA-256
+    files: dict[str, str]  # file name (evidence/ab/… for evidence files) → SHA-256
+    format_version: int = FORMAT_VERSION
 
     @property
     def total_rows(self) -> int:
@@ -72,7 +79,7 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
-        if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+        if data.get("format") != FORMAT or data.get("format_version") not in READABLE_VERSIONS:
             raise BackupError(f"{MANIFEST} 不是 perfdash 的备份清单（或版本不受支持）")
         try:
             return cls(
@@ -84,6 +91,7 @@ class Manifest:
                 },
                 sequences={str(k): int(v) for k, v in dict(data["sequences"]).items()},
                 files={str(k): str(v) for k, v in dict(data["files"]).items()},
+                format_version=int(data["format_version"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise BackupError(f"{MANIFEST} 内容不完整或格式有误（{exc.__class__.__name__}）") from exc
@@ -208,6 +216,7 @@ def _backup(store: Database, out: Path) -> Manifest:
         tables = table_checks(cur)
         sequences = _next_values(cur)
         schema_version = _schema_version(cur)
+        evidence = cur.execute("SELECT DISTINCT content_sha256, file_name FROM evidence").fetchall()
         cur.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):
@@ -217,13 +226,14 @@ def _backup(store: Database, out: Path) -> Manifest:
     finally:
         cur.close()
     try:
+        _copy_evidence(store, evidence, work)
         manifest = Manifest(
             created_at=datetime.now().isoformat(timespec="seconds"),
             schema_version=schema_version,
             duckdb_version=duckdb.__version__,
             tables=tables,
             sequences=sequences,
-            files={p.name: _sha256(p) for p in sorted(work.iterdir()) if p.is_file()},
+            files={p.relative_to(work).as_posix(): _sha256(p) for p in sorted(work.rglob("*")) if p.is_file()},
         )
         (work / MANIFEST).write_text(
             json.dumps(manifest.as_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
@@ -266,7 +276,7 @@ def verify_files(backup_dir: str | Path, manifest: Manifest) -> None:
             raise BackupError(f"备份清单中缺少 {name}，备份不完整")
     for name, digest in sorted(manifest.files.items()):
         path = root / name
-        if Path(name).name != name or not path.is_file():
+        if (Path(name).name != name and not EVIDENCE_NAME_RE.match(name)) or not path.is_file():
             raise BackupError(f"备份文件 {name} 不存在，备份不完整")
         if _sha256(path) != digest:
             raise BackupError(f"备份文件 {name} 已被改动或损坏（校验和与备份清单不符）")
@@ -312,11 +322,49 @@ def restore(backup_dir: str | Path, new_db_path: str | Path, force: bool = False
     _remove(work)
     try:
         fixed = _import_and_check(root, work, manifest)
+        _restore_evidence(root, manifest, target)
         _move_into_place(work, target, force)
     except BaseException:
         _remove(work)
         raise
     return RestoreResult(path=target, manifest=manifest, sequences_fixed=fixed)
+
+
+def _copy_evidence(store: Database, evidence: list[tuple[str, str]], work: Path) -> None:
+    """Every evidence file the tables name, checked against its hash, into the backup. A file
+    missing or damaged in the live folder stops the backup with its name."""
+    for sha, name in evidence:
+        source = settings.evidence_file(store.path, sha, name)
+        if not source.is_file():
+            raise BackupError(f"迎评材料 {name} 的文件缺失（{source.name}），备份不完整；请先补传该材料")
+        if _sha256(source) != sha:
+            raise BackupError(f"迎评材料 {name} 的文件已损坏（校验值不符），备份不完整")
+        copy = work / EVIDENCE / sha[:2] / source.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, copy)
+
+
+def _restore_evidence(root: Path, manifest: Manifest, target: Path) -> None:
+    """The backup's evidence files into the restored database's evidence folder (each already
+    checked against the manifest; a file that is already there with the same content stays)."""
+    for name in sorted(n for n in manifest.files if n.startswith(f"{EVIDENCE}/")):
+        source = root / name
+        sha = Path(name).name.split(".")[0]
+        dest = settings.evidence_file(target, sha, Path(name).name)
+        if dest.is_file() and _sha256(dest) == sha:
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        shutil.copyfile(source, tmp)
+        if _sha256(tmp) != sha:
+            tmp.unlink(missing_ok=True)
+            raise BackupError(f"迎评材料 {name} 写入后校验不符，恢复已停止")
+        tmp.replace(dest)
+
+
+def evidence_count(manifest: Manifest) -> int:
+    """How many evidence files a backup holds."""
+    return sum(1 for n in manifest.files if n.startswith(f"{EVIDENCE}/"))
 
 
 def _import_and_check(root: Path, work: Path, manifest: Manifest) -> dict[str, int]:
@@ -347,6 +395,14 @@ def _import_and_check(root: Path, work: Path, manifest: Manifest) -> dict[str, i
                 raise BackupError(f"表 {table} 恢复后有 {got.rows} 行，备份清单记为 {want.rows} 行")
             if got.checksum != want.checksum:
                 raise BackupError(f"表 {table} 恢复后的内容校验和与备份清单不符（数据被改动或损坏）")
+        if manifest.format_version >= 2:  # this version carries every evidence file its tables name
+            named = {
+                f"{EVIDENCE}/{sha[:2]}/{sha}{Path(name).suffix.lower()}"
+                for sha, name in con.execute("SELECT DISTINCT content_sha256, file_name FROM evidence").fetchall()
+            }
+            absent = sorted(named - set(manifest.files))
+            if absent:
+                raise BackupError(f"备份缺少 {len(absent)} 个迎评材料文件（如 {absent[0]}），备份不完整")
         version = _schema_version(con)
         if version != manifest.schema_version:
             raise BackupError(f"恢复后的表结构版本为“{version}”，备份清单记为“{manifest.schema_version}”")

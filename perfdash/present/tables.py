@@ -234,6 +234,7 @@ def accounts(frame: pd.DataFrame) -> pd.DataFrame:
             "姓名": frame["display_name"],
             "角色": frame["role"].map(ACCOUNT_ROLES),
             "科室/领导": frame["scope"].fillna(""),
+            "所属单位": ["、".join(u) if u is not None and hasattr(u, "__len__") else "不限" for u in frame["units"]],
             "邮箱（统一身份）": frame["email"].fillna(""),
             "已设密码": frame["has_password"],
             "已停用": frame["disabled"],

@@ -4,19 +4,21 @@ board against 12月30日, the office's scoring sheet, innovations toward 6-5, an
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from perfdash.core import intake, settings
 from perfdash.core.access import Actor
 from perfdash.db import queries
-from perfdash.db.database import Database, StoreError, require_role
+from perfdash.db.database import Database, StoreError, bounded, require_role
 from perfdash.workflows import scoring
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+MAX_FILE_NAME = 200
+EVIDENCE_ARCHIVE = intake.Limits(max_bytes=MAX_EVIDENCE_BYTES, max_rows=0, max_uncompressed=200 * intake.MB)
 # Allowed evidence: extension → (mime, how the file must start).
 EVIDENCE_TYPES: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".pdf": ("application/pdf", (b"%PDF-",)),
@@ -35,8 +37,7 @@ SELF_ASSESSMENT_STEP = "科室自评"
 
 def evidence_dir(store: Database) -> Path:
     """Where evidence files live: PERFDASH_EVIDENCE_DIR, else ``evidence/`` beside the database."""
-    configured = os.environ.get("PERFDASH_EVIDENCE_DIR")
-    return Path(configured) if configured else Path(store.path).resolve().parent / "evidence"
+    return settings.evidence_dir(store.path)
 
 
 def check_evidence(file_name: str, data: bytes) -> str:
@@ -50,9 +51,16 @@ def check_evidence(file_name: str, data: bytes) -> str:
         raise StoreError(f"{file_name}：文件是空的")
     if len(data) > MAX_EVIDENCE_BYTES:
         raise StoreError(f"{file_name}：文件超过 {MAX_EVIDENCE_BYTES // 1024 // 1024} MB 上限")
+    if len(file_name) > MAX_FILE_NAME:
+        raise StoreError(f"文件名超过 {MAX_FILE_NAME} 个字，请改短后再上传")
     mime, starts = EVIDENCE_TYPES[ext]
     if not data.startswith(starts):
         raise StoreError(f"{file_name}：文件内容与扩展名不符（不是真正的 {ext.lstrip('.').upper()} 文件）")
+    if intake.is_zip(data):  # Word and Excel files: a sane archive, not a compression bomb
+        try:
+            intake.check_archive(file_name, data, EVIDENCE_ARCHIVE)
+        except intake.FileRejected as exc:
+            raise StoreError(str(exc)) from exc
     return mime
 
 
@@ -65,17 +73,29 @@ def store_evidence(
     actor: Actor,
     innovation_id: int | None = None,
 ) -> int:
-    """Check an evidence file, keep it under its content hash, and record it."""
+    """Check an evidence file and the uploader's right to attach it, keep it under its content
+    hash, and record it. Nothing is kept for a refused upload."""
     mime = check_evidence(file_name, data)
+    store.check_evidence_rights(plan_id, code, innovation_id, actor)  # before any file is written
     sha = hashlib.sha256(data).hexdigest()
-    folder = evidence_dir(store) / sha[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (sha + Path(file_name).suffix.lower())
-    if not target.exists():
+    target = evidence_path(store, sha, file_name)
+    new = not target.exists()
+    if new:
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".part")
         tmp.write_bytes(data)
         tmp.replace(target)  # atomic: a reader never sees half a file
-    return store.add_evidence(plan_id, code, innovation_id, Path(file_name).name, sha, len(data), mime, actor)
+    try:
+        return store.add_evidence(plan_id, code, innovation_id, Path(file_name).name, sha, len(data), mime, actor)
+    except BaseException:
+        if new:  # the record failed after the file was written: take the file back
+            target.unlink(missing_ok=True)
+        raise
+
+
+def evidence_path(store: Database, sha256: str, file_name: str) -> Path:
+    """Where the evidence file of a content hash lives (evidence/ab/abcdef….pdf)."""
+    return settings.evidence_file(store.path, sha256, file_name)
 
 
 def read_evidence(store: Database, evidence_id: int) -> tuple[str, str, bytes]:
@@ -86,8 +106,10 @@ def read_evidence(store: Database, evidence_id: int) -> tuple[str, str, bytes]:
     if row.empty:
         raise StoreError(f"没有编号为 {evidence_id} 的材料")
     name, mime, sha = row.iloc[0]
-    path = evidence_dir(store) / sha[:2] / (sha + Path(name).suffix.lower())
-    data = path.read_bytes()
+    try:
+        data = evidence_path(store, sha, name).read_bytes()
+    except FileNotFoundError:
+        raise StoreError(f"{name}：材料文件缺失（可能是恢复备份时没有带上材料），请联系绩效办") from None
     if hashlib.sha256(data).hexdigest() != sha:
         raise StoreError(f"{name}：文件已损坏（校验值不符）")
     return str(name), str(mime), data
@@ -226,6 +248,7 @@ class EvaluationWrites:
     ) -> None:
         """A target's self-assessment (自评): by its lead section, or the office. Resubmitting
         replaces it and clears the leader's sign-off (a changed text needs a new signature)."""
+        self.require_unit(plan_id, actor)
         self.require_unlocked(plan_id, actor)
         sections, _, points = self.target_people(plan_id, code)
         if actor.role != "office" and not (actor.role == "section" and sections and sections[0] == actor.name):
@@ -234,9 +257,8 @@ class EvaluationWrites:
             raise StoreError("完成率应在 0 到 100 之间")
         if not 0 <= float(proposed_score) <= points:
             raise StoreError(f"自评得分应在 0 到该目标分值 {points:g} 之间")
-        if not summary.strip():
-            raise StoreError("请填写自评小结")
-        with self.write(actor) as w:
+        summary = bounded("自评小结", summary, "summary", required=True)
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             old = w.execute(
                 "SELECT completion_pct::DOUBLE, proposed_score::DOUBLE, summary, signed_by FROM self_assessments "
                 "WHERE plan_id = ? AND code = ?",
@@ -251,7 +273,7 @@ class EvaluationWrites:
                     code,
                     round(float(completion_pct), 1),
                     round(float(proposed_score), 2),
-                    summary.strip(),
+                    summary,
                     actor.name,
                     datetime.now(),
                 ],
@@ -263,21 +285,18 @@ class EvaluationWrites:
                 dict(zip(("completion_pct", "proposed_score", "summary", "signed_by"), old[0], strict=True))
                 if old
                 else None,
-                {
-                    "completion_pct": float(completion_pct),
-                    "proposed_score": float(proposed_score),
-                    "summary": summary.strip(),
-                },
+                {"completion_pct": float(completion_pct), "proposed_score": float(proposed_score), "summary": summary},
             )
 
     def sign_self_assessment(self: Database, plan_id: int, code: str, actor: Actor) -> None:
         """The 分管领导's sign-off (审签) of a self-assessment: one of the target's leaders, or the
         office recording a paper signature."""
+        self.require_unit(plan_id, actor)
         self.require_unlocked(plan_id, actor)
         _, leaders, _ = self.target_people(plan_id, code)
         if actor.role != "office" and not (actor.role == "leader" and actor.name in leaders):
             raise StoreError(f"{code} 由 {'、'.join(leaders)} 分管，只有分管领导可以审签")
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             found = w.execute("SELECT signed_by FROM self_assessments WHERE plan_id = ? AND code = ?", [plan_id, code])
             if not found:
                 raise StoreError(f"{code} 还没有提交自评，无法审签")
@@ -287,6 +306,31 @@ class EvaluationWrites:
                 [signer, datetime.now(), plan_id, code],
             )
             w.audit("审签自评", "self_assessment", code, {"signed_by": found[0][0]}, {"signed_by": signer})
+
+    def check_evidence_rights(
+        self: Database, plan_id: int, code: str | None, innovation_id: int | None, actor: Actor
+    ) -> None:
+        """Whether ``actor`` may attach evidence to a target (any of its sections, or the office) or
+        to an innovation of this plan (the section that declared it, or the office). Checked before
+        the file is kept, and again in the write."""
+        self.require_unit(plan_id, actor)
+        self.require_unlocked(plan_id, actor)
+        if actor.role not in ("office", "section"):
+            raise StoreError(f"{actor.label}不能上传材料")
+        if code is not None:
+            sections, _, _ = self.target_people(plan_id, code)
+            if actor.role != "office" and actor.name not in sections:
+                raise StoreError(f"“{actor.name}”不是 {code} 的责任科室，不能上传材料")
+        elif innovation_id is not None:
+            owner = self.scalar(
+                "SELECT section FROM innovations WHERE innovation_id = ? AND plan_id = ?", [innovation_id, plan_id]
+            )
+            if owner is None:
+                raise StoreError(f"本方案没有编号为 {innovation_id} 的创新成果")
+            if actor.role != "office" and actor.name != owner:
+                raise StoreError(f"创新成果 {innovation_id} 由{owner}申报，只有该科室或绩效办可以上传材料")
+        else:
+            raise StoreError("材料须属于一个目标或一项创新成果")
 
     def add_evidence(
         self: Database,
@@ -299,16 +343,9 @@ class EvaluationWrites:
         mime: str,
         actor: Actor,
     ) -> int:
-        """Record an evidence file already stored by its content hash (see store_evidence below):
-        any section of the target, or the office."""
-        self.require_unlocked(plan_id, actor)
-        if code is not None:
-            sections, _, _ = self.target_people(plan_id, code)
-            if actor.role != "office" and not (actor.role == "section" and actor.name in sections):
-                raise StoreError(f"“{actor.name}”不是 {code} 的责任科室，不能上传材料")
-        elif actor.role not in ("office", "section"):
-            raise StoreError("领导不能上传材料")
-        with self.write(actor) as w:
+        """Record an evidence file already stored by its content hash (see store_evidence above)."""
+        self.check_evidence_rights(plan_id, code, innovation_id, actor)
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             eid = w.execute(
                 "INSERT INTO evidence (plan_id, code, innovation_id, file_name, content_sha256, size_bytes, mime, "
                 "uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING evidence_id",
@@ -328,33 +365,57 @@ class EvaluationWrites:
     ) -> None:
         """The office's final score of a target (综合评估); a score that differs from the proposed
         one needs a reason."""
+        self.evaluate_many(plan_id, [(code, final_score, reason, proposed)], actor)
+
+    def evaluate_many(self: Database, plan_id: int, scores: list[tuple[str, float, str, float]], actor: Actor) -> None:
+        """The office's final scores (code, score, reason, proposed score) in one transaction: every
+        one is checked first, and either all are saved or none. A score that differs from the
+        proposed one needs a reason."""
         require_role(actor, {"office"}, "评定得分")
-        _, _, points = self.target_people(plan_id, code)
-        if not 0 <= float(final_score) <= points:
-            raise StoreError(f"{code} 的得分应在 0 到 {points:g} 之间")
-        if abs(float(final_score) - float(proposed)) > 1e-9 and not reason.strip():
-            raise StoreError(f"{code} 的评定得分与自评得分不同，请填写理由")
-        with self.write(actor) as w:
-            old = w.execute(
-                "SELECT final_score::DOUBLE, reason FROM evaluations WHERE plan_id = ? AND code = ?", [plan_id, code]
-            )
-            w.execute("DELETE FROM evaluations WHERE plan_id = ? AND code = ?", [plan_id, code])
+        self.require_unit(plan_id, actor)
+        problems, rows = [], []
+        for code, final_score, reason, proposed in scores:
+            try:
+                _, _, points = self.target_people(plan_id, code)
+                if not 0 <= float(final_score) <= points:
+                    raise StoreError(f"{code} 的得分应在 0 到 {points:g} 之间")
+                why = bounded(f"{code} 的评定理由", reason, "note")
+                if abs(float(final_score) - float(proposed)) > 1e-9 and not why:
+                    raise StoreError(f"{code} 的评定得分与自评得分不同，请填写理由")
+            except StoreError as exc:
+                problems.append(str(exc))
+            else:
+                rows.append((code, round(float(final_score), 2), why, float(proposed)))
+        if problems:
+            raise StoreError("\n".join(problems))
+        with self.write(actor, plan_id=plan_id) as w:
+            old = {
+                c: {"final_score": s, "reason": r}
+                for c, s, r in w.execute(
+                    "SELECT code, final_score::DOUBLE, reason FROM evaluations WHERE plan_id = ? "
+                    "AND list_contains(?, code)",
+                    [plan_id, [r[0] for r in rows]],
+                )
+            }
             w.execute(
-                "INSERT INTO evaluations VALUES (?, ?, ?, ?, ?, ?)",
-                [plan_id, code, round(float(final_score), 2), reason.strip(), actor.name, datetime.now()],
+                "DELETE FROM evaluations WHERE plan_id = ? AND list_contains(?, code)", [plan_id, [r[0] for r in rows]]
             )
-            w.audit(
-                "评定得分",
-                "evaluation",
-                code,
-                {"final_score": old[0][0], "reason": old[0][1]} if old else None,
-                {"final_score": float(final_score), "reason": reason.strip(), "proposed": float(proposed)},
+            now = datetime.now()
+            w.insert(
+                "evaluations",
+                ("plan_id", "code", "final_score", "reason", "evaluated_by", "evaluated_at"),
+                [(plan_id, code, score, why, actor.name, now) for code, score, why, _ in rows],
             )
+            new = {code: {"final_score": score, "reason": why, "proposed": prop} for code, score, why, prop in rows}
+            if len(rows) == 1:  # one target: the entry names it, as it always has
+                code = rows[0][0]
+                w.audit("评定得分", "evaluation", code, old.get(code), new[code])
+            else:
+                w.audit("评定得分", "evaluation", f"{len(rows)} 项", old or None, new)
 
     def set_lock(self: Database, plan_id: int, locked: bool, actor: Actor) -> None:
         """Lock (or reopen) the plan's year: once locked only the office changes anything."""
-        require_role(actor, {"office"}, "锁定年度")
-        with self.write(actor) as w:
+        with self.write(actor, roles={"office"}, what="锁定年度", plan_id=plan_id) as w:
             was = bool(w.execute("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id])[0][0])
             w.execute("DELETE FROM plan_locks WHERE plan_id = ?", [plan_id])
             if locked:
@@ -371,41 +432,36 @@ class EvaluationWrites:
         self: Database, plan_id: int, title: str, level: str, section: str, description: str, actor: Actor
     ) -> int:
         """A candidate innovation (创新成果): any section for itself, or the office."""
+        require_role(actor, {"office", "section"}, "申报创新成果")
+        self.require_unit(plan_id, actor)
         self.require_unlocked(plan_id, actor)
-        if actor.role == "leader" or (actor.role == "section" and actor.name != section):
+        if actor.role == "section" and actor.name != section:
             raise StoreError("科室只能申报本科室的创新成果")
-        if not title.strip() or not description.strip():
+        if level not in INNOVATION_LEVELS:
+            raise StoreError(f"级别应为 {'、'.join(INNOVATION_LEVELS)} 之一")
+        title = bounded("创新成果的名称", title, "title")
+        description = bounded("创新成果的简介", description, "summary")
+        if not title or not description:
             raise StoreError("请填写创新成果的名称和简介")
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             iid = w.execute(
                 "INSERT INTO innovations (plan_id, title, level, section, description, created_by, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING innovation_id",
-                [plan_id, title.strip(), level, section, description.strip(), actor.name, datetime.now()],
+                [plan_id, title, level, section, description, actor.name, datetime.now()],
             )[0][0]
-            w.audit(
-                "申报创新成果",
-                "innovation",
-                str(iid),
-                None,
-                {"title": title.strip(), "level": level, "section": section},
-            )
+            w.audit("申报创新成果", "innovation", str(iid), None, {"title": title, "level": level, "section": section})
         return int(iid)
 
     def select_innovation(self: Database, innovation_id: int, selected: bool, actor: Actor) -> None:
         """The office selects (or deselects) an innovation to count toward target 6-5."""
         require_role(actor, {"office"}, "遴选创新成果")
-        with self.write(actor) as w:
+        plan_id = self.scalar("SELECT plan_id FROM innovations WHERE innovation_id = ?", [innovation_id])
+        if plan_id is None:
+            raise StoreError(f"没有编号为 {innovation_id} 的创新成果")
+        with self.write(actor, plan_id=int(plan_id)) as w:
             old = w.execute("SELECT selected FROM innovations WHERE innovation_id = ?", [innovation_id])
-            if not old:
-                raise StoreError(f"没有编号为 {innovation_id} 的创新成果")
             w.execute("UPDATE innovations SET selected = ? WHERE innovation_id = ?", [selected, innovation_id])
-            w.audit(
-                "遴选创新成果",
-                "innovation",
-                str(innovation_id),
-                {"selected": old[0][0]},
-                {"selected": selected},
-            )
+            w.audit("遴选创新成果", "innovation", str(innovation_id), {"selected": old[0][0]}, {"selected": selected})
 
     def add_survey_sample(
         self: Database,
@@ -419,22 +475,30 @@ class EvaluationWrites:
         actor: Actor,
     ) -> int:
         """One person on the public-evaluation sample list (公众评议): the office, or a section for itself."""
-        if actor.role == "leader" or (actor.role == "section" and actor.name != section):
+        require_role(actor, {"office", "section"}, "登记评议样本")
+        self.require_unit(plan_id, actor)
+        self.require_unlocked(plan_id, actor)
+        if actor.role == "section" and actor.name != section:
             raise StoreError("科室只能登记本科室联系的评议样本")
-        if not name.strip():
-            raise StoreError("请填写姓名")
-        with self.write(actor) as w:
+        fields = {
+            "name": bounded("姓名", name, "name", required=True),
+            "organization": bounded("单位", organization, "name"),
+            "category": bounded("类别", category, "name"),
+            "phone": bounded("联系电话", phone, "name"),
+            "note": bounded("备注", note, "note"),
+        }
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             sid = w.execute(
                 "INSERT INTO survey_samples (plan_id, name, organization, category, phone, section, note, created_by, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING sample_id",
                 [
                     plan_id,
-                    name.strip(),
-                    organization.strip(),
-                    category.strip(),
-                    phone.strip(),
+                    fields["name"],
+                    fields["organization"],
+                    fields["category"],
+                    fields["phone"],
                     section,
-                    note.strip(),
+                    fields["note"],
                     actor.name,
                     datetime.now(),
                 ],
@@ -444,26 +508,25 @@ class EvaluationWrites:
                 "survey_sample",
                 str(sid),
                 None,
-                {"name": name.strip(), "organization": organization.strip(), "section": section},
+                {"name": fields["name"], "organization": fields["organization"], "section": section},
             )
         return int(sid)
 
     def set_report_notes(self: Database, plan_id: int, problems: str, measures: str, actor: Actor) -> None:
         """The problems and improvement measures the office writes for the 绩效评估报告."""
-        require_role(actor, {"office"}, "撰写评估报告")
-        with self.write(actor) as w:
+        problems = bounded("存在问题", problems, "report")
+        measures = bounded("改进措施", measures, "report")
+        with self.write(actor, roles={"office"}, what="撰写评估报告", plan_id=plan_id) as w:
             old = w.execute("SELECT problems, measures FROM report_notes WHERE plan_id = ?", [plan_id])
             w.execute("DELETE FROM report_notes WHERE plan_id = ?", [plan_id])
             w.execute(
                 "INSERT INTO report_notes VALUES (?, ?, ?, ?, ?)",
-                [plan_id, problems.strip(), measures.strip(), actor.name, datetime.now()],
+                [plan_id, problems, measures, actor.name, datetime.now()],
             )
             w.audit(
                 "撰写评估报告",
                 "report",
                 str(plan_id),
                 {"problems": old[0][0], "measures": old[0][1]} if old else None,
-                {"problems": problems.strip(), "measures": measures.strip()},
+                {"problems": problems, "measures": measures},
             )
-
-    # -- writing: supervision (督办) ------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from perfdash.core.access import Actor, may_write
-from perfdash.db.database import Database, StoreError, require_role
+from perfdash.db.database import Database, StoreError, bounded, require_role
 
 
 class KpiWrites:
@@ -24,10 +24,16 @@ class KpiWrites:
                 raise StoreError(f"第{n}项：数值应不小于 0")
             if not str(k.get("phrase", "")).strip():
                 raise StoreError(f"第{n}项：请填写原文短语（用于对应实际值）")
+            for key, label, kind in (
+                ("phrase", "原文短语", "text"),
+                ("unit", "单位", "name"),
+                ("subject", "对象", "text"),
+            ):
+                bounded(f"第{n}项的{label}", str(k.get(key, "")), kind)
         phrases = [str(k["phrase"]).strip() for k in kpis]
         if len(set(phrases)) != len(phrases):
             raise StoreError("同一目标的量化指标原文短语不能重复")
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id) as w:
             old = w.execute(
                 "SELECT value, unit, comparator, phrase FROM kpi_reviews WHERE plan_id = ? AND code = ? ORDER BY seq",
                 [plan_id, code],
@@ -82,6 +88,7 @@ class KpiWrites:
         today: date | None = None,
     ) -> int:
         """Actual values against a target's commitments (by phrase): its sections, or the office."""
+        self.require_unit(plan_id, actor)
         self.require_unlocked(plan_id, actor)
         sections, _, _ = self.target_people(plan_id, code)
         if not may_write(actor, sections):
@@ -92,7 +99,9 @@ class KpiWrites:
         bad = [p for p, v in actuals.items() if not float(v) >= 0]
         if bad:
             raise StoreError(f"实际值应不小于 0：{'、'.join(bad)}")
-        with self.write(actor) as w:
+        for phrase in actuals:
+            bounded("原文短语", phrase, "text")
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             now = datetime.now()
             w.insert(
                 "kpi_actuals",
@@ -108,10 +117,8 @@ class KpiWrites:
         if mode not in ("direct", "kpi"):
             raise StoreError(f"未知的完成率来源“{mode}”")
         self.target_people(plan_id, code)
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id) as w:
             old = w.execute("SELECT mode FROM completion_modes WHERE plan_id = ? AND code = ?", [plan_id, code])
             w.execute("DELETE FROM completion_modes WHERE plan_id = ? AND code = ?", [plan_id, code])
             w.execute("INSERT INTO completion_modes VALUES (?, ?, ?)", [plan_id, code, mode])
             w.audit("设置完成率来源", "completion_mode", code, old[0][0] if old else "direct", mode)
-
-    # -- writing: accounts and kiosk tokens (office only) -------------------

@@ -17,7 +17,7 @@ from perfdash.core import intake
 from perfdash.core.access import Actor, may_write
 from perfdash.core.excel import cell_text, safe_cell
 from perfdash.core.schedule import expected_with_milestones
-from perfdash.core.settings import STATUSES
+from perfdash.core.settings import STATUSES, TEXT_LIMITS
 from perfdash.db.database import Database, StoreError
 
 MAX_BYTES = 2 * 1024 * 1024  # 2 MB: a year of weekly reports for every target fits many times over
@@ -110,7 +110,7 @@ def validate_progress(
     seen: dict[tuple[str, date], int] = {}
     for n, r in enumerate(rows):
         if r.code not in owners:
-            problems.append(Problem(n, "code", f"方案中没有编号为“{r.code}”的目标"))
+            problems.append(Problem(n, "code", f"方案中没有编号为“{str(r.code)[:20]}”的目标"))
             continue
         if not may_write(actor, owners[r.code]):
             why = (
@@ -125,7 +125,11 @@ def validate_progress(
             if not 0 <= pct <= 100 or pct != pct:  # pct != pct: NaN
                 problems.append(Problem(n, "completion_pct", f"完成率 {pct:g} 超出 0–100"))
         if r.status not in STATUSES:
-            problems.append(Problem(n, "status", f"状态“{r.status}”不在可选范围（{'、'.join(STATUSES)}）内"))
+            problems.append(Problem(n, "status", f"状态“{str(r.status)[:20]}”不在可选范围（{'、'.join(STATUSES)}）内"))
+        if len(r.note or "") > TEXT_LIMITS["note"]:
+            problems.append(
+                Problem(n, "note", f"进展说明有 {len(r.note)} 个字，超过 {TEXT_LIMITS['note']} 字的上限，请精简")
+            )
         if not isinstance(r.report_date, date) or r.report_date.year != year:
             problems.append(Problem(n, "report_date", f"填报日期 {r.report_date} 不在方案年度 {year} 年内"))
         elif r.report_date > today:
@@ -284,6 +288,7 @@ def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes
         ["必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。"],
         [f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。"],
         [f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。"],
+        [f"进展说明不超过 {TEXT_LIMITS['note']} 字。"],
         [f"文件不超过 {MAX_BYTES // 1024 // 1024} MB、{MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。"],
         ["整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。"],
     ):

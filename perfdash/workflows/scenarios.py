@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from perfdash.core.access import Actor
-from perfdash.db.database import Database, StoreError, require_role
+from perfdash.db.database import Database, StoreError, bounded, require_role
 
 
 class ScenarioWrites:
@@ -27,7 +27,9 @@ class ScenarioWrites:
         """Save a what-if scenario (office only): one completion per target. A name already used
         is refused unless ``replace``."""
         require_role(actor, {"office"}, "保存情景")
-        name = name.strip()
+        self.require_unit(plan_id, actor)
+        name = bounded("情景名称", name, "title")
+        note = bounded("情景说明", note, "note")
         if not name:
             raise StoreError("情景名称不能为空")
         _, owners = self.progress_rules(plan_id)
@@ -37,7 +39,7 @@ class ScenarioWrites:
         bad = [c for c, v in values.items() if not 0 <= float(v) <= 100]
         if bad:
             raise StoreError(f"完成率超出 0–100：{'、'.join(bad)}")
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id) as w:
             old = w.execute(
                 "SELECT scenario_id, note, base, rules_json FROM scenarios WHERE plan_id = ? AND name = ?",
                 [plan_id, name],
@@ -75,7 +77,8 @@ class ScenarioWrites:
     def delete_scenario(self: Database, scenario_id: int, actor: Actor) -> None:
         """Delete a scenario and its values (office only)."""
         require_role(actor, {"office"}, "删除情景")
-        with self.write(actor) as w:
+        plan_id = self.scalar("SELECT plan_id FROM scenarios WHERE scenario_id = ?", [scenario_id])
+        with self.write(actor, plan_id=None if plan_id is None else int(plan_id)) as w:
             old = w.execute("SELECT name, note FROM scenarios WHERE scenario_id = ?", [scenario_id])
             values = dict(
                 w.execute(
@@ -96,12 +99,12 @@ class ScenarioWrites:
         require_role(actor, {"office"}, "录入加减分")
         if kind not in ("bonus", "deduction", "veto"):
             raise StoreError(f"未知的类型“{kind}”")
-        if not note.strip():
-            raise StoreError("请填写加减分的事由")
+        note = bounded("加减分的事由", note, "text", required=True)
+        self.require_unit(plan_id, actor)
         if not 0 <= float(points) <= 100:
             raise StoreError("分值应在 0 到 100 之间")
         value = 0.0 if kind == "veto" else float(points)
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id) as w:
             aid = w.execute(
                 "INSERT INTO adjustments (plan_id, kind, points, grp, note, created_by) "
                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING adjustment_id",
@@ -119,7 +122,8 @@ class ScenarioWrites:
     def withdraw_adjustment(self: Database, adjustment_id: int, actor: Actor) -> None:
         """Withdraw an entry (office only): it stays on record with the time it was withdrawn."""
         require_role(actor, {"office"}, "撤销加减分")
-        with self.write(actor) as w:
+        plan_id = self.scalar("SELECT plan_id FROM adjustments WHERE adjustment_id = ?", [adjustment_id])
+        with self.write(actor, plan_id=None if plan_id is None else int(plan_id)) as w:
             old = w.execute(
                 "SELECT kind, points::DOUBLE, note FROM adjustments WHERE adjustment_id = ? AND deleted_at IS NULL",
                 [adjustment_id],
@@ -139,7 +143,7 @@ class ScenarioWrites:
         """The office's scoring rules for a plan (office only); the previous ones go to the audit log."""
         require_role(actor, {"office"}, "修改计分规则")
         json.loads(rules_json)  # must be valid JSON; scoring.Rules validates the content
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id) as w:
             old = w.execute("SELECT rules_json FROM plan_rules WHERE plan_id = ?", [plan_id])
             w.execute("DELETE FROM plan_rules WHERE plan_id = ?", [plan_id])
             w.execute(
@@ -153,5 +157,3 @@ class ScenarioWrites:
                 json.loads(old[0][0]) if old else None,
                 json.loads(rules_json),
             )
-
-    # -- writing: the year-end evaluation -----------------------------------

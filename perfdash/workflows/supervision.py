@@ -9,7 +9,7 @@ import pandas as pd
 
 from perfdash.core import settings
 from perfdash.core.access import Actor
-from perfdash.db.database import Database, StoreError, require_role
+from perfdash.db.database import Database, StoreError, bounded, require_role
 from perfdash.ops import notify
 from perfdash.plan import Target
 
@@ -108,7 +108,9 @@ def remind(
     recipients = ""
     try:
         if channel == "email":
-            contacts = store.query("SELECT section, email FROM section_contacts")
+            contacts = store.query(
+                "SELECT section, email FROM section_contacts WHERE unit = $u", {"u": store.plan_unit(plan_id)}
+            )
             emails = dict(zip(contacts["section"], contacts["email"], strict=True))
             to = [emails[s] for s in missing["section"] if s in emails]
             recipients = ", ".join(to)
@@ -210,19 +212,23 @@ class SupervisionWrites:
     ) -> None:
         """Replace a target's milestones (节点: title, due date, person, weight): the office, or
         the target's lead section. An empty list removes them (序时进度 is a straight line again)."""
+        self.require_unit(plan_id, actor)
         self.require_unlocked(plan_id, actor)
         sections, _, _ = self.target_people(plan_id, code)
         if actor.role != "office" and not (actor.role == "section" and sections and sections[0] == actor.name):
             raise StoreError(f"{code} 的节点由牵头科室（{sections[0] if sections else '—'}）或绩效办设置")
         year = self.plan_year(plan_id)
-        for n, (title, due, _, weight) in enumerate(milestones, start=1):
-            if not str(title).strip():
+        marks = []
+        for n, (title, due, person, weight) in enumerate(milestones, start=1):
+            name = bounded(f"第{n}个节点的名称", str(title), "title")
+            if not name:
                 raise StoreError(f"第{n}个节点：请填写节点名称")
             if not isinstance(due, date) or due.year != year:
                 raise StoreError(f"第{n}个节点：日期 {due} 不在方案年度 {year} 年内")
             if not float(weight) > 0:
                 raise StoreError(f"第{n}个节点：权重应大于 0")
-        with self.write(actor) as w:
+            marks.append((name, due, bounded(f"第{n}个节点的责任人", person, "name"), float(weight)))
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             old = w.execute(
                 "SELECT title, due_date, person, weight::DOUBLE FROM milestones WHERE plan_id = ? AND code = ? "
                 "ORDER BY seq",
@@ -233,91 +239,96 @@ class SupervisionWrites:
                 "milestones",
                 ("plan_id", "code", "seq", "title", "due_date", "person", "weight"),
                 [
-                    (plan_id, code, n, t.strip(), d, p or "", float(w))
-                    for n, (t, d, p, w) in enumerate(sorted(milestones, key=lambda m: m[1]), start=1)
+                    (plan_id, code, n, name, due, person, weight)
+                    for n, (name, due, person, weight) in enumerate(sorted(marks, key=lambda m: m[1]), start=1)
                 ],
             )
-            w.audit(
-                "设置节点",
-                "milestones",
-                code,
-                [list(r) for r in old] or None,
-                [[t, d, p, float(w)] for t, d, p, w in milestones] or None,
-            )
+            w.audit("设置节点", "milestones", code, [list(r) for r in old] or None, [list(m) for m in marks] or None)
 
     def issue_order(self: Database, plan_id: int, code: str, what: str, due: date, actor: Actor) -> int:
         """A supervision order (督办单) to a target's lead section: what, by when (office only)."""
         require_role(actor, {"office"}, "下发督办单")
+        self.require_unit(plan_id, actor)
         sections, _, _ = self.target_people(plan_id, code)
-        if not what.strip():
-            raise StoreError("请填写督办事项")
-        with self.write(actor) as w:
+        what = bounded("督办事项", what, "text", required=True)
+        with self.write(actor, plan_id=plan_id) as w:
             oid = w.execute(
                 "INSERT INTO supervision_orders (plan_id, code, section, what, due_date, issued_by, issued_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING order_id",
-                [plan_id, code, sections[0], what.strip(), due, actor.name, datetime.now()],
+                [plan_id, code, sections[0], what, due, actor.name, datetime.now()],
             )[0][0]
             w.audit(
-                "下发督办单",
-                "order",
-                str(oid),
-                None,
-                {"code": code, "section": sections[0], "what": what.strip(), "due": due},
+                "下发督办单", "order", str(oid), None, {"code": code, "section": sections[0], "what": what, "due": due}
             )
         return int(oid)
 
-    def respond_order(self: Database, order_id: int, text: str, actor: Actor) -> None:
-        """The section's answer to a supervision order (or the office's note on it)."""
-        row = self.query("SELECT section, closed_at FROM supervision_orders WHERE order_id = $o", {"o": order_id})
+    def _order(self: Database, order_id: int) -> tuple[int, str, bool]:
+        """An order's plan, section and whether it is closed; StoreError if there is none."""
+        row = self.query(
+            "SELECT plan_id, section, closed_at IS NOT NULL AS closed FROM supervision_orders WHERE order_id = $o",
+            {"o": order_id},
+        )
         if row.empty:
             raise StoreError(f"没有编号为 {order_id} 的督办单")
-        if actor.role != "office" and not (actor.role == "section" and actor.name == row.iloc[0]["section"]):
-            raise StoreError(f"督办单 {order_id} 由{row.iloc[0]['section']}答复")
-        if row.iloc[0]["closed_at"] is not None and row.iloc[0]["closed_at"] == row.iloc[0]["closed_at"]:
+        r = row.iloc[0]
+        return int(r["plan_id"]), str(r["section"]), bool(r["closed"])
+
+    def respond_order(self: Database, order_id: int, text: str, actor: Actor) -> None:
+        """The section's answer to a supervision order (or the office's note on it)."""
+        plan_id, section, closed = self._order(order_id)
+        self.require_unit(plan_id, actor)
+        if actor.role != "office" and not (actor.role == "section" and actor.name == section):
+            raise StoreError(f"督办单 {order_id} 由{section}答复")
+        self.require_unlocked(plan_id, actor)
+        if closed:
             raise StoreError(f"督办单 {order_id} 已办结")
-        if not text.strip():
-            raise StoreError("请填写答复内容")
-        with self.write(actor) as w:
-            seq = w.execute("SELECT coalesce(max(seq), 0) + 1 FROM order_responses WHERE order_id = ?", [order_id])[0][
-                0
-            ]
+        text = bounded("答复内容", text, "text", required=True)
+        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
+            seq = w.execute("SELECT coalesce(max(seq), 0) + 1 FROM order_responses WHERE order_id = ?", [order_id])
             w.execute(
                 "INSERT INTO order_responses VALUES (?, ?, ?, ?, ?)",
-                [order_id, seq, text.strip(), actor.name, datetime.now()],
+                [order_id, seq[0][0], text, actor.name, datetime.now()],
             )
-            w.audit("答复督办单", "order", str(order_id), None, {"text": text.strip()})
+            w.audit("答复督办单", "order", str(order_id), None, {"text": text})
 
     def close_order(self: Database, order_id: int, note: str, actor: Actor) -> None:
         """Close a supervision order: only the office."""
         require_role(actor, {"office"}, "办结督办单")
-        with self.write(actor) as w:
+        plan_id, _, _ = self._order(order_id)
+        note = bounded("办结说明", note, "text")
+        with self.write(actor, plan_id=plan_id) as w:
             old = w.execute("SELECT closed_at FROM supervision_orders WHERE order_id = ?", [order_id])
-            if not old:
-                raise StoreError(f"没有编号为 {order_id} 的督办单")
             if old[0][0] is not None:
                 raise StoreError(f"督办单 {order_id} 已办结")
             w.execute(
                 "UPDATE supervision_orders SET closed_by = ?, closed_at = ?, close_note = ? WHERE order_id = ?",
-                [actor.name, datetime.now(), note.strip(), order_id],
+                [actor.name, datetime.now(), note, order_id],
             )
-            w.audit(
-                "办结督办单",
-                "order",
-                str(order_id),
-                {"closed": False},
-                {"closed": True, "note": note.strip()},
-            )
+            w.audit("办结督办单", "order", str(order_id), {"closed": False}, {"closed": True, "note": note})
 
-    def set_section_contact(self: Database, section: str, email: str, actor: Actor) -> None:
-        """Where reminders to a section go (office only)."""
+    def set_section_contact(self: Database, section: str, email: str, actor: Actor, plan_id: int | None = None) -> None:
+        """Where reminders to a section go (office only): in the unit of ``plan_id``, or (without
+        one) in every unit the office sees."""
         require_role(actor, {"office"}, "设置科室邮箱")
+        email = bounded("邮箱", email, "name")
         if "@" not in email:
             raise StoreError(f"“{email}”不是有效的邮箱地址")
-        with self.write(actor) as w:
-            old = w.execute("SELECT email FROM section_contacts WHERE section = ?", [section])
-            w.execute("DELETE FROM section_contacts WHERE section = ?", [section])
-            w.execute("INSERT INTO section_contacts VALUES (?, ?)", [section, email.strip()])
-            w.audit("设置科室邮箱", "contact", section, old[0][0] if old else None, email.strip())
+        units = (
+            [self.plan_unit(plan_id)]
+            if plan_id is not None
+            else list(self.query("SELECT DISTINCT unit FROM plans")["unit"])
+        )
+        units = [u for u in units if actor.may_see(u)]
+        if not units:
+            raise StoreError("没有可设置邮箱的单位")
+        with self.write(actor, plan_id=plan_id) as w:
+            old = w.execute(
+                "SELECT unit, email FROM section_contacts WHERE section = ? AND list_contains(?, unit)",
+                [section, units],
+            )
+            w.execute("DELETE FROM section_contacts WHERE section = ? AND list_contains(?, unit)", [section, units])
+            w.insert("section_contacts", ("unit", "section", "email"), [(u, section, email) for u in units])
+            w.audit("设置科室邮箱", "contact", section, dict(old) or None, dict.fromkeys(units, email))
 
     def log_reminder(
         self: Database,
@@ -333,7 +344,7 @@ class SupervisionWrites:
     ) -> int:
         """Record a reminder sent (or that failed to go out): office only."""
         require_role(actor, {"office"}, "发送催报")
-        with self.write(actor) as w:
+        with self.write(actor, plan_id=plan_id) as w:
             rid = w.execute(
                 "INSERT INTO reminders (plan_id, channel, recipients, sections, subject, body, ok, error, sent_by, "
                 "sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING reminder_id",
@@ -354,7 +365,8 @@ class SupervisionWrites:
         require_role(actor, {"office"}, "添加动态目标")
         if not target.sections:
             raise StoreError("请至少指定一个责任科室（第一个为牵头科室）")
-        with self.write(actor) as w:
+        bounded("目标内容", target.target, "text", required=True)
+        with self.write(actor, plan_id=plan_id) as w:
             if w.execute("SELECT 1 FROM targets WHERE plan_id = ? AND code = ?", [plan_id, target.code]):
                 raise StoreError(f"编号 {target.code} 已存在")
             if not w.execute(
@@ -406,5 +418,3 @@ class SupervisionWrites:
                 [(plan_id, target.code, k, name) for k, name in enumerate(target.leaders, start=1)],
             )
             w.audit("添加动态目标", "target", target.code, None, target.as_dict())
-
-    # -- writing: 量化指标 -------------------------------------------------------

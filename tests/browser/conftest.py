@@ -53,9 +53,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def demo_db(db: Path, *demo_args: str) -> None:
+def demo_db(db: Path, *demo_args: str, sections: tuple[str, ...] = ()) -> None:
     """A demo database built by the CLI (``demo_args`` such as ``--units 3``), with an office
-    account (OFFICE_USER) for the dashboard pages."""
+    account (OFFICE_USER) for the dashboard pages, and an account per section in ``sections``
+    (user name ``s_<n>``, the same password)."""
     from perfdash.core.access import Actor
     from perfdash.ops import auth
     from perfdash.store import Store
@@ -70,6 +71,8 @@ def demo_db(db: Path, *demo_args: str) -> None:
     store = Store(db)
     try:
         auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
+        for n, section in enumerate(sections):
+            auth.create_account(store, Actor.system(), f"s_{n}", section, "section", section, OFFICE_PASSWORD)
     finally:
         store.close()
 
@@ -90,6 +93,15 @@ def kiosk(tmp_path_factory) -> tuple[Path, str]:
     finally:
         store.close()
     return db, token
+
+
+SERVERS: dict[str, int] = {}  # URL → the server's process id (to read its memory)
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory now, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
 
 
 @contextlib.contextmanager
@@ -119,6 +131,7 @@ def serve(db: Path, log_dir: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVERS[url] = server.pid
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -146,6 +159,19 @@ def app_url(kiosk, tmp_path_factory) -> Iterator[str]:
     """A running app on a free port, on the kiosk fixture's database."""
     with serve(kiosk[0], tmp_path_factory.mktemp("log")) as url:
         yield url
+
+
+def sign_in(browser, url: str, user: str = OFFICE_USER, path: str = "/"):
+    """A new tab that opens ``path`` and signs in there as ``user`` (every test account has
+    OFFICE_PASSWORD); returns once the signed-in sidebar shows."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.goto(f"{url}{path}")
+    page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(OFFICE_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=90_000)
+    return page
 
 
 @pytest.fixture(scope="session")

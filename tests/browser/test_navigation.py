@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import OFFICE_PASSWORD, OFFICE_USER, demo_db, serve
+from tests.browser.conftest import OFFICE_USER, demo_db, serve, sign_in
 
 DATE = '[data-testid="stSidebar"] [data-testid="stDateInput"]'
 SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')?.innerText.trim()
@@ -31,13 +31,7 @@ def city_url(tmp_path_factory):
 
 def _sign_in(browser, url: str, path: str = "/"):
     """A new tab signed in as OFFICE_USER, having first opened ``path``."""
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    page.goto(f"{url}{path}")
-    page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
-    page.get_by_label("用户名").fill(OFFICE_USER)
-    page.get_by_label("密码").fill(OFFICE_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=90_000)
+    page = sign_in(browser, url, OFFICE_USER, path)
     _settle(page)
     return page
 

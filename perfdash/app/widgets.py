@@ -1,0 +1,76 @@
+"""The widgets pages compose from the shared helpers: a target in full, table heights, percent
+columns, the filter note."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from perfdash.app.ui import PageContext, derived, figure
+from perfdash.core import fmt
+from perfdash.db import queries
+from perfdash.present import charts, tables
+from perfdash.workflows import progress
+
+
+def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
+    """One target in full: fields, responsibilities, and the timeline of its reports up to as-of.
+    Shared by 目标详情 and every drill-down."""
+    row = state.set_index("code").loc[code]
+    st.markdown(f"**{fmt.md(code)}** {fmt.md(row['target'])}")
+    cols = st.columns(5)
+    cols[0].metric("分值", fmt.points(row["points"]))
+    cols[1].metric("完成率", fmt.pct(row["completion_pct"]), help=f"来源：{row.get('completion_source', '填报')}")
+    cols[2].metric("序时进度", fmt.pct(row["expected_pct"]))
+    cols[3].metric("滞后状态", row["lag_status"])
+    cols[4].metric("完成时限", fmt.day(row["deadline"]))
+    info = st.columns(3)
+    note = f"  \n来源：{fmt.md(row['source_note'])}" if row.get("source_note") else ""
+    info[0].markdown(
+        f"**一级指标** {fmt.md(row['indicator_code'])}（{fmt.points(row['indicator_points'])}）  \n"
+        f"{fmt.md(row['indicator'])}{note}"
+    )
+    pairs = [
+        f"{fmt.md(s)}（{fmt.md(p)}）" if p else fmt.md(s) for s, p in zip(row["sections"], row["persons"], strict=False)
+    ]
+    info[1].markdown(
+        "**责任科室（责任人）**  \n" + "  \n".join(("牵头：" if i == 0 else "协作：") + x for i, x in enumerate(pairs))
+    )
+    info[2].markdown("**分管领导**  \n" + "、".join(fmt.md(name) for name in row["leaders"]))
+    timeline = derived(
+        ctx,
+        lambda: progress.history_with_expected(
+            queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of),
+            row["deadline"],
+            ctx.year,
+            row.get("milestones"),
+        ),
+        code,
+    )
+    if timeline.empty:
+        st.info("截至统计日期，该目标还没有任何进度填报。")
+        return
+    st.plotly_chart(
+        figure(ctx, lambda: charts.target_timeline(timeline), code),
+        config={"displaylogo": False},
+        key=f"timeline_{code}",
+    )
+    st.dataframe(tables.target_history(timeline.iloc[::-1]), hide_index=True, width="stretch")
+
+
+def table_height(rows: int, limit: int) -> int:
+    """A st.dataframe height that shows ``rows`` rows and the header without blank rows below,
+    up to ``limit`` pixels (then the table scrolls). Streamlit draws rows 35 px high."""
+    return min(35 * (rows + 1) + 3, limit)
+
+
+def percent_columns(*names: str) -> dict[str, object]:
+    """Column configs that draw percents as progress bars (0–100)."""
+    return {n: st.column_config.ProgressColumn(n, format="%.0f%%", min_value=0, max_value=100) for n in names}
+
+
+def filter_note(ctx: PageContext, shown: int, total: int) -> str:
+    """One line saying which filters are in force and how many targets they keep."""
+    if not ctx.filters.active:
+        return f"全部 {total} 项目标"
+    return f"筛选后 {shown} / {total} 项目标（{ctx.filters.describe()}）"
