@@ -42,6 +42,7 @@ pages = {
         st.Page("pages/evaluation.py", title="综合评估", icon=":material/workspace_premium:", url_path="evaluation"),
     ],
     "管理": [
+        st.Page("pages/plans.py", title="方案管理", icon=":material/upload_file:", url_path="plans"),
         st.Page("pages/admin.py", title="账户与审计", icon=":material/admin_panel_settings:", url_path="admin"),
         st.Page("pages/account.py", title="我的账户", icon=":material/person:", url_path="account"),
     ],

@@ -21,7 +21,7 @@ fc, sim, risk = ui.forecast(ctx, rules.to_json(), int(draws), int(seed))
 st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。每个目标按最近 {forecast.RECENT_WEEKS} 周的填报拟合推进速度，"
     "延续到完成时限（不超过 100%、不低于当前），不确定性来自其填报的波动、剩余时间和状态；"
-    f"对全部目标做 {int(draws):,} 次模拟。等次分界为默认设置，并非官方标准。"
+    f"对全部目标做 {int(draws):,} 次模拟。等次按得分占方案总分的比例划分，分界为本局暂定，并非官方标准。"
 )
 
 m = st.columns(len(sim.grade_probability) + 1)

@@ -50,7 +50,8 @@ def draw(slide: meeting.Slide) -> None:
                     ("逾期未完成", str(n["overdue"]), "已过完成时限", "bad"),
                 ]
             )
-            + f'<p style="margin-top:18px">获评等次的概率（{len(n["grade_probability"])} 档，默认分界）：{probs}</p>'
+            + f'<p style="margin-top:18px">获评等次的概率（{len(n["grade_probability"])} 档，'
+            f"本局暂定分界）：{probs}</p>"
         )
     elif slide.key == "week":
         cols = {

@@ -6,7 +6,7 @@ from perfdash.app import ui, widgets
 from perfdash.core import fmt, schedule
 from perfdash.db import queries
 from perfdash.present import charts
-from perfdash.workflows import supervision
+from perfdash.workflows import forecast, scoring, supervision, years
 
 ctx = ui.page_setup("总览", with_filters=True)
 everything = ui.target_state(ctx)
@@ -35,6 +35,26 @@ cols[2].metric(
 )
 cols[3].metric("已完成", f"{head['done']} 项")
 cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {head['overdue']} 项。{schedule.lag_rule_text()}")
+
+previous = years.previous_plan(ctx.store, ctx.unit, ctx.year)
+if previous is not None:  # the same unit's previous year, beside this one's projection
+    rules = scoring.Rules()
+    last = ui.derived(ctx, lambda: years.year_result(ctx.store, previous, rules), int(previous["plan_id"]))
+    _, sim, _ = ui.forecast(ctx, rules.to_json(), forecast.DRAWS, 2025)
+    possible = float(everything["points"].sum())
+    carried = years.confirmed(ctx.store, ctx.plan_id)
+    y = st.columns(3)
+    y[0].metric(
+        f"本年度预计得分（{ctx.year}）",
+        f"{fmt.points(sim.base_total, unit=False)} 分",
+        help=f"按各目标的推进速度预测年终，满分 {fmt.points(possible)}",
+    )
+    y[1].metric("本年度预计等次", scoring.grade(sim.base_total, rules, possible=possible))
+    y[2].metric(
+        f"上年度（{last.year}）{'最终' if last.final else '截至 ' + fmt.day(last.as_of)}",
+        f"{fmt.points(last.total, unit=False)} 分 · {last.grade}",
+        help=f"满分 {fmt.points(last.possible)}；延续上年度的目标（已确认）{len(carried)} 项，在“方案管理”中确认",
+    )
 
 silent = ui.not_reported(ctx, supervision.week_start(ctx.as_of))
 levels = ui.orders(ctx)["level"].value_counts()

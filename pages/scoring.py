@@ -5,7 +5,6 @@ import streamlit as st
 
 from perfdash.app import ui
 from perfdash.core import fmt
-from perfdash.core.settings import GROUPS
 from perfdash.db import queries
 from perfdash.present import charts, exports, tables
 from perfdash.workflows import forecast, scoring
@@ -28,10 +27,11 @@ rule = c2.radio("计分规则", list(RULE_LABELS), format_func=RULE_LABELS.get, 
 late = c3.number_input("逾期每月扣分比例(%)", 0, 100, 0, step=5, key="sim_late")
 cap = c4.number_input("逾期扣分上限(%)", 0, 100, 50, step=10, key="sim_late_cap")
 rules = Rules(rule=rule, late_share_per_month=late / 100, late_cap=cap / 100)
+steps = "、".join(f"≥{t:g}% 得 {p:.0%}" for t, p in rules.steps)
 st.caption(
-    "等次分界（优秀 ≥ 90、良好 ≥ 80、一般 ≥ 60、较差 < 60）和分档计分的档位是 perfdash 的默认设置，"
-    f"并非官方标准，由绩效办确定。分档计分：100% 得满分，{'、'.join(f'≥{t:g}% 得 {p:.0%}' for t, p in rules.steps)}，"
-    f"低于 {rules.floor:g}% 不得分。统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
+    f"等次按得分占方案总分（{fmt.points(float(state['points'].sum()))}）的比例：优秀 ≥ 90%、良好 ≥ 80%、"
+    "一般 ≥ 60%、较差 < 60%；这些分界和分档计分的档位是本局暂定的，并非官方标准，由绩效办确定。"
+    f"分档计分：100% 得满分，{steps}，低于 {rules.floor:g}% 不得分。统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
 )
 
 fc = forecast.target_forecast(ctx.store, ctx.plan_id, state, ctx.as_of) if base == "forecast" else None
@@ -52,7 +52,7 @@ with st.expander("批量调整（如：中教科的全部目标按 90% 计）", 
         "section": sections,
         "indicator": list(dict.fromkeys(state["indicator_code"])),
         "leader": leaders,
-        "group": list(GROUPS),
+        "group": list(dict.fromkeys(state["group"])),
     }[by]
     which = b2.selectbox("对象", choices, key="sim_bulk_value")
     pct = b3.number_input("完成率(%)", 0.0, 100.0, 90.0, step=5.0, key="sim_bulk_pct")

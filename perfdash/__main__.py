@@ -203,12 +203,22 @@ def cmd_score(args: argparse.Namespace) -> int:
         from perfdash.workflows import evaluation
 
         result = evaluation.sheet(store, plan_id, state, rules, as_of).result
+    from perfdash.workflows import years
+
+    previous = years.previous_plan(store, str(row["unit"]), year)
+    last = years.year_result(store, previous, rules) if previous is not None else None
     store.close()
     if args.json:
-        print(json.dumps(result.as_json(), ensure_ascii=False))
+        out = result.as_json()
+        if last is not None:  # the same unit's previous year, beside this one
+            out["previous_year"] = last.as_json()
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(f"{row['unit']}{year}年度 · 统计截至 {as_of} · {scoring.RULE_LABELS[rules.rule]}")
-        print(f"总分 {result.total:.2f}，等次：{result.grade}")
+        print(f"总分 {result.total:.2f}（满分 {result.possible:g}），等次：{result.grade}")
+        if last is not None:
+            state_word = "最终" if last.final else f"截至 {last.as_of}"
+            print(f"上年度（{last.year}）{state_word}得分 {last.total:.2f}，等次：{last.grade}")
         for group, value in result.groups.items():
             print(f"  {group} {value:.2f}")
     return 0

@@ -11,6 +11,7 @@ from perfdash.workflows.plans import ImportResult, PlanWrites
 from perfdash.workflows.progress import Problem, ProgressRow, ProgressWrites, validate_progress
 from perfdash.workflows.scenarios import ScenarioWrites
 from perfdash.workflows.supervision import SupervisionWrites
+from perfdash.workflows.years import YearWrites
 
 __all__ = ["ImportResult", "Problem", "ProgressRow", "Store", "StoreError", "validate_progress"]
 
@@ -23,10 +24,12 @@ class Store(
     EvaluationWrites,
     SupervisionWrites,
     KpiWrites,
+    YearWrites,
     AccountWrites,
 ):
     """One database and every write: plans (workflows.plans), progress (workflows.progress),
     scenarios, adjustments and rules (workflows.scenarios), the year-end evaluation
-    (workflows.evaluation), 督办 (workflows.supervision), 量化指标 (workflows.kpi_review) and
-    accounts (ops.auth). Each goes through Database.write: one transaction, the actor checked,
-    the data version raised, the audit entry written."""
+    (workflows.evaluation), 督办 (workflows.supervision), 量化指标 (workflows.kpi_review), targets
+    carried over from last year (workflows.years) and accounts (ops.auth). Each goes through
+    Database.write: one transaction, the actor checked, the data version raised, the audit entry
+    written."""

@@ -33,7 +33,7 @@ def _broken(tmp_path, row: int, col: int, value) -> str:
         (2, 1, "1.1.1", "第2行“编号 code”列：编号“1.1.1”格式不对"),
         (5, 9, "两分", "第5行“分值 points”列：分值“两分”不是正数"),
         (7, 10, "年底", "第7行“完成时限 deadline”列：完成时限“年底”不是日期"),
-        (3, 2, "其他", "第3行“目标组 group”列：目标组“其他”不在"),
+        (3, 2, None, "第3行“目标组 group”列：目标组为空"),  # any group name is the document's own
         (4, 11, None, "第4行“责任科室 sections（、分隔，首个为牵头）”列：责任科室为空"),
     ],
 )

@@ -110,6 +110,7 @@ def test_score_cli(tmp_path):
         "total": 100,
         "groups": {"职能工作": 70, "行政能力": 20, "精神文明": 4, "平安建设": 4, "安全生产": 1, "消防安全": 1},
         "grade": "优秀",
+        "possible": 100,  # the plan's own total
     }
     assert score("--all", "100", "--set", "1-1-1=50")["total"] == 99
     assert score("--all", "100", "--set", "1-1-1=50", "--rule", "stepped")["total"] == 98  # 50 % is below the floor

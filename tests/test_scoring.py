@@ -41,7 +41,8 @@ def test_proportional_scores_points_times_completion_capped_at_100():
     r = scoring.score(frame([2, 3, 5, 1], [100, 50, 0, 120]))
     assert list(r.targets["score"]) == [2.0, 1.5, 0.0, 1.0]
     assert r.total == 4.5
-    assert r.groups["职能工作"] == 4.5 and r.groups["行政能力"] == 0
+    assert r.groups == {"职能工作": 4.5}  # the groups are the state's own
+    assert r.possible == 11 and r.groups_possible == {"职能工作": 11}
 
 
 def test_stepped_gives_full_points_at_100_then_steps_and_nothing_below_the_floor():
@@ -79,7 +80,7 @@ def test_lateness_never_takes_a_target_below_zero():
 
 
 def test_bonus_and_deduction_move_the_total_and_veto_caps_the_grade():
-    state = frame([50, 45], [100, 100])
+    state = frame([50, 50], [100, 90])  # a 100-point toy plan: bands read as points
     plain = scoring.score(state)
     assert (plain.total, plain.grade) == (95.0, "优秀")
     adjusted = scoring.score(state, adjustments=[Adjustment("bonus", 1.5, "创新"), Adjustment("deduction", 7, "察访")])
@@ -126,8 +127,8 @@ def test_waterfall_steps_add_up_from_100_to_the_total():
     state = frame([50, 20, 30], [80, 100, 50], groups=["职能工作", "行政能力", "精神文明"])
     r = scoring.score(state, adjustments=[Adjustment("bonus", 2, "x")])
     steps = scoring.waterfall_steps(r)
-    assert list(steps["label"]) == ["职能工作", "精神文明", "平安建设", "安全生产", "消防安全", "加分"]
-    # structure 70/20/4/4/1/1 against this toy state's scores 40/20/15
+    assert list(steps["label"]) == ["职能工作", "精神文明", "加分"]
+    # this toy plan's own structure 50/20/30 against its scores 40/20/15
     assert 100 + steps["delta"].sum() == pytest.approx(r.total)  # 100 − points lost + bonus
     by_indicator = scoring.waterfall_steps(r, by="indicator")
     assert list(by_indicator["delta"]) == [-(10 + 15), 2]
@@ -172,6 +173,7 @@ def test_all_complete_is_100_with_the_structure(demo):
         "total": 100,
         "groups": {"职能工作": 70, "行政能力": 20, "精神文明": 4, "平安建设": 4, "安全生产": 1, "消防安全": 1},
         "grade": "优秀",
+        "possible": 100,  # the plan's own total
     }
     one_half = scoring.score(state, completion=dict.fromkeys(state["code"], 100.0) | {"1-1-1": 50.0})
     assert one_half.total == 99 and one_half.groups["职能工作"] == 69
@@ -249,3 +251,14 @@ def test_points_at_risk_rank_by_expected_loss_and_lift(demo):
     assert (risk["top_grade_lift"] >= 0).all()
     assert risk.attrs["top_grade"] == "优秀"
     assert risk.attrs["top_grade_probability"] == pytest.approx(sim.grade_probability["优秀"])
+
+
+def test_grades_are_shares_of_the_plans_own_total():
+    """A 1000-point plan: all complete is 1000 and 优秀; 850 is 良好 (85 %), as 85 is of 100."""
+    state = frame([600, 300, 100], [100, 100, 100], groups=["业务工作", "党的建设", "基础管理"])
+    full = scoring.score(state)
+    assert (full.total, full.possible, full.grade) == (1000, 1000, "优秀")
+    assert full.as_json()["possible"] == 1000 and full.percent == 100
+    at_85 = scoring.score(state, completion={"1-1-1": 75.0})  # 450 + 300 + 100
+    assert (at_85.total, at_85.grade, round(at_85.percent)) == (850, "良好", 85)
+    assert list(scoring.group_table(at_85)["structure_points"]) == [600, 300, 100]

@@ -108,7 +108,7 @@ def test_amended_plan_keeps_progress_and_reports_vanished_codes(store, plan_id):
         "INSERT INTO targets (plan_id, code, indicator_code, target_text, points, deadline, seq) "
         "VALUES (1, '9-9-9', '1-1', 'no points', 0, DATE '2025-12-31', 99)",
         "INSERT INTO target_sections VALUES (1, '1-1-1', 2, '中教科', '张少杰', 'lead')",
-        "INSERT INTO indicators VALUES (1, '9-9', '不存在的组', 'x', 't', 1, '', 99)",
+        "INSERT INTO indicators VALUES (1, '9-9', '', 'x', 't', 1, '', 99)",  # any group of the document, not none
         "INSERT INTO plans (unit, year, title) VALUES ('泉州市教育局', 2025, 'again')",
         "INSERT INTO plans (unit, year, title) VALUES ('某局', 1800, 'old')",
     ],
@@ -120,7 +120,7 @@ def test_amended_plan_keeps_progress_and_reports_vanished_codes(store, plan_id):
         "bad-code",
         "zero-points",
         "second-lead",
-        "unknown-group",
+        "empty-group",
         "duplicate-plan",
         "year-range",
     ],

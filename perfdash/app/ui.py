@@ -19,7 +19,6 @@ from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
 from perfdash.core.schedule import LAG_STATUSES
-from perfdash.core.settings import GROUPS
 from perfdash.db import queries
 from perfdash.ops import auth
 from perfdash.store import Store, StoreError
@@ -144,6 +143,9 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
     labels = {int(r.plan_id): f"{r.unit} {r.year}年度" for r in plan_rows.itertuples()}
     _url_first(list(labels))
     with st.sidebar:
+        chosen = st.session_state.pop("_next_plan_id", None)
+        if chosen in labels:  # a page asked for this plan on the next run (show_plan)
+            st.session_state["plan_id"] = st.session_state["_kept_plan_id"] = chosen
         _keep("plan_id", next(iter(labels)))
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
         row = plan_rows[plan_rows["plan_id"] == plan_id].iloc[0]
@@ -179,7 +181,7 @@ def _filter_widgets(store: Store, plan_id: int) -> Filters:
     indicators = indicator_list(store, plan_id)
     titles = dict(zip(indicators["indicator_code"], indicators["title"], strict=True))
     options = {
-        "group": (list(GROUPS), str),
+        "group": (list(dict.fromkeys(indicators["group"])), str),  # the plan's own groups, in order
         "indicator": (list(titles), lambda c: f"{c} {titles.get(c, '')[:14]}"),
         "section": (sections, str),
         "leader": (leaders, str),
@@ -207,6 +209,12 @@ def _write_url(values: dict[str, str], with_filters: bool) -> None:
         for key in URL_KEYS:
             if key not in values and key in st.query_params:
                 del st.query_params[key]
+
+
+def show_plan(plan_id: int) -> None:
+    """Make ``plan_id`` the chosen plan from the next run on (the sidebar's picker is already
+    drawn in this one)."""
+    st.session_state["_next_plan_id"] = plan_id
 
 
 def save(write: Callable[[], object], done: str, errors: tuple[type[Exception], ...] = (StoreError,)) -> None:
@@ -470,6 +478,15 @@ def orders(ctx: PageContext) -> pd.DataFrame:
 def not_reported(ctx: PageContext, since: date) -> pd.DataFrame:
     """supervision.not_reported up to the page's date, cached until the next write."""
     return _not_reported(ctx.store.path, ctx.store.version(), ctx.plan_id, since, ctx.as_of)
+
+
+def target_state_of(ctx: PageContext, plan_id: int, year: int) -> pd.DataFrame:
+    """Another plan's targets (of a unit the page's viewer may see) at that plan's latest report."""
+    row = plans(ctx.store).set_index("plan_id").loc[plan_id]
+    if not ctx.actor.may_see(str(row["unit"])):
+        raise StoreError(f"无权查看{row['unit']}的方案")
+    as_of = queries.latest_report_day(row) or date(year, 12, 31)
+    return _target_state(ctx.store.path, ctx.store.version(), plan_id, as_of, year)
 
 
 def target_state(ctx: PageContext, as_of: date | None = None) -> pd.DataFrame:

@@ -104,7 +104,10 @@ class Database:
         self.con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
         self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
         self.con.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
-        if not fresh:
+        if fresh:  # schema.sql is the newest shape: every migration is in it already
+            for v in MIGRATIONS:
+                self.con.execute("INSERT INTO meta VALUES (?, 'applied') ON CONFLICT (key) DO NOTHING", [_marker(v)])
+        else:
             self._migrate()
         # One key per database: the file's real path, or this instance for an in-memory database.
         self._version_key = f":memory:{id(self)}" if self.path == ":memory:" else str(Path(self.path).resolve())
@@ -115,17 +118,27 @@ class Database:
         self.con.close()
 
     def _migrate(self) -> None:
-        """Bring a database made by an earlier version up to SCHEMA_VERSION, one migration per
-        transaction (a migration cut short leaves the database at the version before it)."""
+        """Bring a database made by an earlier version up to date: every migration it has not had,
+        in order, each in one transaction with its marker (one cut short leaves no trace). A
+        database from before the markers has had every migration up to its schema version."""
         current = int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'"))
+        applied = {str(k) for k in self.query("SELECT key FROM meta WHERE key LIKE 'migration_%'")["key"]}
+        if not applied:  # from before the markers: record what its version says it has had
+            applied = {_marker(v) for v in MIGRATIONS if v <= current}
+            for m in sorted(applied):
+                self.con.execute("INSERT INTO meta VALUES (?, 'applied') ON CONFLICT (key) DO NOTHING", [m])
         for version, path in sorted(MIGRATIONS.items()):
-            if version <= current:
+            if _marker(version) in applied:
                 continue
             cur = self.con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 cur.execute(path.read_text(encoding="utf-8"))
-                cur.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+                cur.execute("INSERT INTO meta VALUES (?, 'applied') ON CONFLICT (key) DO NOTHING", [_marker(version)])
+                cur.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
+                    [str(version), version],
+                )
                 cur.execute("COMMIT")
             except BaseException:
                 _rollback(cur)
@@ -287,6 +300,10 @@ class Database:
                 raise
             finally:
                 cur.close()
+
+
+def _marker(version: int) -> str:
+    return f"migration_{version:03d}"
 
 
 def _check_lengths(values: Sequence | dict | None) -> None:

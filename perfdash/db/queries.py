@@ -19,7 +19,7 @@ WITH_MARKS = """
 
 SQL: dict[str, str] = {
     "plans": """
-        SELECT p.plan_id, p.unit, p.year, p.title,
+        SELECT p.plan_id, p.unit, p.year, p.title, p.stated_total::DOUBLE AS stated_total,
                (SELECT count(*) FROM targets t WHERE t.plan_id = p.plan_id)::INTEGER AS targets,
                (SELECT max(report_date) FROM progress g WHERE g.plan_id = p.plan_id) AS latest_report,
                (SELECT bool_or(is_demo) FROM progress g WHERE g.plan_id = p.plan_id) AS has_demo
@@ -147,26 +147,36 @@ def headline(state: pd.DataFrame) -> dict[str, float | int]:
     }
 
 
-def group_summary(state: pd.DataFrame) -> pd.DataFrame:
-    """Per group (职能工作…): targets, points against the fixed structure, weighted completion."""
-    from perfdash.core.settings import GROUP_POINTS
-
+def group_summary(state: pd.DataFrame, stated: dict[str, float | None] | None = None) -> pd.DataFrame:
+    """Per group (职能工作…, in the plan's order): targets, points, the points the document states
+    for the group (``stated``, else its targets' sum), weighted completion."""
     rows = []
-    for group, expected in GROUP_POINTS.items():
-        part = state[state["group"] == group]
+    for group, part in state.groupby("group", sort=False):
         pts = float(part["points"].sum())
         done = weighted_completion(part) if len(part) else 0.0
+        expected = (stated or {}).get(str(group))
         rows.append(
             {
                 "group": group,
                 "targets": len(part),
                 "points": pts,
-                "structure_points": float(expected),
+                "structure_points": float(expected) if expected is not None else pts,
                 "completion_pct": done,
                 "earned_points": pts * done / 100,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        rows, columns=["group", "targets", "points", "structure_points", "completion_pct", "earned_points"]
+    )
+
+
+def plan_groups(store: Database, plan_id: int) -> pd.DataFrame:
+    """The plan's groups in document order, with the points the document states for each."""
+    return store.query(
+        'SELECT grp AS "group", stated_points::DOUBLE AS stated_points FROM plan_groups '
+        "WHERE plan_id = $plan_id ORDER BY seq",
+        {"plan_id": plan_id},
+    )
 
 
 def find_plan(store: Database, unit: str | None = None, year: int | None = None) -> pd.Series | None:

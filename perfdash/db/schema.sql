@@ -11,14 +11,26 @@ CREATE TABLE IF NOT EXISTS meta (
     value VARCHAR NOT NULL
 );
 
--- A plan is one unit's year: one database holds several bureaus and years.
+-- A plan is one unit's year: one database holds several bureaus and years. stated_total: what the
+-- document's 合计 row states (NULL when it has none).
 CREATE TABLE IF NOT EXISTS plans (
-    plan_id    INTEGER PRIMARY KEY DEFAULT nextval('plan_id_seq'),
-    unit       VARCHAR NOT NULL CHECK (length(unit) > 0),
-    year       SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
-    title      VARCHAR NOT NULL,
-    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    plan_id      INTEGER PRIMARY KEY DEFAULT nextval('plan_id_seq'),
+    unit         VARCHAR NOT NULL CHECK (length(unit) > 0),
+    year         SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    title        VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    stated_total DECIMAL(10, 2),
     UNIQUE (unit, year)
+);
+
+-- The plan's groups (目标组) in document order, with the points their labels state (NULL: none
+-- stated); replaced at each import.
+CREATE TABLE IF NOT EXISTS plan_groups (
+    plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
+    seq           INTEGER NOT NULL CHECK (seq >= 1),
+    grp           VARCHAR NOT NULL CHECK (length(grp) > 0),
+    stated_points DECIMAL(10, 2),
+    PRIMARY KEY (plan_id, seq)
 );
 
 -- Every import of a plan document, with what it changed (append-only).
@@ -36,10 +48,10 @@ CREATE TABLE IF NOT EXISTS plan_imports (
 CREATE TABLE IF NOT EXISTS indicators (
     plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
     indicator_code VARCHAR NOT NULL CHECK (regexp_full_match(indicator_code, '\d+(-\d+)*')),
-    grp            VARCHAR NOT NULL CHECK (grp IN ('职能工作', '行政能力', '精神文明', '平安建设', '安全生产', '消防安全')),
+    grp            VARCHAR NOT NULL CHECK (length(grp) > 0),
     category       VARCHAR NOT NULL CHECK (length(category) > 0),
     title          VARCHAR NOT NULL,
-    points         DECIMAL(6, 2) NOT NULL CHECK (points >= 0),
+    points         DECIMAL(8, 2) NOT NULL CHECK (points >= 0),
     source_note    VARCHAR NOT NULL DEFAULT '',
     seq            INTEGER NOT NULL CHECK (seq >= 1),
     PRIMARY KEY (plan_id, indicator_code)
@@ -91,6 +103,18 @@ CREATE TABLE IF NOT EXISTS plan_calendar (
     note       VARCHAR NOT NULL,
     CHECK (end_date >= start_date),
     PRIMARY KEY (plan_id, seq)
+);
+
+-- Which of a plan's targets continue which of the same unit's previous year, as the office
+-- confirmed them (offered by indicator and text).
+CREATE TABLE IF NOT EXISTS carryovers (
+    plan_id      INTEGER NOT NULL REFERENCES plans (plan_id),
+    code         VARCHAR NOT NULL,
+    prev_plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    prev_code    VARCHAR NOT NULL,
+    confirmed_by VARCHAR NOT NULL,
+    confirmed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, code)
 );
 
 -- The plan's validation, as data (replaced at each import).
@@ -381,8 +405,8 @@ CREATE TABLE IF NOT EXISTS adjustments (
     adjustment_id INTEGER PRIMARY KEY DEFAULT nextval('adjustment_id_seq'),
     plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
     kind          VARCHAR NOT NULL CHECK (kind IN ('bonus', 'deduction', 'veto')),
-    points        DECIMAL(5, 2) NOT NULL CHECK (points >= 0 AND points <= 100),
-    grp           VARCHAR CHECK (grp IS NULL OR grp IN ('职能工作', '行政能力', '精神文明', '平安建设', '安全生产', '消防安全')),
+    points        DECIMAL(8, 2) NOT NULL CHECK (points >= 0),
+    grp           VARCHAR,
     note          VARCHAR NOT NULL CHECK (length(trim(note)) > 0),
     created_by    VARCHAR NOT NULL,
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,

@@ -16,7 +16,6 @@ import pandas as pd
 
 from perfdash.core.filters import Filters
 from perfdash.core.schedule import LATE_STATUSES, add_schedule, expected_with_milestones, plan_start
-from perfdash.core.settings import GROUPS
 from perfdash.db import queries
 from perfdash.db.database import Database
 
@@ -79,10 +78,11 @@ SQL: dict[str, str] = {
         SELECT week_end, "group", deadline, milestones,
                count(*)::INTEGER                         AS targets,
                sum(points)                               AS points,
-               sum(points * least(completion_pct, 100))  AS earned
+               sum(points * least(completion_pct, 100))  AS earned,
+               min(seq)                                  AS first_seq
         FROM state
         GROUP BY week_end, "group", deadline, milestones
-        ORDER BY week_end, "group", deadline
+        ORDER BY week_end, first_seq, deadline
     """,
 }
 
@@ -168,7 +168,8 @@ def weekly_trend(store: Database, plan_id: int, year: int, as_of: date, codes: l
     out["completion_pct"] = out["earned"] / out["points"]
     out["expected_pct"] = out["expected_points"] / out["points"]
     out["gap_pct"] = out["completion_pct"] - out["expected_pct"]
-    rank = {g: n for n, g in enumerate((ALL, *GROUPS))}
+    in_plan_order = parts.sort_values("first_seq")["group"]
+    rank = {g: n for n, g in enumerate((ALL, *dict.fromkeys(in_plan_order)))}  # the plan's own order
     out = out.assign(_rank=out["group"].map(rank).fillna(len(rank))).sort_values(["_rank", "week_end"])
     return out[columns].reset_index(drop=True)
 

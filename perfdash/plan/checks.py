@@ -8,6 +8,17 @@ from collections import Counter, defaultdict
 from perfdash.core.settings import CATEGORY_POINTS, GROUP_POINTS
 from perfdash.plan.model import Check, Plan, fmt_num
 
+# The groups of the Quanzhou system (职能工作 70 + 行政能力 20 + 精神文明 4 + 平安建设 4 + 安全生产 1
+# + 消防安全 1): its fixed structure is checked only in documents of that system.
+QUANZHOU_GROUPS: tuple[str, ...] = tuple(GROUP_POINTS)
+
+
+def quanzhou_system(plan: Plan) -> bool:
+    """Whether a plan is of the Quanzhou system: its groups are the six (or some of them, with 职能工作)."""
+    groups = set(plan.group_names())
+    return "职能工作" in groups and groups <= set(QUANZHOU_GROUPS)
+
+
 PROSE_CLAIMS: tuple[tuple[str, str], ...] = (
     (r"共设定?(\d+)个一级指标", "一级指标总数"),
     (r"(\d+)项年度工作目标", "年度工作目标总数"),
@@ -64,31 +75,43 @@ def validate(
                 f"正文称{name}为 {claimed}，考评表实有 {table_counts[name]}",
             )
 
-    # Points per group against the fixed structure 70/20/4/4/1/1 = 100.
+    # Points per group: the Quanzhou system against its fixed structure 70/20/4/4/1/1 = 100,
+    # any other document against what its own labels and 合计 row state.
     by_group: dict[str, float] = defaultdict(float)
     by_category: dict[str, float] = defaultdict(float)
     for t in targets:
         by_group[t.group] += t.points
         by_category[t.category] += t.points
-    for grp, expected in GROUP_POINTS.items():
-        add(
-            "分值结构",
-            grp,
-            expected,
-            by_group.get(grp, 0.0),
-            f"{grp}应为 {fmt_num(expected)} 分，考评表合计 {fmt_num(by_group.get(grp, 0.0))} 分",
+    if quanzhou_system(plan):
+        for grp, expected in GROUP_POINTS.items():
+            add(
+                "分值结构",
+                grp,
+                expected,
+                by_group.get(grp, 0.0),
+                f"{grp}应为 {fmt_num(expected)} 分，考评表合计 {fmt_num(by_group.get(grp, 0.0))} 分",
+            )
+        for cat, expected in CATEGORY_POINTS.items():
+            add(
+                "分值结构",
+                cat,
+                expected,
+                by_category.get(cat, 0.0),
+                f"{cat}应为 {fmt_num(expected)} 分，考评表合计 {fmt_num(by_category.get(cat, 0.0))} 分",
+            )
+        add("分值结构", "总分", sum(GROUP_POINTS.values()), total, f"总分应为 100 分，考评表合计 {fmt_num(total)} 分")
+    else:
+        checks.append(
+            Check(
+                "分值结构",
+                "目标组",
+                "",
+                "、".join(plan.group_names()),
+                True,
+                f"考评表有 {len(plan.group_names())} 个目标组（{'、'.join(plan.group_names())}），"
+                f"合计 {fmt_num(total)} 分",
+            )
         )
-    for cat, expected in CATEGORY_POINTS.items():
-        add(
-            "分值结构",
-            cat,
-            expected,
-            by_category.get(cat, 0.0),
-            f"{cat}应为 {fmt_num(expected)} 分，考评表合计 {fmt_num(by_category.get(cat, 0.0))} 分",
-        )
-    for grp in sorted(set(by_group) - set(GROUP_POINTS)):
-        checks.append(Check("分值结构", grp, "不存在", fmt_num(by_group[grp]), False, f"未知的目标组“{grp}”"))
-    add("分值结构", "总分", sum(GROUP_POINTS.values()), total, f"总分应为 100 分，考评表合计 {fmt_num(total)} 分")
 
     # Each indicator's stated points against the sum of its targets.
     for ind in indicators:
@@ -145,15 +168,18 @@ def validate(
 def summary_lines(plan: Plan) -> list[str]:
     """The human summary printed by ``python -m perfdash plan``."""
     ind = plan.indicators()
+    stated = {g.name: g.stated_points for g in plan.groups}
+    if quanzhou_system(plan):
+        stated = {g: float(p) for g, p in GROUP_POINTS.items()}
+
+    def share(g: str) -> str:
+        actual = fmt_num(sum(t.points for t in plan.targets if t.group == g))
+        return f"{g} {actual}/{fmt_num(stated[g])}" if stated.get(g) is not None else f"{g} {actual}"
+
     lines = [
         f"{plan.unit}{plan.year}年度绩效目标考评表（{plan.source_name}）",
-        f"一级指标 {len(ind)} 个，年度工作目标 {len(plan.targets)} 项，"
-        f"总分 {fmt_num(sum(t.points for t in plan.targets))} 分",
-        "分组分值："
-        + "，".join(
-            f"{g} {fmt_num(sum(t.points for t in plan.targets if t.group == g))}/{fmt_num(p)}"
-            for g, p in GROUP_POINTS.items()
-        ),
+        f"一级指标 {len(ind)} 个，年度工作目标 {len(plan.targets)} 项，总分 {fmt_num(plan.total_points)} 分",
+        "分组分值：" + "，".join(share(g) for g in (list(stated) if quanzhou_system(plan) else plan.group_names())),
     ]
     bad = plan.warnings
     lines.append(f"校验：{len(plan.checks) - len(bad)} 项一致，{len(bad)} 项提示")

@@ -95,9 +95,19 @@ class CalendarEvent:
     text: str
 
 
+@dataclass(frozen=True)
+class GroupInfo:
+    """A 目标组 as the document states it: its name, and the points its label or subtotal gives
+    (None when the document states none)."""
+
+    name: str
+    stated_points: float | None = None
+
+
 @dataclass
 class Plan:
-    """A parsed plan: unit + year, its targets in document order, and its validation."""
+    """A parsed plan: unit + year, its targets in document order, its structure as the document
+    states it (groups and their points, the total of its 合计 row), and its validation."""
 
     unit: str
     year: int
@@ -106,6 +116,21 @@ class Plan:
     checks: list[Check] = field(default_factory=list)
     source_name: str = ""
     calendar: list[CalendarEvent] = field(default_factory=list)
+    groups: list[GroupInfo] = field(default_factory=list)
+    stated_total: float | None = None
+    # Earlier periods of deadlines that list several (上半年、三季度、四季度), by target code:
+    # offered to the office as milestones (节点) when it imports the plan.
+    suggested_milestones: dict[str, tuple[date, ...]] = field(default_factory=dict)
+
+    @property
+    def total_points(self) -> float:
+        """What the plan's targets add up to (100 in the Quanzhou system; 1000 in some)."""
+        return float(num(sum(t.points for t in self.targets)))
+
+    def group_names(self) -> list[str]:
+        """The groups in document order: as stated, then any that only targets name."""
+        names = [g.name for g in self.groups]
+        return names + [g for g in dict.fromkeys(t.group for t in self.targets) if g not in names]
 
     @property
     def warnings(self) -> list[Check]:

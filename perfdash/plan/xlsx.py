@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,7 +12,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.core import intake
 from perfdash.core.excel import cell_text, safe_cell
-from perfdash.core.settings import GROUPS
 from perfdash.plan.checks import validate
 from perfdash.plan.model import CODE_RE, Plan, PlanError, Target
 
@@ -39,7 +39,22 @@ LIMITS = intake.Limits(max_bytes=5 * intake.MB, max_rows=2000)  # a plan has ten
 
 
 def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
-    """Write the plan as an .xlsx template (a 方案 sheet with unit and year, a 考评表 sheet)."""
+    """Write the plan as an .xlsx template file (see plan_workbook)."""
+    path = Path(path)
+    plan_workbook(plan).save(path)
+    return path
+
+
+def plan_xlsx_bytes(plan: Plan) -> bytes:
+    """The plan as an .xlsx template, in memory (for a download)."""
+    buf = io.BytesIO()
+    plan_workbook(plan).save(buf)
+    return buf.getvalue()
+
+
+def plan_workbook(plan: Plan) -> Workbook:
+    """The plan as an Excel template: a 考评表 sheet, one row per target with the same fields as the
+    JSON form, and a 方案 sheet with unit, year and title. It reads back as the same plan."""
     wb = Workbook()
     meta = wb.active
     meta.title = META_SHEET
@@ -68,19 +83,24 @@ def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         row[9].number_format = "yyyy-mm-dd"
-    groups = DataValidation(type="list", formula1='"' + ",".join(GROUPS) + '"', allow_blank=False)
-    ws.add_data_validation(groups)
-    groups.add(f"B2:B{max(ws.max_row, 2) + 200}")
+    names = ",".join(plan.group_names())
+    if len(names) < 250:  # Excel's limit for a list written into the rule
+        groups = DataValidation(type="list", formula1=f'"{names}"', allow_blank=False)
+        ws.add_data_validation(groups)
+        groups.add(f"B2:B{max(ws.max_row, 2) + 200}")
     ws.freeze_panes = "B2"
-    path = Path(path)
-    wb.save(path)
-    return path
+    return wb
 
 
 def read_plan_xlsx(path: str | Path) -> Plan:
-    """Read a plan from the Excel template; every bad cell is named (sheet, row, column)."""
+    """Read a plan from the Excel template file (see read_plan_xlsx_bytes)."""
     path = Path(path)
-    data = path.read_bytes()
+    return read_plan_xlsx_bytes(path.name, path.read_bytes())
+
+
+def read_plan_xlsx_bytes(name: str, data: bytes) -> Plan:
+    """Read a plan from the Excel template; every bad cell is named (sheet, row, column)."""
+    path = Path(name)
     if not intake.is_zip(data):
         raise PlanError(f"{path.name}：不是有效的 Excel 文件（.xlsx），请用 Excel 另存为 .xlsx 后再试")
     try:
@@ -133,8 +153,8 @@ def read_plan_xlsx(path: str | Path) -> Plan:
         if not CODE_RE.match(code):
             errors.append(f"{where('code')}：编号“{code}”格式不对（应如 1-1-1 或 4-1）")
         group = str(cell("group") or "").strip()
-        if group not in GROUPS:
-            errors.append(f"{where('group')}：目标组“{group}”不在 {'、'.join(GROUPS)} 之中")
+        if not group:
+            errors.append(f"{where('group')}：目标组为空")
         points = _float(cell("points"))
         if points is None or points <= 0:
             errors.append(f"{where('points')}：分值“{cell('points')}”不是正数")

@@ -12,7 +12,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from perfdash.core.excel import FORMULA_START, safe_cell
-from perfdash.core.settings import GROUP_POINTS
 from perfdash.workflows.scoring import Score
 
 # The formula guard is part of what this module promises about every file it writes.
@@ -73,9 +72,9 @@ def self_assessment_xlsx(
     )
     groups = pd.DataFrame(
         {
-            "目标组": list(GROUP_POINTS),
-            "应有分值": [float(p) for p in GROUP_POINTS.values()],
-            "自评得分": [round(result.groups.get(g, 0.0), 2) for g in GROUP_POINTS],
+            "目标组": list(result.groups_possible),
+            "应有分值": [float(p) for p in result.groups_possible.values()],
+            "自评得分": [round(result.groups.get(g, 0.0), 2) for g in result.groups_possible],
         }
     )
     summary = pd.DataFrame(

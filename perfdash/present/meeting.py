@@ -122,8 +122,9 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
         numbers={
             "projected_total": sim.base_total,
             "projected_grade": scoring.grade(
-                sim.base_total, scoring.Rules(), any(a.kind == "veto" for a in adjustments)
+                sim.base_total, scoring.Rules(), any(a.kind == "veto" for a in adjustments), head["points"]
             ),
+            "possible": head["points"],
             "grade_probability": sim.grade_probability,
             "completion_pct": head["completion_pct"],
             "expected_pct": head["expected_pct"],

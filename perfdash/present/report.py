@@ -12,7 +12,6 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from perfdash.core.settings import GROUP_POINTS
 from perfdash.db import queries
 from perfdash.db.database import Database
 from perfdash.workflows import evaluation, scoring
@@ -84,8 +83,8 @@ def evaluation_report(
     _table(
         doc,
         ["目标组", "应有分值", "得分"],
-        [[g, float(p), round(result.groups.get(g, 0.0), 2)] for g, p in GROUP_POINTS.items()]
-        + [["合计（不含加减分）", float(sum(GROUP_POINTS.values())), round(sum(result.groups.values()), 2)]],
+        [[g, float(p), round(result.groups.get(g, 0.0), 2)] for g, p in result.groups_possible.items()]
+        + [["合计（不含加减分）", float(result.possible), round(sum(result.groups.values()), 2)]],
     )
 
     doc.add_heading("三、年度工作目标评分", level=1)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from perfdash.db.database import Database
-from perfdash.workflows.scoring import Adjustment, Rules, share
+from perfdash.workflows.scoring import Adjustment, Rules, percent_of, share
 
 RECENT_WEEKS = 8  # the pace is fitted on the reports of the last eight weeks
 MIN_SD, MAX_SD = 2.0, 25.0  # percentage points
@@ -102,18 +102,22 @@ def simulate(
     return Simulation(
         totals=totals,
         scores=scores,
-        grade_probability=grade_probabilities(totals, rules, vetoed),
+        grade_probability=grade_probabilities(totals, rules, vetoed, float(points.sum())),
         base_total=float((points * share(mean, rules)).sum() + offset),
     )
 
 
-def grade_probabilities(totals: np.ndarray, rules: Rules, vetoed: bool = False) -> dict[str, float]:
-    """Share of draws in each grade band, best band first (a veto moves draws down to its cap)."""
+def grade_probabilities(
+    totals: np.ndarray, rules: Rules, vetoed: bool = False, possible: float = 100.0
+) -> dict[str, float]:
+    """Share of draws in each grade band (bands in percent of the plan's ``possible`` points),
+    best band first (a veto moves draws down to its cap)."""
     bands = sorted(rules.bands, key=lambda b: b[1], reverse=True)
     names = [n for n, _ in bands]
+    pct = percent_of(np.asarray(totals, dtype=float), possible)
     index = np.full(len(totals), len(bands) - 1)
     for i in range(len(bands) - 1, -1, -1):  # best band last, so it wins
-        index = np.where(totals >= bands[i][1] - 1e-9, i, index)
+        index = np.where(pct >= bands[i][1] - 1e-9, i, index)
     if vetoed:
         index = np.maximum(index, names.index(rules.veto_grade))
     counts = np.bincount(index, minlength=len(bands))
@@ -124,8 +128,9 @@ def points_at_risk(forecast: pd.DataFrame, sim: Simulation, rules: Rules, top_gr
     """The office's to-do list: targets by expected points lost (points × (1 − forecast)) and by
     how much finishing each one would raise the probability of the top grade (same draws)."""
     bands = sorted(rules.bands, key=lambda b: b[1], reverse=True)
-    name, cut = next((b for b in bands if b[0] == top_grade), bands[0])
+    name, cut_pct = next((b for b in bands if b[0] == top_grade), bands[0])
     points = forecast["points"].to_numpy(dtype=float)
+    cut = cut_pct / 100.0 * float(points.sum())  # the band in the plan's own points
     base = float((sim.totals >= cut - 1e-9).mean())
     # Finish target t in every draw: the total gains points_t − score_t of that draw.
     rescued = sim.totals[:, None] - sim.scores + points[None, :]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, Write, num, require_role
@@ -32,12 +33,17 @@ class ImportResult:
 
 
 def digest(plan: Plan) -> str:
-    """The content hash an import is recognised by: same targets, timetable, title and checks."""
+    """The content hash an import is recognised by: same targets, timetable, title, checks and
+    stated structure."""
     rows = [t.as_dict() for t in plan.targets]
     events = [(e.name, e.start.isoformat(), e.end.isoformat()) for e in plan.calendar]
     checks = [c.as_dict() for c in plan.checks]  # a corrected prose changes the checks only
-    content = json.dumps([rows, events, plan.title, checks], ensure_ascii=False, sort_keys=True)
+    structure = [[g.name, g.stated_points] for g in plan.groups] + [plan.stated_total]
+    content = json.dumps([rows, events, plan.title, checks, structure], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(content.encode()).hexdigest()
+
+
+MAX_POINTS = 10_000  # a plan may total 1000 points; no target is worth more than this
 
 
 class PlanWrites:
@@ -51,11 +57,17 @@ class PlanWrites:
         require_role(actor, {"office"}, "导入方案")
         if not plan.unit.strip():
             raise StoreError("方案没有单位名称（表格标题应如“泉州市教育局2025年度绩效目标考评表”），未导入")
+        if not actor.may_see(plan.unit.strip()):
+            raise StoreError(f"“{actor.label}”不属于{plan.unit}，不能导入该单位的方案")
         if not 2000 <= plan.year <= 2100:
             raise StoreError(f"方案年度 {plan.year} 不在 2000–2100 之间，未导入")
-        too_big = [t.code for t in plan.targets if not 0 < t.points <= 100 or not 0 <= t.indicator_points <= 100]
-        if too_big:
-            raise StoreError(f"目标分值或指标分值应在 0–100 之间：{'、'.join(too_big[:10])}，未导入")
+        bad = [
+            t.code for t in plan.targets if not 0 < t.points <= MAX_POINTS or not 0 <= t.indicator_points <= MAX_POINTS
+        ]
+        if bad:
+            raise StoreError(
+                f"目标分值应大于 0、指标分值不小于 0（均不超过 {MAX_POINTS}）：{'、'.join(bad[:10])}，未导入"
+            )
         codes = [t.code for t in plan.targets]
         dupes = sorted({c for c in codes if codes.count(c) > 1})
         if dupes:
@@ -93,6 +105,10 @@ class PlanWrites:
                     [plan.unit, plan.year, plan.title],
                 )[0][0]
                 old = {}
+            w.execute(
+                "UPDATE plans SET title = ?, stated_total = ? WHERE plan_id = ?",
+                [plan.title, plan.stated_total, plan_id],
+            )
             new = {r["code"]: r for r in rows}
             added = [c for c in new if c not in old]
             removed = [c for c in old if c not in new]
@@ -111,7 +127,7 @@ class PlanWrites:
                 "(SELECT indicator_code FROM targets WHERE plan_id = ?)",
                 [plan_id, plan_id],
             )
-            for table in ("plan_checks", "plan_calendar"):
+            for table in ("plan_checks", "plan_calendar", "plan_groups"):
                 w.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
             _insert_plan_rows(w, plan_id, plan)
             w.execute(
@@ -129,9 +145,10 @@ class PlanWrites:
         return ImportResult(plan_id=plan_id, unchanged=False, added=added, removed=removed, changed=changed)
 
 
-def _snapshot(w: Write, plan_id: int) -> dict[str, dict]:
-    """The stored plan's targets in their JSON form, by code."""
-    rows = w.execute(
+def _snapshot(w: Write | Database, plan_id: int) -> dict[str, dict]:
+    """The stored plan's targets in their JSON form, by code (document order)."""
+    run = w.execute if isinstance(w, Write) else w.rows
+    rows = run(
         """
         SELECT t.code, i.grp, i.category, t.indicator_code, i.title, i.points AS ipoints, i.source_note,
                t.target_text, t.points, t.deadline,
@@ -143,6 +160,7 @@ def _snapshot(w: Write, plan_id: int) -> dict[str, dict]:
                  WHERE l.plan_id = t.plan_id AND l.code = t.code) AS leaders
         FROM targets t JOIN indicators i USING (plan_id, indicator_code)
         WHERE t.plan_id = ? AND t.origin = 'plan'
+        ORDER BY t.seq
         """,
         [plan_id],
     )
@@ -208,6 +226,11 @@ def _insert_plan_rows(w: Write, plan_id: int, plan: Plan) -> None:
         [(plan_id, n, e.name, e.start, e.end, e.text) for n, e in enumerate(plan.calendar, start=1)],
     )
     w.insert(
+        "plan_groups",
+        ("plan_id", "seq", "grp", "stated_points"),
+        [(plan_id, n, g.name, g.stated_points) for n, g in enumerate(plan.groups, start=1)],
+    )
+    w.insert(
         "plan_checks",
         ("plan_id", "seq", "check_name", "subject", "expected", "actual", "ok", "message"),
         [
@@ -215,3 +238,149 @@ def _insert_plan_rows(w: Write, plan_id: int, plan: Plan) -> None:
             for n, c in enumerate(plan.checks, start=1)
         ],
     )
+
+
+# ---------------------------------------------------------------------------
+# Reading a stored plan back, and comparing a new document with it
+
+FIELD_LABELS = {
+    "group": "目标组",
+    "category": "类别",
+    "indicator_code": "一级指标编号",
+    "indicator": "一级指标",
+    "indicator_points": "指标分值",
+    "source_note": "指标来源",
+    "target": "年度工作目标",
+    "points": "分值",
+    "deadline": "完成时限",
+    "sections": "责任科室",
+    "persons": "责任人",
+    "leaders": "分管领导",
+}
+
+
+def stored_plan(store: Database, plan_id: int) -> Plan:
+    """A stored plan as a Plan again (its document's targets, structure and timetable): what the
+    Excel template download writes, and what a new document is compared with."""
+    from perfdash.plan import CalendarEvent, GroupInfo, Target
+
+    head = store.query(
+        "SELECT unit, year, title, stated_total::DOUBLE AS total FROM plans WHERE plan_id = $p", {"p": plan_id}
+    )
+    if head.empty:
+        raise StoreError(f"方案 {plan_id} 不存在")
+    h = head.iloc[0]
+    targets = [
+        Target(
+            **{
+                **{k: v for k, v in row.items() if k not in ("sections", "persons", "leaders", "deadline")},
+                "deadline": date.fromisoformat(row["deadline"]),
+                "sections": tuple(row["sections"]),
+                "persons": tuple(row["persons"]),
+                "leaders": tuple(row["leaders"]),
+            }
+        )
+        for row in _snapshot(store, plan_id).values()
+    ]
+    groups = [
+        GroupInfo(str(g), None if p is None else float(p))
+        for g, p in store.rows(
+            "SELECT grp, stated_points::DOUBLE FROM plan_groups WHERE plan_id = ? ORDER BY seq", [plan_id]
+        )
+    ]
+    calendar = [
+        CalendarEvent(str(n), s, e, str(t))
+        for n, s, e, t in store.rows(
+            "SELECT name, start_date, end_date, note FROM plan_calendar WHERE plan_id = ? ORDER BY seq", [plan_id]
+        )
+    ]
+    total = None if h["total"] != h["total"] or h["total"] is None else float(h["total"])
+    return Plan(str(h["unit"]), int(h["year"]), str(h["title"]), targets, [], "", calendar, groups, total)
+
+
+@dataclass
+class PlanDiff:
+    """A new document against the stored plan of the same unit and year: what it adds, removes
+    and changes (field by field), and what becomes of the progress already reported."""
+
+    plan_id: int | None
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changes: list[tuple[str, str, str, str]] = field(default_factory=list)  # code, field, old, new
+    reports: dict[str, int] = field(default_factory=dict)  # code → progress reports on record
+
+    @property
+    def changed(self) -> list[str]:
+        return list(dict.fromkeys(c for c, _, _, _ in self.changes))
+
+    @property
+    def same(self) -> bool:
+        return self.plan_id is not None and not (self.added or self.removed or self.changes)
+
+    def consequences(self) -> list[str]:
+        """What importing does to what is on record, in plain words."""
+        if self.plan_id is None:
+            return ["这是该单位该年度的第一份方案：导入后成为一个新的方案，其他年度的方案保持不变。"]
+        out = []
+        if self.removed:
+            kept = sum(self.reports.get(c, 0) for c in self.removed)
+            out.append(
+                f"删除 {len(self.removed)} 项目标（{'、'.join(self.removed)}）：它们的 {kept} 条进度记录保留在日志中，"
+                "但不再显示、不再计分。"
+            )
+        if self.changed:
+            out.append(
+                f"修改 {len(self.changed)} 项目标：进度记录全部保留，"
+                "序时进度和得分按新内容（如分值、完成时限）重新计算。"
+            )
+        if self.added:
+            out.append(f"新增 {len(self.added)} 项目标：从 0% 开始填报。")
+        return out or ["与库中的方案完全一致，导入不会改动任何数据。"]
+
+
+def _shown(value: object) -> str:
+    return "、".join(value) if isinstance(value, list) else str(value)
+
+
+def compare(store: Database, plan: Plan) -> PlanDiff:
+    """The differences between a parsed plan and the stored plan of its unit and year (if any)."""
+    found = store.scalar("SELECT plan_id FROM plans WHERE unit = ? AND year = ?", [plan.unit, plan.year])
+    if found is None:
+        return PlanDiff(None, added=[t.code for t in plan.targets])
+    plan_id = int(found)
+    old = _snapshot(store, plan_id)
+    new = {t.code: t.as_dict() for t in plan.targets}
+    diff = PlanDiff(plan_id, [c for c in new if c not in old], [c for c in old if c not in new])
+    for code in (c for c in new if c in old):
+        for key, label in FIELD_LABELS.items():
+            if old[code][key] != new[code][key]:
+                diff.changes.append((code, label, _shown(old[code][key]), _shown(new[code][key])))
+    diff.reports = {
+        str(c): int(n)
+        for c, n in store.rows("SELECT code, count(*) FROM progress WHERE plan_id = ? GROUP BY code", [plan_id])
+    }
+    return diff
+
+
+def read_upload(name: str, data: bytes) -> tuple[Plan | None, str | None]:
+    """An uploaded plan file read (see perfdash.plan.read_plan_bytes): (plan, None), or (None, the
+    reason it cannot be read, in Chinese)."""
+    from perfdash.plan import PlanError, read_plan_bytes
+
+    try:
+        return read_plan_bytes(name, data), None
+    except PlanError as exc:
+        return None, str(exc)
+
+
+def apply_suggested_milestones(store: Database, plan_id: int, plan: Plan, actor: Actor) -> list[str]:
+    """For each target whose deadline listed several periods (上半年、三季度、四季度), those periods
+    as milestones (节点) of equal weight, the deadline last; returns the codes done."""
+    done = []
+    for code, earlier in plan.suggested_milestones.items():
+        deadline = next(t.deadline for t in plan.targets if t.code == code)
+        marks = [(f"{d.month}月{d.day}日前", d, "", 1.0) for d in (*earlier, deadline) if d.year == plan.year]
+        if len(marks) > 1:
+            store.set_milestones(plan_id, code, marks, actor)  # type: ignore[attr-defined]
+            done.append(code)
+    return done

@@ -1,5 +1,6 @@
 """Scoring: the rules that turn completion into points, 加分/扣分 and 一票否决, the grade,
-and totals against the 70/20/4/4/1/1 structure.
+and totals per group against the plan's own structure (70/20/4/4/1/1 = 100 in the Quanzhou
+system; whatever the document states otherwise, such as 1000 points).
 
 Rules the office chooses and tunes (all in ``Rules``):
 
@@ -10,8 +11,9 @@ Rules the office chooses and tunes (all in ``Rules``):
   off by default (0 per month).
 - 加分 / 扣分 entries recorded by the office are added to / taken from the total; a 一票否决
   entry caps the grade (default: no better than 一般) whatever the total.
-- grade bands: 优秀 ≥ 90, 良好 ≥ 80, 一般 ≥ 60, 较差 below. These are perfdash's defaults,
-  not official cut-offs: the office sets its own.
+- grade bands: 优秀 ≥ 90 %, 良好 ≥ 80 %, 一般 ≥ 60 %, 较差 below — of the plan's total points
+  (90 of 100; 900 of a 1000-point plan). These are provisional defaults, not official cut-offs:
+  the office sets its own.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-
-from perfdash.core.settings import GROUP_POINTS
 
 RULE_LABELS = {"proportional": "按比例计分", "stepped": "分档计分"}
 DEFAULT_STEPS: tuple[tuple[float, float], ...] = ((90.0, 0.9), (80.0, 0.8), (70.0, 0.7), (60.0, 0.6))
@@ -79,7 +79,8 @@ class Adjustment:
 
 @dataclass
 class Score:
-    """A scored state: the total, the subtotal per group, the grade, and each target's score."""
+    """A scored state: the total, the subtotal per group, the grade, and each target's score; the
+    plan's total points (``possible``) and each group's, from its own targets."""
 
     total: float
     groups: dict[str, float]
@@ -89,6 +90,13 @@ class Score:
     deduction: float = 0.0
     vetoed: bool = False
     lost_by_indicator: dict[str, float] = field(default_factory=dict)
+    possible: float = 100.0
+    groups_possible: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> float:
+        """The total as a share of the plan's points, in percent (what the grade bands read)."""
+        return float(percent_of(self.total, self.possible))
 
     def as_json(self) -> dict:
         """The form ``python -m perfdash score --json`` prints."""
@@ -96,7 +104,19 @@ class Score:
             "total": _round(self.total),
             "groups": {g: _round(v) for g, v in self.groups.items()},
             "grade": self.grade,
+            "possible": _round(self.possible),
         }
+
+
+def percent_of(total: float | np.ndarray, possible: float) -> float | np.ndarray:
+    """A total (or an array of them) as a percentage of the plan's points (a plan of no points
+    counts as 100)."""
+    return total / possible * 100.0 if possible > 0 else total
+
+
+def group_points(state: pd.DataFrame) -> dict[str, float]:
+    """Each group's points in a target-state frame, in the order the plan lists them."""
+    return {str(g): float(v) for g, v in state.groupby("group", sort=False)["points"].sum().items()}
 
 
 def _round(x: float) -> float | int:
@@ -134,10 +154,12 @@ def target_scores(points: np.ndarray, completion: np.ndarray, late_months: np.nd
     return np.maximum(base - penalty, 0.0)
 
 
-def grade(total: float, rules: Rules, vetoed: bool = False) -> str:
-    """The grade of a total under the bands; a veto caps it at ``rules.veto_grade``."""
+def grade(total: float, rules: Rules, vetoed: bool = False, possible: float = 100.0) -> str:
+    """The grade of a total under the bands (percent of the plan's ``possible`` points); a veto
+    caps it at ``rules.veto_grade``."""
     bands = sorted(rules.bands, key=lambda b: b[1], reverse=True)
-    name = next((n for n, cut in bands if total >= cut - 1e-9), bands[-1][0])
+    pct = percent_of(total, possible)
+    name = next((n for n, cut in bands if pct >= cut - 1e-9), bands[-1][0])
     if vetoed:
         order = [n for n, _ in bands]
         if order.index(name) < order.index(rules.veto_grade):
@@ -171,7 +193,9 @@ def score(
     frame["score"] = target_scores(frame["points"].to_numpy(), frame["completion_pct"].to_numpy(), late, rules)
     if fixed:
         frame["score"] = [float(fixed.get(c, v)) for c, v in zip(frame["code"], frame["score"], strict=True)]
-    groups = {g: float(frame.loc[frame["group"] == g, "score"].sum()) for g in GROUP_POINTS}
+    possible_by_group = group_points(frame)
+    groups = {g: float(frame.loc[frame["group"] == g, "score"].sum()) for g in possible_by_group}
+    possible = float(frame["points"].sum())
     adjustments = adjustments or []
     bonus = sum(a.points for a in adjustments if a.kind == "bonus")
     deduction = sum(a.points for a in adjustments if a.kind == "deduction")
@@ -181,17 +205,19 @@ def score(
     return Score(
         total=total,
         groups=groups,
-        grade=grade(total, rules, vetoed),
+        grade=grade(total, rules, vetoed, possible),
         targets=frame,
         bonus=bonus,
         deduction=deduction,
         vetoed=vetoed,
         lost_by_indicator={str(k): float(v) for k, v in lost.items()},
+        possible=possible,
+        groups_possible=possible_by_group,
     )
 
 
 def group_table(result: Score) -> pd.DataFrame:
-    """Group subtotals against the fixed structure, with the points lost in each."""
+    """Group subtotals against the plan's structure, with the points lost in each."""
     rows = [
         {
             "group": g,
@@ -199,16 +225,16 @@ def group_table(result: Score) -> pd.DataFrame:
             "score": result.groups.get(g, 0.0),
             "lost": float(p) - result.groups.get(g, 0.0),
         }
-        for g, p in GROUP_POINTS.items()
+        for g, p in result.groups_possible.items()
     ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["group", "structure_points", "score", "lost"])
 
 
 def waterfall_steps(result: Score, by: str = "group") -> pd.DataFrame:
-    """The steps from 100 down to the projected total: points lost per group (or per indicator),
-    then 加分 and 扣分. Columns: label, delta."""
+    """The steps from the plan's total points down to the projected total: points lost per group
+    (or per indicator), then 加分 and 扣分. Columns: label, delta."""
     if by == "group":
-        steps = [(g, -(float(p) - result.groups.get(g, 0.0))) for g, p in GROUP_POINTS.items()]
+        steps = [(g, -(float(p) - result.groups.get(g, 0.0))) for g, p in result.groups_possible.items()]
     else:
         steps = [(code, -lost) for code, lost in result.lost_by_indicator.items()]
     steps = [(label, delta) for label, delta in steps if abs(delta) > 1e-9]

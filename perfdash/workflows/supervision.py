@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from perfdash.core import settings
+from perfdash.core import settings, textmatch
 from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, bounded, require_role
 from perfdash.ops import notify
@@ -15,7 +15,8 @@ from perfdash.plan import Target
 
 BLUE, ORANGE, RED, CLOSED = "蓝色", "橙色", "红色", "已办结"
 LEVEL_COLORS = {BLUE: "#1e88e5", ORANGE: "#fb8c00", RED: "#e53935", CLOSED: "#9e9e9e"}
-DYNAMIC_PREFIX = "3"  # the plan's own numbering: 3. 动态工作目标
+DYNAMIC_PREFIX = "3"  # Quanzhou's numbering: 3. 动态工作目标
+DYNAMIC_CATEGORY = "动态工作目标"
 SIMILAR_AT = 0.35  # share of shared character pairs from which two target texts look alike
 
 
@@ -147,29 +148,34 @@ def milestones(store: Database, plan_id: int, code: str) -> pd.DataFrame:
     )
 
 
-def _pairs(text: str) -> set[str]:
-    text = "".join(ch for ch in text if ch.isalnum())
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 def similar_targets(text: str, state: pd.DataFrame, at_least: float = SIMILAR_AT) -> pd.DataFrame:
     """Existing targets whose text looks like ``text`` (shared character pairs, Jaccard): the plan
     forbids dynamic targets that overlap the others."""
-    mine = _pairs(text)
+    mine = textmatch.pairs(text)
     rows = []
     for r in state.itertuples():
-        theirs = _pairs(str(r.target))
-        if mine and theirs:
-            score = len(mine & theirs) / len(mine | theirs)
-            if score >= at_least:
-                rows.append({"code": r.code, "target": r.target, "similarity": round(score, 2)})
+        score = textmatch.similarity(mine, str(r.target))
+        if score >= at_least:
+            rows.append({"code": r.code, "target": r.target, "similarity": round(score, 2)})
     return pd.DataFrame(rows, columns=["code", "target", "similarity"]).sort_values("similarity", ascending=False)
 
 
+def dynamic_prefix(state: pd.DataFrame) -> str:
+    """The dynamic series' indicator code: 3, as in Quanzhou's plans, unless the plan uses 3 for
+    an indicator of its own; then 动态."""
+    taken = state[(state["indicator_code"] == DYNAMIC_PREFIX) & (state["category"] != DYNAMIC_CATEGORY)]
+    return DYNAMIC_PREFIX if taken.empty else "动态"
+
+
 def next_dynamic_code(state: pd.DataFrame) -> str:
-    """The next free code of the dynamic series: 3-1, 3-2, …"""
-    used = [int(c.split("-")[1]) for c in state["code"] if c.startswith(f"{DYNAMIC_PREFIX}-") and c.count("-") == 1]
-    return f"{DYNAMIC_PREFIX}-{max(used, default=0) + 1}"
+    """The next free code of the dynamic series: 3-1, 3-2, … (or 动态-1 …)."""
+    prefix = dynamic_prefix(state)
+    used = [
+        int(c.split("-")[1])
+        for c in state["code"]
+        if c.startswith(f"{prefix}-") and c.count("-") == 1 and c.split("-")[1].isdigit()
+    ]
+    return f"{prefix}-{max(used, default=0) + 1}"
 
 
 def dynamic_target(
@@ -181,16 +187,17 @@ def dynamic_target(
     persons: list[str],
     leaders: list[str],
 ) -> Target:
-    """A dynamic target (动态工作目标) in the plan's shape: group 职能工作, indicator 3."""
+    """A dynamic target (动态工作目标) under the indicator its code names (3 for 3-n); the store
+    files it under the plan's first group (职能工作 in Quanzhou's plans)."""
     if not text.strip():
         raise StoreError("请填写目标内容")
     if not 0 < float(points) <= 100:
         raise StoreError("分值应大于 0")
     return Target(
         code=code,
-        group="职能工作",
-        category="动态工作目标",
-        indicator_code=DYNAMIC_PREFIX,
+        group="",
+        category=DYNAMIC_CATEGORY,
+        indicator_code=code.rsplit("-", 1)[0],
         indicator="动态工作目标",
         indicator_points=float(points),
         source_note="",
@@ -369,16 +376,21 @@ class SupervisionWrites:
         with self.write(actor, plan_id=plan_id) as w:
             if w.execute("SELECT 1 FROM targets WHERE plan_id = ? AND code = ?", [plan_id, target.code]):
                 raise StoreError(f"编号 {target.code} 已存在")
-            if not w.execute(
-                "SELECT 1 FROM indicators WHERE plan_id = ? AND indicator_code = ?", [plan_id, target.indicator_code]
-            ):
+            found = w.execute(
+                "SELECT category FROM indicators WHERE plan_id = ? AND indicator_code = ?",
+                [plan_id, target.indicator_code],
+            )
+            if found and found[0][0] != DYNAMIC_CATEGORY:
+                raise StoreError(f"编号 {target.indicator_code} 是方案中的一级指标，动态目标不能放在其下")
+            if not found:
                 seq = w.execute("SELECT coalesce(max(seq), 0) + 1 FROM indicators WHERE plan_id = ?", [plan_id])[0][0]
+                first = w.execute("SELECT grp FROM indicators WHERE plan_id = ? ORDER BY seq LIMIT 1", [plan_id])
                 w.execute(
                     "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         plan_id,
                         target.indicator_code,
-                        target.group,
+                        target.group or (first[0][0] if first else "职能工作"),
                         target.category,
                         target.indicator,
                         0,

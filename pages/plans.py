@@ -1,0 +1,183 @@
+"""方案管理: the office brings in a year's plan — the Word file as published, its text export or the
+Excel template — sees what was read and every check, how it differs from the stored plan of the
+same unit and year, and imports it; downloads a stored plan as the template; confirms which
+targets carry over from last year."""
+
+import pandas as pd
+import streamlit as st
+
+from perfdash.app import ui
+from perfdash.core import fmt
+from perfdash.plan.xlsx import plan_xlsx_bytes
+from perfdash.store import StoreError
+from perfdash.workflows import plans, years
+
+ctx = ui.page_setup("方案管理")
+st.title("方案管理")
+ui.flash()
+if ctx.actor.role != "office":
+    st.info("方案由绩效办导入和管理。")
+    st.stop()
+
+tab_import, tab_stored = st.tabs(["导入方案", "库中的方案"])
+
+with tab_import:
+    st.caption(
+        "上传本单位印发的《绩效工作方案》Word 文件（.docx，附件中含“××××年度绩效目标考评表”），"
+        "也可以上传其另存的文本（.txt）或本页下载的 Excel 模板（.xlsx）。单位和年度取自考评表标题；"
+        "目标组、分值结构取自表中的标签和小计、合计行。导入前先预览，确认后才写入。"
+    )
+    imported = st.session_state.get("plans_imported", 0)  # a fresh uploader after each import
+    uploaded = st.file_uploader(
+        "方案文件",
+        type=["docx", "txt", "xlsx", "doc", "wps", "pdf"],
+        key=f"plan_upload_{imported}" if imported else "plan_upload",
+        max_upload_size=10,
+    )
+    if uploaded is not None:
+        plan, problem = ui.parse_once(uploaded, plans.read_upload)
+        if problem:
+            st.error(fmt.md(problem))
+        else:
+            st.subheader(f"{fmt.md(plan.unit or '（单位缺失）')} {plan.year}年度", anchor=False)
+            m = st.columns(3)
+            m[0].metric("年度工作目标", f"{len(plan.targets)} 项")
+            m[1].metric("一级指标", f"{len(plan.indicators())} 个")
+            m[2].metric("总分", fmt.points(plan.total_points))
+            groups = pd.DataFrame(
+                {
+                    "目标组": plan.group_names(),
+                    "考评表标注": [
+                        fmt.points(next((g.stated_points for g in plan.groups if g.name == n), None))
+                        for n in plan.group_names()
+                    ],
+                    "目标合计": [
+                        fmt.points(sum(t.points for t in plan.targets if t.group == n)) for n in plan.group_names()
+                    ],
+                }
+            )
+            st.dataframe(groups, hide_index=True, width="content", key="plan_groups")
+            warnings = plan.warnings
+            if warnings:
+                ui.problems(
+                    f"{len(plan.checks)} 项校验中有 {len(warnings)} 项提示，请核对：", [c.message for c in warnings]
+                )
+            else:
+                st.success(f"{len(plan.checks)} 项校验全部一致。")
+            diff = plans.compare(ctx.store, plan)
+            st.subheader("导入后会怎样")
+            for line in diff.consequences():
+                st.markdown(f"- {fmt.md(line)}")
+            if diff.changes:
+                st.dataframe(
+                    pd.DataFrame(diff.changes, columns=["编号", "内容", "原来", "现在"]),
+                    hide_index=True,
+                    width="stretch",
+                    key="plan_changes",
+                )
+            with st.expander(f"读出的 {len(plan.targets)} 项目标"):
+                st.dataframe(
+                    pd.DataFrame(
+                        {
+                            "编号": [t.code for t in plan.targets],
+                            "目标组": [t.group for t in plan.targets],
+                            "一级指标": [t.indicator for t in plan.targets],
+                            "年度工作目标": [t.target for t in plan.targets],
+                            "分值": [t.points for t in plan.targets],
+                            "完成时限": [fmt.day(t.deadline) for t in plan.targets],
+                            "责任科室": ["、".join(t.sections) for t in plan.targets],
+                            "责任人": ["、".join(t.persons) for t in plan.targets],
+                            "分管领导": ["、".join(t.leaders) for t in plan.targets],
+                        }
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                    key="plan_targets",
+                )
+            marks = False
+            if plan.suggested_milestones:
+                marks = st.checkbox(
+                    f"把 {len(plan.suggested_milestones)} 项目标完成时限中列出的较早时点设为节点"
+                    f"（{'、'.join(plan.suggested_milestones)}）",
+                    value=True,
+                    key="plan_marks",
+                )
+            if diff.same:
+                st.info("与库中的方案完全一致，无需导入。")
+            elif st.button("确认导入", type="primary", key="plan_import", disabled=not plan.unit):
+
+                def bring_in() -> None:
+                    result = ctx.store.import_plan(plan, ctx.actor)
+                    if marks:
+                        plans.apply_suggested_milestones(ctx.store, result.plan_id, plan, ctx.actor)
+                    ui.show_plan(result.plan_id)  # the plan just brought in is the one shown next
+                    st.session_state["plans_imported"] = imported + 1
+                    ui.flash(f"{plan.unit}{plan.year}年度：{result.describe()}")
+
+                try:
+                    bring_in()
+                except StoreError as exc:
+                    st.error(fmt.md(str(exc)))
+                else:
+                    st.rerun()
+
+with tab_stored:
+    shown = ui.visible_plans(ctx.store, ctx.actor)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "单位": shown["unit"],
+                "年度": shown["year"].astype(str),
+                "目标数": shown["targets"],
+                "最近填报": [fmt.day(d) if pd.notna(d) else "—" for d in shown["latest_report"]],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="stored_plans",
+    )
+    st.download_button(
+        f"下载 {ctx.unit}{ctx.year}年度方案的 Excel 模板",
+        lambda: plan_xlsx_bytes(plans.stored_plan(ctx.store, ctx.plan_id)),  # built only when asked for
+        file_name=f"{ctx.unit}{ctx.year}年度绩效目标考评表.xlsx",
+        key="plan_template",
+    )
+    previous = years.previous_plan(ctx.store, ctx.unit, ctx.year)
+    if previous is not None:
+        st.subheader(f"延续自{int(previous['year'])}年度的目标")
+        now = ui.target_state(ctx)
+        before = ui.derived(
+            ctx,
+            lambda: years.carryover(
+                now,
+                ui.target_state_of(ctx, int(previous["plan_id"]), int(previous["year"])),
+            ),
+            int(previous["plan_id"]),
+        )
+        done = years.confirmed(ctx.store, ctx.plan_id)
+        agreed = set(zip(done["code"], done["prev_code"], strict=True))
+        table = before.assign(
+            confirm=[(c, p) in agreed for c, p in zip(before["code"], before["prev_code"], strict=True)]
+        )
+        st.caption("按一级指标和目标文字的相似程度配对，请逐项确认；确认后的配对用于跨年度对比。")
+        edited = st.data_editor(
+            table[["confirm", "code", "target", "prev_code", "prev_target", "similarity"]],
+            hide_index=True,
+            width="stretch",
+            disabled=["code", "target", "prev_code", "prev_target", "similarity"],
+            column_config={
+                "confirm": st.column_config.CheckboxColumn("确认"),
+                "code": st.column_config.TextColumn("本年编号"),
+                "target": st.column_config.TextColumn("本年目标", width="large"),
+                "prev_code": st.column_config.TextColumn("上年编号"),
+                "prev_target": st.column_config.TextColumn("上年目标", width="large"),
+                "similarity": st.column_config.NumberColumn("相似度", format="%.2f"),
+            },
+            key="carry_editor",
+        )
+        if st.button("保存确认", key="carry_save"):
+            pairs = [(r.code, r.prev_code) for r in edited.itertuples() if r.confirm]
+            ui.save(
+                lambda: ctx.store.confirm_carryovers(ctx.plan_id, int(previous["plan_id"]), pairs, ctx.actor),
+                f"已确认 {len(pairs)} 项延续目标。",
+            )
