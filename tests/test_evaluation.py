@@ -145,7 +145,8 @@ def test_a_whole_year_end_cycle(store, tmp_path):
     again = report.read_totals((tmp_path / "r.docx").read_bytes())
     assert again["groups"] == back["groups"]
     sheet_xlsx = load_workbook(tmp_path / "r.xlsx")
-    assert dict(sheet_xlsx["总分"].iter_rows(values_only=True))["总分"] == round(result.total, 2)
+    totals = {r[1]: r[4] for r in sheet_xlsx["自评表"].iter_rows(min_row=3, values_only=True) if r[0] is None}
+    assert totals["总分"] == round(result.total, 2)
 
 
 def test_oversize_evidence_is_refused(store, monkeypatch):
@@ -164,8 +165,10 @@ def test_innovations_and_survey_samples(store):
     with pytest.raises(StoreError, match="科室只能登记本科室"):
         store.add_survey_sample(1, "李", "x", "家长", "1", "校安科", "", ZHONGJIAO)
     wb = load_workbook(io.BytesIO(exports.survey_samples_xlsx(queries.survey_samples(store, 1))))
-    rows = list(wb["公众评议样本"].iter_rows(values_only=True))
-    assert rows[1][1] == "王老师" and rows[1][4] == "'=1+1"  # no formula injection
+    ws = wb["公众评议样本"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[2][1] == "王老师" and rows[2][4] == "=1+1"  # under title and header: shown as typed
+    assert ws.cell(3, 5).data_type == "s" and ws.cell(3, 5).quotePrefix  # and never a formula
 
 
 # -- pages -----------------------------------------------------------------------------------------
