@@ -128,12 +128,15 @@ def test_a_whole_year_end_cycle(store, tmp_path):
     store.set_report_notes(1, "个别目标推进滞后。", "加强督办，按月通报。", OFFICE)
     data, result = report.evaluation_report(store, 1, AS_OF)
     back = report.read_totals(data)
-    assert f"年度绩效目标考评得分 {result.total:.2f} 分，等次：{result.grade}" in back["text"]
+    assert f"年度绩效目标考评得分{result.total:.2f}分，等次为{result.grade}" in back["text"]
+    assert back["total"] == round(result.total, 2)
     assert back["groups"]["职能工作"] == round(result.groups["职能工作"], 2)
     assert "个别目标推进滞后" in back["text"] and "加强督办" in back["text"]
+    assert "本年度考评尚未锁定" not in back["text"]  # locked in step 6
     target_rows = back["targets"].set_index("编号")
     assert len(target_rows) == 61
-    assert target_rows.loc["1-3-1", "评定得分"] == "1.6" and target_rows.loc["1-3-1", "理由"] == "复核后调整"
+    assert target_rows.loc["1-3-1", "得分"] == "1.60"  # two decimals, as every score in the report
+    assert target_rows.loc["1-3-1", "年度工作目标"].endswith("（评定说明：复核后调整）")
     store.close()
     db = str(tmp_path / "eval.duckdb")
     cli = json.loads(run("score", "--db", db, "--json").stdout)
