@@ -5,7 +5,8 @@ print on A4 landscape within their page bounds, every target's full text readabl
 over anything else, and no guard artefact such as '=.
 
 LibreOffice and poppler are installed with apt when missing (tests/office.py). Page 1 of each PDF
-is kept as a PNG in test-artifacts/office/ (the copies in docs/screenshots/ come from there)."""
+is kept as a PNG in test-artifacts/office/ (the copies in docs/screenshots/ come from there:
+cp test-artifacts/office/*.png docs/screenshots/)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ OFFICE = Actor("office", "绩效办", "admin")
 PNG_DIR = PROJECT_ROOT / "test-artifacts" / "office"
 PAGE_BOUNDS = {"自评表": 4, "周报": 4}  # the 自评表 sheet for 61 targets; the whole weekly brief
 SHEETS = ("自评表", "周报", "台账", "情景对比", "评议样本")
+PNG_NAMES = {  # page 1 of each, as docs/screenshots/ holds it
+    "报告": "report_docx_page1",
+    "自评表": "export_self_assessment",
+    "周报": "export_weekly_brief",
+    "台账": "export_ledger_template",
+    "情景对比": "export_scenario_comparison",
+    "评议样本": "export_survey_samples",
+}
 TOLERANCE_MM = 1.5
 
 
@@ -100,8 +109,8 @@ def printed(tmp_path_factory) -> Printed:
     seconds = office.convert(files, tmp / "pdf")
     pdfs = {n: Pdf.read(tmp / "pdf" / f"{n}.pdf") for n in names}
     PNG_DIR.mkdir(parents=True, exist_ok=True)
-    for n in names[:-2]:
-        pdfs[n].first_page_png(PNG_DIR / f"export_{n}")
+    for n, png in PNG_NAMES.items():
+        pdfs[n].first_page_png(PNG_DIR / png)
     return Printed(pdfs, seconds, state, float(json.loads(score.stdout)["total"]), listed, unit)
 
 
