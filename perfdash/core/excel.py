@@ -125,8 +125,8 @@ def _shown(value: object, kind: str) -> str:
 @dataclass(frozen=True)
 class Column:
     """One printed column: its header, width (character units) and kind. ``kind`` is text (wrapped,
-    left), code (centred), score (two decimals), pct (one decimal), int or date. ``grow`` columns
-    share the page width the others leave."""
+    left), code (centred), score (two decimals), pct (the percent with one decimal and a % sign),
+    int, date, or num (a number as it is). ``grow`` columns share the page width the others leave."""
 
     header: str
     width: float = 10
