@@ -143,7 +143,7 @@ with tab_samples:
     st.dataframe(tables.survey_samples(samples), hide_index=True, width="stretch")
     st.download_button(
         "导出评议样本（Excel，报统计部门）",
-        lambda: exports.survey_samples_xlsx(samples),  # built only when asked for
+        lambda: exports.survey_samples_xlsx(samples, ctx.unit, ctx.year),  # built only when asked for
         file_name=f"公众评议样本_{ctx.year}.xlsx",
         key="export_samples",
     )

@@ -175,7 +175,7 @@ else:
         st.dataframe(differing, hide_index=True, width="stretch")
         st.download_button(
             "导出情景对比（Excel）",
-            lambda: exports.comparison_xlsx(summary, differing),
+            lambda: exports.comparison_xlsx(summary, differing, ctx.unit, ctx.as_of),
             file_name="情景对比.xlsx",
             key="export_comparison",
         )

@@ -128,12 +128,15 @@ def test_a_whole_year_end_cycle(store, tmp_path):
     store.set_report_notes(1, "个别目标推进滞后。", "加强督办，按月通报。", OFFICE)
     data, result = report.evaluation_report(store, 1, AS_OF)
     back = report.read_totals(data)
-    assert f"年度绩效目标考评得分 {result.total:.2f} 分，等次：{result.grade}" in back["text"]
+    assert f"年度绩效目标考评得分{result.total:.2f}分，等次为{result.grade}" in back["text"]
+    assert back["total"] == round(result.total, 2)
     assert back["groups"]["职能工作"] == round(result.groups["职能工作"], 2)
     assert "个别目标推进滞后" in back["text"] and "加强督办" in back["text"]
+    assert "本年度考评尚未锁定" not in back["text"]  # locked in step 6
     target_rows = back["targets"].set_index("编号")
     assert len(target_rows) == 61
-    assert target_rows.loc["1-3-1", "评定得分"] == "1.6" and target_rows.loc["1-3-1", "理由"] == "复核后调整"
+    assert target_rows.loc["1-3-1", "得分"] == "1.60"  # two decimals, as every score in the report
+    assert target_rows.loc["1-3-1", "年度工作目标"].endswith("（评定说明：复核后调整）")
     store.close()
     db = str(tmp_path / "eval.duckdb")
     cli = json.loads(run("score", "--db", db, "--json").stdout)
@@ -145,7 +148,8 @@ def test_a_whole_year_end_cycle(store, tmp_path):
     again = report.read_totals((tmp_path / "r.docx").read_bytes())
     assert again["groups"] == back["groups"]
     sheet_xlsx = load_workbook(tmp_path / "r.xlsx")
-    assert dict(sheet_xlsx["总分"].iter_rows(values_only=True))["总分"] == round(result.total, 2)
+    totals = {r[1]: r[4] for r in sheet_xlsx["自评表"].iter_rows(min_row=3, values_only=True) if r[0] is None}
+    assert totals["总分"] == round(result.total, 2)
 
 
 def test_oversize_evidence_is_refused(store, monkeypatch):
@@ -164,8 +168,10 @@ def test_innovations_and_survey_samples(store):
     with pytest.raises(StoreError, match="科室只能登记本科室"):
         store.add_survey_sample(1, "李", "x", "家长", "1", "校安科", "", ZHONGJIAO)
     wb = load_workbook(io.BytesIO(exports.survey_samples_xlsx(queries.survey_samples(store, 1))))
-    rows = list(wb["公众评议样本"].iter_rows(values_only=True))
-    assert rows[1][1] == "王老师" and rows[1][4] == "'=1+1"  # no formula injection
+    ws = wb["公众评议样本"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[2][1] == "王老师" and rows[2][4] == "=1+1"  # under title and header: shown as typed
+    assert ws.cell(3, 5).data_type == "s" and ws.cell(3, 5).quotePrefix  # and never a formula
 
 
 # -- pages -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import contextlib
 import csv
 import dataclasses
 import io
+import re
 import string
 import time
 import zipfile
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from perfdash.core import excel
 from perfdash.core.access import Actor
 from perfdash.core.settings import STATUSES
 from perfdash.db import queries
@@ -632,15 +634,29 @@ def test_a_corrected_document_refreshes_its_checks():
 
 
 def formula_cells(data: bytes) -> list[str]:
-    """Every text cell of a workbook that a spreadsheet would take for a formula."""
+    """Every cell of a workbook that a spreadsheet would take for a formula: a formula cell, or
+    formula-like text not marked to stay text when edited (Excel's quote prefix)."""
     wb = load_workbook(io.BytesIO(data))  # not data_only: formulas come back as their text
     return [
         f"{ws.title}!{c.coordinate}={c.value!r}"
         for ws in wb.worksheets
         for row in ws.iter_rows()
         for c in row
-        if isinstance(c.value, str) and c.value.startswith(FORMULA_START)
+        if c.data_type == "f" or (isinstance(c.value, str) and c.value.startswith(FORMULA_START) and not c.quotePrefix)
     ]
+
+
+def text_cells(data: bytes) -> set[str]:
+    """The text of every text cell of a workbook, as a spreadsheet shows it."""
+    wb = load_workbook(io.BytesIO(data))
+    return {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+
+
+def shown(text: str) -> str:
+    """What a cell shows for ``text``: the characters a workbook cannot hold dropped (control
+    characters, U+FFFE/U+FFFF), line ends as LF. Nothing added: no apostrophe."""
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text
 
 
 # Any text a cell can hold: control characters other than tab / newline / CR crash openpyxl (a
@@ -658,25 +674,32 @@ RISKY = st.one_of(
 )
 
 
-def test_safe_cell_neutralises_every_formula_start(capsys):
+def test_put_keeps_every_text_as_text(capsys):
     tally: Counter = Counter()
 
     @fuzz(1000)
     @given(value=st.one_of(RISKY, st.text(), st.integers(), st.floats(), st.none(), st.dates(), st.booleans()))
     def prop(value: object) -> None:
         tally["cases"] += 1
-        out = exports.safe_cell(value)
+        wb = Workbook()
+        cell = excel.put(wb.active["B2"], value)
         if not isinstance(value, str):
-            assert out is value
+            nan = isinstance(value, float) and value != value
+            assert cell.value is None if nan else cell.value == value
             return
-        assert not out.startswith(FORMULA_START)
-        clean = ILLEGAL_CHARACTERS_RE.sub("", value)  # characters Excel cannot store are dropped
-        risky = clean.startswith(exports.FORMULA_START)
-        tally["neutralised"] += risky
-        assert out == ("'" + clean if risky else clean)
+        risky = shown(value).startswith(exports.FORMULA_START)
+        tally["formula-like"] += risky
+        assert cell.data_type == "s" and bool(cell.quotePrefix) == risky
+        # Saved and opened again, as a spreadsheet would: text, shown exactly as written.
+        buf = io.BytesIO()
+        wb.save(buf)
+        back = load_workbook(buf).active["B2"]
+        assert back.data_type != "f"
+        assert (back.value or "") == shown(value)
+        assert bool(back.quotePrefix) == risky
 
     prop()
-    report(capsys, "safe_cell", tally["cases"], f"{tally['neutralised']} formula-like strings neutralised")
+    report(capsys, "excel.put", tally["cases"], f"{tally['formula-like']} formula-like strings kept as text")
 
 
 @pytest.fixture(scope="module")
@@ -729,6 +752,9 @@ def test_office_exports_hold_no_formula(scored, capsys):
         for name, data in books.items():
             assert formula_cells(data) == [], name
         tally["workbooks"] += len(books)
+        # Every text shows as written in the 自评表: nothing added, nothing lost but what no cell holds.
+        cells = text_cells(books["自评表"])
+        assert {shown(x) for x in texts if shown(x)} <= cells
 
     prop()
     report(

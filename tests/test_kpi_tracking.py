@@ -87,8 +87,9 @@ def test_completion_from_kpis_when_chosen(store):
         scoring.score(state.reset_index()), "泉州市教育局", 2025, date(2025, 10, 31), kpis=table
     )
     rows = list(load_workbook(io.BytesIO(data))["量化指标"].iter_rows(values_only=True))
-    assert rows[1][:7] == ("1-1-3", "473所", ">=", 473, "所", 473, 100)
-    assert rows[2][5] == 500 and rows[2][6] == 50
+    assert rows[1] == ("编号", "原文", "比较", "目标值", "单位", "实际值", "达成率")  # under the title
+    assert rows[2][:7] == ("1-1-3", "473所", "≥", 473, "所", 473, 100)  # >= written as a reader writes it
+    assert rows[3][5] == 500 and rows[3][6] == 50
 
 
 def test_kpi_page(tmp_path, monkeypatch):

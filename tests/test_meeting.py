@@ -106,22 +106,27 @@ def test_week_changes_catch_targets_that_fall_behind():
 def test_brief_has_the_screens_numbers(slides):
     data = meeting.brief_xlsx(list(slides.values()), "泉州市教育局", 2025, WEEK)
     wb = load_workbook(io.BytesIO(data))
-    summary = dict(wb["概况"].iter_rows(values_only=True))
+    assert wb.sheetnames == ["概况", "目标清单", "科室排名"]
+    for ws in wb.worksheets:  # title, the week, the header: on every printed page
+        assert ws["A1"].value == "泉州市教育局2025年度绩效目标周报" and ws.print_title_rows == "$1:$3"
+    summary = dict(list(wb["概况"].iter_rows(values_only=True))[3:])
     h = slides["headline"].numbers
     assert summary["加权完成率(%)"] == round(h["completion_pct"], 1)
     assert summary["逾期未完成"] == 1
     assert summary["周次"] == "2025-11-17 至 2025-11-23"
-    assert [r[0] for r in list(wb["逾期未完成"].iter_rows(values_only=True))[1:]] == ["1-3-3"]
-    assert wb.sheetnames == [
-        "概况",
-        "本周推进",
-        "本周完成",
-        "新增滞后",
-        "逾期未完成",
-        "30天内到期",
-        "科室排名",
-        "分管领导",
-    ]
+    lists: dict[str, list[str]] = {}
+    for row in list(wb["目标清单"].iter_rows(values_only=True))[3:]:
+        if row[1] is None:  # a heading row: 本周推进（29项）…
+            heading = row[0].split("（")[0]
+            lists[heading] = []
+        else:
+            lists[heading].append(row[0])
+    assert list(lists) == ["本周推进", "本周完成", "新增滞后", "逾期未完成", "30天内到期"]
+    assert lists["逾期未完成"] == ["1-3-3"]
+    assert len(lists["本周推进"]) == len(slides["week"].tables["moved"])
+    ranking = [r[0] for r in list(wb["科室排名"].iter_rows(values_only=True))[3:]]
+    assert ranking[: len(slides["ranking"].tables["sections"])] == list(slides["ranking"].tables["sections"]["section"])
+    assert ranking[-len(slides["leaders"].tables["leaders"]) :] == list(slides["leaders"].tables["leaders"]["leader"])
 
 
 # -- each slide through AppTest --------------------------------------------------------------------

@@ -9,8 +9,9 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
+from perfdash.core import excel
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.store import ProgressRow, Store
@@ -53,11 +54,13 @@ def test_template_holds_the_sections_targets_with_validation(store):
     wb = load_workbook(io.BytesIO(data))
     ws = wb[progress.SHEET]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == tuple(h for _, h, _, _ in progress.COLUMNS)
-    codes = [r[0] for r in rows[1:]]
+    # A title and a note above the header, all three printed on every page.
+    assert rows[0][0] == "2025年度绩效目标进度台账（科室·中教科）" and ws.print_title_rows == "$1:$3"
+    assert rows[2] == tuple(h for _, h, _, _ in progress.COLUMNS)
+    codes = [r[0] for r in rows[3:]]
     # 中教科 leads 1-3-1, 1-3-2, 1-3-3 and co-leads six more.
     assert codes == ["1-1-2", "1-2-2", "1-2-3", "1-3-1", "1-3-2", "1-3-3", "1-11-1", "1-12-2", "1-14-1"]
-    by_code = {r[0]: r for r in rows[1:]}
+    by_code = {r[0]: r for r in rows[3:]}
     assert by_code["1-3-1"][3] == "牵头" and by_code["1-1-2"][3] == "协作"
     assert by_code["1-3-1"][5] == 45 and by_code["1-3-1"][6] == "推进中"
     kinds = sorted(dv.type for dv in ws.data_validations.dataValidation)
@@ -70,6 +73,31 @@ def test_unchanged_template_uploads_cleanly(store):
     assert up.errors == []
     assert [r.code for r in up.rows] == ["1-1-3", "1-8-2", "7-2", "7-3", "7-4"]
     assert progress.commit(store, 1, Actor.section("校安科"), up.rows, today=TODAY) == 5
+
+
+def test_formula_like_notes_round_trip_in_new_and_old_templates(store):
+    # Today's template: a note typed as text stays text and reads back as typed.
+    data = progress.template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb[progress.SHEET]
+    first = next(c.row for c in ws["A"] if c.value == "7-2")
+    excel.put(ws.cell(first, 8), "=1+1 已整改")
+    buf = io.BytesIO()
+    wb.save(buf)
+    up = checked(store, "新模板.xlsx", buf.getvalue(), Actor.section("校安科"))
+    assert up.errors == [] and next(r.note for r in up.rows if r.code == "7-2") == "=1+1 已整改"
+    # A template from before: header in the first row, formula-like text guarded by an apostrophe.
+    old = Workbook()
+    sheet = old.active
+    sheet.title = progress.SHEET
+    sheet.append([h for _, h, _, _ in progress.COLUMNS])
+    sheet.append(
+        ["7-2", "'=平安建设成效。", date(2025, 12, 31), "牵头", date(2025, 11, 28), 95, "推进中", "'=1+1 已整改"]
+    )
+    buf = io.BytesIO()
+    old.save(buf)
+    up = checked(store, "旧模板.xlsx", buf.getvalue(), Actor.section("校安科"))
+    assert up.errors == [] and [(r.code, r.note) for r in up.rows] == [("7-2", "=1+1 已整改")]
 
 
 # -- encodings -----------------------------------------------------------------

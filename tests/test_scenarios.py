@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 
 import duckdb
@@ -83,17 +84,29 @@ def test_self_assessment_export_matches_the_score_and_neutralises_formulas(store
     data = exports.self_assessment_xlsx(
         result, "泉州市教育局", 2025, date(2025, 11, 21), notes={"7-4": '=HYPERLINK("http://x")', "7-3": "@SUM(A1)"}
     )
-    wb = load_workbook(io.BytesIO(data))
-    rows = list(wb["自评表"].iter_rows(values_only=True))
-    assert len(rows) == 62
-    by_code = {r[0]: r for r in rows[1:]}
-    assert by_code["1-1-1"][6] == 2 and by_code["7-4"][6] == 0.5
-    assert by_code["7-4"][8] == '\'=HYPERLINK("http://x")'
-    assert by_code["7-3"][8] == "'@SUM(A1)"
-    summary = dict(wb["总分"].iter_rows(values_only=True))
-    assert summary["总分"] == 2.5 and summary["等次"] == "较差"
-    groups = {r[0]: r[2] for r in list(wb["分组小计"].iter_rows(values_only=True))[1:]}
-    assert groups == {"职能工作": 2, "行政能力": 0, "精神文明": 0, "平安建设": 0, "安全生产": 0, "消防安全": 0.5}
+    ws = load_workbook(io.BytesIO(data))["自评表"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "泉州市教育局2025年度绩效目标自评表" and ws.print_title_rows == "$1:$2"
+    assert rows[1] == ("编号", "年度工作目标", "分值", "完成率", "自评得分", "牵头科室", "说明")
+    by_code = {r[0]: r for r in rows[2:] if r[0] and r[1]}  # not the 一级指标 headings (one merged cell)
+    assert len(by_code) == 61
+    assert by_code["1-1-1"][4] == 2 and by_code["7-4"][4] == 0.5
+    # Formula-like notes show as typed, and stay text.
+    assert by_code["7-4"][6] == '=HYPERLINK("http://x")' and by_code["7-3"][6] == "@SUM(A1)"
+    notes = [c for c in ws["G"] if c.value in ('=HYPERLINK("http://x")', "@SUM(A1)")]
+    assert len(notes) == 2 and all(c.data_type == "s" and c.quotePrefix for c in notes)
+    totals = {r[1]: r for r in rows[2:] if r[0] is None and r[1]}
+    assert totals["总分"][4] == 2.5 and totals["总分"][6] == "等次：较差"
+    heads = [r[0] for r in rows[2:] if r[0] and r[1] is None]  # a group's heading carries its subtotal
+    groups = dict(re.findall(r"^(.+?)（分值[\d.]+，自评得分([\d.]+)）", "\n".join(heads), re.M))
+    assert groups == {
+        "职能工作": "2.00",
+        "行政能力": "0.00",
+        "精神文明": "0.00",
+        "平安建设": "0.00",
+        "安全生产": "0.00",
+        "消防安全": "0.50",
+    }
 
 
 def test_score_cli(tmp_path):

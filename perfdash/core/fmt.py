@@ -15,6 +15,14 @@ def points(x: float | int | None, unit: bool = True) -> str:
     return f"{text} 分" if unit else text
 
 
+def score(x: float | int | None, unit: bool = False) -> str:
+    """Scores and points in documents handed in: always two decimals, 2 → '2.00', 1.926 → '1.93'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    text = f"{round(float(x), 2) + 0.0:.2f}"  # + 0.0: never "-0.00"
+    return f"{text} 分" if unit else text
+
+
 def pct(x: float | int | None) -> str:
     """A percent as a whole number: 85.53 → '86%'."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -36,6 +44,25 @@ def month_day(d: date | datetime | None) -> str:
     if d is None:
         return "—"
     return f"{d.month}月{d.day}日"
+
+
+def long_day(d: date | datetime | None) -> str:
+    """A date in documents: 2025年11月21日 (Arabic numerals, as GB/T 9704 dates are written)."""
+    if d is None:
+        return "—"
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """A Chinese numeral for headings (一、… （十二）…), 1–99."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
+    return head + (_CN_DIGITS[ones] if ones else "")
 
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~<>$:"})

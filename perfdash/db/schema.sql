@@ -1,7 +1,8 @@
 -- perfdash's schema (DuckDB), as a new database gets it. Run at every start by perfdash.db.database:
 -- every statement is idempotent (IF NOT EXISTS). An older database gets the tables it lacks from
 -- here and the changes to the tables it has from migrations/NNN_*.sql, in order.
--- The lists in CHECK constraints are settings.GROUPS and settings.STATUSES (a test keeps them equal).
+-- The list in the progress status CHECK is settings.STATUSES (a test keeps them equal); groups come
+-- from each plan's document (plan_groups), so no list constrains them.
 CREATE SEQUENCE IF NOT EXISTS plan_id_seq START 1;
 CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
 CREATE SEQUENCE IF NOT EXISTS progress_id_seq START 1;

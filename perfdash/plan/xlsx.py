@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.core import intake
-from perfdash.core.excel import cell_text, safe_cell
+from perfdash.core.excel import append_row, cell_text
 from perfdash.plan.checks import validate
 from perfdash.plan.model import CODE_RE, Plan, PlanError, Target
 
@@ -58,9 +58,9 @@ def plan_workbook(plan: Plan) -> Workbook:
     wb = Workbook()
     meta = wb.active
     meta.title = META_SHEET
-    meta.append(["单位 unit", safe_cell(plan.unit)])
+    append_row(meta, ["单位 unit", plan.unit])
     meta.append(["年度 year", plan.year])
-    meta.append(["标题 title", safe_cell(plan.title)])
+    append_row(meta, ["标题 title", plan.title])
     meta.column_dimensions["A"].width = 12
     meta.column_dimensions["B"].width = 40
     ws = wb.create_sheet(SHEET, 0)
@@ -71,11 +71,12 @@ def plan_workbook(plan: Plan) -> Workbook:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for t in plan.targets:
         d = t.as_dict()
-        ws.append(
+        append_row(
+            ws,
             [
-                safe_cell(LIST_SEP.join(d[key]) if key in LIST_KEYS else (t.deadline if key == "deadline" else d[key]))
+                LIST_SEP.join(d[key]) if key in LIST_KEYS else (t.deadline if key == "deadline" else d[key])
                 for key, _, _ in COLUMNS
-            ]
+            ],
         )
     for i, (_, _, width) in enumerate(COLUMNS, start=1):
         ws.column_dimensions[ws.cell(1, i).column_letter].width = width

@@ -1,35 +1,33 @@
-"""Excel exports the office hands in: the 自评表 and scenario comparisons. Text that a
-spreadsheet would read as a formula (= + - @) is neutralised."""
+"""Excel exports the office hands in: the 自评表 (with its 量化指标), scenario comparisons and the
+public-evaluation samples. Every sheet prints on A4 landscape, one page wide, with its title and
+header on every page (perfdash.core.excel); text that a spreadsheet would read as a formula
+(= + - @) stays text, shown as typed."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from perfdash.core.excel import FORMULA_START, safe_cell
+from perfdash.core import fmt
+from perfdash.core.excel import FORMULA_START, Band, Column, Strong, print_table, put, text_units
 from perfdash.workflows.scoring import Score
 
 # The formula guard is part of what this module promises about every file it writes.
-__all__ = ["FORMULA_START", "comparison_xlsx", "safe_cell", "self_assessment_xlsx", "survey_samples_xlsx"]
+__all__ = [
+    "FORMULA_START",
+    "comparison_xlsx",
+    "put",
+    "self_assessment_xlsx",
+    "survey_samples_xlsx",
+    "target_rows",
+]
 
-
-def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, widths: dict[str, int] | None = None) -> None:
-    ws = wb.create_sheet(title)
-    ws.append([safe_cell(str(c)) for c in frame.columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in frame.itertuples(index=False):
-        ws.append([safe_cell(v.item() if hasattr(v, "item") else v) for v in row])
-    for i, col in enumerate(frame.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(str(col), 12)
-    ws.freeze_panes = "A2"
+COMPARATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}  # as a reader writes them
+NOTE_UNITS = (12, 30)  # the 自评表's 说明 column: as wide as its notes need, within these bounds
 
 
 def _book() -> Workbook:
@@ -44,6 +42,73 @@ def _bytes(wb: Workbook) -> bytes:
     return buf.getvalue()
 
 
+def _plain(value: object) -> object:
+    return value.item() if hasattr(value, "item") else value
+
+
+def auto_columns(frame: pd.DataFrame, given: dict[str, Column] | None = None) -> list[Column]:
+    """A printed column per frame column: those in ``given`` as set there; the others sized to their
+    content (at most 40 units, wrapped beyond), numbers with two decimals, text left."""
+    given = given or {}
+    out = []
+    for name in frame.columns:
+        if str(name) in given:
+            out.append(given[str(name)])
+            continue
+        values = frame[name]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        longest = max([text_units(str(name))] + [text_units(str(v)) for v in values if v is not None])
+        width = min(max(longest + 2, 6), 40)
+        out.append(Column(str(name), width, "score" if numeric else "text", grow=not numeric and longest > 40))
+    return out
+
+
+def frame_rows(frame: pd.DataFrame) -> Iterator[list[object]]:
+    """A frame's rows as plain Python values, for ``print_table``."""
+    for row in frame.itertuples(index=False):
+        yield [_plain(v) for v in row]
+
+
+def target_rows(targets: pd.DataFrame, notes: dict[str, str]) -> Iterator[list[object] | Band]:
+    """The 自评表's rows in plan order: a heading row wherever the 一级指标 changes, naming the
+    group with its points and score where a group starts (no spaces, so a PDF reader keeps it one
+    word), then one row per target."""
+    group = indicator = None
+    for t in targets.itertuples():
+        if (t.group, t.indicator) != (group, indicator):
+            part = targets[(targets["group"] == t.group) & (targets["indicator"] == t.indicator)]
+            head = ""
+            if t.group != group:
+                whole = targets[targets["group"] == t.group]
+                head = f"{t.group}（分值{fmt.score(whole['points'].sum())}，自评得分{fmt.score(whole['score'].sum())}）"
+            code = f"{t.indicator_code}．" if hasattr(t, "indicator_code") else ""
+            if not (head and t.indicator == t.group):  # 精神文明 is its group's only indicator
+                head += f"{'｜' if head else ''}{code}{t.indicator}（分值{fmt.score(part['points'].sum())}）"
+            yield Band(head)
+            group, indicator = t.group, t.indicator
+        yield [
+            t.code,
+            t.target,
+            float(t.points),
+            round(float(t.completion_pct), 1),
+            round(float(t.score), 2),
+            t.lead_section,
+            notes.get(t.code, t.note),
+        ]
+
+
+def total_rows(result: Score) -> Iterator[Strong]:
+    """The totals under the targets: points and score of all targets, 加分, 扣分, the total with the
+    grade beside it (the groups' subtotals head their groups)."""
+    t = result.targets
+    yield Strong(["", "目标得分合计", float(t["points"].sum()), None, round(float(t["score"].sum()), 2)])
+    yield Strong(["", "加分", None, None, round(result.bonus, 2)])
+    yield Strong(["", "扣分", None, None, round(result.deduction, 2)])
+    if result.vetoed:
+        yield Strong(["", "一票否决", None, None, "是"])
+    yield Strong(["", "总分", None, None, round(result.total, 2), None, f"等次：{result.grade}"])
+
+
 def self_assessment_xlsx(
     result: Score,
     unit: str,
@@ -52,88 +117,111 @@ def self_assessment_xlsx(
     notes: dict[str, str] | None = None,
     kpis: pd.DataFrame | None = None,
 ) -> bytes:
-    """The 自评表: per target points, completion, self-score and note (the latest report's, unless
-    given); then the group subtotals against 70/20/4/4/1/1, the adjustments, the total and grade.
-    ``result`` comes from scoring a target-state frame (queries.target_state)."""
-    t = result.targets
+    """The 自评表: per 一级指标 its targets with points, completion, self-score and note (the latest
+    report's, unless given), each group's subtotal at its head, then the adjustments, the total and
+    the grade; and
+    the 量化指标 sheet when ``kpis`` (kpi_tracking.with_actuals) is given. ``result`` comes from
+    scoring a target-state frame (queries.target_state)."""
     notes = notes or {}
-    table = pd.DataFrame(
-        {
-            "编号": t["code"],
-            "目标组": t["group"],
-            "一级指标": t["indicator"],
-            "年度工作目标": t["target"],
-            "分值": t["points"],
-            "完成率(%)": t["completion_pct"].round(1),
-            "自评得分": t["score"].round(2),
-            "牵头科室": t["lead_section"],
-            "说明": [notes.get(c, n) for c, n in zip(t["code"], t["note"], strict=True)],
-        }
-    )
-    groups = pd.DataFrame(
-        {
-            "目标组": list(result.groups_possible),
-            "应有分值": [float(p) for p in result.groups_possible.values()],
-            "自评得分": [round(result.groups.get(g, 0.0), 2) for g in result.groups_possible],
-        }
-    )
-    summary = pd.DataFrame(
-        {
-            "项目": ["单位", "年度", "统计日期", "目标得分合计", "加分", "扣分", "一票否决", "总分", "等次"],
-            "内容": [
-                unit,
-                year,
-                as_of.isoformat(),
-                round(sum(result.groups.values()), 2),
-                result.bonus,
-                result.deduction,
-                "是" if result.vetoed else "否",
-                round(result.total, 2),
-                result.grade,
-            ],
-        }
-    )
+    t = result.targets
+    stamp = f"统计截至 {fmt.day(as_of)}"
+    rows = [*target_rows(t, notes), *total_rows(result)]
+    longest = max([text_units(str(r[6] or "")) for r in rows if isinstance(r, list)] + [0])
     wb = _book()
-    _sheet(wb, "自评表", table, {"一级指标": 30, "年度工作目标": 60, "说明": 30, "牵头科室": 12})
-    _sheet(wb, "分组小计", groups)
-    _sheet(wb, "总分", summary, {"项目": 14, "内容": 20})
-    if kpis is not None:  # 量化指标: target values and actuals (kpi_tracking.with_actuals)
-        _sheet(
-            wb,
-            "量化指标",
-            pd.DataFrame(
-                {
-                    "编号": kpis["code"],
-                    "原文": kpis["phrase"],
-                    "比较": kpis["comparator"],
-                    "目标值": kpis["value"],
-                    "单位": kpis["unit"],
-                    "实际值": kpis["actual"],
-                    "达成率(%)": kpis["met"],
-                }
+    print_table(
+        wb.create_sheet("自评表"),
+        f"{unit}{year}年度绩效目标自评表",
+        (
+            Column("编号", 7, "code"),
+            Column("年度工作目标", 60, grow=True),
+            Column("分值", 7, "score"),
+            Column("完成率", 8, "pct"),
+            Column("自评得分", 9, "score"),
+            Column("牵头科室", 11),
+            Column("说明", min(max(longest * 0.9 / 2 + 2, NOTE_UNITS[0]), NOTE_UNITS[1])),
+        ),
+        rows,
+        unit=unit,
+        stamp=stamp,
+        freeze_columns=2,
+    )
+    if kpis is not None:
+        print_table(
+            wb.create_sheet("量化指标"),
+            f"{unit}{year}年度量化指标完成情况",
+            (
+                Column("编号", 7, "code"),
+                Column("原文", 50, grow=True),
+                Column("比较", 6, "code"),
+                Column("目标值", 10, "score"),
+                Column("单位", 8, "code"),
+                Column("实际值", 10, "score"),
+                Column("达成率", 9, "pct"),
             ),
-            {"原文": 50},
+            [
+                [
+                    r.code,
+                    r.phrase,
+                    COMPARATORS.get(str(r.comparator), r.comparator),
+                    _plain(r.value),
+                    r.unit,
+                    None if pd.isna(r.actual) else _plain(r.actual),
+                    None if r.met is None or pd.isna(r.met) else _plain(r.met),
+                ]
+                for r in kpis.itertuples()
+            ],
+            unit=unit,
+            stamp=stamp,
         )
     return _bytes(wb)
 
 
-def comparison_xlsx(summary: pd.DataFrame, differing: pd.DataFrame) -> bytes:
+def comparison_xlsx(summary: pd.DataFrame, differing: pd.DataFrame, unit: str = "", as_of: date | None = None) -> bytes:
     """A scenario comparison: totals and groups side by side, and the targets that differ."""
+    stamp = f"统计截至 {fmt.day(as_of)}" if as_of else f"导出日期 {fmt.day(date.today())}"
     wb = _book()
-    _sheet(
-        wb,
-        "情景对比",
-        summary.rename(columns={"scenario": "情景", "total": "总分", "grade": "等次"}).round(2),
-        {"情景": 20},
+    table = summary.rename(columns={"scenario": "情景", "total": "总分", "grade": "等次"})
+    print_table(
+        wb.create_sheet("情景对比"),
+        "评分情景对比",
+        auto_columns(table, {"情景": Column("情景", 24, grow=True), "等次": Column("等次", 8, "code")}),
+        frame_rows(table),
+        unit=unit,
+        stamp=stamp,
     )
-    _sheet(wb, "有差异的目标", differing.rename(columns={"code": "编号", "points": "分值"}))
+    table = differing.rename(columns={"code": "编号", "target": "年度工作目标", "points": "分值"})
+    print_table(
+        wb.create_sheet("有差异的目标"),
+        "各情景完成率或得分不同的目标",
+        auto_columns(table, {"编号": Column("编号", 7, "code"), "年度工作目标": Column("年度工作目标", 50, grow=True)}),
+        frame_rows(table),
+        unit=unit,
+        stamp=stamp,
+        freeze_columns=1,
+    )
     return _bytes(wb)
 
 
-def survey_samples_xlsx(samples: pd.DataFrame) -> bytes:
+def survey_samples_xlsx(samples: pd.DataFrame, unit: str = "", year: int | None = None) -> bytes:
     """The public-evaluation sample list for the statistics team (国家统计局泉州调查队)."""
     from perfdash.present import tables
 
     wb = _book()
-    _sheet(wb, "公众评议样本", tables.survey_samples(samples), {"单位": 24, "备注": 24, "联系电话": 16})
+    table = tables.survey_samples(samples)
+    print_table(
+        wb.create_sheet("公众评议样本"),
+        f"{unit}{year or ''}{'年度' if year else ''}公众评议样本",
+        auto_columns(
+            table,
+            {
+                "序号": Column("序号", 6, "int"),
+                "单位": Column("单位", 28, grow=True),
+                "联系电话": Column("联系电话", 16, "code"),
+                "备注": Column("备注", 28, grow=True),
+            },
+        ),
+        frame_rows(table),
+        unit=unit,
+        stamp=f"导出日期 {fmt.day(date.today())}",
+    )
     return _bytes(wb)

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from perfdash.core.excel import safe_cell
 from perfdash.core.schedule import DONE, LATE_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW
 from perfdash.db import queries, rollups
 from perfdash.db.database import Database
@@ -166,21 +165,34 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
     return [headline, week_slide, due_slide, ranking, heat, leaders]
 
 
+BRIEF_LISTS = (  # (slide, table, heading): the target lists of the weekly brief, in the screen's order
+    ("week", "moved", "本周推进"),
+    ("week", "finished", "本周完成"),
+    ("week", "fell_behind", "新增滞后"),
+    ("due", "overdue", "逾期未完成"),
+    ("due", "due_soon", f"{DUE_SOON_DAYS}天内到期"),
+)
+
+
 def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week) -> bytes:
-    """The weekly brief for the minutes: one sheet per slide, the same numbers as the screen."""
+    """The weekly brief for the minutes, the same numbers as the screen, printed in four sheets:
+    概况 (the headline numbers), 目标清单 (the targets that moved, finished, fell behind, are overdue
+    or due soon, under one heading each), 科室排名 and 分管领导 (one sheet: the two rankings)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+
+    from perfdash.core.excel import Band, Column, Header, print_table
 
     wb = Workbook()
-    ws = wb.active
-    ws.title = "概况"
+    wb.remove(wb.active)
     by_key = {s.key: s for s in slides}
     h = by_key["headline"].numbers
+    title = f"{unit}{year}年度绩效目标周报"
+    stamp = f"{week.start.isoformat()} 至 {week.end.isoformat()}"
     lines = [
         ("单位", unit),
         ("年度", year),
-        ("周次", f"{week.start.isoformat()} 至 {week.end.isoformat()}"),
-        ("预计年终得分", round(float(h["projected_total"]), 1)),
+        ("周次", stamp),
+        ("预计年终得分", round(float(h["projected_total"]), 2)),
         ("预计等次", h["projected_grade"]),
         ("加权完成率(%)", round(float(h["completion_pct"]), 1)),
         ("序时进度(%)", round(float(h["expected_pct"]), 1)),
@@ -190,75 +202,85 @@ def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week) -> bytes:
         ("滞后", h["lagging"]),
         ("逾期未完成", h["overdue"]),
     ]
-    for name, p in dict(h["grade_probability"]).items():
-        lines.append((f"获评{name}的概率(%)", round(p * 100, 1)))
-    for row in lines:
-        ws.append([safe_cell(v) for v in row])
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 30
-    for cell in ws["A"]:
-        cell.font = Font(bold=True)
-
-    def sheet(title: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
-        ws = wb.create_sheet(title)
-        ws.append(list(columns.values()))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            values = row._asdict()
-            ws.append([safe_cell(_plain(values.get(k))) for k in columns])
-        for i, width in enumerate([10] + [16] * (len(columns) - 1), start=1):
-            ws.column_dimensions[chr(64 + i)].width = width
-
-    target_cols = {
-        "code": "编号",
-        "target": "年度工作目标",
-        "lead_section": "牵头科室",
-        "lead_person": "责任人",
-        "deadline": "完成时限",
-        "completion_pct": "完成率(%)",
-        "lag_status": "滞后状态",
-    }
-    w = by_key["week"].tables
-    sheet(
-        "本周推进",
-        w["moved"],
-        {
-            "code": "编号",
-            "target": "年度工作目标",
-            "completion_pct_before": "上周(%)",
-            "completion_pct": "本周(%)",
-            "delta_pct": "变化",
-            "lead_section": "牵头科室",
-        },
+    lines += [(f"获评{name}的概率(%)", round(p * 100, 1)) for name, p in dict(h["grade_probability"]).items()]
+    print_table(
+        wb.create_sheet("概况"),
+        title,
+        (Column("项目", 36), Column("内容", 44, "code")),
+        [[k, _plain(v)] for k, v in lines],
+        unit=unit,
+        stamp=stamp,
+        subtitle=f"周次：{week.label}（{stamp}）",
     )
-    sheet("本周完成", w["finished"], target_cols)
-    sheet("新增滞后", w["fell_behind"], target_cols)
-    d = by_key["due"].tables
-    sheet("逾期未完成", d["overdue"], target_cols)
-    sheet(f"{DUE_SOON_DAYS}天内到期", d["due_soon"], target_cols)
-    sheet(
-        "科室排名",
-        by_key["ranking"].tables["sections"],
-        {
-            "section": "科室",
-            "targets": "牵头目标",
-            "points": "牵头分值",
-            "completion_pct": "完成率(%)",
-            "expected_pct": "序时进度(%)",
-            "late": "滞后",
-        },
+
+    rows: list[object] = []
+    for slide, key, heading in BRIEF_LISTS:
+        frame = by_key[slide].tables[key]
+        rows.append(Band(f"{heading}（{len(frame)}项）"))
+        for r in frame.itertuples(index=False):
+            v = r._asdict()
+            rows.append(
+                [
+                    _plain(v.get(k))
+                    for k in (
+                        "code",
+                        "target",
+                        "lead_section",
+                        "lead_person",
+                        "deadline",
+                        "completion_pct_before",
+                        "completion_pct",
+                        "lag_status",
+                    )
+                ]
+            )
+    print_table(
+        wb.create_sheet("目标清单"),
+        title,
+        (
+            Column("编号", 7, "code"),
+            Column("年度工作目标", 60, grow=True),
+            Column("牵头科室", 10, "code"),
+            Column("责任人", 7, "code"),
+            Column("完成时限", 11, "date"),
+            Column("上周", 7, "pct"),
+            Column("本周", 7, "pct"),
+            Column("滞后状态", 9, "code"),
+        ),
+        rows,
+        unit=unit,
+        stamp=stamp,
+        subtitle=f"周次：{week.label}　本周推进、完成、新增滞后的目标，逾期未完成和{DUE_SOON_DAYS}天内到期的目标",
+        freeze_columns=2,
     )
-    sheet(
-        "分管领导",
-        by_key["leaders"].tables["leaders"],
-        {
-            "leader": "分管领导",
-            "targets": "分管目标",
-            "points": "分管分值",
-            "completion_pct": "完成率(%)",
-            "late": "滞后",
-        },
+
+    sections = by_key["ranking"].tables["sections"]
+    leaders = by_key["leaders"].tables["leaders"]
+    ranking = [
+        [_plain(v) for v in (r.section, r.targets, r.points, r.completion_pct, r.expected_pct, r.late)]
+        for r in sections.itertuples()
+    ]
+    ranking.append(Band(f"分管领导（{len(leaders)}位）"))
+    ranking.append(Header(["分管领导", "分管目标", "分管分值", "完成率", "", "滞后"]))
+    ranking += [
+        [_plain(v) for v in (r.leader, r.targets, r.points, r.completion_pct, None, r.late)]
+        for r in leaders.itertuples()
+    ]
+    print_table(
+        wb.create_sheet("科室排名"),
+        title,
+        (
+            Column("科室", 24),
+            Column("牵头目标", 12, "int"),
+            Column("牵头分值", 12, "score"),
+            Column("完成率", 12, "pct"),
+            Column("序时进度", 12, "pct"),
+            Column("滞后", 12, "int"),
+        ),
+        ranking,
+        unit=unit,
+        stamp=stamp,
+        subtitle=f"周次：{week.label}　科室排名与分管领导",
     )
     buf = io.BytesIO()
     wb.save(buf)
@@ -266,14 +288,11 @@ def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week) -> bytes:
 
 
 def _plain(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return round(value, 1)
+    """A frame's value as a cell takes it: missing as empty, timestamps as dates, numpy as Python."""
+    if value is None or value is pd.NaT:
+        return None
     if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+        return value.date()
     if hasattr(value, "item"):
         return value.item()
     return value

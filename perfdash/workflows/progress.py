@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.core import intake
 from perfdash.core.access import Actor, may_write
-from perfdash.core.excel import cell_text, safe_cell
+from perfdash.core.excel import Column, cell_text, print_lines, print_table
 from perfdash.core.schedule import expected_with_milestones
 from perfdash.core.settings import STATUSES, TEXT_LIMITS
 from perfdash.db.database import Database, StoreError
@@ -25,16 +24,19 @@ MAX_ROWS = 5000
 SHEET = "进度台账"
 # (key, header, width, required). Headers are what the section sees and what a CSV must carry.
 COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
-    ("code", "编号", 9, True),
-    ("target", "年度工作目标", 60, False),
-    ("deadline", "完成时限", 12, False),
-    ("role", "本科室角色", 10, False),
-    ("report_date", "填报日期", 12, True),
-    ("completion_pct", "完成率(%)", 10, True),
-    ("status", "状态", 10, True),
-    ("note", "进展说明", 40, False),
+    ("code", "编号", 8, True),
+    ("target", "年度工作目标", 52, False),
+    ("deadline", "完成时限", 11, False),
+    ("role", "本科室角色", 8, False),
+    ("report_date", "填报日期", 11, True),
+    ("completion_pct", "完成率(%)", 8, True),
+    ("status", "状态", 9, True),
+    ("note", "进展说明", 36, False),
 )
 HEADER = {key: header for key, header, _, _ in COLUMNS}
+# How each column prints (perfdash.core.excel): the two long texts take the page width left over.
+KINDS = {"code": "code", "deadline": "date", "role": "code", "report_date": "date", "completion_pct": "num"}
+HEADER_SEARCH_ROWS = 5  # the template's title and its note stand above the header
 # Header spellings people type in their own sheets.
 ALIASES = {"完成率": "completion_pct", "完成率%": "completion_pct", "完成率（%）": "completion_pct", "备注": "note"}
 
@@ -248,29 +250,29 @@ def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append([header for _, header, _, _ in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for row in mine.itertuples():
-        ws.append(
+    header_row = print_table(
+        ws,
+        f"{year}年度绩效目标进度台账（{actor.label}）",
+        [Column(h, w, KINDS.get(k, "text"), grow=k in ("target", "note")) for k, h, w, _ in COLUMNS],
+        [
             [
                 row.code,
-                safe_cell(row.target),
+                row.target,
                 pd.Timestamp(row.deadline).date(),
                 row.role,
                 report_date,
                 float(row.completion_pct),
                 row.status,
-                "",
+                None,
             ]
-        )
-    last = max(ws.max_row, 2) + 500
-    for i, (_, _, width, _) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
-    for r in ws.iter_rows(min_row=2):
-        r[1].alignment = Alignment(wrap_text=True, vertical="top")
-        r[2].number_format = r[4].number_format = "yyyy-mm-dd"
+            for row in mine.itertuples()
+        ],
+        unit=actor.label,
+        stamp=f"填报日期 {report_date.isoformat()}",
+        subtitle="必填：编号、填报日期、完成率(%)（0–100 的数字）、状态；进展说明选填。填写说明见“填报说明”工作表。",
+        freeze_columns=2,
+    )
+    first, last = header_row + 1, max(ws.max_row, header_row + 1) + 500
     pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=False)
     pct.error, pct.errorTitle = "完成率应为 0 到 100 之间的数字", "完成率"
     status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
@@ -280,20 +282,22 @@ def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes
     for dv, col in ((pct, "F"), (status, "G"), (day, "E")):
         dv.showErrorMessage = True
         ws.add_data_validation(dv)
-        dv.add(f"{col}2:{col}{last}")
-    ws.freeze_panes = "C2"
-    notes = wb.create_sheet("填报说明")
-    for line in (
-        [f"填报人：{actor.label}"],
-        ["必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。"],
-        [f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。"],
-        [f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。"],
-        [f"进展说明不超过 {TEXT_LIMITS['note']} 字。"],
-        [f"文件不超过 {MAX_BYTES // 1024 // 1024} MB、{MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。"],
-        ["整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。"],
-    ):
-        notes.append(line)
-    notes.column_dimensions["A"].width = 90
+        dv.add(f"{col}{first}:{col}{last}")
+    print_lines(
+        wb.create_sheet("填报说明"),
+        "填报说明",
+        (
+            f"填报人：{actor.label}",
+            "必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。",
+            f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。",
+            f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。",
+            f"进展说明不超过 {TEXT_LIMITS['note']} 字。",
+            f"文件不超过 {MAX_BYTES // 1024 // 1024} MB、{MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。",
+            "整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。",
+        ),
+        unit=actor.label,
+        stamp=f"填报日期 {report_date.isoformat()}",
+    )
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -317,18 +321,14 @@ def read_upload(name: str, data: bytes) -> Upload:
     if not sheet.rows:
         up.errors.append(UploadError(name, None, None, "文件是空的"))
         return up
-    header_line, header_cells = sheet.rows[0]
-    header = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
-    index: dict[str, int] = {}
-    for pos, h in enumerate(header):
-        key = next((k for k, label, _, _ in COLUMNS if label == h), ALIASES.get(h))
-        if key and key not in index:
-            index[key] = pos
+    at = _header_position(sheet.rows)
+    header_line, header_cells = sheet.rows[at]
+    index = _column_index(header_cells)
     missing = [label for key, label, _, required in COLUMNS if required and key not in index]
     if missing:
         up.errors.append(UploadError(name, header_line, None, f"缺少必填列：{'、'.join(missing)}（请使用下载的模板）"))
         return up
-    body = sheet.rows[1:]
+    body = sheet.rows[at + 1 :]
     if not body:
         up.errors.append(UploadError(name, None, None, "文件只有表头，没有数据行"))
         return up
@@ -359,6 +359,27 @@ def read_upload(name: str, data: bytes) -> Upload:
             up.rows.append(ProgressRow(code, day, pct, status, note))  # type: ignore[arg-type]
             up.lines.append(line)
     return up
+
+
+def _column_index(cells: list[intake.Cell]) -> dict[str, int]:
+    """Where each known column stands in a header row (the template's headers, or an alias)."""
+    index: dict[str, int] = {}
+    for pos, c in enumerate(cells):
+        h = str(c.value).strip() if c.value is not None else ""
+        key = next((k for k, label, _, _ in COLUMNS if label == h), ALIASES.get(h))
+        if key and key not in index:
+            index[key] = pos
+    return index
+
+
+def _header_position(rows: list[tuple[int, list[intake.Cell]]]) -> int:
+    """Which of the first rows is the header: the first naming every required column (the template
+    prints a title and a note above it; a hand-made sheet may too), else the first row."""
+    required = {key for key, _, _, req in COLUMNS if req}
+    for at, (_, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if required <= set(_column_index(cells)):
+            return at
+    return 0
 
 
 FORMULA_HINT = "是公式，但文件中没有保存计算结果：请在 Excel 中打开、保存后再上传，或直接填写数值"

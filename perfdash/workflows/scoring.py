@@ -296,11 +296,11 @@ def compare(
     """Two or more scenarios side by side: (summary, differing targets).
 
     summary: one row per scenario — total, grade and each group's subtotal.
-    differing targets: one row per target whose completion or score differs between scenarios,
-    with each scenario's completion and score."""
+    differing targets: one row per target whose completion or score differs between scenarios
+    (code, target text, points), with each scenario's completion and score."""
     results = [(name, score(state, rules, values, adjustments, as_of)) for name, values, rules in named]
     summary = pd.DataFrame([{"scenario": name, "total": r.total, "grade": r.grade, **r.groups} for name, r in results])
-    wide = state[["code", "points"]].copy()
+    wide = state[[c for c in ("code", "target", "points") if c in state.columns]].copy()
     for name, r in results:
         wide[f"{name}·完成率"] = r.targets["completion_pct"].to_numpy()
         wide[f"{name}·得分"] = r.targets["score"].round(2).to_numpy()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from perfdash.core.settings import PROJECT_ROOT
+from tests.system_packages import ensure
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -33,18 +33,7 @@ LAUNCH_ARGS = [
 
 def _install_chromium() -> None:
     """Debian's chromium and the CJK fonts, as root, when the machine lacks them."""
-    if Path(CHROMIUM).exists():
-        return
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
-        pytest.fail("需要 Debian 的 chromium：请以 root 运行 apt-get install chromium fonts-noto-cjk")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-noto-cjk"],
-        check=True,
-        env=env,
-        timeout=900,
-    )
+    ensure([CHROMIUM], ["chromium", "fonts-noto-cjk"], "需要 Debian 的 chromium")
 
 
 def _free_port() -> int:
