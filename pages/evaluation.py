@@ -170,7 +170,7 @@ with tab_report:
             ui.save(
                 lambda: ctx.store.set_report_notes(ctx.plan_id, problems, measures, actor), "已保存问题与改进措施。"
             )
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     c1.download_button(
         "下载绩效评估报告（Word）",
         lambda: report.evaluation_report(ctx.store, ctx.plan_id, ctx.as_of, rules)[0],  # built only when asked for
@@ -185,10 +185,17 @@ with tab_report:
             ctx.year,
             ctx.as_of,
             dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True)),
-            kpi_tracking.with_actuals(ctx.store, ctx.plan_id, ctx.as_of),
         ),
         file_name=f"{ctx.unit}{ctx.year}年度自评表.xlsx",
         key="download_sheet",
+    )
+    c3.download_button(
+        "下载量化指标完成情况（Excel）",
+        lambda: exports.kpi_xlsx(
+            kpi_tracking.with_actuals(ctx.store, ctx.plan_id, ctx.as_of), ctx.unit, ctx.year, ctx.as_of
+        ),
+        file_name=f"{ctx.unit}{ctx.year}年度量化指标完成情况.xlsx",
+        key="download_kpis",
     )
     st.divider()
     if locked:

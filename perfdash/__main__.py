@@ -272,13 +272,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     xlsx = Path(args.out).with_suffix(".xlsx")
     from perfdash.db import kpi_tracking
 
-    xlsx.write_bytes(
-        exports.self_assessment_xlsx(
-            result, str(row["unit"]), year, as_of, None, kpi_tracking.with_actuals(store, plan_id, as_of)
-        )
-    )
+    xlsx.write_bytes(exports.self_assessment_xlsx(result, str(row["unit"]), year, as_of))
+    kpis = xlsx.with_name(f"{xlsx.stem}-量化指标.xlsx")
+    kpis.write_bytes(exports.kpi_xlsx(kpi_tracking.with_actuals(store, plan_id, as_of), str(row["unit"]), year, as_of))
     store.close()
-    print(f"已写出绩效评估报告：{args.out}（总分 {result.total:.2f}，等次 {result.grade}）及自评表：{xlsx}")
+    print(
+        f"已写出绩效评估报告：{args.out}（总分 {result.total:.2f}，等次 {result.grade}）、自评表：{xlsx}"
+        f"及量化指标完成情况：{kpis}"
+    )
     return 0
 
 

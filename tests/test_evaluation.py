@@ -209,6 +209,11 @@ def test_self_assessment_page_submit_then_sign(db):
 def test_evaluation_page_saves_scores_and_locks(db):
     at = signed_in("pages/evaluation.py").run()
     assert not at.exception
+    assert [b.label for b in at.download_button][-3:] == [
+        "下载绩效评估报告（Word）",
+        "下载自评表（Excel）",
+        "下载量化指标完成情况（Excel）",
+    ]
     editor = next(d for d in at.dataframe if "final_score" in d.value.columns).value
     row = list(editor["code"]).index("6-2")
     at.session_state["eval_editor"] = {

@@ -83,9 +83,7 @@ def test_completion_from_kpis_when_chosen(store):
         == "填报"
     )
     table = kpi_tracking.with_actuals(store, 1, date(2025, 10, 31), ["1-1-3"])
-    data = exports.self_assessment_xlsx(
-        scoring.score(state.reset_index()), "泉州市教育局", 2025, date(2025, 10, 31), kpis=table
-    )
+    data = exports.kpi_xlsx(table, "泉州市教育局", 2025, date(2025, 10, 31))
     rows = list(load_workbook(io.BytesIO(data))["量化指标"].iter_rows(values_only=True))
     assert rows[1] == ("编号", "原文", "比较", "目标值", "单位", "实际值", "达成率")  # under the title
     assert rows[2][:7] == ("1-1-3", "473所", "≥", 473, "所", 473, 100)  # >= written as a reader writes it

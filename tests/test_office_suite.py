@@ -31,11 +31,12 @@ from tests.test_cli import run
 
 OFFICE = Actor("office", "绩效办", "admin")
 PNG_DIR = PROJECT_ROOT / "test-artifacts" / "office"
-PAGE_BOUNDS = {"自评表": 4, "周报": 4}  # the 自评表 sheet for 61 targets; the whole weekly brief
-SHEETS = ("自评表", "周报", "台账", "情景对比", "评议样本")
+PAGE_BOUNDS = {"自评表": 4, "周报": 4}  # whole files: the 自评表 of 61 targets, the weekly brief
+SHEETS = ("自评表", "量化指标", "周报", "台账", "情景对比", "评议样本")
 PNG_NAMES = {  # page 1 of each, as docs/screenshots/ holds it
     "报告": "report_docx_page1",
     "自评表": "export_self_assessment",
+    "量化指标": "export_kpis",
     "周报": "export_weekly_brief",
     "台账": "export_ledger_template",
     "情景对比": "export_scenario_comparison",
@@ -70,6 +71,7 @@ def printed(tmp_path_factory) -> Printed:
     out = run("report", "--db", str(db), "--out", str(tmp / "报告.docx"))
     assert out.returncode == 0, out.stderr
     (tmp / "报告.xlsx").rename(tmp / "自评表.xlsx")
+    (tmp / "报告-量化指标.xlsx").rename(tmp / "量化指标.xlsx")
     score = run("score", "--db", str(db), "--json")
     assert score.returncode == 0, score.stderr
     store = Store(db)
@@ -150,11 +152,15 @@ def test_self_assessment_holds_every_target_on_four_pages(printed):
     column = pdf.column_text("编号", "分值")
     assert [t.code for t in printed.state.itertuples() if flat(t.target) not in column] == []
     sheet = pdf.pages_with(f"{printed.unit}2025年度绩效目标自评表")
-    assert sheet == list(range(1, len(sheet) + 1)) and len(sheet) <= PAGE_BOUNDS["自评表"], sheet
+    assert sheet == list(range(1, pdf.pages + 1)) and pdf.pages <= PAGE_BOUNDS["自评表"], sheet  # the whole file
     assert f"总分{printed.total:.2f}" in text  # the total row: the score CLI's total
-    kpi_pages = pdf.pages_with(f"{printed.unit}2025年度量化指标完成情况")
-    assert kpi_pages and kpi_pages[0] == sheet[-1] + 1
-    assert "≥" in text and "=" in flat(" ".join(pdf.texts[p - 1] for p in kpi_pages))  # comparators as typed
+
+
+def test_kpis_print_as_their_own_file(printed):
+    pdf = printed.pdfs["量化指标"]
+    assert pdf.pages_with(f"{printed.unit}2025年度量化指标完成情况") == list(range(1, pdf.pages + 1))
+    text = pdf.flat()
+    assert "≥" in text and "=" in text  # comparators as typed, no guard artefact
 
 
 def test_weekly_brief_on_four_pages(printed):

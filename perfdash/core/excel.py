@@ -46,7 +46,7 @@ ROW_PAD_PT = 2
 CHAR_UNITS = BODY_PT / 5.25 / 2 * 1.05  # column units per text unit (text_units counts CJK as 2)
 CELL_PAD_UNITS = 1.2  # the cell's inner margins, and slack for line-breaking rules
 # Percent columns hold the percent (94.0 for 94 %) and show it with its sign.
-NUMBER_FORMATS = {"score": "0.00", "pct": '0.0"%"', "int": "0", "date": "yyyy-mm-dd"}
+NUMBER_FORMATS = {"score": "0.00", "pct": '0.0"%"', "int": "0", "number": "General", "date": "yyyy-mm-dd"}
 _THIN = Side(style="thin", color="000000")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")  # light grey: prints well in black and white

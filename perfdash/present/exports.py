@@ -20,6 +20,7 @@ from perfdash.workflows.scoring import Score
 __all__ = [
     "FORMULA_START",
     "comparison_xlsx",
+    "kpi_xlsx",
     "put",
     "self_assessment_xlsx",
     "survey_samples_xlsx",
@@ -115,13 +116,10 @@ def self_assessment_xlsx(
     year: int,
     as_of: date,
     notes: dict[str, str] | None = None,
-    kpis: pd.DataFrame | None = None,
 ) -> bytes:
     """The 自评表: per 一级指标 its targets with points, completion, self-score and note (the latest
     report's, unless given), each group's subtotal at its head, then the adjustments, the total and
-    the grade; and
-    the 量化指标 sheet when ``kpis`` (kpi_tracking.with_actuals) is given. ``result`` comes from
-    scoring a target-state frame (queries.target_state)."""
+    the grade. ``result`` comes from scoring a target-state frame (queries.target_state)."""
     notes = notes or {}
     t = result.targets
     stamp = f"统计截至 {fmt.day(as_of)}"
@@ -145,34 +143,41 @@ def self_assessment_xlsx(
         stamp=stamp,
         freeze_columns=2,
     )
-    if kpis is not None:
-        print_table(
-            wb.create_sheet("量化指标"),
-            f"{unit}{year}年度量化指标完成情况",
-            (
-                Column("编号", 7, "code"),
-                Column("原文", 50, grow=True),
-                Column("比较", 6, "code"),
-                Column("目标值", 10, "score"),
-                Column("单位", 8, "code"),
-                Column("实际值", 10, "score"),
-                Column("达成率", 9, "pct"),
-            ),
+    return _bytes(wb)
+
+
+def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date) -> bytes:
+    """量化指标完成情况: each quantified target value with its actual and how far it is met
+    (``kpis`` from kpi_tracking.with_actuals); a file of its own beside the 自评表."""
+    stamp = f"统计截至 {fmt.day(as_of)}"
+    wb = _book()
+    print_table(
+        wb.create_sheet("量化指标"),
+        f"{unit}{year}年度量化指标完成情况",
+        (
+            Column("编号", 7, "code"),
+            Column("原文", 50, grow=True),
+            Column("比较", 6, "code"),
+            Column("目标值", 10, "number"),
+            Column("单位", 8, "code"),
+            Column("实际值", 10, "number"),
+            Column("达成率", 9, "pct"),
+        ),
+        [
             [
-                [
-                    r.code,
-                    r.phrase,
-                    COMPARATORS.get(str(r.comparator), r.comparator),
-                    _plain(r.value),
-                    r.unit,
-                    None if pd.isna(r.actual) else _plain(r.actual),
-                    None if r.met is None or pd.isna(r.met) else _plain(r.met),
-                ]
-                for r in kpis.itertuples()
-            ],
-            unit=unit,
-            stamp=stamp,
-        )
+                r.code,
+                r.phrase,
+                COMPARATORS.get(str(r.comparator), r.comparator),
+                _plain(r.value),
+                r.unit,
+                None if pd.isna(r.actual) else _plain(r.actual),
+                None if r.met is None or pd.isna(r.met) else _plain(r.met),
+            ]
+            for r in kpis.itertuples()
+        ],
+        unit=unit,
+        stamp=stamp,
+    )
     return _bytes(wb)
 
 
