@@ -184,3 +184,37 @@ def webhook_url() -> str:
 
 def escalate_days() -> int:
     return int(_get("ESCALATE_DAYS"))  # type: ignore[call-overload]
+
+
+# Backups while the app serves.
+SETTINGS += (
+    Setting("PERFDASH_BACKUP_DIR", "", "定时备份和页面备份保存的目录（空则为数据库文件旁的 backups/）"),
+    Setting("PERFDASH_BACKUP_EVERY", 24.0, "看板运行时每隔多少小时自动备份一次（可为小数；0 = 不自动备份）"),
+    Setting("PERFDASH_BACKUP_KEEP", 14, "备份目录中保留最近多少份定时备份（页面备份另计，也保留这么多份）"),
+    Setting("PERFDASH_BACKUP_MAX_MB", 4096, "恢复或预览时，一个备份文件解压后允许的最大体积（MB）"),
+)
+
+
+def backup_dir(db_file: str | Path) -> Path:
+    """Where scheduled and on-demand backups of a database go: PERFDASH_BACKUP_DIR, else a
+    ``backups/`` folder beside the database file."""
+    configured = str(_get("PERFDASH_BACKUP_DIR"))
+    if not configured:
+        return Path(db_file).resolve().parent / "backups"
+    path = Path(configured)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def backup_every_hours() -> float:
+    """Hours between scheduled backups (0: none)."""
+    return max(float(_get("PERFDASH_BACKUP_EVERY")), 0.0)  # type: ignore[arg-type]
+
+
+def backup_keep() -> int:
+    """How many backups of each kind (scheduled, on demand) the backup folder keeps."""
+    return max(int(_get("PERFDASH_BACKUP_KEEP")), 1)  # type: ignore[call-overload]
+
+
+def backup_max_bytes() -> int:
+    """The most a backup archive may unpack to."""
+    return int(_get("PERFDASH_BACKUP_MAX_MB")) * (1 << 20)  # type: ignore[call-overload]
