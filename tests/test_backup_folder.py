@@ -62,6 +62,8 @@ def test_preview_reads_the_manifest_and_checks_every_file(live, tmp_path):
     assert preview.problem is None and preview.manifest == manifest
     assert preview.manifest.tables["progress"].rows == 2280 and preview.evidence_files == 2
     assert preview.manifest.schema_version == store.scalar("SELECT value FROM meta WHERE key = 'schema_version'")
+    uploaded = bf.inspect_upload(made.path.read_bytes())  # the page's preview of a downloaded file
+    assert uploaded.manifest == manifest and uploaded.problem is None
     # the same file with one evidence file's bytes changed: the preview names it
     forged = tmp_path / "forged.zip"
     with zipfile.ZipFile(made.path) as src, zipfile.ZipFile(forged, "w") as dst:

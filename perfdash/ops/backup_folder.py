@@ -35,6 +35,7 @@ from perfdash.ops.backup import (
 
 KINDS = {"auto": "定时备份", "manual": "页面备份"}
 NAME_RE = re.compile(r"^perfdash-(\d{8}-\d{6})(?:-(\d{1,3}))?-(auto|manual)\.zip$")
+UPLOAD_MAX_MB = 200  # the largest backup file the page takes for a preview (held in memory meanwhile)
 RETRY_HOURS = 1.0  # a scheduled backup that failed is tried again after this long (or sooner)
 
 
@@ -132,10 +133,16 @@ def prune(folder: Path, kind: str, keep: int) -> list[Path]:
     return old
 
 
+def may_back_up(actor: Actor) -> bool:
+    """A backup holds every unit's data: only an office account bound to no unit takes, downloads
+    or opens one."""
+    return actor.role == "office" and actor.units is None
+
+
 def backup_now(store: Database, actor: Actor, folder: Path | None = None) -> tuple[BackupFile, Manifest]:
-    """The office's backup from the page: the whole database, so only an office account bound to no
-    unit may take it; recorded in the audit log (inside the backup, since it is written first)."""
-    if actor.role != "office" or actor.units is not None:
+    """The office's backup from the page (see ``may_back_up``), recorded in the audit log (inside
+    the backup, since it is written first)."""
+    if not may_back_up(actor):
         raise BackupError("备份包含全部单位的数据，只有不限单位的绩效办账户可以备份")
     folder = folder or settings.backup_dir(store.path)
     with store.write(actor, roles={"office"}, what="备份数据库") as w:
@@ -176,6 +183,16 @@ def inspect(source: str | Path) -> Preview:
     except (archive.ArchiveError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise BackupError(f"{src.name} 无法读取：{exc}") from exc
     return Preview(manifest, src.stat().st_size, _problem(manifest, seen))
+
+
+def inspect_upload(data: bytes) -> Preview:
+    """``inspect`` of an uploaded backup file (written to a temporary file for the reading)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="perfdash-upload-") as tmp:
+        path = Path(tmp) / "backup.zip"
+        path.write_bytes(data)
+        return inspect(path)
 
 
 def _problem(manifest: Manifest, seen: dict[str, str]) -> str | None:
