@@ -420,7 +420,7 @@ def test_migrating_an_old_database_drops_what_strangers_typed(tmp_path):
     con.close()
     store = Store(path)
     try:
-        assert store.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "2"
+        assert store.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == "3"  # 002, then 003
         assert store.rows("SELECT username FROM sign_in_attempts") == [("zj",)]
         assert auth.load(store, "zj").units == ("乙局", "甲局")
         assert auth.load(store, "admin").units is None

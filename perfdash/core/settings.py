@@ -161,7 +161,14 @@ SETTINGS += (
     Setting("PERFDASH_SMTP_USER", "", "SMTP 用户名（需要登录时）"),
     Setting("PERFDASH_SMTP_PASSWORD", "", "SMTP 密码（需要登录时）"),
     Setting("PERFDASH_SMTP_STARTTLS", 0, "1 = 发送前启用 STARTTLS"),
-    Setting("PERFDASH_WEBHOOK_URL", "", "工作群机器人地址（企业微信 / 钉钉式 JSON POST；空则不能发群消息）"),
+    Setting("PERFDASH_WEBHOOK_URL", "", "工作群机器人的 Webhook 地址（企业微信或钉钉；空则不能发群消息）"),
+    Setting(
+        "PERFDASH_WEBHOOK_KIND",
+        "",
+        "群机器人的类型：wecom（企业微信）或 dingtalk（钉钉）；空则按地址判断"
+        "（oapi.dingtalk.com 或设置了加签密钥即为钉钉）",
+    ),
+    Setting("PERFDASH_WEBHOOK_SECRET", "", "钉钉机器人“加签”的密钥（SEC 开头）；设置后每条消息带时间戳和签名"),
     Setting("ESCALATE_DAYS", 7, "督办逾期多少天后由橙色升为红色"),
 )
 
@@ -180,6 +187,16 @@ def smtp_settings() -> dict[str, object]:
 
 def webhook_url() -> str:
     return str(_get("PERFDASH_WEBHOOK_URL"))
+
+
+def webhook_kind() -> str:
+    """wecom, dingtalk, or '' (tell by the address)."""
+    return str(_get("PERFDASH_WEBHOOK_KIND")).strip().lower()
+
+
+def webhook_secret() -> str:
+    """The DingTalk robot's signing secret (加签), if it has one."""
+    return str(_get("PERFDASH_WEBHOOK_SECRET")).strip()
 
 
 def escalate_days() -> int:
