@@ -111,11 +111,14 @@ with tab_audit:
 def show_preview(preview: backup_folder.Preview, source: str) -> None:
     """What a backup holds, from its manifest, and whether its files match it; how to restore it."""
     m = preview.manifest
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("备份时间", m.created_at.replace("T", " "))
-    c2.metric("表结构版本", m.schema_version, help=f"当前程序的表结构版本为 {SCHEMA_VERSION}；较旧的备份恢复后自动升级")
-    c3.metric("数据", f"{len(m.tables)} 张表 · {m.total_rows} 行")
-    c4.metric("迎评材料文件", f"{preview.evidence_files} 个")
+    st.markdown(
+        f"**备份时间** {m.created_at.replace('T', ' ')}　·　**表结构版本** {m.schema_version}"
+        f"（当前程序为 {SCHEMA_VERSION}{'，恢复后自动升级' if m.schema_version != SCHEMA_VERSION else ''}）"
+    )
+    c1, c2, c3 = st.columns(3)
+    c1.metric("表", f"{len(m.tables)} 张")
+    c2.metric("数据", f"{m.total_rows} 行")
+    c3.metric("迎评材料文件", f"{preview.evidence_files} 个")
     if preview.problem:
         st.error(f"这份备份不能使用：{fmt.md(preview.problem)}")
     else:
@@ -156,6 +159,7 @@ with tab_backup:
             st.error(fmt.md(str(exc)))
         else:
             st.session_state["_backup_made"] = str(made.path)
+            st.session_state.pop("backup_pick", None)  # the preview below shows the new backup
     made_path = st.session_state.get("_backup_made")
     backups = backup_folder.list_backups(folder)
     made = next((b for b in backups if str(b.path) == made_path), None)
@@ -171,6 +175,7 @@ with tab_backup:
             file_name=made.path.name,
             mime="application/zip",
             key="backup_download",
+            on_click="ignore",  # a download needs no rerun
             type="primary",
         )
     st.subheader("查看备份")
@@ -191,6 +196,7 @@ with tab_backup:
                     file_name=pick.path.name,
                     mime="application/zip",
                     key="backup_pick_download",
+                    on_click="ignore",
                 )
     else:
         uploaded = st.file_uploader(

@@ -64,6 +64,7 @@ with tab_remind:
                 file_name=f"催报清单_{ctx.as_of.isoformat()}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key="remind_xlsx",
+                on_click="ignore",
                 disabled=texts.empty,
             )
     log = supervision.reminders(ctx.store, ctx.plan_id)

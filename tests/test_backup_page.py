@@ -28,9 +28,12 @@ def test_the_office_backs_up_from_the_page_and_previews_it(tmp_path, monkeypatch
     labels = [b.proto.label for b in at.get("download_button")]
     assert f"下载备份文件 {made[0].path.name}" in labels
     # the preview of the folder's backup (the one just made): time, version, rows, checked
+    manifest = bf.inspect(made[0].path).manifest
+    assert at.selectbox(key="backup_pick").value == made[0]
+    heading = f"**备份时间** {manifest.created_at.replace('T', ' ')}　·　**表结构版本** {manifest.schema_version}"
+    assert any(m.value.startswith(heading) for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["表结构版本"] == bf.inspect(made[0].path).manifest.schema_version
-    assert metrics["备份时间"].startswith(made[0].taken_at.strftime("%Y-%m-%d"))
+    assert metrics == {"表": "34 张", "数据": f"{manifest.total_rows} 行", "迎评材料文件": "0 个"}
     contents = next(d.value for d in at.dataframe if "行数" in d.value.columns).set_index("表")
     assert contents.loc["progress", "行数"] == 2280 and contents.loc["progress", "内容"] == "进度记录"
     assert any("已核对" in s.value for s in at.success)
