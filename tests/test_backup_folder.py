@@ -206,3 +206,34 @@ def test_names_sort_by_time_not_by_text(tmp_path):
         name = f"perfdash-{when:%Y%m%d-%H%M%S}-{n}-auto.zip" if n > 1 else f"perfdash-{when:%Y%m%d-%H%M%S}-auto.zip"
         (folder / name).write_bytes(b"z")
     assert bf.latest(folder).path.name.endswith("-10-auto.zip")
+
+
+def test_a_folder_that_cannot_be_written_is_a_message(live, tmp_path):
+    store, _ = live
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    with pytest.raises(bk.BackupError, match="无法写入备份目录"):
+        bf.take(store, blocked / "bk", "manual")
+
+
+def test_restoring_a_zip_onto_an_existing_file_is_refused_before_unpacking(live, tmp_path):
+    store, _ = live
+    made, _ = bf.take(store, tmp_path / "bk", "manual")
+    existing = tmp_path / "out" / "existing.duckdb"
+    existing.parent.mkdir()
+    existing.write_bytes(b"keep")
+    with pytest.raises(bk.BackupError, match="已存在"):
+        bk.restore(made.path, existing)
+    assert existing.read_bytes() == b"keep" and sorted(p.name for p in existing.parent.iterdir()) == ["existing.duckdb"]
+
+
+def test_the_cli_restores_the_downloaded_file(live, tmp_path):
+    from tests.test_backup import run
+
+    store, db = live
+    made, manifest = bf.take(store, tmp_path / "bk", "manual")
+    store.close()
+    out = run("restore", str(made.path), "--db", str(tmp_path / "cli.duckdb"))
+    assert out.returncode == 0, out.stderr
+    assert f"恢复 {len(manifest.tables)} 张表、{manifest.total_rows} 行和 2 个迎评材料文件" in out.stdout
+    assert_same_tables(db, tmp_path / "cli.duckdb")

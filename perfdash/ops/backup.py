@@ -316,6 +316,8 @@ def restore(source: str | Path, new_db_path: str | Path, force: bool = False, ev
         return _restore_dir(src, target, force, evidence)
     if target.is_dir():
         raise BackupError(f"{target} 是一个目录，请给出数据库文件的路径")
+    if not force and (target.exists() or Path(str(target) + ".wal").exists()):  # before unpacking anything
+        raise BackupError(f"数据库文件 {target} 已存在：恢复只写入新文件（确需覆盖请加 --force）")
     target.parent.mkdir(parents=True, exist_ok=True)
     unpacked = target.parent / f".{target.name}.unpacking-{os.getpid()}"
     shutil.rmtree(unpacked, ignore_errors=True)

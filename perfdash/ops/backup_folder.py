@@ -103,6 +103,13 @@ def take(store: Database, folder: Path, kind: str, now: datetime | None = None) 
     manifest before it takes its name, so a file in the folder is always a whole, checked backup."""
     if kind not in KINDS:
         raise ValueError(kind)
+    try:
+        return _take(store, folder, kind, now)
+    except OSError as exc:  # a folder that cannot be written, a full disk
+        raise BackupError(f"无法写入备份目录 {folder}：{exc.strerror or exc}") from exc
+
+
+def _take(store: Database, folder: Path, kind: str, now: datetime | None) -> tuple[BackupFile, Manifest]:
     folder.mkdir(parents=True, exist_ok=True)
     target = _new_name(folder, kind, now or datetime.now())
     work = folder / f".packing-{os.getpid()}-{threading.get_ident()}"
