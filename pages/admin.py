@@ -1,12 +1,14 @@
-"""账户与审计: the office manages accounts and meeting-screen tokens and reads the audit log."""
+"""账户与审计: the office manages accounts and meeting-screen tokens, reads the audit log, and takes,
+downloads and previews backups while the app serves."""
 
 import streamlit as st
 
 from perfdash.app import ui
-from perfdash.core import fmt
+from perfdash.core import fmt, settings
 from perfdash.core.access import ACCOUNT_ROLES
 from perfdash.db import queries
-from perfdash.ops import auth
+from perfdash.db.database import SCHEMA_VERSION
+from perfdash.ops import auth, backup_folder
 from perfdash.present import tables
 from perfdash.store import StoreError
 
@@ -18,7 +20,7 @@ if ctx.actor.role != "office":
     st.stop()
 
 sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
-tab_accounts, tab_tokens, tab_audit = st.tabs(["账户", "大屏令牌", "审计日志"])
+tab_accounts, tab_tokens, tab_audit, tab_backup = st.tabs(["账户", "大屏令牌", "审计日志", "备份"])
 
 with tab_accounts:
     accounts = queries.accounts(ctx.store, ctx.actor.units)
@@ -104,3 +106,106 @@ with tab_audit:
     shown = log if who == "全部" else log[log["actor"] == who]
     st.caption(f"最近 {len(shown)} 条记录（每次写入一条：谁、何时、改了什么、原值和新值）")
     st.dataframe(tables.audit(shown), hide_index=True, width="stretch")
+
+
+def show_preview(preview: backup_folder.Preview, source: str) -> None:
+    """What a backup holds, from its manifest, and whether its files match it; how to restore it."""
+    m = preview.manifest
+    st.markdown(
+        f"**备份时间** {m.created_at.replace('T', ' ')}　·　**表结构版本** {m.schema_version}"
+        f"（当前程序为 {SCHEMA_VERSION}{'，恢复后自动升级' if m.schema_version != SCHEMA_VERSION else ''}）"
+    )
+    c1, c2, c3 = st.columns(3)
+    c1.metric("表", f"{len(m.tables)} 张")
+    c2.metric("数据", f"{m.total_rows} 行")
+    c3.metric("迎评材料文件", f"{preview.evidence_files} 个")
+    if preview.problem:
+        st.error(f"这份备份不能使用：{fmt.md(preview.problem)}")
+    else:
+        st.success(f"已核对：备份中的 {len(m.files)} 个文件与备份清单一致（SHA-256）。")
+    st.dataframe(tables.backup_contents(m.tables), hide_index=True, width="stretch", height=300)
+    restored = settings.db_path().with_name(f"{settings.db_path().stem}-restored.duckdb")
+    st.info(
+        "恢复不在网页上进行：请先停止看板，再在服务器上运行下面的命令。它把备份恢复到一个新的数据库文件，"
+        "核对每张表的行数和校验和，并放回迎评材料文件；确认无误后，把 PERFDASH_DB 指向新文件"
+        "（或停止看板后加 --force 恢复到原文件）再启动看板。"
+    )
+    st.code(f'python -m perfdash restore "{source}" --db "{restored}"', language="bash")
+
+
+with tab_backup:
+    folder = settings.backup_dir(ctx.store.path)
+    every = settings.backup_every_hours()
+    st.caption(
+        (
+            f"定时备份：看板运行时每 {every:g} 小时自动备份一次，保存在服务器的 {folder}，"
+            f"定时备份和页面备份各保留最近 {settings.backup_keep()} 份。"
+            if every > 0
+            else f"定时备份未开启（PERFDASH_BACKUP_EVERY=0）；页面备份保存在服务器的 {folder}。"
+        )
+        + "备份时看板照常使用：备份是同一时刻的完整副本（含迎评材料文件），写入的内容要么全部在内、要么全部不在。"
+    )
+    whole = backup_folder.may_back_up(ctx.actor)
+    if st.button(
+        "立即备份",
+        type="primary",
+        key="backup_now",
+        disabled=not whole,
+        help=None if whole else "备份包含全部单位的数据，只有不限单位的绩效办账户可以备份",
+    ):
+        try:
+            made, _ = backup_folder.backup_now(ctx.store, ctx.actor, folder)
+        except StoreError as exc:
+            st.error(fmt.md(str(exc)))
+        else:
+            st.session_state["_backup_made"] = str(made.path)
+            st.session_state.pop("backup_pick", None)  # the preview below shows the new backup
+    made_path = st.session_state.get("_backup_made")
+    backups = backup_folder.list_backups(folder)
+    made = next((b for b in backups if str(b.path) == made_path), None)
+    if made is not None:
+        made_preview = ui.backup_preview(made.path)
+        st.success(
+            f"已备份：{len(made_preview.manifest.tables)} 张表、{made_preview.manifest.total_rows} 行、"
+            f"{made_preview.evidence_files} 个迎评材料文件，备份清单已核对。请下载并另行保存："
+        )
+        st.download_button(
+            f"下载备份文件 {made.path.name}",
+            data=lambda: made.path.read_bytes(),  # read when asked for, not on every rerun
+            file_name=made.path.name,
+            mime="application/zip",
+            key="backup_download",
+            on_click="ignore",  # a download needs no rerun
+            type="primary",
+        )
+    st.subheader("查看备份")
+    source = st.radio("备份来源", ["服务器上的备份", "上传下载过的备份文件"], horizontal=True, key="backup_source")
+    if source == "服务器上的备份":
+        if not backups:
+            st.info("备份目录中还没有备份。")
+        else:
+            pick = st.selectbox("备份", backups, format_func=lambda b: b.label, key="backup_pick", disabled=not whole)
+            if whole:
+                try:
+                    show_preview(ui.backup_preview(pick.path), str(pick.path))
+                except StoreError as exc:
+                    st.error(fmt.md(str(exc)))
+                st.download_button(
+                    "下载这份备份",
+                    data=lambda: pick.path.read_bytes(),
+                    file_name=pick.path.name,
+                    mime="application/zip",
+                    key="backup_pick_download",
+                    on_click="ignore",
+                )
+    else:
+        uploaded = st.file_uploader(
+            "备份文件（.zip）", type=["zip"], key="backup_upload", max_upload_size=backup_folder.UPLOAD_MAX_MB
+        )
+        if uploaded is not None:
+            try:
+                preview = ui.parse_once(uploaded, lambda _name, data: backup_folder.inspect_upload(data))
+            except StoreError as exc:
+                st.error(fmt.md(str(exc)))
+            else:
+                show_preview(preview, uploaded.name)

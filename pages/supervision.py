@@ -8,7 +8,8 @@ import streamlit as st
 
 from perfdash.app import ui
 from perfdash.core import fmt
-from perfdash.present import tables
+from perfdash.ops import notify
+from perfdash.present import reminder_sheet, tables
 from perfdash.store import StoreError
 from perfdash.workflows import supervision
 
@@ -27,18 +28,53 @@ with tab_remind:
     st.dataframe(tables.not_reported(missing), hide_index=True, width="stretch")
     if office and not missing.empty:
         who = st.multiselect("催报科室", list(missing["section"]), default=list(missing["section"]), key="remind_who")
+        by_mail, by_robot = notify.email_configured(), notify.robot_configured()
+        robot = supervision.CHANNEL_LABELS[notify.robot_kind()] if by_robot else "工作群"
         c1, c2 = st.columns(2)
-        for col, channel, label in ((c1, "email", "发送邮件"), (c2, "webhook", "发到工作群")):
-            if col.button(label, key=f"remind_{channel}", disabled=not who):
+        for col, channel, label, ready, setting in (
+            (c1, "email", "发送邮件", by_mail, "PERFDASH_SMTP_HOST"),
+            (c2, "webhook", f"发到{robot}", by_robot, "PERFDASH_WEBHOOK_URL"),
+        ):
+            if col.button(
+                label,
+                key=f"remind_{channel}",
+                disabled=not who or not ready,
+                help=None if ready else f"未配置（{setting}），请用下面的文字手工发送",
+            ):
                 sent, message = supervision.remind(
                     ctx.store, ctx.plan_id, ctx.unit, who, channel, since, ctx.as_of, actor
                 )
                 (st.success if sent else st.error)(message)
+        texts = supervision.reminder_texts(
+            ctx.unit, missing[missing["section"].isin(who)], since, supervision.contacts(ctx.store, ctx.plan_id)
+        )
+        if not (by_mail or by_robot):
+            st.info(
+                "未配置邮件服务器和工作群机器人：请复制下面每个科室的催报文字（右上角按钮），"
+                "通过微信、短信或电话发给科室；也可以下载催报清单打印。"
+            )
+        with st.expander("催报文字（手工发送）", expanded=not (by_mail or by_robot)):
+            for r in texts.itertuples():
+                reach = "　".join(x for x in (r.email, r.phone) if x) or "未设置联系方式"
+                st.markdown(f"**{fmt.md(r.section)}**　{fmt.md(reach)}")
+                st.code(r.text, language=None, wrap_lines=True)
+            st.download_button(
+                "下载催报清单（Excel）",
+                data=lambda: reminder_sheet.reminder_xlsx(texts, ctx.unit, since, ctx.as_of),
+                file_name=f"催报清单_{ctx.as_of.isoformat()}.xlsx",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                key="remind_xlsx",
+                on_click="ignore",
+                disabled=texts.empty,
+            )
     log = supervision.reminders(ctx.store, ctx.plan_id)
     if not log.empty:
         st.caption("催报记录")
         st.dataframe(
-            log.assign(sections=log["sections"].map("、".join)).rename(
+            log.assign(
+                sections=log["sections"].map("、".join),
+                channel=log["channel"].map(lambda c: supervision.CHANNEL_LABELS.get(c, c)),
+            ).rename(
                 columns={
                     "reminder_id": "编号",
                     "channel": "方式",
@@ -55,14 +91,28 @@ with tab_remind:
             width="stretch",
         )
     if office:
-        with st.expander("科室邮箱"):
+        with st.expander("科室联系方式"):
+            st.caption(
+                "邮箱用于催报邮件；手机号用于在工作群中 @ 科室负责人（钉钉、企业微信按手机号提醒）。"
+                "保存时两项都以表单为准，留空即清除。"
+            )
+            reach = supervision.contacts(ctx.store, ctx.plan_id)
+            if not reach.empty:
+                st.dataframe(
+                    reach.rename(columns={"section": "科室", "email": "邮箱", "phone": "手机号"}),
+                    hide_index=True,
+                    width="stretch",
+                )
             sections, _ = ui.sections_and_leaders(ctx.store, ctx.plan_id)
             with st.form("contact", clear_on_submit=True):
                 sec = st.selectbox("科室", sections, key="contact_section")
-                email = st.text_input("邮箱", key="contact_email")
+                c1, c2 = st.columns(2)
+                email = c1.text_input("邮箱", key="contact_email")
+                phone = c2.text_input("手机号", key="contact_phone")
                 if st.form_submit_button("保存"):
                     ui.save(
-                        lambda: ctx.store.set_section_contact(sec, email, actor, ctx.plan_id), f"已保存{sec}的邮箱。"
+                        lambda: ctx.store.set_section_contact(sec, email, actor, ctx.plan_id, phone=phone),
+                        f"已保存{sec}的联系方式。",
                     )
 
 with tab_orders:

@@ -10,10 +10,21 @@ from datetime import date
 from pathlib import Path
 
 from perfdash.core import settings
+from perfdash.db.database import HeldByServer
 from perfdash.plan import PlanError, read_plan, summary_lines
 from perfdash.store import StoreError
 
 LOCK_WAIT_SECONDS = 60.0  # another command holding the database: wait this long for it
+STOP_FIRST = "先停止看板（在运行它的窗口按 Ctrl+C，或停止其服务），再运行此命令"
+# What to do instead, for each command that needs the database file while the app server holds it.
+WHILE_SERVING = {
+    "import": f"看板运行时不能从命令行导入方案：请{STOP_FIRST}。",
+    "demo": f"看板运行时不能写入演示数据：请{STOP_FIRST}。",
+    "progress template": f"看板运行时请在“进度填报”页面下载台账模板；或{STOP_FIRST}。",
+    "progress import": f"看板运行时请在“进度填报”页面上传台账；或{STOP_FIRST}。",
+    "score": f"请在看板的“评分模拟”或“综合评估”页面查看得分；或{STOP_FIRST}。",
+    "report": f"请在看板的“综合评估”页面下载绩效评估报告和自评表；或{STOP_FIRST}。",
+}
 
 
 def _db(value: str | None) -> Path:
@@ -100,11 +111,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench(args)
 
 
-def _open_plan(args: argparse.Namespace):
+def _open_plan(args: argparse.Namespace, snapshot_ok: bool = False):
+    """The database and the chosen plan. While the app server holds the file, a read-only command
+    (``snapshot_ok``) reads a copy of the newest backup instead, saying so and from when."""
     from perfdash.db import queries
     from perfdash.store import Store
 
-    store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
+    try:
+        store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
+    except HeldByServer as exc:
+        if not snapshot_ok:
+            raise
+        store = _snapshot(args, exc)
     row = queries.find_plan(store, args.unit, args.year)
     if row is None:
         store.close()
@@ -112,6 +130,31 @@ def _open_plan(args: argparse.Namespace):
             f"数据库 {_db(args.db)} 中没有匹配的方案（单位 {args.unit or '任意'}，年度 {args.year or '任意'}）"
         )
     return store, row
+
+
+def _snapshot(args: argparse.Namespace, held: HeldByServer):
+    """A throw-away copy of the newest backup in the backup folder (checked as ``restore`` checks
+    every backup), opened instead of the database the server holds; removed when the command ends."""
+    import tempfile
+
+    from perfdash.ops.backup import restore
+    from perfdash.ops.backup_folder import KINDS, latest
+    from perfdash.store import Store
+
+    folder = _server_backups(args, held)[0]
+    newest = latest(folder)
+    if newest is None:
+        raise StoreError(f"{held}，备份目录 {folder} 中也还没有可读的备份。{WHILE_SERVING[args.command]}")
+    work = Path(tempfile.mkdtemp(prefix="perfdash-snapshot-"))
+    args.cleanup.append(work)
+    restore(newest.path, work / "snapshot.duckdb", evidence=False)
+    args.snapshot = newest
+    print(
+        f"注意：看板正在运行（进程 {held.pid}），数据库被它占用；以下结果读自 {newest.taken_at:%Y-%m-%d %H:%M:%S} 的"
+        f"{KINDS[newest.kind]}（{newest.path}），不含此后的改动。",
+        file=sys.stderr,
+    )
+    return Store(work / "snapshot.duckdb")
 
 
 def cmd_progress_template(args: argparse.Namespace) -> int:
@@ -165,7 +208,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from perfdash.db import queries
     from perfdash.workflows import scoring
 
-    store, row = _open_plan(args)
+    store, row = _open_plan(args, snapshot_ok=True)
     plan_id, year = int(row["plan_id"]), int(row["year"])
     as_of = _as_of(args, row)
     state = queries.target_state(store, plan_id, as_of, year)
@@ -208,12 +251,17 @@ def cmd_score(args: argparse.Namespace) -> int:
     previous = years.previous_plan(store, str(row["unit"]), year)
     last = years.year_result(store, previous, rules) if previous is not None else None
     store.close()
+    snapshot = getattr(args, "snapshot", None)
     if args.json:
         out = result.as_json()
         if last is not None:  # the same unit's previous year, beside this one
             out["previous_year"] = last.as_json()
+        if snapshot is not None:  # read from a backup while the app serves: say which, and from when
+            out["snapshot"] = {"taken_at": snapshot.taken_at.isoformat(), "file": str(snapshot.path)}
         print(json.dumps(out, ensure_ascii=False))
     else:
+        if snapshot is not None:
+            print(f"（数据截至 {snapshot.taken_at:%Y-%m-%d %H:%M:%S} 的备份：看板正在运行，未读取此后的改动）")
         print(f"{row['unit']}{year}年度 · 统计截至 {as_of} · {scoring.RULE_LABELS[rules.rule]}")
         print(f"总分 {result.total:.2f}（满分 {result.possible:g}），等次：{result.grade}")
         if last is not None:
@@ -228,12 +276,60 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from perfdash.ops.backup import backup
 
     started = time.perf_counter()
-    manifest = backup(_db(args.db), args.out, wait_seconds=LOCK_WAIT_SECONDS)
+    try:
+        manifest = backup(_db(args.db), args.out, wait_seconds=LOCK_WAIT_SECONDS)
+    except HeldByServer as exc:
+        print(_backup_while_serving(args, exc), file=sys.stderr)
+        return 2
     print(
         f"已备份 {len(manifest.tables)} 张表、{manifest.total_rows} 行（表结构版本 {manifest.schema_version}，"
         f"用时 {time.perf_counter() - started:.2f} 秒）：{args.out}"
     )
     return 0
+
+
+def _server_backups(args: argparse.Namespace, held: HeldByServer) -> tuple[Path, float, str]:
+    """The running server's backup folder, backup interval and address, as it published them at its
+    start (else this command's own settings: a plain ``streamlit run`` publishes nothing)."""
+    from perfdash.app.startup import read_serving
+
+    info = read_serving(_db(args.db), held.pid)
+    folder = Path(info["backup_dir"]) if info.get("backup_dir") else settings.backup_dir(_db(args.db))
+    every = float(info.get("backup_every_hours", settings.backup_every_hours() if not info else 0))
+    return folder, every, str(info.get("url", ""))
+
+
+def _backup_while_serving(args: argparse.Namespace, held: HeldByServer) -> str:
+    """What to do instead of ``backup`` while the app serves: the page, and the scheduled backups."""
+    from perfdash.ops.backup_folder import latest
+
+    folder, every, url = _server_backups(args, held)
+    newest = latest(folder)
+    page = f"{url}admin" if url else "“账户与审计”页面"
+    lines = [
+        f"错误：{held}，此命令不能同时打开它。",
+        f"看板运行时不必停机备份：绩效办登录后打开 {page} 的“备份”页签，点击“立即备份”并下载备份文件"
+        "（恢复：python -m perfdash restore 下载的文件.zip --db 新数据库文件）。",
+        f"看板每 {every:g} 小时自动备份到 {folder}" if every > 0 else "定时备份未开启（PERFDASH_BACKUP_EVERY=0）",
+    ]
+    if newest is not None:
+        lines.append(f"最新的备份：{newest.path}（{newest.taken_at:%Y-%m-%d %H:%M:%S}）")
+    lines.append("如一定要用此命令，请先停止看板。")
+    return "\n".join(lines)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from perfdash.app.startup import serve
+    from perfdash.ops.auth import AuthError
+
+    try:
+        return serve(_db(args.db), args.port, args.address)
+    except HeldByServer as exc:
+        print(f"错误：{exc}：看板已经在运行，请直接在浏览器中打开它；或先停止它再启动。", file=sys.stderr)
+        return 2
+    except AuthError as exc:
+        print(f"错误：无法创建管理员账户：{exc}（请检查 PERFDASH_ADMIN_PASSWORD）", file=sys.stderr)
+        return 2
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -264,7 +360,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from perfdash.present import exports, report
     from perfdash.workflows import scoring
 
-    store, row = _open_plan(args)
+    store, row = _open_plan(args, snapshot_ok=True)
     plan_id, year = int(row["plan_id"]), int(row["year"])
     as_of = _as_of(args, row)
     data, result = report.evaluation_report(store, plan_id, as_of, scoring.Rules(rule=args.rule or "proportional"))
@@ -362,11 +458,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="备份目录（新的或空的目录）")
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="从备份恢复到新的数据库文件，并核对行数、校验和与序列")
-    p.add_argument("dir", help="备份目录（python -m perfdash backup 写出的）")
+    p = sub.add_parser("restore", help="从备份恢复到新的数据库文件，并核对行数、校验和与序列（须先停止看板）")
+    p.add_argument("dir", metavar="backup", help="备份目录（backup 命令写出的），或页面下载 / 定时备份的 .zip 备份文件")
     p.add_argument("--db", required=True, help="恢复到的新数据库文件")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（另一个程序正在使用时仍会拒绝）")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("serve", help="启动看板：准备数据库（首次启动时打印管理员初始密码）、开启定时备份、运行网页服务")
+    p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
+    p.add_argument("--port", type=int, help="端口（默认取 .streamlit/config.toml，否则 8501）")
+    p.add_argument("--address", help="监听地址（默认所有网卡；只允许本机访问可设 127.0.0.1）")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("kpis", help="从方案文档的年度工作目标中提取量化指标")
     p.add_argument("path", help="方案文档（.txt）或 Excel 模板（.xlsx）")
@@ -383,14 +485,24 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_report)
 
     args = parser.parse_args(argv)
+    args.cleanup = []  # temporary copies a command made (a backup read while the app serves)
     try:
         return args.func(args)
     except PlanError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except HeldByServer as exc:  # answered at once: waiting for a server to let go would not help
+        name = " ".join(filter(None, (args.command, getattr(args, "progress_command", None))))
+        print(f"错误：{exc}。{WHILE_SERVING.get(name, f'请{STOP_FIRST}。')}", file=sys.stderr)
+        return 2
     except StoreError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    finally:
+        import shutil
+
+        for path in args.cleanup:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":

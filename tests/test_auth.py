@@ -246,7 +246,7 @@ def test_an_expired_session_asks_again(db):
 def test_admin_page_is_the_offices(db):
     at = signed_in("pages/admin.py").run()
     assert not at.exception
-    assert at.tabs and [t.label for t in at.tabs] == ["账户", "大屏令牌", "审计日志"]
+    assert at.tabs and [t.label for t in at.tabs] == ["账户", "大屏令牌", "审计日志", "备份"]
     section = signed_in("pages/admin.py", "section", "中教科").run()
     assert any("只有绩效办可以管理账户" in i.value for i in section.info)
     assert not section.tabs

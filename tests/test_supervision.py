@@ -171,7 +171,8 @@ def test_reminders_reach_loopback_smtp_and_webhook_and_are_logged(store, servers
     assert _Hook.received[0]["msgtype"] == "text"
     assert "【催报】" in content and all(s in content for s in sections)
     log = supervision.reminders(store, 1)
-    assert list(log["channel"]) == ["webhook", "email"] and log["ok"].all()
+    # a robot at an address that is not DingTalk's, with no signing secret: 企业微信's format
+    assert list(log["channel"]) == ["wecom", "email"] and log["ok"].all()
     with pytest.raises(StoreError, match="只有绩效办可以发送催报"):
         supervision.remind(store, 1, "x", sections, "email", since, SILENT, XIAOAN)
 
@@ -289,3 +290,193 @@ def test_supervision_page(tmp_path, monkeypatch):
     section.text_area(key="order_answer").input("已补报")
     section.button(key="order_respond").click().run()
     assert any("已提交答复" in s.value for s in section.success)
+
+
+# -- DingTalk's signed robot, WeCom's @-mentions, texts for sending by hand -----------------------
+
+SECRET = "SEC0123456789abcdef-test-secret"
+
+
+class _DingTalk(BaseHTTPRequestHandler):
+    """A DingTalk-style robot on loopback that checks 加签 as DingTalk does: the timestamp (ms) is
+    within an hour, and sign = urlencoded base64(HMAC-SHA256(secret, "timestamp\nsecret"))."""
+
+    secret = SECRET
+    received: ClassVar[list[dict]] = []
+
+    def do_POST(self) -> None:  # the name http.server calls
+        import base64
+        import hashlib
+        import hmac
+        import time
+        import urllib.parse
+
+        raw_query = urllib.parse.urlsplit(self.path).query
+        query = urllib.parse.parse_qs(raw_query)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        stamp = query.get("timestamp", [""])[0]
+        want = base64.b64encode(
+            hmac.new(_DingTalk.secret.encode(), f"{stamp}\n{_DingTalk.secret}".encode(), hashlib.sha256).digest()
+        ).decode()
+        fresh = stamp.isdigit() and abs(time.time() * 1000 - int(stamp)) < 3_600_000
+        ok = fresh and query.get("access_token") == ["abc"] and query.get("sign") == [want]
+        # the sign travels urlencoded: base64's '=' (and '+', '/') never appear raw in the query
+        ok = ok and "%3D" in raw_query.split("sign=", 1)[1]
+        _DingTalk.received.append({"body": body, "verified": ok})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        reply = {"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 310000, "errmsg": "sign not match"}
+        self.wfile.write(json.dumps(reply).encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def dingtalk(monkeypatch):
+    server = HTTPServer(("127.0.0.1", 0), _DingTalk)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv(
+        "PERFDASH_WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/robot/send?access_token=abc"
+    )
+    monkeypatch.setenv("PERFDASH_WEBHOOK_SECRET", SECRET)
+    monkeypatch.delenv("PERFDASH_WEBHOOK_KIND", raising=False)
+    _DingTalk.received.clear()
+    yield
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_signed_dingtalk_robot_gets_the_reminder_with_the_mentions(store, dingtalk, monkeypatch):
+    since = supervision.week_start(SILENT)
+    sections = list(supervision.not_reported(store, 1, since, SILENT)["section"])
+    assert len(sections) >= 2
+    phones = {s: f"1380000{n:04d}" for n, s in enumerate(sections[:-1])}  # the last has an e-mail only
+    for s, phone in phones.items():
+        store.set_section_contact(s, "", OFFICE, 1, phone=phone)
+    store.set_section_contact(sections[-1], "last@edu.example", OFFICE, 1)
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", since, SILENT, OFFICE)
+    assert sent, message
+    [got] = _DingTalk.received
+    assert got["verified"]
+    body = got["body"]
+    assert body["msgtype"] == "text" and body["at"] == {"atMobiles": list(phones.values()), "isAtAll": False}
+    assert all(f"@{p}" in body["text"]["content"] for p in phones.values())  # DingTalk notifies only these
+    assert "【催报】" in body["text"]["content"] and all(s in body["text"]["content"] for s in sections)
+    log = supervision.reminders(store, 1).iloc[0]
+    assert log["channel"] == "dingtalk" and log["ok"]
+    assert log["recipients"] == "钉钉群" + "".join(f" @{p}" for p in phones.values())
+    audit = store.scalar("SELECT new_value FROM audit_log WHERE action = '发送催报' ORDER BY logged_at DESC LIMIT 1")
+    assert json.loads(audit)["方式"] == "钉钉群"
+    # a wrong secret: the robot refuses, and the failure is logged with DingTalk's reason
+    monkeypatch.setenv("PERFDASH_WEBHOOK_SECRET", "SECwrong")
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", since, SILENT, OFFICE)
+    assert not sent and "310000" in message and "钉钉群" in message
+    assert not _DingTalk.received[-1]["verified"]
+    failed = supervision.reminders(store, 1).iloc[0]
+    assert failed["channel"] == "dingtalk" and not failed["ok"] and "310000" in failed["error"]
+
+
+def test_wecom_mentions_by_mobile_list_and_the_kind_can_be_set(servers, monkeypatch):
+    import urllib.parse
+
+    from perfdash.ops import notify
+
+    assert notify.send_webhook("催报", mobiles=["13800000001", "", "13800000001", "13900000002"]) == "wecom"
+    assert _Hook.received[-1] == {
+        "msgtype": "text",
+        "text": {"content": "催报", "mentioned_mobile_list": ["13800000001", "13900000002"]},
+    }
+    assert notify.robot_kind("https://oapi.dingtalk.com/robot/send?access_token=x") == "dingtalk"
+    assert notify.robot_kind("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x") == "wecom"
+    monkeypatch.setenv("PERFDASH_WEBHOOK_KIND", "dingtalk")  # a DingTalk robot behind a proxy, unsigned
+    assert notify.send_webhook("催报", mobiles=["13800000001"]) == "dingtalk"
+    assert _Hook.received[-1]["at"]["atMobiles"] == ["13800000001"]
+    url = notify.signed_url("http://x/robot?access_token=t", "SECabc", timestamp_ms=1_700_000_000_000)
+    assert url.startswith("http://x/robot?access_token=t&timestamp=1700000000000&sign=")
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["sign"] == [
+        notify.dingtalk_sign("SECabc", 1_700_000_000_000)
+    ]
+
+
+def test_contacts_take_a_phone_within_limits(store):
+    store.set_section_contact("校安科", "xa@edu.example", OFFICE, 1, phone="138-0000 0001")
+    store.set_section_contact("校安科", "xa2@edu.example", OFFICE, 1)  # no phone given: the stored one stays
+    assert store.rows("SELECT email, phone FROM section_contacts WHERE section = '校安科'") == [
+        ("xa2@edu.example", "13800000001")
+    ]
+    with pytest.raises(StoreError, match="不是有效的手机号"):
+        store.set_section_contact("校安科", "", OFFICE, 1, phone="138abc")
+    with pytest.raises(StoreError, match="超过 50 字"):
+        store.set_section_contact("校安科", "", OFFICE, 1, phone="1" * 60)
+    with pytest.raises(StoreError, match="请至少填写校安科的邮箱或手机号"):
+        store.set_section_contact("校安科", "", OFFICE, 1, phone="")
+    with pytest.raises(StoreError, match="只有绩效办可以设置科室联系方式"):
+        store.set_section_contact("校安科", "", XIAOAN, 1, phone="13800000001")
+    assert store.rows("SELECT email, phone FROM section_contacts WHERE section = '校安科'") == [
+        ("xa2@edu.example", "13800000001")
+    ]
+
+
+def test_the_reminder_sheet_is_print_ready_and_runs_nothing():
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from perfdash.present.reminder_sheet import reminder_xlsx
+
+    texts = pd.DataFrame(
+        [
+            {"section": "校安科", "targets": "7-2", "email": "", "phone": "+8613800000001", "text": "【催报】校安科…"},
+            {"section": '=HYPERLINK("http://x")', "targets": "1-1-1", "email": "a@b.cn", "phone": "", "text": "-1+1"},
+        ]
+    )
+    ws = load_workbook(io.BytesIO(reminder_xlsx(texts, "泉州市教育局", date(2025, 11, 17), AS_OF))).active
+    assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"  # 9: A4 in Excel
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.print_title_rows == "$1:$3" and "&P" in ws.oddFooter.center.text  # title, since when, header
+    assert ws["A2"].value == "2025-11-17 以来未报送进度的科室"
+    headers = ["序号", "科室", "未报送的目标", "邮箱", "手机号", "催报内容", "已发送（签字/日期）"]
+    assert [c.value for c in ws[3]] == headers
+    # a leading + is where a spreadsheet starts a formula: the phone is kept as text, shown as typed
+    assert [c.value for c in ws[4]][:6] == [1, "校安科", "7-2", None, "+8613800000001", "【催报】校安科…"]
+    assert ws["E4"].data_type == "s" and ws["E4"].quotePrefix
+    assert ws["B5"].value == '=HYPERLINK("http://x")' and ws["B5"].data_type == "s"
+    assert ws["F5"].value == "-1+1" and ws["F5"].data_type == "s"
+    assert not [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    for row in ws.iter_rows(min_row=3, max_row=5):
+        assert all(c.border.left.style == "thin" and c.border.bottom.style == "thin" for c in row)
+
+
+def test_without_a_channel_the_page_offers_the_texts(tmp_path, monkeypatch):
+    for name in ("PERFDASH_SMTP_HOST", "PERFDASH_WEBHOOK_URL", "PERFDASH_WEBHOOK_SECRET", "PERFDASH_WEBHOOK_KIND"):
+        monkeypatch.delenv(name, raising=False)
+    db = tmp_path / "texts.duckdb"
+    monkeypatch.setenv("PERFDASH_DB", str(db))
+    at = signed_in("pages/supervision.py")
+    at.query_params["as_of"] = SILENT.isoformat()  # a week in which some sections skipped their report
+    at.run()
+    since = at.date_input(key="remind_since").value
+    assert since == supervision.week_start(SILENT)
+    s = Store(db)
+    try:
+        missing = supervision.not_reported(s, 1, since, SILENT)
+        s.set_section_contact(missing.iloc[0]["section"], "", OFFICE, 1, phone="13800000009")
+        s.log_reminder(1, "dingtalk", "钉钉群", ["校安科"], "s", "b", True, None, OFFICE)
+    finally:
+        s.close()
+    assert len(missing) >= 2
+    at.run()
+    assert not at.exception
+    assert any("未配置邮件服务器和工作群机器人" in i.value for i in at.info)
+    assert at.button(key="remind_email").disabled and at.button(key="remind_webhook").disabled
+    codes = [c.value for c in at.code]
+    for r in missing.itertuples():
+        text = next(t for t in codes if t.startswith(f"【催报】{r.section}："))
+        assert "、".join(r.missing) in text and since.strftime("%-m月%-d日") in text
+    assert any("13800000009" in m.value for m in at.markdown)
+    assert "下载催报清单（Excel）" in [b.proto.label for b in at.get("download_button")]
+    log = next(d.value for d in at.dataframe if "方式" in d.value.columns)
+    assert list(log["方式"]) == ["钉钉群"]

@@ -7,7 +7,7 @@ import logging
 
 import streamlit as st
 
-from perfdash.app.demo import bootstrap
+from perfdash.app import startup
 from perfdash.core import fmt, settings
 from perfdash.ops import auth
 from perfdash.store import Store, StoreError
@@ -18,18 +18,10 @@ log = logging.getLogger("perfdash")
 
 @st.cache_resource(show_spinner="正在准备数据库…")
 def get_store(path: str) -> Store:
-    """One shared connection per database file; a new database gets the plan and demo data, and
-    a first admin account (its generated password printed once, here, on the server's console)."""
-    store = Store(path)
-    bootstrap(store, settings.plan_path(), settings.demo_seed())
-    password = auth.ensure_admin(store)
-    if password:
-        print(
-            f"\n[perfdash] 已创建管理员账户 admin（绩效办），初始密码：{password}\n"
-            "[perfdash] 请登录后在“我的账户”中修改密码；此密码不会再次显示。\n",
-            flush=True,
-        )
-    return store
+    """One shared connection per database file: the one ``python -m perfdash serve`` prepared
+    before the server started, or (under a plain ``streamlit run``) prepared now, on the first
+    visit: plan and demo data, and the first admin account, its password printed on the console."""
+    return startup.shared_store(path)
 
 
 def open_store() -> Store:

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -20,7 +21,7 @@ from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
 from perfdash.core.schedule import LAG_STATUSES
 from perfdash.db import queries
-from perfdash.ops import auth
+from perfdash.ops import auth, backup_folder
 from perfdash.store import Store, StoreError
 
 T = TypeVar("T")
@@ -227,6 +228,17 @@ def save(write: Callable[[], object], done: str, errors: tuple[type[Exception], 
     else:
         flash(done)
         st.rerun()
+
+
+@st.cache_data(max_entries=16, show_spinner="正在核对备份文件…")
+def _backup_preview(path: str, size: int, mtime: float) -> backup_folder.Preview:
+    return backup_folder.inspect(path)
+
+
+def backup_preview(path: Path) -> backup_folder.Preview:
+    """A backup's preview (its manifest, every file checked), worked out once per file version."""
+    stat = path.stat()
+    return _backup_preview(str(path), stat.st_size, stat.st_mtime)
 
 
 def parse_once(uploaded: Any, parse: Callable[[str, bytes], T]) -> T:

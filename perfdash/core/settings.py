@@ -161,7 +161,14 @@ SETTINGS += (
     Setting("PERFDASH_SMTP_USER", "", "SMTP 用户名（需要登录时）"),
     Setting("PERFDASH_SMTP_PASSWORD", "", "SMTP 密码（需要登录时）"),
     Setting("PERFDASH_SMTP_STARTTLS", 0, "1 = 发送前启用 STARTTLS"),
-    Setting("PERFDASH_WEBHOOK_URL", "", "工作群机器人地址（企业微信 / 钉钉式 JSON POST；空则不能发群消息）"),
+    Setting("PERFDASH_WEBHOOK_URL", "", "工作群机器人的 Webhook 地址（企业微信或钉钉；空则不能发群消息）"),
+    Setting(
+        "PERFDASH_WEBHOOK_KIND",
+        "",
+        "群机器人的类型：wecom（企业微信）或 dingtalk（钉钉）；空则按地址判断"
+        "（oapi.dingtalk.com 或设置了加签密钥即为钉钉）",
+    ),
+    Setting("PERFDASH_WEBHOOK_SECRET", "", "钉钉机器人“加签”的密钥（SEC 开头）；设置后每条消息带时间戳和签名"),
     Setting("ESCALATE_DAYS", 7, "督办逾期多少天后由橙色升为红色"),
 )
 
@@ -182,5 +189,49 @@ def webhook_url() -> str:
     return str(_get("PERFDASH_WEBHOOK_URL"))
 
 
+def webhook_kind() -> str:
+    """wecom, dingtalk, or '' (tell by the address)."""
+    return str(_get("PERFDASH_WEBHOOK_KIND")).strip().lower()
+
+
+def webhook_secret() -> str:
+    """The DingTalk robot's signing secret (加签), if it has one."""
+    return str(_get("PERFDASH_WEBHOOK_SECRET")).strip()
+
+
 def escalate_days() -> int:
     return int(_get("ESCALATE_DAYS"))  # type: ignore[call-overload]
+
+
+# Backups while the app serves.
+SETTINGS += (
+    Setting("PERFDASH_BACKUP_DIR", "", "定时备份和页面备份保存的目录（空则为数据库文件旁的 backups/）"),
+    Setting("PERFDASH_BACKUP_EVERY", 24.0, "看板运行时每隔多少小时自动备份一次（可为小数；0 = 不自动备份）"),
+    Setting("PERFDASH_BACKUP_KEEP", 14, "备份目录中保留最近多少份定时备份（页面备份另计，也保留这么多份）"),
+    Setting("PERFDASH_BACKUP_MAX_MB", 4096, "恢复或预览时，一个备份文件解压后允许的最大体积（MB）"),
+)
+
+
+def backup_dir(db_file: str | Path) -> Path:
+    """Where scheduled and on-demand backups of a database go: PERFDASH_BACKUP_DIR, else a
+    ``backups/`` folder beside the database file."""
+    configured = str(_get("PERFDASH_BACKUP_DIR"))
+    if not configured:
+        return Path(db_file).resolve().parent / "backups"
+    path = Path(configured)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def backup_every_hours() -> float:
+    """Hours between scheduled backups (0: none)."""
+    return max(float(_get("PERFDASH_BACKUP_EVERY")), 0.0)  # type: ignore[arg-type]
+
+
+def backup_keep() -> int:
+    """How many backups of each kind (scheduled, on demand) the backup folder keeps."""
+    return max(int(_get("PERFDASH_BACKUP_KEEP")), 1)  # type: ignore[call-overload]
+
+
+def backup_max_bytes() -> int:
+    """The most a backup archive may unpack to."""
+    return int(_get("PERFDASH_BACKUP_MAX_MB")) * (1 << 20)  # type: ignore[call-overload]

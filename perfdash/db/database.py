@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
@@ -39,6 +40,14 @@ class StoreError(ValueError):
     def __init__(self, message: str, problems: list | None = None):
         super().__init__(message)
         self.problems = problems or []
+
+
+class HeldByServer(StoreError):
+    """The database file is held by a running app server: waiting for it would not help."""
+
+    def __init__(self, path: str, pid: int):
+        super().__init__(f"数据库 {path} 正由运行中的看板使用（进程 {pid}）")
+        self.path, self.pid = path, pid
 
 
 def bounded(label: str, value: str | None, kind: str, required: bool = False) -> str:
@@ -341,6 +350,23 @@ def _audit(
     )
 
 
+def server_holding(lock_message: str) -> int | None:
+    """The process id of the app server holding a database, from DuckDB's lock error ("Conflicting
+    lock is held in … (PID 123)"), or None when the holder is not a server (another command, which
+    ends by itself) or cannot be told (no /proc)."""
+    m = re.search(r"\(PID (\d+)\)", lock_message)
+    if not m:
+        return None
+    pid = int(m.group(1))
+    try:
+        words = [w.decode("utf-8", "replace") for w in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if w]
+    except OSError:
+        return None
+    streamlit = any(Path(w).name == "streamlit" for w in words)  # streamlit run, python -m streamlit run
+    serving = "perfdash" in words and "serve" in words  # python -m perfdash serve
+    return pid if streamlit or serving else None
+
+
 def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
@@ -350,6 +376,9 @@ def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise
+            server = server_holding(str(exc))
+            if server is not None:
+                raise HeldByServer(path, server) from exc
             if time.monotonic() >= deadline:
                 raise StoreError(f"数据库 {path} 正被另一个程序使用（如正在运行的看板），请稍后再试") from exc
             time.sleep(delay)

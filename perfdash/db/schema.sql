@@ -351,7 +351,8 @@ CREATE SEQUENCE IF NOT EXISTS reminder_id_seq START 1;
 CREATE TABLE IF NOT EXISTS reminders (
     reminder_id INTEGER PRIMARY KEY DEFAULT nextval('reminder_id_seq'),
     plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
-    channel     VARCHAR NOT NULL CHECK (channel IN ('email', 'webhook')),
+    -- email, or the chat robot it went through: wecom (企业微信), dingtalk (钉钉); webhook: before 3
+    channel     VARCHAR NOT NULL CHECK (channel IN ('email', 'webhook', 'wecom', 'dingtalk')),
     recipients  VARCHAR NOT NULL,
     sections    VARCHAR[] NOT NULL,
     subject     VARCHAR NOT NULL,
@@ -364,7 +365,10 @@ CREATE TABLE IF NOT EXISTS reminders (
 CREATE TABLE IF NOT EXISTS section_contacts (
     unit    VARCHAR NOT NULL,
     section VARCHAR NOT NULL,
-    email   VARCHAR NOT NULL CHECK (contains(email, '@')),
+    email   VARCHAR NOT NULL DEFAULT '' CHECK (email = '' OR contains(email, '@')),
+    -- a mobile number, for the chat robot's @-mention
+    phone   VARCHAR NOT NULL DEFAULT '' CHECK (phone = '' OR regexp_full_match(phone, '\+?[0-9]{5,20}')),
+    CHECK (email <> '' OR phone <> ''),
     PRIMARY KEY (unit, section)
 );
 

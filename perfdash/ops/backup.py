@@ -25,6 +25,7 @@ import duckdb
 
 from perfdash.core import settings
 from perfdash.db.database import Database, StoreError
+from perfdash.ops import archive
 
 MANIFEST = "manifest.json"
 FORMAT = "perfdash-backup"
@@ -32,6 +33,7 @@ FORMAT_VERSION = 2  # 2: evidence files (迎评材料) travel with the tables
 READABLE_VERSIONS = (1, 2)
 EVIDENCE = "evidence"
 EVIDENCE_NAME_RE = re.compile(r"^evidence/[0-9a-f]{2}/[0-9a-f]{64}(\.[a-z0-9]{1,8})?$")
+FLAT_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,200}$")  # manifest.json, schema.sql, progress.parquet…
 LOCK_WAIT_SECONDS = 60.0  # the CLI waits this long for another program holding the database
 NEXTVAL_RE = re.compile(r"^nextval\('([^']+)'\)$")
 MAX_SEQUENCE_STEP = 10_000_000  # a sequence further behind than this means a damaged manifest
@@ -276,7 +278,7 @@ def verify_files(backup_dir: str | Path, manifest: Manifest) -> None:
             raise BackupError(f"备份清单中缺少 {name}，备份不完整")
     for name, digest in sorted(manifest.files.items()):
         path = root / name
-        if (Path(name).name != name and not EVIDENCE_NAME_RE.match(name)) or not path.is_file():
+        if not is_backup_name(name) or not path.is_file():
             raise BackupError(f"备份文件 {name} 不存在，备份不完整")
         if _sha256(path) != digest:
             raise BackupError(f"备份文件 {name} 已被改动或损坏（校验和与备份清单不符）")
@@ -300,14 +302,33 @@ def _remove(path: Path) -> None:
             p.unlink()
 
 
-def restore(backup_dir: str | Path, new_db_path: str | Path, force: bool = False) -> RestoreResult:
+def restore(source: str | Path, new_db_path: str | Path, force: bool = False, evidence: bool = True) -> RestoreResult:
     """Restore a backup into a new database file and check it: the files' SHA-256, every table's
     rows and checksum, the schema version, and that every sequence continues past the restored
-    ids (moved on where it does not). An existing file is replaced only with ``force``, and never
-    while another program holds it. Raises BackupError (in Chinese) and leaves the target alone
-    when anything is wrong."""
-    root = Path(backup_dir)
-    target = Path(new_db_path)
+    ids (moved on where it does not). ``source`` is a backup directory or the one .zip file the
+    app offers for download (unpacked safely beside the target, see perfdash.ops.archive, and
+    removed afterwards). The evidence files go into the new database's evidence folder unless
+    ``evidence`` is False (a throw-away copy to read from). An existing file is replaced only
+    with ``force``, and never while another program holds it. Raises BackupError (in Chinese) and
+    leaves the target alone when anything is wrong."""
+    src, target = Path(source), Path(new_db_path)
+    if not src.is_file():
+        return _restore_dir(src, target, force, evidence)
+    if target.is_dir():
+        raise BackupError(f"{target} 是一个目录，请给出数据库文件的路径")
+    if not force and (target.exists() or Path(str(target) + ".wal").exists()):  # before unpacking anything
+        raise BackupError(f"数据库文件 {target} 已存在：恢复只写入新文件（确需覆盖请加 --force）")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    unpacked = target.parent / f".{target.name}.unpacking-{os.getpid()}"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    try:
+        unpack(src, unpacked)
+        return _restore_dir(unpacked, target, force, evidence)
+    finally:
+        shutil.rmtree(unpacked, ignore_errors=True)
+
+
+def _restore_dir(root: Path, target: Path, force: bool, evidence: bool) -> RestoreResult:
     manifest = read_manifest(root)
     verify_files(root, manifest)
     if target.is_dir():
@@ -322,12 +343,29 @@ def restore(backup_dir: str | Path, new_db_path: str | Path, force: bool = False
     _remove(work)
     try:
         fixed = _import_and_check(root, work, manifest)
-        _restore_evidence(root, manifest, target)
+        if evidence:
+            _restore_evidence(root, manifest, target)
         _move_into_place(work, target, force)
     except BaseException:
         _remove(work)
         raise
     return RestoreResult(path=target, manifest=manifest, sequences_fixed=fixed)
+
+
+def is_backup_name(name: str) -> bool:
+    """Whether ``name`` (a path inside a backup) is one a backup holds: the manifest, DuckDB's
+    export files (flat names) or an evidence file (evidence/ab/<sha256>.ext)."""
+    return bool(FLAT_NAME_RE.match(name) or EVIDENCE_NAME_RE.match(name))
+
+
+def unpack(archive_file: Path, dest: Path) -> None:
+    """A backup .zip unpacked into ``dest`` (new or empty), refusing unsafe or oversized archives."""
+    if not archive.is_archive(archive_file):
+        raise BackupError(f"{archive_file} 不是 perfdash 备份（应为备份目录，或页面下载的 .zip 备份文件）")
+    try:
+        archive.extract(archive_file, dest, is_backup_name, settings.backup_max_bytes())
+    except archive.ArchiveError as exc:
+        raise BackupError(str(exc)) from exc
 
 
 def _copy_evidence(store: Database, evidence: list[tuple[str, str]], work: Path) -> None:

@@ -372,3 +372,39 @@ def kpi_table(frame: pd.DataFrame) -> pd.DataFrame:
             "已审核": frame["reviewed"],
         }
     )
+
+
+# What the main tables of a backup hold, for the office's preview (others show their own name).
+TABLE_LABELS = {
+    "plans": "方案",
+    "plan_groups": "方案的目标组和分值",
+    "indicators": "一级指标",
+    "targets": "年度工作目标",
+    "carryovers": "上年延续的目标",
+    "progress": "进度记录",
+    "scenarios": "评分情景",
+    "accounts": "账户",
+    "sessions": "登录会话",
+    "audit_log": "审计日志",
+    "self_assessments": "科室自评",
+    "evidence": "迎评材料",
+    "evaluations": "综合评估",
+    "supervision_orders": "督办单",
+    "milestones": "节点",
+    "reminders": "催报记录",
+    "section_contacts": "科室联系方式",
+    "adjustments": "加分扣分",
+    "kpi_actuals": "量化指标实际值",
+}
+
+
+def backup_contents(tables: dict) -> pd.DataFrame:
+    """A backup's tables (name → its rows, as the manifest gives them): what, table, rows."""
+    names = [t for t in TABLE_LABELS if t in tables] + sorted(t for t in tables if t not in TABLE_LABELS)
+    return pd.DataFrame(
+        {
+            "内容": [TABLE_LABELS.get(t, "—") for t in names],
+            "表": names,
+            "行数": [int(tables[t].rows) for t in names],
+        }
+    )

@@ -3,6 +3,7 @@ their three-colour escalation, milestones, and dynamic targets (动态工作目�
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -14,6 +15,9 @@ from perfdash.ops import notify
 from perfdash.plan import Target
 
 BLUE, ORANGE, RED, CLOSED = "蓝色", "橙色", "红色", "已办结"
+# How a reminder went, as the log shows it ('webhook': a chat robot, before schema version 3).
+CHANNEL_LABELS = {"email": "邮件", "wecom": "企业微信群", "dingtalk": "钉钉群", "webhook": "工作群"}
+PHONE_RE = re.compile(r"^\+?[0-9]{5,20}$")
 LEVEL_COLORS = {BLUE: "#1e88e5", ORANGE: "#fb8c00", RED: "#e53935", CLOSED: "#9e9e9e"}
 DYNAMIC_PREFIX = "3"  # Quanzhou's numbering: 3. 动态工作目标
 DYNAMIC_CATEGORY = "动态工作目标"
@@ -84,6 +88,31 @@ def not_reported(store: Database, plan_id: int, since: date, as_of: date) -> pd.
     )
 
 
+def contacts(store: Database, plan_id: int) -> pd.DataFrame:
+    """Where each section of the plan's unit is reached: section, email, phone ('' when not set)."""
+    return store.query(
+        "SELECT section, email, phone FROM section_contacts WHERE unit = $u ORDER BY section",
+        {"u": store.plan_unit(plan_id)},
+    )
+
+
+def reminder_texts(unit: str, missing: pd.DataFrame, since: date, reach: pd.DataFrame) -> pd.DataFrame:
+    """A ready-to-send reminder per section (for copying into a chat, a text message or a printed
+    list when no mail server or robot is set): section, targets, email, phone, text."""
+    where = reach.set_index("section") if not reach.empty else pd.DataFrame(columns=["email", "phone"])
+    rows = []
+    for r in missing.itertuples():
+        codes = list(r.missing)
+        text = (
+            f"【催报】{r.section}：你科室牵头的 {len(codes)} 项年度工作目标自 {since.month}月{since.day}日以来"
+            f"尚未报送进度（{'、'.join(codes)}），请尽快在绩效管理系统中填报。——{unit}绩效办"
+        )
+        email = str(where.loc[r.section, "email"]) if r.section in where.index else ""
+        phone = str(where.loc[r.section, "phone"]) if r.section in where.index else ""
+        rows.append({"section": r.section, "targets": "、".join(codes), "email": email, "phone": phone, "text": text})
+    return pd.DataFrame(rows, columns=["section", "targets", "email", "phone", "text"])
+
+
 def reminder_text(unit: str, missing: pd.DataFrame, since: date) -> tuple[str, str]:
     """The subject and body of a 催报 reminder for the sections listed."""
     subject = f"【催报】{unit}绩效目标进度填报提醒（{since.month}月{since.day}日以来未报送）"
@@ -106,19 +135,20 @@ def remind(
     if missing.empty:
         return False, "所选科室都已报送，无需催报"
     subject, body = reminder_text(unit, missing, since)
+    reach = contacts(store, plan_id).set_index("section")
     recipients = ""
+    if channel == "webhook":  # logged as the robot it goes through
+        channel = notify.robot_kind()
     try:
         if channel == "email":
-            contacts = store.query(
-                "SELECT section, email FROM section_contacts WHERE unit = $u", {"u": store.plan_unit(plan_id)}
-            )
-            emails = dict(zip(contacts["section"], contacts["email"], strict=True))
-            to = [emails[s] for s in missing["section"] if s in emails]
+            to = [str(reach.loc[s, "email"]) for s in missing["section"] if s in reach.index and reach.loc[s, "email"]]
             recipients = ", ".join(to)
             notify.send_email(to, subject, body)
-        elif channel == "webhook":
-            recipients = "工作群"
-            notify.send_webhook(f"{subject}\n{body}")
+        elif channel in notify.ROBOTS:
+            mobiles = [str(reach.loc[s, "phone"]) for s in missing["section"] if s in reach.index]
+            mobiles = [m for m in mobiles if m]
+            recipients = notify.ROBOTS[channel] + "".join(f" @{m}" for m in mobiles)
+            notify.send_webhook(f"{subject}\n{body}", mobiles=mobiles)
         else:
             raise StoreError(f"未知的发送方式“{channel}”")
     except notify.NotifyError as exc:
@@ -313,13 +343,26 @@ class SupervisionWrites:
             )
             w.audit("办结督办单", "order", str(order_id), {"closed": False}, {"closed": True, "note": note})
 
-    def set_section_contact(self: Database, section: str, email: str, actor: Actor, plan_id: int | None = None) -> None:
-        """Where reminders to a section go (office only): in the unit of ``plan_id``, or (without
-        one) in every unit the office sees."""
-        require_role(actor, {"office"}, "设置科室邮箱")
+    def set_section_contact(
+        self: Database,
+        section: str,
+        email: str,
+        actor: Actor,
+        plan_id: int | None = None,
+        phone: str | None = None,
+    ) -> None:
+        """Where reminders to a section go (office only): its e-mail and its mobile number (which
+        the chat robot @-mentions), either may be empty but not both; ``phone=None`` keeps the
+        number already stored. In the unit of ``plan_id``, or (without one) in every unit the
+        office sees."""
+        require_role(actor, {"office"}, "设置科室联系方式")
         email = bounded("邮箱", email, "name")
-        if "@" not in email:
+        if email and "@" not in email:
             raise StoreError(f"“{email}”不是有效的邮箱地址")
+        if phone is not None:
+            phone = re.sub(r"[\s-]", "", bounded("手机号", phone, "name"))
+            if phone and not PHONE_RE.match(phone):
+                raise StoreError(f"“{phone}”不是有效的手机号（5–20 位数字，可带 +）")
         units = (
             [self.plan_unit(plan_id)]
             if plan_id is not None
@@ -327,15 +370,22 @@ class SupervisionWrites:
         )
         units = [u for u in units if actor.may_see(u)]
         if not units:
-            raise StoreError("没有可设置邮箱的单位")
+            raise StoreError("没有可设置联系方式的单位")
         with self.write(actor, plan_id=plan_id) as w:
-            old = w.execute(
-                "SELECT unit, email FROM section_contacts WHERE section = ? AND list_contains(?, unit)",
-                [section, units],
-            )
+            old = {
+                unit: {"email": e, "phone": p}
+                for unit, e, p in w.execute(
+                    "SELECT unit, email, phone FROM section_contacts WHERE section = ? AND list_contains(?, unit)",
+                    [section, units],
+                )
+            }
+            rows = [(u, section, email, old.get(u, {}).get("phone", "") if phone is None else phone) for u in units]
+            if any(not e and not p for _, _, e, p in rows):
+                raise StoreError(f"请至少填写{section}的邮箱或手机号")
             w.execute("DELETE FROM section_contacts WHERE section = ? AND list_contains(?, unit)", [section, units])
-            w.insert("section_contacts", ("unit", "section", "email"), [(u, section, email) for u in units])
-            w.audit("设置科室邮箱", "contact", section, dict(old) or None, dict.fromkeys(units, email))
+            w.insert("section_contacts", ("unit", "section", "email", "phone"), rows)
+            new = {u: {"email": e, "phone": p} for u, _, e, p in rows}
+            w.audit("设置科室联系方式", "contact", section, old or None, new)
 
     def log_reminder(
         self: Database,
@@ -362,7 +412,7 @@ class SupervisionWrites:
                 "reminder",
                 str(rid),
                 None,
-                {"channel": channel, "sections": sections, "ok": ok, "error": error},
+                {"方式": CHANNEL_LABELS.get(channel, channel), "sections": sections, "ok": ok, "error": error},
             )
         return int(rid)
 

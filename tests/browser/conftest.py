@@ -94,28 +94,22 @@ def rss_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def serve(db: Path, log_dir: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port and database ``db``; yields its URL."""
+def serve(db: Path, log_dir: Path, perfdash_serve: bool = False, env: dict | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` (or, with ``perfdash_serve``, ``python -m perfdash serve``, which
+    also runs the scheduled backups) on a free port and database ``db``; yields its URL."""
     port = _free_port()
     log = open(log_dir / "streamlit.log", "w")  # noqa: SIM115 (closed at teardown)
+    where = ["--address", "127.0.0.1", "--port", str(port)]
+    streamlit = ["--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port)]
+    command = (
+        ["-m", "perfdash", "serve", "--db", str(db), *where]
+        if perfdash_serve
+        else ["-m", "streamlit", "run", "app.py", *streamlit, "--browser.gatherUsageStats", "false"]
+    )
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
+        [sys.executable, *command],
         cwd=PROJECT_ROOT,
-        env={**os.environ, "PERFDASH_DB": str(db)},
+        env={**os.environ, "PERFDASH_DB": str(db), **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )

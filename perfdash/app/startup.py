@@ -1,0 +1,171 @@
+"""Starting the app: the one store each database file gets in this process (prepared on first use:
+plan, demo data, the first admin account), and ``serve``: the database prepared and the admin's
+one-time password printed when the server starts, before anyone visits, the backup scheduler
+started, then Streamlit's server run in this same process."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from perfdash.app.demo import bootstrap
+from perfdash.core import settings
+from perfdash.ops import auth
+from perfdash.ops.backup_folder import BackupScheduler
+from perfdash.store import Store
+
+# The page where a person changes their own password (a title in app.py's page list; a test
+# keeps the two the same).
+PASSWORD_PAGE = "我的账户"  # noqa: S105 (a page title, not a password)
+APP_SCRIPT = settings.PROJECT_ROOT / "app.py"
+READY_WAIT_SECONDS = 120
+
+_OPEN: dict[str, Store] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def say(text: str) -> None:
+    """One line on the server's console, at once (a service's log shows it in order)."""
+    print(f"[perfdash] {text}", flush=True)
+
+
+def admin_notice(password: str) -> list[str]:
+    """What the console says about a generated first password: shown once, and where to change it."""
+    return [
+        f"已创建管理员账户 admin（绩效办），初始密码：{password}",
+        f"请用它登录，然后在“{PASSWORD_PAGE}”页面修改密码；此密码不会再次显示。",
+    ]
+
+
+def shared_store(path: str, tell: Callable[[str], None] = say) -> Store:
+    """The one Store of a database file in this process: opened and prepared on first use (a new
+    database gets the shipped plan with demo data, and a first admin account whose generated
+    password is told once, through ``tell``). The server command calls this before the server
+    starts; the pages (perfdash.app.session.get_store) get the same object."""
+    key = path if path == ":memory:" else str(Path(path).resolve())
+    with _OPEN_LOCK:
+        store = _OPEN.get(key)
+        if store is None:
+            store = Store(path)
+            try:
+                prepare(store, tell)
+            except BaseException:
+                store.close()
+                raise
+            _OPEN[key] = store
+    return store
+
+
+def prepare(store: Store, tell: Callable[[str], None] = say) -> None:
+    """A database with no plan gets the shipped plan and its demo history; one with no account
+    gets the admin (绩效办), its generated password told once."""
+    if int(store.scalar("SELECT count(*) FROM plans")) == 0:
+        tell("新数据库：正在导入随附的方案和演示数据（演示数据）…")
+        bootstrap(store, settings.plan_path(), settings.demo_seed())
+    password = auth.ensure_admin(store)
+    if password:
+        for line in admin_notice(password):
+            tell(line)
+
+
+def _release(path: str) -> None:
+    key = path if path == ":memory:" else str(Path(path).resolve())
+    with _OPEN_LOCK:
+        store = _OPEN.pop(key, None)
+    if store is not None:
+        store.close()
+
+
+def serving_file(db: str | Path) -> Path:
+    """Where a running server says what commands need to know: its process, address and backups."""
+    return Path(f"{Path(db).resolve()}.serving.json")
+
+
+def read_serving(db: str | Path, pid: int) -> dict:
+    """What the server with process id ``pid`` published about itself ({} when nothing matches)."""
+    try:
+        data = json.loads(serving_file(db).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("pid") == pid else {}
+
+
+def serve(db: Path, port: int | None = None, address: str | None = None) -> int:
+    """Run the app: prepare the database (printing the admin's first password), start scheduled
+    backups, then serve Streamlit in this process until it is stopped (Ctrl+C or SIGTERM).
+    .streamlit/config.toml applies as with ``streamlit run``; ``port`` and ``address`` override it."""
+    from streamlit import config as st_config
+    from streamlit.web import bootstrap as st_bootstrap
+
+    os.chdir(settings.PROJECT_ROOT)  # config.toml, secrets.toml and the pages are found from here
+    db = db.resolve()
+    os.environ["PERFDASH_DB"] = str(db)  # the pages open settings.db_path(): the same file
+    say(f"正在准备数据库 {db} …")
+    started = time.perf_counter()
+    store = shared_store(str(db))
+    plans = int(store.scalar("SELECT count(*) FROM plans"))
+    say(f"数据库已就绪（{plans} 个方案，用时 {time.perf_counter() - started:.1f} 秒）")
+    scheduler = None
+    every, folder = settings.backup_every_hours(), settings.backup_dir(db)
+    if every > 0:
+        scheduler = BackupScheduler(store, folder, every, settings.backup_keep()).start()
+        say(f"定时备份：每 {every:g} 小时一次，保存到 {folder}，保留最近 {settings.backup_keep()} 份")
+    else:
+        say("定时备份未开启（PERFDASH_BACKUP_EVERY=0）；绩效办可在“账户与审计”页面手动备份")
+    flags: dict[str, object] = {"browser_gatherUsageStats": False}
+    if port is not None:
+        flags["server_port"] = port
+    if address:
+        flags["server_address"] = address
+    st_bootstrap.load_config_options(flag_options=flags)
+    url = _url(st_config)
+    published = serving_file(db)
+    published.write_text(
+        json.dumps(
+            {"pid": os.getpid(), "url": url, "backup_dir": str(folder), "backup_every_hours": every},
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    threading.Thread(target=_announce_when_ready, args=(url,), name="perfdash-ready", daemon=True).start()
+    say("正在启动看板服务…")
+    try:
+        st_bootstrap.run(str(APP_SCRIPT), False, [], flags)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        _release(str(db))
+        if read_serving(db, os.getpid()):
+            published.unlink(missing_ok=True)
+        say("看板已停止")
+    return 0
+
+
+def _url(st_config: object) -> str:
+    """The address a person on this machine opens."""
+    host = str(st_config.get_option("server.address") or "")  # type: ignore[attr-defined]
+    port = int(st_config.get_option("server.port"))  # type: ignore[attr-defined]
+    base = str(st_config.get_option("server.baseUrlPath") or "").strip("/")  # type: ignore[attr-defined]
+    host = "localhost" if host in ("", "0.0.0.0", "::") else host  # noqa: S104 (comparing, not binding)
+    return f"http://{host}:{port}/{base + '/' if base else ''}"
+
+
+def _announce_when_ready(url: str) -> None:
+    """Say the address once the server answers its health check."""
+    deadline = time.monotonic() + READY_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as r:  # noqa: S310 (our own server)
+                if r.read() == b"ok":
+                    say(f"看板已就绪：{url}")
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    print(f"[perfdash] 看板在 {READY_WAIT_SECONDS} 秒内没有就绪，请查看上面的日志", file=sys.stderr, flush=True)

@@ -1,0 +1,391 @@
+-- The schema of perfdash databases made at schema version 2 (kept to test migration 003).
+-- perfdash's schema (DuckDB), as a new database gets it. Run at every start by perfdash.db.database:
+-- every statement is idempotent (IF NOT EXISTS). An older database gets the tables it lacks from
+-- here and the changes to the tables it has from migrations/NNN_*.sql, in order.
+-- The lists in CHECK constraints are settings.GROUPS and settings.STATUSES (a test keeps them equal).
+CREATE SEQUENCE IF NOT EXISTS plan_id_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
+CREATE SEQUENCE IF NOT EXISTS progress_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- A plan is one unit's year: one database holds several bureaus and years.
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id    INTEGER PRIMARY KEY DEFAULT nextval('plan_id_seq'),
+    unit       VARCHAR NOT NULL CHECK (length(unit) > 0),
+    year       SMALLINT NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    title      VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (unit, year)
+);
+
+-- Every import of a plan document, with what it changed (append-only).
+CREATE TABLE IF NOT EXISTS plan_imports (
+    import_id      INTEGER PRIMARY KEY DEFAULT nextval('import_id_seq'),
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    source_name    VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL CHECK (length(content_sha256) = 64),
+    added          VARCHAR[] NOT NULL,
+    removed        VARCHAR[] NOT NULL,
+    changed        VARCHAR[] NOT NULL,
+    imported_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+CREATE TABLE IF NOT EXISTS indicators (
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    indicator_code VARCHAR NOT NULL CHECK (regexp_full_match(indicator_code, '\d+(-\d+)*')),
+    grp            VARCHAR NOT NULL CHECK (grp IN ('职能工作', '行政能力', '精神文明', '平安建设', '安全生产', '消防安全')),
+    category       VARCHAR NOT NULL CHECK (length(category) > 0),
+    title          VARCHAR NOT NULL,
+    points         DECIMAL(6, 2) NOT NULL CHECK (points >= 0),
+    source_note    VARCHAR NOT NULL DEFAULT '',
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    PRIMARY KEY (plan_id, indicator_code)
+);
+
+CREATE TABLE IF NOT EXISTS targets (
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR NOT NULL CHECK (regexp_full_match(code, '\d+(-\d+){1,2}')),
+    indicator_code VARCHAR NOT NULL,
+    target_text    VARCHAR NOT NULL CHECK (length(target_text) > 0),
+    points         DECIMAL(6, 2) NOT NULL CHECK (points > 0),
+    deadline       DATE NOT NULL,
+    seq            INTEGER NOT NULL CHECK (seq >= 1),
+    PRIMARY KEY (plan_id, code)
+);
+
+-- Dynamic targets (动态工作目标) the office adds mid-year are marked; a re-import of the plan
+-- document replaces only the document's own targets.
+ALTER TABLE targets ADD COLUMN IF NOT EXISTS origin VARCHAR DEFAULT 'plan';
+
+-- 责任科室 with their 责任人; seq 1 is the lead section (牵头科室), the others co-sections.
+CREATE TABLE IF NOT EXISTS target_sections (
+    plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    code    VARCHAR NOT NULL,
+    seq     SMALLINT NOT NULL CHECK (seq >= 1),
+    section VARCHAR NOT NULL CHECK (length(section) > 0),
+    person  VARCHAR,
+    role    VARCHAR NOT NULL CHECK (role IN ('lead', 'co')),
+    CHECK ((seq = 1) = (role = 'lead')),
+    PRIMARY KEY (plan_id, code, seq)
+);
+
+-- 分管领导, as listed (they do not line up with the sections).
+CREATE TABLE IF NOT EXISTS target_leaders (
+    plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    code    VARCHAR NOT NULL,
+    seq     SMALLINT NOT NULL CHECK (seq >= 1),
+    leader  VARCHAR NOT NULL CHECK (length(leader) > 0),
+    PRIMARY KEY (plan_id, code, seq)
+);
+
+-- The plan's own evaluation timetable (科室自评, 综合评估, 总结上报), replaced at each import.
+CREATE TABLE IF NOT EXISTS plan_calendar (
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    seq        INTEGER NOT NULL,
+    name       VARCHAR NOT NULL,
+    start_date DATE NOT NULL,
+    end_date   DATE NOT NULL,
+    note       VARCHAR NOT NULL,
+    CHECK (end_date >= start_date),
+    PRIMARY KEY (plan_id, seq)
+);
+
+-- The plan's validation, as data (replaced at each import).
+CREATE TABLE IF NOT EXISTS plan_checks (
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    seq        INTEGER NOT NULL,
+    check_name VARCHAR NOT NULL,
+    subject    VARCHAR NOT NULL,
+    expected   VARCHAR NOT NULL,
+    actual     VARCHAR NOT NULL,
+    ok         BOOLEAN NOT NULL,
+    message    VARCHAR NOT NULL,
+    PRIMARY KEY (plan_id, seq)
+);
+
+-- The progress log: append-only, one row per report.
+CREATE TABLE IF NOT EXISTS progress (
+    progress_id    BIGINT PRIMARY KEY DEFAULT nextval('progress_id_seq'),
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR NOT NULL,
+    report_date    DATE NOT NULL,
+    completion_pct DECIMAL(4, 1) NOT NULL CHECK (completion_pct BETWEEN 0 AND 100),
+    status         VARCHAR NOT NULL CHECK (status IN ('未开始', '推进中', '已完成', '有风险', '已暂停')),
+    note           VARCHAR NOT NULL DEFAULT '',
+    reporter       VARCHAR NOT NULL CHECK (length(reporter) > 0),
+    is_demo        BOOLEAN NOT NULL DEFAULT FALSE,
+    recorded_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE INDEX IF NOT EXISTS progress_by_target ON progress (plan_id, code, report_date);
+
+-- What-if scenarios of the office: a completion per target, the rules, and where it started.
+CREATE SEQUENCE IF NOT EXISTS scenario_id_seq START 1;
+CREATE TABLE IF NOT EXISTS scenarios (
+    scenario_id INTEGER PRIMARY KEY DEFAULT nextval('scenario_id_seq'),
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    name        VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    note        VARCHAR NOT NULL DEFAULT '',
+    base        VARCHAR NOT NULL CHECK (base IN ('current', 'forecast', 'complete', 'custom')),
+    as_of       DATE NOT NULL,
+    rules_json  VARCHAR NOT NULL,
+    created_by  VARCHAR NOT NULL,
+    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    UNIQUE (plan_id, name)
+);
+-- No foreign key to scenarios: DuckDB checks one against rows deleted earlier in the same
+-- transaction, which would make deleting a scenario with its values impossible atomically.
+CREATE TABLE IF NOT EXISTS scenario_values (
+    scenario_id    INTEGER NOT NULL,
+    code           VARCHAR NOT NULL,
+    completion_pct DECIMAL(4, 1) NOT NULL CHECK (completion_pct BETWEEN 0 AND 100),
+    PRIMARY KEY (scenario_id, code)
+);
+
+-- The office's scoring rules per plan (scoring.Rules as JSON).
+CREATE TABLE IF NOT EXISTS plan_rules (
+    plan_id    INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    rules_json VARCHAR NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+
+-- Local accounts. Passwords are argon2 hashes (perfdash.ops.auth); OIDC-only accounts have none.
+-- units: the units (bureaus) whose plans the account sees and changes; NULL = every unit (only
+-- the office may have that).
+CREATE TABLE IF NOT EXISTS accounts (
+    username      VARCHAR PRIMARY KEY CHECK (regexp_full_match(username, '[A-Za-z0-9_.@-]{2,64}')),
+    display_name  VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
+    role          VARCHAR NOT NULL CHECK (role IN ('office', 'leader', 'section')),
+    scope         VARCHAR,
+    email         VARCHAR,
+    password_hash VARCHAR,
+    disabled      BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    units         VARCHAR[],
+    CHECK (role = 'office' OR scope IS NOT NULL)
+);
+-- Every sign-in attempt, reserved before the password is checked (ok NULL meanwhile), so that the
+-- failure limit holds for attempts made at the same moment. Only the names of existing accounts
+-- are kept; anything else typed into the username box (a password, a huge text) is never stored.
+CREATE SEQUENCE IF NOT EXISTS sign_in_id_seq START 1;
+CREATE TABLE IF NOT EXISTS sign_in_attempts (
+    attempt_id BIGINT PRIMARY KEY DEFAULT nextval('sign_in_id_seq'),
+    username   VARCHAR,
+    source     VARCHAR NOT NULL CHECK (length(source) <= 64),
+    started_at TIMESTAMP NOT NULL,
+    ok         BOOLEAN
+);
+-- Signed-in sessions (only a hash of each session's token is kept); revoked when the account's
+-- password changes, it is disabled, or the person signs out.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash VARCHAR PRIMARY KEY CHECK (length(token_hash) = 64),
+    username   VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL CHECK (length(source) <= 64),
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    revoked_at TIMESTAMP
+);
+-- Meeting-screen (大屏) tokens: read-only access without a login; only hashes are kept. units as
+-- for the account that made it.
+CREATE TABLE IF NOT EXISTS kiosk_tokens (
+    token_hash VARCHAR PRIMARY KEY CHECK (length(token_hash) = 64),
+    label      VARCHAR NOT NULL,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    revoked_at TIMESTAMP,
+    units      VARCHAR[]
+);
+-- Who changed what, when, from what to what: one row per write (append-only).
+CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1;
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id   BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+    logged_at  TIMESTAMP NOT NULL,
+    actor      VARCHAR NOT NULL,
+    role       VARCHAR NOT NULL,
+    action     VARCHAR NOT NULL,
+    entity     VARCHAR NOT NULL,
+    entity_key VARCHAR,
+    old_value  VARCHAR,
+    new_value  VARCHAR,
+    unit       VARCHAR  -- the unit whose plan the write changed (NULL: accounts, tokens, …)
+);
+
+-- Year-end evaluation (实施步骤 四): the section's self-assessment of each target, its evidence,
+-- the leader's sign-off, the office's final score, the lock, innovations and survey samples.
+CREATE TABLE IF NOT EXISTS self_assessments (
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR NOT NULL,
+    completion_pct DECIMAL(4, 1) NOT NULL CHECK (completion_pct BETWEEN 0 AND 100),
+    proposed_score DECIMAL(6, 2) NOT NULL CHECK (proposed_score >= 0),
+    summary        VARCHAR NOT NULL,
+    submitted_by   VARCHAR NOT NULL,
+    submitted_at   TIMESTAMP NOT NULL,
+    signed_by      VARCHAR,
+    signed_at      TIMESTAMP,
+    PRIMARY KEY (plan_id, code)
+);
+CREATE SEQUENCE IF NOT EXISTS evidence_id_seq START 1;
+CREATE TABLE IF NOT EXISTS evidence (
+    evidence_id    INTEGER PRIMARY KEY DEFAULT nextval('evidence_id_seq'),
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    code           VARCHAR,
+    innovation_id  INTEGER,
+    file_name      VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL CHECK (length(content_sha256) = 64),
+    size_bytes     BIGINT NOT NULL CHECK (size_bytes > 0),
+    mime           VARCHAR NOT NULL,
+    uploaded_by    VARCHAR NOT NULL,
+    uploaded_at    TIMESTAMP NOT NULL,
+    CHECK (code IS NOT NULL OR innovation_id IS NOT NULL)
+);
+CREATE TABLE IF NOT EXISTS evaluations (
+    plan_id      INTEGER NOT NULL REFERENCES plans (plan_id),
+    code         VARCHAR NOT NULL,
+    final_score  DECIMAL(6, 2) NOT NULL CHECK (final_score >= 0),
+    reason       VARCHAR NOT NULL,
+    evaluated_by VARCHAR NOT NULL,
+    evaluated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, code)
+);
+CREATE TABLE IF NOT EXISTS plan_locks (
+    plan_id   INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    locked_by VARCHAR NOT NULL,
+    locked_at TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS innovation_id_seq START 1;
+CREATE TABLE IF NOT EXISTS innovations (
+    innovation_id INTEGER PRIMARY KEY DEFAULT nextval('innovation_id_seq'),
+    plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
+    title         VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    level         VARCHAR NOT NULL CHECK (level IN ('国家级', '省级', '市级', '局级')),
+    section       VARCHAR NOT NULL,
+    description   VARCHAR NOT NULL,
+    selected      BOOLEAN NOT NULL DEFAULT FALSE,
+    created_by    VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE IF NOT EXISTS sample_id_seq START 1;
+CREATE TABLE IF NOT EXISTS survey_samples (
+    sample_id    INTEGER PRIMARY KEY DEFAULT nextval('sample_id_seq'),
+    plan_id      INTEGER NOT NULL REFERENCES plans (plan_id),
+    name         VARCHAR NOT NULL CHECK (length(trim(name)) > 0),
+    organization VARCHAR NOT NULL,
+    category     VARCHAR NOT NULL,
+    phone        VARCHAR NOT NULL,
+    section      VARCHAR NOT NULL,
+    note         VARCHAR NOT NULL DEFAULT '',
+    created_by   VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS report_notes (
+    plan_id    INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    problems   VARCHAR NOT NULL,
+    measures   VARCHAR NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+-- Supervision (督办): milestones per target, the office's supervision orders with the sections'
+-- answers, the reminders sent, and where each section is reached.
+CREATE TABLE IF NOT EXISTS milestones (
+    plan_id  INTEGER NOT NULL REFERENCES plans (plan_id),
+    code     VARCHAR NOT NULL,
+    seq      SMALLINT NOT NULL CHECK (seq >= 1),
+    title    VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    due_date DATE NOT NULL,
+    person   VARCHAR NOT NULL DEFAULT '',
+    weight   DECIMAL(6, 2) NOT NULL CHECK (weight > 0),
+    PRIMARY KEY (plan_id, code, seq)
+);
+CREATE SEQUENCE IF NOT EXISTS order_id_seq START 1;
+CREATE TABLE IF NOT EXISTS supervision_orders (
+    order_id   INTEGER PRIMARY KEY DEFAULT nextval('order_id_seq'),
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    code       VARCHAR NOT NULL,
+    section    VARCHAR NOT NULL,
+    what       VARCHAR NOT NULL CHECK (length(trim(what)) > 0),
+    due_date   DATE NOT NULL,
+    issued_by  VARCHAR NOT NULL,
+    issued_at  TIMESTAMP NOT NULL,
+    closed_by  VARCHAR,
+    closed_at  TIMESTAMP,
+    close_note VARCHAR
+);
+CREATE TABLE IF NOT EXISTS order_responses (
+    order_id     INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,
+    text         VARCHAR NOT NULL CHECK (length(trim(text)) > 0),
+    responded_by VARCHAR NOT NULL,
+    responded_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (order_id, seq)
+);
+CREATE SEQUENCE IF NOT EXISTS reminder_id_seq START 1;
+CREATE TABLE IF NOT EXISTS reminders (
+    reminder_id INTEGER PRIMARY KEY DEFAULT nextval('reminder_id_seq'),
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    channel     VARCHAR NOT NULL CHECK (channel IN ('email', 'webhook')),
+    recipients  VARCHAR NOT NULL,
+    sections    VARCHAR[] NOT NULL,
+    subject     VARCHAR NOT NULL,
+    body        VARCHAR NOT NULL,
+    ok          BOOLEAN NOT NULL,
+    error       VARCHAR,
+    sent_by     VARCHAR NOT NULL,
+    sent_at     TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS section_contacts (
+    unit    VARCHAR NOT NULL,
+    section VARCHAR NOT NULL,
+    email   VARCHAR NOT NULL CHECK (contains(email, '@')),
+    PRIMARY KEY (unit, section)
+);
+
+-- 量化指标: the office's reviewed list of a target's numeric commitments (replacing what is
+-- extracted from its text, kept by code so it survives a re-import), the actuals reported
+-- against them, and whether a target's completion comes from them.
+CREATE TABLE IF NOT EXISTS kpi_reviews (
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    code        VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL,
+    value       DOUBLE NOT NULL CHECK (value >= 0),
+    unit        VARCHAR NOT NULL,
+    comparator  VARCHAR NOT NULL CHECK (comparator IN ('>=', '<=', '=')),
+    subject     VARCHAR NOT NULL,
+    phrase      VARCHAR NOT NULL,
+    reviewed_by VARCHAR NOT NULL,
+    reviewed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, code, seq)
+);
+CREATE TABLE IF NOT EXISTS kpi_actuals (
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    code        VARCHAR NOT NULL,
+    phrase      VARCHAR NOT NULL,
+    report_date DATE NOT NULL,
+    actual      DOUBLE NOT NULL CHECK (actual >= 0),
+    reporter    VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS completion_modes (
+    plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    code    VARCHAR NOT NULL,
+    mode    VARCHAR NOT NULL CHECK (mode IN ('direct', 'kpi')),
+    PRIMARY KEY (plan_id, code)
+);
+
+-- 加分 / 扣分 / 一票否决 entries the office records, each with its reason.
+CREATE SEQUENCE IF NOT EXISTS adjustment_id_seq START 1;
+CREATE TABLE IF NOT EXISTS adjustments (
+    adjustment_id INTEGER PRIMARY KEY DEFAULT nextval('adjustment_id_seq'),
+    plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
+    kind          VARCHAR NOT NULL CHECK (kind IN ('bonus', 'deduction', 'veto')),
+    points        DECIMAL(5, 2) NOT NULL CHECK (points >= 0 AND points <= 100),
+    grp           VARCHAR CHECK (grp IS NULL OR grp IN ('职能工作', '行政能力', '精神文明', '平安建设', '安全生产', '消防安全')),
+    note          VARCHAR NOT NULL CHECK (length(trim(note)) > 0),
+    created_by    VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    deleted_at    TIMESTAMP
+);
