@@ -22,7 +22,7 @@ sheet = ui.evaluation_sheet(ctx, rules.to_json())
 locked = ctx.store.locked(ctx.plan_id)
 
 m = st.columns(4)
-m[0].metric("评估总分", fmt.points(sheet.result.total))
+m[0].metric("评估总分", fmt.score(sheet.result.total, unit=True))
 m[1].metric("等次", sheet.result.grade)
 m[2].metric("已评定", f"{int(sheet.rows['final_score'].notna().sum())} / {len(sheet.rows)} 项")
 m[3].metric("年度状态", "已锁定" if locked else "未锁定")

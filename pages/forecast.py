@@ -6,6 +6,7 @@ import streamlit as st
 from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.present import charts, tables
+from perfdash.store import StoreError
 from perfdash.workflows import forecast
 from perfdash.workflows.scoring import RULE_LABELS, Rules
 
@@ -19,14 +20,17 @@ rules = Rules(rule=rule)
 
 fc, sim, risk = ui.forecast(ctx, rules.to_json(), int(draws), int(seed))
 st.caption(
-    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。每个目标按最近 {forecast.RECENT_WEEKS} 周的填报拟合推进速度，"
-    "延续到完成时限（不超过 100%、不低于当前），不确定性来自其填报的波动、剩余时间和状态；"
-    f"对全部目标做 {int(draws):,} 次模拟。等次按得分占方案总分的比例划分，分界为本局暂定，并非官方标准。"
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。预测，非正式结果。"
+    f"每个目标按最近 {forecast.RECENT_WEEKS} 周的填报拟合推进速度，延续到年底（不超过 100%、不低于当前）；"
+    "不确定性随剩余时间增长，并取决于该目标填报的波动、"
+    "推进速度的可信程度和状态；各目标还共同受全局因素影响。绩效办已评分和科室已自评的目标按其得分计。"
+    f"对全部目标做 {int(draws):,} 次模拟，预测总分取模拟的中位数。等次按得分占方案总分的比例划分，分界为本局暂定。"
 )
 
+low, high = sim.interval()
 m = st.columns(len(sim.grade_probability) + 1)
 m[0].metric(
-    "预测总分", fmt.points(sim.base_total), help=f"模拟中位数 {float(sorted(sim.totals)[len(sim.totals) // 2]):.1f} 分"
+    "预测总分", fmt.score(sim.base_total, unit=True), help=f"80% 的模拟落在 {fmt.score(low)}–{fmt.score(high)} 分"
 )
 for col, (name, p) in zip(m[1:], sim.grade_probability.items(), strict=True):
     col.metric(f"{name}的概率", fmt.pct(p * 100))
@@ -59,3 +63,30 @@ with st.expander("全部目标的预测"):
         width="stretch",
         column_config=widgets.percent_columns("当前完成率", "预测完成率"),
     )
+
+st.subheader("预测的可靠性")
+st.caption(
+    "回测：从历史上每个周截止日出发，只用当时已知的填报预测年终，再与最近一次填报时的实际情况对比。"
+    "80% 区间应覆盖约 80% 的结果：明显更高说明预测过于保守，更低说明过于自信。Brier 分数衡量等次概率，0 为完全准确。"
+)
+if st.toggle("运行回测（约需数秒）", key="fc_backtest"):
+    try:
+        bt = ui.derived(ctx, lambda: forecast.backtest(ctx.store, ctx.plan_id, ctx.year, rules), rule)
+    except StoreError as exc:
+        st.info(str(exc))
+    else:
+        if bt.weeks.empty:
+            st.info("历史填报还不够长（至少需要 9 周），暂时无法回测。")
+        else:
+            b = st.columns(3)
+            b[0].metric(
+                "目标的 80% 区间覆盖率", fmt.pct(bt.target_coverage * 100), help=f"{bt.checked} 个未完成目标的预测"
+            )
+            b[1].metric("总分的 80% 区间覆盖率", fmt.pct(bt.total_coverage * 100), help=f"{len(bt.weeks)} 个周截止日")
+            b[2].metric("等次概率的 Brier 分数", f"{bt.brier:.3f}")
+            st.plotly_chart(
+                ui.figure(ctx, lambda: charts.backtest_band(bt.weeks, f"{fmt.day(bt.outcome_day)} 的实际总分"), rule),
+                config={"displaylogo": False},
+                key="backtest",
+            )
+            st.dataframe(tables.backtest_weeks(bt.weeks), hide_index=True, width="stretch")

@@ -11,7 +11,6 @@ from perfdash.core import fmt
 from perfdash.db import kpi_tracking
 from perfdash.plan.kpis import COMPARATOR_LABELS
 from perfdash.present import tables
-from perfdash.workflows import progress
 
 ctx = ui.page_setup("量化指标")
 actor = ctx.actor
@@ -83,9 +82,9 @@ if actor.role in ("office", "section") and not mine.empty:
     with st.form(f"kpi_actuals_{code}"):
         day = st.date_input(
             "填报日期",
-            value=progress.default_report_date(ctx.year),
+            value=ctx.report_day,
             min_value=date(ctx.year, 1, 1),
-            max_value=progress.default_report_date(ctx.year),
+            max_value=ctx.report_day,
             key="kpi_day",
         )
         values = {}

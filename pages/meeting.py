@@ -29,7 +29,7 @@ def draw(slide: meeting.Slide) -> None:
                 [
                     (
                         "预计年终得分",
-                        fmt.points(n["projected_total"], unit=False),
+                        fmt.score(n["projected_total"]),
                         f"预计等次：{n['projected_grade']}",
                         "",
                     ),
@@ -46,8 +46,8 @@ def draw(slide: meeting.Slide) -> None:
                 [
                     ("已完成", str(n["done"]), f"共 {n['targets']} 项", "good"),
                     ("正常推进", str(n["on_track"]), "落后序时不足10个百分点", ""),
-                    ("滞后", str(n["lagging"]), "黄色 + 红色", "warn"),
-                    ("逾期未完成", str(n["overdue"]), "已过完成时限", "bad"),
+                    ("滞后", str(n["late"]), "黄色、红色和逾期", "warn"),
+                    ("其中逾期未完成", str(n["overdue"]), "已过完成时限", "bad"),
                 ]
             )
             + f'<p style="margin-top:18px">获评等次的概率（{len(n["grade_probability"])} 档，'

@@ -36,23 +36,31 @@ cols[2].metric(
 cols[3].metric("已完成", f"{head['done']} 项")
 cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {head['overdue']} 项。{schedule.lag_rule_text()}")
 
+# The whole plan's standing, whatever the filters: the one score (as 综合评估, the report and the CLI
+# count it) and the year-end forecast (as the meeting screen shows it).
+rules = scoring.Rules()
+now = ui.evaluation_sheet(ctx, rules.to_json()).result
+_, sim, _ = ui.forecast(ctx, rules.to_json(), forecast.DRAWS, 2025)
+possible = float(everything["points"].sum())
 previous = years.previous_plan(ctx.store, ctx.unit, ctx.year)
-if previous is not None:  # the same unit's previous year, beside this one's projection
-    rules = scoring.Rules()
+y = st.columns(4 if previous is not None else 3)
+y[0].metric(
+    "当前得分",
+    f"{fmt.score(now.total, unit=True)} · {now.grade}",
+    help=f"满分 {fmt.points(possible)}；绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分",
+)
+y[1].metric(
+    f"预计年终得分（{ctx.year}）",
+    fmt.score(sim.base_total, unit=True),
+    help="按各目标的推进速度预测年终（模拟的中位数），预测，非正式结果",
+)
+y[2].metric("预计等次", sim.base_grade)
+if previous is not None:  # the same unit's previous year, beside this one
     last = ui.derived(ctx, lambda: years.year_result(ctx.store, previous, rules), int(previous["plan_id"]))
-    _, sim, _ = ui.forecast(ctx, rules.to_json(), forecast.DRAWS, 2025)
-    possible = float(everything["points"].sum())
     carried = years.confirmed(ctx.store, ctx.plan_id)
-    y = st.columns(3)
-    y[0].metric(
-        f"本年度预计得分（{ctx.year}）",
-        f"{fmt.points(sim.base_total, unit=False)} 分",
-        help=f"按各目标的推进速度预测年终，满分 {fmt.points(possible)}",
-    )
-    y[1].metric("本年度预计等次", scoring.grade(sim.base_total, rules, possible=possible))
-    y[2].metric(
+    y[3].metric(
         f"上年度（{last.year}）{'最终' if last.final else '截至 ' + fmt.day(last.as_of)}",
-        f"{fmt.points(last.total, unit=False)} 分 · {last.grade}",
+        f"{fmt.score(last.total, unit=True)} · {last.grade}",
         help=f"满分 {fmt.points(last.possible)}；延续上年度的目标（已确认）{len(carried)} 项，在“方案管理”中确认",
     )
 

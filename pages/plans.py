@@ -3,6 +3,8 @@ Excel template — sees what was read and every check, how it differs from the s
 same unit and year, and imports it; downloads a stored plan as the template; confirms which
 targets carry over from last year."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +12,7 @@ from perfdash.app import ui
 from perfdash.core import fmt
 from perfdash.plan.xlsx import plan_xlsx_bytes
 from perfdash.store import StoreError
-from perfdash.workflows import plans, years
+from perfdash.workflows import periods, plans, years
 
 ctx = ui.page_setup("方案管理")
 st.title("方案管理")
@@ -19,7 +21,7 @@ if ctx.actor.role != "office":
     st.info("方案由绩效办导入和管理。")
     st.stop()
 
-tab_import, tab_stored = st.tabs(["导入方案", "库中的方案"])
+tab_import, tab_stored, tab_periods = st.tabs(["导入方案", "库中的方案", "填报周期"])
 
 with tab_import:
     st.caption(
@@ -181,3 +183,75 @@ with tab_stored:
                 lambda: ctx.store.confirm_carryovers(ctx.plan_id, int(previous["plan_id"]), pairs, ctx.actor),
                 f"已确认 {len(pairs)} 项延续目标。",
             )
+
+with tab_periods:
+    rules = ctx.reporting or periods.Rules(ctx.year)
+    today = date.today()
+    open_now = rules.open_period(today)
+    board = rules.as_of(today)
+    st.caption(
+        "各科室按填报周期报送进度。绩效办关闭一期后，所有页面、周会大屏和命令行的默认统计日期一起移到该期的截止日；"
+        "本期截止日之后的日期不能填报；已关闭的周期或过了截止时间再报的，记为迟报（保留并记入审计日志，按其填报日期计算）。"
+    )
+    m = st.columns(3)
+    m[0].metric("填报周期", rules.describe())
+    m[1].metric("已关闭至", fmt.day(rules.closed_through) if rules.closed_through else "尚未关闭")
+    m[2].metric("看板统计日期", fmt.day(board), help=rules.status(board), delta_color="off")
+    if open_now is None:
+        st.info(f"{ctx.year}年度的填报周期已全部关闭。")
+    else:
+        ended = open_now.end <= today
+        st.markdown(f"**本期**：{open_now.label}，截止 {fmt.day(open_now.end)} {rules.cutoff_time:%H:%M}")
+        if st.button(
+            f"关闭本期（{open_now.start:%m-%d} 至 {open_now.end:%m-%d}）",
+            type="primary",
+            key="period_close",
+            disabled=not ended,
+            help=None if ended else "截止日之后才能关闭",
+        ):
+            ui.save(lambda: ctx.store.close_period(ctx.plan_id, ctx.actor), f"已关闭{open_now.label}。")
+    if rules.closed_through is not None and st.button("重新打开最近关闭的一期", key="period_reopen"):
+        ui.save(lambda: ctx.store.reopen_period(ctx.plan_id, ctx.actor), "已重新打开最近关闭的一期。")
+
+    with st.form("period_rhythm"):
+        st.markdown("**周期设置**")
+        c1, c2, c3 = st.columns(3)
+        rhythm = c1.radio(
+            "周期",
+            list(periods.RHYTHMS),
+            format_func=periods.RHYTHMS.get,
+            horizontal=True,
+            key="period_rhythm_kind",
+            index=list(periods.RHYTHMS).index(rules.rhythm),
+        )
+        weekday = c2.selectbox(
+            "每周截止日",
+            range(7),
+            format_func=lambda d: periods.WEEKDAYS[d],
+            index=rules.cutoff_weekday,
+            key="period_weekday",
+            help="按月填报时，截止日为每月最后一天",
+        )
+        cutoff = c3.time_input("截止时间", value=rules.cutoff_time, key="period_time", step=1800)
+        if st.form_submit_button("保存周期设置"):
+            ui.save(lambda: ctx.store.set_rhythm(ctx.plan_id, rhythm, weekday, cutoff, ctx.actor), "已保存周期设置。")
+
+    with st.form("period_pin"):
+        st.markdown("**指定看板统计日期**（一般不需要：默认为最近关闭的一期的截止日）")
+        pinned = st.date_input(
+            "统计日期",
+            value=rules.pinned_as_of or board,
+            min_value=date(ctx.year, 1, 1),
+            max_value=date(ctx.year, 12, 31),
+            key="period_pin_day",
+        )
+        p1, p2 = st.columns(2)
+        if p1.form_submit_button("指定为看板统计日期"):
+            ui.save(
+                lambda: ctx.store.pin_as_of(ctx.plan_id, pinned, ctx.actor), f"看板统计日期已指定为 {fmt.day(pinned)}。"
+            )
+        if p2.form_submit_button("取消指定", disabled=rules.pinned_as_of is None):
+            ui.save(lambda: ctx.store.pin_as_of(ctx.plan_id, None, ctx.actor), "已取消指定，恢复为最近关闭的一期。")
+
+    table = ui.derived(ctx, lambda: periods.period_table(ctx.store, ctx.plan_id, rules), rules.closed_through)
+    st.dataframe(table, hide_index=True, width="stretch", key="period_table")

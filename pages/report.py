@@ -18,7 +18,7 @@ actor = ctx.actor
 st.title("进度填报")
 ui.flash()
 
-today_default = progress.default_report_date(ctx.year)
+today_default = ctx.report_day  # the open reporting period's cut-off day (or today, if earlier)
 state = ui.target_state(ctx, today_default)
 mine = progress.targets_for(state, actor)
 if actor.role == "leader":
@@ -99,8 +99,7 @@ with tab_upload:
     )
     if uploaded is not None:
         up = copy.deepcopy(ui.parse_once(uploaded, progress.read_upload))  # the checks below add to a copy
-        if not up.errors:
-            progress.check_upload(ctx.store, ctx.plan_id, actor, up)
+        progress.check_upload(ctx.store, ctx.plan_id, actor, up)  # every row's problems, in one pass
         if up.errors:
             st.error(f"文件有 {len(up.errors)} 处问题，未写入任何数据：")
             st.dataframe(tables.upload_errors(up.errors), hide_index=True, width="stretch", key="upload_errors")

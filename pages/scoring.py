@@ -7,7 +7,7 @@ from perfdash.app import ui
 from perfdash.core import fmt
 from perfdash.db import queries
 from perfdash.present import charts, exports, tables
-from perfdash.workflows import forecast, scoring
+from perfdash.workflows import evaluation, forecast, scoring
 from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Rules
 
 ctx = ui.page_setup("评分模拟")
@@ -34,11 +34,12 @@ st.caption(
     f"分档计分：100% 得满分，{steps}，低于 {rules.floor:g}% 不得分。统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
 )
 
-fc = forecast.target_forecast(ctx.store, ctx.plan_id, state, ctx.as_of) if base == "forecast" else None
+fc = ui.forecast(ctx, rules.to_json(), forecast.DRAWS, 2025)[0] if base == "forecast" else None
 if st.session_state.get("_sim_base_seen") != base:  # a new starting point starts clean
     st.session_state["_sim_base_seen"] = base
     st.session_state["sim_overrides"] = {}
     st.session_state.pop("sim_editor", None)
+    st.session_state.pop("sim_name", None)
 overrides: dict[str, float] = st.session_state.setdefault("sim_overrides", {})
 values = scoring.base_values(state, base, fc) | overrides
 
@@ -80,6 +81,7 @@ values = dict(zip(edited["code"], edited["sim_pct"].fillna(0).astype(float), str
 if st.session_state.get("sim_bulk_apply") or st.session_state.get("sim_reset"):
     if st.session_state.get("sim_reset"):
         st.session_state["sim_overrides"] = {}
+        st.session_state.pop("sim_name", None)
     else:
         changed = {c: v for c, v in values.items() if v != frame.set_index("code").loc[c, "sim_pct"]}
         st.session_state["sim_overrides"] = overrides | changed | scoring.bulk_set(state, by, which, pct)
@@ -88,13 +90,23 @@ if st.session_state.get("sim_bulk_apply") or st.session_state.get("sim_reset"):
 
 # -- the result ----------------------------------------------------------------------------------
 what_if = tuple(sorted(values.items()))  # the simulated completions: part of the cache key
-result = ui.derived(ctx, lambda: scoring.score(state, rules, values, adjustments, ctx.as_of), rules.to_json(), what_if)
-now = ui.derived(ctx, lambda: scoring.score(state, rules, None, adjustments, ctx.as_of), rules.to_json())
+sheet = ui.evaluation_sheet(ctx, rules.to_json())  # the one score: 综合评估's, the report's, the CLI's
+now = sheet.result
+result = ui.derived(
+    ctx, lambda: evaluation.what_if(sheet, state, rules, values, adjustments, ctx.as_of), rules.to_json(), what_if
+)
+changed = sum(values.get(c, p) != p for c, p in zip(state["code"], state["completion_pct"], strict=True))
+label = scoring.simulation_label(st.session_state.get("sim_name", ""), base, rules, changed, ctx.as_of)
+st.warning(f"**{label.banner}**（起点：{BASES[base]}，改动完成率的目标 {changed} 项）。正式自评表在“综合评估”导出。")
 m = st.columns(4)
-m[0].metric("模拟总分", fmt.points(result.total), delta=f"{result.total - now.total:+.1f} 分（对比当前）")
-m[1].metric("等次", result.grade + ("（一票否决封顶）" if result.vetoed else ""))
-m[2].metric("加分 / 扣分", f"+{result.bonus:g} / −{result.deduction:g}")
-m[3].metric("当前得分", fmt.points(now.total), help="按统计日期的实际完成率和同一计分规则")
+m[0].metric("模拟总分", fmt.score(result.total, unit=True), delta=f"{result.total - now.total:+.2f} 分（对比当前）")
+m[1].metric("模拟等次", result.grade + ("（一票否决封顶）" if result.vetoed else ""))
+m[2].metric("加分 / 扣分", f"+{fmt.score(result.bonus)} / −{fmt.score(result.deduction)}")
+m[3].metric(
+    "当前得分",
+    f"{fmt.score(now.total, unit=True)} · {now.grade}",
+    help="与“综合评估”、评估报告和命令行相同：绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分",
+)
 
 left, right = st.columns([2, 3])
 with left:
@@ -121,10 +133,11 @@ with right:
     )
 
 st.download_button(
-    "导出自评表（Excel）",
-    lambda: exports.self_assessment_xlsx(result, ctx.unit, ctx.year, ctx.as_of),
-    file_name=f"自评表_{ctx.unit}{ctx.year}_{fmt.day(ctx.as_of)}.xlsx",
+    "导出模拟测算表（Excel）",
+    lambda: exports.simulation_xlsx(result, ctx.unit, ctx.year, ctx.as_of, label),
+    file_name=exports.simulation_file_name(label, ctx.unit, ctx.year, ctx.as_of),
     key="export_self_assessment",
+    help="每个工作表的标题都注明“模拟，非正式结果”，另附模拟假设；上报用的自评表请在“综合评估”导出。",
 )
 
 # -- scenarios -----------------------------------------------------------------------------------
@@ -136,6 +149,7 @@ with st.form("save_scenario", clear_on_submit=True):
     name = f1.text_input("情景名称", key="scenario_name")
     note = f2.text_input("说明", key="scenario_note")
     if st.form_submit_button("保存当前模拟为情景", disabled=actor.role != "office"):
+        st.session_state["sim_name"] = name.strip()  # the saved simulation goes on under its name
         ui.save(
             lambda: ctx.store.save_scenario(ctx.plan_id, name, note, base, ctx.as_of, rules.to_json(), values, actor),
             f"已保存情景“{name.strip()}”。",
@@ -154,6 +168,7 @@ else:
         row = saved[saved["name"] == pick].iloc[0]
         st.session_state["sim_overrides"] = queries.scenario_values(ctx.store, int(row["scenario_id"]))
         st.session_state["_sim_rule_loaded"] = Rules.from_json(row["rules_json"]).rule
+        st.session_state["sim_name"] = pick
         st.session_state.pop("sim_editor", None)
         ui.flash(f"已载入情景“{pick}”。")
         st.rerun()
@@ -163,20 +178,32 @@ else:
         st.rerun()
     chosen = st.multiselect("对比情景（2–3 个）", list(names), max_selections=3, key="scenario_compare")
     if len(chosen) >= 2:
-        named = []
+        named, labels = [], []
         for n in chosen:
             row = saved[saved["name"] == n].iloc[0]
-            named.append(
-                (n, queries.scenario_values(ctx.store, int(row["scenario_id"])), Rules.from_json(row["rules_json"]))
+            scenario_values, scenario_rules = (
+                queries.scenario_values(ctx.store, int(row["scenario_id"])),
+                Rules.from_json(row["rules_json"]),
             )
-        summary, differing = scoring.compare(state, named, adjustments, ctx.as_of)
+            named.append((n, scenario_values, scenario_rules))
+            moved = sum(
+                scenario_values.get(c, p) != p for c, p in zip(state["code"], state["completion_pct"], strict=True)
+            )
+            labels.append(
+                scoring.simulation_label(n, row["base"], scenario_rules, moved, ctx.as_of, str(row["note"] or ""))
+            )
+
+        def one_score(values: dict[str, float], r: Rules) -> scoring.Score:
+            return evaluation.what_if(ui.evaluation_sheet(ctx, r.to_json()), state, r, values, adjustments, ctx.as_of)
+
+        summary, differing = scoring.compare(state, named, adjustments, ctx.as_of, scorer=one_score)
         st.dataframe(tables.scenario_summary(summary), hide_index=True, width="stretch")
         st.caption(f"{len(differing)} 项目标在这些情景中的完成率或得分不同：")
         st.dataframe(differing, hide_index=True, width="stretch")
         st.download_button(
             "导出情景对比（Excel）",
-            lambda: exports.comparison_xlsx(summary, differing, ctx.unit, ctx.as_of),
-            file_name="情景对比.xlsx",
+            lambda: exports.comparison_xlsx(summary, differing, labels, ctx.unit, ctx.as_of),
+            file_name=f"模拟_情景对比_{ctx.unit}{ctx.year}_{fmt.day(ctx.as_of)}.xlsx",
             key="export_comparison",
         )
 

@@ -41,7 +41,8 @@ if actor.role == "leader":
         row = by_code.loc[code]
         with st.container(border=True):
             st.markdown(
-                f"**{code}** 自评完成率 {fmt.pct(row['self_pct'])}，自评得分 {fmt.points(row['proposed_score'])}"
+                f"**{code}** 自评完成率 {fmt.pct(row['self_pct'])}，"
+                f"自评得分 {fmt.score(row['proposed_score'], unit=True)}"
             )
             st.text(row["summary"])
             if isinstance(row["signed_by"], str) and row["signed_by"]:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from perfdash.app import ui
 from perfdash.core import fmt
+from perfdash.core.schedule import LATE_STATUSES
 from perfdash.ops import notify
 from perfdash.present import reminder_sheet, tables
 from perfdash.store import StoreError
@@ -130,7 +131,7 @@ with tab_orders:
     )
     st.dataframe(tables.orders(shown), hide_index=True, width="stretch")
     if office:
-        lagging = state[state["lag_status"].isin(["黄色滞后", "红色滞后", "逾期未完成"])]
+        lagging = state[state["lag_status"].isin(LATE_STATUSES)]
         with st.form("issue_order", clear_on_submit=True):
             pool = list(lagging["code"]) or list(state["code"])
             code = st.selectbox("滞后目标", pool, key="order_code")

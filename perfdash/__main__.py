@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from perfdash.core import settings
+from perfdash.core import fmt, settings
 from perfdash.db.database import HeldByServer
 from perfdash.plan import PlanError, read_plan, summary_lines
 from perfdash.store import StoreError
@@ -170,7 +170,9 @@ def cmd_progress_template(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"错误：{exc}。可选科室：{'、'.join(sections)}", file=sys.stderr)
         return 2
-    report_date = progress.default_report_date(year)
+    from perfdash.workflows import periods
+
+    report_date = periods.rules(store, int(row["plan_id"])).report_day(date.today())
     state = queries.target_state(store, int(row["plan_id"]), report_date, year)
     Path(args.out).write_bytes(progress.template_xlsx(state, actor, report_date))
     n = len(progress.targets_for(state, actor))
@@ -210,7 +212,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     store, row = _open_plan(args, snapshot_ok=True)
     plan_id, year = int(row["plan_id"]), int(row["year"])
-    as_of = _as_of(args, row)
+    as_of = _as_of(args, store, row)
     state = queries.target_state(store, plan_id, as_of, year)
     rules = scoring.Rules()
     values: dict[str, float] = {}
@@ -240,12 +242,16 @@ def cmd_score(args: argparse.Namespace) -> int:
     if any(not 0 <= v <= 100 for v in values.values()):
         print("错误：完成率应在 0 到 100 之间", file=sys.stderr)
         return 2
-    if values or args.scenario:  # a what-if: the rules on the given completion
-        result = scoring.score(state, rules, values, scoring.adjustments_of(queries.adjustments(store, plan_id)), as_of)
-    else:  # the year's score: evaluated, self-assessed or computed, as the 绩效评估报告 counts it
-        from perfdash.workflows import evaluation
+    from perfdash.workflows import evaluation, forecast
 
-        result = evaluation.sheet(store, plan_id, state, rules, as_of).result
+    # The one score (evaluated, self-assessed, else computed), as every page and the report count it;
+    # a what-if changes only the targets whose completion it sets.
+    sheet = evaluation.sheet(store, plan_id, state, rules, as_of)
+    what_if = bool(values or args.scenario)
+    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
+    result = evaluation.what_if(sheet, state, rules, values, adjustments, as_of) if what_if else sheet.result
+    head = queries.headline(state)
+    projected = None if what_if else forecast.standing_forecast(store, plan_id, state, as_of, rules)[1]
     from perfdash.workflows import years
 
     previous = years.previous_plan(store, str(row["unit"]), year)
@@ -253,7 +259,19 @@ def cmd_score(args: argparse.Namespace) -> int:
     store.close()
     snapshot = getattr(args, "snapshot", None)
     if args.json:
-        out = result.as_json()
+        out = result.as_json() | {
+            "as_of": as_of.isoformat(),
+            "counts": {
+                "targets": head["targets"],
+                "done": head["done"],
+                "late": head["late"],
+                "overdue": head["overdue"],
+            },
+        }
+        if what_if:
+            out["simulation"] = "模拟，非正式结果"
+        if projected is not None:  # the year-end forecast's median, as 总览 and the meeting screen show it
+            out["projected"] = {"total": projected.base_total, "grade": projected.base_grade}
         if last is not None:  # the same unit's previous year, beside this one
             out["previous_year"] = last.as_json()
         if snapshot is not None:  # read from a backup while the app serves: say which, and from when
@@ -263,12 +281,14 @@ def cmd_score(args: argparse.Namespace) -> int:
         if snapshot is not None:
             print(f"（数据截至 {snapshot.taken_at:%Y-%m-%d %H:%M:%S} 的备份：看板正在运行，未读取此后的改动）")
         print(f"{row['unit']}{year}年度 · 统计截至 {as_of} · {scoring.RULE_LABELS[rules.rule]}")
-        print(f"总分 {result.total:.2f}（满分 {result.possible:g}），等次：{result.grade}")
+        kind = "模拟（非正式结果）" if what_if else ""
+        print(f"{kind}总分 {fmt.score(result.total)}（满分 {result.possible:g}），等次：{result.grade}")
+        print(f"已完成 {head['done']} 项，滞后 {head['late']} 项（其中逾期未完成 {head['overdue']} 项）")
         if last is not None:
             state_word = "最终" if last.final else f"截至 {last.as_of}"
-            print(f"上年度（{last.year}）{state_word}得分 {last.total:.2f}，等次：{last.grade}")
+            print(f"上年度（{last.year}）{state_word}得分 {fmt.score(last.total)}，等次：{last.grade}")
         for group, value in result.groups.items():
-            print(f"  {group} {value:.2f}")
+            print(f"  {group} {fmt.score(value)}")
     return 0
 
 
@@ -362,7 +382,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     store, row = _open_plan(args, snapshot_ok=True)
     plan_id, year = int(row["plan_id"]), int(row["year"])
-    as_of = _as_of(args, row)
+    as_of = _as_of(args, store, row)
     data, result = report.evaluation_report(store, plan_id, as_of, scoring.Rules(rule=args.rule or "proportional"))
     Path(args.out).write_bytes(data)
     xlsx = Path(args.out).with_suffix(".xlsx")
@@ -379,13 +399,69 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_of(args: argparse.Namespace, plan: object) -> date:
-    """--as-of if given, else the plan's latest report, else the plan year's last day."""
+def cmd_forecast(args: argparse.Namespace) -> int:
     from perfdash.db import queries
+    from perfdash.workflows import forecast, scoring
+
+    store, row = _open_plan(args, snapshot_ok=True)
+    plan_id, year = int(row["plan_id"]), int(row["year"])
+    rules = scoring.Rules()
+    if args.backtest:
+        started = time.perf_counter()
+        bt = forecast.backtest(store, plan_id, year, rules)
+        store.close()
+        out = {
+            "outcome_day": bt.outcome_day.isoformat(),
+            "weeks": len(bt.weeks),
+            "target_coverage_80": round(bt.target_coverage, 4),
+            "total_coverage_80": round(bt.total_coverage, 4),
+            "brier": round(bt.brier, 4),
+            "forecasts_checked": bt.checked,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False))
+            return 0
+        print(f"{row['unit']}{year}年度 · 年终预测回测（以 {bt.outcome_day} 的实际情况为结果）")
+        print(f"{len(bt.weeks)} 个周截止日，{bt.checked} 个未完成目标的预测")
+        print(f"80% 区间覆盖率：目标 {bt.target_coverage:.1%}，总分 {bt.total_coverage:.1%}（理想约 80%）")
+        print(f"等次概率的 Brier 分数：{bt.brier:.3f}（0 为完全准确）")
+        for w in bt.weeks.itertuples():
+            inside = "在区间内" if w.covered else "在区间外"
+            print(
+                f"  {w.as_of}  预测 {w.forecast:.2f}（80%：{w.low:.2f}–{w.high:.2f}）实际 {w.actual:.2f} {inside}，"
+                f"目标覆盖 {w.target_coverage:.0%}"
+            )
+        return 0
+    as_of = _as_of(args, store, row)
+    state = queries.target_state(store, plan_id, as_of, year)
+    _, sim = forecast.standing_forecast(store, plan_id, state, as_of, rules)
+    store.close()
+    low, high = sim.interval()
+    out = {
+        "as_of": as_of.isoformat(),
+        "total": sim.base_total,
+        "grade": sim.base_grade,
+        "interval_80": [fmt.round_score(low), fmt.round_score(high)],
+        "grade_probability": {k: round(v, 4) for k, v in sim.grade_probability.items()},
+    }
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"{row['unit']}{year}年度 · 统计截至 {as_of} · 年终预测（预测，非正式结果）")
+    print(f"预测总分 {fmt.score(sim.base_total)}，等次 {out['grade']}；80% 区间 {fmt.score(low)}–{fmt.score(high)}")
+    print("等次概率：" + "，".join(f"{k} {v:.0%}" for k, v in sim.grade_probability.items()))
+    return 0
+
+
+def _as_of(args: argparse.Namespace, store: object, plan: object) -> date:
+    """--as-of if given, else the plan's 统计日期 (its last closed reporting period: the same date
+    every page opens at)."""
+    from perfdash.workflows import periods
 
     if args.as_of:
         return date.fromisoformat(args.as_of)
-    return queries.latest_report_day(plan) or date(int(plan["year"]), 12, 31)  # type: ignore[index]
+    return periods.default_as_of(store, int(plan["plan_id"]))  # type: ignore[arg-type,index]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -445,13 +521,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
     p.add_argument("--unit", help="单位（默认：库中最新年度的方案）")
     p.add_argument("--year", type=int, help="方案年度")
-    p.add_argument("--as-of", dest="as_of", help="统计日期（默认最近一次填报）")
+    p.add_argument("--as-of", dest="as_of", help="统计日期（默认：绩效办最近关闭的填报周期的截止日，与看板相同）")
     p.add_argument("--scenario", help="从已保存的情景出发")
     p.add_argument("--all", type=float, metavar="PCT", help="把全部目标的完成率设为 PCT")
     p.add_argument("--set", action="append", metavar="CODE=PCT", help="设定某个目标的完成率，可重复")
     p.add_argument("--rule", choices=["proportional", "stepped"], help="计分规则（默认按比例）")
     p.add_argument("--json", action="store_true", help="输出 JSON：total、groups、grade")
     p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("forecast", help="年终得分预测；--backtest 用历史数据检验预测的可靠性")
+    p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
+    p.add_argument("--unit", help="单位（默认：库中最新年度的方案）")
+    p.add_argument("--year", type=int, help="方案年度")
+    p.add_argument("--as-of", dest="as_of", help="统计日期（默认：绩效办最近关闭的填报周期的截止日，与看板相同）")
+    p.add_argument(
+        "--backtest", action="store_true", help="回测：从历史每周预测年终，对比实际，给出覆盖率和 Brier 分数"
+    )
+    p.add_argument("--json", action="store_true", help="输出 JSON")
+    p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("backup", help="备份数据库：一致的副本（EXPORT DATABASE）加备份清单（行数、校验和）")
     p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
@@ -479,7 +566,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
     p.add_argument("--unit", help="单位（默认：库中最新年度的方案）")
     p.add_argument("--year", type=int, help="方案年度")
-    p.add_argument("--as-of", dest="as_of", help="统计日期（默认最近一次填报）")
+    p.add_argument("--as-of", dest="as_of", help="统计日期（默认：绩效办最近关闭的填报周期的截止日，与看板相同）")
     p.add_argument("--rule", choices=["proportional", "stepped"], help="计分规则（默认按比例）")
     p.add_argument("--out", required=True, help="输出的 .docx 文件（自评表写到同名 .xlsx）")
     p.set_defaults(func=cmd_report)

@@ -7,6 +7,7 @@ from perfdash.db.database import Database, StoreError
 from perfdash.ops.auth import AccountWrites
 from perfdash.workflows.evaluation import EvaluationWrites
 from perfdash.workflows.kpi_review import KpiWrites
+from perfdash.workflows.periods import PeriodWrites
 from perfdash.workflows.plans import ImportResult, PlanWrites
 from perfdash.workflows.progress import Problem, ProgressRow, ProgressWrites, validate_progress
 from perfdash.workflows.scenarios import ScenarioWrites
@@ -20,6 +21,7 @@ class Store(
     Database,
     PlanWrites,
     ProgressWrites,
+    PeriodWrites,
     ScenarioWrites,
     EvaluationWrites,
     SupervisionWrites,
@@ -28,8 +30,8 @@ class Store(
     AccountWrites,
 ):
     """One database and every write: plans (workflows.plans), progress (workflows.progress),
-    scenarios, adjustments and rules (workflows.scenarios), the year-end evaluation
-    (workflows.evaluation), 督办 (workflows.supervision), 量化指标 (workflows.kpi_review), targets
-    carried over from last year (workflows.years) and accounts (ops.auth). Each goes through
-    Database.write: one transaction, the actor checked, the data version raised, the audit entry
-    written."""
+    reporting periods (workflows.periods), scenarios, adjustments and rules (workflows.scenarios),
+    the year-end evaluation (workflows.evaluation), 督办 (workflows.supervision), 量化指标
+    (workflows.kpi_review), targets carried over from last year (workflows.years) and accounts
+    (ops.auth). Each goes through Database.write: one transaction, the actor checked, the data
+    version raised, the audit entry written."""

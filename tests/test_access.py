@@ -17,7 +17,7 @@ from perfdash.core.settings import TEXT_LIMITS
 from perfdash.db import queries
 from perfdash.ops import auth
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import evaluation
+from perfdash.workflows import evaluation, periods
 from tests.fixtures import DEMO_SEED, shipped_plan
 
 PASSWORD = "correct-horse-battery"
@@ -309,7 +309,9 @@ def test_an_upload_note_over_the_limit_names_its_row():
     header = "编号,填报日期,完成率(%),状态,进展说明\n"
     data = (header + f"1-3-1,2025-06-30,50,推进中,{'长' * 501}\n").encode()
     store_rows = progress.read_upload("long.csv", data)
-    problems = progress.validate_progress(store_rows.rows, {"1-3-1": {"中教科"}}, Actor.section("中教科"), 2025, TODAY)
+    problems = progress.validate_progress(
+        store_rows.rows, {"1-3-1": {"中教科"}}, Actor.section("中教科"), periods.Rules(2025), TODAY
+    )
     assert [(p.index, p.column) for p in problems] == [(0, "note")]
 
 

@@ -129,7 +129,7 @@ def test_round_trip_is_exact_and_new_writes_follow_the_restored_ids(demo, tmp_pa
     store = Store(out)
     try:
         before = int(store.scalar("SELECT max(progress_id) FROM progress"))
-        store.add_progress(1, [ProgressRow("7-2", date(2025, 12, 5), 100, "已完成", "恢复后")], OFFICE, today=TODAY)
+        store.add_progress(1, [ProgressRow("7-2", date(2025, 11, 26), 100, "已完成", "恢复后")], OFFICE, today=TODAY)
         new_id = store.scalar("SELECT progress_id FROM progress WHERE note = '恢复后'")
         assert (before, new_id) == (2280, 2281)
         plan = read_plan(PLAN_TEXT)
@@ -334,7 +334,7 @@ def test_a_sequence_behind_the_ids_is_moved_on(demo, tmp_path):
     assert bk.restore(copy, out).sequences_fixed == {"progress_id_seq": 2281}
     store = Store(out)
     try:
-        store.add_progress(1, [ProgressRow("7-2", date(2025, 12, 5), 100, "已完成")], OFFICE, today=TODAY)
+        store.add_progress(1, [ProgressRow("7-2", date(2025, 11, 26), 100, "已完成")], OFFICE, today=TODAY)
         assert store.scalar("SELECT max(progress_id) FROM progress") == 2281
     finally:
         store.close()

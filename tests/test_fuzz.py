@@ -737,7 +737,8 @@ def test_office_exports_hold_no_formula(scored, capsys):
         }
         summary = pd.DataFrame({"scenario": names, "total": [90.0] * len(names), "grade": names})
         differing = pd.DataFrame({"code": names, "points": [1.0] * len(names), names[0] or "x": names})
-        books["情景对比"] = exports.comparison_xlsx(summary, differing)
+        labels = [scoring.SimulationLabel(n, (("说明", n),)) for n in names]
+        books["情景对比"] = exports.comparison_xlsx(summary, differing, labels)
         edited = []
         for s in slides:
             tables = {}
@@ -774,7 +775,8 @@ def test_exports_survive_control_characters(scored, export):
         data = exports.self_assessment_xlsx(dataclasses.replace(result, targets=t), "泉州市教育局", 2025, TODAY)
     else:
         summary = pd.DataFrame({"scenario": [note], "total": [90.0], "grade": ["良好"]})
-        data = exports.comparison_xlsx(summary, pd.DataFrame({"code": ["7-2"], "points": [4.0]}))
+        label = scoring.SimulationLabel(note, (("说明", note),))
+        data = exports.comparison_xlsx(summary, pd.DataFrame({"code": ["7-2"], "points": [4.0]}), [label])
     assert load_workbook(io.BytesIO(data))
 
 

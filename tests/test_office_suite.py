@@ -87,7 +87,8 @@ def printed(tmp_path_factory) -> Printed:
         full = dict.fromkeys(state["code"], 100.0)
         named = [("全部完成", full, scoring.Rules()), ("中教科九成", full | {"1-3-1": 90.0}, scoring.Rules())]
         summary, differing = scoring.compare(state, named)
-        (tmp / "情景对比.xlsx").write_bytes(exports.comparison_xlsx(summary, differing, unit, as_of))
+        labels = [scoring.simulation_label(n, "complete", r, 1, as_of) for n, _, r in named]
+        (tmp / "情景对比.xlsx").write_bytes(exports.comparison_xlsx(summary, differing, labels, unit, as_of))
         samples = queries.survey_samples(store, 1)
         (tmp / "评议样本.xlsx").write_bytes(exports.survey_samples_xlsx(samples, unit, year))
     finally:

@@ -15,7 +15,7 @@ from perfdash.core import excel
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.store import ProgressRow, Store
-from perfdash.workflows import progress
+from perfdash.workflows import periods, progress
 from tests.fixtures import shipped_plan
 
 TODAY = date(2025, 12, 31)
@@ -249,9 +249,12 @@ def test_edits_become_reports_only_where_something_changed(store):
     ]
 
 
-def test_default_report_date_stays_in_the_plan_year():
-    assert progress.default_report_date(2025, today=date(2026, 11, 25)) == date(2025, 12, 31)
-    assert progress.default_report_date(2026, today=date(2026, 11, 25)) == date(2026, 11, 25)
+def test_default_report_date_is_the_open_periods_cut_off_never_today_clipped():
+    after_the_year = date(2026, 11, 25)
+    assert periods.Rules(2025, closed_through=date(2025, 11, 21)).report_day(after_the_year) == date(2025, 11, 28)
+    assert periods.Rules(2025).report_day(after_the_year) == date(2025, 12, 31)  # the year's last period
+    assert periods.Rules(2025, closed_through=date(2025, 12, 31)).report_day(after_the_year) == date(2025, 12, 31)
+    assert periods.Rules(2026).report_day(after_the_year) == after_the_year
 
 
 # -- speed ---------------------------------------------------------------------------------------

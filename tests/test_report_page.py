@@ -101,7 +101,12 @@ def test_a_section_edits_in_the_app(db):
         )
         .fetchone()
     )
-    assert (float(last[0]), last[1], last[2], last[3]) == (97.0, "消防演练完成", "校安科", date(2025, 12, 31))
+    assert (float(last[0]), last[1], last[2], last[3]) == (
+        97.0,
+        "消防演练完成",
+        "校安科",
+        date(2025, 11, 28),
+    )  # the open period's cut-off
     assert any("已保存 1 条进度记录" in s.value for s in at.success)
 
 

@@ -119,6 +119,8 @@ def test_score_cli(tmp_path):
         return json.loads(out.stdout)
 
     full = score("--all", "100")
+    assert full.pop("simulation") == "模拟，非正式结果"  # a what-if says so
+    assert full.pop("as_of") == "2025-11-21" and full.pop("counts")["targets"] == 61
     assert full == {
         "total": 100,
         "groups": {"职能工作": 70, "行政能力": 20, "精神文明": 4, "平安建设": 4, "安全生产": 1, "消防安全": 1},
@@ -161,13 +163,13 @@ def test_scoring_page_edit_save_load_compare(db):
     at.session_state["sim_base"] = "complete"
     at.run()
     assert not at.exception
-    assert _metrics(at)["模拟总分"] == "100 分"
+    assert _metrics(at)["模拟总分"] == "100.00 分"
     # An edit: 6-5 (3 points) at 50 % costs 1.5 points.
     editor = next(d for d in at.dataframe if "sim_pct" in d.value.columns).value
     row = list(editor["code"]).index("6-5")
     at.session_state["sim_editor"] = {"edited_rows": {row: {"sim_pct": 50}}, "added_rows": [], "deleted_rows": []}
     at.run()
-    assert _metrics(at)["模拟总分"] == "98.5 分"
+    assert _metrics(at)["模拟总分"] == "98.50 分"
     # Save it.
     at.text_input(key="scenario_name").input("6-5 减半")
     at.text_input(key="scenario_note").input("创新成果未达预期")
@@ -180,13 +182,13 @@ def test_scoring_page_edit_save_load_compare(db):
     at.number_input(key="sim_bulk_pct").set_value(90.0).run()
     at.button(key="sim_bulk_apply").click().run()
     # 中教科's 9 targets carry 16 points; at 90 % they lose 1.6; 6-5 still at 50 % loses 1.5.
-    assert _metrics(at)["模拟总分"] == "96.9 分"
+    assert _metrics(at)["模拟总分"] == "96.90 分"
     at.text_input(key="scenario_name").input("中教科九成")
     next(b for b in at.button if b.label == "保存当前模拟为情景").click().run()
     # Load the first one back.
     at.selectbox(key="scenario_pick").set_value("6-5 减半")
     at.button(key="scenario_load").click().run()
-    assert _metrics(at)["模拟总分"] == "98.5 分"
+    assert _metrics(at)["模拟总分"] == "98.50 分"
     # Compare both.
     at.multiselect(key="scenario_compare").set_value(["6-5 减半", "中教科九成"]).run()
     assert not at.exception

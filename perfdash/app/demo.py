@@ -134,6 +134,9 @@ def build_demo(store: Store, plan: Plan, seed: int, until: date | None = None) -
     today = until or default_until(plan.year)
     for section, rows in by_section.items():
         written += store.add_progress(plan_id, rows, Actor.section(section), is_demo=True, today=today)
+    if reports:  # the office has closed the weekly periods up to the last demo report
+        last = max(r.row.report_date for r in reports)
+        store.close_period(plan_id, Actor.office(), today=max(today, last), through=last)
     return plan_id, written
 
 

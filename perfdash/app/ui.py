@@ -23,6 +23,7 @@ from perfdash.core.schedule import LAG_STATUSES
 from perfdash.db import queries
 from perfdash.ops import auth, backup_folder
 from perfdash.store import Store, StoreError
+from perfdash.workflows import periods
 
 T = TypeVar("T")
 log = logging.getLogger("perfdash")
@@ -40,6 +41,12 @@ class PageContext:
     is_demo: bool
     filters: Filters = field(default_factory=Filters)
     account: auth.Account | None = None
+    reporting: periods.Rules | None = None  # the plan's reporting periods (None: not read by this page)
+
+    @property
+    def report_day(self) -> date:
+        """The date a new report is written for by default (the open period's cut-off day)."""
+        return (self.reporting or periods.Rules(self.year)).report_day(date.today())
 
     @property
     def actor(self) -> Actor:
@@ -151,30 +158,42 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
         row = plan_rows[plan_rows["plan_id"] == plan_id].iloc[0]
         year = int(row["year"])
-        default = queries.latest_report_day(row) or min(date.today(), date(year, 12, 31))
+        reporting = reporting_rules(store, int(plan_id))
+        default = reporting.as_of(date.today())
         low, high = date(year, 1, 1), date(year + 1, 1, 31)
-        if st.session_state.get("_kept_as_of_plan") != plan_id:  # a new plan starts at its latest report
+        if st.session_state.get("_kept_as_of_plan") != plan_id:  # a new plan starts at its own default
             st.session_state.pop("_kept_as_of", None)
             st.session_state.pop("as_of", None)
             st.session_state["_kept_as_of_plan"] = plan_id
         url_as_of = st.session_state.pop("_url_as_of", None)
+        shown = st.session_state.get("as_of", st.session_state.get("_kept_as_of"))
         if url_as_of is not None and low <= url_as_of <= high:
             st.session_state["as_of"] = url_as_of
+        elif shown is not None and shown == st.session_state.get("_as_of_default") != default:
+            # Not a date this person chose: follow the default when the office closes a period.
+            st.session_state.pop("as_of", None)
+            st.session_state["_kept_as_of"] = default
+        st.session_state["_as_of_default"] = default
         _keep("as_of", default)
         as_of = st.date_input(
             "统计日期（截至）",
             min_value=low,
             max_value=high,
             key="as_of",
-            help=f"默认为最近一次填报日期（{fmt.day(default)}）",
+            help=f"默认为绩效办最近关闭的填报周期的截止日（{fmt.day(default)}）；填报周期：{reporting.describe()}",
         )
+        st.caption(f"所属填报周期：{reporting.status(as_of)}")
         _kept("plan_id", "as_of")
         filters = _filter_widgets(store, int(plan_id)) if with_filters else Filters()
         is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
         if is_demo:
             st.warning(f"**{settings.DEMO_LABEL}**：当前进度为自动生成的演示数据，并非科室真实填报。")
-    _write_url({"plan": str(plan_id), "as_of": as_of.isoformat(), **filters.to_query()}, with_filters)
-    return PageContext(store, int(plan_id), str(row["unit"]), year, as_of, is_demo, filters, account)
+    # The date goes into the address only when chosen: a bookmark then follows the office's periods.
+    chosen_day = {"as_of": as_of.isoformat()} if as_of != default else {}
+    if not chosen_day:
+        st.query_params.pop("as_of", None)
+    _write_url({"plan": str(plan_id), **chosen_day, **filters.to_query()}, with_filters)
+    return PageContext(store, int(plan_id), str(row["unit"]), year, as_of, is_demo, filters, account, reporting)
 
 
 def _filter_widgets(store: Store, plan_id: int) -> Filters:
@@ -324,13 +343,12 @@ def meeting_setup() -> MeetingContext:
         wanted = int(st.query_params.get("plan") or st.session_state.get("_kept_plan_id"))
         if wanted in set(plan_rows["plan_id"]):
             row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
-    latest_day = queries.latest_report_day(row)
-    week = meeting.latest_complete_week(latest_day, date.today())
+    default = reporting_rules(store, int(row["plan_id"])).as_of(date.today())  # as on every page
+    week = meeting.week_of(default)
     with contextlib.suppress(ValueError):
         week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
     is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
-    # Within the week, the state is the one of its latest report, as on every other page.
-    as_of = min(week.end, latest_day) if latest_day and latest_day >= week.start else week.end
+    as_of = min(week.end, default) if week.start <= default else week.end
     return MeetingContext(
         store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of, token, session_token()
     )
@@ -350,6 +368,15 @@ def _target_state(path: str, version: int, plan_id: int, as_of: date, year: int)
 @st.cache_data(max_entries=16, show_spinner=False)
 def _plans(path: str, version: int) -> pd.DataFrame:
     return queries.plans(get_store(path))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _reporting_rules(path: str, version: int, plan_id: int) -> periods.Rules:
+    return periods.rules(get_store(path), plan_id)
+
+
+def reporting_rules(store: Store, plan_id: int) -> periods.Rules:
+    return _reporting_rules(store.path, store.version(), plan_id)  # workflows.periods, until a write
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -418,8 +445,7 @@ def _forecast(path: str, version: int, plan_id: int, as_of: date, year: int, rul
     store = get_store(path)
     state = queries.target_state(store, plan_id, as_of, year)
     rules = scoring.Rules.from_json(rules_json)
-    fc = forecast.target_forecast(store, plan_id, state, as_of)
-    sim = forecast.simulate(fc, rules, scoring.adjustments_of(queries.adjustments(store, plan_id)), draws, seed)
+    fc, sim = forecast.standing_forecast(store, plan_id, state, as_of, rules, draws, seed)
     return fc, sim.without_scores(), forecast.points_at_risk(fc, sim, rules)
 
 
@@ -493,11 +519,11 @@ def not_reported(ctx: PageContext, since: date) -> pd.DataFrame:
 
 
 def target_state_of(ctx: PageContext, plan_id: int, year: int) -> pd.DataFrame:
-    """Another plan's targets (of a unit the page's viewer may see) at that plan's latest report."""
+    """Another plan's targets (of a unit the page's viewer may see) at that plan's 统计日期."""
     row = plans(ctx.store).set_index("plan_id").loc[plan_id]
     if not ctx.actor.may_see(str(row["unit"])):
         raise StoreError(f"无权查看{row['unit']}的方案")
-    as_of = queries.latest_report_day(row) or date(year, 12, 31)
+    as_of = reporting_rules(ctx.store, plan_id).as_of(date.today())
     return _target_state(ctx.store.path, ctx.store.version(), plan_id, as_of, year)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def points(x: float | int | None, unit: bool = True) -> str:
@@ -15,11 +16,18 @@ def points(x: float | int | None, unit: bool = True) -> str:
     return f"{text} 分" if unit else text
 
 
+def round_score(x: float) -> float:
+    """The one rounding rule for scores: two decimals, halves away from zero (四舍五入: 86.985 →
+    86.99, where Python's round gives 86.98). Totals are rounded so before they are graded."""
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0
+
+
 def score(x: float | int | None, unit: bool = False) -> str:
-    """Scores and points in documents handed in: always two decimals, 2 → '2.00', 1.926 → '1.93'."""
+    """A score as every page, export and the CLI show it: two decimals by round_score, 2 → '2.00',
+    1.925 → '1.93'."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    text = f"{round(float(x), 2) + 0.0:.2f}"  # + 0.0: never "-0.00"
+    text = f"{round_score(float(x)) + 0.0:.2f}"  # + 0.0: never "-0.00"
     return f"{text} 分" if unit else text
 
 

@@ -76,7 +76,8 @@ SQL: dict[str, str] = {
         FROM plan_checks WHERE plan_id = $plan_id ORDER BY seq
     """,
     "target_history": """
-        SELECT report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at, is_demo
+        SELECT report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at, is_demo,
+               coalesce(late, FALSE) AS late
         FROM progress WHERE plan_id = $plan_id AND code = $code AND report_date <= $as_of
         ORDER BY report_date, progress_id
     """,

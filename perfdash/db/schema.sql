@@ -142,7 +142,8 @@ CREATE TABLE IF NOT EXISTS progress (
     note           VARCHAR NOT NULL DEFAULT '',
     reporter       VARCHAR NOT NULL CHECK (length(reporter) > 0),
     is_demo        BOOLEAN NOT NULL DEFAULT FALSE,
-    recorded_at    TIMESTAMP NOT NULL DEFAULT current_timestamp
+    recorded_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    late           BOOLEAN DEFAULT FALSE  -- 迟报: its period was closed or past its cut-off when written
 );
 CREATE INDEX IF NOT EXISTS progress_by_target ON progress (plan_id, code, report_date);
 
@@ -275,6 +276,20 @@ CREATE TABLE IF NOT EXISTS evaluations (
     evaluated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (plan_id, code)
 );
+-- Reporting periods (填报周期) the office controls, one row per plan once set: the rhythm, the
+-- cut-off, every period ending on or before closed_through is closed; pinned_as_of is the
+-- office's explicit 统计日期 for every dashboard (NULL: the last closed period's cut-off day).
+CREATE TABLE IF NOT EXISTS reporting_settings (
+    plan_id        INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    rhythm         VARCHAR NOT NULL DEFAULT 'weekly' CHECK (rhythm IN ('weekly', 'monthly')),
+    cutoff_weekday SMALLINT NOT NULL DEFAULT 4 CHECK (cutoff_weekday BETWEEN 0 AND 6),
+    cutoff_time    TIME NOT NULL DEFAULT TIME '17:00:00',
+    closed_through DATE,
+    pinned_as_of   DATE,
+    updated_by     VARCHAR,
+    updated_at     TIMESTAMP
+);
+
 CREATE TABLE IF NOT EXISTS plan_locks (
     plan_id   INTEGER PRIMARY KEY REFERENCES plans (plan_id),
     locked_by VARCHAR NOT NULL,

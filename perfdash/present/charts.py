@@ -257,3 +257,47 @@ def score_histogram(totals, bands: tuple[tuple[str, float], ...], base_total: fl
         bargap=0.02,
     )
     return fig
+
+
+def backtest_band(weeks: pd.DataFrame, actual_label: str) -> go.Figure:
+    """The backtest (forecast.backtest): each week's forecast of the total with its 80% interval,
+    and the total that came about, so a reader sees how often the band held it."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=weeks["as_of"], y=weeks["high"], mode="lines", line=dict(width=0), showlegend=False, hoverinfo="skip"
+    )
+    fig.add_scatter(
+        x=weeks["as_of"],
+        y=weeks["low"],
+        mode="lines",
+        line=dict(width=0),
+        fill="tonexty",
+        fillcolor="rgba(144,202,249,0.45)",
+        name="80% 区间",
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=weeks["as_of"],
+        y=weeks["forecast"],
+        mode="lines+markers",
+        line=dict(color="#1565c0", width=2),
+        name="当时的预测",
+        hovertemplate="%{x|%m-%d} 预测 %{y:.2f} 分<extra></extra>",
+    )
+    fig.add_scatter(
+        x=weeks["as_of"],
+        y=weeks["actual"],
+        mode="lines",
+        line=dict(color="#424242", dash="dash"),
+        name=actual_label,
+        hovertemplate="实际 %{y:.2f} 分<extra></extra>",
+    )
+    fig.update_layout(
+        height=320,
+        margin=dict(t=30, l=10, r=10, b=10),
+        xaxis_title="预测所用的统计日期",
+        yaxis_title="总分",
+        font=dict(family=FONT),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    return fig

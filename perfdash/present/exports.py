@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from perfdash.core import fmt
 from perfdash.core.excel import FORMULA_START, Band, Column, Strong, print_table, put, text_units
-from perfdash.workflows.scoring import Score
+from perfdash.workflows.scoring import Score, SimulationLabel
 
 # The formula guard is part of what this module promises about every file it writes.
 __all__ = [
@@ -23,6 +23,8 @@ __all__ = [
     "kpi_xlsx",
     "put",
     "self_assessment_xlsx",
+    "simulation_file_name",
+    "simulation_xlsx",
     "survey_samples_xlsx",
     "target_rows",
 ]
@@ -119,16 +121,38 @@ def self_assessment_xlsx(
 ) -> bytes:
     """The 自评表: per 一级指标 its targets with points, completion, self-score and note (the latest
     report's, unless given), each group's subtotal at its head, then the adjustments, the total and
-    the grade. ``result`` comes from scoring a target-state frame (queries.target_state)."""
-    notes = notes or {}
-    t = result.targets
-    stamp = f"统计截至 {fmt.day(as_of)}"
-    rows = [*target_rows(t, notes), *total_rows(result)]
-    longest = max([text_units(str(r[6] or "")) for r in rows if isinstance(r, list)] + [0])
+    the grade. ``result`` is the one score (evaluation.sheet)."""
     wb = _book()
+    _assessment_sheet(
+        wb, "自评表", f"{unit}{year}年度绩效目标自评表", result, unit, f"统计截至 {fmt.day(as_of)}", notes
+    )
+    return _bytes(wb)
+
+
+def simulation_xlsx(result: Score, unit: str, year: int, as_of: date, label: SimulationLabel) -> bytes:
+    """A simulation laid out like the 自评表 but never mistaken for it: the banner (模拟：…，非正式
+    结果) in the title of every sheet and in the stamp, and its assumptions on a sheet of their own."""
+    wb = _book()
+    stamp = f"{label.banner} · 统计截至 {fmt.day(as_of)}"
+    _assessment_sheet(wb, "模拟测算", f"{label.banner}｜{unit}{year}年度绩效模拟测算表", result, unit, stamp)
+    _assumptions_sheet(wb, label.banner, [label], unit, stamp)
+    return _bytes(wb)
+
+
+def simulation_file_name(label: SimulationLabel, unit: str, year: int, as_of: date) -> str:
+    """模拟_<name>_<unit><year>_<date>.xlsx: the word 模拟 first, as in the file's titles."""
+    name = "".join(ch for ch in label.name if ch not in '\\/:*?"<>|').strip() or "模拟"
+    return f"模拟_{name}_{unit}{year}_{fmt.day(as_of)}.xlsx"
+
+
+def _assessment_sheet(
+    wb: Workbook, sheet: str, title: str, result: Score, unit: str, stamp: str, notes: dict[str, str] | None = None
+) -> None:
+    rows = [*target_rows(result.targets, notes or {}), *total_rows(result)]
+    longest = max([text_units(str(r[6] or "")) for r in rows if isinstance(r, list)] + [0])
     print_table(
-        wb.create_sheet("自评表"),
-        f"{unit}{year}年度绩效目标自评表",
+        wb.create_sheet(sheet),
+        title,
         (
             Column("编号", 7, "code"),
             Column("年度工作目标", 60, grow=True),
@@ -143,7 +167,22 @@ def self_assessment_xlsx(
         stamp=stamp,
         freeze_columns=2,
     )
-    return _bytes(wb)
+
+
+def _assumptions_sheet(wb: Workbook, banner: str, labels: list[SimulationLabel], unit: str, stamp: str) -> None:
+    rows: list[list[object] | Band] = []
+    for label in labels:
+        if len(labels) > 1:
+            rows.append(Band(f"情景：{label.name}"))
+        rows.extend([key, value] for key, value in label.assumptions)
+    print_table(
+        wb.create_sheet("模拟假设"),
+        f"{banner}｜模拟假设",
+        (Column("项目", 16), Column("内容", 60, grow=True)),
+        rows,
+        unit=unit,
+        stamp=stamp,
+    )
 
 
 def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date) -> bytes:
@@ -181,14 +220,22 @@ def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date) -> bytes:
     return _bytes(wb)
 
 
-def comparison_xlsx(summary: pd.DataFrame, differing: pd.DataFrame, unit: str = "", as_of: date | None = None) -> bytes:
-    """A scenario comparison: totals and groups side by side, and the targets that differ."""
-    stamp = f"统计截至 {fmt.day(as_of)}" if as_of else f"导出日期 {fmt.day(date.today())}"
+def comparison_xlsx(
+    summary: pd.DataFrame,
+    differing: pd.DataFrame,
+    labels: list[SimulationLabel],
+    unit: str = "",
+    as_of: date | None = None,
+) -> bytes:
+    """A scenario comparison: totals and groups side by side, the targets that differ, and each
+    scenario's assumptions — every sheet titled as a simulation (模拟：…，非正式结果)."""
+    banner = f"模拟：情景对比（{'、'.join(label.name for label in labels)}），非正式结果"
+    stamp = f"模拟 · 统计截至 {fmt.day(as_of)}" if as_of else f"模拟 · 导出日期 {fmt.day(date.today())}"
     wb = _book()
     table = summary.rename(columns={"scenario": "情景", "total": "总分", "grade": "等次"})
     print_table(
         wb.create_sheet("情景对比"),
-        "评分情景对比",
+        f"{banner}｜评分情景对比",
         auto_columns(table, {"情景": Column("情景", 24, grow=True), "等次": Column("等次", 8, "code")}),
         frame_rows(table),
         unit=unit,
@@ -197,13 +244,14 @@ def comparison_xlsx(summary: pd.DataFrame, differing: pd.DataFrame, unit: str = 
     table = differing.rename(columns={"code": "编号", "target": "年度工作目标", "points": "分值"})
     print_table(
         wb.create_sheet("有差异的目标"),
-        "各情景完成率或得分不同的目标",
+        f"{banner}｜各情景完成率或得分不同的目标",
         auto_columns(table, {"编号": Column("编号", 7, "code"), "年度工作目标": Column("年度工作目标", 50, grow=True)}),
         frame_rows(table),
         unit=unit,
         stamp=stamp,
         freeze_columns=1,
     )
+    _assumptions_sheet(wb, banner, labels, unit, stamp)
     return _bytes(wb)
 
 

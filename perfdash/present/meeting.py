@@ -12,7 +12,7 @@ import pandas as pd
 from perfdash.core.schedule import DONE, LATE_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW
 from perfdash.db import queries, rollups
 from perfdash.db.database import Database
-from perfdash.workflows import forecast, scoring, supervision
+from perfdash.workflows import forecast, supervision
 
 DUE_SOON_DAYS = 30
 SLIDE_KEYS = ("headline", "week", "due", "ranking", "heatmap", "leaders")
@@ -60,16 +60,6 @@ def week_of(day: date) -> Week:
     return Week(start, start + timedelta(days=6))
 
 
-def latest_complete_week(latest_report: date | None, today: date) -> Week:
-    """The latest week that is over (its Sunday before today), but no later than the week of the
-    latest report: the week the meeting talks about unless the URL names one."""
-    last_over = week_of(today - timedelta(days=7)) if today.weekday() < 6 else week_of(today)
-    if latest_report is None:
-        return last_over
-    report_week = week_of(latest_report)
-    return report_week if report_week.end <= last_over.end else last_over
-
-
 def parse_seconds(raw: str | None) -> int:
     """Seconds per slide from the URL (?every=…), kept within sensible bounds."""
     try:
@@ -111,26 +101,23 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
     now = queries.target_state(store, plan_id, as_of, year)
     before = queries.target_state(store, plan_id, as_of - timedelta(days=7), year)
     head = queries.headline(now)
-    fc = forecast.target_forecast(store, plan_id, now, as_of)
-    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
-    sim = forecast.simulate(fc, adjustments=adjustments)
+    # The forecast and counts every page shows (forecast.standing_forecast, queries.headline).
+    _, sim = forecast.standing_forecast(store, plan_id, now, as_of)
     counts = now["lag_status"].value_counts()
     headline = Slide(
         "headline",
         SLIDE_TITLES["headline"],
         numbers={
             "projected_total": sim.base_total,
-            "projected_grade": scoring.grade(
-                sim.base_total, scoring.Rules(), any(a.kind == "veto" for a in adjustments), head["points"]
-            ),
+            "projected_grade": sim.base_grade,
             "possible": head["points"],
             "grade_probability": sim.grade_probability,
             "completion_pct": head["completion_pct"],
             "expected_pct": head["expected_pct"],
             "done": int(counts.get(DONE, 0)),
             "on_track": int(counts.get(ON_TRACK, 0)),
-            "lagging": int(counts.get(YELLOW, 0) + counts.get(RED, 0)),
-            "overdue": int(counts.get(OVERDUE, 0)),
+            "late": head["late"],  # 滞后, 逾期 included, as on 总览
+            "overdue": head["overdue"],
             "targets": head["targets"],
             "completion_change": head["completion_pct"] - queries.weighted_completion(before),
         },
@@ -199,8 +186,8 @@ def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week) -> bytes:
         ("本周完成率变化(百分点)", round(float(h["completion_change"]), 1)),
         ("已完成", h["done"]),
         ("正常推进", h["on_track"]),
-        ("滞后", h["lagging"]),
-        ("逾期未完成", h["overdue"]),
+        ("滞后（含逾期）", h["late"]),
+        ("其中逾期未完成", h["overdue"]),
     ]
     lines += [(f"获评{name}的概率(%)", round(p * 100, 1)) for name, p in dict(h["grade_probability"]).items()]
     print_table(

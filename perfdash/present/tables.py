@@ -69,6 +69,7 @@ def target_history(history: pd.DataFrame) -> pd.DataFrame:
             "说明": history["note"],
             "填报人": history["reporter"],
             "记录时间": [str(t)[:19] for t in history["recorded_at"]],
+            "迟报": ["迟报" if late else "" for late in history.get("late", [False] * len(history))],
             "演示数据": history["is_demo"],
         }
     )
@@ -224,6 +225,22 @@ def points_at_risk(risk: pd.DataFrame) -> pd.DataFrame:
             f"{top}概率提升": [f"{x * 100:+.1f} 个百分点" for x in risk["top_grade_lift"]],
         }
     )
+
+
+def backtest_weeks(weeks: pd.DataFrame) -> pd.DataFrame:
+    """The backtest's weeks (forecast.backtest) for display, newest first."""
+    return pd.DataFrame(
+        {
+            "统计日期": [d.isoformat() for d in weeks["as_of"]],
+            "距结果(周)": weeks["weeks_left"].round(0).astype(int),
+            "预测总分": weeks["forecast"].round(2),
+            "80%区间": [f"{lo:.2f}–{hi:.2f}" for lo, hi in zip(weeks["low"], weeks["high"], strict=True)],
+            "实际总分": weeks["actual"].round(2),
+            "总分在区间内": ["是" if c else "否" for c in weeks["covered"]],
+            "目标在区间内": [f"{c:.0%}" for c in weeks["target_coverage"]],
+            "Brier": weeks["brier"].round(3),
+        }
+    ).iloc[::-1]
 
 
 def accounts(frame: pd.DataFrame) -> pd.DataFrame:

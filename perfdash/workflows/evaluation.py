@@ -193,6 +193,14 @@ def final_scores(store: Database, plan_id: int) -> dict[str, float]:
     return dict(zip(df["code"], df["s"], strict=True))
 
 
+def settled_scores(store: Database, plan_id: int) -> dict[str, float]:
+    """The scores no longer left to the rules: the office's evaluated score per target, else the
+    section's proposed (self-assessed) one. The score, the forecast and every simulation keep them."""
+    proposed = assessments(store, plan_id).dropna(subset=["proposed_score"])
+    out = {str(c): float(s) for c, s in zip(proposed["code"], proposed["proposed_score"], strict=True)}
+    return out | final_scores(store, plan_id)
+
+
 @dataclass
 class Sheet:
     """The office's scoring sheet: one row per target, and the evaluated total."""
@@ -227,6 +235,24 @@ def sheet(store: Database, plan_id: int, state: pd.DataFrame, rules: scoring.Rul
     adjustments = scoring.adjustments_of(_adjustments(store, plan_id))
     result = scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
     return Sheet(rows=rows, result=result)
+
+
+def what_if(
+    sheet: Sheet,
+    state: pd.DataFrame,
+    rules: scoring.Rules,
+    completion: dict[str, float],
+    adjustments: list[scoring.Adjustment],
+    as_of: date,
+) -> scoring.Score:
+    """A simulation from the one score (``sheet``): a target whose simulated completion is its
+    current one keeps the sheet's score (evaluated, self-assessed or computed); one changed by
+    hand, in bulk or by the forecast is scored by the rules at the simulated completion. Nothing
+    changed: the sheet's own total."""
+    current = dict(zip(state["code"], state["completion_pct"].astype(float), strict=True))
+    kept = sheet.result.targets.set_index("code")["score"]
+    fixed = {c: float(v) for c, v in kept.items() if float(completion.get(c, current.get(c, 0.0))) == current.get(c)}
+    return scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
 
 
 def _adjustments(store: Database, plan_id: int) -> pd.DataFrame:

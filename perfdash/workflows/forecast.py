@@ -1,22 +1,32 @@
-"""The year-end forecast: each target's completion carried along its own recent pace, with an
-uncertainty, and a vectorised Monte Carlo over every target giving the distribution of the total
-score and the probability of each grade; and the points at risk."""
+"""The year-end forecast: each target's completion carried along its own recent pace to the end of
+the year, with an uncertainty that grows with the time left and with the target's own history; a
+Monte Carlo over every target (with a shock common to all) giving the distribution of the total and
+the probability of each grade; the points at risk; and a backtest of all of it against what
+happened (coverage of the 80% interval, Brier score of the grade probabilities)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from perfdash.core import fmt
 from perfdash.db.database import Database
-from perfdash.workflows.scoring import Adjustment, Rules, percent_of, share
+from perfdash.workflows.scoring import Adjustment, Rules, grade, percent_of, share
 
 RECENT_WEEKS = 8  # the pace is fitted on the reports of the last eight weeks
-MIN_SD, MAX_SD = 2.0, 25.0  # percentage points
+# Calibrated by backtest (README, 年终预测): a pace wanders by about this many percentage points a
+# week; without it an interval knows only the scatter of past reports and is far too narrow.
+DRIFT_SD_PER_WEEK = 1.1
+NO_HISTORY_SD = 20.0  # fewer than two recent reports: the pace is a guess
+MIN_SD, MAX_SD = 1.0, 45.0  # percentage points
 STATUS_EXTRA_SD = {"有风险": 10.0, "已暂停": 15.0, "未开始": 8.0}
+COMMON_SHOCK = 0.2  # share of each target's variance shared by all (a bureau's good or bad year)
 DRAWS = 10_000
+INTERVAL = (0.1, 0.9)  # the 80% interval
+Z90 = 1.2815515655446004  # the standard normal's 90th percentile
 
 
 @dataclass
@@ -26,21 +36,43 @@ class Simulation:
     totals: np.ndarray  # one total per draw
     scores: np.ndarray  # draws × targets
     grade_probability: dict[str, float]
-    base_total: float  # the total at the forecast means
+    base_total: float  # the point forecast: the median of the draws, rounded as scores are
+    base_grade: str = ""  # its grade (a veto caps it), as every page and the CLI show it
 
     def without_scores(self) -> Simulation:
         """The same simulation without the per-target draws (draws × targets, 5 MB at 10,000
         draws and 61 targets): what a page keeps once points_at_risk has used them."""
         return replace(self, scores=self.scores[:0])
 
+    def interval(self) -> tuple[float, float]:
+        """The 80% interval of the total."""
+        lo, hi = np.quantile(self.totals, INTERVAL)
+        return float(lo), float(hi)
 
-def target_forecast(store: Database, plan_id: int, state: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Per target: the year-end completion forecast (recent pace carried to the deadline, capped
-    0–100 and never below today's) and its uncertainty (percentage points, one s.d.).
+
+def year_end(state: pd.DataFrame) -> date:
+    """The day a forecast is for: the end of the plan year (the year of its deadlines)."""
+    return date(int(pd.to_datetime(state["deadline"]).max().year), 12, 31)
+
+
+def target_forecast(
+    store: Database,
+    plan_id: int,
+    state: pd.DataFrame,
+    as_of: date,
+    until: date | None = None,
+    fixed: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Per target: the completion forecast for ``until`` (default the end of the plan year) and its
+    uncertainty (percentage points, one s.d., before the forecast is kept between today's value
+    and 100).
 
     Pace: least-squares slope of completion over the reports of the last RECENT_WEEKS weeks
-    (points per day). Uncertainty: the scatter of those reports around the line, grown with the
-    square root of the weeks left, plus an extra for 有风险 / 已暂停 / 未开始; 0 once complete."""
+    (points per day); with fewer than two, the average pace since 1 January. Uncertainty, with d
+    the days left: sqrt(scatter² + (slope's standard error × d)² + DRIFT² × d / 7), plus an extra
+    for 有风险 / 已暂停 / 未开始; NO_HISTORY_SD without a fitted pace. A complete target, or one
+    with a ``fixed`` score (evaluated or self-assessed), is certain."""
+    until = until or year_end(state)
     since = pd.Timestamp(as_of) - pd.Timedelta(weeks=RECENT_WEEKS)
     fits = store.query(
         """
@@ -50,30 +82,52 @@ def target_forecast(store: Database, plan_id: int, state: pd.DataFrame, as_of: d
             WHERE plan_id = $plan_id AND report_date > $since AND report_date <= $as_of
         ),
         line AS (
-            SELECT code, count(*)::INTEGER AS n, regr_slope(y, x) AS pace_per_day, regr_intercept(y, x) AS b
+            SELECT code, count(*)::INTEGER AS n, regr_slope(y, x) AS pace_per_day, regr_intercept(y, x) AS b,
+                   regr_sxx(y, x) AS sxx
             FROM recent GROUP BY code
         )
-        SELECT l.code, l.n, coalesce(l.pace_per_day, 0) AS pace_per_day,
+        SELECT l.code, l.n, coalesce(l.pace_per_day, 0) AS pace_per_day, l.sxx,
                coalesce(stddev_samp(r.y - (l.b + l.pace_per_day * r.x)), 0) AS residual_sd
         FROM line l JOIN recent r USING (code)
-        GROUP BY l.code, l.n, l.pace_per_day
+        GROUP BY l.code, l.n, l.pace_per_day, l.sxx
         """,
         {"plan_id": plan_id, "since": since.date(), "as_of": as_of},
     ).set_index("code")
     out = state[["code", "group", "indicator_code", "points", "completion_pct", "status", "deadline"]].copy()
-    pace = out["code"].map(fits["pace_per_day"]).fillna(0.0).clip(lower=0.0).to_numpy(dtype=float)
-    resid = out["code"].map(fits["residual_sd"]).fillna(0.0).to_numpy(dtype=float)
-    deadline = pd.to_datetime(out["deadline"])
-    days_left = np.maximum((deadline - pd.Timestamp(as_of)).dt.days.to_numpy(dtype=float), 0.0)
     current = out["completion_pct"].to_numpy(dtype=float)
+    n = out["code"].map(fits["n"]).fillna(0).to_numpy(dtype=float)
+    fitted = n >= 2
+    elapsed = max((as_of - date(until.year, 1, 1)).days, 7)
+    pace = np.where(
+        fitted, out["code"].map(fits["pace_per_day"]).fillna(0.0).to_numpy(dtype=float), current / elapsed
+    ).clip(min=0.0)
+    resid = np.maximum(out["code"].map(fits["residual_sd"]).fillna(0.0).to_numpy(dtype=float), 1.0)
+    sxx = out["code"].map(fits["sxx"]).fillna(0.0).to_numpy(dtype=float)
+    slope_se = np.divide(resid, np.sqrt(sxx), out=np.zeros_like(resid), where=sxx > 0)
+    days_left = float(max((until - as_of).days, 0))
     projected = np.clip(current + pace * days_left, current, 100.0)
-    extra = out["status"].map(STATUS_EXTRA_SD).fillna(0.0).to_numpy(dtype=float)
-    sd = np.clip(np.maximum(resid, 1.0) * np.sqrt(days_left / 7.0 + 1.0) + extra, MIN_SD, MAX_SD)
-    sd = np.where((current >= 100) | (days_left == 0), 0.0, sd)
+    drift = DRIFT_SD_PER_WEEK**2 * days_left / 7.0
+    sd = np.where(
+        fitted,
+        np.sqrt(resid**2 + (slope_se * days_left) ** 2 + drift),
+        np.sqrt(NO_HISTORY_SD**2 + drift),
+    )
+    sd = np.clip(sd + out["status"].map(STATUS_EXTRA_SD).fillna(0.0).to_numpy(dtype=float), MIN_SD, MAX_SD)
+    fixed_score = out["code"].map(fixed or {}).astype(float)
+    certain = (current >= 100) | (days_left == 0) | fixed_score.notna().to_numpy()
     out["pace_per_week"] = pace * 7
-    out["forecast_pct"] = np.round(projected, 1)
-    out["forecast_sd"] = np.round(sd, 1)
+    out["forecast_pct"] = np.round(np.where(fixed_score.notna(), current, projected), 1)
+    out["forecast_sd"] = np.round(np.where(certain, 0.0, sd), 1)
+    out["fixed_score"] = fixed_score
     return out
+
+
+def target_interval(forecast: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each target's 80% interval of year-end completion (the normal kept between today and 100)."""
+    mean = forecast["forecast_pct"].to_numpy(dtype=float)
+    sd = forecast["forecast_sd"].to_numpy(dtype=float)
+    floor = forecast["completion_pct"].to_numpy(dtype=float)
+    return np.clip(mean - Z90 * sd, floor, 100.0), np.clip(mean + Z90 * sd, floor, 100.0)
 
 
 def simulate(
@@ -83,8 +137,9 @@ def simulate(
     draws: int = DRAWS,
     seed: int = 2025,
 ) -> Simulation:
-    """Draw every target's year-end completion (normal around its forecast, kept between today's
-    value and 100), score each draw under the rules, and add the adjustments. Reproducible by seed."""
+    """Draw every target's year-end completion (normal around its forecast, a COMMON_SHOCK share
+    of it common to all targets, kept between today's value and 100), score each draw under the
+    rules (fixed scores stay), and add the adjustments. Reproducible by seed."""
     rules = rules or Rules()
     adjustments = adjustments or []
     rng = np.random.default_rng(seed)
@@ -92,18 +147,26 @@ def simulate(
     sd = forecast["forecast_sd"].to_numpy(dtype=float)
     floor = forecast["completion_pct"].to_numpy(dtype=float)
     points = forecast["points"].to_numpy(dtype=float)
-    sample = np.clip(mean + sd * rng.standard_normal((draws, len(mean))), floor, 100.0)
+    common = rng.standard_normal((draws, 1))
+    own = rng.standard_normal((draws, len(mean)))
+    z = np.sqrt(COMMON_SHOCK) * common + np.sqrt(1 - COMMON_SHOCK) * own
+    sample = np.clip(mean + sd * z, floor, 100.0)
     scores = points * share(sample, rules)
+    if "fixed_score" in forecast:
+        fixed = forecast["fixed_score"].to_numpy(dtype=float)
+        scores = np.where(np.isnan(fixed), scores, fixed)
     offset = sum(a.points for a in adjustments if a.kind == "bonus") - sum(
         a.points for a in adjustments if a.kind == "deduction"
     )
     totals = scores.sum(axis=1) + offset
     vetoed = any(a.kind == "veto" for a in adjustments)
+    median = fmt.round_score(float(np.median(totals)))
     return Simulation(
         totals=totals,
         scores=scores,
         grade_probability=grade_probabilities(totals, rules, vetoed, float(points.sum())),
-        base_total=float((points * share(mean, rules)).sum() + offset),
+        base_total=median,
+        base_grade=grade(median, rules, vetoed, float(points.sum())),
     )
 
 
@@ -138,8 +201,133 @@ def points_at_risk(forecast: pd.DataFrame, sim: Simulation, rules: Rules, top_gr
     out = forecast[
         ["code", "group", "indicator_code", "points", "completion_pct", "forecast_pct", "forecast_sd"]
     ].copy()
-    out["expected_lost"] = np.round(points * (1 - forecast["forecast_pct"].to_numpy(dtype=float) / 100.0), 2)
+    lost = points * (1 - forecast["forecast_pct"].to_numpy(dtype=float) / 100.0)
+    if "fixed_score" in forecast:  # an evaluated or self-assessed score is what it is
+        fixed = forecast["fixed_score"].to_numpy(dtype=float)
+        lost = np.where(np.isnan(fixed), lost, points - fixed)
+    out["expected_lost"] = np.round(lost, 2)
     out["top_grade_lift"] = np.round(lifted, 4)
     out.attrs["top_grade"] = name
     out.attrs["top_grade_probability"] = base
     return out.sort_values(["expected_lost", "top_grade_lift"], ascending=False).reset_index(drop=True)
+
+
+def standing_forecast(
+    store: Database,
+    plan_id: int,
+    state: pd.DataFrame,
+    as_of: date,
+    rules: Rules | None = None,
+    draws: int = DRAWS,
+    seed: int = 2025,
+) -> tuple[pd.DataFrame, Simulation]:
+    """The forecast every page, the meeting screen and the CLI show: from the one score's inputs
+    (evaluated and self-assessed scores stay as they are) with the office's adjustments."""
+    from perfdash.db import queries
+    from perfdash.workflows import evaluation, scoring
+
+    fc = target_forecast(store, plan_id, state, as_of, fixed=evaluation.settled_scores(store, plan_id))
+    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
+    return fc, simulate(fc, rules, adjustments, draws, seed)
+
+
+@dataclass
+class Backtest:
+    """How the forecast fared: for each past cut-off day, the year-end total forecast from what was
+    known then against what happened by ``outcome_day``."""
+
+    outcome_day: date
+    weeks: pd.DataFrame  # as_of, weeks_left, forecast, low, high, actual, covered, target_coverage, p_top, brier
+    target_coverage: float  # open targets' outcomes inside their 80% interval (all weeks pooled)
+    total_coverage: float  # weeks whose total fell inside the 80% interval
+    brier: float  # mean Brier score of the grade probabilities (0 perfect; 2 certain and wrong)
+    checked: int  # (target, week) forecasts checked
+    actual_total: float
+    actual_grade: str
+
+
+def backtest(
+    store: Database,
+    plan_id: int,
+    year: int,
+    rules: Rules | None = None,
+    draws: int = 2_000,
+    seed: int = 2025,
+    outcome_day: date | None = None,
+) -> Backtest:
+    """Forecast the year end from every weekly cut-off of the history (from RECENT_WEEKS weeks after
+    the first report to a week before ``outcome_day``, default the latest report) and compare with
+    the state on ``outcome_day``. Progress alone: evaluated and self-assessed scores are left out,
+    as they were not known in the weeks tested."""
+    from perfdash.db import queries
+    from perfdash.db.database import StoreError
+    from perfdash.workflows import scoring
+
+    rules = rules or Rules()
+    first, latest = store.rows("SELECT min(report_date), max(report_date) FROM progress WHERE plan_id = ?", [plan_id])[
+        0
+    ]
+    if latest is None:
+        raise StoreError("还没有填报记录，无法回测")
+    outcome_day = outcome_day or latest
+    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
+    outcome = queries.target_state(store, plan_id, outcome_day, year)
+    result = scoring.score(outcome, rules, adjustments=adjustments)
+    actual = outcome.set_index("code")["completion_pct"]
+    names = [n for n, _ in sorted(rules.bands, key=lambda b: b[1], reverse=True)]
+    days = [
+        d for d in pd.date_range(first + timedelta(weeks=RECENT_WEEKS), outcome_day - timedelta(days=7), freq="7D").date
+    ]
+    rows, hits, checked = [], 0, 0
+    for day in days:
+        state = queries.target_state(store, plan_id, day, year)
+        fc = target_forecast(store, plan_id, state, day, until=outcome_day)
+        sim = simulate(fc, rules, adjustments, draws, seed)
+        low, high = target_interval(fc)
+        truth = fc["code"].map(actual).to_numpy(dtype=float)
+        open_now = fc["completion_pct"].to_numpy(dtype=float) < 100
+        inside = (truth >= low - 0.5) & (truth <= high + 0.5)  # reports are whole percents
+        hits += int(inside[open_now].sum())
+        checked += int(open_now.sum())
+        lo, hi = sim.interval()
+        probs = np.array([sim.grade_probability.get(n, 0.0) for n in names])
+        onehot = np.array([n == result.grade for n in names], dtype=float)
+        rows.append(
+            {
+                "as_of": day,
+                "weeks_left": (outcome_day - day).days / 7,
+                "forecast": sim.base_total,
+                "low": lo,
+                "high": hi,
+                "actual": result.total,
+                "covered": lo - 0.005 <= result.total <= hi + 0.005,
+                "target_coverage": float(inside[open_now].mean()) if open_now.any() else float("nan"),
+                "p_top": float(probs[0]),
+                "brier": float(((probs - onehot) ** 2).sum()),
+            }
+        )
+    weeks = pd.DataFrame(
+        rows,
+        columns=[
+            "as_of",
+            "weeks_left",
+            "forecast",
+            "low",
+            "high",
+            "actual",
+            "covered",
+            "target_coverage",
+            "p_top",
+            "brier",
+        ],
+    )
+    return Backtest(
+        outcome_day=outcome_day,
+        weeks=weeks,
+        target_coverage=hits / checked if checked else float("nan"),
+        total_coverage=float(weeks["covered"].mean()) if len(weeks) else float("nan"),
+        brier=float(weeks["brier"].mean()) if len(weeks) else float("nan"),
+        checked=checked,
+        actual_total=result.total,
+        actual_grade=result.grade,
+    )

@@ -18,6 +18,7 @@ from perfdash.core.excel import Column, cell_text, print_lines, print_table
 from perfdash.core.schedule import expected_with_milestones
 from perfdash.core.settings import STATUSES, TEXT_LIMITS
 from perfdash.db.database import Database, StoreError
+from perfdash.workflows import periods
 
 MAX_BYTES = 2 * 1024 * 1024  # 2 MB: a year of weekly reports for every target fits many times over
 MAX_ROWS = 5000
@@ -34,6 +35,7 @@ COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
     ("note", "进展说明", 36, False),
 )
 HEADER = {key: header for key, header, _, _ in COLUMNS}
+COLUMN_ORDER = {header: n for n, (_, header, _, _) in enumerate(COLUMNS)}  # problems listed left to right
 # How each column prints (perfdash.core.excel): the two long texts take the page width left over.
 KINDS = {"code": "code", "deadline": "date", "role": "code", "report_date": "date", "completion_pct": "num"}
 HEADER_SEARCH_ROWS = 5  # the template's title and its note stand above the header
@@ -78,19 +80,13 @@ def limits() -> intake.Limits:
     return intake.Limits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
-def default_report_date(year: int, today: date | None = None) -> date:
-    """Today, or the plan year's last day when the year is over (reports belong to their year)."""
-    today = today or date.today()
-    return min(today, date(year, 12, 31))
-
-
 @dataclass(frozen=True)
 class ProgressRow:
     """One progress report for one target."""
 
     code: str
-    report_date: date
-    completion_pct: float
+    report_date: date | None  # None only in an upload whose cell could not be read
+    completion_pct: float | None
     status: str
     note: str = ""
 
@@ -105,37 +101,44 @@ class Problem:
 
 
 def validate_progress(
-    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: Actor, year: int, today: date
+    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: Actor, period: periods.Rules, today: date
 ) -> list[Problem]:
-    """Every problem with a batch of progress reports (empty when all is well)."""
+    """Every problem of every row of a batch of progress reports, all in one pass (empty when all is
+    well): unknown code, no right to it, completion, status, note, date against the plan year and
+    the open reporting period (``period``), duplicates. A field left None (unreadable in an upload)
+    is a problem of its own."""
     problems: list[Problem] = []
     seen: dict[tuple[str, date], int] = {}
     for n, r in enumerate(rows):
         if r.code not in owners:
             problems.append(Problem(n, "code", f"方案中没有编号为“{str(r.code)[:20]}”的目标"))
-            continue
-        if not may_write(actor, owners[r.code]):
+        elif not may_write(actor, owners[r.code]):
             why = (
                 "领导只能查看，不能填报" if actor.role == "leader" else f"“{actor.name}”不是该目标的责任科室，无权填报"
             )
             problems.append(Problem(n, "code", f"{r.code}：{why}"))
-        try:
-            pct = float(r.completion_pct)
-        except (TypeError, ValueError):
-            problems.append(Problem(n, "completion_pct", f"完成率“{r.completion_pct}”不是数字"))
+        if r.completion_pct is None:
+            problems.append(Problem(n, "completion_pct", "完成率为空"))
         else:
-            if not 0 <= pct <= 100 or pct != pct:  # pct != pct: NaN
-                problems.append(Problem(n, "completion_pct", f"完成率 {pct:g} 超出 0–100"))
+            try:
+                pct = float(r.completion_pct)
+            except (TypeError, ValueError):
+                problems.append(Problem(n, "completion_pct", f"完成率“{r.completion_pct}”不是数字"))
+            else:
+                if not 0 <= pct <= 100 or pct != pct:  # pct != pct: NaN
+                    problems.append(Problem(n, "completion_pct", f"完成率 {pct:g} 超出 0–100"))
         if r.status not in STATUSES:
             problems.append(Problem(n, "status", f"状态“{str(r.status)[:20]}”不在可选范围（{'、'.join(STATUSES)}）内"))
         if len(r.note or "") > TEXT_LIMITS["note"]:
             problems.append(
                 Problem(n, "note", f"进展说明有 {len(r.note)} 个字，超过 {TEXT_LIMITS['note']} 字的上限，请精简")
             )
-        if not isinstance(r.report_date, date) or r.report_date.year != year:
-            problems.append(Problem(n, "report_date", f"填报日期 {r.report_date} 不在方案年度 {year} 年内"))
-        elif r.report_date > today:
-            problems.append(Problem(n, "report_date", f"填报日期 {r.report_date} 晚于今天（{today}）"))
+        if not isinstance(r.report_date, date):
+            problems.append(Problem(n, "report_date", "填报日期为空"))
+            continue
+        wrong_day = period.problem(r.report_date, today)
+        if wrong_day:
+            problems.append(Problem(n, "report_date", wrong_day))
         key = (r.code, r.report_date)
         if key in seen:
             problems.append(Problem(n, "code", f"{r.code} 在 {r.report_date} 重复填报（与第 {seen[key] + 1} 条重复）"))
@@ -154,6 +157,7 @@ PROGRESS_COLUMNS = (
     "reporter",
     "is_demo",
     "recorded_at",
+    "late",
 )
 
 
@@ -177,8 +181,9 @@ class ProgressWrites:
             raise StoreError("没有要保存的进度记录")
         self.require_unlocked(plan_id, actor)
         today = today or date.today()
-        year, owners = self.progress_rules(plan_id)
-        problems = validate_progress(rows, owners, actor, year, today)
+        _, owners = self.progress_rules(plan_id)
+        period = periods.rules(self, plan_id)
+        problems = validate_progress(rows, owners, actor, period, today)
         if problems:
             raise StoreError("\n".join(p.message for p in problems), problems)
         now = datetime.now()
@@ -193,6 +198,7 @@ class ProgressWrites:
                 actor.name,
                 is_demo,
                 now,
+                not is_demo and period.late(r.report_date, now),
             )
             for r in rows
         ]
@@ -345,7 +351,6 @@ def read_upload(name: str, data: bytes) -> Upload:
         pct, pct_err = _number(get("completion_pct"), fractions or status == "已完成")
         day, day_err = _day(get("report_date"))
         note = str(cell_text(get("note").value) or "").strip()
-        bad = False
         for key, problem in (
             ("code", None if code else "编号为空"),
             ("completion_pct", pct_err),
@@ -354,10 +359,10 @@ def read_upload(name: str, data: bytes) -> Upload:
         ):
             if problem:
                 up.errors.append(UploadError(name, line, HEADER[key], problem))
-                bad = True
-        if not bad:
-            up.rows.append(ProgressRow(code, day, pct, status, note))  # type: ignore[arg-type]
-            up.lines.append(line)
+        # Every row goes on to the plan's checks, an unreadable cell as None, so that one upload
+        # reports every problem of every row.
+        up.rows.append(ProgressRow(code, day, pct, status, note))
+        up.lines.append(line)
     return up
 
 
@@ -455,12 +460,18 @@ def _day(cell: intake.Cell) -> tuple[date | None, str | None]:
 
 
 def check_upload(store: Database, plan_id: int, actor: Actor, up: Upload, today: date | None = None) -> Upload:
-    """Add the plan-level problems (unknown code, not this section's, date, status, duplicates)
-    to an upload, each named by file, row and column, through the same rules the write path uses."""
-    year, owners = store.progress_rules(plan_id)
-    for p in validate_progress(up.rows, owners, actor, year, today or date.today()):
-        up.errors.append(UploadError(up.file, up.lines[p.index], HEADER[p.column], p.message))
-    up.errors.sort(key=lambda e: (e.row or 0, e.column or ""))
+    """Add the plan-level problems of every row (unknown code, not this section's, completion,
+    status, the date against the open reporting period, duplicates) to an upload, each named by
+    file, row and column, through the same rules the write path uses; a cell the reader already
+    reported is not reported twice."""
+    _, owners = store.progress_rules(plan_id)
+    period = periods.rules(store, plan_id)
+    known = {(e.row, e.column) for e in up.errors}
+    for p in validate_progress(up.rows, owners, actor, period, today or date.today()):
+        where = (up.lines[p.index], HEADER[p.column])
+        if where not in known:
+            up.errors.append(UploadError(up.file, *where, p.message))
+    up.errors.sort(key=lambda e: (e.row or 0, COLUMN_ORDER.get(e.column or "", 99)))
     return up
 
 
@@ -501,10 +512,7 @@ def import_file(
     path = Path(path)
     if not path.exists():
         return 0, [UploadError(path.name, None, None, "文件不存在")]
-    up = read_upload(path.name, path.read_bytes())
-    if up.errors:
-        return 0, up.errors
-    check_upload(store, plan_id, actor, up, today)
+    up = check_upload(store, plan_id, actor, read_upload(path.name, path.read_bytes()), today)
     if up.errors:
         return 0, up.errors
     try:

@@ -14,16 +14,21 @@ Rules the office chooses and tunes (all in ``Rules``):
 - grade bands: 优秀 ≥ 90 %, 良好 ≥ 80 %, 一般 ≥ 60 %, 较差 below — of the plan's total points
   (90 of 100; 900 of a 1000-point plan). These are provisional defaults, not official cut-offs:
   the office sets its own.
+- rounding: the total is rounded to two decimals, halves up (``fmt.round_score``), and graded as
+  rounded; every page, export and the CLI show scores so (``fmt.score``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 import numpy as np
 import pandas as pd
+
+from perfdash.core import fmt
 
 RULE_LABELS = {"proportional": "按比例计分", "stepped": "分档计分"}
 DEFAULT_STEPS: tuple[tuple[float, float], ...] = ((90.0, 0.9), (80.0, 0.8), (70.0, 0.7), (60.0, 0.6))
@@ -120,7 +125,7 @@ def group_points(state: pd.DataFrame) -> dict[str, float]:
 
 
 def _round(x: float) -> float | int:
-    value = round(float(x), 2)
+    value = fmt.round_score(x)
     return int(value) if value.is_integer() else value
 
 
@@ -200,7 +205,7 @@ def score(
     bonus = sum(a.points for a in adjustments if a.kind == "bonus")
     deduction = sum(a.points for a in adjustments if a.kind == "deduction")
     vetoed = any(a.kind == "veto" for a in adjustments)
-    total = float(frame["score"].sum()) + bonus - deduction
+    total = fmt.round_score(float(frame["score"].sum()) + bonus - deduction)  # graded as shown
     lost = (frame["points"] - frame["score"]).groupby(frame["indicator_code"], sort=False).sum()
     return Score(
         total=total,
@@ -292,13 +297,16 @@ def compare(
     named: list[tuple[str, dict[str, float], Rules]],
     adjustments: list[Adjustment] | None = None,
     as_of: date | None = None,
+    scorer: Callable[[dict[str, float], Rules], Score] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Two or more scenarios side by side: (summary, differing targets).
+    """Two or more scenarios side by side: (summary, differing targets). Each is scored by
+    ``scorer`` (the pages pass evaluation.what_if, the one score's simulation), else by the rules.
 
     summary: one row per scenario — total, grade and each group's subtotal.
     differing targets: one row per target whose completion or score differs between scenarios
     (code, target text, points), with each scenario's completion and score."""
-    results = [(name, score(state, rules, values, adjustments, as_of)) for name, values, rules in named]
+    scorer = scorer or (lambda values, rules: score(state, rules, values, adjustments, as_of))
+    results = [(name, scorer(values, rules)) for name, values, rules in named]
     summary = pd.DataFrame([{"scenario": name, "total": r.total, "grade": r.grade, **r.groups} for name, r in results])
     wide = state[[c for c in ("code", "target", "points") if c in state.columns]].copy()
     for name, r in results:
@@ -308,6 +316,37 @@ def compare(
     pct_cols = [f"{name}·完成率" for name, _ in results]
     differs = (wide[score_cols].nunique(axis=1) > 1) | (wide[pct_cols].nunique(axis=1) > 1)
     return summary, wide[differs].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class SimulationLabel:
+    """What every screen and file built from a simulation carries: its name and assumptions."""
+
+    name: str
+    assumptions: tuple[tuple[str, str], ...]
+
+    @property
+    def banner(self) -> str:
+        return f"模拟：{self.name}，非正式结果"
+
+
+def simulation_label(name: str, base: str, rules: Rules, changed: int, as_of: date, note: str = "") -> SimulationLabel:
+    """A simulation's label: its name (a saved scenario's, else 未保存的模拟) and what it assumes."""
+    late = (
+        f"每月 {rules.late_share_per_month:.0%}，上限 {rules.late_cap:.0%}" if rules.late_share_per_month else "不扣分"
+    )
+    return SimulationLabel(
+        name.strip() or "未保存的模拟",
+        (
+            ("性质", "模拟测算，非正式结果；正式自评表在“综合评估”导出"),
+            ("起点", BASES.get(base, base)),
+            ("计分规则", RULE_LABELS[rules.rule]),
+            ("逾期扣分", late),
+            ("改动完成率的目标", f"{changed} 项"),
+            ("统计日期", as_of.isoformat()),
+            *((("说明", note.strip()),) if note.strip() else ()),
+        ),
+    )
 
 
 def simulation_frame(state: pd.DataFrame, values: dict[str, float]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from perfdash.core import textmatch
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.db.database import Database, StoreError, require_role
-from perfdash.workflows import evaluation, scoring
+from perfdash.workflows import evaluation, periods, scoring
 
 CARRY_AT = 0.35  # share of shared character pairs from which last year's target is offered as the same
 
@@ -51,9 +51,9 @@ def previous_plan(store: Database, unit: str, year: int) -> pd.Series | None:
 
 def year_result(store: Database, plan: pd.Series, rules: scoring.Rules | None = None) -> YearResult:
     """A plan year's score as the 绩效评估报告 counts it (evaluated, self-assessed or computed), at
-    its latest report, or its last day when it has none."""
+    its 统计日期 (the last closed reporting period; the calendar's last period when none is)."""
     plan_id, year = int(plan["plan_id"]), int(plan["year"])
-    as_of = queries.latest_report_day(plan) or date(year, 12, 31)
+    as_of = periods.default_as_of(store, plan_id)
     state = queries.target_state(store, plan_id, as_of, year)
     sheet = evaluation.sheet(store, plan_id, state, rules or scoring.Rules(), as_of)
     final = store.locked(plan_id) or (bool(len(sheet.rows)) and bool(sheet.rows["final_score"].notna().all()))
