@@ -3,7 +3,7 @@ downloads and previews backups while the app serves."""
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt, settings
 from perfdash.core.access import ACCOUNT_ROLES
 from perfdash.db import queries
@@ -88,7 +88,7 @@ with tab_tokens:
         st.code(f"/meeting?token={st.session_state.pop('_new_token')}", language=None)
     tokens = queries.kiosk_tokens(ctx.store, ctx.actor.units)
     live = tokens[tokens["revoked_at"].isna()]
-    st.dataframe(tables.kiosk_tokens(tokens), hide_index=True, width="stretch")
+    widgets.table(tables.kiosk_tokens(tokens), "还没有大屏令牌。", width="stretch")
     if not live.empty:
         pick = st.selectbox(
             "吊销令牌",

@@ -99,3 +99,25 @@ def target_cards(state: pd.DataFrame, key: str, text_chars: int = 40) -> None:
                 st.page_link("pages/target.py", label=label, query_params={"code": str(row.code)}, width="stretch")
             except StreamlitAPIException:  # the page run by itself, outside app.py's navigation (a smoke test)
                 st.markdown(label)
+
+
+def table(frame: pd.DataFrame, empty: str, column_config: dict | None = None, **kwargs: object) -> None:
+    """A table as every page shows one: a sentence instead of an empty table (Streamlit writes
+    "empty" in it), "—" instead of a missing value; a column with a gap is shown as text (a percent
+    as 86%, without its bar)."""
+    if frame.empty:
+        st.caption(empty)
+        return
+    config = dict(column_config or {})
+    gaps = [n for n in frame.columns if frame[n].map(tables.is_missing).any()]
+    percent = [n for n in gaps if _is_percent(config.get(n))]
+    for name in gaps:
+        if name in config:
+            label = config[name].get("label") if isinstance(config[name], dict) else None
+            config[name] = st.column_config.TextColumn(label or name)
+    st.dataframe(tables.without_gaps(frame, percent), hide_index=True, column_config=config or None, **kwargs)
+
+
+def _is_percent(config: object) -> bool:
+    kind = config.get("type_config", {}) if isinstance(config, dict) else {}
+    return "%%" in str(kind.get("format") or "")
