@@ -128,3 +128,42 @@ def test_a_forged_cookie_signs_no_one_in(browser, served):
         assert page.locator(NAV).count() == 0
     finally:
         page.close()
+
+
+NO_SIDEWAYS = "() => document.scrollingElement.scrollWidth - window.innerWidth"
+
+
+def test_a_leader_on_a_phone_reaches_a_red_target_in_two_taps(browser, served, artifacts):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{served}/")
+        page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+        page.get_by_label("用户名").fill("l_0")
+        page.get_by_label("密码").fill(OFFICE_PASSWORD)
+        page.get_by_role("button", name="登录").tap()  # tap 1: signed in, on 我的分管
+        _heading(page, "我的分管")
+        settle(page)
+        assert page.evaluate(NO_SIDEWAYS) <= 1
+        metrics = page.locator('[data-testid="stMetric"]')
+        metrics.nth(3).wait_for(timeout=60_000)
+        page.locator('[class*="st-key-card_mine_"]').first.wait_for(timeout=60_000)
+        assert metrics.count() == 4
+        first, second, third = (metrics.nth(i).bounding_box() for i in range(3))
+        assert first["y"] == second["y"] and third["y"] > first["y"]  # two to a row
+        assert "个百分点" in page.inner_text(MAIN)  # the gap explained in words, not in a tooltip
+        page.screenshot(path=str(artifacts / "phone_mine.png"), full_page=True)
+        red = page.locator('[class*="st-key-card_mine_"]').filter(has_text="红色滞后").first
+        text = red.inner_text()
+        assert "完成率" in text and "序时进度" in text and "时限" in text
+        code = red.get_attribute("class").split("st-key-card_mine_", 1)[1].split()[0]
+        red.locator("a").first.tap()  # tap 2: the target's detail
+        _heading(page, "目标详情")
+        page.wait_for_function(f"() => location.search.includes('code={code}')", timeout=60_000)
+        settle(page)
+        assert code in page.inner_text(MAIN)
+        assert page.evaluate(NO_SIDEWAYS) <= 1
+        assert page.locator(".modebar-container:visible").count() == 0  # no chart toolbar over content
+        page.screenshot(path=str(artifacts / "phone_target.png"), full_page=True)
+    finally:
+        context.close()
