@@ -34,6 +34,8 @@ def _open(page, title: str) -> None:
     """Click a page in the sidebar and wait until it has drawn."""
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
     page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)  # the new page has drawn
+    page.get_by_text("统计截至").first.wait_for(timeout=60_000)
     _settle(page)
 
 
@@ -91,6 +93,7 @@ def test_a_sidebar_filter_stays_from_page_to_page(signed_in):
     assert "筛选后 18 / 61 项目标（目标组：行政能力）" in page.inner_text('[data-testid="stMain"]')
     for title in ("按指标", "按科室", "截止热力图", "完成趋势", "总览"):
         _open(page, title)
+        page.get_by_text("（目标组：行政能力）").first.wait_for(timeout=60_000)
         assert "（目标组：行政能力）" in page.inner_text('[data-testid="stMain"]'), f"{title}: the filter went"
         assert "group=" in page.url, title
 
