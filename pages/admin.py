@@ -3,7 +3,7 @@ downloads and previews backups while the app serves."""
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt, settings
 from perfdash.core.access import ACCOUNT_ROLES
 from perfdash.db import queries
@@ -86,9 +86,12 @@ with tab_tokens:
     if "_new_token" in st.session_state:
         st.success("令牌只显示这一次，请复制大屏网址：")
         st.code(f"/meeting?token={st.session_state.pop('_new_token')}", language=None)
+        st.caption(
+            "可在网址后加参数：&every=每页秒数（5–600，默认 20）、&theme=dark 或 light、&week=2025-11-21（某一周）。"
+        )
     tokens = queries.kiosk_tokens(ctx.store, ctx.actor.units)
     live = tokens[tokens["revoked_at"].isna()]
-    st.dataframe(tables.kiosk_tokens(tokens), hide_index=True, width="stretch")
+    widgets.table(tables.kiosk_tokens(tokens), "还没有大屏令牌。", width="stretch")
     if not live.empty:
         pick = st.selectbox(
             "吊销令牌",

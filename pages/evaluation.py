@@ -5,7 +5,7 @@ selects innovations toward 6-5, keeps the survey sample list, locks the year and
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.db import kpi_tracking, queries
 from perfdash.present import exports, report, tables
@@ -33,7 +33,7 @@ st.caption(
 )
 if actor.role != "office":
     st.info("综合评估由绩效办进行；您可以查看评分表。")
-    st.dataframe(tables.evaluation_sheet(sheet.rows), hide_index=True, width="stretch")
+    widgets.table(tables.evaluation_sheet(sheet.rows), "方案中没有目标。", width="stretch")
     st.stop()
 
 tab_score, tab_innov, tab_samples, tab_report = st.tabs(["逐项评分", "创新成果", "公众评议样本", "评估报告与锁定"])
@@ -57,7 +57,7 @@ with tab_score:
         ]
     ].reset_index(drop=True)
     edited = st.data_editor(
-        editor_rows,
+        tables.without_gaps(editor_rows),  # a target without a self-assessment: "—", not "None"
         key="eval_editor",
         hide_index=True,
         width="stretch",
@@ -68,7 +68,7 @@ with tab_score:
             "points": st.column_config.NumberColumn("分值", format="%.1f"),
             "lead_section": st.column_config.TextColumn("牵头科室"),
             "computed_score": st.column_config.NumberColumn("计算得分", format="%.2f"),
-            "proposed_score": st.column_config.NumberColumn("自评得分", format="%.2f"),
+            "proposed_score": st.column_config.TextColumn("自评得分"),
             "evidence": st.column_config.NumberColumn("材料数"),
             "signed_by": st.column_config.TextColumn("审签"),
             "final_score": st.column_config.NumberColumn("评定得分", min_value=0.0, step=0.01, format="%.2f"),
@@ -140,7 +140,7 @@ with tab_innov:
 
 with tab_samples:
     samples = queries.survey_samples(ctx.store, ctx.plan_id)
-    st.dataframe(tables.survey_samples(samples), hide_index=True, width="stretch")
+    widgets.table(tables.survey_samples(samples), "还没有评议样本。", width="stretch")
     st.download_button(
         "导出评议样本（Excel，报统计部门）",
         lambda: exports.survey_samples_xlsx(samples, ctx.unit, ctx.year),  # built only when asked for

@@ -24,9 +24,9 @@ st.caption(
     f"{int(table.drop_duplicates('code')['reviewed'].sum())} 项目标的指标已经绩效办审核（其余为系统从目标文本中提取）。"
     "完成率默认由科室直接填报；设为“按量化指标计算”的目标，完成率取各指标实际值与目标值之比（封顶 100%）的平均。"
 )
-st.dataframe(
+widgets.table(
     tables.kpi_table(table),
-    hide_index=True,
+    "方案中没有含量化指标的目标。",
     width="stretch",
     height=320,
     column_config=widgets.percent_columns("达成率"),

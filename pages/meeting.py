@@ -148,4 +148,6 @@ bar[2].download_button(
     file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}.xlsx",
     key="meeting_brief",
 )
-bar[0].caption(f"每 {seconds} 秒自动切换（网址参数 every=秒数、theme=dark|light、week=日期）")
+bar[0].caption(
+    f"每 {seconds} 秒自动切换"
+)  # the URL parameters are in the README and the token dialog, not on the screen

@@ -38,9 +38,9 @@ with left:
     )
 with right:
     st.subheader("各科室一览")
-    st.dataframe(
+    widgets.table(
         tables.sections(rows),
-        hide_index=True,
+        "没有科室。",
         width="stretch",
         height=widgets.table_height(len(rows), 860),
         column_config=widgets.percent_columns("牵头完成率", "序时进度", "协作完成率")
@@ -54,16 +54,16 @@ lead = mine[mine["lead_section"] == section]
 co = mine[mine["lead_section"] != section]
 tab_lead, tab_co = st.tabs([f"牵头目标（{len(lead)}）", f"协作目标（{len(co)}）"])
 with tab_lead:
-    st.dataframe(
+    widgets.table(
         tables.target_list(lead),
-        hide_index=True,
+        "该科室没有牵头的目标。",
         width="stretch",
         column_config=widgets.percent_columns("完成率", "序时进度"),
     )
 with tab_co:
-    st.dataframe(
+    widgets.table(
         tables.target_list(co),
-        hide_index=True,
+        "该科室没有协作的目标。",
         width="stretch",
         column_config=widgets.percent_columns("完成率", "序时进度"),
     )

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import ui, widgets
 from perfdash.core import fmt
 from perfdash.core.schedule import LATE_STATUSES
 from perfdash.ops import notify
@@ -26,7 +26,7 @@ with tab_remind:
     since = st.date_input("自此日起未报送", value=supervision.week_start(ctx.as_of), key="remind_since")
     missing = ui.not_reported(ctx, since)
     st.caption(f"统计截至 {fmt.day(ctx.as_of)}：{len(missing)} 个科室有未完成目标自 {fmt.day(since)} 起未报送进度。")
-    st.dataframe(tables.not_reported(missing), hide_index=True, width="stretch")
+    widgets.table(tables.not_reported(missing), "各科室都已按时报送。", width="stretch")
     if office and not missing.empty:
         who = st.multiselect("催报科室", list(missing["section"]), default=list(missing["section"]), key="remind_who")
         by_mail, by_robot = notify.email_configured(), notify.robot_configured()
@@ -129,7 +129,7 @@ with tab_orders:
         f"等级按统计日期 {fmt.day(ctx.as_of)} 判断：到期前为蓝色，逾期未办结为橙色，逾期超过 "
         f"{supervision.settings.escalate_days()} 天为红色；办结须由绩效办确认。"
     )
-    st.dataframe(tables.orders(shown), hide_index=True, width="stretch")
+    widgets.table(tables.orders(shown), "没有督办单。", width="stretch")
     if office:
         lagging = state[state["lag_status"].isin(LATE_STATUSES)]
         with st.form("issue_order", clear_on_submit=True):

@@ -9,7 +9,7 @@ import streamlit as st
 
 from perfdash.app import startup
 from perfdash.core import fmt, settings
-from perfdash.ops import auth
+from perfdash.ops import auth, cookies
 from perfdash.store import Store, StoreError
 
 SESSION_KEY = "auth"
@@ -69,24 +69,46 @@ def session_token() -> str | None:
     return session.get("token") if isinstance(session, dict) else None
 
 
+def _cookie_token() -> str | None:
+    """The token in this browser's sign-in cookie, if its signature holds."""
+    try:
+        value = st.context.cookies.get(cookies.COOKIE_NAME)
+    except (AttributeError, RuntimeError):  # no browser behind this run (a test)
+        return None
+    return cookies.unsign(value, cookies.secret(settings.db_path())) if value else None
+
+
+def current_account(store: Store) -> auth.Account | None:
+    """Who is signed in, drawing nothing: this tab's session, else the one its cookie names (F5,
+    a bookmark, a link opened in a new tab), while the server says the session holds."""
+    token = session_token()
+    if token:
+        return auth.session_account(store, token)
+    token = _cookie_token()
+    account = auth.session_account(store, token) if token else None
+    if account is not None:
+        st.session_state[SESSION_KEY] = {"token": token}
+    return account
+
+
 def require_login(store: Store) -> auth.Account:
     """The signed-in account, or a login form (then the page stops). Every run asks the store
     whether the session still holds: it ends when it expires, on sign-out, when the password
     changes elsewhere or the account is disabled. With an OIDC provider in secrets.toml, st.login
     is used."""
-    token = session_token()
-    if token:
-        account = auth.session_account(store, token)
-        if account:
-            _signed_in_sidebar(store, account)
-            return account
+    had_session = session_token() is not None
+    account = current_account(store)
+    if account:
+        _signed_in_sidebar(store, account)
+        return account
+    if had_session:
         st.session_state.pop(SESSION_KEY, None)
         st.warning("登录已过期或账户已停用，请重新登录。")
     if _oidc_configured():
         if st.user.get("is_logged_in", False):
             account = auth.account_by_email(store, str(st.user.get("email", "")))
             if account:
-                st.session_state[SESSION_KEY] = {"token": auth.start_session(store, account, client_address())}
+                _signed_in(auth.start_session(store, account, client_address()))
                 _signed_in_sidebar(store, account)
                 return account
             st.error("该身份尚未开通 perfdash 账户，请联系绩效办。")
@@ -99,7 +121,26 @@ def require_login(store: Store) -> auth.Account:
     st.stop()
 
 
+def _signed_in(token: str) -> None:
+    """Keep a new session in this tab, and (where the server can) in a cookie for the next visit."""
+    st.session_state[SESSION_KEY] = {"token": token}
+    if cookies.cookie_routes_enabled():
+        st.session_state["_cookie_ticket"] = cookies.TICKETS.issue(token)
+
+
+def _browser_call(path: str, body: str = "") -> None:
+    """POST to one of the server's cookie routes from the page (the response sets or clears the
+    cookie; the page's JavaScript never sees it). ``body`` is a ticket: URL-safe characters."""
+    st.html(
+        f"<script>fetch({path!r}, {{method: 'POST', body: {body!r}, credentials: 'same-origin'}});</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
+
+
 def _login_form(store: Store) -> None:
+    if cookies.cookie_routes_enabled() and (st.session_state.pop("_clear_cookie", False) or _cookie_token()):
+        _browser_call(cookies.SIGN_OUT_ROUTE)  # a cookie of an ended session: no use keeping it
     st.title("登录 · 绩效管理")
     with st.form("login"):
         username = st.text_input("用户名", key="login_username", max_chars=64)
@@ -112,7 +153,7 @@ def _login_form(store: Store) -> None:
         except auth.AuthError as exc:
             st.error(fmt.md(str(exc)))
         else:
-            st.session_state[SESSION_KEY] = {"token": auth.start_session(store, account, source)}
+            _signed_in(auth.start_session(store, account, source))
             st.rerun()
     st.caption(
         "首次启动时，管理员账户 admin 的初始密码显示在启动看板的控制台中（或由环境变量 PERFDASH_ADMIN_PASSWORD 指定）。"
@@ -121,8 +162,12 @@ def _login_form(store: Store) -> None:
 
 def _signed_in_sidebar(store: Store, account: auth.Account) -> None:
     with st.sidebar:
+        ticket = st.session_state.pop("_cookie_ticket", None)
+        if ticket:
+            _browser_call(cookies.SESSION_ROUTE, ticket)
         st.caption(f"当前用户：{fmt.md(account.label)}")
         if st.button("退出登录", key="logout"):
-            auth.end_session(store, session_token())
+            auth.end_session(store, session_token())  # ends it for every tab and device that holds it
             st.session_state.pop(SESSION_KEY, None)
+            st.session_state["_clear_cookie"] = True
             st.rerun()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -136,7 +137,13 @@ def serve(db: Path, port: int | None = None, address: str | None = None) -> int:
     threading.Thread(target=_announce_when_ready, args=(url,), name="perfdash-ready", daemon=True).start()
     say("正在启动看板服务…")
     try:
-        st_bootstrap.run(str(APP_SCRIPT), False, [], flags)
+        # uvicorn stops on SIGTERM/SIGINT, then raises the signal again for the handlers it found:
+        # once it has served, those do nothing, so that the clean-up below runs and the exit code
+        # is 0; a signal before it serves stops the start.
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop, _stop_before_serving)
+        # Streamlit's app plus the routes that keep a sign-in in a cookie (perfdash.app.web).
+        st_bootstrap.run_asgi_app(str(APP_SCRIPT), "perfdash.app.web:app", [], flags)
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -156,6 +163,14 @@ def _url(st_config: object) -> str:
     return f"http://{host}:{port}/{base + '/' if base else ''}"
 
 
+_SERVING = threading.Event()
+
+
+def _stop_before_serving(signum: int, frame: object) -> None:
+    if not _SERVING.is_set():
+        raise SystemExit(0)
+
+
 def _announce_when_ready(url: str) -> None:
     """Say the address once the server answers its health check."""
     deadline = time.monotonic() + READY_WAIT_SECONDS
@@ -163,6 +178,7 @@ def _announce_when_ready(url: str) -> None:
         try:
             with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as r:  # noqa: S310 (our own server)
                 if r.read() == b"ok":
+                    _SERVING.set()
                     say(f"看板已就绪：{url}")
                     return
         except OSError:

@@ -15,7 +15,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app.session import get_store, open_store, require_login, session_token
+from perfdash.app import nav, shell
+from perfdash.app.session import current_account, get_store, open_store, require_login, session_token
 from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
@@ -113,25 +114,18 @@ def run(page: Any) -> None:
         )
 
 
-PAGE_TITLES = {"pages/overview.py": "“总览”"}
-
-
-def landing_page(account: auth.Account) -> str:
-    """The page a person's day starts on."""
-    return "pages/overview.py"
-
-
 def go_home() -> None:
     """The start page: sign in first, then on to the person's own first page."""
     _through_app_navigation()
     st.set_page_config(page_title="绩效管理", page_icon=":material/monitoring:", layout="wide")
+    shell.install()
     account = require_login(open_store())
-    target = landing_page(account)
+    target = nav.landing(account.role)
     try:
         st.switch_page(target)
     except StreamlitAPIException:  # run by itself, outside app.py's navigation (a smoke test)
         st.title("绩效管理")
-        st.info(f"请打开{PAGE_TITLES.get(target, target)}。")
+        st.info("请从左侧菜单打开要用的页面。")
 
 
 def page_setup(title: str, with_filters: bool = False) -> PageContext:
@@ -139,6 +133,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
     when asked), the demo banner; plan, date and filters are kept in the URL."""
     _through_app_navigation()
     st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
+    shell.install()
     store = open_store()
     account = require_login(store)
     plan_rows = visible_plans(store, account.actor)
@@ -327,7 +322,7 @@ def meeting_setup() -> MeetingContext:
     kiosk = auth.kiosk_token(store, token)
     if kiosk is not None:
         viewer = kiosk.actor
-    elif token and not session_token():
+    elif token and current_account(store) is None:
         st.error("大屏令牌无效或已撤销。请向绩效办索取新的大屏网址（账户与审计 → 大屏令牌）。")
         st.stop()
     else:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from perfdash.app.ui import PageContext, derived, figure
 from perfdash.core import fmt
+from perfdash.core.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW
 from perfdash.db import queries
 from perfdash.present import charts, tables
 from perfdash.workflows import progress
@@ -74,3 +76,48 @@ def filter_note(ctx: PageContext, shown: int, total: int) -> str:
     if not ctx.filters.active:
         return f"全部 {total} 项目标"
     return f"筛选后 {shown} / {total} 项目标（{ctx.filters.describe()}）"
+
+
+# The colour of each status in a target card (Streamlit's markdown badges).
+STATUS_BADGE = {DONE: "blue", ON_TRACK: "green", YELLOW: "orange", RED: "red", OVERDUE: "red"}
+
+
+def target_cards(state: pd.DataFrame, key: str, text_chars: int = 40) -> None:
+    """Targets as a compact list for a phone: each a link to 目标详情 showing its status in colour,
+    完成率 against 序时进度, and the deadline; one tap opens the target."""
+    for row in state.itertuples():
+        text = str(row.target)
+        short = text[:text_chars] + ("…" if len(text) > text_chars else "")
+        colour = STATUS_BADGE.get(row.lag_status, "gray")
+        label = (
+            f":{colour}-badge[{row.lag_status}] **{fmt.md(row.code)}** {fmt.md(short)}  \n"
+            f"完成率 **{fmt.pct(row.completion_pct)}** · 序时进度 {fmt.pct(row.expected_pct)}"
+            f" · 时限 {fmt.month_day(row.deadline)}"
+        )
+        with st.container(key=f"card_{key}_{row.code}", border=True):
+            try:
+                st.page_link("pages/target.py", label=label, query_params={"code": str(row.code)}, width="stretch")
+            except StreamlitAPIException:  # the page run by itself, outside app.py's navigation (a smoke test)
+                st.markdown(label)
+
+
+def table(frame: pd.DataFrame, empty: str, column_config: dict | None = None, **kwargs: object) -> None:
+    """A table as every page shows one: a sentence instead of an empty table (Streamlit writes
+    "empty" in it), "—" instead of a missing value; a column with a gap is shown as text (a percent
+    as 86%, without its bar)."""
+    if frame.empty:
+        st.caption(empty)
+        return
+    config = dict(column_config or {})
+    gaps = [n for n in frame.columns if frame[n].map(tables.is_missing).any()]
+    percent = [n for n in gaps if _is_percent(config.get(n))]
+    for name in gaps:
+        if name in config:
+            label = config[name].get("label") if isinstance(config[name], dict) else None
+            config[name] = st.column_config.TextColumn(label or name)
+    st.dataframe(tables.without_gaps(frame, percent), hide_index=True, column_config=config or None, **kwargs)
+
+
+def _is_percent(config: object) -> bool:
+    kind = config.get("type_config", {}) if isinstance(config, dict) else {}
+    return "%%" in str(kind.get("format") or "")

@@ -124,6 +124,12 @@ SETTINGS += (
     Setting("LOGIN_LOCK_MINUTES", 15.0, "失败次数达到上限后锁定的分钟数（也是计数的窗口）"),
     Setting("LOGIN_SOURCE_MAX_FAILURES", 20, "同一来源（IP 地址）在锁定窗口内对所有账户允许的失败次数"),
     Setting("LOGIN_CONCURRENT_CHECKS", 0, "同时进行的密码校验数上限（每次约占 64 MB 内存）；0 表示等于 CPU 核数"),
+    Setting(
+        "PERFDASH_COOKIE_SECRET",
+        "",
+        "签名登录 Cookie 的密钥；不设则首次启动时随机生成，保存在数据库文件旁的 *.cookie-secret"
+        "（删除该文件即令所有人重新登录）",
+    ),
 )
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256  # longer input is refused before any hashing
@@ -151,6 +157,11 @@ def concurrent_checks() -> int:
 
 def admin_password() -> str:
     return str(_get("PERFDASH_ADMIN_PASSWORD"))
+
+
+def cookie_secret() -> str:
+    """The configured key for signing the sign-in cookie ('' : a generated one kept beside the database)."""
+    return str(_get("PERFDASH_COOKIE_SECRET"))
 
 
 # Reminders (催报) and supervision (督办).

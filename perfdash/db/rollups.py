@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from perfdash.core.access import Actor
 from perfdash.core.schedule import DONE, LAG_STATUSES, LATE_STATUSES, OVERDUE, RED
 
 CO_SECTION_RULE = (
@@ -174,3 +175,15 @@ def portfolio(state: pd.DataFrame, leader: str) -> pd.DataFrame:
         .sort_values(["_o", "lag_pct"], ascending=[True, False])
         .drop(columns="_o")
     )
+
+
+def own_first(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
+    """The targets with the actor's own first: a leader's portfolio (worst first), a section's lead
+    targets; the rest after them in plan order."""
+    if actor.role == "leader":
+        mine = portfolio(state, actor.name)
+    elif actor.role == "section":
+        mine = state[state["lead_section"] == actor.name]
+    else:
+        return state
+    return pd.concat([mine, state[~state["code"].isin(mine["code"])]])

@@ -9,6 +9,7 @@ import pandas as pd
 from perfdash.core import fmt
 from perfdash.core.access import ACCOUNT_ROLES
 from perfdash.plan.kpis import COMPARATOR_LABELS
+from perfdash.present import audit_text
 from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES
 
 
@@ -260,15 +261,15 @@ def accounts(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def audit(frame: pd.DataFrame) -> pd.DataFrame:
-    """The audit trail for display (old and new values as stored JSON text)."""
+    """The audit trail for display (old and new values as sentences, not the stored JSON)."""
     return pd.DataFrame(
         {
             "时间": [str(t)[:19] for t in frame["logged_at"]],
             "操作人": frame["actor"],
             "操作": frame["action"],
             "对象": frame["entity_key"].fillna(""),
-            "原值": frame["old_value"].fillna(""),
-            "新值": frame["new_value"].fillna(""),
+            "原值": [audit_text.sentence(v) for v in frame["old_value"].fillna("")],
+            "新值": [audit_text.sentence(v) for v in frame["new_value"].fillna("")],
         }
     )
 
@@ -425,3 +426,30 @@ def backup_contents(tables: dict) -> pd.DataFrame:
             "行数": [int(tables[t].rows) for t in names],
         }
     )
+
+
+MISSING = "—"
+
+
+def without_gaps(frame: pd.DataFrame, percent: Sequence[str] = ()) -> pd.DataFrame:
+    """A display table in which no cell is missing (Streamlit draws a missing one as "None"): each
+    column with a gap becomes text, "—" in the gap, percents (``percent``) as 86%, other numbers
+    as written (2.5, 11)."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if not column.map(is_missing).any():
+            continue
+        if name in percent:
+            out[name] = [MISSING if is_missing(v) else fmt.pct(v) for v in column]
+        else:
+            out[name] = [MISSING if is_missing(v) else (f"{v:g}" if isinstance(v, float) else str(v)) for v in column]
+    return out
+
+
+def is_missing(value: object) -> bool:
+    """Whether a cell holds nothing (None, NaN, NaT, pd.NA)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array in a cell: not missing
+        return False

@@ -42,10 +42,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def demo_db(db: Path, *demo_args: str, sections: tuple[str, ...] = ()) -> None:
+def demo_db(db: Path, *demo_args: str, sections: tuple[str, ...] = (), leaders: tuple[str, ...] = ()) -> None:
     """A demo database built by the CLI (``demo_args`` such as ``--units 3``), with an office
-    account (OFFICE_USER) for the dashboard pages, and an account per section in ``sections``
-    (user name ``s_<n>``, the same password)."""
+    account (OFFICE_USER) for the dashboard pages, an account per section in ``sections`` (user
+    name ``s_<n>``) and per leader in ``leaders`` (``l_<n>``), all with the same password."""
     from perfdash.core.access import Actor
     from perfdash.ops import auth
     from perfdash.store import Store
@@ -62,6 +62,8 @@ def demo_db(db: Path, *demo_args: str, sections: tuple[str, ...] = ()) -> None:
         auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
         for n, section in enumerate(sections):
             auth.create_account(store, Actor.system(), f"s_{n}", section, "section", section, OFFICE_PASSWORD)
+        for n, leader in enumerate(leaders):
+            auth.create_account(store, Actor.system(), f"l_{n}", leader, "leader", leader, OFFICE_PASSWORD)
     finally:
         store.close()
 
@@ -142,6 +144,26 @@ def app_url(kiosk, tmp_path_factory) -> Iterator[str]:
     """A running app on a free port, on the kiosk fixture's database."""
     with serve(kiosk[0], tmp_path_factory.mktemp("log")) as url:
         yield url
+
+
+# The app is idle: no script running ("Running…" in the status widget), nothing greyed out as
+# stale, and it has stayed so for a few animation frames' worth of polls (a click's rerun starts
+# a moment after the click).
+IDLE = """() => {
+  const busy = !!document.querySelector('[data-testid="stStatusWidget"]')?.innerText.trim()
+    || !!document.querySelector('[data-stale="true"]')
+    || !document.querySelector('[data-testid="stMain"]');
+  const now = performance.now();
+  if (busy) { window.__pdIdleSince = undefined; return false; }
+  if (window.__pdIdleSince === undefined) window.__pdIdleSince = now;
+  return now - window.__pdIdleSince > 300;
+}"""
+
+
+def settle(page, timeout: float = 60_000) -> None:
+    """Wait until the app has finished its current run (see IDLE)."""
+    page.evaluate("() => { window.__pdIdleSince = undefined; }")
+    page.wait_for_function(IDLE, timeout=timeout, polling=100)
 
 
 def sign_in(browser, url: str, user: str = OFFICE_USER, path: str = "/"):

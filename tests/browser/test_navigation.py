@@ -3,21 +3,40 @@ move from page to page."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import OFFICE_USER, demo_db, serve, sign_in
+from tests.browser.conftest import OFFICE_USER, demo_db, serve, settle, sign_in
 
 DATE = '[data-testid="stSidebar"] [data-testid="stDateInput"]'
-SETTLED = """() => !document.querySelector('[data-testid="stStatusWidget"]')?.innerText.trim()
-  && !document.querySelector('[data-stale="true"]')"""
+LISTBOX = '[role="listbox"]'
 
 
 def _settle(page) -> None:
-    time.sleep(0.5)
-    page.wait_for_function(SETTLED, timeout=60_000)
-    time.sleep(0.5)
+    settle(page)
+
+
+def _pick(page, widget, option: str) -> None:
+    """Open a select box's menu (clicking again if the first click came while the app was still
+    redrawing and the menu did not open), then click ``option`` in it."""
+    settle(page)
+    for _ in range(3):
+        widget.click()
+        try:
+            page.locator(LISTBOX).first.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            settle(page)
+    page.locator(LISTBOX).get_by_role("option", name=option).click()
+
+
+def _open(page, title: str) -> None:
+    """Click a page in the sidebar and wait until it has drawn."""
+    page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+    page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)  # the new page has drawn
+    page.get_by_text("统计截至").first.wait_for(timeout=60_000)
+    _settle(page)
 
 
 @pytest.fixture(scope="module")
@@ -56,27 +75,25 @@ def test_the_as_of_date_stays_from_page_to_page(signed_in):
     field.locator('[data-type="day"]').click()
     page.keyboard.type("27")
     page.locator('[data-testid="stMain"] h1').first.click()  # the date applies when the field loses focus
+    page.get_by_text("统计截至 2025-06-27").first.wait_for(timeout=60_000)
     _settle(page)
     assert _shown_date(page) == "2025-06-27"
     for title in ("按指标", "按科室", "按领导/责任人", "完成趋势", "总览"):
-        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
-        page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
-        _settle(page)
+        _open(page, title)
         assert _shown_date(page) == "2025-06-27", f"{title}: the date went back"
         assert "as_of=2025-06-27" in page.url, title
 
 
 def test_a_sidebar_filter_stays_from_page_to_page(signed_in):
     page = signed_in
-    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()  # 目标组
-    page.get_by_role("option", name="行政能力").click()
+    _pick(page, page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first, "行政能力")  # 目标组
     page.keyboard.press("Escape")
+    page.get_by_text("筛选后 18 / 61 项目标").first.wait_for(timeout=60_000)
     _settle(page)
     assert "筛选后 18 / 61 项目标（目标组：行政能力）" in page.inner_text('[data-testid="stMain"]')
     for title in ("按指标", "按科室", "截止热力图", "完成趋势", "总览"):
-        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
-        page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
-        _settle(page)
+        _open(page, title)
+        page.get_by_text("（目标组：行政能力）").first.wait_for(timeout=60_000)
         assert "（目标组：行政能力）" in page.inner_text('[data-testid="stMain"]'), f"{title}: the filter went"
         assert "group=" in page.url, title
 
@@ -85,14 +102,12 @@ def test_the_chosen_plan_stays_from_page_to_page(browser, city_url):
     page = _sign_in(browser, city_url)
     try:
         plan = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first  # 绩效方案
-        plan.click()
-        page.get_by_role("option", name="示范市第002局 2025年度").click()
+        _pick(page, plan, "示范市第002局 2025年度")
+        page.get_by_text("示范市第002局2025年度绩效目标").first.wait_for(timeout=60_000)
         _settle(page)
         assert "示范市第002局2025年度绩效目标" in page.inner_text('[data-testid="stMain"]')
         for title in ("按指标", "按科室", "截止热力图", "完成趋势", "年终预测", "总览"):
-            page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
-            page.wait_for_function(f"() => document.title.startsWith('{title}')", timeout=60_000)
-            _settle(page)
+            _open(page, title)
             assert "示范市第002局" in plan.locator("input").input_value(), f"{title}: the plan went back"
             assert "plan=2" in page.url, title
     finally:
