@@ -566,3 +566,11 @@ def indicator_list(store: Store, plan_id: int) -> pd.DataFrame:
 def slides(ctx: MeetingContext) -> list:
     """meeting.build_slides for the screen's week, cached until the next write."""
     return _slides(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.week.start, ctx.week.end, ctx.as_of)
+
+
+def meeting_trend(ctx: MeetingContext) -> pd.DataFrame:
+    """The overall (全部) weekly 完成率 and 序时进度 up to the screen's day, cached until the next write."""
+    from perfdash.db import weekly
+
+    trend = _weekly_trend(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.as_of, None)
+    return trend[trend["group"] == weekly.ALL]
