@@ -80,7 +80,7 @@ def body(slide: meeting.Slide, page: int) -> str:
             ]
         ) + screen.row(
             screen.heading("推进最多")
-            + screen.table(t["moved"], MOVED_COLS, limit=rows - 4, empty="本周没有目标有推进"),
+            + screen.table(t["moved"], MOVED_COLS, limit=rows - 1, empty="本周没有目标有推进"),
             screen.heading("本周完成")
             + screen.table(t["finished"], LIST_COLS, limit=max(finished, 1), empty="本周没有新完成的目标")
             + screen.heading("新增滞后")
