@@ -3,6 +3,7 @@
 import streamlit as st
 
 from perfdash.app import ui
+from perfdash.app.session import session_token
 from perfdash.core import fmt
 from perfdash.ops import auth
 from perfdash.store import StoreError
@@ -20,7 +21,7 @@ with st.form("change_password", clear_on_submit=True):
             st.error("两次输入的新密码不一致")
         else:
             ui.save(
-                lambda: auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new, ui.session_token()),
+                lambda: auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new, session_token()),
                 "密码已修改。",
                 errors=(auth.AuthError, StoreError),
             )

@@ -1,30 +1,47 @@
 """周会大屏: the self-running projector view of this week's state and changes."""
 
+import contextlib
 import time
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import ui
+from perfdash.app import meeting_view
 from perfdash.core import fmt, settings
 from perfdash.db import weekly
-from perfdash.present import charts, charts_time, meeting, screen
+from perfdash.present import meeting, screen
 
-ctx = ui.meeting_setup()
+ctx = meeting_view.setup()
 theme = screen.theme_name(st.query_params.get("theme"))
 seconds = meeting.parse_seconds(st.query_params.get("every"))
 st.html(screen.css(theme))
 
-bar = st.columns([6, 1, 1])
-paused = bar[1].toggle("暂停轮播", key="meeting_paused")
+WEEK_COLS = {"code": "编号", "target": "年度工作目标", "lead_section": "牵头科室"}
+MOVED_COLS = {**WEEK_COLS, "completion_pct_before": "上周", "completion_pct": "本周"}
+LIST_COLS = {**WEEK_COLS, "lead_person": "责任人", "lag_status": "状态"}
+DUE_COLS = {**WEEK_COLS, "lead_person": "责任人", "deadline": "完成时限", "completion_pct": "完成率"}
+LATE_COLS = {**WEEK_COLS, "completion_pct": "完成率", "expected_pct": "序时进度"}
 
 
-def draw(slide: meeting.Slide) -> None:
-    """Draw one slide from its data."""
+def pages(slide: meeting.Slide) -> int:
+    """How many pages a slide takes: long rankings go on over several pages of the rotation."""
+    t = slide.tables
+    if slide.key == "ranking":
+        return screen.page_count(len(t["sections"]), screen.BAR_ROWS)
+    if slide.key == "heatmap":
+        return screen.page_count(weekly.due_matrix(t["state"])["section"].nunique(), screen.HEAT_ROWS)
+    if slide.key == "leaders":
+        return screen.page_count(len(t["leaders"]), screen.BAR_ROWS)
+    return 1
+
+
+def body(slide: meeting.Slide, page: int) -> str:
+    """One page of a slide as HTML, from its data."""
     n, t = slide.numbers, slide.tables
     if slide.key == "headline":
         gap = n["completion_pct"] - n["expected_pct"]
         probs = "，".join(f"{k} {fmt.pct(v * 100)}" for k, v in n["grade_probability"].items())
-        st.html(
+        return (
             screen.tiles(
                 [
                     (
@@ -50,104 +67,101 @@ def draw(slide: meeting.Slide) -> None:
                     ("其中逾期未完成", str(n["overdue"]), "已过完成时限", "bad"),
                 ]
             )
-            + f'<p style="margin-top:18px">获评等次的概率（{len(n["grade_probability"])} 档，'
-            f"本局暂定分界）：{probs}</p>"
+            + screen.trend(meeting_view.trend(ctx), ctx.year, f"获评等次的概率（本局暂定分界）：{probs}")
         )
-    elif slide.key == "week":
-        cols = {
-            "code": "编号",
-            "target": "年度工作目标",
-            "lead_section": "牵头科室",
-            "completion_pct_before": "上周",
-            "completion_pct": "本周",
-        }
-        late_cols = {
-            "code": "编号",
-            "target": "年度工作目标",
-            "lead_section": "牵头科室",
-            "lead_person": "责任人",
-            "lag_status": "状态",
-        }
-        st.html(
-            screen.tiles(
-                [
-                    ("本周有推进", f"{n['moved']} 项", "", "good"),
-                    ("本周完成", f"{n['finished']} 项", "", "good"),
-                    ("新增滞后", f"{n['fell_behind']} 项", "", "bad" if n["fell_behind"] else ""),
-                ]
-            )
-        )
-        left, right = st.columns(2)
-        left.html(screen.heading("推进最多") + screen.table(t["moved"], cols, limit=6, empty="本周没有目标有推进"))
-        right.html(
+    if slide.key == "week":
+        rows = screen.TABLE_ROWS
+        finished, fell = screen.split((len(t["finished"]), len(t["fell_behind"])), rows - 4)
+        return screen.tiles(
+            [
+                ("本周有推进", f"{n['moved']} 项", "", "good"),
+                ("本周完成", f"{n['finished']} 项", "", "good"),
+                ("新增滞后", f"{n['fell_behind']} 项", "", "bad" if n["fell_behind"] else ""),
+            ]
+        ) + screen.row(
+            screen.heading("推进最多")
+            + screen.table(t["moved"], MOVED_COLS, limit=rows - 1, empty="本周没有目标有推进"),
             screen.heading("本周完成")
-            + screen.table(t["finished"], late_cols, limit=3, empty="本周没有新完成的目标")
+            + screen.table(t["finished"], LIST_COLS, limit=max(finished, 1), empty="本周没有新完成的目标")
             + screen.heading("新增滞后")
-            + screen.table(t["fell_behind"], late_cols, limit=3, empty="本周没有新增滞后目标")
+            + screen.table(t["fell_behind"], LIST_COLS, limit=max(fell, 1), empty="本周没有新增滞后目标"),
         )
-    elif slide.key == "due":
-        cols = {
-            "code": "编号",
-            "target": "年度工作目标",
-            "lead_section": "牵头科室",
-            "lead_person": "责任人",
-            "deadline": "完成时限",
-            "completion_pct": "完成率",
-        }
-        left, right = st.columns(2)
-        left.html(
+    if slide.key == "due":
+        overdue, soon = screen.split((len(t["overdue"]), len(t["due_soon"])), screen.TABLE_ROWS)
+        late = screen.late_targets(slides_by_key["heatmap"].tables["state"])
+        return screen.row(
             screen.heading(f"逾期未完成（{n['overdue']} 项）")
-            + screen.table(t["overdue"], cols, limit=9, empty="没有逾期未完成的目标")
+            + screen.table(t["overdue"], DUE_COLS, limit=max(overdue, 1), empty="没有逾期未完成的目标")
+            + screen.heading(
+                f"{meeting.DUE_SOON_DAYS} 天内到期（至 {fmt.month_day(n['horizon'])}，{n['due_soon']} 项）"
+            )
+            + screen.table(
+                t["due_soon"], DUE_COLS, limit=max(soon, 1), empty=f"{meeting.DUE_SOON_DAYS} 天内没有到期的未完成目标"
+            ),
+            screen.heading(f"滞后未逾期（{len(late)} 项，落后最多的在前）")
+            + screen.table(late, LATE_COLS, limit=screen.TABLE_ROWS + 2, empty="没有滞后的目标"),
         )
-        right.html(
-            screen.heading(f"{meeting.DUE_SOON_DAYS} 天内到期（至 {fmt.month_day(n['horizon'])}，{n['due_soon']} 项）")
-            + screen.table(t["due_soon"], cols, limit=9, empty=f"{meeting.DUE_SOON_DAYS} 天内没有到期的未完成目标")
+    if slide.key == "ranking":
+        return screen.bars(t["sections"], "section", "科室（牵头目标）", ("late", "滞后"), page)
+    if slide.key == "heatmap":
+        return screen.heat(weekly.due_matrix(t["state"]), ctx.year, ctx.as_of, page) + (
+            '<div class="pd-legend">格内为当月到期的目标数（牵头与协作）；红色越深，其中滞后（含逾期）的越多；'
+            "虚线框为统计日所在月</div>"
         )
-    elif slide.key == "ranking":
-        s = t["sections"]
-        fig = charts.completion_bars(list(s["section"]), list(s["completion_pct"]), list(s["expected_pct"]))
-        st.plotly_chart(screen.projector_figure(fig, theme, 820), config={"displayModeBar": False}, key="m_ranking")
-    elif slide.key == "heatmap":
-        fig = charts_time.due_heatmap(weekly.due_matrix(t["state"]), ctx.year, as_of=ctx.as_of)
-        st.plotly_chart(screen.projector_figure(fig, theme, 820), config={"displayModeBar": False}, key="m_heatmap")
-    elif slide.key == "leaders":
-        g = t["leaders"]
-        left, right = st.columns([3, 2])
-        fig = charts.completion_bars(list(g["leader"]), list(g["completion_pct"]), list(g["expected_pct"]))
-        left.plotly_chart(screen.projector_figure(fig, theme, 760), config={"displayModeBar": False}, key="m_leaders")
-        right.html(
-            screen.table(g, {"leader": "分管领导", "targets": "目标", "points": "分值", "late": "滞后"}, limit=10)
-        )
+    g = t["leaders"]
+    return screen.row(
+        screen.bars(g, "leader", "分管领导", ("late", "滞后"), page),
+        screen.table(
+            g.iloc[page * screen.BAR_ROWS :],
+            {"leader": "分管领导", "targets": "目标", "points": "分值", "late": "滞后"},
+            limit=screen.BAR_ROWS,
+        ),
+    )
+
+
+def toggle_pause() -> None:
+    st.session_state["meeting_paused"] = not st.session_state.get("meeting_paused", False)
+
+
+controls = st.container(key="pd_controls", horizontal=True)
+paused = st.session_state.get("meeting_paused", False)
+controls.button("继续轮播" if paused else "暂停轮播", key="meeting_pause", on_click=toggle_pause)
+slides_by_key: dict[str, meeting.Slide] = {}
 
 
 @st.fragment(run_every=seconds)
 def show() -> None:
     if not ctx.still_allowed():  # token revoked, session ended: rerun the page, which now refuses
         st.rerun()
-    slides = ui.slides(ctx)  # from the database every tick; rebuilt only after a write
+    slides = meeting_view.slides(ctx)  # from the database every tick; rebuilt only after a write
+    slides_by_key.update({s.key: s for s in slides})
+    shown = [(s, p) for s in slides for p in range(pages(s))]
     index, started = meeting.advance(
         st.session_state.get("meeting_slide", 0),
-        len(slides),
-        paused,
+        len(shown),
+        st.session_state.get("meeting_paused", False),
         st.session_state.get("_meeting_started"),
         time.monotonic(),
         seconds,
     )
     st.session_state["meeting_slide"] = index
     st.session_state["_meeting_started"] = started
-    slide = slides[index]
+    slide, page = shown[index]
+    title = slide.title + (f"（{page + 1}/{pages(slide)}）" if pages(slide) > 1 else "")
     demo = f" · {settings.DEMO_LABEL}" if ctx.is_demo else ""
-    st.html(screen.top_bar(slide.title, f"{ctx.unit} · {ctx.week.label}{demo}", index, len(slides)))
-    draw(slide)
+    top = screen.top_bar(title, f"{ctx.unit} · {ctx.week.label}{demo}", index, len(shown))
+    state = "已暂停轮播" if st.session_state.get("meeting_paused") else f"每 {seconds} 秒自动切换"
+    st.html(screen.screen(top, body(slide, page), state))
 
 
 show()
-bar[2].download_button(
+controls.download_button(
     "下载周报",
-    lambda: meeting.brief_xlsx(ui.slides(ctx), ctx.unit, ctx.year, ctx.week) if ctx.still_allowed() else b"",
+    lambda: meeting.brief_xlsx(meeting_view.slides(ctx), ctx.unit, ctx.year, ctx.week) if ctx.still_allowed() else b"",
     file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}.xlsx",
     key="meeting_brief",
 )
-bar[0].caption(
-    f"每 {seconds} 秒自动切换"
-)  # the URL parameters are in the README and the token dialog, not on the screen
+if ctx.token is None:  # opened by a signed-in person from the app (the kiosk token view has no way in)
+    # Not when the page runs by itself, outside app.py's navigation (a smoke test).
+    with contextlib.suppress(StreamlitAPIException):
+        controls.page_link("pages/home.py", label="返回看板", icon=":material/arrow_back:")

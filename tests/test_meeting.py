@@ -172,14 +172,19 @@ def test_headline_numbers_on_screen_match_the_slide_logic(db, store):
     assert f">{h['overdue']}<" in html
 
 
-def test_charts_on_slides(db):
-    import json
-
-    ranking = json.loads(_slide(3).get("plotly_chart")[0].proto.spec)
-    assert ranking["data"][0]["type"] == "bar"
-    assert ranking["layout"]["font"]["size"] == 22
-    heat = json.loads(_slide(4).get("plotly_chart")[0].proto.spec)
-    assert heat["data"][0]["type"] == "heatmap"
+def test_charts_on_slides_are_html_that_scales(db):
+    """The charts are drawn as HTML (sized with the window, not in fixed pixels): the ranking's
+    bars are as long as each section's 完成率, the heat map has the year's months, the first
+    slide the weekly trend."""
+    ranking = _html(_slide(3))
+    assert ranking.count('class="pd-bar"') == 14  # the demo's 14 sections with targets, one page
+    bar = '<span class="n">财务科</span><div class="pd-track"><div class="pd-fill good" style="width:94.4%">'
+    assert bar in ranking
+    heat = _html(_slide(4))
+    assert all(f"<th>{m}月</th>" in heat or f'<th class="now">{m}月</th>' in heat for m in range(1, 13))
+    assert '<th class="now">11月</th>' in heat  # the as-of month outlined
+    first = _html(_slide(0, week="2025-11-21"))
+    assert first.count('class="pd-line') == 3 and "序时进度" in first
 
 
 def test_light_theme_and_escaping(db):

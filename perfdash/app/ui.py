@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from perfdash.app import nav, shell
-from perfdash.app.session import current_account, get_store, open_store, require_login, session_token
+from perfdash.app.session import get_store, open_store, require_login
 from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
@@ -286,69 +286,6 @@ def flash(message: str | None = None) -> None:
         st.success(st.session_state.pop("_flash"))
 
 
-@dataclass(frozen=True)
-class MeetingContext:
-    """What the meeting screen needs: the store, the plan, and the week."""
-
-    store: Store
-    plan_id: int
-    unit: str
-    year: int
-    week: object
-    is_demo: bool
-    as_of: date
-    token: str | None = None  # the kiosk token it was opened with, else the signed-in session's
-    session: str | None = None
-
-    def still_allowed(self) -> bool:
-        """Whether the screen may go on showing data: its kiosk token not revoked, or its session
-        not expired, signed out or disabled (asked again on every tick of the rotation)."""
-        if self.token is not None:
-            return auth.kiosk_token(self.store, self.token) is not None
-        return auth.session_account(self.store, self.session) is not None
-
-
-def meeting_setup() -> MeetingContext:
-    """The meeting screen's setup: no sidebar; plan and week from the URL (?plan=, ?week=),
-    else the plan chosen on the other pages (or the newest) and its latest complete week."""
-    from perfdash.present import meeting
-
-    _through_app_navigation()
-    st.set_page_config(
-        page_title="周会大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
-    )
-    store = open_store()
-    token = st.query_params.get("token") or None
-    kiosk = auth.kiosk_token(store, token)
-    if kiosk is not None:
-        viewer = kiosk.actor
-    elif token and current_account(store) is None:
-        st.error("大屏令牌无效或已撤销。请向绩效办索取新的大屏网址（账户与审计 → 大屏令牌）。")
-        st.stop()
-    else:
-        token = None
-        viewer = require_login(store).actor  # no valid kiosk token: a signed-in account may still watch
-    plan_rows = visible_plans(store, viewer)
-    if plan_rows.empty:
-        st.error("没有可显示的绩效方案。")
-        st.stop()
-    row = plan_rows.iloc[0]
-    with contextlib.suppress(ValueError, TypeError):
-        # The URL's plan, else the one this session chose in the sidebar of another page.
-        wanted = int(st.query_params.get("plan") or st.session_state.get("_kept_plan_id"))
-        if wanted in set(plan_rows["plan_id"]):
-            row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
-    default = reporting_rules(store, int(row["plan_id"])).as_of(date.today())  # as on every page
-    week = meeting.week_of(default)
-    with contextlib.suppress(ValueError):
-        week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
-    is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
-    as_of = min(week.end, default) if week.start <= default else week.end
-    return MeetingContext(
-        store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of, token, session_token()
-    )
-
-
 # -- cached reads ------------------------------------------------------------------------------
 # Each read is cached on (database, data version, arguments): every write transaction raises the
 # version, so a write invalidates exactly the reads made before it. One decorated function per
@@ -387,13 +324,6 @@ def _sections_and_leaders(path: str, version: int, plan_id: int) -> tuple[list[s
 @st.cache_data(max_entries=32, show_spinner=False)
 def _indicator_list(path: str, version: int, plan_id: int) -> pd.DataFrame:
     return queries.indicator_list(get_store(path), plan_id)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _slides(path: str, version: int, plan_id: int, year: int, week_start: date, week_end: date, as_of: date) -> list:
-    from perfdash.present import meeting
-
-    return meeting.build_slides(get_store(path), plan_id, year, meeting.Week(week_start, week_end), as_of)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -587,8 +517,3 @@ def sections_and_leaders(store: Store, plan_id: int) -> tuple[list[str], list[st
 def indicator_list(store: Store, plan_id: int) -> pd.DataFrame:
     """queries.indicator_list, cached until the next write."""
     return _indicator_list(store.path, store.version(), plan_id)
-
-
-def slides(ctx: MeetingContext) -> list:
-    """meeting.build_slides for the screen's week, cached until the next write."""
-    return _slides(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.week.start, ctx.week.end, ctx.as_of)

@@ -1,11 +1,14 @@
-"""The meeting screen in a real browser at 1920×1080: nothing scrolls, type is large, the slide
-changes by itself, and pausing stops it. Screenshots go to test-artifacts/."""
+"""The meeting screen in a real browser at 1366×768, 1920×1080 and 3840×2160: every slide fits
+the window without scrolling, type scales with the screen, the slide changes by itself, pausing
+stops it, and a signed-in viewer has a way back. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
+
+from tests.browser.conftest import ARTIFACTS, settle, sign_in
 
 SLIDE = ".pd-top"
 NO_SCROLL = """() => {
@@ -44,38 +47,89 @@ def page(browser, app_url):
     p.close()
 
 
+SCREENS = [(1366, 768), (1920, 1080), (3840, 2160)]
+# What one slide looks like in the window: elements reaching outside it, how far the page and the
+# main block could scroll, the smallest type of any text on the slide, and the blank strip under
+# the slide's lowest content (text, bar, table cell) as a fraction of the height.
+MEASURE = """() => {
+  const H = innerHeight, W = innerWidth;
+  const out = [];
+  const vis = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  for (const e of document.querySelectorAll('.pd-screen, .pd-screen *, .st-key-pd_controls *')) {
+    if (!vis(e)) continue;
+    const r = e.getBoundingClientRect();
+    if (r.left < -1 || r.top < -1 || r.right > W + 1 || r.bottom > H + 1)
+      out.push(`${e.tagName}.${e.className} ${e.textContent.slice(0, 12)} `
+        + `${Math.round(r.right - W)},${Math.round(r.bottom - H)}`);
+  }
+  const texty = (e) => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  let minFont = 1e9, minEl = '';
+  for (const e of document.querySelectorAll('.pd-screen *')) if (texty(e) && vis(e)) {
+    const f = parseFloat(getComputedStyle(e).fontSize);
+    if (f < minFont) { minFont = f; minEl = e.textContent.slice(0, 10); } }
+  let bottom = 0;
+  for (const e of document.querySelectorAll('.pd-body *'))
+    if (vis(e) && (texty(e) || e.matches('.pd-fill, .pd-line, td')))
+    bottom = Math.max(bottom, e.getBoundingClientRect().bottom);
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {slide: document.querySelector('.pd-top').dataset.slide, n_out: out.length, out: out.slice(0, 4),
+    scroll: document.scrollingElement.scrollHeight - H, mainScroll: main ? main.scrollHeight - main.clientHeight : 0,
+    minFont: Math.round(minFont*10)/10, minEl, empty: Math.round((H - bottom) / H * 1000) / 1000};
+}"""
+NEXT_FRAME = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+def _click_until(page, label: str, then: str) -> None:
+    """Click the button ``label`` and wait until the button reads ``then`` and the app is idle."""
+    page.get_by_role("button", name=label).click()
+    page.get_by_role("button", name=then).wait_for(timeout=60_000)
+    settle(page)
+
+
 @pytest.mark.parametrize("theme", ["dark", "light"])
-def test_meeting_screen_runs_by_itself_without_scrolling(page, app_url, kiosk, artifacts, theme):
+def test_every_slide_fits_every_projector(page, app_url, kiosk, artifacts, theme):
+    """Each slide, held by the pause button, at 1366×768, 1920×1080 and 3840×2160: nothing outside
+    the window, nothing scrolls, type at least 24 px at 1080p and as much larger or smaller as the
+    screen, no blank lower part; then the rotation goes on by itself to the next slide."""
     page.goto(f"{app_url}/meeting?token={kiosk[1]}&every=5&theme={theme}")
     page.wait_for_selector(SLIDE, timeout=90_000)
-    time.sleep(1.5)
     assert not page.query_selector('[data-testid="stSidebar"]:visible'), "the sidebar is hidden"
-    sizes = page.evaluate(SIZES)
-    assert sizes["headline"] >= 64 and sizes["body"] >= 24, sizes
+    assert page.get_by_text("返回看板").count() == 0, "the kiosk token view has no way into the app"
+    count = page.eval_on_selector_all(".pd-dots span", "e => e.length")
+    assert count >= 6
     seen = []
-    first = _slide(page)
-    seen.append(first)
-    page.screenshot(path=str(artifacts / f"meeting_{theme}_{first}.png"))
-    current = first
-    for _ in range(5):  # walk through every slide, without touching anything
-        current = _wait_for_change(page, current, timeout=20)
-        time.sleep(1.5)  # let charts draw
-        overflow = page.evaluate(NO_SCROLL)
-        assert overflow["main"] <= 1 and overflow["doc"] <= 1 and overflow["width"] <= 1, (current, overflow)
-        page.screenshot(path=str(artifacts / f"meeting_{theme}_{current}.png"))
+    for _ in range(count):
+        _click_until(page, "暂停轮播", "继续轮播")
+        current = _slide(page)
         seen.append(current)
-    assert sorted(set(seen)) == list(range(6)), seen
+        for width, height in SCREENS:
+            page.set_viewport_size({"width": width, "height": height})
+            page.evaluate(NEXT_FRAME)
+            m = page.evaluate(MEASURE)
+            where = (current, width, m)
+            assert int(m["slide"]) == current, where  # still the held slide
+            assert m["n_out"] == 0, where
+            assert m["scroll"] <= 1 and m["mainScroll"] <= 1, where
+            assert m["minFont"] >= 24 * height / 1080 - 0.5, where
+            assert m["empty"] < 1 / 3, where
+            page.screenshot(path=str(artifacts / f"meeting_{theme}_{current}_{width}x{height}.png"))
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        sizes = page.evaluate(SIZES)
+        if current == 0:
+            assert sizes["headline"] >= 64 and sizes["body"] >= 24, sizes
+        _click_until(page, "继续轮播", "暂停轮播")
+        _wait_for_change(page, current, timeout=30)
+    assert sorted(seen) == list(range(count)), seen
 
 
 def test_pause_stops_the_rotation(page, app_url, kiosk):
     page.goto(f"{app_url}/meeting?token={kiosk[1]}&every=5")
     page.wait_for_selector(SLIDE, timeout=90_000)
-    page.get_by_text("暂停轮播").click()
-    time.sleep(1.0)
+    _click_until(page, "暂停轮播", "继续轮播")
     held = _slide(page)
-    time.sleep(12)  # more than two intervals
+    time.sleep(12)  # more than two intervals: the test is that nothing happens meanwhile
     assert _slide(page) == held
-    page.get_by_text("暂停轮播").click()
+    _click_until(page, "继续轮播", "暂停轮播")
     _wait_for_change(page, held, timeout=20)
 
 
@@ -84,3 +138,26 @@ def test_without_a_token_the_screen_asks_for_a_login(page, app_url):
     page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
     assert page.query_selector(SLIDE) is None
     assert page.get_by_text("登录 · 绩效管理").count() >= 1
+
+
+def test_a_signed_in_viewer_goes_back_to_the_dashboard(browser, app_url):
+    """Opened from the app (no token), the screen offers 返回看板, which leads back to a page with
+    the sidebar."""
+    page = sign_in(browser, app_url)
+    try:
+        page.locator('[data-testid="stSidebarNav"] a', has_text="周会大屏").click()
+        page.wait_for_selector(SLIDE, timeout=90_000)
+        back = page.get_by_text("返回看板")
+        back.wait_for(timeout=60_000)
+        box = back.bounding_box()
+        assert box and box["y"] + box["height"] <= 1000, box  # inside the window, over the footer
+        back.click()
+        page.wait_for_selector(SLIDE, state="detached", timeout=90_000)
+        settle(page)
+        page.screenshot(path=str(ARTIFACTS / "meeting_back.png"))
+        assert "/meeting" not in page.url
+        # The office's landing page: 总览, with the app's menu (collapsed, as the screen left it).
+        page.get_by_role("heading", name="总览").first.wait_for(timeout=60_000)
+        assert page.query_selector('[data-testid="stSidebarNav"]') is not None
+    finally:
+        page.close()

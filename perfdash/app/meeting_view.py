@@ -1,0 +1,99 @@
+"""The weekly meeting screen's setup — who may watch (a kiosk token or a signed-in session, asked
+again on every tick), which plan and week — and its cached reads."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from perfdash.app.session import current_account, get_store, open_store, require_login, session_token
+from perfdash.app.ui import _through_app_navigation, _weekly_trend, reporting_rules, visible_plans
+from perfdash.ops import auth
+from perfdash.store import Store
+
+
+@dataclass(frozen=True)
+class MeetingContext:
+    """What the meeting screen needs: the store, the plan, and the week."""
+
+    store: Store
+    plan_id: int
+    unit: str
+    year: int
+    week: object
+    is_demo: bool
+    as_of: date
+    token: str | None = None  # the kiosk token it was opened with, else the signed-in session's
+    session: str | None = None
+
+    def still_allowed(self) -> bool:
+        """Whether the screen may go on showing data: its kiosk token not revoked, or its session
+        not expired, signed out or disabled (asked again on every tick of the rotation)."""
+        if self.token is not None:
+            return auth.kiosk_token(self.store, self.token) is not None
+        return auth.session_account(self.store, self.session) is not None
+
+
+def setup() -> MeetingContext:
+    """The meeting screen's setup: no sidebar; plan and week from the URL (?plan=, ?week=),
+    else the plan chosen on the other pages (or the newest) and its latest complete week."""
+    from perfdash.present import meeting
+
+    _through_app_navigation()
+    st.set_page_config(
+        page_title="周会大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
+    )
+    store = open_store()
+    token = st.query_params.get("token") or None
+    kiosk = auth.kiosk_token(store, token)
+    if kiosk is not None:
+        viewer = kiosk.actor
+    elif token and current_account(store) is None:
+        st.error("大屏令牌无效或已撤销。请向绩效办索取新的大屏网址（账户与审计 → 大屏令牌）。")
+        st.stop()
+    else:
+        token = None
+        viewer = require_login(store).actor  # no valid kiosk token: a signed-in account may still watch
+    plan_rows = visible_plans(store, viewer)
+    if plan_rows.empty:
+        st.error("没有可显示的绩效方案。")
+        st.stop()
+    row = plan_rows.iloc[0]
+    with contextlib.suppress(ValueError, TypeError):
+        # The URL's plan, else the one this session chose in the sidebar of another page.
+        wanted = int(st.query_params.get("plan") or st.session_state.get("_kept_plan_id"))
+        if wanted in set(plan_rows["plan_id"]):
+            row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
+    default = reporting_rules(store, int(row["plan_id"])).as_of(date.today())  # as on every page
+    week = meeting.week_of(default)
+    with contextlib.suppress(ValueError):
+        week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
+    is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
+    as_of = min(week.end, default) if week.start <= default else week.end
+    return MeetingContext(
+        store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of, token, session_token()
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _slides(path: str, version: int, plan_id: int, year: int, week_start: date, week_end: date, as_of: date) -> list:
+    from perfdash.present import meeting
+
+    return meeting.build_slides(get_store(path), plan_id, year, meeting.Week(week_start, week_end), as_of)
+
+
+def slides(ctx: MeetingContext) -> list:
+    """meeting.build_slides for the screen's week, cached until the next write."""
+    return _slides(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.week.start, ctx.week.end, ctx.as_of)
+
+
+def trend(ctx: MeetingContext) -> pd.DataFrame:
+    """The overall (全部) weekly 完成率 and 序时进度 up to the screen's day, cached until the next write."""
+    from perfdash.db import weekly
+
+    trend = _weekly_trend(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.as_of, None)
+    return trend[trend["group"] == weekly.ALL]
