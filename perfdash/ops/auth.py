@@ -433,6 +433,11 @@ class AccountWrites:
         same moment. ``username`` is an existing account's name or None."""
         with self.write(Actor.system(), changes_data=False) as w:
             w.without_audit()  # the attempts table is its own record
+            # Attempts on one account or from one source take turns between the count and the
+            # reservation (on PostgreSQL several processes sign people in at once).
+            for key in ("account", username), ("source", source):
+                if key[1]:
+                    w.lock(f"sign-in {key[0]} {key[1]}")
             until = _lock(w.execute, username, source, now)
             if until is not None:
                 return None, until
