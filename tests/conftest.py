@@ -21,8 +21,11 @@ def pg_cluster():
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])
-def db_target(request, tmp_path) -> str:
-    """Where a test's store lives, once on each backend: a DuckDB file, or a new PostgreSQL database."""
+def db_target(request, tmp_path, monkeypatch) -> str:
+    """Where a test's store lives, once on each backend: a DuckDB file, or a new PostgreSQL database
+    (whose evidence files and backups go to the test's own folder, as beside a DuckDB file)."""
     if request.param == "duckdb":
         return str(tmp_path / "store.duckdb")
+    monkeypatch.setenv("PERFDASH_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    monkeypatch.setenv("PERFDASH_BACKUP_DIR", str(tmp_path / "backups"))
     return request.getfixturevalue("pg_cluster").new_database()

@@ -175,6 +175,17 @@ class Database:
         """Whether PostgreSQL is the system of record (several processes share it)."""
         return self._pg is not None
 
+    def claim(self, name: str) -> bool:
+        """Whether this process is the one to do ``name`` among the processes sharing the database
+        (always, on a DuckDB file: one process holds it)."""
+        return self._pg.claim(name) if self._pg is not None else True
+
+    def next_ids(self) -> dict[str, int]:
+        """On PostgreSQL, the id each sequence gives next (a backup carries them, so that a restored
+        database never reuses the id of a row deleted before it); on DuckDB, empty (its own
+        catalog says, in the same transaction as the backup)."""
+        return self._pg.next_values() if self._pg is not None else {}
+
     def _fresh(self) -> None:
         """On PostgreSQL, the mirror brought up to other processes' writes (checked at most every
         few hundred milliseconds); on DuckDB nothing to do."""

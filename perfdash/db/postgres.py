@@ -99,6 +99,7 @@ class PgRecord:
     def __init__(self, url: str):
         self.url = url
         self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self._claims: list[psycopg.Connection] = []
         self._closed = False
 
     @contextlib.contextmanager
@@ -132,8 +133,32 @@ class PgRecord:
                 raise
             cur.execute("COMMIT")
 
+    def claim(self, name: str) -> bool:
+        """Whether this process is the one to do ``name`` (scheduled backups, say) among all the
+        processes sharing the database: a lock held by a connection kept open for the life of the
+        process, so that another process takes over only when this one ends."""
+        conn = psycopg.connect(self.url, autocommit=True)
+        got = bool(conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 1))", [name]).fetchone()[0])
+        if got:
+            self._claims.append(conn)
+        else:
+            conn.close()
+        return got
+
+    def next_values(self) -> dict[str, int]:
+        """The value each sequence's nextval() gives next (without taking it). Sequences are not
+        transactional: read after a snapshot, they are at or past every id in it."""
+        with self.transaction("READ COMMITTED READ ONLY") as cur:
+            rows = cur.cur.execute(
+                "SELECT sequencename, coalesce(last_value + increment_by, start_value) FROM pg_sequences "
+                "WHERE schemaname = current_schema()"
+            ).fetchall()
+        return {str(name): int(value) for name, value in rows}
+
     def close(self) -> None:
         self._closed = True
+        for conn in self._claims:
+            conn.close()
         while True:
             try:
                 self._idle.get_nowait().close()
