@@ -4,6 +4,8 @@ tables, columns, types, defaults and constraints (every table someone adds is co
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import psycopg
 import pytest
@@ -133,3 +135,56 @@ def test_translation_keeps_parameters_and_literal_percent_signs():
     sql = to_postgres("SELECT key FROM meta WHERE key LIKE 'migration_%' AND value = ? AND key <> $name")
     assert re.search(r"LIKE 'migration_%%'", sql)
     assert "= %s" in sql and "<> %(name)s" in sql
+
+
+def test_a_new_table_and_column_reach_postgresql_and_the_mirror(pg_cluster, tmp_path, monkeypatch):
+    """A later version's schema.sql with a new table and a new column (and the migration that adds
+    the column to an older database), on a PostgreSQL database made before: both arrive, the new
+    table gets its change trigger, and the mirror reads them."""
+    import perfdash.db.database as database
+
+    url = pg_cluster.new_database()
+    Store(url).close()  # made at the current version
+    schema = tmp_path / "schema.sql"
+    schema.write_text(
+        database.SCHEMA_FILE.read_text(encoding="utf-8")
+        + "\nCREATE TABLE IF NOT EXISTS test_settings (plan_id INTEGER PRIMARY KEY REFERENCES plans (plan_id), "
+        "due_day INTEGER NOT NULL CHECK (due_day BETWEEN 1 AND 28));\n"
+        "ALTER TABLE progress ADD COLUMN IF NOT EXISTS test_late BOOLEAN DEFAULT FALSE;\n",
+        encoding="utf-8",
+    )
+    migration = tmp_path / "998_test_late.sql"
+    migration.write_text("ALTER TABLE progress ADD COLUMN IF NOT EXISTS test_late BOOLEAN DEFAULT FALSE;\n", "utf-8")
+    monkeypatch.setattr(database, "SCHEMA_FILE", schema)
+    monkeypatch.setitem(database.MIGRATIONS, 998, migration)
+    store = Store(url)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("INSERT INTO plans (unit, year, title) VALUES ('某局', 2025, 't')")
+            conn.execute("INSERT INTO test_settings VALUES (1, 20)")
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute("INSERT INTO test_settings VALUES (1, 31)")
+        deadline = time.monotonic() + 5
+        while store.rows("SELECT due_day FROM test_settings") != [(20,)]:
+            assert time.monotonic() < deadline, "the mirror never saw the new table's row"
+            time.sleep(0.05)
+        assert store.rows("SELECT count(*) FROM progress WHERE NOT test_late") == [(0,)]
+    finally:
+        store.close()
+
+
+def test_opening_an_up_to_date_database_does_not_wait_for_writers(pg_cluster):
+    """A process starting beside running ones (a new app process, the command line) takes no table
+    lock: it opens while another process's write transaction is still open."""
+    url = pg_cluster.new_database()
+    Store(url).close()
+    with psycopg.connect(url) as writer:  # a transaction left open, as a write in progress is
+        writer.execute("UPDATE meta SET value = value WHERE key = 'data_version'")
+        writer.execute("INSERT INTO plans (unit, year, title) VALUES ('某局', 2025, 't')")
+        opened: list[Store] = []
+        thread = threading.Thread(target=lambda: opened.append(Store(url)), daemon=True)
+        thread.start()
+        thread.join(20)
+        assert opened, "opening waited on the open write transaction"
+        opened[0].close()
+        writer.rollback()

@@ -17,7 +17,7 @@ import pandas as pd
 
 from perfdash.core.access import ROLE_LABELS, Actor
 from perfdash.core.settings import TEXT_LIMITS
-from perfdash.db.postgres import Mirror, PgCursor, PgRecord, is_postgres
+from perfdash.db.postgres import Mirror, PgCursor, PgRecord, is_postgres, schema_columns
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Changes to existing tables, one file per schema version (NNN_what.sql), applied in order to a
@@ -146,12 +146,24 @@ class Database:
         time, under a lock), then this process's DuckDB mirror loaded from it."""
         self._pg = PgRecord(self.path)
         schema = SCHEMA_FILE.read_text(encoding="utf-8")
-        with self._pg.transaction() as cur:
+        columns = schema_columns(schema)
+        if not self._pg.is_current(columns, {_marker(v) for v in MIGRATIONS}):
+            self._set_up_postgres(self._pg, schema)
+        self._mirror = Mirror(self._pg, columns)
+        self.con = self._mirror.con
+        self._mirror.sync(force=True)
+
+    @staticmethod
+    def _set_up_postgres(pg: PgRecord, schema: str) -> None:
+        """schema.sql, the migrations not yet applied and the change triggers, in one transaction
+        (one process at a time). Its table locks make running processes' writes wait: it runs only
+        when the database lacks something (new, or made by an earlier version)."""
+        with pg.transaction() as cur:
             cur.lock("perfdash schema")
             fresh = not cur.execute(
                 "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'meta'"
             ).fetchall()
-            self._pg.run_script(cur, schema)
+            pg.run_script(cur, schema)
             cur.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
             cur.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
             applied = {str(r[0]) for r in cur.execute("SELECT key FROM meta WHERE key LIKE 'migration_%'").fetchall()}
@@ -159,16 +171,13 @@ class Database:
                 if fresh or not applied:  # a new database has every migration in schema.sql
                     cur.execute("INSERT INTO meta VALUES (?, 'applied') ON CONFLICT DO NOTHING", [_marker(version)])
                 elif _marker(version) not in applied:
-                    self._pg.run_script(cur, path.read_text(encoding="utf-8"))
+                    pg.run_script(cur, path.read_text(encoding="utf-8"))
                     cur.execute("INSERT INTO meta VALUES (?, 'applied')", [_marker(version)])
                     cur.execute(
                         "UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
                         [str(version), version],
                     )
-            self._pg.prepare(cur)
-        self._mirror = Mirror(self._pg, schema)
-        self.con = self._mirror.con
-        self._mirror.sync(force=True)
+            pg.prepare(cur)
 
     @property
     def on_postgres(self) -> bool:

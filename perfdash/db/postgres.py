@@ -64,6 +64,26 @@ def _plain(value: object) -> object:
     return value
 
 
+def schema_columns(schema_sql: str) -> dict[str, list[tuple[str, str]]]:
+    """Every table of a DuckDB schema script with its columns and DuckDB types, in order (the
+    shape the mirror takes, and what PostgreSQL must have)."""
+    shape = duckdb.connect(":memory:")
+    try:
+        shape.execute(schema_sql)
+        rows = shape.execute(
+            "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
+            "JOIN duckdb_tables() t USING (database_name, schema_name, table_name) "
+            "WHERE t.database_name = current_database() AND NOT t.internal AND NOT t.temporary "
+            "ORDER BY c.table_name, c.column_index"
+        ).fetchall()
+    finally:
+        shape.close()
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        columns.setdefault(table, []).append((column, kind))
+    return columns
+
+
 class PgCursor:
     """A PostgreSQL cursor that takes perfdash's DuckDB-dialect statements and parameters, so the
     write path's code is the same on both backends."""
@@ -170,10 +190,40 @@ class PgRecord:
         for statement in script_to_postgres(script):
             cur.cur.execute(statement)
 
+    def is_current(self, columns: dict[str, list[tuple[str, str]]], markers: set[str]) -> bool:
+        """Whether the database already has every table and column of ``columns`` (schema.sql's),
+        every migration marker in ``markers`` and the change triggers: then opening it changes
+        nothing. Checked without locks, because setting up takes table locks that a running
+        process's writes would wait on (or deadlock with)."""
+        with self.transaction("READ COMMITTED READ ONLY") as cur:
+            have = set(
+                cur.cur.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema()"
+                ).fetchall()
+            )
+            if ("meta", "key") not in have or any((t, c) not in have for t, cols in columns.items() for c, _ in cols):
+                return False
+            applied = {r[0] for r in cur.cur.execute("SELECT key FROM meta WHERE key LIKE 'migration_%'").fetchall()}
+            return markers <= applied and set(columns) <= self._triggered(cur)
+
+    @staticmethod
+    def _triggered(cur: PgCursor) -> set[str]:
+        """The tables that have their change trigger."""
+        return {
+            r[0]
+            for r in cur.cur.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE t.tgname = 'perfdash_changes' AND n.nspname = current_schema()"
+            ).fetchall()
+        }
+
     def prepare(self, cur: PgCursor) -> None:
         """Setting up, in the caller's transaction: the change counter and a trigger on every table
-        (tables added by later schema versions get theirs at the next start)."""
+        that lacks one (a table added by a later schema version gets its trigger then)."""
         cur.cur.execute(_CHANGES_SQL)
+        triggered = self._triggered(cur)
         tables = [
             r[0]
             for r in cur.cur.execute(
@@ -181,6 +231,7 @@ class PgRecord:
                 "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> %s",
                 [CHANGES_TABLE],
             ).fetchall()
+            if r[0] not in triggered
         ]
         for table in tables:
             cur.cur.execute(
@@ -194,23 +245,10 @@ class Mirror:
     the same columns and types as schema.sql gives DuckDB, without constraints (PostgreSQL has
     enforced them; a reload deletes and inserts freely)."""
 
-    def __init__(self, record: PgRecord, schema_sql: str):
+    def __init__(self, record: PgRecord, columns: dict[str, list[tuple[str, str]]]):
         self.record = record
         self.con = duckdb.connect(":memory:")
-        shape = duckdb.connect(":memory:")
-        try:
-            shape.execute(schema_sql)
-            columns = shape.execute(
-                "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
-                "JOIN duckdb_tables() t USING (database_name, schema_name, table_name) "
-                "WHERE t.database_name = current_database() AND NOT t.internal AND NOT t.temporary "
-                "ORDER BY c.table_name, c.column_index"
-            ).fetchall()
-        finally:
-            shape.close()
-        self.columns: dict[str, list[tuple[str, str]]] = {}
-        for table, column, kind in columns:
-            self.columns.setdefault(table, []).append((column, kind))
+        self.columns = columns
         for table, cols in self.columns.items():
             self.con.execute(f'CREATE TABLE "{table}" ({", ".join(f"{c} {k}" for c, k in cols)})')
         self._seen: dict[str, tuple[int, int]] = {}
