@@ -147,7 +147,7 @@ SETTINGS += (
     Setting("LOGIN_MAX_FAILURES", 5, "同一账户在锁定窗口内允许的失败次数"),
     Setting("LOGIN_LOCK_MINUTES", 15.0, "失败次数达到上限后锁定的分钟数（也是计数的窗口）"),
     Setting("LOGIN_SOURCE_MAX_FAILURES", 20, "同一来源（IP 地址）在锁定窗口内对所有账户允许的失败次数"),
-    Setting("LOGIN_CONCURRENT_CHECKS", 0, "同时进行的密码校验数上限（每次约占 64 MB 内存）；0 表示等于 CPU 核数"),
+    Setting("LOGIN_CONCURRENT_CHECKS", 0, "同时进行的密码校验数上限（每次约占 19 MiB 内存）；0 表示等于 CPU 核数"),
 )
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256  # longer input is refused before any hashing
