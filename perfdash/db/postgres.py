@@ -17,12 +17,16 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
-import psycopg
 
-from perfdash.db.dialect import script_to_postgres, to_postgres
+if TYPE_CHECKING:
+    import psycopg
+
+# psycopg and sqlglot are imported where PostgreSQL is used: a DuckDB-only process (make run,
+# every command on a file) does not pay for them at start.
 
 POLL_SECONDS = 0.25  # how stale a process's view of other processes' writes may get
 POOL_SIZE = 8  # connections kept open per process (more are opened under a burst, then closed)
@@ -96,6 +100,8 @@ class PgCursor:
             values: Sequence | dict = {k: _plain(v) for k, v in params.items()}
         else:
             values = [_plain(v) for v in params or []]
+        from perfdash.db.dialect import to_postgres
+
         self.cur.execute(to_postgres(sql), values or None)
         return self
 
@@ -124,6 +130,8 @@ class PgRecord:
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
+        import psycopg
+
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
@@ -143,6 +151,8 @@ class PgRecord:
     @contextlib.contextmanager
     def transaction(self, isolation: str = "READ COMMITTED") -> Iterator[PgCursor]:
         """One transaction: committed when the block ends, rolled back when it raises."""
+        import psycopg
+
         with self.connection() as conn, conn.cursor() as cur:
             cur.execute(f"BEGIN ISOLATION LEVEL {isolation}")  # one of two constants of this module
             try:
@@ -157,6 +167,8 @@ class PgRecord:
         """Whether this process is the one to do ``name`` (scheduled backups, say) among all the
         processes sharing the database: a lock held by a connection kept open for the life of the
         process, so that another process takes over only when this one ends."""
+        import psycopg
+
         conn = psycopg.connect(self.url, autocommit=True)
         got = bool(conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 1))", [name]).fetchone()[0])
         if got:
@@ -187,6 +199,8 @@ class PgRecord:
 
     def run_script(self, cur: PgCursor, script: str) -> None:
         """A DuckDB script (schema.sql, a migration), translated, in the caller's transaction."""
+        from perfdash.db.dialect import script_to_postgres
+
         for statement in script_to_postgres(script):
             cur.cur.execute(statement)
 
