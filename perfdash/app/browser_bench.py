@@ -354,6 +354,7 @@ async def one_user(browser, app: str, bare: str, pages: list[tuple[str, str]], p
 async def _rush_one(browser, url: str, user: str, password: str) -> tuple[float, float]:
     """One person of the rush: (whole sequence, sign-in alone) in seconds."""
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(STEP_TIMEOUT_MS)  # under a crowd a step may take well over 30 s
     try:
         page = await context.new_page()
         started = time.monotonic()
@@ -467,6 +468,8 @@ async def _measure(
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:
             lines = await one_user(browser, apps[0].url, bare.url, pages, password, rounds) if rounds else []
+            if lines:  # shown at once: the crowd below takes minutes
+                print(table(lines), file=sys.stderr, flush=True)
             results = []
             for n in sessions:
                 since, before = time.monotonic(), [s.cpu_seconds() for s in apps]
