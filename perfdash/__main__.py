@@ -27,8 +27,10 @@ WHILE_SERVING = {
 }
 
 
-def _db(value: str | None) -> Path:
-    return Path(value) if value else settings.db_path()
+def _db(value: str | None) -> Path | str:
+    if value:
+        return value if settings.is_server_db(value) else Path(value)
+    return settings.db_path()
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -74,10 +76,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if rows:
         print(
             f"已写入方案“{plan.unit}{plan.year}年度”（编号 {plan_id}）及演示数据 {rows} 条进度记录，"
-            f"用时 {time.perf_counter() - started:.2f} 秒：{_db(args.db)}"
+            f"用时 {time.perf_counter() - started:.2f} 秒：{settings.shown_db(_db(args.db))}"
         )
     else:
-        print(f"方案“{plan.unit}{plan.year}年度”已有进度记录，未写入演示数据：{_db(args.db)}")
+        print(f"方案“{plan.unit}{plan.year}年度”已有进度记录，未写入演示数据：{settings.shown_db(_db(args.db))}")
     return 0
 
 
@@ -100,7 +102,8 @@ def cmd_city_demo(args: argparse.Namespace) -> int:
         store.close()
     print(
         f"城市级演示数据：{len(plan_ids)} 个单位（{plan.year}年度，每个 {len(plan.targets)} 项目标），"
-        f"本次写入 {rows} 条进度记录，库中共 {total} 条，用时 {time.perf_counter() - started:.1f} 秒：{_db(args.db)}"
+        f"本次写入 {rows} 条进度记录，库中共 {total} 条，用时 {time.perf_counter() - started:.1f} 秒："
+        f"{settings.shown_db(_db(args.db))}"
     )
     return 0
 
@@ -127,7 +130,8 @@ def _open_plan(args: argparse.Namespace, snapshot_ok: bool = False):
     if row is None:
         store.close()
         raise PlanError(
-            f"数据库 {_db(args.db)} 中没有匹配的方案（单位 {args.unit or '任意'}，年度 {args.year or '任意'}）"
+            f"数据库 {settings.shown_db(_db(args.db))} 中没有匹配的方案"
+            f"（单位 {args.unit or '任意'}，年度 {args.year or '任意'}）"
         )
     return store, row
 

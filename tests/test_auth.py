@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -38,6 +41,55 @@ def test_first_start_creates_one_admin_with_a_one_time_password(store):
     hashed = store.scalar("SELECT password_hash FROM accounts WHERE username = 'admin'")
     assert hashed.startswith("$argon2id$") and password not in hashed
     assert auth.authenticate(store, "admin", password).role == "office"
+
+
+def test_hashes_are_argon2id_at_or_above_the_owasp_minimum(store):
+    """OWASP's argon2id minimum: 19 MiB of memory, 2 passes, 1 lane (or more memory, fewer passes)."""
+    auth.create_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
+    hashed = store.scalar("SELECT password_hash FROM accounts WHERE username = 'zhongjiao'")
+    m, t, p = (int(x) for x in re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$.+", hashed).groups())
+    assert (m, t, p) == (19456, 2, 1)
+    assert m >= 19456 and t >= 2
+
+
+def test_an_old_hash_still_signs_in_and_is_rehashed(store):
+    """A hash made with argon2-cffi's default costs (64 MiB, t=3, p=4: earlier versions) verifies,
+    and the sign-in that proves the password stores it again with today's parameters, keeping the
+    account's sessions and leaving an audit entry."""
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher().hash(PASSWORD)
+    assert old.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    auth.create_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
+    store.con.execute("UPDATE accounts SET password_hash = ? WHERE username = 'zhongjiao'", [old])
+    token = auth.start_session(store, auth.load(store, "zhongjiao"))
+    assert auth.authenticate(store, "zhongjiao", PASSWORD).username == "zhongjiao"
+    new = store.scalar("SELECT password_hash FROM accounts WHERE username = 'zhongjiao'")
+    assert new.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert auth.session_account(store, token) is not None  # the password did not change
+    assert "更新密码哈希参数" in set(queries.audit_log(store)["action"])
+    assert auth.authenticate(store, "zhongjiao", PASSWORD).username == "zhongjiao"  # the new hash verifies
+
+
+def test_a_burst_of_sign_ins_leaves_the_process_its_size():
+    """30 sign-ins at once (as at the weekly meeting) in a process of their own: the process is
+    hardly larger after them than before (glibc keeps freed 19 MiB blocks unless told otherwise)."""
+    script = (
+        "import threading\n"
+        "from perfdash.ops import auth\n"
+        "def rss():\n"
+        "    return next(int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmRSS')) // 1024\n"
+        "stored = auth._hash('a-long-test-password')\n"
+        "before = rss()\n"
+        "threads = [threading.Thread(target=auth._verify, args=(stored, 'a-long-test-password')) for _ in range(30)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "print(before, rss())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, after = (int(x) for x in done.stdout.split())
+    assert after - before < 40, (before, after)
 
 
 def test_admin_password_from_the_environment(tmp_path, monkeypatch):

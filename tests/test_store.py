@@ -1,4 +1,5 @@
-"""The DuckDB store: schema constraints, idempotent and amended imports, the progress write path."""
+"""The store, on DuckDB and on PostgreSQL: schema constraints, idempotent and amended imports, the
+progress write path, the data version."""
 
 from __future__ import annotations
 
@@ -14,10 +15,23 @@ from tests.fixtures import amended, shipped_plan
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "store.duckdb")
+def store(db_target):
+    s = Store(db_target)
     yield s
     s.close()
+
+
+def _raw(store: Store, sql: str) -> None:
+    """A statement run straight on the system of record, past the write path."""
+    if not store.on_postgres:
+        store.con.execute(sql)
+        return
+    import psycopg
+
+    from perfdash.db.dialect import to_postgres
+
+    with psycopg.connect(store.path, autocommit=True) as conn:
+        conn.execute(to_postgres(sql))
 
 
 @pytest.fixture
@@ -126,8 +140,10 @@ def test_amended_plan_keeps_progress_and_reports_vanished_codes(store, plan_id):
     ],
 )
 def test_constraints_refuse_bad_rows(store, plan_id, sql):
-    with pytest.raises(duckdb.ConstraintException):
-        store.con.execute(sql)
+    import psycopg
+
+    with pytest.raises((duckdb.ConstraintException, psycopg.IntegrityError)):
+        _raw(store, sql)
 
 
 def test_section_writes_its_own_targets(store, plan_id):

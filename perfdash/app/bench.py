@@ -518,7 +518,10 @@ def run(
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The bench subcommand's options."""
-    p.add_argument("--db", type=Path, help="城市级演示库（不存在或不完整时先建立；默认 data/city_<单位数>.duckdb）")
+    p.add_argument(
+        "--db",
+        help="城市级演示库（不存在或不完整时先建立；默认 data/city_<单位数>.duckdb；--browser 时可为 postgresql://…）",
+    )
     p.add_argument("--units", type=int, default=100, help="单位数（默认 100）")
     p.add_argument(
         "--runs", type=int, default=11, help="热运行次数，取中位数（默认 11；共用的 2 核机器上次数少时波动大）"
@@ -528,6 +531,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", type=int, default=0, metavar="N", help="对最慢的 N 个页面做性能剖析（cProfile）")
     p.add_argument("--walk", type=int, default=20, metavar="N", help="测内存前浏览前 N 个单位的主要页面（默认 20）")
     p.add_argument("--check", action="store_true", help="有未达标项时以退出码 1 结束（供 CI 使用）")
+    p.add_argument(
+        "--browser", action="store_true", help="在真实浏览器中测量（真实服务器、无头 chromium，与空白应用交替）"
+    )
+    p.add_argument("--rounds", type=int, default=5, help="--browser：每个页面打开几次（默认 5）")
+    p.add_argument("--sessions", default="1,10,30", help="--browser：同时会话数，逗号分隔（默认 1,10,30）")
+    p.add_argument("--processes", type=int, default=1, help="--browser：看板进程数（多于 1 个需要 PostgreSQL）")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -535,9 +544,32 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.units < 1 or args.runs < 1:
         print("错误：--units 和 --runs 至少为 1", file=sys.stderr)
         return 2
+    if args.browser:
+        return _browser(args)
     try:
-        rows = run(args.db, args.units, args.runs, args.seed, args.markdown, args.profile, args.walk)
+        db = Path(args.db) if args.db else None
+        rows = run(db, args.units, args.runs, args.seed, args.markdown, args.profile, args.walk)
     except BenchError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     return 1 if args.check and any(r.ok is False for r in rows) else 0
+
+
+def _browser(args: argparse.Namespace) -> int:
+    """bench --browser: the city database (built when missing; a PostgreSQL one must exist), then
+    the browser benchmark's tables, printed and written to --markdown if asked."""
+    from perfdash.app.browser_bench import BrowserBenchError, run_browser
+
+    try:
+        sessions = [int(n) for n in str(args.sessions).split(",") if n.strip()]
+        db = args.db or str(default_db(args.units))
+        if not settings.is_server_db(db):
+            ensure_city_db(Path(db), args.units, args.seed)
+        report = run_browser(db, app_pages(), args.rounds, sessions, args.processes, machine())
+    except (BenchError, BrowserBenchError, ValueError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(report)
+    if args.markdown:
+        Path(args.markdown).write_text(report + "\n", encoding="utf-8")
+    return 0

@@ -49,7 +49,7 @@ def shared_store(path: str, tell: Callable[[str], None] = say) -> Store:
     database gets the shipped plan with demo data, and a first admin account whose generated
     password is told once, through ``tell``). The server command calls this before the server
     starts; the pages (perfdash.app.session.get_store) get the same object."""
-    key = path if path == ":memory:" else str(Path(path).resolve())
+    key = _key(path)
     with _OPEN_LOCK:
         store = _OPEN.get(key)
         if store is None:
@@ -61,6 +61,11 @@ def shared_store(path: str, tell: Callable[[str], None] = say) -> Store:
                 raise
             _OPEN[key] = store
     return store
+
+
+def _key(path: str) -> str:
+    """One key per database: a file's real path, or the URL or ":memory:" as given."""
+    return path if path == ":memory:" or settings.is_server_db(path) else str(Path(path).resolve())
 
 
 def prepare(store: Store, tell: Callable[[str], None] = say) -> None:
@@ -76,7 +81,7 @@ def prepare(store: Store, tell: Callable[[str], None] = say) -> None:
 
 
 def _release(path: str) -> None:
-    key = path if path == ":memory:" else str(Path(path).resolve())
+    key = _key(path)
     with _OPEN_LOCK:
         store = _OPEN.pop(key, None)
     if store is not None:
@@ -97,24 +102,29 @@ def read_serving(db: str | Path, pid: int) -> dict:
     return data if isinstance(data, dict) and data.get("pid") == pid else {}
 
 
-def serve(db: Path, port: int | None = None, address: str | None = None) -> int:
+def serve(db: Path | str, port: int | None = None, address: str | None = None) -> int:
     """Run the app: prepare the database (printing the admin's first password), start scheduled
     backups, then serve Streamlit in this process until it is stopped (Ctrl+C or SIGTERM).
-    .streamlit/config.toml applies as with ``streamlit run``; ``port`` and ``address`` override it."""
+    .streamlit/config.toml applies as with ``streamlit run``; ``port`` and ``address`` override it.
+    With PostgreSQL (``db`` a postgresql:// URL) several such processes serve the same database;
+    one of them takes the scheduled backups."""
     from streamlit import config as st_config
     from streamlit.web import bootstrap as st_bootstrap
 
     os.chdir(settings.PROJECT_ROOT)  # config.toml, secrets.toml and the pages are found from here
-    db = db.resolve()
-    os.environ["PERFDASH_DB"] = str(db)  # the pages open settings.db_path(): the same file
-    say(f"正在准备数据库 {db} …")
+    on_server = settings.is_server_db(db)
+    db = db if on_server else Path(db).resolve()
+    os.environ["PERFDASH_DB"] = str(db)  # the pages open settings.db_path(): the same database
+    say(f"正在准备数据库 {settings.shown_db(db)} …")
     started = time.perf_counter()
     store = shared_store(str(db))
     plans = int(store.scalar("SELECT count(*) FROM plans"))
     say(f"数据库已就绪（{plans} 个方案，用时 {time.perf_counter() - started:.1f} 秒）")
     scheduler = None
     every, folder = settings.backup_every_hours(), settings.backup_dir(db)
-    if every > 0:
+    if every > 0 and not store.claim("scheduled backups"):
+        say("定时备份由同一数据库的另一个看板进程负责")
+    elif every > 0:
         scheduler = BackupScheduler(store, folder, every, settings.backup_keep()).start()
         say(f"定时备份：每 {every:g} 小时一次，保存到 {folder}，保留最近 {settings.backup_keep()} 份")
     else:
@@ -126,14 +136,17 @@ def serve(db: Path, port: int | None = None, address: str | None = None) -> int:
         flags["server_address"] = address
     st_bootstrap.load_config_options(flag_options=flags)
     url = _url(st_config)
-    published = serving_file(db)
-    published.write_text(
-        json.dumps(
-            {"pid": os.getpid(), "url": url, "backup_dir": str(folder), "backup_every_hours": every},
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
+    # Commands that find a DuckDB file locked read here which server holds it (PostgreSQL locks
+    # nobody out: nothing to publish).
+    published = None if on_server else serving_file(db)
+    if published is not None:
+        published.write_text(
+            json.dumps(
+                {"pid": os.getpid(), "url": url, "backup_dir": str(folder), "backup_every_hours": every},
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
     threading.Thread(target=_announce_when_ready, args=(url,), name="perfdash-ready", daemon=True).start()
     say("正在启动看板服务…")
     try:
@@ -148,7 +161,7 @@ def serve(db: Path, port: int | None = None, address: str | None = None) -> int:
         if scheduler is not None:
             scheduler.stop()
         _release(str(db))
-        if read_serving(db, os.getpid()):
+        if published is not None and read_serving(db, os.getpid()):
             published.unlink(missing_ok=True)
         say("看板已停止")
     return 0

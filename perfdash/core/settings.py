@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,12 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("PERFDASH_DB", "data/perfdash.duckdb", "DuckDB 数据库文件路径（相对路径以项目根目录为准）"),
+    Setting(
+        "PERFDASH_DB",
+        "data/perfdash.duckdb",
+        "DuckDB 数据库文件路径（相对路径以项目根目录为准）；或 postgresql://用户@主机/库名，"
+        "以 PostgreSQL 为数据库，可运行多个看板进程",
+    ),
     Setting(
         "PERFDASH_PLAN",
         "data/quanzhou_edu_2025_plan.txt",
@@ -78,16 +84,34 @@ def _path(name: str) -> Path:
     return path if path.is_absolute() else PROJECT_ROOT / path
 
 
-def db_path() -> Path:
-    """The database file: ``PERFDASH_DB`` if set, else data/perfdash.duckdb."""
-    return _path("PERFDASH_DB")
+def is_server_db(db: str | Path) -> bool:
+    """Whether a database location names a PostgreSQL server (postgresql://…) rather than a file."""
+    return str(db).startswith(("postgresql://", "postgres://"))
+
+
+def db_path() -> Path | str:
+    """The database: ``PERFDASH_DB`` if set, else data/perfdash.duckdb; a postgresql:// URL stays
+    as it is."""
+    raw = str(_get("PERFDASH_DB"))
+    return raw if is_server_db(raw) else _path("PERFDASH_DB")
+
+
+def shown_db(db: str | Path) -> str:
+    """A database location as a console line may show it (a URL without its password)."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", str(db))
+
+
+def _beside_db(db_file: str | Path, name: str) -> Path:
+    # A PostgreSQL database has no folder of its own: the project's data/ folder (set the
+    # directory explicitly when several machines serve the app).
+    return PROJECT_ROOT / "data" / name if is_server_db(db_file) else Path(db_file).resolve().parent / name
 
 
 def evidence_dir(db_file: str | Path) -> Path:
     """Where the evidence files (迎评材料) of a database live: PERFDASH_EVIDENCE_DIR, else an
-    ``evidence/`` folder beside the database file."""
+    ``evidence/`` folder beside the database file (data/evidence for PostgreSQL)."""
     configured = os.environ.get("PERFDASH_EVIDENCE_DIR")
-    return Path(configured) if configured else Path(db_file).resolve().parent / "evidence"
+    return Path(configured) if configured else _beside_db(db_file, "evidence")
 
 
 def evidence_file(db_file: str | Path, sha256: str, file_name: str) -> Path:
@@ -123,7 +147,7 @@ SETTINGS += (
     Setting("LOGIN_MAX_FAILURES", 5, "同一账户在锁定窗口内允许的失败次数"),
     Setting("LOGIN_LOCK_MINUTES", 15.0, "失败次数达到上限后锁定的分钟数（也是计数的窗口）"),
     Setting("LOGIN_SOURCE_MAX_FAILURES", 20, "同一来源（IP 地址）在锁定窗口内对所有账户允许的失败次数"),
-    Setting("LOGIN_CONCURRENT_CHECKS", 0, "同时进行的密码校验数上限（每次约占 64 MB 内存）；0 表示等于 CPU 核数"),
+    Setting("LOGIN_CONCURRENT_CHECKS", 0, "同时进行的密码校验数上限（每次约占 19 MiB 内存）；0 表示等于 CPU 核数"),
     Setting(
         "PERFDASH_COOKIE_SECRET",
         "",
@@ -228,7 +252,7 @@ def backup_dir(db_file: str | Path) -> Path:
     ``backups/`` folder beside the database file."""
     configured = str(_get("PERFDASH_BACKUP_DIR"))
     if not configured:
-        return Path(db_file).resolve().parent / "backups"
+        return _beside_db(db_file, "backups")
     path = Path(configured)
     return path if path.is_absolute() else PROJECT_ROOT / path
 

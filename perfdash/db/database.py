@@ -17,6 +17,7 @@ import pandas as pd
 
 from perfdash.core.access import ROLE_LABELS, Actor
 from perfdash.core.settings import TEXT_LIMITS
+from perfdash.db.postgres import Mirror, PgCursor, PgRecord, is_postgres, schema_columns
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 # Changes to existing tables, one file per schema version (NNN_what.sql), applied in order to a
@@ -70,9 +71,10 @@ def require_role(actor: Actor, roles: Collection[str], what: str) -> None:
 
 
 class Write:
-    """One write transaction in progress: its cursor, and the audit entry it must leave."""
+    """One write transaction in progress: its cursor (DuckDB's, or PostgreSQL's taking the same
+    statements), and the audit entry it must leave."""
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, actor: Actor):
+    def __init__(self, cur: duckdb.DuckDBPyConnection | PgCursor, actor: Actor):
         self.cur, self.actor = cur, actor
         self.entry: tuple[str, str, str, object, object] | None = None
         self.unaudited = False
@@ -86,7 +88,18 @@ class Write:
         """Insert many rows in one statement (``table`` and ``columns`` are the caller's constants)."""
         for row in rows:
             _check_lengths(row)
-        _insert_rows(self.cur, table, columns, rows)
+        if isinstance(self.cur, PgCursor):
+            if rows:
+                self.cur.insert(table, columns, rows)
+        else:
+            _insert_rows(self.cur, table, columns, rows)
+
+    def lock(self, key: str) -> None:
+        """Make two writes that meet on ``key`` (an account's sign-in count, say) take turns. On
+        PostgreSQL, where writes from several processes run at once, a lock held until this
+        transaction ends; on DuckDB writes already go one at a time."""
+        if isinstance(self.cur, PgCursor):
+            self.cur.lock(key)
 
     def audit(self, action: str, entity: str, key: str, old: object, new: object) -> None:
         """What this write did, for the audit log: ``action`` on ``entity`` ``key``, from ``old`` to ``new``."""
@@ -105,10 +118,15 @@ class Database:
         """Open (or create) the database. Only one process may hold a DuckDB file: another
         process's command waits up to ``wait_seconds`` for it, then gives up with a clear message."""
         self.path = str(path)
+        self._write_lock = threading.Lock()
+        self._pg: PgRecord | None = None
+        self._mirror: Mirror | None = None
+        if is_postgres(self.path):
+            self._open_postgres()
+            return
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(self.path, wait_seconds)
-        self._write_lock = threading.Lock()
         fresh = not self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta'").fetchall()
         self.con.execute(SCHEMA_FILE.read_text(encoding="utf-8"))
         self.con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
@@ -123,8 +141,70 @@ class Database:
         with _VERSIONS_LOCK:
             _VERSIONS[self._version_key] = self._stored_version(self.con)
 
+    def _open_postgres(self) -> None:
+        """PostgreSQL as the system of record: its schema brought up to date (one process at a
+        time, under a lock), then this process's DuckDB mirror loaded from it."""
+        self._pg = PgRecord(self.path)
+        schema = SCHEMA_FILE.read_text(encoding="utf-8")
+        columns = schema_columns(schema)
+        if not self._pg.is_current(columns, {_marker(v) for v in MIGRATIONS}):
+            self._set_up_postgres(self._pg, schema)
+        self._mirror = Mirror(self._pg, columns)
+        self.con = self._mirror.con
+        self._mirror.sync(force=True)
+
+    @staticmethod
+    def _set_up_postgres(pg: PgRecord, schema: str) -> None:
+        """schema.sql, the migrations not yet applied and the change triggers, in one transaction
+        (one process at a time). Its table locks make running processes' writes wait: it runs only
+        when the database lacks something (new, or made by an earlier version)."""
+        with pg.transaction() as cur:
+            cur.lock("perfdash schema")
+            fresh = not cur.execute(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'meta'"
+            ).fetchall()
+            pg.run_script(cur, schema)
+            cur.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING", [SCHEMA_VERSION])
+            cur.execute("INSERT INTO meta VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
+            applied = {str(r[0]) for r in cur.execute("SELECT key FROM meta WHERE key LIKE 'migration_%'").fetchall()}
+            for version, path in sorted(MIGRATIONS.items()):
+                if fresh or not applied:  # a new database has every migration in schema.sql
+                    cur.execute("INSERT INTO meta VALUES (?, 'applied') ON CONFLICT DO NOTHING", [_marker(version)])
+                elif _marker(version) not in applied:
+                    pg.run_script(cur, path.read_text(encoding="utf-8"))
+                    cur.execute("INSERT INTO meta VALUES (?, 'applied')", [_marker(version)])
+                    cur.execute(
+                        "UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
+                        [str(version), version],
+                    )
+            pg.prepare(cur)
+
+    @property
+    def on_postgres(self) -> bool:
+        """Whether PostgreSQL is the system of record (several processes share it)."""
+        return self._pg is not None
+
+    def claim(self, name: str) -> bool:
+        """Whether this process is the one to do ``name`` among the processes sharing the database
+        (always, on a DuckDB file: one process holds it)."""
+        return self._pg.claim(name) if self._pg is not None else True
+
+    def next_ids(self) -> dict[str, int]:
+        """On PostgreSQL, the id each sequence gives next (a backup carries them, so that a restored
+        database never reuses the id of a row deleted before it); on DuckDB, empty (its own
+        catalog says, in the same transaction as the backup)."""
+        return self._pg.next_values() if self._pg is not None else {}
+
+    def _fresh(self) -> None:
+        """On PostgreSQL, the mirror brought up to other processes' writes (checked at most every
+        few hundred milliseconds); on DuckDB nothing to do."""
+        if self._mirror is not None:
+            self._mirror.sync()
+
     def close(self) -> None:
         self.con.close()
+        if self._pg is not None:
+            self._pg.close()
 
     def _migrate(self) -> None:
         """Bring a database made by an earlier version up to date: every migration it has not had,
@@ -159,6 +239,7 @@ class Database:
 
     def query(self, sql: str, params: Sequence | dict | None = None) -> pd.DataFrame:
         """Run one read query on a cursor of its own (safe across Streamlit's threads)."""
+        self._fresh()
         cur = self.con.cursor()
         try:
             return cur.execute(sql, params or []).df()
@@ -167,6 +248,7 @@ class Database:
 
     def rows(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
         """Run one read query and return its rows as tuples."""
+        self._fresh()
         cur = self.con.cursor()
         try:
             return cur.execute(sql, params or []).fetchall()
@@ -174,6 +256,8 @@ class Database:
             cur.close()
 
     def scalar(self, sql: str, params: Sequence | dict | None = None) -> object:
+        """Run one read query and return the first column of its first row (None: no row)."""
+        self._fresh()
         cur = self.con.cursor()
         try:
             row = cur.execute(sql, params or []).fetchall()
@@ -183,11 +267,15 @@ class Database:
 
     def version(self) -> int:
         """A number every write transaction raises: the key of cached reads, so a write
-        invalidates exactly what was read before it (kept in memory: no query)."""
+        invalidates exactly what was read before it. On DuckDB kept in memory (no query); on
+        PostgreSQL the version of the mirror, which follows every process's writes."""
+        if self._mirror is not None:
+            self._mirror.sync()
+            return self._mirror.version
         return _VERSIONS[self._version_key]
 
     @staticmethod
-    def _stored_version(cur: duckdb.DuckDBPyConnection) -> int:
+    def _stored_version(cur: duckdb.DuckDBPyConnection | PgCursor) -> int:
         return int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
 
     def locked(self, plan_id: int) -> bool:
@@ -237,6 +325,7 @@ class Database:
         if year is None:
             raise StoreError(f"方案 {plan_id} 不存在")
         owners: dict[str, set[str]] = {}
+        self._fresh()
         cur = self.con.cursor()
         try:
             pairs = cur.execute(
@@ -280,30 +369,44 @@ class Database:
         if plan_id is not None:
             self.require_unit(plan_id, actor)
             unit = self.plan_unit(plan_id)
+        with self._transaction() as cur:
+            if changes_data:
+                # First, so that data-changing writes take turns on this row (PostgreSQL: several
+                # processes write at once) and commit in the order they began.
+                cur.execute(
+                    "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
+                )
+            locked = unlocked and plan_id is not None and actor.role != "office"
+            if locked and cur.execute("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id]).fetchall()[0][0]:
+                raise StoreError("本年度绩效已由绩效办锁定，只有绩效办可以修改")
+            w = Write(cur, actor)
+            yield w
+            if w.entry is not None:
+                _audit(cur, actor, *w.entry, unit=unit)
+            elif not w.unaudited:
+                raise RuntimeError("a write must leave an audit entry (Write.audit) or say it has none")
+            version = self._stored_version(cur)
+        if self._mirror is not None:
+            self._mirror.sync(force=True)  # this process reads its own write at once
+        else:
+            with _VERSIONS_LOCK:
+                _VERSIONS[self._version_key] = version
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection | PgCursor]:
+        """One transaction of the write path, committed when the block ends, rolled back when it
+        raises: on PostgreSQL (writers of several processes meet on row locks), or on DuckDB
+        (serialised in this process; DuckDB takes one writer at a time anyway)."""
+        if self._pg is not None:
+            with self._pg.transaction() as pg:
+                yield pg
+            return
         with self._write_lock:
             cur = self.con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
-                locked = unlocked and plan_id is not None and actor.role != "office"
-                if (
-                    locked
-                    and cur.execute("SELECT count(*) FROM plan_locks WHERE plan_id = ?", [plan_id]).fetchall()[0][0]
-                ):
-                    raise StoreError("本年度绩效已由绩效办锁定，只有绩效办可以修改")
-                w = Write(cur, actor)
-                yield w
-                if w.entry is not None:
-                    _audit(cur, actor, *w.entry, unit=unit)
-                elif not w.unaudited:
-                    raise RuntimeError("a write must leave an audit entry (Write.audit) or say it has none")
-                if changes_data:
-                    cur.execute(
-                        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'"
-                    )
-                version = self._stored_version(cur)
+                yield cur
                 cur.execute("COMMIT")
-                with _VERSIONS_LOCK:
-                    _VERSIONS[self._version_key] = version
             except BaseException:
                 _rollback(cur)
                 raise
@@ -322,7 +425,7 @@ def _check_lengths(values: Sequence | dict | None) -> None:
 
 
 def _audit(
-    cur: duckdb.DuckDBPyConnection,
+    cur: duckdb.DuckDBPyConnection | PgCursor,
     actor: Actor,
     action: str,
     entity: str,

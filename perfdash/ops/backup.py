@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -194,6 +195,12 @@ def backup(
     come from one transaction: writes that happen meanwhile are either wholly in or wholly out."""
     if isinstance(store_or_path, Database):
         return _backup(store_or_path, Path(out_dir))
+    if settings.is_server_db(store_or_path):
+        store = Database(store_or_path)
+        try:
+            return _backup(store, Path(out_dir))
+        finally:
+            store.close()
     path = Path(store_or_path)
     if not path.is_file():
         raise BackupError(f"找不到数据库文件：{path}")
@@ -205,6 +212,8 @@ def backup(
 
 
 def _backup(store: Database, out: Path) -> Manifest:
+    if store.on_postgres:
+        return _backup_postgres(store, out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BackupError(f"备份目录 {out} 已存在且不是空目录；请换一个新的目录")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -247,6 +256,44 @@ def _backup(store: Database, out: Path) -> Manifest:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return manifest
+
+
+def _backup_postgres(store: Database, out: Path) -> Manifest:
+    """A backup of a PostgreSQL database, in the same form as a DuckDB one (restore makes a DuckDB
+    file of it): this process's mirror, brought up to PostgreSQL's last commit, is copied in one
+    DuckDB transaction (one data version) into a new file with schema.sql's constraints, which is
+    then backed up as any other."""
+    store.version()  # the mirror up to date
+    next_ids = store.next_ids()  # read after the mirror's snapshot: at or past every id in it
+    with tempfile.TemporaryDirectory(prefix="perfdash-pg-backup-") as tmp:
+        snapshot_path = Path(tmp) / "snapshot.duckdb"
+        Database(snapshot_path).close()  # schema.sql as a new database gets it
+        cur = store.con.cursor()
+        try:
+            cur.execute(f"ATTACH {_literal(str(snapshot_path))} AS snapshot")
+            cur.execute("BEGIN TRANSACTION")
+            cur.execute("DELETE FROM snapshot.meta")
+            # Parents first: every foreign key of the schema points at plans.
+            for table in sorted(_tables(cur), key=lambda t: (t != "plans", t)):
+                cur.execute(f"INSERT INTO snapshot.{_ident(table)} BY NAME SELECT * FROM main.{_ident(table)}")  # noqa: S608
+            cur.execute("COMMIT")
+            cur.execute("DETACH snapshot")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("DETACH snapshot")
+            raise
+        finally:
+            cur.close()
+        snapshot = Database(snapshot_path)
+        try:
+            ids = Manifest(created_at="", schema_version="", duckdb_version="", tables={}, sequences=next_ids, files={})
+            _continue_sequences(snapshot.con, ids)
+            snapshot.path = store.path  # evidence files are found where the live database keeps them
+            return _backup(snapshot, out)
+        finally:
+            snapshot.close()
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,342 @@
+"""PostgreSQL as the system of record for several app processes (PERFDASH_DB=postgresql://…).
+
+PostgreSQL holds the data and takes every write (the same schema, translated from schema.sql by
+perfdash.db.dialect; the same one write path). Each process keeps DuckDB as its analytic engine: an
+in-memory mirror of the tables, read from PostgreSQL whenever a table changed there. Statement
+triggers count each table's changes in ``perfdash_table_changes``; a process compares the counts
+with those it last loaded (at most every POLL_SECONDS, and at once after its own writes) and
+reloads only the tables that changed, appending just the new rows of append-only tables. The
+data version (meta.data_version) travels with the mirror, so every process's caches, keyed by it,
+follow every other process's writes."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+
+if TYPE_CHECKING:
+    import psycopg
+
+# psycopg and sqlglot are imported where PostgreSQL is used: a DuckDB-only process (make run,
+# every command on a file) does not pay for them at start.
+
+POLL_SECONDS = 0.25  # how stale a process's view of other processes' writes may get
+POOL_SIZE = 8  # connections kept open per process (more are opened under a burst, then closed)
+# Tables only ever appended to by data-changing writes, which take the data version's row lock
+# first and so commit in the order their ids were drawn: new rows are exactly those past the last
+# id loaded.
+APPEND_ONLY = {"progress": "progress_id", "audit_log": "audit_id"}
+CHANGES_TABLE = "perfdash_table_changes"  # PostgreSQL's own bookkeeping; not part of the schema
+
+# Names in the SQL of this module are the schema's own tables and columns, never input.
+_CHANGES_SQL = """
+CREATE TABLE IF NOT EXISTS perfdash_table_changes (
+    name     TEXT PRIMARY KEY,
+    changes  BIGINT NOT NULL,
+    rewrites BIGINT NOT NULL
+);
+CREATE OR REPLACE FUNCTION perfdash_note_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO perfdash_table_changes AS c (name, changes, rewrites)
+    VALUES (TG_TABLE_NAME, 1, CASE WHEN TG_OP = 'INSERT' THEN 0 ELSE 1 END)
+    ON CONFLICT (name) DO UPDATE SET changes = c.changes + 1, rewrites = c.rewrites + EXCLUDED.rewrites;
+    RETURN NULL;
+END $$;
+"""
+
+
+def is_postgres(target: str) -> bool:
+    """Whether a database location names a PostgreSQL server rather than a DuckDB file."""
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def _plain(value: object) -> object:
+    """A parameter as psycopg adapts it (numpy scalars from DataFrames become Python numbers)."""
+    item = getattr(value, "item", None)
+    if item is not None and not isinstance(value, (str, bytes, Decimal)) and type(value).__module__ == "numpy":
+        return item()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def schema_columns(schema_sql: str) -> dict[str, list[tuple[str, str]]]:
+    """Every table of a DuckDB schema script with its columns and DuckDB types, in order (the
+    shape the mirror takes, and what PostgreSQL must have)."""
+    shape = duckdb.connect(":memory:")
+    try:
+        shape.execute(schema_sql)
+        rows = shape.execute(
+            "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
+            "JOIN duckdb_tables() t USING (database_name, schema_name, table_name) "
+            "WHERE t.database_name = current_database() AND NOT t.internal AND NOT t.temporary "
+            "ORDER BY c.table_name, c.column_index"
+        ).fetchall()
+    finally:
+        shape.close()
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        columns.setdefault(table, []).append((column, kind))
+    return columns
+
+
+class PgCursor:
+    """A PostgreSQL cursor that takes perfdash's DuckDB-dialect statements and parameters, so the
+    write path's code is the same on both backends."""
+
+    def __init__(self, cur: psycopg.Cursor):
+        self.cur = cur
+
+    def execute(self, sql: str, params: Sequence | dict | None = None) -> PgCursor:
+        if isinstance(params, dict):
+            values: Sequence | dict = {k: _plain(v) for k, v in params.items()}
+        else:
+            values = [_plain(v) for v in params or []]
+        from perfdash.db.dialect import to_postgres
+
+        self.cur.execute(to_postgres(sql), values or None)
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return self.cur.fetchall() if self.cur.description is not None else []
+
+    def lock(self, key: str) -> None:
+        """Hold ``key`` until the transaction ends: two writers that meet on it take turns."""
+        self.cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+    def insert(self, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        """Many rows at once through COPY (``table`` and ``columns`` are the caller's constants)."""
+        with self.cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_plain(v) for v in row])
+
+
+class PgRecord:
+    """The PostgreSQL side: a small pool of connections, the schema, transactions."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self._claims: list[psycopg.Connection] = []
+        self._closed = False
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        import psycopg
+
+        try:
+            conn = self._idle.get_nowait()
+        except queue.Empty:
+            conn = psycopg.connect(self.url, autocommit=True)
+        broken = False
+        try:
+            yield conn
+        except psycopg.OperationalError:
+            broken = True
+            raise
+        finally:
+            if broken or conn.closed or self._closed or self._idle.qsize() >= POOL_SIZE:
+                conn.close()
+            else:
+                self._idle.put(conn)
+
+    @contextlib.contextmanager
+    def transaction(self, isolation: str = "READ COMMITTED") -> Iterator[PgCursor]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        import psycopg
+
+        with self.connection() as conn, conn.cursor() as cur:
+            cur.execute(f"BEGIN ISOLATION LEVEL {isolation}")  # one of two constants of this module
+            try:
+                yield PgCursor(cur)
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def claim(self, name: str) -> bool:
+        """Whether this process is the one to do ``name`` (scheduled backups, say) among all the
+        processes sharing the database: a lock held by a connection kept open for the life of the
+        process, so that another process takes over only when this one ends."""
+        import psycopg
+
+        conn = psycopg.connect(self.url, autocommit=True)
+        got = bool(conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 1))", [name]).fetchone()[0])
+        if got:
+            self._claims.append(conn)
+        else:
+            conn.close()
+        return got
+
+    def next_values(self) -> dict[str, int]:
+        """The value each sequence's nextval() gives next (without taking it). Sequences are not
+        transactional: read after a snapshot, they are at or past every id in it."""
+        with self.transaction("READ COMMITTED READ ONLY") as cur:
+            rows = cur.cur.execute(
+                "SELECT sequencename, coalesce(last_value + increment_by, start_value) FROM pg_sequences "
+                "WHERE schemaname = current_schema()"
+            ).fetchall()
+        return {str(name): int(value) for name, value in rows}
+
+    def close(self) -> None:
+        self._closed = True
+        for conn in self._claims:
+            conn.close()
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+    def run_script(self, cur: PgCursor, script: str) -> None:
+        """A DuckDB script (schema.sql, a migration), translated, in the caller's transaction."""
+        from perfdash.db.dialect import script_to_postgres
+
+        for statement in script_to_postgres(script):
+            cur.cur.execute(statement)
+
+    def is_current(self, columns: dict[str, list[tuple[str, str]]], markers: set[str]) -> bool:
+        """Whether the database already has every table and column of ``columns`` (schema.sql's),
+        every migration marker in ``markers`` and the change triggers: then opening it changes
+        nothing. Checked without locks, because setting up takes table locks that a running
+        process's writes would wait on (or deadlock with)."""
+        with self.transaction("READ COMMITTED READ ONLY") as cur:
+            have = set(
+                cur.cur.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema()"
+                ).fetchall()
+            )
+            if ("meta", "key") not in have or any((t, c) not in have for t, cols in columns.items() for c, _ in cols):
+                return False
+            applied = {r[0] for r in cur.cur.execute("SELECT key FROM meta WHERE key LIKE 'migration_%'").fetchall()}
+            return markers <= applied and set(columns) <= self._triggered(cur)
+
+    @staticmethod
+    def _triggered(cur: PgCursor) -> set[str]:
+        """The tables that have their change trigger."""
+        return {
+            r[0]
+            for r in cur.cur.execute(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE t.tgname = 'perfdash_changes' AND n.nspname = current_schema()"
+            ).fetchall()
+        }
+
+    def prepare(self, cur: PgCursor) -> None:
+        """Setting up, in the caller's transaction: the change counter and a trigger on every table
+        that lacks one (a table added by a later schema version gets its trigger then)."""
+        cur.cur.execute(_CHANGES_SQL)
+        triggered = self._triggered(cur)
+        tables = [
+            r[0]
+            for r in cur.cur.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> %s",
+                [CHANGES_TABLE],
+            ).fetchall()
+            if r[0] not in triggered
+        ]
+        for table in tables:
+            cur.cur.execute(
+                f'CREATE OR REPLACE TRIGGER perfdash_changes AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "{table}" '
+                "FOR EACH STATEMENT EXECUTE FUNCTION perfdash_note_change()"
+            )
+
+
+class Mirror:
+    """This process's DuckDB copy of the PostgreSQL tables (the analytic engine of every read):
+    the same columns and types as schema.sql gives DuckDB, without constraints (PostgreSQL has
+    enforced them; a reload deletes and inserts freely)."""
+
+    def __init__(self, record: PgRecord, columns: dict[str, list[tuple[str, str]]]):
+        self.record = record
+        self.con = duckdb.connect(":memory:")
+        self.columns = columns
+        for table, cols in self.columns.items():
+            self.con.execute(f'CREATE TABLE "{table}" ({", ".join(f"{c} {k}" for c, k in cols)})')
+        self._seen: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self.version = 0
+
+    def sync(self, force: bool = False) -> None:
+        """Bring the mirror up to PostgreSQL's last commit when anything changed there (looked at
+        no more often than every POLL_SECONDS unless ``force``): one consistent snapshot of
+        PostgreSQL, applied in one DuckDB transaction, so a reader sees the mirror before or after,
+        never half-way."""
+        if not force and time.monotonic() - self._checked < POLL_SECONDS:
+            return
+        with self._lock:
+            if not force and time.monotonic() - self._checked < POLL_SECONDS:
+                return  # another thread looked meanwhile
+            started = time.monotonic()
+            with self.record.transaction("REPEATABLE READ READ ONLY") as pg:
+                counts = {
+                    name: (int(c), int(r))
+                    for name, c, r in pg.cur.execute(f"SELECT name, changes, rewrites FROM {CHANGES_TABLE}").fetchall()  # noqa: S608
+                }
+                stale = [t for t in self.columns if counts.get(t, (0, 0)) != self._seen.get(t)]
+                if stale:
+                    self._load(pg, stale, counts)
+                version = int(pg.cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchall()[0][0])
+            self._seen = {t: counts.get(t, (0, 0)) for t in self.columns}
+            self.version = version
+            self._checked = started
+
+    def _load(self, pg: PgCursor, tables: list[str], counts: dict[str, tuple[int, int]]) -> None:
+        cur = self.con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            for table in tables:
+                cols = self.columns[table]
+                names = [c for c, _ in cols]
+                key = APPEND_ONLY.get(table)
+                seen = self._seen.get(table)
+                since = None
+                if key and seen is not None and seen[1] == counts.get(table, (0, 0))[1]:
+                    since = cur.execute(f'SELECT coalesce(max({key}), 0) FROM "{table}"').fetchall()[0][0]  # noqa: S608
+                else:
+                    cur.execute(f'DELETE FROM "{table}"')  # noqa: S608
+                select = ", ".join(_transfer(c, k) for c, k in cols)
+                sql = f'SELECT {select} FROM "{table}"'  # noqa: S608
+                params: list = []
+                if since is not None:
+                    sql += f" WHERE {key} > %s ORDER BY {key}"
+                    params = [since]
+                elif key:
+                    sql += f" ORDER BY {key}"
+                rows = pg.cur.execute(sql, params).fetchall()
+                if not rows:
+                    continue
+                frame = pd.DataFrame(rows, columns=names, dtype=object)
+                cur.register("pg_rows", frame)
+                casts = ", ".join(f"CAST({c} AS {k})" for c, k in cols)
+                cur.execute(f'INSERT INTO "{table}" ({", ".join(names)}) SELECT {casts} FROM pg_rows')  # noqa: S608
+                cur.unregister("pg_rows")
+            cur.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _transfer(column: str, kind: str) -> str:
+    """How a column travels from PostgreSQL to the mirror: exact decimals as text (DuckDB casts
+    them back exactly), everything else as psycopg gives it."""
+    return f"{column}::text" if kind.startswith("DECIMAL") else column

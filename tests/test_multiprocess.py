@@ -1,0 +1,144 @@
+"""Several app processes and the command line over one PostgreSQL: each process's write is visible
+in the other within a second, nothing is lost, every write has its audit entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+from perfdash.core.settings import PROJECT_ROOT
+from perfdash.store import Store
+from tests.fixtures import PLAN_FILE
+
+COUNT = 25  # reports written by each app process
+
+
+def _perfdash(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "perfdash", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _wait_for_writes(url: str, notes: list[str], seconds: float = 60) -> None:
+    """Until PostgreSQL holds a progress report with each of ``notes`` (the workers have begun)."""
+    import psycopg
+
+    deadline = time.monotonic() + seconds
+    with psycopg.connect(url, autocommit=True) as conn:
+        while True:
+            found = conn.execute("SELECT count(DISTINCT note) FROM progress WHERE note = ANY(%s)", [notes]).fetchone()
+            if found and found[0] == len(notes):
+                return
+            assert time.monotonic() < deadline, f"no report {notes} within {seconds} s"
+            time.sleep(0.05)
+
+
+def test_two_app_processes_and_the_cli_share_one_postgresql(pg_cluster, tmp_path):
+    url = pg_cluster.new_database()
+    made = _perfdash("import", str(PLAN_FILE), "--db", url)
+    assert made.returncode == 0, made.stderr
+    csv = tmp_path / "cli.csv"
+    csv.write_text(
+        "编号,填报日期,完成率(%),状态,进展说明\n"
+        + "".join(f"7-3,2025-03-{d:02d},{d * 2},推进中,cli-{d}\n" for d in range(1, 11)),
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PERFDASH_ADMIN_PASSWORD": "a-long-test-password"}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.pg_worker", url, name, code, str(COUNT), other],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name, code, other in (("A", "7-1", "B"), ("B", "7-2", "A"))
+    ]
+    _wait_for_writes(url, ["A-0", "B-0"])  # both writing: the command line writes and backs up meanwhile
+    cli = _perfdash("progress", "import", str(csv), "--db", url, "--as", "绩效办")
+    backup = _perfdash("backup", "--db", url, "--out", str(tmp_path / "backup"))
+    outputs = [w.communicate(timeout=120) for w in workers]
+    assert [w.returncode for w in workers] == [0, 0], [err for _, err in outputs]
+    assert cli.returncode == 0, cli.stderr
+    assert backup.returncode == 0, backup.stderr
+
+    a, b = (json.loads(out.strip().splitlines()[-1]) for out, _ in outputs)
+    lags = [b["seen"][note] - t for note, t in a["committed"].items()]
+    lags += [a["seen"][note] - t for note, t in b["committed"].items()]
+    assert len(lags) == 2 * COUNT  # every write seen by the other process
+    print(f"visibility in the other process: median {sorted(lags)[len(lags) // 2]:.3f} s, max {max(lags):.3f} s")
+    assert max(lags) < 1.0, sorted(lags)[-5:]
+
+    store = Store(url)
+    try:
+        notes = [n for (n,) in store.rows("SELECT note FROM progress ORDER BY progress_id")]
+        assert sorted(notes) == sorted(
+            [f"A-{i}" for i in range(COUNT)] + [f"B-{i}" for i in range(COUNT)] + [f"cli-{d}" for d in range(1, 11)]
+        )
+        audited = store.rows("SELECT new_value FROM audit_log WHERE action = '填报进度'")
+        written = sorted(row["note"] for (value,) in audited for row in json.loads(value))
+        assert written == sorted(notes)  # one audit entry per write, naming every row it wrote
+        # plan import + 2 × COUNT reports + the command line's import + the admin account
+        assert store.version() == int(store.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+        assert store.scalar("SELECT count(*) FROM audit_log WHERE action = '填报进度'") == 2 * COUNT + 1
+    finally:
+        store.close()
+    restored = tmp_path / "restored.duckdb"
+    assert _perfdash("restore", str(tmp_path / "backup"), "--db", str(restored)).returncode == 0
+    copy = Store(restored)
+    try:  # the backup is one consistent moment: the plan, and whole writes only
+        assert copy.scalar("SELECT count(*) FROM targets") == 61
+        assert copy.scalar("SELECT count(*) FROM progress") == copy.scalar(
+            "SELECT coalesce(sum(json_array_length(new_value::JSON)), 0) FROM audit_log WHERE action = '填报进度'"
+        )
+    finally:
+        copy.close()
+
+
+def test_two_servers_on_one_postgresql_both_serve(pg_cluster, tmp_path):
+    """Two ``perfdash serve`` processes on one PostgreSQL database start and answer; only one of
+    them takes the scheduled backups."""
+    from tests.pg import _free_port
+
+    url = pg_cluster.new_database()
+    env = {**os.environ, "PERFDASH_ADMIN_PASSWORD": "a-long-test-password", "PERFDASH_BACKUP_DIR": str(tmp_path)}
+    ports = [_free_port(), _free_port()]
+    servers = []
+    try:
+        for port in ports:
+            servers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "perfdash", "serve", "--db", url, "--port", str(port)],
+                    cwd=PROJECT_ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    env=env,
+                )
+            )
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                        if r.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+    finally:
+        for s in servers:
+            s.terminate()
+        logs = [s.communicate(timeout=30)[0] for s in servers]
+    assert "定时备份：每" in logs[0]
+    assert "定时备份由同一数据库的另一个看板进程负责" in logs[1]
