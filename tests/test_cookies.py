@@ -4,6 +4,7 @@ set and clear it (only for the app's own pages)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from http.cookies import SimpleCookie
 
 import pytest
@@ -60,7 +61,9 @@ class Client:
         async def receive():
             return {"type": "http.request", "body": content.encode(), "more_body": False}
 
-        return asyncio.run(self.handlers[path](Request(scope, receive)))
+        # On a thread of its own: the browser tests' Playwright keeps an event loop running here.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self.handlers[path](Request(scope, receive))).result()
 
 
 def _set_cookie(answer) -> str:

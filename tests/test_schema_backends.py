@@ -23,6 +23,7 @@ PG_TYPES = {
     "boolean": "BOOLEAN",
     "date": "DATE",
     "timestamp without time zone": "TIMESTAMP",
+    "time without time zone": "TIME",
     "double precision": "DOUBLE",
 }
 

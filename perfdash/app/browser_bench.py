@@ -34,9 +34,10 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from perfdash.core import settings
 
@@ -490,6 +491,28 @@ async def _measure(
             await browser.close()
 
 
+T = TypeVar("T")
+
+
+def _run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run on a thread of its own: the caller's thread may already run an event loop (a
+    test session's Playwright, a notebook), where asyncio.run refuses."""
+    out: dict = {}
+
+    def target() -> None:
+        try:
+            out["result"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the caller's thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=target, name="browser-bench")
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["result"]
+
+
 def run_browser(
     db: str, pages: list[tuple[str, str]], rounds: int, sessions: list[int], processes: int, machine: str
 ) -> str:
@@ -515,7 +538,7 @@ def run_browser(
             bare = stack.enter_context(_streamlit(folder / "bare.py", {}, folder / "bare.log"))
             idle = [s.rss_mb() for s in [*apps, bare]]
             with _sampling([*apps, bare]):
-                lines, results = asyncio.run(_measure(apps, bare, pages, password, rounds, sessions))
+                lines, results = _run_apart(_measure(apps, bare, pages, password, rounds, sessions))
     where = "PostgreSQL" if settings.is_server_db(db) else "DuckDB"
     head = [
         f"机器：{machine}",
