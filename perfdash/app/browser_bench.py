@@ -490,6 +490,25 @@ async def _measure(
             await browser.close()
 
 
+def _in_own_thread(make):
+    """Run the coroutine ``make()`` to the end on an event loop of its own thread: the caller's
+    thread may already run one (a test session driving Playwright's sync API does)."""
+    out: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            out["value"] = asyncio.run(make())
+        except BaseException as exc:  # handed to the caller below
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, name="perfdash-browser-bench")
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]  # type: ignore[misc]
+    return out["value"]
+
+
 def run_browser(
     db: str, pages: list[tuple[str, str]], rounds: int, sessions: list[int], processes: int, machine: str
 ) -> str:
@@ -515,7 +534,7 @@ def run_browser(
             bare = stack.enter_context(_streamlit(folder / "bare.py", {}, folder / "bare.log"))
             idle = [s.rss_mb() for s in [*apps, bare]]
             with _sampling([*apps, bare]):
-                lines, results = asyncio.run(_measure(apps, bare, pages, password, rounds, sessions))
+                lines, results = _in_own_thread(lambda: _measure(apps, bare, pages, password, rounds, sessions))
     where = "PostgreSQL" if settings.is_server_db(db) else "DuckDB"
     head = [
         f"机器：{machine}",
