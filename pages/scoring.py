@@ -95,7 +95,7 @@ now = sheet.result
 result = ui.derived(
     ctx, lambda: evaluation.what_if(sheet, state, rules, values, adjustments, ctx.as_of), rules.to_json(), what_if
 )
-changed = sum(values.get(c, p) != p for c, p in zip(state["code"], state["completion_pct"], strict=True))
+changed = len(scoring.changed_codes(state, values))
 label = scoring.simulation_label(st.session_state.get("sim_name", ""), base, rules, changed, ctx.as_of)
 st.warning(f"**{label.banner}**（起点：{BASES[base]}，改动完成率的目标 {changed} 项）。正式自评表在“综合评估”导出。")
 m = st.columns(4)
@@ -186,9 +186,7 @@ else:
                 Rules.from_json(row["rules_json"]),
             )
             named.append((n, scenario_values, scenario_rules))
-            moved = sum(
-                scenario_values.get(c, p) != p for c, p in zip(state["code"], state["completion_pct"], strict=True)
-            )
+            moved = len(scoring.changed_codes(state, scenario_values))
             labels.append(
                 scoring.simulation_label(n, row["base"], scenario_rules, moved, ctx.as_of, str(row["note"] or ""))
             )

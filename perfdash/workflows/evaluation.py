@@ -249,9 +249,9 @@ def what_if(
     current one keeps the sheet's score (evaluated, self-assessed or computed); one changed by
     hand, in bulk or by the forecast is scored by the rules at the simulated completion. Nothing
     changed: the sheet's own total."""
-    current = dict(zip(state["code"], state["completion_pct"].astype(float), strict=True))
+    moved = scoring.changed_codes(state, completion)
     kept = sheet.result.targets.set_index("code")["score"]
-    fixed = {c: float(v) for c, v in kept.items() if float(completion.get(c, current.get(c, 0.0))) == current.get(c)}
+    fixed = {c: float(v) for c, v in kept.items() if c not in moved}
     return scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
 
 

@@ -318,6 +318,16 @@ def compare(
     return summary, wide[differs].reset_index(drop=True)
 
 
+def changed_codes(state: pd.DataFrame, completion: dict[str, float]) -> set[str]:
+    """The targets a simulation's completions move away from their current completion: the ones
+    the rules re-score, and the count its label states."""
+    return {
+        str(c)
+        for c, p in zip(state["code"], state["completion_pct"].astype(float), strict=True)
+        if float(completion.get(c, p)) != p
+    }
+
+
 @dataclass(frozen=True)
 class SimulationLabel:
     """What every screen and file built from a simulation carries: its name and assumptions."""
