@@ -14,21 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from perfdash.app.browser_bench import CHROMIUM, LAUNCH_ARGS  # the benchmark's browser, the same
 from perfdash.core.settings import PROJECT_ROOT
 from tests.system_packages import ensure
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 OFFICE_USER, OFFICE_PASSWORD = "browser_office", "browser-test-2026"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _install_chromium() -> None:
