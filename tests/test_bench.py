@@ -100,6 +100,15 @@ def test_the_benchmark_covers_every_page():
     assert ("pages/overview.py", "总览") in bench.app_pages()
 
 
+def test_the_browser_benchmark_clicks_through_the_office_menu_in_its_order():
+    # The browser opens pages from the sidebar, so only the menu's pages can be clicked: 我的分管
+    # is a leader's page, and clicking for it timed out.
+    pages = bench.menu_pages()
+    assert pages[0] == ("pages/overview.py", "总览") and pages[-1] == ("pages/account.py", "我的账户")
+    assert "pages/mine.py" not in dict(pages)
+    assert bench.menu_pages("leader")[0][0] == "pages/mine.py"
+
+
 def test_table_cells():
     rows = [
         bench.Row("页面", 0.5, 0.25, 2.5, "≤ 0.3 s", False),

@@ -151,6 +151,16 @@ def app_pages(app_file: Path | None = None) -> list[tuple[str, str]]:
     return found
 
 
+def menu_pages(role: str = "office") -> list[tuple[str, str]]:
+    """The pages of a role's menu, in its order: what a person of that role can click through
+    (app_pages also lists pages only other roles' menus show)."""
+    from perfdash.app import nav
+
+    titles = dict(app_pages())
+    files = [nav.page_file(url) for urls in nav.menu(role).values() for url in urls]
+    return [(f, titles[f]) for f in files if f in titles]
+
+
 def default_db(units: int) -> Path:
     """Where the benchmark keeps its city database (data/, ignored by git)."""
     return settings.PROJECT_ROOT / "data" / f"city_{units}.duckdb"
@@ -565,7 +575,7 @@ def _browser(args: argparse.Namespace) -> int:
         db = args.db or str(default_db(args.units))
         if not settings.is_server_db(db):
             ensure_city_db(Path(db), args.units, args.seed)
-        report = run_browser(db, app_pages(), args.rounds, sessions, args.processes, machine())
+        report = run_browser(db, menu_pages(), args.rounds, sessions, args.processes, machine())
     except (BenchError, BrowserBenchError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

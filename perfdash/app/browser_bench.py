@@ -55,7 +55,7 @@ QUIET_MS = 400  # the main block unchanged this long: settled
 STEP_TIMEOUT_MS = 120_000
 BROWSER_USER = "bench_browser"
 SKIPPED_PAGES = {"pages/meeting.py", "pages/home.py"}  # ticks on a timer / hidden start page
-WIDGETS = {"pages/heatmap.py": "排序", "pages/trend.py": "目标组"}
+WIDGETS = {"pages/sections.py": "科室", "pages/heatmap.py": "排序", "pages/trend.py": "目标组"}
 RUSH_PAGES = ("总览", "按科室")
 BARE_APP = """import streamlit as st
 
@@ -96,11 +96,19 @@ st.navigation(pages).run()
 """
 
 # Marks an action: from now on every change to the page (nodes added or removed, text changed)
-# moves window.__pdChanged; returns performance.now().
+# moves window.__pdChanged; returns performance.now(). Changes inside a <canvas> are not counted:
+# a canvas's children are never drawn (the data grid adds its screen-reader table there some
+# 300 ms after it has painted, which no one sees).
 _MARK_JS = """() => {
   const w = window;
+  const drawn = (m) => {
+    const n = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+    return !(n && n.closest('canvas'));
+  };
   if (!w.__pdObserver) {
-    w.__pdObserver = new MutationObserver(() => { w.__pdChanged = performance.now(); w.__pdMoved = true; });
+    w.__pdObserver = new MutationObserver((records) => {
+      if (records.some(drawn)) { w.__pdChanged = performance.now(); w.__pdMoved = true; }
+    });
     w.__pdObserver.observe(document.body, {childList: true, subtree: true, characterData: true});
   }
   w.__pdMoved = false; w.__pdChanged = performance.now(); return w.__pdChanged;
