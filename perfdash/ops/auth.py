@@ -11,6 +11,7 @@ import re
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ from perfdash.db.database import Database, StoreError, bounded, require_role
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MAX_SOURCE = 64  # characters of a client address kept with an attempt
 CHECK_WAIT_SECONDS = 15.0  # a sign-in waits this long for a free password check, then is turned away
+SIGN_IN_QUEUE_SECONDS = 30.0  # ... and this long for earlier attempts on its account or address to be decided
+SIGN_IN_QUEUE_POLL = 0.05
 # argon2id at OWASP's first recommended setting (m = 19 MiB, t = 2, p = 1), not argon2-cffi's
 # default (64 MiB, t = 3, p = 4): measured on the 2-core machine, a check takes 0.06 s of one core
 # and 19 MiB instead of 0.3 s and 64 MiB, so a burst of sign-ins at the weekly meeting neither
@@ -139,10 +142,23 @@ def authenticate(
     The attempt is reserved before the password is checked, in the same transaction that counts
     the failures, so parallel attempts cannot all slip under the limit; only names of existing
     accounts are stored with it."""
+    fixed = now
     now = now or datetime.now()
     name = username.strip()
     found = _account(store, name) if USERNAME_RE.match(name) else None
-    attempt, until = store.begin_sign_in(found[0].username if found else None, _source(source), now)
+    who, where = (found[0].username if found else None), _source(source)
+    waited_until = time.monotonic() + SIGN_IN_QUEUE_SECONDS
+    while True:
+        attempt, until = store.begin_sign_in(who, where, now)
+        if attempt is not None or until is not None:
+            break
+        # The limit is reached only by attempts still being checked (the weekly rush: many
+        # people behind one office address, or one account on several devices): wait for their
+        # outcome rather than call them failures; at most the limit is ever checked at once.
+        if time.monotonic() > waited_until:
+            raise AuthError("同时登录的人较多，请稍候几秒再点“登录”")
+        time.sleep(SIGN_IN_QUEUE_POLL)
+        now = fixed or datetime.now()
     if attempt is None:
         raise AuthError(f"登录失败次数过多，请于 {until:%H:%M} 后再试")
     ok = False
@@ -175,29 +191,43 @@ def locked_until(store: Database, username: str, now: datetime | None = None) ->
 def _lock(
     rows: Callable[[str, list], list[tuple]], username: str | None, source: str, now: datetime
 ) -> datetime | None:
-    """The time until which sign-in stays refused for this account or this source, or None. An
-    account's failures since its last success count, and so do attempts still being checked."""
+    """The time until which sign-in stays refused for this account or this source, or None."""
+    return _limit(rows, username, source, now)[0]
+
+
+def _limit(
+    rows: Callable[[str, list], list[tuple]], username: str | None, source: str, now: datetime
+) -> tuple[datetime | None, bool]:
+    """(locked until, busy). Locked: the account's failures since its last success, or the
+    source's failures, reached their limit within the window. Busy: the limit is reached only
+    when attempts still being checked are counted as failures; a new attempt then waits for
+    their outcome, so parallel attempts can never all slip under the limit."""
     failures, minutes = settings.login_limits()
     window = timedelta(minutes=minutes)
+    busy = False
     if username is not None:
-        recent: list[datetime] = []
+        recent: list[tuple[datetime, bool | None]] = []
         for at, ok in rows(
             "SELECT started_at, ok FROM sign_in_attempts WHERE username = ? AND started_at > ? "
             "ORDER BY started_at, attempt_id",
             [username, now - window],
         ):
-            recent = [] if ok is True else [*recent, at]
-        if len(recent) >= failures:
-            return recent[-1] + window
+            recent = [] if ok is True else [*recent, (at, ok)]
+        failed = [at for at, ok in recent if ok is False]
+        if len(failed) >= failures:
+            return failed[-1] + window, False
+        busy = len(recent) >= failures
     if source:
-        n, last = rows(
-            "SELECT count(*), max(started_at) FROM sign_in_attempts "
-            "WHERE source = ? AND started_at > ? AND ok IS DISTINCT FROM true",
+        n, checking, last = rows(
+            "SELECT count(*), count(*) FILTER (WHERE ok IS NULL), max(started_at) FILTER (WHERE ok = false) "
+            "FROM sign_in_attempts WHERE source = ? AND started_at > ? AND ok IS DISTINCT FROM true",
             [source, now - window],
         )[0]
-        if n >= settings.source_max_failures():
-            return last + window
-    return None
+        limit = settings.source_max_failures()
+        if n - checking >= limit:
+            return last + window, False
+        busy = busy or n >= limit
+    return None, busy
 
 
 def account_by_email(store: Database, email: str) -> Account | None:
@@ -467,9 +497,10 @@ class AccountWrites:
     def begin_sign_in(
         self: Database, username: str | None, source: str, now: datetime
     ) -> tuple[int | None, datetime | None]:
-        """Reserve a sign-in attempt, or refuse it: (attempt id, None), or (None, locked until). The
-        count and the reservation are one transaction, so the limit holds for attempts made at the
-        same moment. ``username`` is an existing account's name or None."""
+        """Reserve a sign-in attempt, or refuse it: (attempt id, None), (None, locked until), or
+        (None, None) while earlier attempts still being checked keep it from counting (try again
+        shortly). The count and the reservation are one transaction, so the limit holds for
+        attempts made at the same moment. ``username`` is an existing account's name or None."""
         with self.write(Actor.system(), changes_data=False) as w:
             w.without_audit()  # the attempts table is its own record
             # Attempts on one account or from one source take turns between the count and the
@@ -477,8 +508,8 @@ class AccountWrites:
             for key in ("account", username), ("source", source):
                 if key[1]:
                     w.lock(f"sign-in {key[0]} {key[1]}")
-            until = _lock(w.execute, username, source, now)
-            if until is not None:
+            until, busy = _limit(w.execute, username, source, now)
+            if until is not None or busy:
                 return None, until
             attempt = w.execute(
                 "INSERT INTO sign_in_attempts (username, source, started_at, ok) VALUES (?, ?, ?, NULL) "
