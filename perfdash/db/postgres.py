@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # every command on a file) does not pay for them at start.
 
 POLL_SECONDS = 0.25  # how stale a process's view of other processes' writes may get
+MIRROR_BATCH_ROWS = 20_000  # rows read from PostgreSQL into the mirror at a time
 POOL_SIZE = 8  # connections kept open per process (more are opened under a burst, then closed)
 # Tables only ever appended to by data-changing writes, which take the data version's row lock
 # first and so commit in the order their ids were drawn: new rows are exactly those past the last
@@ -316,14 +317,15 @@ class Mirror:
                     params = [since]
                 elif key:
                     sql += f" ORDER BY {key}"
-                rows = pg.cur.execute(sql, params).fetchall()
-                if not rows:
-                    continue
-                frame = pd.DataFrame(rows, columns=names, dtype=object)
-                cur.register("pg_rows", frame)
                 casts = ", ".join(f"CAST({c} AS {k})" for c, k in cols)
-                cur.execute(f'INSERT INTO "{table}" ({", ".join(names)}) SELECT {casts} FROM pg_rows')  # noqa: S608
-                cur.unregister("pg_rows")
+                # Streamed in batches (a server-side cursor): a whole city's progress read at once
+                # held every row twice, in libpq and as Python objects, while the process started.
+                with pg.cur.connection.cursor(name=f"mirror_{table}") as result:
+                    result.execute(sql, params or None)
+                    while batch := result.fetchmany(MIRROR_BATCH_ROWS):
+                        cur.register("pg_rows", pd.DataFrame(batch, columns=names, dtype=object))
+                        cur.execute(f'INSERT INTO "{table}" ({", ".join(names)}) SELECT {casts} FROM pg_rows')  # noqa: S608
+                        cur.unregister("pg_rows")
             cur.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(duckdb.Error):
