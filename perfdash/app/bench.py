@@ -547,6 +547,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rounds", type=int, default=5, help="--browser：每个页面打开几次（默认 5）")
     p.add_argument("--sessions", default="1,10,30", help="--browser：同时会话数，逗号分隔（默认 1,10,30）")
     p.add_argument("--processes", type=int, default=1, help="--browser：看板进程数（多于 1 个需要 PostgreSQL）")
+    p.add_argument(
+        "--memory",
+        type=int,
+        default=0,
+        metavar="N",
+        help="--browser：改为测量每个会话占用的服务器内存（N 个会话登录后停留，tracemalloc 按分配位置拆分）",
+    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -575,7 +582,12 @@ def _browser(args: argparse.Namespace) -> int:
         db = args.db or str(default_db(args.units))
         if not settings.is_server_db(db):
             ensure_city_db(Path(db), args.units, args.seed)
-        report = run_browser(db, menu_pages(), args.rounds, sessions, args.processes, machine())
+        if args.memory:
+            from perfdash.app.session_memory import session_memory
+
+            report = session_memory(db, args.memory).report()
+        else:
+            report = run_browser(db, menu_pages(), args.rounds, sessions, args.processes, machine())
     except (BenchError, BrowserBenchError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -153,13 +153,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _streamlit(script: Path, env: dict[str, str], log: Path) -> Iterator[Server]:
-    """``streamlit run script`` on a free port, until the block ends; waits for its health check."""
+def _streamlit(script: Path, env: dict[str, str], log: Path, launcher: list[str] | None = None) -> Iterator[Server]:
+    """``streamlit run script`` on a free port, until the block ends; waits for its health check.
+    ``launcher`` replaces ``python -m streamlit`` (a wrapper that traces memory, for instance)."""
     port = _free_port()
     command = [
-        sys.executable,
-        "-m",
-        "streamlit",
+        *(launcher or [sys.executable, "-m", "streamlit"]),
         "run",
         str(script),
         "--server.headless",
@@ -248,7 +247,7 @@ async def _on(page, title: str) -> bool:
     return bool(await page.evaluate("(t) => document.title.startsWith(t)", title))
 
 
-async def _go(page, title: str) -> float:
+async def _go(page, title: str, watch: RunWatch | None = None) -> float:
     """Open the page titled ``title`` from the sidebar, as a person does (from another page:
     clicking the page one is on changes nothing, and nothing would settle)."""
     if await _on(page, title):
@@ -258,12 +257,14 @@ async def _go(page, title: str) -> float:
     if not await link.is_visible() and await more.count() and "more" in (await more.inner_text()).lower():
         await more.click()  # the sidebar shows the first pages until "View more" is clicked
     since = await page.evaluate(_MARK_JS)
+    if watch:
+        watch.mark()
     await link.click()
     await page.wait_for_function("(t) => document.title.startsWith(t)", arg=title, timeout=STEP_TIMEOUT_MS, polling=50)
     return await _settle(page, since)
 
 
-async def _change(page, label: str) -> float:
+async def _change(page, label: str, watch: RunWatch | None = None) -> float:
     """Pick the second option of the select box labelled ``label``."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -277,6 +278,8 @@ async def _change(page, label: str) -> float:
     else:
         raise BrowserBenchError(f"选择框“{label}”打不开")
     since = await page.evaluate(_MARK_JS)
+    if watch:
+        watch.mark()
     await options.nth(1).click()
     return await _settle(page, since)
 
@@ -294,6 +297,7 @@ class Line:
     app: list[float]
     bare: list[float]
     first: float | None = None
+    server: list[float] = field(default_factory=list)  # action → the server's run finished
 
     def cells(self) -> list[str]:
         app, bare = statistics.median(self.app), statistics.median(self.bare)
@@ -303,13 +307,51 @@ class Line:
             first,
             f"{app:.2f}",
             f"{_p95(self.app):.2f}",
+            f"{statistics.median(self.server):.2f}" if self.server else "—",
             f"{bare:.2f}",
             f"{app / bare:.2f}×",
             f"{_p95(self.app) / _p95(self.bare):.2f}×",
         ]
 
 
-HEADER = ("项目", "首次 (s)", "中位数 (s)", "p95 (s)", "空白应用中位数 (s)", "中位数之比", "p95 之比")
+HEADER = (
+    "项目",
+    "首次 (s)",
+    "中位数 (s)",
+    "p95 (s)",
+    "其中服务器算完 (s)",
+    "空白应用中位数 (s)",
+    "中位数之比",
+    "p95 之比",
+)
+
+
+class RunWatch:
+    """When the server last finished a script run for one browser page, read from the page's
+    websocket (Streamlit's script_finished message): splits a step into the server's part and
+    the browser's drawing."""
+
+    def __init__(self, page) -> None:
+        self.started = self.finished = 0.0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload: str | bytes) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, bytes | bytearray):
+            msg = ForwardMsg()
+            with contextlib.suppress(Exception):  # not every frame need be a ForwardMsg
+                msg.ParseFromString(bytes(payload))
+                if msg.WhichOneof("type") == "script_finished":
+                    self.finished = time.monotonic()
+
+    def mark(self) -> None:
+        """The action starts now."""
+        self.started = time.monotonic()
+
+    def server_part(self) -> float | None:
+        """Seconds from the last action to the server's last finished run, if it finished since."""
+        return self.finished - self.started if self.finished > self.started else None
 
 
 def table(lines: list[Line]) -> str:
@@ -325,6 +367,7 @@ async def one_user(browser, app: str, bare: str, pages: list[tuple[str, str]], p
     theirs = await browser.new_context(viewport={"width": 1600, "height": 1000})
     try:
         page, floor = await mine.new_page(), await theirs.new_page()
+        watch = RunWatch(page)
         lines = [Line("打开网站（登录页）", [await _open(page, app)], [await _open(floor, bare)])]
         lines.append(Line("登录", [await _sign_in(page, BROWSER_USER, password)], [await _sign_in(floor, "x", "x")]))
         per_page = {script: Line(f"页面 {title}", [], []) for script, title in pages}
@@ -337,17 +380,24 @@ async def one_user(browser, app: str, bare: str, pages: list[tuple[str, str]], p
             other = RUSH_PAGES[1] if await _on(floor, RUSH_PAGES[0]) else RUSH_PAGES[0]
             return await _go(floor, other)
 
+        def server_part(line: Line) -> None:
+            part = watch.server_part()
+            if part is not None:
+                line.server.append(part)
+
         for r in range(rounds + 1):
             for script, title in pages:
-                seconds = await _go(page, title)
+                seconds = await _go(page, title, watch)
                 print(f"  第 {r} 轮 {title}：{seconds:.2f} 秒", file=sys.stderr, flush=True)
                 if r == 0:
                     per_page[script].first = seconds
                 else:
                     per_page[script].app.append(seconds)
+                    server_part(per_page[script])
                 per_page[script].bare.append(await bare_switch())
                 if script in widgets and r > 0:
-                    widgets[script].app.append(await _change(page, WIDGETS[script]))
+                    widgets[script].app.append(await _change(page, WIDGETS[script], watch))
+                    server_part(widgets[script])
                     if not await _on(floor, "总览"):
                         await bare_switch()
                     widgets[script].bare.append(await _change(floor, "排序"))
@@ -546,7 +596,13 @@ def run_browser(
             bare = stack.enter_context(_streamlit(folder / "bare.py", {}, folder / "bare.log"))
             idle = [s.rss_mb() for s in [*apps, bare]]
             with _sampling([*apps, bare]):
-                lines, results = _run_apart(_measure(apps, bare, pages, password, rounds, sessions))
+                try:
+                    lines, results = _run_apart(_measure(apps, bare, pages, password, rounds, sessions))
+                except Exception:
+                    for i in range(processes):  # the servers' logs go with the temporary folder
+                        tail = (folder / f"app{i}.log").read_text(encoding="utf-8", errors="replace")[-4000:]
+                        print(f"--- 看板进程 {i} 的日志（末尾）---\n{tail}", file=sys.stderr)
+                    raise
     where = "PostgreSQL" if settings.is_server_db(db) else "DuckDB"
     head = [
         f"机器：{machine}",
