@@ -152,9 +152,8 @@ def authenticate(
         attempt, until = store.begin_sign_in(who, where, now)
         if attempt is not None or until is not None:
             break
-        # The limit is reached only by attempts still being checked (the weekly rush: many
-        # people behind one office address, or one account on several devices): wait for their
-        # outcome rather than call them failures; at most the limit is ever checked at once.
+        # Reached only by attempts still being checked (a rush behind one address, one account on
+        # several devices): wait for their outcome rather than call them failures.
         if time.monotonic() > waited_until:
             raise AuthError("同时登录的人较多，请稍候几秒再点“登录”")
         time.sleep(SIGN_IN_QUEUE_POLL)
