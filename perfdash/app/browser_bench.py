@@ -24,21 +24,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
+from perfdash.app import servers as sv
 from perfdash.app.run_watch import RunWatch
 from perfdash.core import settings
 
@@ -54,47 +50,8 @@ LAUNCH_ARGS = [
 ]
 QUIET_MS = 400  # the main block unchanged this long: settled
 STEP_TIMEOUT_MS = 120_000
-BROWSER_USER = "bench_browser"
 SKIPPED_PAGES = {"pages/meeting.py", "pages/home.py"}  # ticks on a timer / hidden start page
 WIDGETS = {"pages/sections.py": "科室", "pages/heatmap.py": "排序", "pages/trend.py": "目标组"}
-RUSH_PAGES = ("总览", "按科室")
-BARE_APP = """import streamlit as st
-
-
-def sign_in():
-    with st.form("login"):
-        user = st.text_input("用户名")
-        st.text_input("密码", type="password")
-        if st.form_submit_button("登录"):
-            st.session_state.user = user
-            st.rerun()
-
-
-def home():
-    st.switch_page(pages[1])  # as the app's start page sends the office on to 总览
-
-
-def overview():
-    st.title("总览")
-    st.write("hi")
-    st.selectbox("排序", ["一", "二", "三"], key="order")
-
-
-def sections():
-    st.title("按科室")
-    st.write("hi")
-
-
-if "user" in st.session_state:
-    pages = [
-        st.Page(home, title="首页", url_path="home", default=True, visibility="hidden"),
-        st.Page(overview, title="总览", url_path="overview"),
-        st.Page(sections, title="按科室", url_path="sections"),
-    ]
-else:
-    pages = [st.Page(sign_in, title="登录", url_path="login")]
-st.navigation(pages).run()
-"""
 
 # Marks an action: from now on every change to the page (nodes added or removed, text changed)
 # moves window.__pdChanged; returns performance.now(). Changes inside a <canvas> are not counted:
@@ -123,101 +80,6 @@ _SETTLED_JS = """(quiet) => {
   if (busy) { w.__pdChanged = now; w.__pdMoved = true; return false; }
   return (w.__pdMoved && now - w.__pdChanged >= quiet) ? w.__pdChanged : false;
 }"""
-
-
-class BrowserBenchError(RuntimeError):
-    """The browser benchmark could not run (no browser, a server that would not start)."""
-
-
-@dataclass
-class Server:
-    """A running ``streamlit run`` and what it has used."""
-
-    url: str
-    process: subprocess.Popen
-    peak_mb: float = 0.0
-    samples: list[tuple[float, float, float]] = field(default_factory=list)  # (time, rss MB, cpu s)
-
-    def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024
-
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _streamlit(script: Path, env: dict[str, str], log: Path, launcher: list[str] | None = None) -> Iterator[Server]:
-    """``streamlit run script`` on a free port, until the block ends; waits for its health check.
-    ``launcher`` replaces ``python -m streamlit`` (a wrapper that traces memory, for instance)."""
-    port = _free_port()
-    command = [
-        *(launcher or [sys.executable, "-m", "streamlit"]),
-        "run",
-        str(script),
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with open(log, "w", encoding="utf-8") as out:
-        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            command, cwd=script.parent, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-        server = Server(f"http://127.0.0.1:{port}", process)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                with (
-                    contextlib.suppress(OSError),
-                    urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r,  # noqa: S310
-                ):
-                    if r.read() == b"ok":
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise BrowserBenchError(f"{script.name} 未能启动，见 {log}")
-                time.sleep(0.2)
-            yield server
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@contextlib.contextmanager
-def _sampling(servers: list[Server]) -> Iterator[None]:
-    """Every server's resident memory and CPU time, sampled every 0.1 s while the block runs."""
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            for s in servers:
-                with contextlib.suppress(OSError, StopIteration, ValueError):
-                    rss = s.rss_mb()
-                    s.peak_mb = max(s.peak_mb, rss)
-                    s.samples.append((time.monotonic(), rss, s.cpu_seconds()))
-            stop.wait(0.1)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 async def _settle(page, since: float) -> float:
@@ -252,7 +114,7 @@ async def _go(page, title: str, watch: RunWatch | None = None) -> float:
     """Open the page titled ``title`` from the sidebar, as a person does (from another page:
     clicking the page one is on changes nothing, and nothing would settle)."""
     if await _on(page, title):
-        raise BrowserBenchError(f"已在页面“{title}”上")
+        raise sv.BenchServerError(f"已在页面“{title}”上")
     link = page.locator('[data-testid="stSidebarNav"] a', has_text=title).first
     more = page.locator('[data-testid="stSidebarNavViewButton"]')
     if not await link.is_visible() and await more.count() and "more" in (await more.inner_text()).lower():
@@ -277,17 +139,12 @@ async def _change(page, label: str, watch: RunWatch | None = None) -> float:
             await options.nth(1).wait_for(timeout=10_000)
             break
     else:
-        raise BrowserBenchError(f"选择框“{label}”打不开")
+        raise sv.BenchServerError(f"选择框“{label}”打不开")
     since = await page.evaluate(_MARK_JS)
     if watch:
         watch.mark()
     await options.nth(1).click()
     return await _settle(page, since)
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
 
 @dataclass
@@ -307,11 +164,11 @@ class Line:
             self.item,
             first,
             f"{app:.2f}",
-            f"{_p95(self.app):.2f}",
+            f"{sv.p95(self.app):.2f}",
             f"{statistics.median(self.server):.2f}" if self.server else "—",
             f"{bare:.2f}",
             f"{app / bare:.2f}×",
-            f"{_p95(self.app) / _p95(self.bare):.2f}×",
+            f"{sv.p95(self.app) / sv.p95(self.bare):.2f}×",
         ]
 
 
@@ -342,7 +199,7 @@ async def one_user(browser, app: str, bare: str, pages: list[tuple[str, str]], p
         page, floor = await mine.new_page(), await theirs.new_page()
         watch = RunWatch(page)
         lines = [Line("打开网站（登录页）", [await _open(page, app)], [await _open(floor, bare)])]
-        lines.append(Line("登录", [await _sign_in(page, BROWSER_USER, password)], [await _sign_in(floor, "x", "x")]))
+        lines.append(Line("登录", [await _sign_in(page, sv.BENCH_USER, password)], [await _sign_in(floor, "x", "x")]))
         per_page = {script: Line(f"页面 {title}", [], []) for script, title in pages}
         widgets = {s: Line(f"控件 {title}：{WIDGETS[s]}", [], []) for s, title in pages if s in WIDGETS}
         if await _on(page, pages[0][1]):  # signed in, the office lands on 总览: start elsewhere
@@ -350,7 +207,7 @@ async def one_user(browser, app: str, bare: str, pages: list[tuple[str, str]], p
 
         async def bare_switch() -> float:
             """The bare app's page switch, to whichever of its two pages it is not on."""
-            other = RUSH_PAGES[1] if await _on(floor, RUSH_PAGES[0]) else RUSH_PAGES[0]
+            other = sv.RUSH_PAGES[1] if await _on(floor, sv.RUSH_PAGES[0]) else sv.RUSH_PAGES[0]
             return await _go(floor, other)
 
         def server_part(line: Line) -> None:
@@ -392,7 +249,7 @@ async def _rush_one(browser, url: str, user: str, password: str) -> tuple[float,
         started = time.monotonic()
         await _open(page, url)
         signing = await _sign_in(page, user, password)
-        for title in RUSH_PAGES:
+        for title in sv.RUSH_PAGES:
             if not await _on(page, title):  # signed in, the office (and the bare app) land on 总览
                 await _go(page, title)
         return time.monotonic() - started, signing
@@ -406,94 +263,14 @@ async def rush(browser, urls: list[str], user: str, password: str, sessions: int
     return [d[0] for d in done], [d[1] for d in done]
 
 
-def _quiet(server: Server, seconds: float = 1.0, limit: float = 60.0) -> float:
-    """Until the server has used almost no CPU for ``seconds`` (its sessions wound down); its
-    resident memory then, in MB."""
-    deadline = time.monotonic() + limit
-    before = server.cpu_seconds()
-    while time.monotonic() < deadline:
-        time.sleep(seconds)
-        now = server.cpu_seconds()
-        if now - before < 0.05 * seconds:
-            break
-        before = now
-    return server.rss_mb()
-
-
-def prepare(db: str) -> str:
-    """The benchmark's office account on ``db`` with a new random password (returned)."""
-    from perfdash.core.access import Actor
-    from perfdash.ops import auth
-    from perfdash.store import Store
-
-    password = secrets.token_urlsafe(12)
-    store = Store(db)
-    try:
-        if auth.load(store, BROWSER_USER) is None:
-            auth.create_account(store, Actor.system(), BROWSER_USER, "浏览器性能测试", "office", None, password)
-        else:
-            store.update_account(Actor.office(), BROWSER_USER, password_hash=auth.hash_password(password))
-    finally:
-        store.close()
-    return password
-
-
-@dataclass
-class RushResult:
-    """N sessions at once on the app and on the bare app."""
-
-    sessions: int
-    app: list[float]
-    app_sign_in: list[float]
-    bare: list[float]
-    bare_sign_in: list[float]
-    peak_mb: float
-    after_mb: float
-    cpu_per_user: float
-    bare_peak_mb: float
-    bare_cpu_per_user: float
-
-    def cells(self) -> list[str]:
-        med, bare = statistics.median(self.app), statistics.median(self.bare)
-        return [
-            str(self.sessions),
-            f"{med:.1f} / {_p95(self.app):.1f}",
-            f"{bare:.1f} / {_p95(self.bare):.1f}",
-            f"{med / bare:.2f}× / {_p95(self.app) / _p95(self.bare):.2f}×",
-            f"{statistics.median(self.app_sign_in):.1f} / {statistics.median(self.bare_sign_in):.1f}",
-            f"{self.peak_mb:.0f} / {self.after_mb:.0f}",
-            f"{self.bare_peak_mb:.0f}",
-            f"{self.cpu_per_user:.2f} / {self.bare_cpu_per_user:.2f}",
-        ]
-
-
-RUSH_HEADER = (
-    "同时会话",
-    "应用 中位数 / p95 (s)",
-    "空白应用 中位数 / p95 (s)",
-    "之比 中位数 / p95",
-    "登录 中位数：应用 / 空白 (s)",
-    "服务器内存 峰值 / 结束后 (MB)",
-    "空白应用内存峰值 (MB)",
-    "每人 CPU 秒：应用 / 空白",
-)
-
-
-def rush_table(results: list[RushResult]) -> str:
-    out = ["| " + " | ".join(RUSH_HEADER) + " |", "|" + "---:|" * len(RUSH_HEADER)]
-    return "\n".join(out + ["| " + " | ".join(r.cells()) + " |" for r in results])
-
-
-def _usage(servers: list[Server], since: float, cpu_before: list[float]) -> tuple[float, float]:
-    """(peak resident MB summed over the servers' peaks since ``since``, CPU seconds used)."""
-    peak = sum(max((rss for t, rss, _ in s.samples if t >= since), default=s.rss_mb()) for s in servers)
-    cpu = sum(s.cpu_seconds() - b for s, b in zip(servers, cpu_before, strict=True))
-    return peak, cpu
-
-
 async def _measure(
-    apps: list[Server], bare: Server, pages: list[tuple[str, str]], password: str, rounds: int, sessions: list[int]
-) -> tuple[list[Line], list[RushResult]]:
+    apps: list[sv.Server],
+    bare: sv.Server,
+    pages: list[tuple[str, str]],
+    password: str,
+    rounds: int,
+    sessions: list[int],
+) -> tuple[list[Line], list[sv.RushResult]]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -502,46 +279,11 @@ async def _measure(
             lines = await one_user(browser, apps[0].url, bare.url, pages, password, rounds) if rounds else []
             if lines:  # shown at once: the crowd below takes minutes
                 print(table(lines), file=sys.stderr, flush=True)
-            results = []
-            for n in sessions:
-                since, before = time.monotonic(), [s.cpu_seconds() for s in apps]
-                app_times, app_sign = await rush(browser, [s.url for s in apps], BROWSER_USER, password, n)
-                peak, cpu = _usage(apps, since, before)
-                after = sum(_quiet(s) for s in apps)
-                since, before = time.monotonic(), [bare.cpu_seconds()]
-                bare_times, bare_sign = await rush(browser, [bare.url], "x", "x", n)
-                bare_peak, bare_cpu = _usage([bare], since, before)
-                _quiet(bare)
-                results.append(
-                    RushResult(
-                        n, app_times, app_sign, bare_times, bare_sign, peak, after, cpu / n, bare_peak, bare_cpu / n
-                    )
-                )
+            rush_here = functools.partial(rush, browser)
+            results = [await sv.measure_rush(rush_here, apps, bare, password, n) for n in sessions]
             return lines, results
         finally:
             await browser.close()
-
-
-T = TypeVar("T")
-
-
-def _run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run on a thread of its own: the caller's thread may already run an event loop (a
-    test session's Playwright, a notebook), where asyncio.run refuses."""
-    out: dict = {}
-
-    def target() -> None:
-        try:
-            out["result"] = asyncio.run(coroutine)
-        except BaseException as exc:  # handed back to the caller's thread
-            out["error"] = exc
-
-    worker = threading.Thread(target=target, name="browser-bench")
-    worker.start()
-    worker.join()
-    if "error" in out:
-        raise out["error"]
-    return out["result"]
 
 
 def run_browser(
@@ -550,27 +292,27 @@ def run_browser(
     """Start the servers, measure, return the report (tables in Markdown; ``machine`` says what it
     ran on)."""
     if not Path(CHROMIUM).exists():
-        raise BrowserBenchError("需要 Debian 的 chromium：apt-get install chromium fonts-noto-cjk")
+        raise sv.BenchServerError("需要 Debian 的 chromium：apt-get install chromium fonts-noto-cjk")
     if processes > 1 and not settings.is_server_db(db):
-        raise BrowserBenchError("多个看板进程需要 PostgreSQL（--db postgresql://…）：DuckDB 文件只能由一个进程打开")
-    password = prepare(db)
+        raise sv.BenchServerError("多个看板进程需要 PostgreSQL（--db postgresql://…）：DuckDB 文件只能由一个进程打开")
+    password = sv.prepare(db)
     pages = [(s, t) for s, t in pages if s not in SKIPPED_PAGES]
     started = time.strftime("%Y-%m-%d %H:%M")
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory(prefix="perfdash-browser-bench-") as tmp:
         folder = Path(tmp)
-        (folder / "bare.py").write_text(BARE_APP, encoding="utf-8")
+        (folder / "bare.py").write_text(sv.BARE_APP, encoding="utf-8")
         env = {"PERFDASH_DB": db, "PERFDASH_ADMIN_PASSWORD": secrets.token_urlsafe(16)}
         with contextlib.ExitStack() as stack:
             apps = [
-                stack.enter_context(_streamlit(settings.PROJECT_ROOT / "app.py", env, folder / f"app{i}.log"))
+                stack.enter_context(sv.streamlit(settings.PROJECT_ROOT / "app.py", env, folder / f"app{i}.log"))
                 for i in range(processes)
             ]
-            bare = stack.enter_context(_streamlit(folder / "bare.py", {}, folder / "bare.log"))
+            bare = stack.enter_context(sv.streamlit(folder / "bare.py", {}, folder / "bare.log"))
             idle = [s.rss_mb() for s in [*apps, bare]]
-            with _sampling([*apps, bare]):
+            with sv.sampling([*apps, bare]):
                 try:
-                    lines, results = _run_apart(_measure(apps, bare, pages, password, rounds, sessions))
+                    lines, results = sv.run_apart(_measure(apps, bare, pages, password, rounds, sessions))
                 except Exception:
                     for i in range(processes):  # the servers' logs go with the temporary folder
                         tail = (folder / f"app{i}.log").read_text(encoding="utf-8", errors="replace")[-4000:]
@@ -590,7 +332,7 @@ def run_browser(
         )
     if results:
         parts.append(
-            f"多人同时：每人打开网站、登录、打开{'、'.join(RUSH_PAGES)}；空白应用随后做同样的步骤\n\n"
-            + rush_table(results)
+            f"多人同时：每人打开网站、登录、打开{'、'.join(sv.RUSH_PAGES)}；空白应用随后做同样的步骤\n\n"
+            + sv.rush_table(results)
         )
     return "\n\n".join(parts)

@@ -20,7 +20,7 @@ def test_the_browser_benchmark_prints_both_tables(tmp_path):
     report = browser_bench.run_browser(str(db), pages, rounds=1, sessions=[2], processes=1, machine=machine())
     lines = report.splitlines()
     rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| ")}
-    for item in ("打开网站（登录页）", "登录", "页面 总览", "页面 截止热力图", "控件 截止热力图：排序", "2"):
+    for item in ("打开网站（登录页）", "登录", "页面 总览", "页面 截止热力图", "控件 截止热力图：排序", "1"):
         assert item in rows, item
     assert "页面 周会大屏" not in rows  # ticks on a timer: never settles, left out
     cells = rows["页面 截止热力图"].strip("| ").split(" | ")
@@ -28,23 +28,8 @@ def test_the_browser_benchmark_prints_both_tables(tmp_path):
     assert 0 < bare < median <= p95 < 60 and first > 0
     assert 0 < server < 60  # from the websocket: the server's part of the step
     assert float(cells[6].rstrip("×")) == pytest.approx(median / bare, rel=0.05)  # of the rounded times
-    rush = rows["2"].strip("| ").split(" | ")
-    peak, after = (float(x) for x in rush[5].split(" / "))
+    rush = rows["1"].strip("| ").split(" | ")  # one process, two sessions
+    assert rush[1] == "2"
+    peak, after = (float(x) for x in rush[6].split(" / "))
     assert 100 < after <= peak < 4000  # the server's own memory, read from /proc
-    assert re.fullmatch(r"\d+\.\d\d / \d+\.\d\d", rush[7])  # CPU seconds per user: app / bare
-
-
-def test_the_session_memory_measurement_splits_what_sessions_add(tmp_path):
-    from perfdash.app.session_memory import session_memory
-
-    _install_chromium()
-    db = tmp_path / "memory.duckdb"
-    demo_db(db)
-    growth = session_memory(str(db), 2)
-    assert 50 < growth.rss_before < 2000 and growth.rss_open > 0
-    assert growth.traced_open > 0  # two signed-in sessions hold something
-    owners = dict(growth.by_owner)
-    assert any(name.startswith("streamlit/") for name in owners)  # the sessions' own state
-    assert sum(owners.values()) <= growth.traced_open * 1.5  # the split adds up to the growth
-    report = growth.report()
-    assert "每个会话" in report and "| 分配位置" in report
+    assert re.fullmatch(r"\d+\.\d\d / \d+\.\d\d", rush[8])  # CPU seconds per user: app / bare
