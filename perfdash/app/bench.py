@@ -544,16 +544,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--browser", action="store_true", help="在真实浏览器中测量（真实服务器、无头 chromium，与空白应用交替）"
     )
+    p.add_argument(
+        "--protocol",
+        action="store_true",
+        help="多人同时登录，用 Streamlit 的 websocket 协议代替浏览器（客户端几乎不占 CPU，可比较 1 个与多个看板进程）",
+    )
     p.add_argument("--rounds", type=int, default=5, help="--browser：每个页面打开几次（默认 5）")
-    p.add_argument("--sessions", default="1,10,30", help="--browser：同时会话数，逗号分隔（默认 1,10,30）")
-    p.add_argument("--processes", type=int, default=1, help="--browser：看板进程数（多于 1 个需要 PostgreSQL）")
+    p.add_argument("--sessions", default="1,10,30", help="--browser/--protocol：同时会话数，逗号分隔（默认 1,10,30）")
+    p.add_argument(
+        "--processes",
+        default="1",
+        help="--browser：看板进程数；--protocol：可逗号分隔（如 1,2），同一次运行里逐个测（多于 1 个需 PostgreSQL）",
+    )
     p.add_argument(
         "--memory",
         type=int,
         default=0,
         metavar="N",
-        help="--browser：改为测量每个会话占用的服务器内存（N 个会话登录后停留，tracemalloc 按分配位置拆分）",
+        help="测量每个会话占用的服务器内存（N 个会话登录后停留，tracemalloc 按分配位置拆分；不需要浏览器）",
     )
+
+
+def _counts(text: str) -> list[int]:
+    """ "1,10,30" → [1, 10, 30]; each at least 1."""
+    counts = [int(n) for n in str(text).split(",") if n.strip()]
+    if not counts or min(counts) < 1:
+        raise ValueError(f"应为逗号分隔的正整数：{text}")
+    return counts
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -561,8 +578,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.units < 1 or args.runs < 1:
         print("错误：--units 和 --runs 至少为 1", file=sys.stderr)
         return 2
-    if args.browser:
-        return _browser(args)
+    if args.browser or args.protocol or args.memory:
+        return _live(args)
     try:
         db = Path(args.db) if args.db else None
         rows = run(db, args.units, args.runs, args.seed, args.markdown, args.profile, args.walk)
@@ -572,13 +589,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 1 if args.check and any(r.ok is False for r in rows) else 0
 
 
-def _browser(args: argparse.Namespace) -> int:
-    """bench --browser: the city database (built when missing; a PostgreSQL one must exist), then
-    the browser benchmark's tables, printed and written to --markdown if asked."""
-    from perfdash.app.browser_bench import BrowserBenchError, run_browser
+def _live(args: argparse.Namespace) -> int:
+    """bench --browser / --protocol / --memory: a real server on the city database (built when
+    missing; a PostgreSQL one must exist); the report printed and written to --markdown if asked."""
+    from perfdash.app.servers import BenchServerError
 
     try:
-        sessions = [int(n) for n in str(args.sessions).split(",") if n.strip()]
+        sessions = _counts(args.sessions)
+        processes = _counts(args.processes)
         db = args.db or str(default_db(args.units))
         if not settings.is_server_db(db):
             ensure_city_db(Path(db), args.units, args.seed)
@@ -586,9 +604,17 @@ def _browser(args: argparse.Namespace) -> int:
             from perfdash.app.session_memory import session_memory
 
             report = session_memory(db, args.memory).report()
+        elif args.protocol:
+            from perfdash.app.protocol_bench import run_protocol
+
+            report = run_protocol(db, sessions, processes, machine())
         else:
-            report = run_browser(db, menu_pages(), args.rounds, sessions, args.processes, machine())
-    except (BenchError, BrowserBenchError, ValueError) as exc:
+            from perfdash.app.browser_bench import run_browser
+
+            if len(processes) != 1:
+                raise ValueError("--browser 一次只测一种进程数（--processes N）")
+            report = run_browser(db, menu_pages(), args.rounds, sessions, processes[0], machine())
+    except (BenchError, BenchServerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     print(report)

@@ -1,9 +1,11 @@
-"""Where a browser session's memory goes on the server (``bench --browser --memory N``): the real
-app under tracemalloc, N people signed in and left on 总览 and 按科室, what each one added, by
-the code that allocated it.
+"""Where a session's memory goes on the server (``bench --memory N``): the real app under
+tracemalloc, N people signed in and left on 总览 and 按科室, what each one added, by the code that
+allocated it.
 
 - The server runs as ``streamlit run app.py`` through a small launcher that starts tracemalloc
   and writes a snapshot when sent SIGUSR1 (after a garbage collection).
+- People are websocket clients speaking Streamlit's protocol (``protocol_bench.Visitor``): the
+  server holds the same session for them as for a browser, and no browser is needed.
 - A first person signs in, opens both pages and leaves, so that imports, caches shared by every
   session and Streamlit's own start-up are in the baseline, not in the sessions.
 - Then N people sign in and stay; snapshot; they close their tabs; snapshot again. The growth is
@@ -13,6 +15,7 @@ the code that allocated it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
@@ -22,7 +25,8 @@ import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfdash.app import browser_bench as bb
+from perfdash.app import protocol_bench
+from perfdash.app import servers as sv
 from perfdash.core import settings
 
 FRAMES = 30  # deep enough to reach the page or Streamlit's runtime from inside pandas or protobuf
@@ -112,50 +116,29 @@ def _total(snapshot: tracemalloc.Snapshot) -> int:
     return sum(stat.size for stat in snapshot.statistics("filename"))
 
 
-def _take(server: bb.Server, folder: Path, number: int) -> tracemalloc.Snapshot:
+def _take(server: sv.Server, folder: Path, number: int) -> tracemalloc.Snapshot:
     """Ask the server for its snapshot number ``number`` and load it."""
     path = folder / f"snapshot{number}"
     os.kill(server.process.pid, signal.SIGUSR1)
     deadline = time.monotonic() + 300
     while not path.exists():
         if time.monotonic() > deadline or server.process.poll() is not None:
-            raise bb.BrowserBenchError("服务器没有写出内存快照")
+            raise sv.BenchServerError("服务器没有写出内存快照")
         time.sleep(0.2)
     return tracemalloc.Snapshot.load(str(path))
 
 
-async def _visit(browser, url: str, password: str):
-    """One person signs in and opens 总览 and 按科室; their browser context, still open."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(bb.STEP_TIMEOUT_MS)
-    page = await context.new_page()
-    await bb._open(page, url)
-    await bb._sign_in(page, bb.BROWSER_USER, password)
-    for title in bb.RUSH_PAGES:
-        if not await bb._on(page, title):
-            await bb._go(page, title)
-    return context
-
-
-async def _measure(server: bb.Server, folder: Path, password: str, sessions: int) -> Growth:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=bb.CHROMIUM, headless=True, args=bb.LAUNCH_ARGS)
-        try:
-            await (await _visit(browser, server.url, password)).close()
-            rss_before = bb._quiet(server)
-            base = _take(server, folder, 1)
-            contexts = [await _visit(browser, server.url, password) for _ in range(sessions)]
-            rss_open = bb._quiet(server)
-            opened = _take(server, folder, 2)
-            for context in contexts:
-                await context.close()
-        finally:
-            await browser.close()
+async def _measure(server: sv.Server, folder: Path, password: str, sessions: int) -> Growth:
+    await protocol_bench.rush([server.url], sv.BENCH_USER, password, 1)  # in the baseline: imports, shared caches
+    rss_before = await asyncio.to_thread(sv.quiet, server)
+    base = await asyncio.to_thread(_take, server, folder, 1)
+    # The tabs stay connected (answering the server's pings) while the server writes its snapshot.
+    async with protocol_bench.staying(server.url, sv.BENCH_USER, password, sessions):
+        rss_open = await asyncio.to_thread(sv.quiet, server)
+        opened = await asyncio.to_thread(_take, server, folder, 2)
     # A closed tab's session is dropped at once (its websocket closed); wait for the server to settle.
-    rss_closed = bb._quiet(server, seconds=2.0)
-    closed = _take(server, folder, 3)
+    rss_closed = await asyncio.to_thread(sv.quiet, server, 2.0)
+    closed = await asyncio.to_thread(_take, server, folder, 3)
     base_total = _total(base)
     return Growth(
         sessions,
@@ -168,20 +151,19 @@ async def _measure(server: bb.Server, folder: Path, password: str, sessions: int
     )
 
 
-def session_memory(db: str, sessions: int) -> Growth:
-    """Start the traced server on ``db``, measure ``sessions`` open sessions, stop it."""
-    if not Path(bb.CHROMIUM).exists():
-        raise bb.BrowserBenchError("需要 Debian 的 chromium：apt-get install chromium fonts-noto-cjk")
-    password = bb.prepare(db)
+def session_memory(db: str, sessions: int, frames: int = FRAMES) -> Growth:
+    """Start the traced server on ``db`` (``frames`` deep tracebacks), measure ``sessions`` open
+    sessions, stop it."""
+    password = sv.prepare(db)
     with tempfile.TemporaryDirectory(prefix="perfdash-session-memory-") as tmp:
         folder = Path(tmp)
         launcher = folder / "traced_streamlit.py"
-        launcher.write_text(LAUNCHER.format(frames=FRAMES), encoding="utf-8")
+        launcher.write_text(LAUNCHER.format(frames=frames), encoding="utf-8")
         env = {
             "PERFDASH_DB": db,
             "PERFDASH_ADMIN_PASSWORD": "unused-" + os.urandom(8).hex(),
             "PERFDASH_TRACE_DIR": str(folder),
         }
         command = [sys.executable, str(launcher)]
-        with bb._streamlit(settings.PROJECT_ROOT / "app.py", env, folder / "app.log", command) as server:
-            return bb._run_apart(_measure(server, folder, password, sessions))
+        with sv.streamlit(settings.PROJECT_ROOT / "app.py", env, folder / "app.log", command) as server:
+            return sv.run_apart(_measure(server, folder, password, sessions))
