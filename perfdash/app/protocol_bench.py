@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -178,7 +179,8 @@ async def _measure(
     for n in sessions:
         for k in processes:
             results.append(await sv.measure_rush(rush, apps[:k], bare, password, n))
-            print(sv.rush_table(results[-1:]).splitlines()[-1], flush=True)
+            # Each row as it is measured (stderr: stdout and --markdown get the whole report once).
+            print(sv.rush_table(results[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
     return results
 
 
