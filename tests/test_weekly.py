@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import plotly
 import pytest
 
 from perfdash.app.demo import build_demo
@@ -476,6 +477,23 @@ def test_lag_heatmap_of_the_demo_year(demo):
     assert z[0, -1] == LAG_STATUSES.index(OVERDUE) and fig.data[0].y[0].startswith("<b>1-3-3</b>")
     x = list(fig.data[0].x)
     assert z[0, x.index("2025-09-26")] == LAG_STATUSES.index(YELLOW)
+    # What goes over the websocket: 61 targets × 47 weeks in bytes, not 8-byte floats (it was 201 KB
+    # with float64 cells and escaped Chinese; the hover's whole percents lose nothing as bytes).
+    assert fig.data[0].z.dtype == np.uint8 and fig.data[0].customdata.dtype == np.uint8
+    assert len(plotly.io.to_json(fig, validate=False).encode()) < 100_000
+
+
+def test_lag_heatmap_hover_percents_round_half_up_and_gaps_stay_gaps():
+    weeks = _weeks()
+    weeks.loc[0, "completion_pct"] = 89.5  # shown as 90, as the hover's .0f would show it
+    weeks.loc[1, "expected_pct"] = 86.4
+    fig = charts_time.lag_heatmap(weeks, _calendar(), 2025, order=["6-5", "1-1-1", "1-3-3"], as_of=AS_OF)
+    numbers = np.asarray(fig.data[0].customdata)
+    assert numbers[1, 0].tolist() == [90, 86] and numbers[1, 1].tolist() == [95, 86]
+    # A week with no state for a target is a gap (NaN), not a colour: the cells stay floats then.
+    gappy = charts_time.lag_heatmap(weeks.drop(index=2), _calendar(), 2025, as_of=AS_OF)
+    z = np.asarray(gappy.data[0].z, dtype=float)
+    assert np.isnan(z).sum() == 1 and gappy.data[0].z.dtype == np.float32
 
 
 def _trend() -> pd.DataFrame:

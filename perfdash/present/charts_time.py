@@ -57,6 +57,15 @@ def _strings(table: pd.DataFrame) -> np.ndarray:
     return table.astype(object).where(table.notna(), "").to_numpy(dtype=object)
 
 
+def _compact(values: np.ndarray) -> np.ndarray:
+    """Whole numbers 0–255 as one byte a cell, anything else (gaps, fractions) as float32: plotly
+    sends a numpy array base64-encoded in its own dtype, and float64 costs 8 bytes a cell."""
+    whole = values.size > 0 and bool(np.isfinite(values).all()) and bool((values % 1 == 0).all())
+    if whole and values.min() >= 0 and values.max() <= 255:
+        return values.astype(np.uint8)
+    return values.astype(np.float32)
+
+
 def _wrap_codes(codes: str, per_line: int = 8) -> str:
     items = codes.split("、")
     return "编号：" + "<br>".join("、".join(items[i : i + per_line]) for i in range(0, len(items), per_line))
@@ -198,8 +207,10 @@ def lag_heatmap(
     def grid(column: str) -> pd.DataFrame:
         return cells.pivot(index="code", columns="week_end", values=column).reindex(index=codes, columns=week_ends)
 
-    z = grid("_z").to_numpy(dtype=float)
-    numbers = np.dstack([grid("completion_pct").to_numpy(dtype=float), grid("expected_pct").to_numpy(dtype=float)])
+    z = _compact(grid("_z").to_numpy(dtype=float))
+    # The hover shows whole percents: rounded here (half up, as the hover would), one byte a number.
+    percents = np.dstack([grid("completion_pct").to_numpy(dtype=float), grid("expected_pct").to_numpy(dtype=float)])
+    numbers = _compact(np.floor(percents + 0.5))
     n = len(LAG_STATUSES)
     scale = []
     for k, status in enumerate(LAG_STATUSES):  # one flat band of colour per status
