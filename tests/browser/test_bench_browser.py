@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from perfdash.app import browser_bench
 from perfdash.app.bench import machine
 from tests.browser.conftest import _install_chromium, demo_db
@@ -27,7 +25,8 @@ def test_the_browser_benchmark_prints_both_tables(tmp_path):
     first, median, p95, server, bare = (float(c) for c in cells[1:6])
     assert 0 < bare < median <= p95 < 60 and first > 0
     assert 0 < server < 60  # from the websocket: the server's part of the step
-    assert float(cells[6].rstrip("×")) == pytest.approx(median / bare, rel=0.05)  # of the rounded times
+    # Times are shown to 0.01 s, the ratio comes from the unrounded ones: within what rounding allows.
+    assert (median - 0.005) / (bare + 0.005) <= float(cells[6].rstrip("×")) <= (median + 0.005) / (bare - 0.005)
     rush = rows["1"].strip("| ").split(" | ")  # one process, two sessions
     assert rush[1] == "2"
     peak, after = (float(x) for x in rush[6].split(" / "))
