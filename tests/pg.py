@@ -8,12 +8,12 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
+from perfdash.app.servers import free_port
 from tests.system_packages import ensure
 
 
@@ -25,12 +25,6 @@ def _bin_dir() -> Path:
     return Path(found[-1]).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Cluster:
     """One running PostgreSQL cluster; ``new_database()`` gives each test a database of its own."""
 
@@ -38,7 +32,7 @@ class Cluster:
         self.bin = _bin_dir()
         self.dir = Path(tempfile.mkdtemp(prefix="perfdash-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_user: list[str] = []
         if os.geteuid() == 0:  # the server will not run as root
             shutil.chown(self.dir, "postgres", "postgres")

@@ -15,16 +15,11 @@ from collections import Counter
 
 import pytest
 
+from perfdash.app.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
 from tests.system_packages import ensure
 
 CONFIG = PROJECT_ROOT / "deploy" / "nginx-perfdash.conf"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _backend(name: str) -> tuple[http.server.ThreadingHTTPServer, int]:
@@ -48,7 +43,7 @@ def _backend(name: str) -> tuple[http.server.ThreadingHTTPServer, int]:
 def proxy(tmp_path):
     ensure(["/usr/sbin/nginx"], ["nginx"], "反向代理的示例配置需要 nginx 检查")
     backends = [_backend("A"), _backend("B")]
-    port = _free_port()
+    port = free_port()
     site = CONFIG.read_text(encoding="utf-8")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
     site = re.sub(r"(?m)^    server 127\.0\.0\.1:8501;\n    server 127\.0\.0\.1:8502;", "", site)

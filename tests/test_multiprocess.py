@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.store import Store
@@ -108,11 +107,11 @@ def test_two_app_processes_and_the_cli_share_one_postgresql(pg_cluster, tmp_path
 def test_two_servers_on_one_postgresql_both_serve(pg_cluster, tmp_path):
     """Two ``perfdash serve`` processes on one PostgreSQL database start and answer; only one of
     them takes the scheduled backups."""
-    from tests.pg import _free_port
+    from perfdash.app import servers as servers_mod
 
     url = pg_cluster.new_database()
     env = {**os.environ, "PERFDASH_ADMIN_PASSWORD": "a-long-test-password", "PERFDASH_BACKUP_DIR": str(tmp_path)}
-    ports = [_free_port(), _free_port()]
+    ports = [servers_mod.free_port(), servers_mod.free_port()]
     servers = []
     try:
         for port in ports:
@@ -126,16 +125,7 @@ def test_two_servers_on_one_postgresql_both_serve(pg_cluster, tmp_path):
                     env=env,
                 )
             )
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                        if r.read() == b"ok":
-                            break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
+            assert servers_mod.healthy(f"http://127.0.0.1:{port}", servers[-1], 90), "server did not start"
     finally:
         for s in servers:
             s.terminate()

@@ -10,7 +10,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from perfdash.app import startup
+from perfdash.app.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
 
 ANSWER_AT_ONCE_SECONDS = 10.0  # the old behaviour waited 60 s for the lock, then failed
@@ -44,12 +44,6 @@ def test_the_password_notice_names_a_page_in_the_page_list():
     assert startup.PASSWORD_PAGE in titles
     named = re.findall(r"“([^”]+)”", "\n".join(startup.admin_notice("x")))
     assert named and all(n in titles for n in named)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Console:
@@ -101,7 +95,7 @@ def server(tmp_path) -> Iterator[tuple[Console, Path, dict, int]]:
     db = tmp_path / "served.duckdb"
     env = {k: v for k, v in os.environ.items() if k != "PERFDASH_ADMIN_PASSWORD"}
     env |= {"PERFDASH_BACKUP_DIR": str(tmp_path / "backups"), "PYTHONUNBUFFERED": "1"}
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "perfdash", "serve", "--db", str(db), "--port", str(port), "--address", "127.0.0.1"],
         cwd=PROJECT_ROOT,
@@ -158,7 +152,7 @@ def test_serve_prints_the_password_at_start_and_commands_answer_while_it_serves(
     for args, says in (
         (("import", str(PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt")), "请先停止看板"),
         (("progress", "import", "x.xlsx", "--as", "绩效办"), "“进度填报”页面"),
-        (("serve", "--port", str(_free_port())), "看板已经在运行"),
+        (("serve", "--port", str(free_port())), "看板已经在运行"),
     ):
         out, seconds = run(*args, "--db", str(db), env=env)
         assert out.returncode == 2 and says in out.stderr and seconds < ANSWER_AT_ONCE_SECONDS, (args, out.stderr)

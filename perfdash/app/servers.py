@@ -75,12 +75,17 @@ class Server:
     samples: list[tuple[float, float, float]] = field(default_factory=list)  # (time, rss MB, cpu s)
 
     def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024
+        return rss_mb(self.process.pid)
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory now, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024
 
 
 def free_port() -> int:
@@ -115,24 +120,36 @@ def streamlit(script: Path, env: dict[str, str], log: Path, launcher: list[str] 
         )
         server = Server(f"http://127.0.0.1:{port}", process)
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                with (
-                    contextlib.suppress(OSError),
-                    urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as r,  # noqa: S310
-                ):
-                    if r.read() == b"ok":
-                        break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise BenchServerError(f"{script.name} 未能启动，见 {log}")
-                time.sleep(0.2)
+            if not healthy(server.url, process, 120):
+                raise BenchServerError(f"{script.name} 未能启动，见 {log}")
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
+
+
+def healthy(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Wait until the Streamlit server at ``url`` answers its health check; False when its
+    ``process`` ends or ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r,  # noqa: S310 (a local server)
+        ):
+            if r.read() == b"ok":
+                return True
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a server, killed if it has not gone within 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @contextlib.contextmanager

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from perfdash.app import servers
 from perfdash.app.browser_bench import CHROMIUM, LAUNCH_ARGS  # the benchmark's browser, the same
 from perfdash.core.settings import PROJECT_ROOT
 from tests.system_packages import ensure
@@ -25,12 +23,6 @@ OFFICE_USER, OFFICE_PASSWORD = "browser_office", "browser-test-2026"
 def _install_chromium() -> None:
     """Debian's chromium and the CJK fonts, as root, when the machine lacks them."""
     ensure([CHROMIUM], ["chromium", "fonts-noto-cjk"], "需要 Debian 的 chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def demo_db(db: Path, *demo_args: str, sections: tuple[str, ...] = (), leaders: tuple[str, ...] = ()) -> None:
@@ -80,17 +72,11 @@ def kiosk(tmp_path_factory) -> tuple[Path, str]:
 SERVERS: dict[str, int] = {}  # URL → the server's process id (to read its memory)
 
 
-def rss_mb(pid: int) -> float:
-    """A process's resident memory now, in MB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
-
-
 @contextlib.contextmanager
 def serve(db: Path, log_dir: Path, perfdash_serve: bool = False, env: dict | None = None) -> Iterator[str]:
     """``streamlit run app.py`` (or, with ``perfdash_serve``, ``python -m perfdash serve``, which
     also runs the scheduled backups) on a free port and database ``db``; yields its URL."""
-    port = _free_port()
+    port = servers.free_port()
     log = open(log_dir / "streamlit.log", "w")  # noqa: SIM115 (closed at teardown)
     where = ["--address", "127.0.0.1", "--port", str(port)]
     streamlit = ["--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port)]
@@ -109,24 +95,11 @@ def serve(db: Path, log_dir: Path, perfdash_serve: bool = False, env: dict | Non
     url = f"http://127.0.0.1:{port}"
     SERVERS[url] = server.pid
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310 (loopback)
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("streamlit did not start")
-            time.sleep(0.5)
+        if not servers.healthy(url, server, 90):
+            raise RuntimeError("streamlit did not start")
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        servers.stop(server)
         log.close()
 
 

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from perfdash.app.servers import rss_mb
 from tests import hostile
-from tests.browser.conftest import OFFICE_USER, SERVERS, demo_db, rss_mb, serve, sign_in
+from tests.browser.conftest import OFFICE_USER, SERVERS, demo_db, serve, sign_in
 
 MAIN = '[data-testid="stMain"]'
 
