@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
+
+# The installation's keys (cookie and backup signing) of this test run: never the user's own
+# ~/.config/perfdash. Set at import, so servers the tests start inherit it.
+os.environ.setdefault("PERFDASH_SECRETS_DIR", tempfile.mkdtemp(prefix="perfdash-keys-"))
 
 
 @pytest.fixture(autouse=True)

@@ -151,8 +151,14 @@ SETTINGS += (
     Setting(
         "PERFDASH_COOKIE_SECRET",
         "",
-        "签名登录 Cookie 的密钥；不设则首次启动时随机生成，保存在数据库文件旁的 *.cookie-secret"
+        "签名登录 Cookie 的密钥；不设则首次启动时随机生成，保存在密钥目录（PERFDASH_SECRETS_DIR）的 cookie.key"
         "（删除该文件即令所有人重新登录）",
+    ),
+    Setting(
+        "PERFDASH_SECRETS_DIR",
+        "",
+        "本机密钥（登录 Cookie 签名、备份签名）保存的目录，须在项目目录和备份目录之外；"
+        "空则为 ~/.config/perfdash（或 $XDG_CONFIG_HOME/perfdash）",
     ),
 )
 MIN_PASSWORD_LENGTH = 10
@@ -184,8 +190,19 @@ def admin_password() -> str:
 
 
 def cookie_secret() -> str:
-    """The configured key for signing the sign-in cookie ('' : a generated one kept beside the database)."""
+    """The configured key for signing the sign-in cookie ('' : a generated one in secrets_dir())."""
     return str(_get("PERFDASH_COOKIE_SECRET"))
+
+
+def secrets_dir() -> Path:
+    """Where this installation's own keys live (cookie signing, backup signing): never derived
+    from the database's location, so no URL or password ends up in a file name, and outside the
+    project and the backup folder, so a copied backup or checkout does not carry the key."""
+    configured = str(_get("PERFDASH_SECRETS_DIR"))
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "perfdash"
 
 
 # Reminders (催报) and supervision (督办).
