@@ -262,3 +262,24 @@ def test_in_memory_databases_keep_versions_apart():
     finally:
         one.close()
         two.close()
+
+
+def test_an_audit_value_stays_within_the_text_cap(tmp_path):
+    """A batch's audit entry can be huge (3,000 rows of notes); it is kept within MAX_TEXT with
+    its full length and a hash of the whole, and the write itself is not refused."""
+    import hashlib
+    import json
+
+    from perfdash.db.database import MAX_TEXT
+
+    store = Store(str(tmp_path / "audit.duckdb"))
+    office = Actor("office", name="绩效办")
+    big = [{"code": f"1-1-{n}", "note": "进" * 500} for n in range(1000)]
+    with store.write(office) as w:
+        w.audit("测试", "audit_cap", "k", None, big)
+    value = store.query("SELECT new_value FROM audit_log WHERE entity = 'audit_cap'")["new_value"].iloc[0]
+    full = json.dumps(big, ensure_ascii=False)
+    assert len(value) == MAX_TEXT
+    assert value.startswith(full[:1000])
+    assert f"共 {len(full)} 字" in value and hashlib.sha256(full.encode()).hexdigest() in value
+    store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 import zipfile
 from collections.abc import Iterator
@@ -54,6 +55,8 @@ class Cell:
     value: object
     percent: bool = False
     formula_without_value: bool = False
+    percent_sign: bool = False  # the format shows a literal % after the number (0.0"%"): not scaled
+    odd_format: str = ""  # a number format that shows something other than the value (0,  0%%)
 
 
 @dataclass
@@ -152,6 +155,61 @@ class _SheetScan:
     """What a constant-memory pass over a worksheet's XML found."""
 
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+
+
+_FORMAT_SKIP = re.compile(r'"[^"]*"?|\\.|\[[^\]]*\]?|_.|\*.')  # quoted text, \x, [colour], _x, *x
+
+
+_FORMAT_LITERAL = re.compile(r'"[^"]*"?|\\.')  # what a format prints as it is
+
+
+def format_section(fmt: str, value: float) -> str:
+    """The part of an Excel number format that applies to ``value`` (positive;negative;zero;text),
+    with what is shown literally removed: quoted text, escaped characters, [colour] and
+    [condition] brackets, and the _x / *x spacing codes."""
+    sections = fmt.split(";") if '"' not in fmt and "\\" not in fmt else _split_sections(fmt)
+    index = 0 if value > 0 or len(sections) == 1 else (1 if value < 0 else (2 if len(sections) > 2 else 0))
+    return _FORMAT_SKIP.sub("", sections[min(index, len(sections) - 1)])
+
+
+def _split_sections(fmt: str) -> list[str]:
+    """A format's sections, split on the semicolons that are not inside quotes or escaped."""
+    sections, current, quoted, escaped = [], [], False, False
+    for ch in fmt:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == ";" and not quoted:
+            sections.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    sections.append("".join(current))
+    return sections
+
+
+def number_cell(value: object, fmt: str) -> dict[str, object]:
+    """How Excel shows a number under ``fmt``, for ``Cell``: ``percent`` when a real % (outside
+    quotes and escapes) multiplies it by 100; ``percent_sign`` when the % is only printed beside
+    it (0.0"%" shows 80 as 80.0%); ``odd_format`` when the format shows another number than the
+    value (two % signs, or a thousands scaling comma such as 0,), which is refused, not guessed."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not fmt or fmt == "General":
+        return {}
+    section = format_section(fmt[:255], float(value))  # Excel's own limit on a format's length
+    real = section.count("%")
+    literal = "%" in fmt and real == 0 and "%" in _literal_text(fmt)
+    scaled = re.search(r"[0#?][,]+(?![0#?])", section) is not None
+    if real > 1 or scaled:
+        return {"odd_format": fmt[:60]}
+    return {"percent": real == 1, "percent_sign": literal}
+
+
+def _literal_text(fmt: str) -> str:
+    return "".join(m.group(0) for m in _FORMAT_LITERAL.finditer(fmt))
 
 
 def _column_number(ref: str) -> int:
@@ -181,6 +239,8 @@ def scan_sheet(name: str, archive: zipfile.ZipFile, member: str, limits: Limits)
             state["row"] = max(row, state["row"] + 1)
             state["in_row"] = 0
             state["col"] = 0
+            if attrs.get("hidden") in ("1", "true") and state["row"] <= limits.max_row_number:
+                scan.hidden_rows.add(state["row"])
             if state["row"] > limits.max_row_number:
                 raise FileRejected(
                     f"{name}：第 {state['row']} 行仍有内容，超出 {limits.max_rows} 行的上限"
@@ -295,12 +355,17 @@ def _rows(name: str, ws: object, scan: _SheetScan, limits: Limits) -> Iterator[t
             cells.append(
                 Cell(
                     value,
-                    percent=isinstance(value, int | float) and not isinstance(value, bool) and "%" in fmt,
                     formula_without_value=(number, col) in scan.formulas_without_value,
+                    **number_cell(value, fmt),  # type: ignore[arg-type]
                 )
             )
         if not any(_filled(c) for c in cells):
             continue
+        if number in scan.hidden_rows:
+            raise FileRejected(
+                f"{name}：工作表“{ws.title}”第 {number} 行是隐藏行但有内容，不会按看不见的内容导入："
+                "请在 Excel 中取消隐藏（或清除筛选）核对后再上传，或删除该行"
+            )
         kept += 1
         if kept > limits.max_rows + 1:  # the header row and max_rows rows of data
             raise FileRejected(f"{name}：数据超过 {limits.max_rows} 行上限，请分成几个文件上传")

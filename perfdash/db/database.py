@@ -4,6 +4,7 @@ go through (one transaction, the actor checked, the data version raised, the aud
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import re
 import threading
@@ -446,11 +447,25 @@ def _audit(
             action,
             entity,
             key,
-            None if old is None else json.dumps(old, ensure_ascii=False, default=str),
-            None if new is None else json.dumps(new, ensure_ascii=False, default=str),
+            _audit_value(old),
+            _audit_value(new),
             unit,
         ],
     )
+
+
+def _audit_value(value: object) -> str | None:
+    """An audit entry's old or new value as JSON, within MAX_TEXT like every other text: a batch
+    of thousands of rows is kept as its beginning, its full length and the SHA-256 of the whole
+    (which the rows themselves, in their tables, can be checked against)."""
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) <= MAX_TEXT:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    tail = f"…（共 {len(text)} 字，超过 {MAX_TEXT} 字，只记前面部分；全文 SHA-256 {digest}）"
+    return text[: MAX_TEXT - len(tail)] + tail
 
 
 def server_holding(lock_message: str) -> int | None:

@@ -393,7 +393,7 @@ FORMULA_HINT = "是公式，但文件中没有保存计算结果：请在 Excel 
 def _plain_number(cell: intake.Cell) -> float | None:
     """The value of a completion cell written as a bare number (no % format, no % sign)."""
     value = cell_text(cell.value)
-    if cell.percent or value is None or str(value).strip().endswith(("%", "％")):
+    if cell.percent or cell.percent_sign or value is None or str(value).strip().endswith(("%", "％")):
         return None
     try:
         return float(str(value).strip())
@@ -418,8 +418,13 @@ def _number(cell: intake.Cell, one_may_be_whole: bool = False) -> tuple[float | 
     value = cell_text(cell.value)
     if value is None or str(value).strip() == "":
         return None, "完成率为空"
+    if cell.odd_format:
+        return None, (
+            f"完成率单元格的数字格式“{cell.odd_format}”显示的不是单元格里的数值 {value}："
+            "请改为“常规”或“百分比”格式后再上传"
+        )
     text = str(value).strip()
-    explicit = text.endswith(("%", "％"))
+    explicit = text.endswith(("%", "％")) or cell.percent_sign  # 80 shown as 80.0% by 0.0"%": 80
     try:
         pct = float(text.rstrip("%％").strip())
     except ValueError:
