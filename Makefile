@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 LOG := $(CURDIR)/.install.log
 PORT ?= 8501
 
-.PHONY: run test lint fmt demo bench clean
+.PHONY: run test check lint fmt demo bench clean
 
 $(STAMP): requirements.txt
 	@echo "[perfdash] 正在创建虚拟环境 $(VENV) …"
@@ -27,6 +27,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# The fast lane while working: lint, then every test that needs no browser, office suite,
+# PostgreSQL or benchmark and is not marked slow (markers: tests/conftest.py).
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m "not (browser or office or pg or bench or slow)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,3 +36,37 @@ def db_target(request, tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("PERFDASH_EVIDENCE_DIR", str(tmp_path / "evidence"))
     monkeypatch.setenv("PERFDASH_BACKUP_DIR", str(tmp_path / "backups"))
     return request.getfixturevalue("pg_cluster").new_database()
+
+
+# Lanes. `make test` runs everything; `make check` leaves out what needs a system package, a
+# server of its own or minutes of wall time. Markers come from where a test lives and what it uses,
+# so a new test lands in the right lane without anyone remembering to mark it.
+LANE_MARKERS = {
+    "browser": "drives Debian's chromium against a served app",
+    "office": "converts exports with LibreOffice",
+    "pg": "needs a PostgreSQL server (started by the tests)",
+    "bench": "measures performance (servers, crowds)",
+    "slow": "takes more than about 10 seconds on its own",
+}
+BENCH_FILES = {"test_bench.py", "test_protocol_bench.py", "test_session_memory.py"}
+OFFICE_FILES = {"test_office_suite.py"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name, help_text in LANE_MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {help_text}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path
+        if "browser" in path.parts:
+            item.add_marker(pytest.mark.browser)
+        if path.name in BENCH_FILES:
+            item.add_marker(pytest.mark.bench)
+        if path.name in OFFICE_FILES:
+            item.add_marker(pytest.mark.office)
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("db_target") == "postgresql"
+        if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.pg)

@@ -294,6 +294,7 @@ class Child:
             self.seen.append(self.lines.get())
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_transaction_loses_only_what_it_had_not_committed(db, capsys):
     committed_before = 0
     survived = 0

@@ -566,6 +566,7 @@ def fresh_store() -> Store:
     return store
 
 
+@pytest.mark.slow
 def test_importing_a_mutated_plan_is_all_or_nothing(tripwire, capsys):
     tally: Counter = Counter()
 
@@ -715,6 +716,7 @@ def scored(tmp_path_factory):
     s.close()
 
 
+@pytest.mark.slow
 def test_office_exports_hold_no_formula(scored, capsys):
     _, _, result, slides, week = scored
     n = len(result.targets)
