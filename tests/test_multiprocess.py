@@ -132,3 +132,74 @@ def test_two_servers_on_one_postgresql_both_serve(pg_cluster, tmp_path):
         logs = [s.communicate(timeout=30)[0] for s in servers]
     assert "定时备份：每" in logs[0]
     assert "定时备份由同一数据库的另一个看板进程负责" in logs[1]
+
+
+# A second app process that answers, for each line (a session token, or "screen:" and a meeting
+# screen token) it reads, whether its own store accepts it: 1 or 0.
+CHECKER = """
+import sys
+from perfdash.app.startup import shared_store
+from perfdash.ops import auth
+
+store = shared_store(sys.argv[1], tell=lambda _: None)
+print("ready", flush=True)
+for line in sys.stdin:
+    token = line.strip()
+    if token.startswith("screen:"):
+        ok = auth.kiosk_token_valid(store, token.removeprefix("screen:"))
+    else:
+        ok = auth.session_account(store, token) is not None
+    print(int(ok), flush=True)
+"""
+
+
+def test_a_sign_out_reaches_every_process_before_it_returns(pg_cluster):
+    """Finding (issue 29): a revoked cookie was accepted by the other process for up to ~90 ms
+    (11 of 20 tries), until its mirror caught up. Sessions and screen tokens are now checked
+    against PostgreSQL itself: a sign-out (or a revoked screen) is refused everywhere as soon as
+    it returns. Each round asks the other process right after the change."""
+    from perfdash.core.access import Actor
+    from perfdash.ops import auth
+
+    url = pg_cluster.new_database()
+    store = Store(url)
+    office = Actor("office", "绩效办", "admin")
+    checker = subprocess.Popen(
+        [sys.executable, "-c", CHECKER, url],
+        cwd=PROJECT_ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert checker.stdout.readline().strip() == "ready"
+
+        def other_accepts(token: str) -> bool:
+            checker.stdin.write(token + "\n")
+            checker.stdin.flush()
+            return checker.stdout.readline().strip() == "1"
+
+        auth.create_account(store, office, "zhongjiao", "张少杰", "section", "中教科", "correct-horse-battery")
+        account = auth.load(store, "zhongjiao")
+        answers = []
+        for _ in range(20):
+            token = auth.start_session(store, account)
+            accepted = other_accepts(token)
+            auth.end_session(store, token)
+            answers.append((accepted, other_accepts(token)))
+        assert answers == [(True, False)] * 20
+        screens = []
+        for n in range(5):
+            screen = auth.new_kiosk_token(store, office, f"大屏{n}")
+            accepted = other_accepts(f"screen:{screen}")
+            store.revoke_kiosk_token(office, auth.session_hash(screen))
+            screens.append((accepted, other_accepts(f"screen:{screen}")))
+        assert screens == [(True, False)] * 5
+        started = time.perf_counter()
+        for _ in range(50):
+            auth.session_account(store, token)
+        print(f"one session check against PostgreSQL: {(time.perf_counter() - started) / 50 * 1000:.2f} ms")
+    finally:
+        checker.stdin.close()
+        checker.wait(timeout=30)
+        store.close()

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 import streamlit as st
 
-from perfdash.app import startup
-from perfdash.core import fmt, settings
+from perfdash.app import logs, startup
+from perfdash.core import fmt, net, settings
+from perfdash.db.postgres import is_unavailable
 from perfdash.ops import auth, cookies
 from perfdash.store import Store, StoreError
 
 SESSION_KEY = "auth"
 log = logging.getLogger("perfdash")
+_UNTRUSTED_WARNED: list[str] = []
 
 
 @st.cache_resource(show_spinner="正在准备数据库…")
@@ -21,7 +22,19 @@ def get_store(path: str) -> Store:
     """One shared connection per database file: the one ``python -m perfdash serve`` prepared
     before the server started, or (under a plain ``streamlit run``) prepared now, on the first
     visit: plan and demo data, and the first admin account, its password printed on the console."""
+    logs.install()  # a plain ``streamlit run`` too: no password in the server's log
     return startup.shared_store(path)
+
+
+def database_down(exc: BaseException) -> None:
+    """When ``exc`` says the database server cannot be reached: a plain page saying so (one log
+    line, no traceback: nothing is broken here), then the page stops. Otherwise nothing."""
+    if not is_unavailable(exc):
+        return
+    log.warning("perfdash: 数据库暂时不可用：%s", exc)
+    st.error("数据库暂时不可用，请稍后刷新。")
+    st.caption("数据库服务器没有响应。已填写但未保存的内容请先另行记下；如长时间如此，请联系绩效办。")
+    st.stop()
 
 
 def open_store() -> Store:
@@ -35,25 +48,49 @@ def open_store() -> Store:
     except StoreError as exc:
         log.error("perfdash 无法打开数据库：%s", exc)
         st.error("系统暂时无法打开数据库，请稍后再试；如一直如此，请联系绩效办。")
+    except Exception as exc:
+        database_down(exc)  # the database server down at the first visit (a plain streamlit run)
+        raise
     st.stop()
 
 
+def _peer() -> str:
+    """The address of the direct connection ('' under AppTest). st.context.ip_address hides
+    loopback (None for 127.0.0.1 and ::1), which is exactly where a proxy on this machine connects
+    from: Streamlit's client context has it (a test fails if a Streamlit upgrade moves it)."""
+    from streamlit.runtime.context import _get_client_context
+
+    try:
+        context = _get_client_context()
+    except Exception:  # no Streamlit runtime behind this run (a bare script, a test)
+        context = None
+    ip = getattr(context, "remote_ip", None) if context is not None else None
+    return ip if isinstance(ip, str) else ""
+
+
 def client_address() -> str:
-    """Where a visitor connects from (for the per-source sign-in limit). Behind a reverse proxy on
-    this machine, the proxy's X-Forwarded-For names the visitor."""
-    ip = st.context.ip_address
-    ip = ip if isinstance(ip, str) else ""  # none under AppTest
+    """Where a visitor connects from (for the per-source sign-in limit): the connection's address,
+    or, when that is a configured reverse proxy (PERFDASH_TRUSTED_PROXIES), the address the proxy
+    chain names in X-Forwarded-For (perfdash.core.net.visitor_address: the rightmost untrusted)."""
     try:
-        forwarded = str(st.context.headers.get("X-Forwarded-For", "") or "")
-    except (AttributeError, TypeError):
-        forwarded = ""
+        forwarded = [str(v) for v in st.context.headers.get_all("X-Forwarded-For")]
+    except (AttributeError, TypeError, RuntimeError):
+        forwarded = []
     try:
-        local = ipaddress.ip_address(ip).is_loopback if ip else True
-    except ValueError:
-        local = False
-    if local and forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return ip[:64]
+        proxies = net.networks(settings.trusted_proxies())
+    except ValueError as exc:  # checked when the server starts; here never fatal
+        log.warning("perfdash: %s", exc)
+        proxies = ()
+    peer = _peer()
+    if forwarded and peer and not net.is_proxy(peer, proxies) and not _UNTRUSTED_WARNED:
+        _UNTRUSTED_WARNED.append(peer)  # once per process: a hint for whoever reads the log
+        log.warning(
+            "perfdash: 收到来自 %s 的 X-Forwarded-For，但它不在 PERFDASH_TRUSTED_PROXIES 中：登录限制按 %s 计数。"
+            "经本机反向代理访问时请设 PERFDASH_TRUSTED_PROXIES=127.0.0.1",
+            peer,
+            peer,
+        )
+    return net.visitor_address(peer, forwarded, proxies)
 
 
 def _oidc_configured() -> bool:
@@ -69,23 +106,34 @@ def session_token() -> str | None:
     return session.get("token") if isinstance(session, dict) else None
 
 
-def _cookie_token() -> str | None:
-    """The token in this browser's sign-in cookie, if its signature holds."""
+def _cookie(name: str) -> str | None:
+    """One of this browser's cookies, as sent with the websocket's handshake."""
     try:
-        value = st.context.cookies.get(cookies.COOKIE_NAME)
+        value = st.context.cookies.get(name)
     except (AttributeError, RuntimeError):  # no browser behind this run (a test)
         return None
-    return cookies.unsign(value, cookies.secret(settings.db_path())) if value else None
+    return str(value) if value else None
+
+
+def _cookie_token() -> str | None:
+    """The token in this browser's sign-in cookie, if its signature holds."""
+    value = _cookie(cookies.COOKIE_NAME)
+    return cookies.unsign(value, cookies.secret()) if value else None
 
 
 def current_account(store: Store) -> auth.Account | None:
     """Who is signed in, drawing nothing: this tab's session, else the one its cookie names (F5,
-    a bookmark, a link opened in a new tab), while the server says the session holds."""
-    token = session_token()
-    if token:
-        return auth.session_account(store, token)
-    token = _cookie_token()
-    account = auth.session_account(store, token) if token else None
+    a bookmark, a link opened in a new tab), while the server says the session holds. With the
+    database server down, a page saying so instead (then the page stops)."""
+    try:
+        token = session_token()
+        if token:
+            return auth.session_account(store, token)
+        token = _cookie_token()
+        account = auth.session_account(store, token) if token else None
+    except Exception as exc:
+        database_down(exc)
+        raise
     if account is not None:
         st.session_state[SESSION_KEY] = {"token": token}
     return account
@@ -108,7 +156,7 @@ def require_login(store: Store) -> auth.Account:
         if st.user.get("is_logged_in", False):
             account = auth.account_by_email(store, str(st.user.get("email", "")))
             if account:
-                _signed_in(auth.start_session(store, account, client_address()))
+                _signed_in(auth.start_session(store, account, client_address()), account)
                 _signed_in_sidebar(store, account)
                 return account
             st.error("该身份尚未开通 perfdash 账户，请联系绩效办。")
@@ -121,11 +169,12 @@ def require_login(store: Store) -> auth.Account:
     st.stop()
 
 
-def _signed_in(token: str) -> None:
-    """Keep a new session in this tab, and (where the server can) in a cookie for the next visit."""
+def _signed_in(token: str, account: auth.Account) -> None:
+    """Keep a new session in this tab, and (where the server can) in a cookie for the next visit;
+    the same route marks the browser as one this account signs in on (perfdash.ops.throttle)."""
     st.session_state[SESSION_KEY] = {"token": token}
     if cookies.cookie_routes_enabled():
-        st.session_state["_cookie_ticket"] = cookies.TICKETS.issue(token)
+        st.session_state["_cookie_ticket"] = cookies.TICKETS.issue(token, account.username)
 
 
 def _browser_call(path: str, body: str = "") -> None:
@@ -149,11 +198,15 @@ def _login_form(store: Store) -> None:
     if submitted:
         source = client_address()
         try:
-            account = auth.authenticate(store, username, password, source=source)
+            browser = _cookie(cookies.KNOWN_BROWSER_COOKIE)
+            account = auth.authenticate(store, username, password, source=source, browser=browser)
         except auth.AuthError as exc:
             st.error(fmt.md(str(exc)))
+        except Exception as exc:
+            database_down(exc)
+            raise
         else:
-            _signed_in(auth.start_session(store, account, source))
+            _signed_in(auth.start_session(store, account, source), account)
             st.rerun()
     st.caption(
         "首次启动时，管理员账户 admin 的初始密码显示在启动看板的控制台中（或由环境变量 PERFDASH_ADMIN_PASSWORD 指定）。"

@@ -15,8 +15,10 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from perfdash.app import logs
 from perfdash.app.demo import bootstrap
-from perfdash.core import settings
+from perfdash.core import net, settings
+from perfdash.core.redact import redact
 from perfdash.ops import auth
 from perfdash.ops.backup_folder import BackupScheduler
 from perfdash.store import Store
@@ -33,7 +35,7 @@ _OPEN_LOCK = threading.Lock()
 
 def say(text: str) -> None:
     """One line on the server's console, at once (a service's log shows it in order)."""
-    print(f"[perfdash] {text}", flush=True)
+    print(f"[perfdash] {redact(text)}", flush=True)
 
 
 def admin_notice(password: str) -> list[str]:
@@ -111,6 +113,11 @@ def serve(db: Path | str, port: int | None = None, address: str | None = None) -
     from streamlit import config as st_config
     from streamlit.web import bootstrap as st_bootstrap
 
+    logs.install()  # from here on no log line or traceback of this process shows a password
+    problem = _address_settings_problem()
+    if problem:
+        print(f"[perfdash] 错误：{problem}", file=sys.stderr, flush=True)
+        return 2
     os.chdir(settings.PROJECT_ROOT)  # config.toml, secrets.toml and the pages are found from here
     on_server = settings.is_server_db(db)
     db = db if on_server else Path(db).resolve()
@@ -167,6 +174,19 @@ def serve(db: Path | str, port: int | None = None, address: str | None = None) -
             published.unlink(missing_ok=True)
         say("看板已停止")
     return 0
+
+
+def _address_settings_problem() -> str | None:
+    """What is wrong with PERFDASH_TRUSTED_PROXIES or PERFDASH_PUBLIC_URL, if anything (found at
+    the start, not at someone's sign-in)."""
+    try:
+        net.networks(settings.trusted_proxies())
+    except ValueError as exc:
+        return str(exc)
+    for url in settings.public_origins():
+        if net.origin(url) is None:
+            return f"PERFDASH_PUBLIC_URL 中的“{url}”不是网址（应形如 https://jx.example.gov.cn）"
+    return None
 
 
 def _url(st_config: object) -> str:

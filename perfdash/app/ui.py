@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import nav, shell
-from perfdash.app.session import get_store, open_store, require_login
+from perfdash.app import nav, shell, upload_gate
+from perfdash.app.session import database_down, get_store, open_store, require_login
 from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
@@ -102,9 +102,11 @@ def run(page: Any) -> None:
     """Run the chosen page. A page that fails shows the visitor a plain message with a reference;
     the traceback, which names files on the server, goes to the server's log only (set
     PERFDASH_SHOW_ERRORS=1 to let it through, as the tests do)."""
+    upload_gate.guard_store()  # under a plain `streamlit run` too: no file kept for a stranger
     try:
         page.run()
-    except Exception:
+    except Exception as exc:
+        database_down(exc)  # the database server down: a page saying so, not an error
         if settings.show_errors():
             raise
         ref = secrets.token_hex(4)

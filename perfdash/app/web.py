@@ -2,18 +2,19 @@
 cookie (see perfdash.ops.cookies). ``python -m perfdash serve`` runs this; a plain
 ``streamlit run app.py`` has no such routes, and a sign-in then lasts as long as its tab.
 
-Both routes answer POSTs from the app's own pages only (Sec-Fetch-Site, else Origin against
-Host): another site cannot plant its own session in a visitor's browser."""
+Both routes answer POSTs from the app's own pages only (Sec-Fetch-Site, and the Origin against
+the published address, perfdash.app.origins): another site cannot plant its own session in a
+visitor's browser. Setting the sign-in cookie also marks the browser as one the account signs in
+on (a second, long-lived cookie: see perfdash.ops.throttle)."""
 
 from __future__ import annotations
-
-from urllib.parse import urlsplit
 
 import streamlit as st
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from perfdash.app import origins, upload_gate
 from perfdash.core import settings
 from perfdash.ops import cookies
 
@@ -22,10 +23,11 @@ APP_SCRIPT = settings.PROJECT_ROOT / "app.py"
 
 def _same_origin(request: Request) -> bool:
     site = request.headers.get("sec-fetch-site")
-    if site is not None:
-        return site == "same-origin"
-    origin = request.headers.get("origin")
-    return origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if site is not None and site != "same-origin":
+        return False
+    if site == "same-origin" and not settings.public_origins():
+        return True  # the browser's own word, which no page can forge
+    return origins.allowed(request.headers.get("origin"), request.headers.get("host"))
 
 
 def _https(request: Request) -> bool:
@@ -39,19 +41,31 @@ async def set_session(request: Request) -> Response:
     if not _same_origin(request):
         return Response(status_code=403)
     ticket = (await request.body())[:100].decode(errors="replace").strip()
-    token = cookies.TICKETS.redeem(ticket)
-    if token is None:
+    found = cookies.TICKETS.redeem(ticket)
+    if found is None:
         return Response(status_code=403)
+    key = cookies.secret()
     response = Response(status_code=204)
     response.set_cookie(
         cookies.COOKIE_NAME,
-        cookies.sign(token, cookies.secret(settings.db_path())),
+        cookies.sign(found.token, key),
         max_age=int(settings.session_hours() * 3600),
         path="/",
         secure=_https(request),
         httponly=True,
         samesite="strict",
     )
+    known = request.cookies.get(cookies.KNOWN_BROWSER_COOKIE)
+    if found.username and cookies.browser_source(known, found.username, key) is None:
+        response.set_cookie(
+            cookies.KNOWN_BROWSER_COOKIE,
+            cookies.known_browser(found.username, key),
+            max_age=cookies.KNOWN_BROWSER_DAYS * 86400,
+            path="/",
+            secure=_https(request),
+            httponly=True,
+            samesite="strict",
+        )
     return response
 
 
@@ -69,4 +83,6 @@ ROUTES = [
     Route(cookies.SIGN_OUT_ROUTE, clear_session, methods=["POST"]),
 ]
 cookies.ROUTES["enabled"] = True
-app = st.App(str(APP_SCRIPT), routes=ROUTES)
+# Uploads only from signed-in sessions with an uploader on screen, within caps (perfdash.app.upload_gate).
+# Pages of other origins refused first (perfdash.app.origins), then the upload gate.
+app = st.App(str(APP_SCRIPT), routes=ROUTES, middleware=[*origins.MIDDLEWARE, *upload_gate.MIDDLEWARE])

@@ -144,9 +144,22 @@ SETTINGS += (
         "PERFDASH_ADMIN_PASSWORD", "", "首次启动时创建的管理员（admin，绩效办）密码；不设则随机生成并只在控制台打印一次"
     ),
     Setting("SESSION_HOURS", 8.0, "登录后多少小时需重新登录"),
-    Setting("LOGIN_MAX_FAILURES", 5, "同一账户在锁定窗口内允许的失败次数"),
+    Setting(
+        "LOGIN_MAX_FAILURES",
+        5,
+        "同一用户名从同一来源（IP 地址，或曾在其上登录成功的浏览器）在锁定窗口内允许的失败次数；"
+        "只限制失败的那个来源，别处照常登录",
+    ),
     Setting("LOGIN_LOCK_MINUTES", 15.0, "失败次数达到上限后锁定的分钟数（也是计数的窗口）"),
-    Setting("LOGIN_SOURCE_MAX_FAILURES", 20, "同一来源（IP 地址）在锁定窗口内对所有账户允许的失败次数"),
+    Setting(
+        "LOGIN_SOURCE_MAX_FAILURES", 20, "同一来源（IP 地址）在锁定窗口内对所有用户名合计允许的失败次数（最先检查）"
+    ),
+    Setting(
+        "LOGIN_ACCOUNT_MAX_FAILURES",
+        50,
+        "同一用户名在锁定窗口内从所有来源合计允许的失败次数；达到后只有曾在其上登录成功的浏览器可以登录，"
+        "绩效办可在“账户与审计”页面解除",
+    ),
     Setting("LOGIN_CONCURRENT_CHECKS", 0, "同时进行的密码校验数上限（每次约占 19 MiB 内存）；0 表示等于 CPU 核数"),
     Setting(
         "PERFDASH_COOKIE_SECRET",
@@ -159,6 +172,18 @@ SETTINGS += (
         "",
         "本机密钥（登录 Cookie 签名、备份签名）保存的目录，须在项目目录和备份目录之外；"
         "空则为 ~/.config/perfdash（或 $XDG_CONFIG_HOME/perfdash）",
+    ),
+    Setting(
+        "PERFDASH_PUBLIC_URL",
+        "",
+        "大家打开看板用的地址（如 https://jx.example.gov.cn，多个用逗号分隔）：页面的 websocket 连接和登录 Cookie "
+        "只接受来自这些地址的页面；空则只接受与所访问的地址（主机名和端口）完全相同的页面",
+    ),
+    Setting(
+        "PERFDASH_TRUSTED_PROXIES",
+        "",
+        "可信的反向代理（IP 地址或网段，逗号分隔，如 127.0.0.1）：只有直接连来的是它们时，才按 X-Forwarded-For "
+        "认定访问者地址（取最右边第一个不可信的地址）；空则从不采用 X-Forwarded-For",
     ),
 )
 MIN_PASSWORD_LENGTH = 10
@@ -177,6 +202,22 @@ def login_limits() -> tuple[int, float]:
 def source_max_failures() -> int:
     """Failures allowed from one source (IP address) across all accounts within the lock window."""
     return int(_get("LOGIN_SOURCE_MAX_FAILURES"))  # type: ignore[call-overload]
+
+
+def account_max_failures() -> int:
+    """Failures allowed for one user name from every source together within the lock window
+    (browsers it signed in on before are exempt)."""
+    return int(_get("LOGIN_ACCOUNT_MAX_FAILURES"))  # type: ignore[call-overload]
+
+
+def public_origins() -> tuple[str, ...]:
+    """The origins (scheme://host[:port]) people open the app at, as configured ('' entries dropped)."""
+    return tuple(u.strip() for u in str(_get("PERFDASH_PUBLIC_URL")).split(",") if u.strip())
+
+
+def trusted_proxies() -> tuple[str, ...]:
+    """The reverse proxies (addresses or networks, as written) whose X-Forwarded-For is believed."""
+    return tuple(p.strip() for p in str(_get("PERFDASH_TRUSTED_PROXIES")).split(",") if p.strip())
 
 
 def concurrent_checks() -> int:
@@ -287,3 +328,37 @@ def backup_keep() -> int:
 def backup_max_bytes() -> int:
     """The most a backup archive may unpack to."""
     return int(_get("PERFDASH_BACKUP_MAX_MB")) * (1 << 20)  # type: ignore[call-overload]
+
+
+# Files people upload through the pages: Streamlit holds each in the server's memory while the
+# page's uploader shows it. The largest single upload is server.maxUploadSize (.streamlit/config.toml,
+# 20 MB: 迎评材料); a cap below that is raised to fit one such file (plus its multipart framing).
+SETTINGS += (
+    Setting(
+        "PERFDASH_UPLOAD_SESSION_MB",
+        60,
+        "一个浏览器标签页（会话）同时暂存在服务器内存中的上传文件合计上限（MB）；超出的上传被拒绝（HTTP 413）。"
+        "至少容纳一个最大尺寸的文件",
+    ),
+    Setting(
+        "PERFDASH_UPLOAD_TOTAL_MB",
+        400,
+        "所有会话同时暂存的上传文件合计上限（MB）；超出的上传被拒绝（HTTP 413），服务器日志记一条警告",
+    ),
+    Setting(
+        "PERFDASH_UPLOAD_UNUSED_SECONDS",
+        300,
+        "上传后已不在页面任何上传控件中的文件（换了页面或目标），多少秒后从服务器内存中清除",
+    ),
+)
+
+
+def upload_caps_bytes() -> tuple[int, int]:
+    """(per session, all sessions) bytes of uploaded files the server may hold at once."""
+    mb = 1 << 20
+    return int(_get("PERFDASH_UPLOAD_SESSION_MB")) * mb, int(_get("PERFDASH_UPLOAD_TOTAL_MB")) * mb  # type: ignore[call-overload]
+
+
+def upload_unused_seconds() -> float:
+    """How long a file no uploader on screen holds stays in memory after its upload."""
+    return max(float(_get("PERFDASH_UPLOAD_UNUSED_SECONDS")), 0.0)  # type: ignore[arg-type]

@@ -256,6 +256,14 @@ class Database:
         finally:
             cur.close()
 
+    def current_rows(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
+        """``rows`` as committed this moment by every process: on PostgreSQL asked of the server
+        itself, not this process's mirror (which follows other processes' writes within
+        POLL_SECONDS). For checks a revocation must reach at once: a session, a screen token."""
+        if self._pg is not None:
+            return self._pg.read_now(sql, params)
+        return self.rows(sql, params)
+
     def scalar(self, sql: str, params: Sequence | dict | None = None) -> object:
         """Run one read query and return the first column of its first row (None: no row)."""
         self._fresh()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.25  # how stale a process's view of other processes' writes may get
 MIRROR_BATCH_ROWS = 20_000  # rows read from PostgreSQL into the mirror at a time
 POOL_SIZE = 8  # connections kept open per process (more are opened under a burst, then closed)
+CONNECT_SECONDS = 10  # a server that does not answer: give up after this long (pages say it is unavailable)
+# SQLSTATEs that mean the server cannot be reached or is going away (class 08: connection
+# exception; 57P01-03: shut down, crashed, not yet accepting connections; 53300: too many
+# connections). A failure with no SQLSTATE at all is the client losing the connection.
+UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 # Tables only ever appended to by data-changing writes, which take the data version's row lock
 # first and so commit in the order their ids were drawn: new rows are exactly those past the last
 # id loaded.
@@ -57,6 +63,22 @@ END $$;
 def is_postgres(target: str) -> bool:
     """Whether a database location names a PostgreSQL server rather than a DuckDB file."""
     return target.startswith(("postgresql://", "postgres://"))
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether an exception (or one it was raised from) says the PostgreSQL server cannot be
+    reached or went away: a page shows 数据库暂时不可用 rather than an error. A refused statement,
+    a deadlock or a serialization failure is not that."""
+    psycopg = sys.modules.get("psycopg")
+    seen: set[int] = set()
+    while psycopg is not None and exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, psycopg.OperationalError):
+            state = getattr(exc, "sqlstate", None)
+            if state is None or state.startswith(UNAVAILABLE_STATES):
+                return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _plain(value: object) -> object:
@@ -136,7 +158,7 @@ class PgRecord:
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
-            conn = psycopg.connect(self.url, autocommit=True)
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_SECONDS)
         broken = False
         try:
             yield conn
@@ -164,13 +186,19 @@ class PgRecord:
                 raise
             cur.execute("COMMIT")
 
+    def read_now(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
+        """One DuckDB-dialect read, answered by PostgreSQL as committed this moment (one round trip
+        on a pooled connection), not by this process's mirror."""
+        with self.connection() as conn, conn.cursor() as cur:
+            return PgCursor(cur).execute(sql, params).fetchall()
+
     def claim(self, name: str) -> bool:
         """Whether this process is the one to do ``name`` (scheduled backups, say) among all the
         processes sharing the database: a lock held by a connection kept open for the life of the
         process, so that another process takes over only when this one ends."""
         import psycopg
 
-        conn = psycopg.connect(self.url, autocommit=True)
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_SECONDS)
         got = bool(conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 1))", [name]).fetchone()[0])
         if got:
             self._claims.append(conn)

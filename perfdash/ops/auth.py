@@ -12,7 +12,6 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +22,8 @@ from perfdash.core import settings
 from perfdash.core.access import ACCOUNT_ROLES, Actor
 from perfdash.core.settings import OFFICE
 from perfdash.db.database import Database, StoreError, bounded, require_role
+from perfdash.ops import cookies, throttle
+from perfdash.ops.throttle import SignInWrites
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 MAX_SOURCE = 64  # characters of a client address kept with an attempt
@@ -135,18 +136,27 @@ def _source(source: str | None) -> str:
 
 
 def authenticate(
-    store: Database, username: str, password: str, now: datetime | None = None, source: str | None = None
+    store: Database,
+    username: str,
+    password: str,
+    now: datetime | None = None,
+    source: str | None = None,
+    browser: str | None = None,
 ) -> Account:
     """Check a username and password. Refused: unknown account or wrong password (one message
-    for both), a disabled account, or too many recent failures of the account or from the source.
-    The attempt is reserved before the password is checked, in the same transaction that counts
-    the failures, so parallel attempts cannot all slip under the limit; only names of existing
-    accounts are stored with it."""
+    for both), a disabled account, or a sign-in limit reached (perfdash.ops.throttle: per source,
+    per name and source, per name from everywhere; one message, whatever the name). ``browser`` is
+    the browser's known-browser cookie: its attempts for the account it names are a source of
+    their own. The attempt is reserved before the password is checked, in the same transaction
+    that counts the failures, so parallel attempts cannot all slip under a limit; what was typed
+    as a name is kept only as a keyed hash unless it names an account."""
     fixed = now
     now = now or datetime.now()
     name = username.strip()
     found = _account(store, name) if USERNAME_RE.match(name) else None
-    who, where = (found[0].username if found else None), _source(source)
+    key = cookies.secret()
+    who = throttle.attempt_name(name, found[0].username if found else None, key)
+    where = cookies.browser_source(browser, name, key) or _source(source)
     waited_until = time.monotonic() + SIGN_IN_QUEUE_SECONDS
     while True:
         attempt, until = store.begin_sign_in(who, where, now)
@@ -182,51 +192,14 @@ def authenticate(
     return found[0]  # type: ignore[index]
 
 
-def locked_until(store: Database, username: str, now: datetime | None = None) -> datetime | None:
-    """When a rate-limited account may try again (None when it may try now)."""
-    return _lock(store.rows, username, "", now or datetime.now())
+# When an account may try again from a place (perfdash.ops.throttle; the tests and pages ask here).
+locked_until = throttle.locked_until
+refused_accounts = throttle.refused_names
 
 
-def _lock(
-    rows: Callable[[str, list], list[tuple]], username: str | None, source: str, now: datetime
-) -> datetime | None:
-    """The time until which sign-in stays refused for this account or this source, or None."""
-    return _limit(rows, username, source, now)[0]
-
-
-def _limit(
-    rows: Callable[[str, list], list[tuple]], username: str | None, source: str, now: datetime
-) -> tuple[datetime | None, bool]:
-    """(locked until, busy). Locked: the account's failures since its last success, or the
-    source's failures, reached their limit within the window. Busy: the limit is reached only
-    when attempts still being checked are counted as failures; a new attempt then waits for
-    their outcome, so parallel attempts can never all slip under the limit."""
-    failures, minutes = settings.login_limits()
-    window = timedelta(minutes=minutes)
-    busy = False
-    if username is not None:
-        recent: list[tuple[datetime, bool | None]] = []
-        for at, ok in rows(
-            "SELECT started_at, ok FROM sign_in_attempts WHERE username = ? AND started_at > ? "
-            "ORDER BY started_at, attempt_id",
-            [username, now - window],
-        ):
-            recent = [] if ok is True else [*recent, (at, ok)]
-        failed = [at for at, ok in recent if ok is False]
-        if len(failed) >= failures:
-            return failed[-1] + window, False
-        busy = len(recent) >= failures
-    if source:
-        n, checking, last = rows(
-            "SELECT count(*), count(*) FILTER (WHERE ok IS NULL), max(started_at) FILTER (WHERE ok = false) "
-            "FROM sign_in_attempts WHERE source = ? AND started_at > ? AND ok IS DISTINCT FROM true",
-            [source, now - window],
-        )[0]
-        limit = settings.source_max_failures()
-        if n - checking >= limit:
-            return last + window, False
-        busy = busy or n >= limit
-    return None, busy
+def unlock(store: Database, actor: Actor, username: str) -> None:
+    """The office lifts the sign-in limits on an account (its failures stop counting), audited."""
+    store.unlock_sign_in(actor, username)  # type: ignore[attr-defined]
 
 
 def account_by_email(store: Database, email: str) -> Account | None:
@@ -264,14 +237,25 @@ def start_session(store: Database, account: Account, source: str | None = None, 
 
 def session_account(store: Database, token: str | None, now: datetime | None = None) -> Account | None:
     """The account a session token belongs to, while the session lasts (not expired, not revoked,
-    the account enabled)."""
+    the account enabled). Asked of the database as committed this moment (on PostgreSQL not this
+    process's mirror): a sign-out, a new password or a disabled account in any process ends the
+    session everywhere before that process's write returns."""
     if not token or len(token) > 200:
         return None
-    row = store.query(
-        "SELECT username FROM sessions WHERE token_hash = $h AND revoked_at IS NULL AND expires_at > $now",
-        {"h": _token_hash(token), "now": now or datetime.now()},
+    rows = store.current_rows(
+        "SELECT a.username, a.display_name, a.role, a.scope, a.units FROM sessions s "
+        "JOIN accounts a ON a.username = s.username "
+        "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND NOT a.disabled",
+        [_token_hash(token), now or datetime.now()],
     )
-    return None if row.empty else load(store, str(row.iloc[0]["username"]))
+    if not rows:
+        return None
+    name, shown, role, scope, units = rows[0]
+    return Account(str(name), str(shown), str(role), None if scope is None else str(scope), _units(units))
+
+
+def _units(units: object) -> tuple[str, ...] | None:
+    return None if units is None or not hasattr(units, "__len__") else tuple(str(u) for u in units)
 
 
 def end_session(store: Database, token: str | None) -> None:
@@ -375,15 +359,10 @@ def kiosk_token(store: Database, token: str | None) -> KioskToken | None:
     """The live token a meeting screen was opened with (None: unknown or revoked)."""
     if not token or len(token) > 200:
         return None
-    row = store.query(
-        "SELECT label, units FROM kiosk_tokens WHERE token_hash = $h AND revoked_at IS NULL", {"h": _token_hash(token)}
+    rows = store.current_rows(  # as committed this moment, like a session (a revoked screen goes dark at once)
+        "SELECT label, units FROM kiosk_tokens WHERE token_hash = ? AND revoked_at IS NULL", [_token_hash(token)]
     )
-    if row.empty:
-        return None
-    units = row.iloc[0]["units"]
-    return KioskToken(
-        str(row.iloc[0]["label"]), None if units is None or not hasattr(units, "__len__") else tuple(units)
-    )
+    return KioskToken(str(rows[0][0]), _units(rows[0][1])) if rows else None
 
 
 def kiosk_token_valid(store: Database, token: str | None) -> bool:
@@ -399,8 +378,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class AccountWrites:
-    """Accounts, sign-in attempts, sessions and meeting-screen tokens (part of perfdash.store.Store)."""
+class AccountWrites(SignInWrites):
+    """Accounts, sign-in attempts (perfdash.ops.throttle), sessions and meeting-screen tokens (part
+    of perfdash.store.Store)."""
 
     def create_account(
         self: Database,
@@ -492,39 +472,6 @@ class AccountWrites:
                 [new_hash, username, old_hash],
             )
             w.audit("更新密码哈希参数", "account", username, None, "argon2id " + _params_text())
-
-    def begin_sign_in(
-        self: Database, username: str | None, source: str, now: datetime
-    ) -> tuple[int | None, datetime | None]:
-        """Reserve a sign-in attempt, or refuse it: (attempt id, None), (None, locked until), or
-        (None, None) while earlier attempts still being checked keep it from counting (try again
-        shortly). The count and the reservation are one transaction, so the limit holds for
-        attempts made at the same moment. ``username`` is an existing account's name or None."""
-        with self.write(Actor.system(), changes_data=False) as w:
-            w.without_audit()  # the attempts table is its own record
-            # Attempts on one account or from one source take turns between the count and the
-            # reservation (on PostgreSQL several processes sign people in at once).
-            for key in ("account", username), ("source", source):
-                if key[1]:
-                    w.lock(f"sign-in {key[0]} {key[1]}")
-            until, busy = _limit(w.execute, username, source, now)
-            if until is not None or busy:
-                return None, until
-            attempt = w.execute(
-                "INSERT INTO sign_in_attempts (username, source, started_at, ok) VALUES (?, ?, ?, NULL) "
-                "RETURNING attempt_id",
-                [username, source, now],
-            )[0][0]
-        return int(attempt), None
-
-    def finish_sign_in(self: Database, attempt: int, ok: bool | None) -> None:
-        """The outcome of a reserved attempt; None withdraws it (turned away before any check)."""
-        with self.write(Actor.system(), changes_data=False) as w:
-            w.without_audit()
-            if ok is None:
-                w.execute("DELETE FROM sign_in_attempts WHERE attempt_id = ?", [attempt])
-            else:
-                w.execute("UPDATE sign_in_attempts SET ok = ? WHERE attempt_id = ?", [ok, attempt])
 
     def add_session(
         self: Database, token_hash: str, username: str, source: str, created: datetime, expires: datetime

@@ -14,46 +14,33 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
-from pathlib import Path
+from typing import NamedTuple
 
-from perfdash.core import settings
+from perfdash.core import keys, settings
 
 COOKIE_NAME = "perfdash_session"
 SESSION_ROUTE = "/_perfdash/session"  # POST a ticket: the response sets the cookie
 SIGN_OUT_ROUTE = "/_perfdash/sign-out"  # POST: the response removes it
 TICKET_SECONDS = 60.0
 MAX_COOKIE_CHARS = 200  # a token (43) and its signature (43): anything longer is not ours
+# A browser someone signed in on keeps a second cookie naming the account (and a random id of the
+# browser), long after signing out: the sign-in limits treat that account's attempts from that
+# browser as their own source, so that failures elsewhere (an attacker's, or a neighbour's behind
+# the same office address) never lock the person out of their own browser. See perfdash.ops.throttle.
+KNOWN_BROWSER_COOKIE = "perfdash_browser"
+KNOWN_BROWSER_DAYS = 400  # the longest a browser keeps a cookie
 
 
-def secret_file(db_file: str | Path) -> Path:
-    """Where the signing secret of a database's server is kept (beside the database file)."""
-    return Path(f"{Path(db_file).resolve()}.cookie-secret")
-
-
-_SECRETS: dict[str, bytes] = {}
-_SECRETS_LOCK = threading.Lock()
-
-
-def secret(db_file: str | Path) -> bytes:
-    """The key cookies are signed with: PERFDASH_COOKIE_SECRET, else a random key made on first
-    use and kept in a file beside the database (readable by the server's user only), so that
-    cookies outlive a restart. Deleting the file signs everyone out."""
+def secret() -> bytes:
+    """The key cookies are signed with: PERFDASH_COOKIE_SECRET, else this installation's own
+    random key (perfdash.core.keys, in PERFDASH_SECRETS_DIR), so that cookies outlive a restart
+    and every process on the machine signs alike. Never derived from the database's location: a
+    PostgreSQL URL holds a password. Deleting the key file signs everyone out."""
     configured = settings.cookie_secret()
-    if configured:
-        return configured.encode()
-    path = secret_file(db_file)
-    with _SECRETS_LOCK:
-        if str(path) not in _SECRETS:
-            if not path.exists():
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as f:
-                    f.write(secrets.token_hex(32))
-            _SECRETS[str(path)] = path.read_text().strip().encode()
-        return _SECRETS[str(path)]
+    return configured.encode() if configured else keys.installation_key("cookie")
 
 
 def _mac(token: str, key: bytes) -> str:
@@ -75,6 +62,33 @@ def unsign(value: str | None, key: bytes) -> str | None:
     return token if token and hmac.compare_digest(mac, _mac(token, key)) else None
 
 
+def _browser_key(key: bytes) -> bytes:
+    # Its own key, so that a session cookie can never pass for a browser cookie or the reverse.
+    return hmac.new(key, b"perfdash known browser", hashlib.sha256).digest()
+
+
+def known_browser(username: str, key: bytes) -> str:
+    """A new known-browser cookie's value for ``username``: the name, a random id, a signature."""
+    return sign(f"{username}~{secrets.token_urlsafe(12)}", _browser_key(key))
+
+
+def browser_source(value: str | None, username: str, key: bytes) -> str | None:
+    """The sign-in source a known-browser cookie stands for ("browser:" and its id) when it is ours
+    and names ``username``; None otherwise (absent, forged, another account's)."""
+    payload = unsign(value, _browser_key(key))
+    if payload is None or "~" not in payload:
+        return None
+    name, browser = payload.rsplit("~", 1)
+    return f"browser:{browser}" if name == username and browser else None
+
+
+class Ticket(NamedTuple):
+    """What a redeemed ticket stands for: the session's token and its account's name."""
+
+    token: str
+    username: str
+
+
 class Tickets:
     """One-time tickets, each standing for a session token for TICKET_SECONDS: the page hands
     one to the browser, which trades it for the cookie. Kept in this process's memory (the page
@@ -82,20 +96,20 @@ class Tickets:
 
     def __init__(self, seconds: float = TICKET_SECONDS) -> None:
         self.seconds = seconds
-        self._open: dict[str, tuple[str, float]] = {}
+        self._open: dict[str, tuple[Ticket, float]] = {}
         self._lock = threading.Lock()
 
-    def issue(self, token: str, now: float | None = None) -> str:
-        """A new ticket for ``token``."""
+    def issue(self, token: str, username: str = "", now: float | None = None) -> str:
+        """A new ticket for ``token`` (a session of ``username``)."""
         now = time.monotonic() if now is None else now
         ticket = secrets.token_urlsafe(24)
         with self._lock:
             self._open = {k: v for k, v in self._open.items() if v[1] > now}  # drop the stale
-            self._open[ticket] = (token, now + self.seconds)
+            self._open[ticket] = (Ticket(token, username), now + self.seconds)
         return ticket
 
-    def redeem(self, ticket: str, now: float | None = None) -> str | None:
-        """The token a ticket stands for, once; None when unknown, used or expired."""
+    def redeem(self, ticket: str, now: float | None = None) -> Ticket | None:
+        """What a ticket stands for, once; None when unknown, used or expired."""
         now = time.monotonic() if now is None else now
         with self._lock:
             found = self._open.pop(ticket, None)
