@@ -71,12 +71,29 @@ OFFICE = "绩效办"
 DEMO_LABEL = "演示数据"
 
 
+class SettingError(ValueError):
+    """An environment variable whose value is not of its setting's type (message in Chinese,
+    naming the variable)."""
+
+
+_KINDS = {int: "整数（如 5）", float: "数字（如 8 或 0.5）", str: "文字"}
+
+
 def _get(name: str) -> object:
+    """A setting's value: the environment variable read as the type of its default, else the
+    default. A value of the wrong type raises SettingError naming the variable, not a bare
+    ValueError from int() or float()."""
     setting = next(s for s in SETTINGS if s.name == name)
     raw = os.environ.get(name)
     if raw is None:
         return setting.default
-    return type(setting.default)(raw)
+    kind = type(setting.default)
+    try:
+        return kind(raw.strip()) if kind is not str else raw
+    except ValueError:
+        raise SettingError(
+            f"环境变量 {name} 的值“{raw[:40]}”不是{_KINDS.get(kind, kind.__name__)}：{setting.help}"
+        ) from None
 
 
 def _path(name: str) -> Path:
