@@ -71,6 +71,13 @@ with tab_accounts:
             lambda: ctx.store.update_account(ctx.actor, who, disabled=not disabled),
             f"已{'启用' if disabled else '停用'}账户 {who}。",
         )
+    if who in auth.refused_accounts(ctx.store):
+        st.warning(
+            f"{fmt.md(who)} 近 {settings.login_limits()[1]:g} 分钟内从各处登录失败的次数已达上限："
+            "除其登录过的浏览器外，暂时不能登录。确认是本人后可解除。"
+        )
+        if st.button("解除登录限制", key="unlock_account"):
+            ui.save(lambda: auth.unlock(ctx.store, ctx.actor, who), f"已解除 {who} 的登录限制。")
 
 with tab_tokens:
     st.caption("会议室电脑用带令牌的网址打开大屏，无需登录，只能查看：/meeting?token=令牌")
@@ -125,7 +132,9 @@ def show_preview(preview: backup_folder.Preview, source: str) -> None:
     if preview.problem:
         st.error(f"这份备份不能使用：{fmt.md(preview.problem)}")
     else:
-        st.success(f"已核对：备份中的 {len(m.files)} 个文件与备份清单一致（SHA-256）。")
+        st.success(f"已核对：备份中的 {len(m.files)} 个文件与备份清单一致（SHA-256），备份清单由本安装签名。")
+    if preview.missing_evidence:
+        st.warning(fmt.md(preview.missing_evidence))
     st.dataframe(tables.backup_contents(m.tables), hide_index=True, width="stretch", height=300)
     restored = settings.db_path().with_name(f"{settings.db_path().stem}-restored.duckdb")
     st.info(
@@ -172,6 +181,8 @@ with tab_backup:
             f"已备份：{len(made_preview.manifest.tables)} 张表、{made_preview.manifest.total_rows} 行、"
             f"{made_preview.evidence_files} 个迎评材料文件，备份清单已核对。请下载并另行保存："
         )
+        if made_preview.missing_evidence:
+            st.warning(fmt.md(made_preview.missing_evidence))
         st.download_button(
             f"下载备份文件 {made.path.name}",
             data=lambda: made.path.read_bytes(),  # read when asked for, not on every rerun
@@ -203,7 +214,10 @@ with tab_backup:
                 )
     else:
         uploaded = st.file_uploader(
-            "备份文件（.zip）", type=["zip"], key="backup_upload", max_upload_size=backup_folder.UPLOAD_MAX_MB
+            f"备份文件（.zip，不超过 {backup_folder.UPLOAD_MAX_MB} MB；更大的备份请在服务器上用命令行恢复）",
+            type=["zip"],
+            key="backup_upload",
+            max_upload_size=backup_folder.UPLOAD_MAX_MB,
         )
         if uploaded is not None:
             try:

@@ -105,8 +105,11 @@ def test_a_hostile_archive_is_refused_and_nothing_is_written(tmp_path, monkeypat
     evil = _zip(tmp_path / "evil.zip", members, link)
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(bk.BackupError, match=message):
+    with pytest.raises(bk.BackupError):  # refused before anything is unpacked (names, or no signature)
         bk.restore(evil, out / "r.duckdb")
+    assert list(out.iterdir()) == []
+    with pytest.raises(bk.BackupError, match=message):  # and by unpacking's own checks when trusted
+        bk.restore(evil, out / "r.duckdb", trust_unsigned=True)
     assert list(out.iterdir()) == []
     assert not (tmp_path / "escape.txt").exists() and not Path("/tmp/abs.txt").exists()
 
@@ -154,15 +157,17 @@ def test_the_page_backup_is_the_unbound_offices_and_audited(live, tmp_path):
         bf.backup_now(store, Actor("section", "校安科", "xa"), tmp_path / "bk")
     with pytest.raises(bk.BackupError, match="只有不限单位的绩效办"):
         bf.backup_now(store, Actor("office", "绩效办", "o2", ("泉州市教育局",)), tmp_path / "bk")
+    before = store.scalar("SELECT count(*) FROM audit_log")
     made, manifest = bf.backup_now(store, OFFICE, tmp_path / "bk")
     assert made.kind == "manual"
-    audit = store.rows("SELECT actor, action FROM audit_log ORDER BY logged_at DESC LIMIT 1")
-    assert audit == [("admin", "备份数据库")]
-    assert manifest.tables["audit_log"].rows == store.scalar("SELECT count(*) FROM audit_log")  # its own entry inside
+    audit = store.rows("SELECT actor, action, entity_key FROM audit_log ORDER BY logged_at DESC LIMIT 1")
+    assert audit == [("admin", "备份数据库", made.path.name)]  # written once the file is there, naming it
+    assert store.scalar("SELECT count(*) FROM audit_log") == before + 1
+    assert manifest.tables["audit_log"].rows == before  # so the entry is not inside the backup it records
 
 
 def test_the_scheduler_takes_a_backup_when_due_and_reports_failures(live, tmp_path):
-    store, db = live
+    store, _ = live
     folder = tmp_path / "bk"
     said: list[str] = []
     done = threading.Event()
@@ -183,19 +188,20 @@ def test_the_scheduler_takes_a_backup_when_due_and_reports_failures(live, tmp_pa
     now = first.taken_at + timedelta(hours=1)
     assert scheduler.next_due(now) == first.taken_at + timedelta(hours=24)
     assert scheduler.next_due(first.taken_at + timedelta(days=3)) == first.taken_at + timedelta(days=3)
-    # A backup that cannot be taken (an evidence file gone) is reported; the thread keeps running.
-    next((db.parent / "evidence").rglob("*.png")).unlink()
+    # A backup that cannot be taken (its folder is a file) is reported; the thread keeps running.
+    blocked = tmp_path / "bk2"
+    blocked.write_text("not a folder")
     said.clear()
     done.clear()
-    failing = bf.BackupScheduler(store, tmp_path / "bk2", every_hours=24, keep=2, say=say).start()
+    failing = bf.BackupScheduler(store, blocked, every_hours=24, keep=2, say=say).start()
     try:
         assert done.wait(60)
-        assert "定时备份失败" in said[0] and "照片.png" in said[0]
+        assert "定时备份失败：无法写入备份目录" in said[0] and str(blocked) in said[0]
         assert failing._thread.is_alive()
     finally:
         failing.stop()
     assert not failing._thread.is_alive()
-    assert bf.list_backups(tmp_path / "bk2") == []
+    assert blocked.read_text() == "not a folder"
 
 
 def test_names_sort_by_time_not_by_text(tmp_path):

@@ -6,7 +6,6 @@ takes, and what commands read from while the app holds the database."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -22,20 +21,27 @@ from perfdash.core import settings
 from perfdash.core.access import Actor
 from perfdash.db.database import Database
 from perfdash.ops import archive
-from perfdash.ops.backup import (
+from perfdash.ops.backup import backup, write_failed
+from perfdash.ops.backup_checks import (
     MANIFEST,
     BackupError,
     Manifest,
-    backup,
     evidence_count,
+    files_problem,
     is_backup_name,
-    read_manifest,
+    missing_evidence_text,
+    parse_manifest,
+    read_signed,
     verify_files,
 )
 
 KINDS = {"auto": "定时备份", "manual": "页面备份"}
 NAME_RE = re.compile(r"^perfdash-(\d{8}-\d{6})(?:-(\d{1,3}))?-(auto|manual)\.zip$")
-UPLOAD_MAX_MB = 200  # the largest backup file the page takes for a preview (held in memory meanwhile)
+# The largest backup file the page takes for a preview: held in memory meanwhile, and no more than
+# the server takes for any upload (.streamlit/config.toml server.maxUploadSize; a test keeps them
+# in step with the README). A larger backup is previewed from the server's folder, or restored by
+# the command line, which reads files up to PERFDASH_BACKUP_MAX_MB.
+UPLOAD_MAX_MB = 20
 RETRY_HOURS = 1.0  # a scheduled backup that failed is tried again after this long (or sooner)
 
 
@@ -64,6 +70,11 @@ class Preview:
     @property
     def evidence_files(self) -> int:
         return evidence_count(self.manifest)
+
+    @property
+    def missing_evidence(self) -> str:
+        """The evidence files the backup could not hold, in one line ('' when none)."""
+        return missing_evidence_text(self.manifest.missing_evidence)
 
 
 def _size(n: int) -> str:
@@ -99,14 +110,16 @@ def _new_name(folder: Path, kind: str, now: datetime) -> Path:
 
 def take(store: Database, folder: Path, kind: str, now: datetime | None = None) -> tuple[BackupFile, Manifest]:
     """A backup of the open database into the folder as one .zip: exported in one transaction
-    (perfdash.ops.backup), evidence files included, packed, and the archive checked against its
-    manifest before it takes its name, so a file in the folder is always a whole, checked backup."""
+    (perfdash.ops.backup), evidence files included, signed, packed, and the archive checked
+    against its manifest before it takes its name, so a file in the folder is always a whole,
+    checked backup. A full disk or a folder that cannot be written is a BackupError in one line,
+    and leaves nothing behind."""
     if kind not in KINDS:
         raise ValueError(kind)
     try:
         return _take(store, folder, kind, now)
     except OSError as exc:  # a folder that cannot be written, a full disk
-        raise BackupError(f"无法写入备份目录 {folder}：{exc.strerror or exc}") from exc
+        raise write_failed(exc, folder) from exc
 
 
 def _take(store: Database, folder: Path, kind: str, now: datetime | None) -> tuple[BackupFile, Manifest]:
@@ -115,7 +128,7 @@ def _take(store: Database, folder: Path, kind: str, now: datetime | None) -> tup
     work = folder / f".packing-{os.getpid()}-{threading.get_ident()}"
     shutil.rmtree(work, ignore_errors=True)
     try:
-        manifest = backup(store, work / target.stem)
+        manifest = backup(store, work / target.stem, where=folder)
         packed = work / target.name
         archive.pack(work / target.stem, packed)
         found = inspect(packed)
@@ -135,9 +148,14 @@ def _take(store: Database, folder: Path, kind: str, now: datetime | None) -> tup
 def prune(folder: Path, kind: str, keep: int) -> list[Path]:
     """Remove the oldest backups of ``kind`` beyond the newest ``keep``; the paths removed."""
     old = [b.path for b in list_backups(folder) if b.kind == kind][max(keep, 1) :]
+    removed = []
     for path in old:
-        path.unlink(missing_ok=True)
-    return old
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # an old backup left over is no reason to call a new one failed
+            continue
+        removed.append(path)
+    return removed
 
 
 def may_back_up(actor: Actor) -> bool:
@@ -147,29 +165,40 @@ def may_back_up(actor: Actor) -> bool:
 
 
 def backup_now(store: Database, actor: Actor, folder: Path | None = None) -> tuple[BackupFile, Manifest]:
-    """The office's backup from the page (see ``may_back_up``), recorded in the audit log (inside
-    the backup, since it is written first)."""
+    """The office's backup from the page (see ``may_back_up``), recorded in the audit log once
+    the file is in the folder: a backup that failed leaves no entry saying it was made (and the
+    entry is not inside the backup it records)."""
     if not may_back_up(actor):
         raise BackupError("备份包含全部单位的数据，只有不限单位的绩效办账户可以备份")
     folder = folder or settings.backup_dir(store.path)
-    with store.write(actor, roles={"office"}, what="备份数据库") as w:
-        w.audit("备份数据库", "backup", str(folder), None, {"folder": str(folder)})
-    made = take(store, folder, "manual")
+    made, manifest = take(store, folder, "manual")
+    try:
+        with store.write(actor, roles={"office"}, what="备份数据库") as w:
+            record = {"file": made.path.name, "folder": str(folder), "bytes": made.size_bytes}
+            if manifest.missing_evidence:
+                record["missing_evidence"] = [m.file for m in manifest.missing_evidence]
+            w.audit("备份数据库", "backup", made.path.name, None, record)
+    except BaseException:
+        made.path.unlink(missing_ok=True)  # every page backup in the folder is in the audit log
+        raise
     prune(folder, "manual", settings.backup_keep())
-    return made
+    return made, manifest
 
 
 def inspect(source: str | Path) -> Preview:
     """Read a backup (a directory or a .zip) without restoring it: its manifest, and every file
-    checked against it. Raises BackupError when there is no readable manifest at all."""
+    checked against it. Raises BackupError when there is no readable manifest at all, and when
+    this installation did not sign it: the page shows nothing of a backup it cannot vouch for
+    (only the operator at the server may restore one, with ``restore --trust-unsigned``)."""
     src = Path(source)
     if src.is_dir():
-        manifest = read_manifest(src)
+        manifest, _ = read_signed(src, _unsigned)
+        size = sum(p.stat().st_size for p in src.rglob("*") if p.is_file())
         try:
             verify_files(src, manifest)
         except BackupError as exc:
-            return Preview(manifest, sum(p.stat().st_size for p in src.rglob("*") if p.is_file()), str(exc))
-        return Preview(manifest, sum(p.stat().st_size for p in src.rglob("*") if p.is_file()), None)
+            return Preview(manifest, size, str(exc))
+        return Preview(manifest, size, None)
     if not archive.is_archive(src):
         raise BackupError(f"{src.name} 不是 perfdash 备份文件（应为页面下载的 .zip 备份文件）")
     limit = settings.backup_max_bytes()
@@ -177,10 +206,7 @@ def inspect(source: str | Path) -> Preview:
         text = archive.read_text(src, MANIFEST, is_backup_name, limit)
         if text is None:
             raise BackupError(f"{src.name} 不是 perfdash 备份（缺少 {MANIFEST}）")
-        try:
-            manifest = Manifest.from_json(json.loads(text))
-        except (ValueError, TypeError) as exc:
-            raise BackupError(f"{MANIFEST} 已损坏，无法读取") from exc
+        manifest, _ = parse_manifest(text, _unsigned)
         seen = {}
         for name, blocks in archive.walk(src, is_backup_name, limit):
             digest = hashlib.sha256()
@@ -189,30 +215,30 @@ def inspect(source: str | Path) -> Preview:
             seen[name] = digest.hexdigest()
     except (archive.ArchiveError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise BackupError(f"{src.name} 无法读取：{exc}") from exc
-    return Preview(manifest, src.stat().st_size, _problem(manifest, seen))
+    return Preview(manifest, src.stat().st_size, files_problem(manifest, seen))
+
+
+def _unsigned(problem: str) -> str:
+    """Why the page shows nothing of a backup this installation did not sign."""
+    return (
+        f"{problem}：网页上不查看、不使用未经本安装签名的备份；如确认它是本单位的备份，"
+        "请服务器管理员在命令行用 python -m perfdash restore … --trust-unsigned 恢复"
+    )
 
 
 def inspect_upload(data: bytes) -> Preview:
-    """``inspect`` of an uploaded backup file (written to a temporary file for the reading)."""
+    """``inspect`` of an uploaded backup file (written to a temporary file for the reading), up to
+    UPLOAD_MAX_MB."""
     import tempfile
 
+    if len(data) > UPLOAD_MAX_MB << 20:
+        raise BackupError(
+            f"上传的备份文件超过 {UPLOAD_MAX_MB} MB：请在“服务器上的备份”中查看，或在服务器上用命令行恢复"
+        )
     with tempfile.TemporaryDirectory(prefix="perfdash-upload-") as tmp:
         path = Path(tmp) / "backup.zip"
         path.write_bytes(data)
         return inspect(path)
-
-
-def _problem(manifest: Manifest, seen: dict[str, str]) -> str | None:
-    """The first way the files found differ from the manifest (the messages verify_files gives)."""
-    for name in ("schema.sql", "load.sql"):
-        if name not in manifest.files:
-            return f"备份清单中缺少 {name}，备份不完整"
-    for name, digest in sorted(manifest.files.items()):
-        if name not in seen:
-            return f"备份文件 {name} 不存在，备份不完整"
-        if seen[name] != digest:
-            return f"备份文件 {name} 已被改动或损坏（校验和与备份清单不符）"
-    return None
 
 
 class BackupScheduler:
@@ -259,8 +285,8 @@ class BackupScheduler:
             try:
                 made, manifest = take(self.store, self.folder, "auto")
                 removed = prune(self.folder, "auto", self.keep)
-            except Exception as exc:  # a full disk or a damaged evidence file: say so, try again later
-                self.say(f"[perfdash] 定时备份失败：{exc}")
+            except Exception as exc:  # a full disk, a folder that cannot be written: say so, try again later
+                self.say(f"[perfdash] 定时备份失败：{str(exc).removeprefix('备份失败：')}")
                 if self._stop.wait(min(self.every, timedelta(hours=RETRY_HOURS)).total_seconds()):
                     return
                 continue
@@ -271,3 +297,5 @@ class BackupScheduler:
                 + (f"；已删除较早的 {len(removed)} 份" if removed else "")
                 + "）"
             )
+            if manifest.missing_evidence:
+                self.say(f"[perfdash] 注意：{missing_evidence_text(manifest.missing_evidence)}")

@@ -15,7 +15,7 @@ from perfdash.core.settings import PROJECT_ROOT
 from perfdash.ops import backup as bk
 from perfdash.ops import backup_folder as bf
 from tests.browser.conftest import OFFICE_USER, demo_db, serve, sign_in
-from tests.test_backup import assert_same_tables
+from tests.test_backup import assert_same_tables, tables
 
 EVERY_HOURS = 0.005  # a scheduled backup every 18 s, so one comes soon after the page's
 
@@ -96,8 +96,15 @@ def test_the_office_backs_up_from_the_page_and_the_schedule_backs_up_too(browser
     assert "行数和校验和与备份清单一致" in restored.stdout and "2 个迎评材料文件" in restored.stdout
     from_schedule = tmp_path / "scheduled" / "from_schedule.duckdb"
     bk.restore(later.path, from_schedule)
-    # Nothing was written after the page's backup (its own audit entry is inside it): both equal
-    # the database the server held, table by table, and carry the same evidence files.
+    # The scheduled backup came after every write: it equals the database the server held, table
+    # by table. The page's backup is audited once it is saved, so it holds all but that entry (and
+    # the data version it raised). Both carry the same evidence files.
+    assert_same_tables(db, from_schedule)
+    served, page = tables(db), tables(from_page)
+    assert {t: rows for t, (_, rows) in served.items() if t not in ("audit_log", "meta")} == {
+        t: rows for t, (_, rows) in page.items() if t not in ("audit_log", "meta")
+    }
+    extra = [r for r in served["audit_log"][1] if r not in page["audit_log"][1]]
+    assert [(r[4], r[6]) for r in extra] == [("备份数据库", manual.path.name)]
     for copy in (from_page, from_schedule):
-        assert_same_tables(db, copy)
         assert evidence_files(copy) == evidence_files(db) and len(evidence_files(db)) == 2
