@@ -12,6 +12,7 @@ from pathlib import Path
 from perfdash.core import fmt, settings
 from perfdash.db.database import HeldByServer
 from perfdash.plan import PlanError, read_plan, summary_lines
+from perfdash.plan.worker import read_plan_bounded
 from perfdash.store import StoreError
 
 LOCK_WAIT_SECONDS = 60.0  # another command holding the database: wait this long for it
@@ -34,7 +35,7 @@ def _db(value: str | None) -> Path | str:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    plan = read_plan(args.path)
+    plan = read_plan_bounded(args.path)  # in a child process, within a time and memory budget
     if args.xlsx:
         from perfdash.plan.xlsx import export_plan_xlsx
 
@@ -52,7 +53,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from perfdash.store import Store
 
     started = time.perf_counter()
-    plan = read_plan(args.path)
+    plan = read_plan_bounded(args.path)
     store = Store(_db(args.db), wait_seconds=LOCK_WAIT_SECONDS)
     result = store.import_plan(plan)
     store.close()
@@ -297,19 +298,13 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from perfdash.ops.backup import backup
+    from perfdash.ops.backup_commands import backup_command
 
-    started = time.perf_counter()
     try:
-        manifest = backup(_db(args.db), args.out, wait_seconds=LOCK_WAIT_SECONDS)
+        return backup_command(_db(args.db), args.out, LOCK_WAIT_SECONDS)
     except HeldByServer as exc:
         print(_backup_while_serving(args, exc), file=sys.stderr)
         return 2
-    print(
-        f"已备份 {len(manifest.tables)} 张表、{manifest.total_rows} 行（表结构版本 {manifest.schema_version}，"
-        f"用时 {time.perf_counter() - started:.2f} 秒）：{args.out}"
-    )
-    return 0
 
 
 def _server_backups(args: argparse.Namespace, held: HeldByServer) -> tuple[Path, float, str]:
@@ -357,21 +352,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from perfdash.ops.backup import restore
+    from perfdash.ops.backup_commands import restore_command
 
-    started = time.perf_counter()
-    result = restore(args.dir, args.db, force=args.force)
-    m = result.manifest
-    from perfdash.ops.backup import evidence_count
-
-    print(
-        f"已从备份 {args.dir}（{m.created_at}）恢复 {len(m.tables)} 张表、{m.total_rows} 行"
-        f"和 {evidence_count(m)} 个迎评材料文件到 {result.path}，"
-        f"行数和校验和与备份清单一致（用时 {time.perf_counter() - started:.2f} 秒）"
-    )
-    for seq, value in result.sequences_fixed.items():
-        print(f"  序列 {seq} 已推进到 {value}，新记录不会与已恢复的编号冲突")
-    return 0
+    return restore_command(args.dir, args.db, args.force, args.trust_unsigned)
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
@@ -544,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="输出 JSON")
     p.set_defaults(func=cmd_forecast)
 
-    p = sub.add_parser("backup", help="备份数据库：一致的副本（EXPORT DATABASE）加备份清单（行数、校验和）")
+    p = sub.add_parser("backup", help="备份数据库：一致的副本（每表一个 Parquet 文件）加本安装签名的备份清单")
     p.add_argument("--db", help="数据库文件（默认 $PERFDASH_DB 或 data/perfdash.duckdb）")
     p.add_argument("--out", required=True, help="备份目录（新的或空的目录）")
     p.set_defaults(func=cmd_backup)
@@ -553,6 +536,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("dir", metavar="backup", help="备份目录（backup 命令写出的），或页面下载 / 定时备份的 .zip 备份文件")
     p.add_argument("--db", required=True, help="恢复到的新数据库文件")
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件（另一个程序正在使用时仍会拒绝）")
+    p.add_argument(
+        "--trust-unsigned",
+        action="store_true",
+        help="恢复没有本安装签名（或签名不符）的备份，如升级前的旧备份、密钥丢失后的备份；其余核对照常",
+    )
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("serve", help="启动看板：准备数据库（首次启动时打印管理员初始密码）、开启定时备份、运行网页服务")

@@ -3,7 +3,8 @@
 model (what a plan is) · table (the 考评表 as rows of cells → a Plan) · docx (the Word file) ·
 text (its text export, or a copied table) · deadlines (完成时限) · names (splitting runs of names) ·
 checks (validation as data) · timetable (实施步骤) · xlsx (the Excel template) · kpis (量化指标 in
-the targets' text). Imports core only."""
+the targets' text) · worker (reading an upload in a child process with a time and memory budget).
+Imports core only."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ __all__ = [
     "decode",
     "parse_deadline",
     "parse_plan_text",
+    "plan_file",
     "read_plan",
     "read_plan_bytes",
     "split_indicator",
@@ -108,12 +110,21 @@ def read_plan_bytes(name: str, data: bytes) -> Plan:
     return parse_plan_text(decode(data, name), source_name=name)
 
 
-def read_plan(path: str | Path) -> Plan:
-    """Read a plan from a file: the Word document (.docx), its text export, a copied table, or the
-    Excel template (see read_plan_bytes)."""
+def plan_file(path: str | Path) -> tuple[str, bytes]:
+    """A plan file's name and content, refused when it is missing or over MAX_PLAN_BYTES."""
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise PlanError(f"找不到方案文件：{path}")
     if path.stat().st_size > MAX_PLAN_BYTES:
         raise PlanError(f"{path.name}：文件超过 {MAX_PLAN_BYTES // 1024 // 1024} MB 上限")
-    return read_plan_bytes(path.name, path.read_bytes())
+    try:
+        return path.name, path.read_bytes()
+    except OSError as exc:
+        raise PlanError(f"{path.name}：无法读取文件（{exc.strerror or exc.__class__.__name__}）") from exc
+
+
+def read_plan(path: str | Path) -> Plan:
+    """Read a plan from a file: the Word document (.docx), its text export, a copied table, or the
+    Excel template (see read_plan_bytes). perfdash.plan.worker reads one in a process of its own,
+    with a time and memory budget: the way for a file someone uploaded."""
+    return read_plan_bytes(*plan_file(path))

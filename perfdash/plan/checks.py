@@ -19,9 +19,11 @@ def quanzhou_system(plan: Plan) -> bool:
     return "职能工作" in groups and groups <= set(QUANZHOU_GROUPS)
 
 
+# A number is read from its first digit ((?<!\d)): retried from every digit of a long run of
+# digits, the search would be quadratic in the run's length.
 PROSE_CLAIMS: tuple[tuple[str, str], ...] = (
     (r"共设定?(\d+)个一级指标", "一级指标总数"),
-    (r"(\d+)项年度工作目标", "年度工作目标总数"),
+    (r"(?<!\d)(\d+)项年度工作目标", "年度工作目标总数"),
     (r"重点工作(?:目标)?一级指标(\d+)个", "重点工作一级指标数"),
     (r"常规工作(?:目标)?一级指标(\d+)个", "常规工作一级指标数"),
     (r"行政能力(?:目标)?一级指标(\d+)个", "行政能力一级指标数"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import re
 import sys
@@ -11,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from perfdash.plan import Plan, PlanError, read_plan
+from perfdash.plan import Plan, PlanError
 
 # Keys of one commitment in the CLI's JSON form. Other tools read them: keep them stable.
 KPI_KEYS: tuple[str, ...] = ("code", "value", "unit", "comparator", "phrase")
@@ -84,13 +85,18 @@ NAME_PHRASES: tuple[str, ...] = (
 # A 一 after these characters is part of a word (统一, 唯一, 之一, 进一步, 新一轮), not a count.
 _WORD_BEFORE_ONE = frozenset("统唯之同逐单划专万第一合归进新上下每")
 
-_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_CN_NUMBER = r"[零〇一二两三四五六七八九十百千]+"
+# Every expression here runs on what people write, at every position of a text of up to 20,000
+# characters, and holds the GIL while it does: each is linear. A Chinese numeral is at most 12
+# characters (九千九百九十九 is 7; an unbounded run was retried from each of its characters:
+# "推进" + "一" × 19,000 took 43 s), thousands groups at most 5 (10^18), and whitespace is taken
+# possessively (\s*+: two adjacent \s* would try every split of a run of spaces).
+_ARABIC = r"\d{1,3}(?:,\d{3}){1,5}(?:\.\d+)?|\d+(?:\.\d+)?"
+_CN_NUMBER = r"[零〇一二两三四五六七八九十百千]{1,12}"
 _UNIT_RE = "|".join(re.escape(u) for u in UNITS)
 QUANTITY_RE = re.compile(
     rf"(?<![\d.A-Za-z])(?P<num>{_ARABIC}|{_CN_NUMBER})"
-    rf"(?:\s*(?P<to>[-~—–至到])\s*(?P<num2>{_ARABIC}|{_CN_NUMBER}))?"
-    rf"\s*(?P<mult>[万亿千])?(?P<approx>余|多)?\s*(?P<unit>{_UNIT_RE})"
+    rf"(?:\s*+(?P<to>[-~—–至到])\s*+(?P<num2>{_ARABIC}|{_CN_NUMBER}))?"
+    rf"\s*+(?P<mult>[万亿千])?(?P<approx>余|多)?\s*+(?P<unit>{_UNIT_RE})"
 )
 PERCENT_WORDS_RE = re.compile(rf"百分之(?P<num>{_ARABIC}|{_CN_NUMBER})")
 
@@ -105,10 +111,18 @@ _PREFIX: tuple[tuple[str, str], ...] = (
 )
 _PREFIX_MAP = dict(_PREFIX)
 PREFIX_RE = re.compile("|".join(re.escape(w) for w, _ in sorted(_PREFIX, key=lambda p: -len(p[0]))))
-SUFFIX_RE = re.compile(r"\s*(及以上|或以上|以上|及以下|以下|以内|之内|左右)")
+SUFFIX_RE = re.compile(r"\s*+(及以上|或以上|以上|及以下|以下|以内|之内|左右)")
 _SUFFIX_MAP = {"及以上": ">=", "或以上": ">=", "以上": ">=", "及以下": "<=", "以下": "<=", "以内": "<=", "之内": "<="}
 # How far a multi-character comparator may stand before its number: 至少[开展]两轮, 至少[有]1所.
 PREFIX_GAP = 4
+# How far from a number its comparator, its subject and its scope (每个县) are looked for: a real
+# clause is under 60 characters. Reading no further keeps a text with thousands of numbers linear.
+NEAR = 200
+# Commitments read from one target text (a real one has at most five), and the length of the phrase
+# kept with each (a real one is under 40 characters): a text of 9,000 "5个" would otherwise give
+# 9,000 commitments each carrying an 18,000-character phrase, hundreds of MB for one table.
+MAX_KPIS = 30
+MAX_PHRASE = NEAR
 
 CLAUSE_RE = re.compile(r"[，。；;！？!?：:\n]")
 _OPEN, _CLOSE = '（(“‘《「【"', '）)”’》」】"'
@@ -116,7 +130,7 @@ _QUOTES = (("“", "”"), ("《", "》"), ("「", "」"), ('"', '"'))
 
 # Where the counted noun phrase ends: 5个县（市、区）|试点…, 10名教师|赴三明…
 _SUBJECT_STOPS = ("新增", "开展", "参加", "参与", "参评", "对口", "赴", "入选", "相关")
-_PLACE_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}（[^）]*）")  # 县（市、区）
+_PLACE_RE = re.compile(r"^[\u4e00-\u9fff]{1,4}（[^）]{0,40}）")  # 县（市、区）
 # Verbs and scope words stripped from the front of a noun phrase taken from before the number.
 _LEAD_WORDS = (
     *("持续", "巩固", "提升", "推动", "推进", "全面", "确保", "实现", "完成", "落实", "开展", "组织", "建设"),
@@ -124,10 +138,10 @@ _LEAD_WORDS = (
     *("发布", "遴选", "培育", "打造", "选聘", "引聘", "新增", "指导", "深化", "加快", "力争", "努力"),
     *("进一步", "区域", "各类", "市级", "层面"),
 )
-_LEAD_RE = re.compile(r"^(?:\d{4}(?:年度|年|秋季|春季|学年)?|" + "|".join(map(re.escape, _LEAD_WORDS)) + ")")
+_LEAD_RE = re.compile(r"(?:\d{4}(?:年度|年|秋季|春季|学年)?|" + "|".join(map(re.escape, _LEAD_WORDS)) + ")")
 _TRAIL_RE = re.compile(r"(?:在|为|是|达|的)$")
 _EACH_RE = re.compile(  # 每个县（市）至少有1所: the per-unit scope of a commitment
-    r"每个?[\u4e00-\u9fff]{1,6}?(?:（[^）]*）)?"
+    r"每个?[\u4e00-\u9fff]{1,6}?(?:（[^）]{0,40}）)?"
     r"(?=（|至少|不少于|不低于|均|都|有|要|应|配|开展|建成|建设|举办|组织)"
 )
 
@@ -161,6 +175,22 @@ def _value(text: str) -> float | None:
 
 # ---------------------------------------------------------------------------
 # Text structure
+
+
+class _Quoted:
+    """The spans inside quotes (“…”, 《…》): whether a position lies strictly inside one, in
+    O(log n) (a text may hold thousands of quotes and of numbers)."""
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        self.reach: list[int] = []  # the furthest end among the spans starting at or before each
+        for _, b in spans:
+            self.reach.append(max(b, self.reach[-1]) if self.reach else b)
+
+    def covers(self, i: int) -> bool:
+        k = bisect.bisect_left(self.starts, i) - 1  # the last span starting before i
+        return k >= 0 and self.reach[k] > i
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -203,18 +233,18 @@ class _Hit:
     upper: float | None = None  # second bound of a range
 
 
-def _is_name(norm: str, m: re.Match, quoted: list[tuple[int, int]]) -> bool:
+def _is_name(norm: str, m: re.Match, quoted: _Quoted) -> bool:
     """A numeral that names or orders something rather than counting it."""
     start, end = m.start(), m.end()
-    if any(a < start < b for a, b in quoted):
+    if quoted.covers(start):
         return True  # inside “5G+专递课堂” or 《…》
-    before = norm[:start].rstrip()
+    before = norm[max(0, start - NEAR) : start].rstrip()
     if before.endswith("第"):
         return True  # 第十八中学, 第二届, 第3页
     if before.endswith(("从", "由")):
         return True  # 从5所增加至8所: the baseline, not the commitment
     for phrase in NAME_PHRASES:  # 八项规定: a phrase that starts at most len-1 characters before the numeral
-        i = norm.find(phrase, max(0, start - len(phrase) + 1))
+        i = norm.find(phrase, max(0, start - len(phrase) + 1), start + len(phrase))
         if 0 <= i <= start:
             return True
     num, unit = m.group("num"), m.group("unit")
@@ -239,27 +269,39 @@ def _is_cjk(c: str) -> bool:
 
 
 def _prefix_comparator(before: str) -> tuple[str | None, int]:
-    """The comparator standing just before a number (至少[开展]两轮), and where it starts in `before`."""
+    """The comparator standing just before a number (至少[开展]两轮), and where it starts in `before`:
+    the last comparator word followed only by spaces and at most `limit` other characters (none a
+    digit or %), in one pass over `before` (not one per comparator word)."""
     found: tuple[str | None, int] = (None, len(before))
+    end = len(before.rstrip())
+    # just after the last digit or % (\d is a Unicode decimal, as str.isdecimal): no gap may hold one
+    after_digit = next((len(before) - i for i, c in enumerate(reversed(before)) if c.isdecimal() or c == "%"), 0)
+    # reach[limit]: the first position from which `before` up to `end - limit` is only spaces
+    reach = {}
+    for limit in (0, PREFIX_GAP):
+        r = max(end - limit, 0)
+        while r > 0 and before[r - 1].isspace():
+            r -= 1
+        reach[limit] = r
     for m in PREFIX_RE.finditer(before):
-        gap = before[m.end() :]
         limit = 0 if len(m.group()) == 1 else PREFIX_GAP
-        if len(gap.strip()) <= limit and not re.search(r"[\d%]", gap):
+        if m.end() >= reach[limit] and m.end() >= after_digit:
             found = (_PREFIX_MAP[m.group()], m.start())
     return found
 
 
-def _hits(norm: str, seg_start: int, seg_end: int, quoted: list[tuple[int, int]]) -> list[_Hit]:
-    seg = norm[:seg_end]
+def _hits(norm: str, seg_start: int, seg_end: int, quoted: _Quoted) -> list[_Hit]:
+    """The quantities of norm[seg_start:seg_end] (the text before it seen by look-behinds only)."""
     hits: list[_Hit] = []
-    taken: list[tuple[int, int]] = []
-    for m in PERCENT_WORDS_RE.finditer(seg, seg_start):
+    taken: list[tuple[int, int]] = []  # spans of 百分之…, in order and apart
+    for m in PERCENT_WORDS_RE.finditer(norm, seg_start, seg_end):
         value = _value(m.group("num"))
         if value is not None:
             hits.append(_Hit(m.start(), m.end(), m.end(), value, "%", None))
             taken.append(m.span())
-    for m in QUANTITY_RE.finditer(seg, seg_start):
-        if any(a <= m.start() < b for a, b in taken) or _is_name(norm, m, quoted):
+    for m in QUANTITY_RE.finditer(norm, seg_start, seg_end):
+        k = bisect.bisect_right(taken, (m.start(), len(norm))) - 1
+        if (k >= 0 and taken[k][1] > m.start()) or _is_name(norm, m, quoted):
             continue
         value = _value(m.group("num"))
         if value is None:
@@ -272,8 +314,8 @@ def _hits(norm: str, seg_start: int, seg_end: int, quoted: list[tuple[int, int]]
         )
     hits.sort(key=lambda h: h.start)
     for h in hits:
-        h.comparator = _prefix_comparator(norm[seg_start : h.start])[0] or h.comparator
-        s = SUFFIX_RE.match(seg, h.end)
+        h.comparator = _prefix_comparator(norm[max(seg_start, h.start - NEAR) : h.start])[0] or h.comparator
+        s = SUFFIX_RE.match(norm, h.end, seg_end)
         if s and s.group(1) in _SUFFIX_MAP:
             h.comparator = h.comparator or _SUFFIX_MAP[s.group(1)]
             h.after = s.end()
@@ -285,7 +327,7 @@ def _hits(norm: str, seg_start: int, seg_end: int, quoted: list[tuple[int, int]]
 
 def _subject(text: str, seg_start: int, seg_end: int, hit: _Hit, prev_end: int) -> str:
     """Best effort: the noun phrase after the quantity, else the one before it (rates: always before)."""
-    after = text[hit.after : seg_end]
+    after = text[hit.after : min(seg_end, hit.after + NEAR)]
     after = re.split(r"[\d０-９]", after, maxsplit=1)[0].lstrip("的 ").strip()
     place = _PLACE_RE.match(after)
     cut = place.group() if place else after
@@ -293,17 +335,18 @@ def _subject(text: str, seg_start: int, seg_end: int, hit: _Hit, prev_end: int) 
         i = cut.find(stop)
         if i > 0:
             cut = cut[:i]
-    before = re.split(r"[、，,]", text[max(seg_start, prev_end) : hit.start])[-1]
+    before = re.split(r"[、，,]", text[max(seg_start, prev_end, hit.start - NEAR) : hit.start])[-1]
     before = before[: _prefix_comparator(before)[1]]
     before = _TRAIL_RE.sub("", before.strip())
     for stop in _SUBJECT_STOPS:  # 高校新增|电动自行车充电设施410个
         i = before.rfind(stop)
         if i > 0 and i + len(stop) < len(before):
             before = before[i + len(stop) :]
-    while (m := _LEAD_RE.match(before)) and m.end() < len(before):
-        before = before[m.end() :]
-    before = re.sub(r"^[对在把将向]", "", before).strip()
-    each = _EACH_RE.search(text[seg_start : hit.start])
+    lead = 0
+    while (m := _LEAD_RE.match(before, lead)) and m.end() < len(before):
+        lead = m.end()
+    before = re.sub(r"^[对在把将向]", "", before[lead:]).strip()
+    each = _EACH_RE.search(text, max(seg_start, hit.start - NEAR), hit.start)
     subject = before if hit.unit == "%" and before else cut or after or before
     if each and each.group() not in subject:
         subject = f"{subject}（{each.group()}）"
@@ -311,9 +354,9 @@ def _subject(text: str, seg_start: int, seg_end: int, hit: _Hit, prev_end: int) 
 
 
 def extract(code: str, text: str) -> list[Kpi]:
-    """Every numeric commitment (量化指标) in one target text, in order."""
+    """Every numeric commitment (量化指标) in one target text, in order (at most MAX_KPIS)."""
     norm = text.translate(_WIDTH)
-    quoted = _quoted_spans(norm)
+    quoted = _Quoted(_quoted_spans(norm))
     out: list[Kpi] = []
     for items in _phrases(norm, quoted):
         previous: str | None = None
@@ -321,6 +364,8 @@ def extract(code: str, text: str) -> list[Kpi]:
             hits = _hits(norm, start, end, quoted)
             lead = norm[start:end].lstrip()
             phrase = text[start:end].strip()
+            if len(phrase) > MAX_PHRASE:
+                phrase = phrase[:MAX_PHRASE] + "…"
             prev_end = start
             for i, h in enumerate(hits):
                 comparator = h.comparator
@@ -336,10 +381,12 @@ def extract(code: str, text: str) -> list[Kpi]:
                     out.append(Kpi(code, h.value, h.unit, comparator, subject, phrase))
                 prev_end = h.after
                 previous = comparator
+                if len(out) >= MAX_KPIS:
+                    return out[:MAX_KPIS]
     return out
 
 
-def _phrases(norm: str, quoted: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+def _phrases(norm: str, quoted: _Quoted) -> list[list[tuple[int, int]]]:
     """Clauses as lists of phrases; a list item without a number joins its neighbour (新建、改扩建…场地22个)."""
     clauses: list[list[tuple[int, int]]] = []
     for start, end, joined in _segments(norm):
@@ -507,8 +554,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", help="方案文档（.txt，官方文本）或 Excel 模板（.xlsx）")
     parser.add_argument("--json", action="store_true", help="打印 JSON 数组，每项量化指标一个对象")
     args = parser.parse_args(argv)
+    from perfdash.plan.worker import read_plan_bounded
+
     try:
-        plan = read_plan(args.path)
+        plan = read_plan_bounded(args.path)  # a file from anywhere: read within a time and memory budget
     except PlanError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -8,6 +8,16 @@ from collections import Counter, defaultdict
 NAME_LENGTHS = (2, 3)
 MAX_RUN = 24  # characters in one run of names (eight names): beyond it the cuts are not enumerated
 MAX_SPLITS = 4096  # combinations of cuts tried for one cell
+# Bounds over a whole document (a real one builds tens of splits and scores a few hundred): past
+# them a cell takes its first cut, flagged for the office like any other guess. Without them a
+# 300 KB text of 3,000 rows of 24-character runs asked for billions of splits and scorings.
+MAX_CANDIDATES = 50_000  # candidate splits built for all cells together
+MAX_SCORINGS = 100_000  # candidate splits scored while choosing between them
+
+# How many ways a run of n characters cuts into names of two or three: c(n) = c(n-2) + c(n-3).
+_CUTS = [1, 0, 1]
+while len(_CUTS) <= MAX_RUN:
+    _CUTS.append(_CUTS[-2] + _CUTS[-3])
 
 
 def _segmentations(chunk: str) -> list[tuple[str, ...]]:
@@ -26,13 +36,40 @@ def _segmentations(chunk: str) -> list[tuple[str, ...]]:
     return out
 
 
-def _candidates(chunks: list[str], count: int | None) -> list[tuple[str, ...]]:
-    per_chunk = [_segmentations(c) or [(c,)] for c in chunks]
+def _options(chunk: str) -> int:
+    """len(_segmentations(chunk) or [(chunk,)]), without building them."""
+    return 1 if len(chunk) > MAX_RUN else max(1, _CUTS[len(chunk)])
+
+
+def _first_cut(chunk: str) -> tuple[str, ...]:
+    """(_segmentations(chunk) or [(chunk,)])[0], without building the others: two-character
+    names, the last one of three when the length is odd."""
+    if len(chunk) > MAX_RUN or len(chunk) < 2:
+        return (_segmentations(chunk) or [(chunk,)])[0]
+    twos = len(chunk) // 2 - len(chunk) % 2
+    return (*(chunk[i : i + 2] for i in range(0, 2 * twos, 2)), *((chunk[2 * twos :],) if len(chunk) % 2 else ()))
+
+
+def _combinations(chunks: list[str]) -> int:
+    """How many splits _candidates builds for a cell (1 when there are more than MAX_SPLITS)."""
     total = 1
-    for options in per_chunk:
-        total *= len(options)
-    if total > MAX_SPLITS:  # too many combinations: take each chunk's first cut
-        per_chunk = [options[:1] for options in per_chunk]
+    for c in chunks:
+        total *= _options(c)
+        if total > MAX_SPLITS:
+            return 1
+    return total
+
+
+def _candidates(chunks: list[str], count: int | None) -> list[tuple[str, ...]]:
+    total = 1
+    for c in chunks:
+        total *= _options(c)
+        if total > MAX_SPLITS:
+            break
+    if total > MAX_SPLITS:  # too many combinations: take each chunk's first cut (the others unbuilt)
+        per_chunk = [[_first_cut(c)] for c in chunks]
+    else:
+        per_chunk = [_segmentations(c) or [(c,)] for c in chunks]
     combos = [tuple(itertools.chain.from_iterable(p)) for p in itertools.product(*per_chunk)]
     if count is None or not combos:
         return combos
@@ -57,7 +94,14 @@ def split_names(
     known: Counter[str] = Counter(c for chunks, _ in rows for c in chunks if len(c) in NAME_LENGTHS)
     by_section: dict[str, Counter[str]] = defaultdict(Counter)
     result: list[tuple[str, ...] | None] = [None] * len(rows)
-    cands = [_candidates(chunks, len(secs) or None) for chunks, secs in rows]
+    cands = []
+    budget = MAX_CANDIDATES
+    for chunks, secs in rows:
+        cost = _combinations(chunks)
+        if cost > budget:  # the document has used its share: this cell's first cut only
+            chunks, cost = [name for c in chunks for name in _first_cut(c)], 1
+        budget -= cost
+        cands.append(_candidates(chunks, len(secs) or None))
     notes: list[str] = []
 
     def accept(i: int, names: tuple[str, ...]) -> None:
@@ -76,11 +120,18 @@ def split_names(
         return pairs, seen
 
     forced = False
+    scorings = MAX_SCORINGS
     while any(r is None for r in result):
         progress = False
         for i, cs in enumerate(cands):
             if result[i] is not None:
                 continue
+            if scorings < 0:  # out of budget: the first candidate, flagged
+                accept(i, cs[0])
+                notes.append("、".join(rows[i][0]))
+                progress = True
+                continue
+            scorings -= len(cs)
             ranked = sorted(cs, key=lambda c: score(i, c), reverse=True)
             top = score(i, ranked[0])
             if len(ranked) == 1 or score(i, ranked[1]) < top:
@@ -101,11 +152,17 @@ def split_leaders(chunks_per_row: list[list[str]]) -> tuple[list[tuple[str, ...]
     elsewhere in the document. Returns the names per row and the runs that stayed uncertain."""
     known = {c for chunks in chunks_per_row for c in chunks if len(c) in NAME_LENGTHS}
     out, uncertain = [], []
+    budget = MAX_CANDIDATES
     for chunks in chunks_per_row:
         names: list[str] = []
         for c in chunks:
             if len(c) in NAME_LENGTHS:
                 names.append(c)
+                continue
+            budget -= _options(c)
+            if budget < 0:  # the document has used its share: the first cut, flagged
+                names.extend(_first_cut(c))
+                uncertain.append(c)
                 continue
             cands = sorted(_segmentations(c), key=lambda s: sum(n in known for n in s), reverse=True) or [(c,)]
             best = cands[0]

@@ -5,7 +5,9 @@ page or a spreadsheet (one row per line, cells separated by tabs)."""
 from __future__ import annotations
 
 from perfdash.plan.model import Plan, PlanError
-from perfdash.plan.table import TableDoc, code_of, find_title, read_table
+from perfdash.plan.table import MAX_COLUMNS, TableDoc, code_of, find_title, read_table
+
+MAX_LINES = 100_000  # the shipped plan's text has about 1,000 lines; a 3,000-row table about 40,000
 
 
 def decode(data: bytes, name: str = "") -> str:
@@ -29,11 +31,14 @@ def word_rows(lines: list[str]) -> list[list[str]]:
     again when the table is read)."""
     rows: list[list[str]] = []
     cells: list[str] = []
+    following: list[str | None] = [None] * len(lines)  # the next non-blank line after each line
+    for i in range(len(lines) - 1, 0, -1):
+        following[i - 1] = lines[i] if lines[i].strip() != "" else following[i]
     for i, line in enumerate(lines):
         if line.startswith("\t"):
             cells.append(line[1:])
         elif line.strip() == "":
-            nxt = next((ln for ln in lines[i + 1 :] if ln.strip() != ""), None)
+            nxt = following[i]
             if nxt is None or nxt.startswith("\t"):
                 if cells:
                     rows.append(cells)
@@ -61,7 +66,14 @@ def text_document(text: str, source_name: str = "") -> TableDoc:
     """A text document as the table reader sees it: the lines up to the table's title, and the
     rows below it."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    name = source_name or "文件"
+    count = text.count("\n") + 1  # counted before anything is built line by line
+    if count > MAX_LINES:
+        raise PlanError(f"{name}：有 {count:,} 行，超过 {MAX_LINES:,} 行的上限，不像正常的方案")
     lines = text.split("\n")
+    for i, line in enumerate(lines, start=1):
+        if (tabs := line.count("\t")) >= MAX_COLUMNS:
+            raise PlanError(f"{name}：第{i}行有 {tabs:,} 个制表符，超过 {MAX_COLUMNS} 列的上限，不像正常的方案")
     found = find_title(lines)
     start = found[0] + 1 if found else 0
     body = lines[start:]

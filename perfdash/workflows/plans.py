@@ -363,12 +363,14 @@ def compare(store: Database, plan: Plan) -> PlanDiff:
 
 
 def read_upload(name: str, data: bytes) -> tuple[Plan | None, str | None]:
-    """An uploaded plan file read (see perfdash.plan.read_plan_bytes): (plan, None), or (None, the
-    reason it cannot be read, in Chinese)."""
-    from perfdash.plan import PlanError, read_plan_bytes
+    """An uploaded plan file read (see perfdash.plan.read_plan_bytes) in a process of its own, with
+    a time and memory budget (perfdash.plan.worker), so that no file can stall the server's other
+    sessions: (plan, None), or (None, the reason it cannot be read, in Chinese)."""
+    from perfdash.plan import PlanError
+    from perfdash.plan.worker import read_plan_bytes_bounded
 
     try:
-        return read_plan_bytes(name, data), None
+        return read_plan_bytes_bounded(name, data), None
     except PlanError as exc:
         return None, str(exc)
 
