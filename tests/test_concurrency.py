@@ -22,6 +22,7 @@ from perfdash.core.settings import PROJECT_ROOT
 from perfdash.db import queries
 from perfdash.store import ProgressRow, Store
 from tests.fixtures import shipped_plan
+from tests.waiting import wait_until
 
 TODAY = date(2025, 12, 31)
 YEAR_DAYS = [date(2025, 1, 1) + timedelta(days=n) for n in range(365)]
@@ -157,22 +158,28 @@ def test_processes_importing_at_once_all_succeed_and_add_up(db, tmp_path, capsys
         path.write_bytes(("\n".join(lines) + "\n").encode(ENCODINGS[n]))
         files.append(path)
     # Hold the file while the four start, so that every one of them has to wait for the lock and
-    # they all race for it when it is let go.
+    # they all race for it when it is let go: let go once each has said it is waiting.
     holder = Store(db)
+    errs = [tmp_path / f"p{n}.err" for n in range(PROCESSES)]
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "perfdash", "progress", "import", str(f), "--db", str(db), "--as", "绩效办"],
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=err.open("w"),
             text=True,
         )
-        for f in files
+        for f, err in zip(files, errs, strict=True)
     ]
     started = time.perf_counter()
-    time.sleep(1.5)
+    wait_until(
+        lambda: all("正被另一个程序使用" in e.read_text(encoding="utf-8") for e in errs),
+        120,
+        "every import waiting for the lock",
+    )
     holder.close()
-    results = [p.communicate(timeout=120) for p in procs]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    results = [(out, e.read_text(encoding="utf-8")) for out, e in zip(outs, errs, strict=True)]
     elapsed = time.perf_counter() - started
     for p, (out, err) in zip(procs, results, strict=True):
         assert p.returncode == 0, err
@@ -189,7 +196,7 @@ def test_processes_importing_at_once_all_succeed_and_add_up(db, tmp_path, capsys
     with capsys.disabled():
         print(
             f"\n{PROCESSES} processes × {ROWS_PER_PROCESS} rows via `python -m perfdash progress import` "
-            f"(file held for the first 1.5 s): all exit 0, {total} rows, {elapsed:.2f} s"
+            f"(file held until all four waited): all exit 0, {total} rows, {elapsed:.2f} s"
         )
 
 

@@ -26,6 +26,7 @@ import pytest
 from perfdash.app import protocol_bench, servers, session, upload_gate
 from perfdash.core.settings import PROJECT_ROOT
 from tests.fixtures import demo_db_path
+from tests.waiting import wait_until
 
 MB = 1 << 20
 ATTACK_FILES, ATTACK_MB = 40, 19  # the attack that took the server from 264 to 1,219 MB
@@ -190,15 +191,6 @@ class Served:
     def host_port(self) -> tuple[str, int]:
         host, port = self.url.removeprefix("http://").split(":")
         return host, int(port)
-
-
-def _wait_until(condition: Callable[[], object], seconds: float, what: str) -> object:
-    deadline = time.monotonic() + seconds
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {seconds} s: {what}")
-        time.sleep(0.2)
-    return value
 
 
 @pytest.fixture(scope="module")
@@ -369,9 +361,7 @@ def test_a_signed_in_uploader_takes_files_within_the_session_cap_and_lets_go_of_
 
             async def until_held(low: int, high: int) -> None:
                 await _in_thread(
-                    lambda: _wait_until(
-                        lambda: low <= held_upload_bytes(served.url) <= high, 30, f"{low}–{high} B held"
-                    )
+                    lambda: wait_until(lambda: low <= held_upload_bytes(served.url) <= high, 30, f"{low}–{high} B held")
                 )
 
             await tab.run()

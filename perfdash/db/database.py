@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
@@ -507,6 +508,8 @@ def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
                 raise HeldByServer(path, server) from exc
             if time.monotonic() >= deadline:
                 raise StoreError(f"数据库 {path} 正被另一个程序使用（如正在运行的看板），请稍后再试") from exc
+            if delay == 0.05:  # the first wait: say why the command seems to hang
+                print(f"数据库 {path} 正被另一个程序使用，最多等待 {wait_seconds:g} 秒…", file=sys.stderr, flush=True)
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 

@@ -16,6 +16,7 @@ from perfdash.ops import backup as bk
 from perfdash.ops import backup_folder as bf
 from tests.browser.conftest import OFFICE_USER, demo_db, serve, sign_in
 from tests.test_backup import assert_same_tables, tables
+from tests.waiting import wait_until
 
 EVERY_HOURS = 0.005  # a scheduled backup every 18 s, so one comes soon after the page's
 
@@ -28,15 +29,6 @@ def evidence_files(db: Path) -> dict[str, str]:
 def scheduled_after(folder: Path, when) -> bf.BackupFile | None:
     """The newest scheduled backup taken after ``when``, if there is one yet."""
     return next((b for b in bf.list_backups(folder) if b.kind == "auto" and b.taken_at > when), None)
-
-
-def wait_until(condition, timeout: float, what: str):
-    """Poll ``condition`` until it gives something truthy (a file appearing on disk); fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.2)
-    return found
 
 
 def test_the_office_backs_up_from_the_page_and_the_schedule_backs_up_too(browser, tmp_path, monkeypatch, artifacts):
