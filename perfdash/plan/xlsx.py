@@ -93,12 +93,6 @@ def plan_workbook(plan: Plan) -> Workbook:
     return wb
 
 
-def read_plan_xlsx(path: str | Path) -> Plan:
-    """Read a plan from the Excel template file (see read_plan_xlsx_bytes)."""
-    path = Path(path)
-    return read_plan_xlsx_bytes(path.name, path.read_bytes())
-
-
 def read_plan_xlsx_bytes(name: str, data: bytes) -> Plan:
     """Read a plan from the Excel template; every bad cell is named (sheet, row, column)."""
     path = Path(name)

@@ -36,10 +36,6 @@ class Week:
     end: date
 
     @property
-    def previous_end(self) -> date:
-        return self.end - timedelta(days=7)
-
-    @property
     def label(self) -> str:
         return f"{self.start.month}月{self.start.day}日—{self.end.month}月{self.end.day}日"
 
@@ -67,11 +63,6 @@ def parse_seconds(raw: str | None) -> int:
     except ValueError:
         value = DEFAULT_SECONDS
     return min(max(value, MIN_SECONDS), MAX_SECONDS)
-
-
-def next_index(index: int, count: int, paused: bool) -> int:
-    """The slide after ``index`` (wrapping), or the same one while paused."""
-    return index % count if paused else (index + 1) % count
 
 
 def week_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, pd.DataFrame]:
