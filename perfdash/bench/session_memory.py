@@ -25,8 +25,8 @@ import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfdash.app import protocol_bench
-from perfdash.app import servers as sv
+from perfdash.bench import protocol_bench
+from perfdash.bench import servers as sv
 from perfdash.core import settings
 
 FRAMES = 30  # deep enough to reach the page or Streamlit's runtime from inside pandas or protobuf

@@ -25,7 +25,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from perfdash.app import servers as sv
+from perfdash.bench import servers as sv
 from perfdash.core import settings
 
 STEP_TIMEOUT_S = 120.0

@@ -592,7 +592,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _live(args: argparse.Namespace) -> int:
     """bench --browser / --protocol / --memory: a real server on the city database (built when
     missing; a PostgreSQL one must exist); the report printed and written to --markdown if asked."""
-    from perfdash.app.servers import BenchServerError
+    from perfdash.bench.servers import BenchServerError
 
     try:
         sessions = _counts(args.sessions)
@@ -601,15 +601,15 @@ def _live(args: argparse.Namespace) -> int:
         if not settings.is_server_db(db):
             ensure_city_db(Path(db), args.units, args.seed)
         if args.memory:
-            from perfdash.app.session_memory import session_memory
+            from perfdash.bench.session_memory import session_memory
 
             report = session_memory(db, args.memory).report()
         elif args.protocol:
-            from perfdash.app.protocol_bench import run_protocol
+            from perfdash.bench.protocol_bench import run_protocol
 
             report = run_protocol(db, sessions, processes, machine())
         else:
-            from perfdash.app.browser_bench import run_browser
+            from perfdash.bench.browser_bench import run_browser
 
             if len(processes) != 1:
                 raise ValueError("--browser 一次只测一种进程数（--processes N）")

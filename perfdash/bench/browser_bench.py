@@ -34,8 +34,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfdash.app import servers as sv
-from perfdash.app.run_watch import RunWatch
+from perfdash.bench import servers as sv
+from perfdash.bench.run_watch import RunWatch
 from perfdash.core import settings
 
 CHROMIUM = "/usr/bin/chromium"
