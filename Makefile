@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 LOG := $(CURDIR)/.install.log
 PORT ?= 8501
 
-.PHONY: run test check lint fmt demo bench lock clean
+.PHONY: run test check lint fmt docs demo bench lock clean
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || { echo "[perfdash] 正在创建虚拟环境 $(VENV) …"; $(PYTHON) -m venv $(VENV) > "$(LOG)" 2>&1 || { echo "[perfdash] 创建虚拟环境失败，详见 $(LOG)"; tail -n 5 "$(LOG)"; exit 1; }; }
@@ -60,6 +60,10 @@ lint: $(DEV_STAMP)
 fmt: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# README.md's command reference, rewritten from every command's --help (tests/test_cli.py checks it).
+docs: $(STAMP)
+	$(BIN)/python -m perfdash.cli.docs
 
 demo: $(STAMP)
 	$(BIN)/python -m perfdash demo --db data/perfdash.duckdb

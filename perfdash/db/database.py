@@ -116,9 +116,11 @@ class Database:
     """One DuckDB database. Reads go through ``query``; writes through ``write``, which every
     domain's write functions use (perfdash.store.Store gathers them)."""
 
-    def __init__(self, path: str | Path, wait_seconds: float = 0.0):
+    def __init__(self, path: str | Path, wait_seconds: float = 0.0, read_only: bool = False):
         """Open (or create) the database. Only one process may hold a DuckDB file: another
-        process's command waits up to ``wait_seconds`` for it, then gives up with a clear message."""
+        process's command waits up to ``wait_seconds`` for it, then gives up with a clear message.
+        ``read_only``: an existing DuckDB file, opened for reading only (never created or migrated;
+        DuckDB refuses a write); on PostgreSQL it changes nothing."""
         self.path = str(path)
         self._write_lock = threading.Lock()
         self._pg: PgRecord | None = None
@@ -126,6 +128,18 @@ class Database:
         if is_postgres(self.path):
             self._open_postgres()
             return
+        if read_only:
+            self.con = _connect(self.path, wait_seconds, read_only=True)
+            self._require_current()
+        else:
+            self._open_for_writing(wait_seconds)
+        # One key per database: the file's real path, or this instance for an in-memory database.
+        self._version_key = f":memory:{id(self)}" if self.path == ":memory:" else str(Path(self.path).resolve())
+        with _VERSIONS_LOCK:
+            _VERSIONS[self._version_key] = self._stored_version(self.con)
+
+    def _open_for_writing(self, wait_seconds: float) -> None:
+        """The file opened (created when new) and brought to the newest schema."""
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.con = _connect(self.path, wait_seconds)
@@ -138,10 +152,19 @@ class Database:
                 self.con.execute("INSERT INTO meta VALUES (?, 'applied') ON CONFLICT (key) DO NOTHING", [_marker(v)])
         else:
             self._migrate()
-        # One key per database: the file's real path, or this instance for an in-memory database.
-        self._version_key = f":memory:{id(self)}" if self.path == ":memory:" else str(Path(self.path).resolve())
-        with _VERSIONS_LOCK:
-            _VERSIONS[self._version_key] = self._stored_version(self.con)
+
+    def _require_current(self) -> None:
+        """A file opened read-only is read as it is: refuse one that is not a perfdash database, or
+        that an earlier version made (bringing it up to date is a write)."""
+        if not self.rows("SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta'"):
+            self.con.close()
+            raise StoreError(f"{self.path} 不是看板的数据库")
+        current = int(self.scalar("SELECT value FROM meta WHERE key = 'schema_version'") or 0)
+        applied = {str(r[0]) for r in self.rows("SELECT key FROM meta WHERE key LIKE 'migration_%'")}
+        applied = applied or {_marker(v) for v in MIGRATIONS if v <= current}  # from before the markers
+        if any(_marker(v) not in applied for v in MIGRATIONS):
+            self.con.close()
+            raise StoreError(f"数据库 {self.path} 由较早的版本建立，需要先升级（启动一次看板即自动升级），再运行此命令")
 
     def _open_postgres(self) -> None:
         """PostgreSQL as the system of record: its schema brought up to date (one process at a
@@ -494,13 +517,24 @@ def server_holding(lock_message: str) -> int | None:
     return pid if streamlit or serving else None
 
 
-def _connect(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+def _connect(path: str, wait_seconds: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if read_only and not Path(path).is_file():
+        raise StoreError(f"数据库文件 {path} 不存在")
     deadline = time.monotonic() + wait_seconds
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(path)
+            return duckdb.connect(path, read_only=read_only)
+        except duckdb.ConnectionException as exc:
+            # This process holds the file for writing already (a command run in-process, as tests
+            # do): DuckDB keeps one instance per file and process and refuses a second
+            # configuration, so share that one. The file exists; nothing is created.
+            if read_only and "different configuration" in str(exc):
+                return duckdb.connect(path)
+            raise
         except duckdb.IOException as exc:
+            if read_only and "lock" not in str(exc).lower():  # not a DuckDB file, say: one line for the reader
+                raise StoreError(f"无法读取数据库 {path}：{exc}") from exc
             if "lock" not in str(exc).lower():
                 raise
             server = server_holding(str(exc))

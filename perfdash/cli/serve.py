@@ -1,0 +1,36 @@
+"""python -m perfdash serve: what ``make run`` runs (perfdash.app.startup.serve)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from perfdash.cli import options
+
+HELP = "启动看板：准备数据库（首次启动时打印管理员初始密码）、开启定时备份、运行网页服务"
+EXAMPLES = """\
+例：
+  python -m perfdash serve --port 8501 --address 127.0.0.1   # make run 即 python -m perfdash serve"""
+PARENTS = (options.DB,)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where to listen."""
+    parser.add_argument("--port", type=int, help="端口（默认取 .streamlit/config.toml，否则 8501）")
+    parser.add_argument("--address", help="监听地址（默认所有网卡；只允许本机访问可设 127.0.0.1）")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until stopped (Ctrl+C or SIGTERM)."""
+    from perfdash.app.startup import serve
+    from perfdash.db.database import HeldByServer
+    from perfdash.ops.auth import AuthError
+
+    try:
+        return serve(options.db_location(args.db), args.port, args.address)
+    except HeldByServer as exc:
+        print(f"错误：{exc}：看板已经在运行，请直接在浏览器中打开它；或先停止它再启动。", file=sys.stderr)
+        return 2
+    except AuthError as exc:
+        print(f"错误：无法创建管理员账户：{exc}（请检查 PERFDASH_ADMIN_PASSWORD）", file=sys.stderr)
+        return 2
