@@ -2,11 +2,8 @@
 
 import streamlit as st
 
-from perfdash.app import ui
-from perfdash.app.session import session_token
+from perfdash.app import actions, ui
 from perfdash.core import fmt
-from perfdash.ops import auth
-from perfdash.store import StoreError
 
 ctx = ui.page_setup("我的账户")
 st.title("我的账户")
@@ -20,8 +17,8 @@ with st.form("change_password", clear_on_submit=True):
         if new != again:
             st.error("两次输入的新密码不一致")
         else:
-            ui.save(
-                lambda: auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new, session_token()),
+            actions.save(
+                lambda: actions.change_own_password(ctx, old, new),
                 "密码已修改。",
-                errors=(auth.AuthError, StoreError),
+                errors=(actions.AuthError, actions.StoreError),
             )

@@ -3,14 +3,11 @@ downloads and previews backups while the app serves."""
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt, settings
 from perfdash.core.access import ACCOUNT_ROLES
-from perfdash.db import queries
-from perfdash.db.database import SCHEMA_VERSION
-from perfdash.ops import auth, backup_folder
+from perfdash.ops import backup_folder
 from perfdash.present import tables
-from perfdash.store import StoreError
 
 ctx = ui.page_setup("账户与审计")
 st.title("账户与审计")
@@ -19,13 +16,14 @@ if ctx.actor.role != "office":
     st.info("只有绩效办可以管理账户和查看审计日志。修改自己的密码请到“我的账户”。")
     st.stop()
 
-sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
+sections, leaders = reads.sections_and_leaders(ctx, ctx.plan_id)
+CHECKING = "正在核对备份文件…"
 tab_accounts, tab_tokens, tab_audit, tab_backup = st.tabs(["账户", "大屏令牌", "审计日志", "备份"])
 
 with tab_accounts:
-    accounts = queries.accounts(ctx.store, ctx.actor.units)
+    accounts = reads.accounts(ctx, ctx.actor.units)
     st.dataframe(tables.accounts(accounts), hide_index=True, width="stretch")
-    units = list(ctx.actor.units) if ctx.actor.units is not None else sorted(set(ui.plans(ctx.store)["unit"]))
+    units = list(ctx.actor.units) if ctx.actor.units is not None else sorted(set(reads.plans(ctx)["unit"]))
     st.subheader("新建账户")
     role = st.radio("角色", list(ACCOUNT_ROLES), format_func=ACCOUNT_ROLES.get, horizontal=True, key="new_role")
     with st.form("new_account", clear_on_submit=True):
@@ -48,36 +46,36 @@ with tab_accounts:
         )
         if st.form_submit_button("创建账户", type="primary"):
             account_units = chosen_units or (None if role == "office" else [])
-            ui.save(
-                lambda: auth.create_account(
-                    ctx.store, ctx.actor, username, name, role, scope, password, email or None, account_units
+            actions.save(
+                lambda: actions.create_account(
+                    ctx, username, name, role, scope, password, email or None, account_units
                 ),
                 f"已创建账户 {username}。",
-                errors=(auth.AuthError, StoreError),
+                errors=(actions.AuthError, actions.StoreError),
             )
     st.subheader("重置密码 / 停用")
     who = st.selectbox("账户", accounts["username"].tolist(), key="manage_user")
     with st.form("reset_password", clear_on_submit=True):
         new = st.text_input("新密码", type="password", key="reset_password_value")
         if st.form_submit_button("重置密码"):
-            ui.save(
-                lambda: auth.change_password(ctx.store, ctx.actor, who, None, new),
+            actions.save(
+                lambda: actions.reset_password(ctx, who, new),
                 f"已重置 {who} 的密码。",
-                errors=(auth.AuthError, StoreError),
+                errors=(actions.AuthError, actions.StoreError),
             )
     disabled = bool(accounts.set_index("username").loc[who, "disabled"])
     if st.button("启用账户" if disabled else "停用账户", key="toggle_account", disabled=who == ctx.account.username):
-        ui.save(
-            lambda: ctx.store.update_account(ctx.actor, who, disabled=not disabled),
+        actions.save(
+            lambda: actions.set_account_disabled(ctx, who, not disabled),
             f"已{'启用' if disabled else '停用'}账户 {who}。",
         )
-    if who in auth.refused_accounts(ctx.store):
+    if who in reads.refused_accounts(ctx):
         st.warning(
             f"{fmt.md(who)} 近 {settings.login_limits()[1]:g} 分钟内从各处登录失败的次数已达上限："
             "除其登录过的浏览器外，暂时不能登录。确认是本人后可解除。"
         )
         if st.button("解除登录限制", key="unlock_account"):
-            ui.save(lambda: auth.unlock(ctx.store, ctx.actor, who), f"已解除 {who} 的登录限制。")
+            actions.save(lambda: actions.unlock_sign_in(ctx, who), f"已解除 {who} 的登录限制。")
 
 with tab_tokens:
     st.caption("会议室电脑用带令牌的网址打开大屏，无需登录，只能查看：/meeting?token=令牌")
@@ -85,8 +83,8 @@ with tab_tokens:
         label = st.text_input("用途（如：三楼会议室）", key="token_label")
         if st.form_submit_button("生成令牌"):
             try:
-                st.session_state["_new_token"] = auth.new_kiosk_token(ctx.store, ctx.actor, label)
-            except StoreError as exc:
+                st.session_state["_new_token"] = actions.new_kiosk_token(ctx, label)
+            except actions.StoreError as exc:
                 st.error(fmt.md(str(exc)))
             else:
                 st.rerun()
@@ -96,7 +94,7 @@ with tab_tokens:
         st.caption(
             "可在网址后加参数：&every=每页秒数（5–600，默认 20）、&theme=dark 或 light、&week=2025-11-21（某一周）。"
         )
-    tokens = queries.kiosk_tokens(ctx.store, ctx.actor.units)
+    tokens = reads.kiosk_tokens(ctx, ctx.actor.units)
     live = tokens[tokens["revoked_at"].isna()]
     widgets.table(tables.kiosk_tokens(tokens), "还没有大屏令牌。", width="stretch")
     if not live.empty:
@@ -107,10 +105,10 @@ with tab_tokens:
             key="revoke_pick",
         )
         if st.button("吊销", key="revoke_token"):
-            ui.save(lambda: ctx.store.revoke_kiosk_token(ctx.actor, pick), "已吊销该令牌。")
+            actions.save(lambda: actions.revoke_kiosk_token(ctx, pick), "已吊销该令牌。")
 
 with tab_audit:
-    log = queries.audit_log(ctx.store, units=ctx.actor.units)
+    log = reads.audit_log(ctx, units=ctx.actor.units)
     actors = sorted(set(log["actor"]))
     who = st.selectbox("操作人", ["全部", *actors], key="audit_actor")
     shown = log if who == "全部" else log[log["actor"] == who]
@@ -123,7 +121,7 @@ def show_preview(preview: backup_folder.Preview, source: str) -> None:
     m = preview.manifest
     st.markdown(
         f"**备份时间** {m.created_at.replace('T', ' ')}　·　**表结构版本** {m.schema_version}"
-        f"（当前程序为 {SCHEMA_VERSION}{'，恢复后自动升级' if m.schema_version != SCHEMA_VERSION else ''}）"
+        f"（当前程序为 {reads.SCHEMA_VERSION}{'，恢复后自动升级' if m.schema_version != reads.SCHEMA_VERSION else ''}）"
     )
     c1, c2, c3 = st.columns(3)
     c1.metric("表", f"{len(m.tables)} 张")
@@ -146,7 +144,7 @@ def show_preview(preview: backup_folder.Preview, source: str) -> None:
 
 
 with tab_backup:
-    folder = settings.backup_dir(ctx.store.path)
+    folder = ctx.backup_dir
     every = settings.backup_every_hours()
     st.caption(
         (
@@ -166,8 +164,8 @@ with tab_backup:
         help=None if whole else "备份包含全部单位的数据，只有不限单位的绩效办账户可以备份",
     ):
         try:
-            made, _ = backup_folder.backup_now(ctx.store, ctx.actor, folder)
-        except StoreError as exc:
+            made = actions.backup_now(ctx, folder)
+        except actions.StoreError as exc:
             st.error(fmt.md(str(exc)))
         else:
             st.session_state["_backup_made"] = str(made.path)
@@ -176,7 +174,8 @@ with tab_backup:
     backups = backup_folder.list_backups(folder)
     made = next((b for b in backups if str(b.path) == made_path), None)
     if made is not None:
-        made_preview = ui.backup_preview(made.path)
+        with st.spinner(CHECKING):
+            made_preview = reads.backup_preview(ctx, made.path, made.size_bytes)
         st.success(
             f"已备份：{len(made_preview.manifest.tables)} 张表、{made_preview.manifest.total_rows} 行、"
             f"{made_preview.evidence_files} 个迎评材料文件，备份清单已核对。请下载并另行保存："
@@ -201,8 +200,10 @@ with tab_backup:
             pick = st.selectbox("备份", backups, format_func=lambda b: b.label, key="backup_pick", disabled=not whole)
             if whole:
                 try:
-                    show_preview(ui.backup_preview(pick.path), str(pick.path))
-                except StoreError as exc:
+                    with st.spinner(CHECKING):
+                        preview = reads.backup_preview(ctx, pick.path, pick.size_bytes)
+                    show_preview(preview, str(pick.path))
+                except reads.StoreError as exc:
                     st.error(fmt.md(str(exc)))
                 st.download_button(
                     "下载这份备份",
@@ -222,7 +223,7 @@ with tab_backup:
         if uploaded is not None:
             try:
                 preview = ui.parse_once(uploaded, lambda _name, data: backup_folder.inspect_upload(data))
-            except StoreError as exc:
+            except reads.StoreError as exc:
                 st.error(fmt.md(str(exc)))
             else:
                 show_preview(preview, uploaded.name)

@@ -5,21 +5,18 @@ selects innovations toward 6-5, keeps the survey sample list, locks the year and
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.db import kpi_tracking, queries
-from perfdash.present import exports, report, tables
-from perfdash.store import StoreError
+from perfdash.present import exports, tables
 from perfdash.workflows import evaluation, scoring
 
 ctx = ui.page_setup("综合评估")
 actor = ctx.actor
 st.title("综合评估")
 ui.flash()
-state = ui.target_state(ctx)
 rules = scoring.Rules()
-sheet = ui.evaluation_sheet(ctx, rules.to_json())
-locked = ctx.store.locked(ctx.plan_id)
+sheet = reads.evaluation_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json())
+locked = reads.locked(ctx, ctx.plan_id)
 
 m = st.columns(4)
 m[0].metric("评估总分", fmt.score(sheet.result.total, unit=True))
@@ -87,8 +84,8 @@ with tab_score:
             for old, new in zip(editor_rows.itertuples(), edited.itertuples(), strict=True)
         ]
         try:  # one transaction: every score saved, or none
-            ctx.store.evaluate_many(ctx.plan_id, scores, actor)
-        except StoreError as exc:
+            actions.evaluate_many(ctx, scores)
+        except actions.StoreError as exc:
             ui.problems("未保存任何评定得分，请修改以下问题后重试：", str(exc).splitlines())
         else:
             ui.flash("已保存全部评定得分。")
@@ -97,7 +94,7 @@ with tab_score:
     st.caption("加分 / 扣分 / 一票否决在“评分模拟”页录入，会计入这里的总分。")
 
 with tab_innov:
-    innov = evaluation.innovations(ctx.store, ctx.plan_id)
+    innov = reads.innovations(ctx, ctx.plan_id)
     if innov.empty:
         st.caption("尚无申报的创新成果。")
     else:
@@ -124,8 +121,8 @@ with tab_innov:
         )
         chosen = bool(innov.set_index("innovation_id").loc[pick, "selected"])
         if st.button("取消遴选" if chosen else "遴选，计入 6-5", key="innov_toggle"):
-            ui.save(lambda: ctx.store.select_innovation(int(pick), not chosen, actor), "已更新遴选。")
-    sections, _ = ui.sections_and_leaders(ctx.store, ctx.plan_id)
+            actions.save(lambda: actions.select_innovation(ctx, int(pick), not chosen), "已更新遴选。")
+    sections, _ = reads.sections_and_leaders(ctx, ctx.plan_id)
     with st.form("new_innovation", clear_on_submit=True):
         c1, c2, c3 = st.columns([2, 1, 1])
         title = c1.text_input("名称", key="innov_title")
@@ -133,13 +130,13 @@ with tab_innov:
         section = c3.selectbox("科室", sections, key="innov_section")
         description = st.text_area("简介", key="innov_desc")
         if st.form_submit_button("登记创新成果"):
-            ui.save(
-                lambda: ctx.store.add_innovation(ctx.plan_id, title, level, section, description, actor),
+            actions.save(
+                lambda: actions.add_innovation(ctx, title, level, section, description),
                 "已登记创新成果。",
             )
 
 with tab_samples:
-    samples = queries.survey_samples(ctx.store, ctx.plan_id)
+    samples = reads.survey_samples(ctx, ctx.plan_id)
     widgets.table(tables.survey_samples(samples), "还没有评议样本。", width="stretch")
     st.download_button(
         "导出评议样本（Excel，报统计部门）",
@@ -156,24 +153,22 @@ with tab_samples:
         sec = c2.selectbox("联系科室", sections, key="sample_section")
         note = c3.text_input("备注", key="sample_note")
         if st.form_submit_button("登记样本"):
-            ui.save(
-                lambda: ctx.store.add_survey_sample(ctx.plan_id, name, org, cat, phone, sec, note, actor),
+            actions.save(
+                lambda: actions.add_survey_sample(ctx, name, org, cat, phone, sec, note),
                 "已登记评议样本。",
             )
 
 with tab_report:
-    notes = queries.report_notes(ctx.store, ctx.plan_id)
+    notes = reads.report_notes(ctx, ctx.plan_id)
     with st.form("report_notes"):
         problems = st.text_area("存在问题", value=notes["problems"], key="report_problems")
         measures = st.text_area("改进措施", value=notes["measures"], key="report_measures")
         if st.form_submit_button("保存"):
-            ui.save(
-                lambda: ctx.store.set_report_notes(ctx.plan_id, problems, measures, actor), "已保存问题与改进措施。"
-            )
+            actions.save(lambda: actions.set_report_notes(ctx, problems, measures), "已保存问题与改进措施。")
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "下载绩效评估报告（Word）",
-        lambda: report.evaluation_report(ctx.store, ctx.plan_id, ctx.as_of, rules)[0],  # built only when asked for
+        lambda: reads.evaluation_report(ctx, ctx.plan_id, ctx.as_of, rules.to_json()),  # built only when asked for
         file_name=f"{ctx.unit}{ctx.year}年度绩效评估报告.docx",
         key="download_report",
     )
@@ -191,9 +186,7 @@ with tab_report:
     )
     c3.download_button(
         "下载量化指标完成情况（Excel）",
-        lambda: exports.kpi_xlsx(
-            kpi_tracking.with_actuals(ctx.store, ctx.plan_id, ctx.as_of), ctx.unit, ctx.year, ctx.as_of
-        ),
+        lambda: exports.kpi_xlsx(reads.kpis_with_actuals(ctx, ctx.plan_id, ctx.as_of), ctx.unit, ctx.year, ctx.as_of),
         file_name=f"{ctx.unit}{ctx.year}年度量化指标完成情况.xlsx",
         key="download_kpis",
     )
@@ -201,6 +194,6 @@ with tab_report:
     if locked:
         st.warning("本年度已锁定：科室不能再修改进度、自评和材料；绩效办的修改都记入审计日志。")
         if st.button("解除锁定", key="unlock"):
-            ui.save(lambda: ctx.store.set_lock(ctx.plan_id, False, actor), "已解除锁定。")
+            actions.save(lambda: actions.set_lock(ctx, False), "已解除锁定。")
     elif st.button("锁定本年度", type="primary", key="lock"):
-        ui.save(lambda: ctx.store.set_lock(ctx.plan_id, True, actor), "已锁定本年度。")
+        actions.save(lambda: actions.set_lock(ctx, True), "已锁定本年度。")

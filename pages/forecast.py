@@ -3,10 +3,9 @@ probability of each grade, and the points at risk (the office's to-do list)."""
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.present import charts, tables
-from perfdash.store import StoreError
+from perfdash.present import tables
 from perfdash.workflows import forecast
 from perfdash.workflows.scoring import RULE_LABELS, Rules
 
@@ -18,7 +17,7 @@ draws = c2.number_input("模拟次数", 10_000, 100_000, 10_000, step=10_000, ke
 seed = c3.number_input("随机种子", 0, 10**6, 2025, key="fc_seed")
 rules = Rules(rule=rule)
 
-fc, sim, risk = ui.forecast(ctx, rules.to_json(), int(draws), int(seed))
+fc, sim, risk = reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), int(draws), int(seed))
 st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。预测，非正式结果。"
     f"每个目标按最近 {forecast.RECENT_WEEKS} 周的填报拟合推进速度，延续到年底（不超过 100%、不低于当前）；"
@@ -38,9 +37,7 @@ for col, (name, p) in zip(m[1:], sim.grade_probability.items(), strict=True):
 left, right = st.columns([3, 2])
 with left:
     st.subheader("总分分布")
-    histogram = ui.figure(
-        ctx, lambda: charts.score_histogram(sim.totals, rules.bands, sim.base_total), rule, draws, seed
-    )
+    histogram = reads.score_histogram(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), int(draws), int(seed))
     st.plotly_chart(histogram, config={"displaylogo": False}, key="histogram")
 with right:
     st.subheader("失分风险最大的目标")
@@ -71,8 +68,8 @@ st.caption(
 )
 if st.toggle("运行回测（约需数秒）", key="fc_backtest"):
     try:
-        bt = ui.derived(ctx, lambda: forecast.backtest(ctx.store, ctx.plan_id, ctx.year, rules), rule)
-    except StoreError as exc:
+        bt = reads.backtest(ctx, ctx.plan_id, ctx.year, rules.to_json())
+    except reads.StoreError as exc:
         st.info(str(exc))
     else:
         if bt.weeks.empty:
@@ -85,7 +82,7 @@ if st.toggle("运行回测（约需数秒）", key="fc_backtest"):
             b[1].metric("总分的 80% 区间覆盖率", fmt.pct(bt.total_coverage * 100), help=f"{len(bt.weeks)} 个周截止日")
             b[2].metric("等次概率的 Brier 分数", f"{bt.brier:.3f}")
             st.plotly_chart(
-                ui.figure(ctx, lambda: charts.backtest_band(bt.weeks, f"{fmt.day(bt.outcome_day)} 的实际总分"), rule),
+                reads.backtest_band(ctx, ctx.plan_id, ctx.year, rules.to_json()),
                 config={"displaylogo": False},
                 key="backtest",
             )

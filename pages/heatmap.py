@@ -2,16 +2,14 @@
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt, schedule
-from perfdash.db import queries, weekly
 from perfdash.present import charts_time
 
 ctx = ui.page_setup("截止热力图", with_filters=True)
-everything = ui.target_state(ctx)
+everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 state = ctx.filters.apply(everything)
-codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, everything)
-head = queries.headline(state)
+head = reads.headline(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
 
 st.title("截止热力图")
 st.caption(
@@ -28,7 +26,7 @@ cols[2].metric("滞后（含逾期）", f"{head['late']} 项", help=schedule.lag
 cols[3].metric("逾期未完成", f"{head['overdue']} 项")
 
 st.subheader("科室 × 月份：到期目标")
-matrix = ui.derived(ctx, lambda: weekly.due_matrix(state))
+matrix = reads.due_matrix(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
 pick = st.columns([2, 2, 3])
 color = pick[0].radio(
     "颜色表示",
@@ -45,9 +43,7 @@ label = pick[1].radio(
     key="due_text",
 )
 st.plotly_chart(
-    ui.figure(
-        ctx, lambda: charts_time.due_heatmap(matrix, ctx.year, color=color, text=label, as_of=ctx.as_of), color, label
-    ),
+    reads.due_heatmap(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters, color, label),
     config={"displaylogo": False},
     key="due_heatmap",
 )
@@ -76,16 +72,10 @@ with st.expander("到期明细表"):
     )
 
 st.subheader("目标 × 周：落后序时进度")
-order = st.selectbox("排序", list(weekly.ORDERS), format_func=weekly.ORDERS.get, key="lag_order")
-calendar = ui.derived(ctx, lambda: queries.plan_calendar(ctx.store, ctx.plan_id))
-
-
-def lag_figure():
-    weeks = ui.target_weeks(ctx, codes)
-    return charts_time.lag_heatmap(weeks, calendar, ctx.year, weekly.lag_order(weeks, order), ctx.as_of)
-
-
-st.plotly_chart(ui.figure(ctx, lag_figure, order), config={"displaylogo": False}, key="lag_heatmap")
+order = st.selectbox("排序", list(reads.LAG_ORDERS), format_func=reads.LAG_ORDERS.get, key="lag_order")
+calendar = reads.plan_calendar(ctx, ctx.plan_id)
+lag_figure = reads.lag_heatmap(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, order)
+st.plotly_chart(lag_figure, config={"displaylogo": False}, key="lag_heatmap")
 steps = "；".join(charts_time.calendar_labels(calendar, ctx.year))
 st.caption(
     "每列为一周（周五为周末，当前周截至统计日），每格为该目标当时的状态：取该日及以前最近一次填报的完成率，"

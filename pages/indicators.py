@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.present import charts, tables
+from perfdash.present import tables
 
 ctx = ui.page_setup("按指标", with_filters=True)
-everything = ui.target_state(ctx)
+everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 state = ctx.filters.apply(everything)
-rows = ui.rollup(ctx, "indicator")
+rows = reads.rollup(ctx, ctx.plan_id, ctx.as_of, ctx.year, "indicator", ctx.filters)
 
 st.title("按一级指标")
 st.caption(
@@ -32,15 +32,7 @@ with left:
     )
 with right:
     st.plotly_chart(
-        ui.figure(
-            ctx,
-            lambda: charts.completion_bars(
-                list(rows["indicator_code"]),
-                list(rows["completion_pct"]),
-                list(rows["expected_pct"]),
-                [f"{c} {t[:20]}" for c, t in zip(rows["indicator_code"], rows["indicator"], strict=True)],
-            ),
-        ),
+        reads.ranking_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, "indicator", ctx.filters),
         config={"displaylogo": False},
         key="indicator_bars",
     )

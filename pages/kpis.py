@@ -6,9 +6,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.db import kpi_tracking
 from perfdash.plan.kpis import COMPARATOR_LABELS
 from perfdash.present import tables
 
@@ -16,8 +15,8 @@ ctx = ui.page_setup("量化指标")
 actor = ctx.actor
 st.title("量化指标")
 ui.flash()
-state = ui.target_state(ctx)
-table = ui.kpis_with_actuals(ctx)
+state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
+table = reads.kpis_with_actuals(ctx, ctx.plan_id, ctx.as_of)
 with_kpis = table["code"].nunique()
 st.caption(
     f"{len(state)} 项目标中 {with_kpis} 项含量化指标，共 {len(table)} 项；其中 "
@@ -67,13 +66,11 @@ if actor.role == "office":
     c1, c2 = st.columns(2)
     if c1.button("保存审核结果", key="kpi_review"):
         rows = edited.dropna(subset=["value", "comparator", "phrase"]).to_dict("records")
-        ui.save(
-            lambda: ctx.store.review_kpis(ctx.plan_id, code, rows, actor), f"已保存 {code} 的 {len(rows)} 项量化指标。"
-        )
-    by_kpi = kpi_tracking.uses_kpis(ctx.store, ctx.plan_id, code)
+        actions.save(lambda: actions.review_kpis(ctx, code, rows), f"已保存 {code} 的 {len(rows)} 项量化指标。")
+    by_kpi = reads.uses_kpis(ctx, ctx.plan_id, code)
     if c2.toggle("按量化指标计算完成率", value=by_kpi, key=f"kpi_mode_{code}") != by_kpi:
-        ui.save(
-            lambda: ctx.store.set_completion_mode(ctx.plan_id, code, "direct" if by_kpi else "kpi", actor),
+        actions.save(
+            lambda: actions.set_completion_mode(ctx, code, "direct" if by_kpi else "kpi"),
             "已更新完成率来源。",
         )
 
@@ -97,7 +94,7 @@ if actor.role in ("office", "section") and not mine.empty:
             )
         if st.form_submit_button("保存实际值"):
             given = {p: v for p, v in values.items() if v is not None}
-            ui.save(
-                lambda: ctx.store.report_kpi_actuals(ctx.plan_id, code, given, day, actor),
+            actions.save(
+                lambda: actions.report_kpi_actuals(ctx, code, given, day),
                 f"已保存 {len(given)} 项实际值。",
             )

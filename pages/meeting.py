@@ -6,9 +6,8 @@ import time
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import meeting_view
+from perfdash.app import meeting_view, reads
 from perfdash.core import fmt, settings
-from perfdash.db import weekly
 from perfdash.present import meeting, screen
 
 ctx = meeting_view.setup()
@@ -29,7 +28,9 @@ def pages(slide: meeting.Slide) -> int:
     if slide.key == "ranking":
         return screen.page_count(len(t["sections"]), screen.BAR_ROWS)
     if slide.key == "heatmap":
-        return screen.page_count(weekly.due_matrix(t["state"])["section"].nunique(), screen.HEAT_ROWS)
+        return screen.page_count(
+            reads.due_matrix(ctx, ctx.plan_id, ctx.as_of, ctx.year)["section"].nunique(), screen.HEAT_ROWS
+        )
     if slide.key == "leaders":
         return screen.page_count(len(t["leaders"]), screen.BAR_ROWS)
     return 1
@@ -41,6 +42,8 @@ def body(slide: meeting.Slide, page: int) -> str:
     if slide.key == "headline":
         gap = n["completion_pct"] - n["expected_pct"]
         probs = "，".join(f"{k} {fmt.pct(v * 100)}" for k, v in n["grade_probability"].items())
+        trend = reads.weekly_trend(ctx, ctx.plan_id, ctx.year, ctx.as_of)
+        overall = trend[trend["group"] == reads.ALL]  # the overall (全部) 完成率 and 序时进度, week by week
         return (
             screen.tiles(
                 [
@@ -67,7 +70,7 @@ def body(slide: meeting.Slide, page: int) -> str:
                     ("其中逾期未完成", str(n["overdue"]), "已过完成时限", "bad"),
                 ]
             )
-            + screen.trend(meeting_view.trend(ctx), ctx.year, f"获评等次的概率（本局暂定分界）：{probs}")
+            + screen.trend(overall, ctx.year, f"获评等次的概率（本局暂定分界）：{probs}")
         )
     if slide.key == "week":
         rows = screen.TABLE_ROWS
@@ -104,7 +107,7 @@ def body(slide: meeting.Slide, page: int) -> str:
     if slide.key == "ranking":
         return screen.bars(t["sections"], "section", "科室（牵头目标）", ("late", "滞后"), page)
     if slide.key == "heatmap":
-        return screen.heat(weekly.due_matrix(t["state"]), ctx.year, ctx.as_of, page) + (
+        return screen.heat(reads.due_matrix(ctx, ctx.plan_id, ctx.as_of, ctx.year), ctx.year, ctx.as_of, page) + (
             '<div class="pd-legend">格内为当月到期的目标数（牵头与协作）；红色越深，其中滞后（含逾期）的越多；'
             "虚线框为统计日所在月</div>"
         )
@@ -133,7 +136,7 @@ slides_by_key: dict[str, meeting.Slide] = {}
 def show() -> None:
     if not ctx.still_allowed():  # token revoked, session ended: rerun the page, which now refuses
         st.rerun()
-    slides = meeting_view.slides(ctx)  # from the database every tick; rebuilt only after a write
+    slides = reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of)  # every tick; rebuilt after a write
     slides_by_key.update({s.key: s for s in slides})
     shown = [(s, p) for s in slides for p in range(pages(s))]
     index, started = meeting.advance(
@@ -157,7 +160,11 @@ def show() -> None:
 show()
 controls.download_button(
     "下载周报",
-    lambda: meeting.brief_xlsx(meeting_view.slides(ctx), ctx.unit, ctx.year, ctx.week) if ctx.still_allowed() else b"",
+    lambda: (
+        meeting.brief_xlsx(reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of), ctx.unit, ctx.year, ctx.week)
+        if ctx.still_allowed()
+        else b""
+    ),
     file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}.xlsx",
     key="meeting_brief",
 )

@@ -3,27 +3,24 @@
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt, schedule
-from perfdash.db import rollups
 
 ctx = ui.page_setup("我的分管")
 actor = ctx.actor
-everything = ui.target_state(ctx)
-_, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
+_, leaders = reads.sections_and_leaders(ctx, ctx.plan_id)
 if actor.role == "leader":
     leader = actor.name
     st.title("我的分管")
 else:
     st.title("分管领导的目标")
     leader = st.selectbox("分管领导", leaders, key="mine_leader")
-mine = ui.derived(ctx, lambda: rollups.portfolio(everything, leader), leader)
+mine, head = reads.portfolio(ctx, ctx.plan_id, ctx.as_of, ctx.year, leader)
 st.caption(f"{fmt.md(leader)} · 统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}")
 if mine.empty:
     st.info("方案中没有列在该分管领导名下的目标。")
     st.stop()
 
-head = rollups.summary(mine)
 gap = head["completion_pct"] - head["expected_pct"]
 cols = st.columns(4)
 cols[0].metric("分管目标", f"{head['targets']} 项")
@@ -37,4 +34,4 @@ st.caption(
 st.subheader("分管的目标", help=None)
 st.caption("滞后的在前；点击一项查看详情。")
 widgets.target_cards(mine, "mine")
-st.caption(f"{schedule.lag_rule_text()}{rollups.LEADER_RULE}")
+st.caption(f"{schedule.lag_rule_text()}{reads.LEADER_RULE}")

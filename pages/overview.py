@@ -2,17 +2,15 @@
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt, schedule
-from perfdash.db import queries
-from perfdash.present import charts
-from perfdash.workflows import forecast, scoring, supervision, years
+from perfdash.workflows import forecast, scoring, supervision
 
 ctx = ui.page_setup("总览", with_filters=True)
-everything = ui.target_state(ctx)
+everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 state = ctx.filters.apply(everything)
-head = queries.headline(state)
-checks = ui.plan_checks(ctx)
+head = reads.headline(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
+checks = reads.plan_checks(ctx, ctx.plan_id)
 
 st.title(f"{fmt.md(ctx.unit)}{ctx.year}年度绩效目标 · 总览")
 st.caption(
@@ -39,10 +37,10 @@ cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {he
 # The whole plan's standing, whatever the filters: the one score (as 综合评估, the report and the CLI
 # count it) and the year-end forecast (as the meeting screen shows it).
 rules = scoring.Rules()
-now = ui.evaluation_sheet(ctx, rules.to_json()).result
-_, sim, _ = ui.forecast(ctx, rules.to_json(), forecast.DRAWS, 2025)
+now = reads.evaluation_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json()).result
+_, sim, _ = reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), forecast.DRAWS, 2025)
 possible = float(everything["points"].sum())
-previous = years.previous_plan(ctx.store, ctx.unit, ctx.year)
+previous = reads.previous_plan(ctx, ctx.unit, ctx.year)
 y = st.columns(4 if previous is not None else 3)
 y[0].metric(
     "当前得分",
@@ -56,16 +54,16 @@ y[1].metric(
 )
 y[2].metric("预计等次", sim.base_grade)
 if previous is not None:  # the same unit's previous year, beside this one
-    last = ui.derived(ctx, lambda: years.year_result(ctx.store, previous, rules), int(previous["plan_id"]))
-    carried = years.confirmed(ctx.store, ctx.plan_id)
+    last = reads.year_result(ctx, int(previous["plan_id"]), rules.to_json())
+    carried = reads.carryovers_confirmed(ctx, ctx.plan_id)
     y[3].metric(
         f"上年度（{last.year}）{'最终' if last.final else '截至 ' + fmt.day(last.as_of)}",
         f"{fmt.score(last.total, unit=True)} · {last.grade}",
         help=f"满分 {fmt.points(last.possible)}；延续上年度的目标（已确认）{len(carried)} 项，在“方案管理”中确认",
     )
 
-silent = ui.not_reported(ctx, supervision.week_start(ctx.as_of))
-levels = ui.orders(ctx)["level"].value_counts()
+silent = reads.not_reported(ctx, ctx.plan_id, supervision.week_start(ctx.as_of), ctx.as_of)
+levels = reads.orders(ctx, ctx.plan_id, ctx.as_of)["level"].value_counts()
 notes = []
 if not silent.empty:
     notes.append(
@@ -84,12 +82,14 @@ if notes:
 left, right = st.columns([3, 2])
 with left:
     st.subheader("目标结构（目标组 → 一级指标 → 年度工作目标）")
-    st.plotly_chart(ui.figure(ctx, lambda: charts.plan_sunburst(state)), config={"displaylogo": False}, key="sunburst")
+    sunburst = reads.plan_sunburst(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
+    st.plotly_chart(sunburst, config={"displaylogo": False}, key="sunburst")
     st.caption("扇区大小为分值，颜色为按分值加权的完成率。点击扇区可逐级展开。")
 with right:
     st.subheader("分组完成情况")
-    groups = ui.derived(ctx, lambda: queries.group_summary(state))
-    st.plotly_chart(ui.figure(ctx, lambda: charts.group_bars(groups)), config={"displaylogo": False}, key="group_bars")
+    groups = reads.group_summary(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
+    bars = reads.group_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
+    st.plotly_chart(bars, config={"displaylogo": False}, key="group_bars")
     st.dataframe(
         groups.drop(columns=["structure_points"]).rename(
             columns={

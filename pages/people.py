@@ -3,14 +3,13 @@ late items; a leader sees their own portfolio first once identified."""
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.db import rollups
-from perfdash.present import charts, tables
+from perfdash.present import tables
 
 ctx = ui.page_setup("按领导/责任人", with_filters=True)
 actor = ctx.actor
-everything = ui.target_state(ctx)
+everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 state = ctx.filters.apply(everything)
 
 st.title("按分管领导 / 责任人")
@@ -22,12 +21,11 @@ if state.empty:
     st.stop()
 
 if actor.role == "leader":
-    mine = rollups.portfolio(state, actor.name)
+    mine, head = reads.portfolio(ctx, ctx.plan_id, ctx.as_of, ctx.year, actor.name, ctx.filters)
     st.subheader(f"我的分管目标（{fmt.md(actor.name)}）")
     if mine.empty:
         st.info("筛选条件下，您没有分管的目标。")
     else:
-        head = rollups.summary(mine)
         cols = st.columns(4)
         cols[0].metric("分管目标", f"{head['targets']} 项")
         cols[1].metric("分管分值", fmt.points(head["points"]))
@@ -41,18 +39,13 @@ if actor.role == "leader":
         )
     st.divider()
 
-leaders = ui.rollup(ctx, "leader")
+leaders = reads.rollup(ctx, ctx.plan_id, ctx.as_of, ctx.year, "leader", ctx.filters)
 st.subheader("分管领导")
-st.caption(rollups.LEADER_RULE)
+st.caption(reads.LEADER_RULE)
 left, right = st.columns([2, 3])
 with left:
     st.plotly_chart(
-        ui.figure(
-            ctx,
-            lambda: charts.completion_bars(
-                list(leaders["leader"]), list(leaders["completion_pct"]), list(leaders["expected_pct"])
-            ),
-        ),
+        reads.ranking_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, "leader", ctx.filters),
         config={"displaylogo": False},
         key="leader_bars",
     )
@@ -65,16 +58,16 @@ with right:
     )
 pick = st.selectbox("查看分管领导的目标", list(leaders["leader"]), key="drill_leader")
 st.dataframe(
-    tables.target_list(rollups.portfolio(state, pick)),
+    tables.target_list(reads.portfolio(ctx, ctx.plan_id, ctx.as_of, ctx.year, pick, ctx.filters)[0]),
     hide_index=True,
     width="stretch",
     column_config=widgets.percent_columns("完成率", "序时进度"),
 )
 
 st.subheader("责任人")
-st.caption(rollups.PERSON_RULE)
+st.caption(reads.PERSON_RULE)
 st.dataframe(
-    tables.persons(ui.rollup(ctx, "person")),
+    tables.persons(reads.rollup(ctx, ctx.plan_id, ctx.as_of, ctx.year, "person", ctx.filters)),
     hide_index=True,
     width="stretch",
     column_config=widgets.percent_columns("牵头完成率"),

@@ -8,11 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import actions, reads, ui
 from perfdash.core import fmt
-from perfdash.plan.xlsx import plan_xlsx_bytes
-from perfdash.store import StoreError
-from perfdash.workflows import periods, plans, years
+from perfdash.workflows import periods, plans
 
 ctx = ui.page_setup("方案管理")
 st.title("方案管理")
@@ -66,7 +64,7 @@ with tab_import:
                 )
             else:
                 st.success(f"{len(plan.checks)} 项校验全部一致。")
-            diff = plans.compare(ctx.store, plan)
+            diff = reads.plan_diff(ctx, plan)
             st.subheader("导入后会怎样")
             for line in diff.consequences():
                 st.markdown(f"- {fmt.md(line)}")
@@ -109,22 +107,20 @@ with tab_import:
             elif st.button("确认导入", type="primary", key="plan_import", disabled=not plan.unit):
 
                 def bring_in() -> None:
-                    result = ctx.store.import_plan(plan, ctx.actor)
-                    if marks:
-                        plans.apply_suggested_milestones(ctx.store, result.plan_id, plan, ctx.actor)
+                    result = actions.import_plan(ctx, plan, marks)
                     ui.show_plan(result.plan_id)  # the plan just brought in is the one shown next
                     st.session_state["plans_imported"] = imported + 1
                     ui.flash(f"{plan.unit}{plan.year}年度：{result.describe()}")
 
                 try:
                     bring_in()
-                except StoreError as exc:
+                except actions.StoreError as exc:
                     st.error(fmt.md(str(exc)))
                 else:
                     st.rerun()
 
 with tab_stored:
-    shown = ui.visible_plans(ctx.store, ctx.actor)
+    shown = reads.visible_plans(ctx, ctx.actor)
     st.dataframe(
         pd.DataFrame(
             {
@@ -140,23 +136,17 @@ with tab_stored:
     )
     st.download_button(
         f"下载 {ctx.unit}{ctx.year}年度方案的 Excel 模板",
-        lambda: plan_xlsx_bytes(plans.stored_plan(ctx.store, ctx.plan_id)),  # built only when asked for
+        lambda: reads.plan_template(ctx, ctx.plan_id),  # built only when asked for
         file_name=f"{ctx.unit}{ctx.year}年度绩效目标考评表.xlsx",
         key="plan_template",
     )
-    previous = years.previous_plan(ctx.store, ctx.unit, ctx.year)
+    previous = reads.previous_plan(ctx, ctx.unit, ctx.year)
     if previous is not None:
         st.subheader(f"延续自{int(previous['year'])}年度的目标")
-        now = ui.target_state(ctx)
-        before = ui.derived(
-            ctx,
-            lambda: years.carryover(
-                now,
-                ui.target_state_of(ctx, int(previous["plan_id"]), int(previous["year"])),
-            ),
-            int(previous["plan_id"]),
-        )
-        done = years.confirmed(ctx.store, ctx.plan_id)
+        previous_id, previous_year = int(previous["plan_id"]), int(previous["year"])
+        previous_as_of = reads.reporting_rules(ctx, previous_id).as_of(date.today())  # that plan's 统计日期
+        before = reads.carryover(ctx, ctx.plan_id, ctx.as_of, ctx.year, previous_id, previous_year, previous_as_of)
+        done = reads.carryovers_confirmed(ctx, ctx.plan_id)
         agreed = set(zip(done["code"], done["prev_code"], strict=True))
         table = before.assign(
             confirm=[(c, p) in agreed for c, p in zip(before["code"], before["prev_code"], strict=True)]
@@ -179,8 +169,8 @@ with tab_stored:
         )
         if st.button("保存确认", key="carry_save"):
             pairs = [(r.code, r.prev_code) for r in edited.itertuples() if r.confirm]
-            ui.save(
-                lambda: ctx.store.confirm_carryovers(ctx.plan_id, int(previous["plan_id"]), pairs, ctx.actor),
+            actions.save(
+                lambda: actions.confirm_carryovers(ctx, previous_id, pairs),
                 f"已确认 {len(pairs)} 项延续目标。",
             )
 
@@ -209,9 +199,9 @@ with tab_periods:
             disabled=not ended,
             help=None if ended else "截止日之后才能关闭",
         ):
-            ui.save(lambda: ctx.store.close_period(ctx.plan_id, ctx.actor), f"已关闭{open_now.label}。")
+            actions.save(lambda: actions.close_period(ctx), f"已关闭{open_now.label}。")
     if rules.closed_through is not None and st.button("重新打开最近关闭的一期", key="period_reopen"):
-        ui.save(lambda: ctx.store.reopen_period(ctx.plan_id, ctx.actor), "已重新打开最近关闭的一期。")
+        actions.save(lambda: actions.reopen_period(ctx), "已重新打开最近关闭的一期。")
 
     with st.form("period_rhythm"):
         st.markdown("**周期设置**")
@@ -234,7 +224,7 @@ with tab_periods:
         )
         cutoff = c3.time_input("截止时间", value=rules.cutoff_time, key="period_time", step=1800)
         if st.form_submit_button("保存周期设置"):
-            ui.save(lambda: ctx.store.set_rhythm(ctx.plan_id, rhythm, weekday, cutoff, ctx.actor), "已保存周期设置。")
+            actions.save(lambda: actions.set_rhythm(ctx, rhythm, weekday, cutoff), "已保存周期设置。")
 
     with st.form("period_pin"):
         st.markdown("**指定看板统计日期**（一般不需要：默认为最近关闭的一期的截止日）")
@@ -247,11 +237,9 @@ with tab_periods:
         )
         p1, p2 = st.columns(2)
         if p1.form_submit_button("指定为看板统计日期"):
-            ui.save(
-                lambda: ctx.store.pin_as_of(ctx.plan_id, pinned, ctx.actor), f"看板统计日期已指定为 {fmt.day(pinned)}。"
-            )
+            actions.save(lambda: actions.pin_as_of(ctx, pinned), f"看板统计日期已指定为 {fmt.day(pinned)}。")
         if p2.form_submit_button("取消指定", disabled=rules.pinned_as_of is None):
-            ui.save(lambda: ctx.store.pin_as_of(ctx.plan_id, None, ctx.actor), "已取消指定，恢复为最近关闭的一期。")
+            actions.save(lambda: actions.pin_as_of(ctx, None), "已取消指定，恢复为最近关闭的一期。")
 
-    table = ui.derived(ctx, lambda: periods.period_table(ctx.store, ctx.plan_id, rules), rules.closed_through)
+    table = reads.period_table(ctx, ctx.plan_id, today)
     st.dataframe(table, hide_index=True, width="stretch", key="period_table")

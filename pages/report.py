@@ -1,16 +1,13 @@
 """进度填报: sections report progress on their own targets, online or by uploading their ledger."""
 
-import copy
 from datetime import date
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import actions, reads, ui
 from perfdash.core import fmt, schedule
 from perfdash.core.settings import STATUSES
-from perfdash.db import queries
 from perfdash.present import tables
-from perfdash.store import StoreError
 from perfdash.workflows import progress, supervision
 
 ctx = ui.page_setup("进度填报")
@@ -19,7 +16,7 @@ st.title("进度填报")
 ui.flash()
 
 today_default = ctx.report_day  # the open reporting period's cut-off day (or today, if earlier)
-state = ui.target_state(ctx, today_default)
+state = reads.target_state(ctx, ctx.plan_id, today_default, ctx.year)
 mine = progress.targets_for(state, actor)
 if actor.role == "leader":
     st.info(
@@ -33,7 +30,7 @@ st.caption(
 )
 
 if actor.role == "section":
-    mine_orders = supervision.orders(ctx.store, ctx.plan_id, ctx.as_of)
+    mine_orders = reads.orders(ctx, ctx.plan_id, ctx.as_of)
     mine_orders = mine_orders[(mine_orders["section"] == actor.name) & (mine_orders["level"] != supervision.CLOSED)]
     for o in mine_orders.itertuples():
         st.warning(
@@ -73,8 +70,8 @@ with tab_edit:
     st.caption(f"已修改 {len(edits)} 项。只有改动了完成率、状态或填写了说明的目标才会保存。")
     if st.button("保存修改", type="primary", key="save_edits", disabled=not edits):
         try:
-            n = progress.commit(ctx.store, ctx.plan_id, actor, edits)
-        except StoreError as exc:
+            n = actions.report_progress(ctx, edits)
+        except actions.StoreError as exc:
             ui.problems("未保存，请修改后重试：", str(exc).splitlines())
         else:
             ui.flash(f"已保存 {n} 条进度记录（填报日期 {fmt.day(report_date)}）。")
@@ -98,8 +95,8 @@ with tab_upload:
         "上传进度台账", type=["xlsx", "csv"], key="ledger_upload", max_upload_size=progress.MAX_BYTES // 1024 // 1024
     )
     if uploaded is not None:
-        up = copy.deepcopy(ui.parse_once(uploaded, progress.read_upload))  # the checks below add to a copy
-        progress.check_upload(ctx.store, ctx.plan_id, actor, up)  # every row's problems, in one pass
+        up = ui.parse_once(uploaded, progress.read_upload)
+        up = reads.upload_problems(ctx, ctx.plan_id, actor, up, date.today())  # every row's problems, in one pass
         if up.errors:
             st.error(f"文件有 {len(up.errors)} 处问题，未写入任何数据：")
             st.dataframe(tables.upload_errors(up.errors), hide_index=True, width="stretch", key="upload_errors")
@@ -111,8 +108,8 @@ with tab_upload:
             st.dataframe(tables.changes(diff), hide_index=True, width="stretch", key="upload_preview")
             if st.button("确认保存", type="primary", key="commit_upload"):
                 try:
-                    n = progress.commit(ctx.store, ctx.plan_id, actor, up.rows)
-                except StoreError as exc:
+                    n = actions.report_progress(ctx, up.rows)
+                except actions.StoreError as exc:
                     st.error(fmt.md(str(exc)))
                 else:
                     ui.flash(f"已从 {uploaded.name} 保存 {n} 条进度记录。")
@@ -120,6 +117,6 @@ with tab_upload:
                     st.rerun()
 
 with tab_log:
-    log = queries.reports_by(ctx.store, ctx.plan_id, actor.name if actor.role == "section" else None)
+    log = reads.reports_by(ctx, ctx.plan_id, actor.name if actor.role == "section" else None)
     st.caption(f"最近的 {len(log)} 条填报记录" + ("（全部科室）" if actor.role == "office" else ""))
     st.dataframe(tables.report_log(log), hide_index=True, width="stretch", key="report_log")

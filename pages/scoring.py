@@ -3,19 +3,18 @@ scenarios, record 加分/扣分, export the 自评表."""
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import actions, reads, ui
 from perfdash.core import fmt
-from perfdash.db import queries
-from perfdash.present import charts, exports, tables
-from perfdash.workflows import evaluation, forecast, scoring
+from perfdash.present import exports, tables
+from perfdash.workflows import forecast, scoring
 from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Rules
 
 ctx = ui.page_setup("评分模拟")
 actor = ctx.actor
 st.title("评分模拟")
 ui.flash()
-state = ui.target_state(ctx)
-adjustment_rows = ui.derived(ctx, lambda: queries.adjustments(ctx.store, ctx.plan_id))
+state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
+adjustment_rows = reads.adjustments(ctx, ctx.plan_id)
 adjustments = scoring.adjustments_of(adjustment_rows)
 
 # -- settings ------------------------------------------------------------------------------------
@@ -34,7 +33,11 @@ st.caption(
     f"分档计分：100% 得满分，{steps}，低于 {rules.floor:g}% 不得分。统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
 )
 
-fc = ui.forecast(ctx, rules.to_json(), forecast.DRAWS, 2025)[0] if base == "forecast" else None
+fc = (
+    reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), forecast.DRAWS, 2025)[0]
+    if base == "forecast"
+    else None
+)
 if st.session_state.get("_sim_base_seen") != base:  # a new starting point starts clean
     st.session_state["_sim_base_seen"] = base
     st.session_state["sim_overrides"] = {}
@@ -48,7 +51,7 @@ with st.expander("批量调整（如：中教科的全部目标按 90% 计）", 
     b1, b2, b3, b4 = st.columns([1, 2, 1, 1])
     dims = {"section": "责任科室", "indicator": "一级指标", "leader": "分管领导", "group": "目标组"}
     by = b1.selectbox("维度", list(dims), format_func=dims.get, key="sim_bulk_by")
-    sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
+    sections, leaders = reads.sections_and_leaders(ctx, ctx.plan_id)
     choices = {
         "section": sections,
         "indicator": list(dict.fromkeys(state["indicator_code"])),
@@ -90,11 +93,9 @@ if st.session_state.get("sim_bulk_apply") or st.session_state.get("sim_reset"):
 
 # -- the result ----------------------------------------------------------------------------------
 what_if = tuple(sorted(values.items()))  # the simulated completions: part of the cache key
-sheet = ui.evaluation_sheet(ctx, rules.to_json())  # the one score: 综合评估's, the report's, the CLI's
+sheet = reads.evaluation_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json())  # the one score
 now = sheet.result
-result = ui.derived(
-    ctx, lambda: evaluation.what_if(sheet, state, rules, values, adjustments, ctx.as_of), rules.to_json(), what_if
-)
+result = reads.what_if(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), what_if)
 changed = len(scoring.changed_codes(state, values))
 label = scoring.simulation_label(st.session_state.get("sim_name", ""), base, rules, changed, ctx.as_of)
 st.warning(f"**{label.banner}**（起点：{BASES[base]}，改动完成率的目标 {changed} 项）。正式自评表在“综合评估”导出。")
@@ -121,13 +122,7 @@ with right:
         key="sim_waterfall_by",
     )
     st.plotly_chart(
-        ui.figure(
-            ctx,
-            lambda: charts.score_waterfall(scoring.waterfall_steps(result, by_what), result.total),
-            rules.to_json(),
-            what_if,
-            by_what,
-        ),
+        reads.score_waterfall(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), what_if, by_what),
         config={"displaylogo": False},
         key="waterfall",
     )
@@ -143,15 +138,15 @@ st.download_button(
 # -- scenarios -----------------------------------------------------------------------------------
 st.divider()
 st.subheader("情景")
-saved = ui.derived(ctx, lambda: queries.scenarios(ctx.store, ctx.plan_id))
+saved = reads.scenarios(ctx, ctx.plan_id)
 with st.form("save_scenario", clear_on_submit=True):
     f1, f2 = st.columns([1, 2])
     name = f1.text_input("情景名称", key="scenario_name")
     note = f2.text_input("说明", key="scenario_note")
     if st.form_submit_button("保存当前模拟为情景", disabled=actor.role != "office"):
         st.session_state["sim_name"] = name.strip()  # the saved simulation goes on under its name
-        ui.save(
-            lambda: ctx.store.save_scenario(ctx.plan_id, name, note, base, ctx.as_of, rules.to_json(), values, actor),
+        actions.save(
+            lambda: actions.save_scenario(ctx, name, note, base, rules.to_json(), values),
             f"已保存情景“{name.strip()}”。",
         )
 if actor.role != "office":
@@ -166,14 +161,14 @@ else:
     pick = l1.selectbox("选择情景", list(names), key="scenario_pick")
     if l2.button("载入", key="scenario_load"):
         row = saved[saved["name"] == pick].iloc[0]
-        st.session_state["sim_overrides"] = queries.scenario_values(ctx.store, int(row["scenario_id"]))
+        st.session_state["sim_overrides"] = reads.scenario_values(ctx, int(row["scenario_id"]))
         st.session_state["_sim_rule_loaded"] = Rules.from_json(row["rules_json"]).rule
         st.session_state["sim_name"] = pick
         st.session_state.pop("sim_editor", None)
         ui.flash(f"已载入情景“{pick}”。")
         st.rerun()
     if l3.button("删除", key="scenario_delete", disabled=actor.role != "office"):
-        ctx.store.delete_scenario(int(names[pick]), actor)
+        actions.delete_scenario(ctx, int(names[pick]))
         ui.flash(f"已删除情景“{pick}”。")
         st.rerun()
     chosen = st.multiselect("对比情景（2–3 个）", list(names), max_selections=3, key="scenario_compare")
@@ -182,7 +177,7 @@ else:
         for n in chosen:
             row = saved[saved["name"] == n].iloc[0]
             scenario_values, scenario_rules = (
-                queries.scenario_values(ctx.store, int(row["scenario_id"])),
+                reads.scenario_values(ctx, int(row["scenario_id"])),
                 Rules.from_json(row["rules_json"]),
             )
             named.append((n, scenario_values, scenario_rules))
@@ -192,7 +187,7 @@ else:
             )
 
         def one_score(values: dict[str, float], r: Rules) -> scoring.Score:
-            return evaluation.what_if(ui.evaluation_sheet(ctx, r.to_json()), state, r, values, adjustments, ctx.as_of)
+            return reads.what_if(ctx, ctx.plan_id, ctx.as_of, ctx.year, r.to_json(), tuple(sorted(values.items())))
 
         summary, differing = scoring.compare(state, named, adjustments, ctx.as_of, scorer=one_score)
         st.dataframe(tables.scenario_summary(summary), hide_index=True, width="stretch")
@@ -220,7 +215,7 @@ if actor.role == "office":
         points = a2.number_input("分值", 0.0, 100.0, 0.5, step=0.5, key="adj_points")
         reason = a3.text_input("事由（如 察访核验发现问题、创新成果获省级推广）", key="adj_note")
         if st.form_submit_button("录入"):
-            ui.save(lambda: ctx.store.add_adjustment(ctx.plan_id, kind, points, reason, actor), "已录入加减分。")
+            actions.save(lambda: actions.add_adjustment(ctx, kind, points, reason), "已录入加减分。")
     if not current_adj.empty:
         w1, w2 = st.columns([3, 1])
         labels = {
@@ -229,6 +224,6 @@ if actor.role == "office":
         }
         withdraw = w1.selectbox("撤销记录", list(labels), format_func=labels.get, key="adj_withdraw_pick")
         if w2.button("撤销", key="adj_withdraw"):
-            ctx.store.withdraw_adjustment(int(withdraw), actor)
+            actions.withdraw_adjustment(ctx, int(withdraw))
             ui.flash("已撤销该条加减分（记录保留）。")
             st.rerun()

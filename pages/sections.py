@@ -3,36 +3,29 @@ a ranking, and a drill-down."""
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.db import rollups
-from perfdash.present import charts, tables
+from perfdash.present import tables
 
 ctx = ui.page_setup("按科室", with_filters=True)
-everything = ui.target_state(ctx)
+everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 state = ctx.filters.apply(everything)
-rows = ui.rollup(ctx, "section")
+rows = reads.rollup(ctx, ctx.plan_id, ctx.as_of, ctx.year, "section", ctx.filters)
 
 st.title("按责任科室")
 st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
 )
-st.info(rollups.CO_SECTION_RULE)
+st.info(reads.CO_SECTION_RULE)
 if rows.empty:
     st.info("没有符合筛选条件的目标。")
     st.stop()
 
-leading = rows[rows["targets"] > 0]
 left, right = st.columns([2, 3])
 with left:
     st.subheader("牵头目标完成率排名")
     st.plotly_chart(
-        ui.figure(
-            ctx,
-            lambda: charts.completion_bars(
-                list(leading["section"]), list(leading["completion_pct"]), list(leading["expected_pct"])
-            ),
-        ),
+        reads.ranking_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, "section", ctx.filters),
         config={"displaylogo": False},
         key="section_ranking",
     )

@@ -5,21 +5,19 @@ from functools import partial
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import actions, reads, ui
 from perfdash.core import fmt
-from perfdash.db import queries
 from perfdash.present import tables
-from perfdash.store import StoreError
 from perfdash.workflows import evaluation
 
 ctx = ui.page_setup("科室自评")
 actor = ctx.actor
 st.title("科室自评")
 ui.flash()
-state = ui.target_state(ctx)
-done = evaluation.assessments(ctx.store, ctx.plan_id)
-deadline = evaluation.self_assessment_deadline(queries.plan_calendar(ctx.store, ctx.plan_id), ctx.year)
-locked = ctx.store.locked(ctx.plan_id)
+state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
+done = reads.assessments(ctx, ctx.plan_id)
+deadline = evaluation.self_assessment_deadline(reads.plan_calendar(ctx, ctx.plan_id), ctx.year)
+locked = reads.locked(ctx, ctx.plan_id)
 st.caption(
     f"按方案，各科室于 {fmt.month_day(deadline)}前将经分管领导审签的自评结果、自评小结和迎评材料送局绩效办。"
     + ("本年度已锁定，只有绩效办可以修改。" if locked else "")
@@ -48,7 +46,7 @@ if actor.role == "leader":
             if isinstance(row["signed_by"], str) and row["signed_by"]:
                 st.caption(f"已审签：{fmt.md(row['signed_by'])}")
             elif st.button("审签", key=f"sign_{code}"):
-                ui.save(partial(ctx.store.sign_self_assessment, ctx.plan_id, code, actor), f"已审签 {code}。")
+                actions.save(partial(actions.sign_self_assessment, ctx, code), f"已审签 {code}。")
     st.stop()
 
 mine = state if actor.role == "office" else state[state["lead_section"] == actor.name]
@@ -86,8 +84,8 @@ with st.form(f"self_assessment_{code}"):
     )
     summary = st.text_area("自评小结", value=prev["summary"] if prev is not None else "", key=f"sa_summary_{code}")
     if st.form_submit_button("提交自评", type="primary"):
-        ui.save(
-            lambda: ctx.store.submit_self_assessment(ctx.plan_id, code, pct, score, summary, actor),
+        actions.save(
+            lambda: actions.submit_self_assessment(ctx, code, pct, score, summary),
             f"已提交 {code} 的自评（如已审签，需分管领导重新审签）。",
         )
 if prev is not None:
@@ -103,11 +101,11 @@ st.caption(
 )
 upload = st.file_uploader("上传材料", type=[e.lstrip(".") for e in evaluation.EVIDENCE_TYPES], key=f"ev_{code}")
 if upload is not None and st.button("保存材料", key=f"ev_save_{code}"):
-    ui.save(
-        lambda: evaluation.store_evidence(ctx.store, ctx.plan_id, code, upload.name, upload.getvalue(), actor),
+    actions.save(
+        lambda: actions.store_evidence(ctx, code, upload.name, upload.getvalue()),
         f"已保存材料 {upload.name}。",
     )
-files = evaluation.evidence_list(ctx.store, ctx.plan_id, code)
+files = reads.evidence_list(ctx, ctx.plan_id, code)
 if files.empty:
     st.caption("该目标还没有材料。")
 else:
@@ -119,8 +117,8 @@ else:
         key="ev_pick",
     )
     try:
-        name, mime, data = evaluation.read_evidence(ctx.store, int(pick))
-    except StoreError as exc:
+        name, mime, data = reads.evidence_file(ctx, int(pick))
+    except reads.StoreError as exc:
         st.error(fmt.md(str(exc)))
     else:
         st.download_button("下载", data, file_name=name, mime=mime, key="ev_download")

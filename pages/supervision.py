@@ -6,25 +6,24 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt
 from perfdash.core.schedule import LATE_STATUSES
 from perfdash.ops import notify
 from perfdash.present import reminder_sheet, tables
-from perfdash.store import StoreError
 from perfdash.workflows import supervision
 
 ctx = ui.page_setup("督办与催报")
 actor = ctx.actor
 st.title("督办与催报")
 ui.flash()
-state = ui.target_state(ctx)
+state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 office = actor.role == "office"
 tab_remind, tab_orders, tab_marks, tab_dynamic = st.tabs(["催报", "督办单", "节点", "动态目标"])
 
 with tab_remind:
     since = st.date_input("自此日起未报送", value=supervision.week_start(ctx.as_of), key="remind_since")
-    missing = ui.not_reported(ctx, since)
+    missing = reads.not_reported(ctx, ctx.plan_id, since, ctx.as_of)
     st.caption(f"统计截至 {fmt.day(ctx.as_of)}：{len(missing)} 个科室有未完成目标自 {fmt.day(since)} 起未报送进度。")
     widgets.table(tables.not_reported(missing), "各科室都已按时报送。", width="stretch")
     if office and not missing.empty:
@@ -42,12 +41,10 @@ with tab_remind:
                 disabled=not who or not ready,
                 help=None if ready else f"未配置（{setting}），请用下面的文字手工发送",
             ):
-                sent, message = supervision.remind(
-                    ctx.store, ctx.plan_id, ctx.unit, who, channel, since, ctx.as_of, actor
-                )
+                sent, message = actions.remind(ctx, who, channel, since)
                 (st.success if sent else st.error)(message)
         texts = supervision.reminder_texts(
-            ctx.unit, missing[missing["section"].isin(who)], since, supervision.contacts(ctx.store, ctx.plan_id)
+            ctx.unit, missing[missing["section"].isin(who)], since, reads.contacts(ctx, ctx.plan_id)
         )
         if not (by_mail or by_robot):
             st.info(
@@ -68,7 +65,7 @@ with tab_remind:
                 on_click="ignore",
                 disabled=texts.empty,
             )
-    log = supervision.reminders(ctx.store, ctx.plan_id)
+    log = reads.reminders(ctx, ctx.plan_id)
     if not log.empty:
         st.caption("催报记录")
         st.dataframe(
@@ -97,27 +94,27 @@ with tab_remind:
                 "邮箱用于催报邮件；手机号用于在工作群中 @ 科室负责人（钉钉、企业微信按手机号提醒）。"
                 "保存时两项都以表单为准，留空即清除。"
             )
-            reach = supervision.contacts(ctx.store, ctx.plan_id)
+            reach = reads.contacts(ctx, ctx.plan_id)
             if not reach.empty:
                 st.dataframe(
                     reach.rename(columns={"section": "科室", "email": "邮箱", "phone": "手机号"}),
                     hide_index=True,
                     width="stretch",
                 )
-            sections, _ = ui.sections_and_leaders(ctx.store, ctx.plan_id)
+            sections, _ = reads.sections_and_leaders(ctx, ctx.plan_id)
             with st.form("contact", clear_on_submit=True):
                 sec = st.selectbox("科室", sections, key="contact_section")
                 c1, c2 = st.columns(2)
                 email = c1.text_input("邮箱", key="contact_email")
                 phone = c2.text_input("手机号", key="contact_phone")
                 if st.form_submit_button("保存"):
-                    ui.save(
-                        lambda: ctx.store.set_section_contact(sec, email, actor, ctx.plan_id, phone=phone),
+                    actions.save(
+                        lambda: actions.set_section_contact(ctx, sec, email, phone),
                         f"已保存{sec}的联系方式。",
                     )
 
 with tab_orders:
-    all_orders = ui.orders(ctx)
+    all_orders = reads.orders(ctx, ctx.plan_id, ctx.as_of)
     shown = all_orders if office or actor.role == "leader" else all_orders[all_orders["section"] == actor.name]
     counts = shown["level"].value_counts()
     cols = st.columns(4)
@@ -138,8 +135,8 @@ with tab_orders:
             what = st.text_input("督办事项", key="order_what")
             due = st.date_input("办理时限", value=ctx.as_of + timedelta(days=14), key="order_due")
             if st.form_submit_button("下发督办单", type="primary"):
-                ui.save(
-                    lambda: ctx.store.issue_order(ctx.plan_id, code, what, due, actor),
+                actions.save(
+                    lambda: actions.issue_order(ctx, code, what, due),
                     f"已向 {code} 的牵头科室下发督办单。",
                 )
     open_orders = shown[shown["level"] != supervision.CLOSED]
@@ -153,15 +150,15 @@ with tab_orders:
         answer = st.text_area("答复 / 办理情况", key="order_answer")
         c1, c2 = st.columns(2)
         if c1.button("提交答复", key="order_respond"):
-            ui.save(lambda: ctx.store.respond_order(int(pick), answer, actor), "已提交答复。")
+            actions.save(lambda: actions.respond_order(ctx, int(pick), answer), "已提交答复。")
         if office and c2.button("办结", key="order_close"):
-            ui.save(lambda: ctx.store.close_order(int(pick), answer, actor), f"督办单 #{pick} 已办结。")
+            actions.save(lambda: actions.close_order(ctx, int(pick), answer), f"督办单 #{pick} 已办结。")
 
 with tab_marks:
     st.caption("把目标分解为节点（日期、责任人、权重）后，该目标的序时进度按节点计算，而不是按直线。")
     labels = {r.code: f"{r.code} {r.target[:30]}" for r in state.itertuples()}
     code = st.selectbox("目标", list(labels), format_func=labels.get, key="marks_code")
-    current = supervision.milestones(ctx.store, ctx.plan_id, code)
+    current = reads.milestones(ctx, ctx.plan_id, code)
     frame = pd.DataFrame(
         {
             "title": current["title"].astype(str),
@@ -190,9 +187,7 @@ with tab_marks:
             (str(r.title), r.due_date, str(r.person or ""), float(r.weight))
             for r in edited.dropna(subset=["title", "due_date", "weight"]).itertuples()
         ]
-        ui.save(
-            lambda: ctx.store.set_milestones(ctx.plan_id, code, rows, actor), f"已保存 {code} 的 {len(rows)} 个节点。"
-        )
+        actions.save(lambda: actions.set_milestones(ctx, code, rows), f"已保存 {code} 的 {len(rows)} 个节点。")
     row = state.set_index("code").loc[code]
     st.caption(f"{code} 当前序时进度 {fmt.pct(row['expected_pct'])}，完成率 {fmt.pct(row['completion_pct'])}。")
 
@@ -204,7 +199,7 @@ with tab_dynamic:
             "方案印发后新增的突发应急事件和重大决策部署，可列为动态工作目标（编号 3-n），"
             "但不得与重点工作目标和常规工作目标交叉重叠。"
         )
-        sections, leaders = ui.sections_and_leaders(ctx.store, ctx.plan_id)
+        sections, leaders = reads.sections_and_leaders(ctx, ctx.plan_id)
         text = st.text_area("目标内容", key="dyn_text")
         similar = supervision.similar_targets(text, state) if text.strip() else pd.DataFrame()
         if not similar.empty:
@@ -232,8 +227,8 @@ with tab_dynamic:
                     [p for p in persons.replace(",", "、").split("、") if p.strip()],
                     heads,
                 )
-                ctx.store.add_dynamic_target(ctx.plan_id, target, actor)
-            except StoreError as exc:
+                actions.add_dynamic_target(ctx, target)
+            except actions.StoreError as exc:
                 st.error(fmt.md(str(exc)))
             else:
                 ui.flash(f"已添加动态目标 {code}。")

@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.db import rollups
 
 ctx = ui.page_setup("目标详情")
-state = ui.target_state(ctx)
-order = ui.derived(ctx, lambda: rollups.own_first(state, ctx.actor), ctx.actor.role, ctx.actor.name)
+state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
+order = reads.own_first(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.actor)
 labels = {r.code: f"{r.code} {r.target[:30]}" for r in order.itertuples()}
 url_code = st.query_params.get("code")
 if url_code in labels and st.session_state.get("_target_url_code") != url_code:

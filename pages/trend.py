@@ -2,17 +2,14 @@
 
 import streamlit as st
 
-from perfdash.app import ui, widgets
+from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt
-from perfdash.db import weekly
-from perfdash.present import charts_time
 
 ctx = ui.page_setup("完成趋势", with_filters=True)
-everything = ui.target_state(ctx)
+everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 shown = ctx.filters.apply(everything)
-codes = weekly.filtered_codes(ctx.store, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, everything)
-trend = ui.weekly_trend(ctx, codes)
-ends = ui.derived(ctx, lambda: weekly.trend_at_end(trend))
+trend = reads.weekly_trend(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters)
+ends = reads.trend_at_end(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters)
 
 st.title("完成趋势")
 st.caption(
@@ -23,7 +20,7 @@ if trend.empty:
     st.info("没有符合筛选条件的目标，或统计日期早于方案年度的第一周。")
     st.stop()
 
-overall = ends[ends["group"] == weekly.ALL].iloc[0]
+overall = ends[ends["group"] == reads.ALL].iloc[0]
 cols = st.columns(4)
 cols[0].metric(
     "加权完成率",
@@ -34,15 +31,15 @@ cols[1].metric("序时进度", fmt.pct(overall["expected_pct"]), help="各目标
 cols[2].metric("较序时进度", f"{overall['gap_pct']:+.0f} 个百分点")
 cols[3].metric("近四周提升", f"{overall['change_pct']:+.0f} 个百分点")
 
-groups = [g for g in ends["group"] if g != weekly.ALL]
+groups = [g for g in ends["group"] if g != reads.ALL]
 shown = st.selectbox(
     "目标组",
-    [weekly.ALL, *groups],
-    format_func=lambda g: "全部目标" if g == weekly.ALL else g,
+    [reads.ALL, *groups],
+    format_func=lambda g: "全部目标" if g == reads.ALL else g,
     key="trend_group",
 )
 st.plotly_chart(
-    ui.figure(ctx, lambda: charts_time.trend_chart(trend, shown, ctx.year), shown),
+    reads.trend_chart(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, shown),
     config={"displaylogo": False},
     key="trend_chart",
 )
@@ -50,7 +47,7 @@ st.plotly_chart(
 st.subheader("分组趋势")
 if len(groups) > 1:  # one group alone would repeat the chart above
     st.plotly_chart(
-        ui.figure(ctx, lambda: charts_time.group_trends(trend, ctx.year)),
+        reads.group_trends(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters),
         config={"displaylogo": False},
         key="group_trends",
     )

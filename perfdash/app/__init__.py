@@ -1,3 +1,4 @@
-"""The application around the domain: Streamlit helpers every page shares (ui, session), the demo
-data a first start builds (demo), and the benchmark (bench). The top layer with perfdash.store and
-the command line."""
+"""The application around the domain: Streamlit glue every page shares (page setup in ui,
+sign-in in session; every read in reads, every write in actions) and the demo data a first
+start builds (demo). Below the benchmarks (perfdash.bench), beside perfdash.store; the command
+line sits on top."""

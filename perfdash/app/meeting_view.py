@@ -1,5 +1,5 @@
-"""The weekly meeting screen's setup — who may watch (a kiosk token or a signed-in session, asked
-again on every tick), which plan and week — and its cached reads."""
+"""The weekly meeting screen's setup: who may watch (a kiosk token or a signed-in session, asked
+again on every tick), which plan and week. Its reads are perfdash.app.reads'."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash.app.session import current_account, get_store, open_store, require_login, session_token
-from perfdash.app.ui import _through_app_navigation, _weekly_trend, reporting_rules, visible_plans
+from perfdash.app import reads, streamlit_internals
+from perfdash.app.session import current_account, open_store, require_login, session_token
 from perfdash.ops import auth
 from perfdash.store import Store
 
@@ -43,7 +43,7 @@ def setup() -> MeetingContext:
     else the plan chosen on the other pages (or the newest) and its latest complete week."""
     from perfdash.present import meeting
 
-    _through_app_navigation()
+    streamlit_internals.leave_pages_folder_mode()
     st.set_page_config(
         page_title="周会大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
     )
@@ -58,7 +58,7 @@ def setup() -> MeetingContext:
     else:
         token = None
         viewer = require_login(store).actor  # no valid kiosk token: a signed-in account may still watch
-    plan_rows = visible_plans(store, viewer)
+    plan_rows = reads.visible_plans(store, viewer)
     if plan_rows.empty:
         st.error("没有可显示的绩效方案。")
         st.stop()
@@ -68,7 +68,7 @@ def setup() -> MeetingContext:
         wanted = int(st.query_params.get("plan") or st.session_state.get("_kept_plan_id"))
         if wanted in set(plan_rows["plan_id"]):
             row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
-    default = reporting_rules(store, int(row["plan_id"])).as_of(date.today())  # as on every page
+    default = reads.reporting_rules(store, int(row["plan_id"])).as_of(date.today())  # as on every page
     week = meeting.week_of(default)
     with contextlib.suppress(ValueError):
         week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
@@ -77,23 +77,3 @@ def setup() -> MeetingContext:
     return MeetingContext(
         store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of, token, session_token()
     )
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _slides(path: str, version: int, plan_id: int, year: int, week_start: date, week_end: date, as_of: date) -> list:
-    from perfdash.present import meeting
-
-    return meeting.build_slides(get_store(path), plan_id, year, meeting.Week(week_start, week_end), as_of)
-
-
-def slides(ctx: MeetingContext) -> list:
-    """meeting.build_slides for the screen's week, cached until the next write."""
-    return _slides(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.week.start, ctx.week.end, ctx.as_of)
-
-
-def trend(ctx: MeetingContext) -> pd.DataFrame:
-    """The overall (全部) weekly 完成率 and 序时进度 up to the screen's day, cached until the next write."""
-    from perfdash.db import weekly
-
-    trend = _weekly_trend(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.as_of, None)
-    return trend[trend["group"] == weekly.ALL]

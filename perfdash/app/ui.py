@@ -1,11 +1,14 @@
-"""The few Streamlit helpers every page shares: page config, the store, plan and as-of pickers."""
+"""Page setup, which every page calls first: page config, sign-in, the plan and as-of pickers and the
+shared filters, kept in the URL; and the few helpers pages share to show what happened (a message
+after a rerun, a list of problems, an upload parsed once). Reads are perfdash.app.reads, writes
+perfdash.app.actions."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,15 +18,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import nav, shell, upload_gate
-from perfdash.app.session import database_down, get_store, open_store, require_login
+from perfdash.app import nav, reads, shell, streamlit_internals, upload_gate
+from perfdash.app.session import database_down, open_store, require_login
 from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
 from perfdash.core.schedule import LAG_STATUSES
-from perfdash.db import queries
-from perfdash.ops import auth, backup_folder
-from perfdash.store import Store, StoreError
+from perfdash.ops import auth
+from perfdash.store import Store
 from perfdash.workflows import periods
 
 T = TypeVar("T")
@@ -53,6 +55,11 @@ class PageContext:
     def actor(self) -> Actor:
         """Who is acting: the signed-in account (pages without login never write)."""
         return self.account.actor if self.account else Actor("screen", "大屏")
+
+    @property
+    def backup_dir(self) -> Path:
+        """The server's folder of backups of this database (PERFDASH_BACKUP_DIR, else beside it)."""
+        return settings.backup_dir(self.store.path)
 
 
 def _keep(key: str, default: object) -> None:
@@ -86,18 +93,6 @@ def _url_first(plans_ids: list[int]) -> None:
             st.session_state[f"_kept_f_{key}"] = list(getattr(url_filters, name))
 
 
-def _through_app_navigation() -> None:
-    """A fresh server runs in Streamlit's old pages/-folder mode (a pages/ folder sits beside
-    app.py) until app.py's st.navigation has run once: a first visitor who lands on a page, not
-    on the start page, would get a sidebar of raw file names, and so would everyone after them.
-    Leave that mode and run again through app.py's navigation."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def run(page: Any) -> None:
     """Run the chosen page. A page that fails shows the visitor a plain message with a reference;
     the traceback, which names files on the server, goes to the server's log only (set
@@ -118,7 +113,7 @@ def run(page: Any) -> None:
 
 def go_home() -> None:
     """The start page: sign in first, then on to the person's own first page."""
-    _through_app_navigation()
+    streamlit_internals.leave_pages_folder_mode()
     st.set_page_config(page_title="绩效管理", page_icon=":material/monitoring:", layout="wide")
     shell.install()
     account = require_login(open_store())
@@ -133,12 +128,12 @@ def go_home() -> None:
 def page_setup(title: str, with_filters: bool = False) -> PageContext:
     """Call first on every page: page config, sidebar pickers (plan, as-of, and the shared filters
     when asked), the demo banner; plan, date and filters are kept in the URL."""
-    _through_app_navigation()
+    streamlit_internals.leave_pages_folder_mode()
     st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
     shell.install()
     store = open_store()
     account = require_login(store)
-    plan_rows = visible_plans(store, account.actor)
+    plan_rows = reads.visible_plans(store, account.actor)
     if plan_rows.empty:
         if account.units is not None:
             st.error(f"您的账户所属单位（{fmt.md('、'.join(account.units))}）还没有绩效方案，请联系绩效办。")
@@ -155,7 +150,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
         row = plan_rows[plan_rows["plan_id"] == plan_id].iloc[0]
         year = int(row["year"])
-        reporting = reporting_rules(store, int(plan_id))
+        reporting = reads.reporting_rules(store, int(plan_id))
         default = reporting.as_of(date.today())
         low, high = date(year, 1, 1), date(year + 1, 1, 31)
         if st.session_state.get("_kept_as_of_plan") != plan_id:  # a new plan starts at its own default
@@ -194,8 +189,8 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
 
 
 def _filter_widgets(store: Store, plan_id: int) -> Filters:
-    sections, leaders = sections_and_leaders(store, plan_id)
-    indicators = indicator_list(store, plan_id)
+    sections, leaders = reads.sections_and_leaders(store, plan_id)
+    indicators = reads.indicator_list(store, plan_id)
     titles = dict(zip(indicators["indicator_code"], indicators["title"], strict=True))
     options = {
         "group": (list(dict.fromkeys(indicators["group"])), str),  # the plan's own groups, in order
@@ -234,29 +229,6 @@ def show_plan(plan_id: int) -> None:
     st.session_state["_next_plan_id"] = plan_id
 
 
-def save(write: Callable[[], object], done: str, errors: tuple[type[Exception], ...] = (StoreError,)) -> None:
-    """Run one write from a form or button: its refusal (``errors``, a message in Chinese) is shown
-    in place; on success the page reloads and shows ``done`` once."""
-    try:
-        write()
-    except errors as exc:
-        st.error(fmt.md(str(exc)))
-    else:
-        flash(done)
-        st.rerun()
-
-
-@st.cache_data(max_entries=16, show_spinner="正在核对备份文件…")
-def _backup_preview(path: str, size: int, mtime: float) -> backup_folder.Preview:
-    return backup_folder.inspect(path)
-
-
-def backup_preview(path: Path) -> backup_folder.Preview:
-    """A backup's preview (its manifest, every file checked), worked out once per file version."""
-    stat = path.stat()
-    return _backup_preview(str(path), stat.st_size, stat.st_mtime)
-
-
 def parse_once(uploaded: Any, parse: Callable[[str, bytes], T]) -> T:
     """``parse(name, data)`` of an uploaded file, once per upload: st.file_uploader hands the same
     file to every rerun while it sits in the widget, and a file must not cost its reading again
@@ -286,236 +258,3 @@ def flash(message: str | None = None) -> None:
         st.session_state["_flash"] = message
     elif "_flash" in st.session_state:
         st.success(st.session_state.pop("_flash"))
-
-
-# -- cached reads ------------------------------------------------------------------------------
-# Each read is cached on (database, data version, arguments): every write transaction raises the
-# version, so a write invalidates exactly the reads made before it. One decorated function per
-# read, because st.cache_data tells functions apart by their name and source.
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _target_state(path: str, version: int, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
-    return queries.target_state(get_store(path), plan_id, as_of, year)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _plans(path: str, version: int) -> pd.DataFrame:
-    return queries.plans(get_store(path))
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _reporting_rules(path: str, version: int, plan_id: int) -> periods.Rules:
-    return periods.rules(get_store(path), plan_id)
-
-
-def reporting_rules(store: Store, plan_id: int) -> periods.Rules:
-    return _reporting_rules(store.path, store.version(), plan_id)  # workflows.periods, until a write
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _plan_checks(path: str, version: int, plan_id: int) -> pd.DataFrame:
-    return queries.plan_checks(get_store(path), plan_id)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _sections_and_leaders(path: str, version: int, plan_id: int) -> tuple[list[str], list[str]]:
-    return queries.sections_and_leaders(get_store(path), plan_id)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _indicator_list(path: str, version: int, plan_id: int) -> pd.DataFrame:
-    return queries.indicator_list(get_store(path), plan_id)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _orders(path: str, version: int, plan_id: int, as_of: date) -> pd.DataFrame:
-    from perfdash.workflows import supervision
-
-    return supervision.orders(get_store(path), plan_id, as_of)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _not_reported(path: str, version: int, plan_id: int, since: date, as_of: date) -> pd.DataFrame:
-    from perfdash.workflows import supervision
-
-    return supervision.not_reported(get_store(path), plan_id, since, as_of)
-
-
-# About 1 MB each (61 targets × 52 weeks). Only the lag heatmap's figure reads it, and that
-# figure is cached itself: a few entries serve a user trying the orders of one view.
-@st.cache_data(max_entries=4, show_spinner=False)
-def _target_weeks(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None) -> pd.DataFrame:
-    from perfdash.db import weekly
-
-    return weekly.target_weeks(get_store(path), plan_id, year, as_of, None if codes is None else list(codes))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _weekly_trend(path: str, version: int, plan_id: int, year: int, as_of: date, codes: tuple | None) -> pd.DataFrame:
-    from perfdash.db import weekly
-
-    return weekly.weekly_trend(get_store(path), plan_id, year, as_of, None if codes is None else list(codes))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _kpis_with_actuals(path: str, version: int, plan_id: int, as_of: date) -> pd.DataFrame:
-    from perfdash.db import kpi_tracking
-
-    return kpi_tracking.with_actuals(get_store(path), plan_id, as_of)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _forecast(path: str, version: int, plan_id: int, as_of: date, year: int, rules_json: str, draws: int, seed: int):
-    from perfdash.workflows import forecast, scoring
-
-    store = get_store(path)
-    state = queries.target_state(store, plan_id, as_of, year)
-    rules = scoring.Rules.from_json(rules_json)
-    fc, sim = forecast.standing_forecast(store, plan_id, state, as_of, rules, draws, seed)
-    return fc, sim.without_scores(), forecast.points_at_risk(fc, sim, rules)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def _rollup(path: str, version: int, plan_id: int, as_of: date, year: int, kind: str, query: tuple) -> pd.DataFrame:
-    from perfdash.db import rollups
-
-    state = Filters.from_query(dict(query)).apply(queries.target_state(get_store(path), plan_id, as_of, year))
-    return getattr(rollups, f"by_{kind}")(state)
-
-
-def rollup(ctx: PageContext, kind: str) -> pd.DataFrame:
-    """rollups.by_<kind> (indicator, section, leader, person) of the filtered targets, cached."""
-    return _rollup(
-        ctx.store.path,
-        ctx.store.version(),
-        ctx.plan_id,
-        ctx.as_of,
-        ctx.year,
-        kind,
-        tuple(sorted(ctx.filters.to_query().items())),
-    )
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _evaluation_sheet(path: str, version: int, plan_id: int, as_of: date, year: int, rules_json: str):
-    from perfdash.workflows import evaluation, scoring
-
-    store = get_store(path)
-    state = queries.target_state(store, plan_id, as_of, year)
-    return evaluation.sheet(store, plan_id, state, scoring.Rules.from_json(rules_json), as_of)
-
-
-def evaluation_sheet(ctx: PageContext, rules_json: str):
-    """evaluation.sheet for the page, cached until the next write."""
-    return _evaluation_sheet(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of, ctx.year, rules_json)
-
-
-def target_weeks(ctx: PageContext, codes: list[str] | None) -> pd.DataFrame:
-    """weekly.target_weeks for the page, cached until the next write."""
-    return _target_weeks(
-        ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.as_of, None if codes is None else tuple(codes)
-    )
-
-
-def weekly_trend(ctx: PageContext, codes: list[str] | None) -> pd.DataFrame:
-    """weekly.weekly_trend for the page, cached until the next write."""
-    return _weekly_trend(
-        ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.year, ctx.as_of, None if codes is None else tuple(codes)
-    )
-
-
-def kpis_with_actuals(ctx: PageContext) -> pd.DataFrame:
-    """kpi_tracking.with_actuals as of the page's date, cached until the next write."""
-    return _kpis_with_actuals(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of)
-
-
-def forecast(ctx: PageContext, rules_json: str, draws: int, seed: int) -> tuple:
-    """(target forecast, Monte Carlo, points at risk) for the page, cached until the next write."""
-    return _forecast(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of, ctx.year, rules_json, draws, seed)
-
-
-def orders(ctx: PageContext) -> pd.DataFrame:
-    """supervision.orders as of the page's date, cached until the next write."""
-    return _orders(ctx.store.path, ctx.store.version(), ctx.plan_id, ctx.as_of)
-
-
-def not_reported(ctx: PageContext, since: date) -> pd.DataFrame:
-    """supervision.not_reported up to the page's date, cached until the next write."""
-    return _not_reported(ctx.store.path, ctx.store.version(), ctx.plan_id, since, ctx.as_of)
-
-
-def target_state_of(ctx: PageContext, plan_id: int, year: int) -> pd.DataFrame:
-    """Another plan's targets (of a unit the page's viewer may see) at that plan's 统计日期."""
-    row = plans(ctx.store).set_index("plan_id").loc[plan_id]
-    if not ctx.actor.may_see(str(row["unit"])):
-        raise StoreError(f"无权查看{row['unit']}的方案")
-    as_of = reporting_rules(ctx.store, plan_id).as_of(date.today())
-    return _target_state(ctx.store.path, ctx.store.version(), plan_id, as_of, year)
-
-
-def target_state(ctx: PageContext, as_of: date | None = None) -> pd.DataFrame:
-    """queries.target_state for the page's plan, cached until the next write."""
-    return _target_state(ctx.store.path, ctx.store.version(), ctx.plan_id, as_of or ctx.as_of, ctx.year)
-
-
-def plan_checks(ctx: PageContext) -> pd.DataFrame:
-    """queries.plan_checks for the page's plan, cached until the next write."""
-    return _plan_checks(ctx.store.path, ctx.store.version(), ctx.plan_id)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _derived(path: str, version: int, view: tuple, site: tuple, params: tuple, _compute: Callable[[], Any]) -> Any:
-    return _compute()
-
-
-def _site(compute: Callable[..., Any]) -> tuple:
-    code = compute.__code__
-    return (code.co_filename, code.co_firstlineno, code.co_names)
-
-
-def _view(ctx: PageContext) -> tuple:
-    return (ctx.plan_id, ctx.as_of, tuple(sorted(ctx.filters.to_query().items())))
-
-
-def derived(ctx: PageContext, compute: Callable[[], T], *params: Hashable) -> T:
-    """``compute()``, cached per data version, plan, as-of date, filters and ``params``: a warm
-    page skips the work. ``compute`` may use only what those determine (the page's cached reads);
-    every other value it uses, such as a widget's, must be passed in ``params``. Call sites are
-    told apart by where ``compute`` is written."""
-    return _derived(ctx.store.path, ctx.store.version(), _view(ctx), _site(compute), params, compute)
-
-
-# Figures are kept as objects, not pickled: unpickling a plotly figure validates it all over
-# again, which costs as much as building it. Nothing changes a figure once it is built
-# (st.plotly_chart reads it through a deep copy), so sessions may share one.
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _figure(path: str, version: int, view: tuple, site: tuple, params: tuple, _build: Callable[[], Any]) -> Any:
-    return _build()
-
-
-def figure(ctx: PageContext, build: Callable[[], T], *params: Hashable) -> T:
-    """``build()``'s plotly figure, cached like ``derived``: building and validating a figure
-    costs more than a warm page's reads. Do not modify the figure it returns."""
-    return _figure(ctx.store.path, ctx.store.version(), _view(ctx), _site(build), params, build)
-
-
-def plans(store: Store) -> pd.DataFrame:
-    """queries.plans, cached until the next write."""
-    return _plans(store.path, store.version())
-
-
-def visible_plans(store: Store, actor: Actor) -> pd.DataFrame:
-    """The plans of the units ``actor`` may see (every plan for an office not bound to a unit)."""
-    rows = plans(store)
-    return rows if actor.units is None else rows[rows["unit"].isin(actor.units)].reset_index(drop=True)
-
-
-def sections_and_leaders(store: Store, plan_id: int) -> tuple[list[str], list[str]]:
-    """queries.sections_and_leaders, cached until the next write."""
-    return _sections_and_leaders(store.path, store.version(), plan_id)
-
-
-def indicator_list(store: Store, plan_id: int) -> pd.DataFrame:
-    """queries.indicator_list, cached until the next write."""
-    return _indicator_list(store.path, store.version(), plan_id)

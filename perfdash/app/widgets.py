@@ -7,12 +7,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app.ui import PageContext, derived, figure
+from perfdash.app import reads
+from perfdash.app.ui import PageContext
 from perfdash.core import fmt
 from perfdash.core.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW
-from perfdash.db import queries
-from perfdash.present import charts, tables
-from perfdash.workflows import progress
+from perfdash.present import tables
 
 
 def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
@@ -39,21 +38,12 @@ def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
         "**责任科室（责任人）**  \n" + "  \n".join(("牵头：" if i == 0 else "协作：") + x for i, x in enumerate(pairs))
     )
     info[2].markdown("**分管领导**  \n" + "、".join(fmt.md(name) for name in row["leaders"]))
-    timeline = derived(
-        ctx,
-        lambda: progress.history_with_expected(
-            queries.target_history(ctx.store, ctx.plan_id, code, ctx.as_of),
-            row["deadline"],
-            ctx.year,
-            row.get("milestones"),
-        ),
-        code,
-    )
+    timeline = reads.target_timeline(ctx, ctx.plan_id, ctx.as_of, ctx.year, code)
     if timeline.empty:
         st.info("截至统计日期，该目标还没有任何进度填报。")
         return
     st.plotly_chart(
-        figure(ctx, lambda: charts.target_timeline(timeline), code),
+        reads.timeline_chart(ctx, ctx.plan_id, ctx.as_of, ctx.year, code),
         config={"displaylogo": False},
         key=f"timeline_{code}",
     )

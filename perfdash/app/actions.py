@@ -1,0 +1,213 @@
+"""Every write a page makes, each a thin call of its workflow's write (or the store's) for the
+page's plan as the signed-in actor. Nothing here clears a cache: each write raises the data
+version, and every read (perfdash.app.reads) is keyed on it. A refusal raises StoreError (or
+auth.AuthError) with a message in Chinese; ``save`` shows it in place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time
+from pathlib import Path
+
+import streamlit as st
+
+from perfdash.app import ui
+from perfdash.app.session import session_token
+from perfdash.app.ui import PageContext
+from perfdash.core import fmt
+from perfdash.db.database import StoreError as StoreError  # a write's refusal, for the page to show
+from perfdash.ops import auth, backup_folder
+from perfdash.plan.model import Plan, Target
+from perfdash.workflows import evaluation, plans, progress, supervision
+from perfdash.workflows.plans import ImportResult
+
+AuthError = auth.AuthError
+
+
+def save(write: Callable[[], object], done: str, errors: tuple[type[Exception], ...] = (StoreError,)) -> None:
+    """Run one write from a form or button: its refusal (``errors``, a message in Chinese) is shown
+    in place; on success the page reloads and shows ``done`` once."""
+    try:
+        write()
+    except errors as exc:
+        st.error(fmt.md(str(exc)))
+    else:
+        ui.flash(done)
+        st.rerun()
+
+
+# -- accounts, tokens, backups -----------------------------------------------------------------
+def change_own_password(ctx: PageContext, old: str, new: str) -> None:
+    """The signed-in person's new password; this session stays, their others end."""
+    auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new, session_token())
+
+
+def create_account(
+    ctx: PageContext, username: str, name: str, role: str, scope: str | None, password: str, email: str | None, units
+) -> None:
+    """A new account (the office's)."""
+    auth.create_account(ctx.store, ctx.actor, username, name, role, scope, password, email, units)
+
+
+def reset_password(ctx: PageContext, username: str, new: str) -> None:
+    """The office sets another account's password."""
+    auth.change_password(ctx.store, ctx.actor, username, None, new)
+
+
+def set_account_disabled(ctx: PageContext, username: str, disabled: bool) -> None:
+    ctx.store.update_account(ctx.actor, username, disabled=disabled)
+
+
+def unlock_sign_in(ctx: PageContext, username: str) -> None:
+    auth.unlock(ctx.store, ctx.actor, username)
+
+
+def new_kiosk_token(ctx: PageContext, label: str) -> str:
+    """A meeting-screen token, returned once (only its hash is kept)."""
+    return auth.new_kiosk_token(ctx.store, ctx.actor, label)
+
+
+def revoke_kiosk_token(ctx: PageContext, token_hash: str) -> None:
+    ctx.store.revoke_kiosk_token(ctx.actor, token_hash)
+
+
+def backup_now(ctx: PageContext, folder: Path) -> backup_folder.BackupFile:
+    """A backup into the server's folder, checked against its manifest."""
+    return backup_folder.backup_now(ctx.store, ctx.actor, folder)[0]
+
+
+# -- plans and reporting periods ---------------------------------------------------------------
+def import_plan(ctx: PageContext, plan: Plan, with_milestones: bool) -> ImportResult:
+    """Bring a plan in (new, or the stored one of its unit and year replaced), and, when asked, the
+    earlier dates its deadlines name as milestones."""
+    result = ctx.store.import_plan(plan, ctx.actor)
+    if with_milestones:
+        plans.apply_suggested_milestones(ctx.store, result.plan_id, plan, ctx.actor)
+    return result
+
+
+def confirm_carryovers(ctx: PageContext, previous_plan_id: int, pairs: list[tuple[str, str]]) -> None:
+    ctx.store.confirm_carryovers(ctx.plan_id, previous_plan_id, pairs, ctx.actor)
+
+
+def close_period(ctx: PageContext) -> None:
+    ctx.store.close_period(ctx.plan_id, ctx.actor)
+
+
+def reopen_period(ctx: PageContext) -> None:
+    ctx.store.reopen_period(ctx.plan_id, ctx.actor)
+
+
+def set_rhythm(ctx: PageContext, rhythm: str, weekday: int, cutoff: time) -> None:
+    ctx.store.set_rhythm(ctx.plan_id, rhythm, weekday, cutoff, ctx.actor)
+
+
+def pin_as_of(ctx: PageContext, day: date | None) -> None:
+    """Pin the dashboards' 统计日期 (None: back to the last closed period's)."""
+    ctx.store.pin_as_of(ctx.plan_id, day, ctx.actor)
+
+
+# -- progress and 量化指标 -----------------------------------------------------------------------
+def report_progress(ctx: PageContext, rows: list[progress.ProgressRow]) -> int:
+    """A checked batch of progress reports, all or none; returns how many were written."""
+    return progress.commit(ctx.store, ctx.plan_id, ctx.actor, rows)
+
+
+def review_kpis(ctx: PageContext, code: str, rows: list[dict]) -> None:
+    ctx.store.review_kpis(ctx.plan_id, code, rows, ctx.actor)
+
+
+def set_completion_mode(ctx: PageContext, code: str, mode: str) -> None:
+    ctx.store.set_completion_mode(ctx.plan_id, code, mode, ctx.actor)
+
+
+def report_kpi_actuals(ctx: PageContext, code: str, values: dict[str, float], day: date) -> None:
+    ctx.store.report_kpi_actuals(ctx.plan_id, code, values, day, ctx.actor)
+
+
+# -- scoring -----------------------------------------------------------------------------------
+def save_scenario(ctx: PageContext, name: str, note: str, base: str, rules_json: str, values: dict[str, float]) -> None:
+    ctx.store.save_scenario(ctx.plan_id, name, note, base, ctx.as_of, rules_json, values, ctx.actor)
+
+
+def delete_scenario(ctx: PageContext, scenario_id: int) -> None:
+    ctx.store.delete_scenario(scenario_id, ctx.actor)
+
+
+def add_adjustment(ctx: PageContext, kind: str, points: float, reason: str) -> None:
+    ctx.store.add_adjustment(ctx.plan_id, kind, points, reason, ctx.actor)
+
+
+def withdraw_adjustment(ctx: PageContext, adjustment_id: int) -> None:
+    ctx.store.withdraw_adjustment(adjustment_id, ctx.actor)
+
+
+# -- self-assessment and the evaluation --------------------------------------------------------
+def submit_self_assessment(ctx: PageContext, code: str, pct: float, score: float, summary: str) -> None:
+    ctx.store.submit_self_assessment(ctx.plan_id, code, pct, score, summary, ctx.actor)
+
+
+def sign_self_assessment(ctx: PageContext, code: str) -> None:
+    ctx.store.sign_self_assessment(ctx.plan_id, code, ctx.actor)
+
+
+def store_evidence(ctx: PageContext, code: str, name: str, data: bytes) -> None:
+    evaluation.store_evidence(ctx.store, ctx.plan_id, code, name, data, ctx.actor)
+
+
+def evaluate_many(ctx: PageContext, scores: list[tuple[str, float, str, float]]) -> None:
+    """Every target's 评定得分 in one transaction: all saved, or none."""
+    ctx.store.evaluate_many(ctx.plan_id, scores, ctx.actor)
+
+
+def select_innovation(ctx: PageContext, innovation_id: int, selected: bool) -> None:
+    ctx.store.select_innovation(innovation_id, selected, ctx.actor)
+
+
+def add_innovation(ctx: PageContext, title: str, level: str, section: str, description: str) -> None:
+    ctx.store.add_innovation(ctx.plan_id, title, level, section, description, ctx.actor)
+
+
+def add_survey_sample(
+    ctx: PageContext, name: str, org: str, category: str, phone: str, section: str, note: str
+) -> None:
+    ctx.store.add_survey_sample(ctx.plan_id, name, org, category, phone, section, note, ctx.actor)
+
+
+def set_report_notes(ctx: PageContext, problems: str, measures: str) -> None:
+    ctx.store.set_report_notes(ctx.plan_id, problems, measures, ctx.actor)
+
+
+def set_lock(ctx: PageContext, locked: bool) -> None:
+    """Lock the plan's year (sections can then change nothing), or unlock it."""
+    ctx.store.set_lock(ctx.plan_id, locked, ctx.actor)
+
+
+# -- supervision -------------------------------------------------------------------------------
+def remind(ctx: PageContext, sections: list[str], channel: str, since: date) -> tuple[bool, str]:
+    """Send a 催报 to sections by e-mail or the chat robot, logged either way: (sent, message)."""
+    return supervision.remind(ctx.store, ctx.plan_id, ctx.unit, sections, channel, since, ctx.as_of, ctx.actor)
+
+
+def set_section_contact(ctx: PageContext, section: str, email: str, phone: str) -> None:
+    ctx.store.set_section_contact(section, email, ctx.actor, ctx.plan_id, phone=phone)
+
+
+def issue_order(ctx: PageContext, code: str, what: str, due: date) -> None:
+    ctx.store.issue_order(ctx.plan_id, code, what, due, ctx.actor)
+
+
+def respond_order(ctx: PageContext, order_id: int, answer: str) -> None:
+    ctx.store.respond_order(order_id, answer, ctx.actor)
+
+
+def close_order(ctx: PageContext, order_id: int, note: str) -> None:
+    ctx.store.close_order(order_id, note, ctx.actor)
+
+
+def set_milestones(ctx: PageContext, code: str, rows: list[tuple[str, date, str, float]]) -> None:
+    ctx.store.set_milestones(ctx.plan_id, code, rows, ctx.actor)
+
+
+def add_dynamic_target(ctx: PageContext, target: Target) -> None:
+    ctx.store.add_dynamic_target(ctx.plan_id, target, ctx.actor)

@@ -1,0 +1,381 @@
+"""Every domain read a page makes, cached by one decorator (``cached``) on the database, its data
+version and every argument. A page passes its context (or setup passes the store) first, then the
+read's own arguments; the function itself gets the database. Every write transaction raises the
+data version (perfdash.db.database.Database.write), so a write makes the next read fresh and nobody
+clears a cache by hand."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from perfdash.core import fmt
+from perfdash.core.access import Actor
+from perfdash.core.filters import Filters
+from perfdash.db import database, kpi_tracking, queries, rollups, weekly
+from perfdash.db.database import Database
+from perfdash.db.database import StoreError as StoreError  # a read's refusal, for the page to show
+from perfdash.ops import auth, backup_folder
+from perfdash.plan import xlsx as plan_xlsx
+from perfdash.present import charts, charts_time, meeting, report
+from perfdash.workflows import evaluation, periods, progress, scoring, supervision, years
+from perfdash.workflows import forecast as forecasts
+from perfdash.workflows import plans as plan_files
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Words and constants of the domain that pages show or compare with (pages import nothing from db).
+ALL = weekly.ALL  # the trend's overall row, beside the groups
+LAG_ORDERS = weekly.ORDERS
+CO_SECTION_RULE, PERSON_RULE, LEADER_RULE = rollups.CO_SECTION_RULE, rollups.PERSON_RULE, rollups.LEADER_RULE
+SCHEMA_VERSION = database.SCHEMA_VERSION
+EVERYTHING = Filters()  # no filter
+
+
+class HasStore(Protocol):
+    """A page's context (perfdash.app.ui.PageContext, meeting_view.MeetingContext)."""
+
+    store: Database
+
+
+def cached(fn: F | None = None, *, max_entries: int = 32, shared: bool = False, live: str = "") -> Any:
+    """Make ``fn(db, *args)`` a read: called as ``read(ctx_or_db, *args)``, cached on the database
+    (its path), its data version and every argument, hashed by value (Streamlit's hasher: a
+    DataFrame by its content, a dataclass such as the actor or the filters by its fields). Nothing
+    but the arguments reaches ``fn``: no closure, no page state. ``shared`` keeps the very object
+    for every session (a plotly figure: unpickling one validates it all over again); ``live``
+    says why a read is not cached at all (what it reads changes without a write that raises the
+    data version)."""
+    if fn is None:
+        return functools.partial(cached, max_entries=max_entries, shared=shared, live=live)
+    signature = inspect.signature(fn)
+
+    def load(_db: Database, database: str, version: int, arguments: tuple) -> Any:
+        return fn(_db, **dict(arguments))
+
+    # Streamlit keeps one cache per function, told apart by module and name: the read's own.
+    load.__module__, load.__qualname__, load.__name__ = fn.__module__, fn.__qualname__, fn.__name__
+    cache = (st.cache_resource if shared else st.cache_data)(max_entries=max_entries, show_spinner=False)(load)
+
+    @functools.wraps(fn)
+    def read(source: HasStore | Database, *args: Any, **kwargs: Any) -> Any:
+        db = source if isinstance(source, Database) else source.store
+        bound = signature.bind(db, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = tuple(bound.arguments.items())[1:]
+        if live:
+            return fn(db, **dict(arguments))
+        # One key per database: an in-memory one is its own (every such database has path ":memory:").
+        identity = db.path if db.path != ":memory:" else f":memory:{id(db)}"
+        return cache(db, identity, db.version(), arguments)
+
+    read.cached_by, read.live = cached, live  # type: ignore[attr-defined]  # see tests/test_pages_seam.py
+    return read
+
+
+# -- the plan and the page setup ---------------------------------------------------------------
+plans = cached(queries.plans, max_entries=16)
+reporting_rules = cached(periods.rules, max_entries=16)
+plan_checks = cached(queries.plan_checks, max_entries=16)
+sections_and_leaders = cached(queries.sections_and_leaders)
+indicator_list = cached(queries.indicator_list)
+plan_calendar = cached(queries.plan_calendar)
+locked = cached(Database.locked)
+plan_diff = cached(plan_files.compare, max_entries=4)  # an uploaded plan against the stored one
+previous_plan = cached(years.previous_plan)
+carryovers_confirmed = cached(years.confirmed)
+
+
+@cached(max_entries=16)
+def visible_plans(db: Database, actor: Actor) -> pd.DataFrame:
+    """The plans of the units ``actor`` may see (every plan for an office not bound to a unit)."""
+    rows = queries.plans(db)
+    return rows if actor.units is None else rows[rows["unit"].isin(actor.units)].reset_index(drop=True)
+
+
+@cached(max_entries=2)
+def plan_template(db: Database, plan_id: int) -> bytes:
+    """A stored plan as the Excel template (perfdash.plan.xlsx)."""
+    return plan_xlsx.plan_xlsx_bytes(plan_files.stored_plan(db, plan_id))
+
+
+@cached(max_entries=16)
+def period_table(db: Database, plan_id: int, today: date) -> pd.DataFrame:
+    """periods.period_table of the plan's reporting rules as they stand on ``today``."""
+    return periods.period_table(db, plan_id, periods.rules(db, plan_id), today)
+
+
+@cached
+def year_result(db: Database, plan_id: int, rules_json: str) -> years.YearResult:
+    """years.year_result of a plan (another year's, for the comparison beside this one)."""
+    rows = queries.plans(db)
+    return years.year_result(db, rows[rows["plan_id"] == plan_id].iloc[0], scoring.Rules.from_json(rules_json))
+
+
+@cached(max_entries=8)
+def carryover(
+    db: Database, plan_id: int, as_of: date, year: int, previous_id: int, previous_year: int, previous_as_of: date
+) -> pd.DataFrame:
+    """years.carryover: last year's target most like each of this year's."""
+    now = target_state(db, plan_id, as_of, year)
+    return years.carryover(now, target_state(db, previous_id, previous_as_of, previous_year))
+
+
+# -- targets, as of a date ---------------------------------------------------------------------
+target_state = cached(queries.target_state, max_entries=64)
+
+
+@cached(max_entries=64)
+def filtered_state(db: Database, plan_id: int, as_of: date, year: int, filters: Filters) -> pd.DataFrame:
+    """The targets passing ``filters``."""
+    return filters.apply(target_state(db, plan_id, as_of, year))
+
+
+@cached(max_entries=64)
+def headline(db: Database, plan_id: int, as_of: date, year: int, filters: Filters = EVERYTHING) -> dict:
+    """queries.headline of the filtered targets."""
+    return queries.headline(filtered_state(db, plan_id, as_of, year, filters))
+
+
+@cached(max_entries=64)
+def rollup(db: Database, plan_id: int, as_of: date, year: int, kind: str, filters: Filters) -> pd.DataFrame:
+    """rollups.by_<kind> (indicator, section, leader, person) of the filtered targets."""
+    return getattr(rollups, f"by_{kind}")(filtered_state(db, plan_id, as_of, year, filters))
+
+
+@cached
+def group_summary(db: Database, plan_id: int, as_of: date, year: int, filters: Filters) -> pd.DataFrame:
+    """queries.group_summary of the filtered targets."""
+    return queries.group_summary(filtered_state(db, plan_id, as_of, year, filters))
+
+
+@cached
+def portfolio(db: Database, plan_id: int, as_of: date, year: int, leader: str, filters: Filters = EVERYTHING) -> tuple:
+    """(the targets ``leader`` supervises, worst lag first; rollups.summary of them)."""
+    mine = rollups.portfolio(filtered_state(db, plan_id, as_of, year, filters), leader)
+    return mine, rollups.summary(mine)
+
+
+@cached
+def own_first(db: Database, plan_id: int, as_of: date, year: int, actor: Actor) -> pd.DataFrame:
+    """The targets with ``actor``'s own first (rollups.own_first)."""
+    return rollups.own_first(target_state(db, plan_id, as_of, year), actor)
+
+
+@cached(max_entries=64)
+def target_timeline(db: Database, plan_id: int, as_of: date, year: int, code: str) -> pd.DataFrame:
+    """One target's reports up to ``as_of`` with the 序时进度 of each report date beside them."""
+    row = target_state(db, plan_id, as_of, year).set_index("code").loc[code]
+    history = queries.target_history(db, plan_id, code, as_of)
+    return progress.history_with_expected(history, row["deadline"], year, row.get("milestones"))
+
+
+@cached
+def due_matrix(db: Database, plan_id: int, as_of: date, year: int, filters: Filters = EVERYTHING) -> pd.DataFrame:
+    """weekly.due_matrix (section × month) of the filtered targets."""
+    return weekly.due_matrix(filtered_state(db, plan_id, as_of, year, filters))
+
+
+def _codes(db: Database, plan_id: int, year: int, as_of: date, filters: Filters) -> list[str] | None:
+    return weekly.filtered_codes(db, plan_id, year, as_of, filters, target_state(db, plan_id, as_of, year))
+
+
+@cached
+def weekly_trend(db: Database, plan_id: int, year: int, as_of: date, filters: Filters = EVERYTHING) -> pd.DataFrame:
+    """weekly.weekly_trend of the filtered targets, overall (ALL) and per group."""
+    return weekly.weekly_trend(db, plan_id, year, as_of, _codes(db, plan_id, year, as_of, filters))
+
+
+@cached
+def trend_at_end(db: Database, plan_id: int, year: int, as_of: date, filters: Filters) -> pd.DataFrame:
+    """weekly.trend_at_end of the filtered trend."""
+    return weekly.trend_at_end(weekly_trend(db, plan_id, year, as_of, filters))
+
+
+kpis_with_actuals = cached(kpi_tracking.with_actuals)
+uses_kpis = cached(kpi_tracking.uses_kpis)
+
+
+# -- scores and forecasts ----------------------------------------------------------------------
+adjustments = cached(queries.adjustments, max_entries=16)
+scenarios = cached(queries.scenarios, max_entries=16)
+scenario_values = cached(queries.scenario_values)
+
+
+@cached(max_entries=16)
+def forecast(db: Database, plan_id: int, as_of: date, year: int, rules_json: str, draws: int, seed: int) -> tuple:
+    """(target forecast, Monte Carlo without its per-draw scores, points at risk)."""
+    state = target_state(db, plan_id, as_of, year)
+    rules = scoring.Rules.from_json(rules_json)
+    fc, sim = forecasts.standing_forecast(db, plan_id, state, as_of, rules, draws, seed)
+    return fc, sim.without_scores(), forecasts.points_at_risk(fc, sim, rules)
+
+
+@cached(max_entries=8)
+def backtest(db: Database, plan_id: int, year: int, rules_json: str) -> Any:
+    """forecast.backtest of the plan's history under the rules."""
+    return forecasts.backtest(db, plan_id, year, scoring.Rules.from_json(rules_json))
+
+
+@cached(max_entries=16)
+def evaluation_sheet(db: Database, plan_id: int, as_of: date, year: int, rules_json: str) -> evaluation.Sheet:
+    """evaluation.sheet: the one score (综合评估's, the report's, the CLI's)."""
+    state = target_state(db, plan_id, as_of, year)
+    return evaluation.sheet(db, plan_id, state, scoring.Rules.from_json(rules_json), as_of)
+
+
+@cached(max_entries=64)
+def what_if(db: Database, plan_id: int, as_of: date, year: int, rules_json: str, values: tuple) -> scoring.Score:
+    """evaluation.what_if: the score with the simulated completions ``values`` ((code, pct) pairs)."""
+    state = target_state(db, plan_id, as_of, year)
+    sheet = evaluation_sheet(db, plan_id, as_of, year, rules_json)
+    rules = scoring.Rules.from_json(rules_json)
+    extra = scoring.adjustments_of(queries.adjustments(db, plan_id))
+    return evaluation.what_if(sheet, state, rules, dict(values), extra, as_of)
+
+
+@cached(max_entries=2)
+def evaluation_report(db: Database, plan_id: int, as_of: date, rules_json: str) -> bytes:
+    """The 绩效评估报告 (.docx bytes)."""
+    return report.evaluation_report(db, plan_id, as_of, scoring.Rules.from_json(rules_json))[0]
+
+
+# -- self-assessment, evaluation, supervision --------------------------------------------------
+assessments = cached(evaluation.assessments)
+evidence_list = cached(evaluation.evidence_list)
+evidence_file = cached(evaluation.read_evidence, live="a file of up to 20 MB, read when shown")
+innovations = cached(evaluation.innovations)
+survey_samples = cached(queries.survey_samples)
+report_notes = cached(queries.report_notes)
+orders = cached(supervision.orders)
+not_reported = cached(supervision.not_reported)
+contacts = cached(supervision.contacts)
+reminders = cached(supervision.reminders)
+milestones = cached(supervision.milestones)
+reports_by = cached(queries.reports_by)
+
+
+@cached(max_entries=4)
+def upload_problems(db: Database, plan_id: int, actor: Actor, upload: progress.Upload, today: date) -> progress.Upload:
+    """A copy of a parsed ledger with every row's plan-level problems added (progress.check_upload)."""
+    return progress.check_upload(db, plan_id, actor, copy.deepcopy(upload), today)  # the caller's stays as read
+
+
+@cached
+def slides(db: Database, plan_id: int, year: int, week: meeting.Week, as_of: date) -> list:
+    """The meeting screen's slides for one week (meeting.build_slides)."""
+    return meeting.build_slides(db, plan_id, year, week, as_of)
+
+
+# -- accounts and backups ----------------------------------------------------------------------
+accounts = cached(queries.accounts, max_entries=8)
+kiosk_tokens = cached(queries.kiosk_tokens, max_entries=8)
+audit_log = cached(queries.audit_log, live="sign-in bookkeeping is audited without raising the data version")
+refused_accounts = cached(auth.refused_accounts, live="sign-in attempts and time, not writes, move it")
+
+
+@cached(max_entries=16)
+def backup_preview(db: Database, path: Path, size_bytes: int) -> backup_folder.Preview:
+    """A backup's manifest, every file checked (backup_folder.inspect), once per file version."""
+    return backup_folder.inspect(path)
+
+
+# -- figures -----------------------------------------------------------------------------------
+# Kept as built and shared by every session (``shared``): unpickling a plotly figure validates it
+# all over again, which costs as much as building it, and building one costs more than a warm
+# page's reads. st.plotly_chart reads a figure through a deep copy; nothing else may change one.
+@cached(shared=True)
+def plan_sunburst(db: Database, plan_id: int, as_of: date, year: int, filters: Filters) -> go.Figure:
+    """group → indicator → target, sized by points, coloured by completion (charts.plan_sunburst)."""
+    return charts.plan_sunburst(filtered_state(db, plan_id, as_of, year, filters))
+
+
+@cached(shared=True)
+def group_bars(db: Database, plan_id: int, as_of: date, year: int, filters: Filters) -> go.Figure:
+    """Points earned against each group's points (charts.group_bars)."""
+    return charts.group_bars(group_summary(db, plan_id, as_of, year, filters))
+
+
+@cached(max_entries=64, shared=True)
+def ranking_bars(db: Database, plan_id: int, as_of: date, year: int, kind: str, filters: Filters) -> go.Figure:
+    """Weighted completion against 序时进度 per indicator, leading section or leader (``kind``)."""
+    rows = rollup(db, plan_id, as_of, year, kind, filters)
+    if kind == "indicator":
+        names = [f"{c} {t[:20]}" for c, t in zip(rows["indicator_code"], rows["indicator"], strict=True)]
+        return charts.completion_bars(
+            list(rows["indicator_code"]), list(rows["completion_pct"]), list(rows["expected_pct"]), names
+        )
+    rows = rows[rows["targets"] > 0] if kind == "section" else rows  # a section by the targets it leads
+    return charts.completion_bars(list(rows[kind]), list(rows["completion_pct"]), list(rows["expected_pct"]))
+
+
+@cached(max_entries=64, shared=True)
+def timeline_chart(db: Database, plan_id: int, as_of: date, year: int, code: str) -> go.Figure:
+    """One target's reports against its 序时进度 (charts.target_timeline)."""
+    return charts.target_timeline(target_timeline(db, plan_id, as_of, year, code))
+
+
+@cached(shared=True)
+def due_heatmap(
+    db: Database, plan_id: int, as_of: date, year: int, filters: Filters, color: str, text: str
+) -> go.Figure:
+    """The 科室 × 月份 heatmap of what falls due, coloured and labelled by the measures chosen."""
+    return charts_time.due_heatmap(
+        due_matrix(db, plan_id, as_of, year, filters), year, color=color, text=text, as_of=as_of
+    )
+
+
+# The weeks it draws are about 1 MB (61 targets × 52 weeks) and read by nothing else: a few
+# figures serve a user trying the orders of one view.
+@cached(max_entries=8, shared=True)
+def lag_heatmap(db: Database, plan_id: int, year: int, as_of: date, filters: Filters, order: str) -> go.Figure:
+    """The 目标 × 周 heatmap of each target's lag behind 序时进度, in the order chosen."""
+    weeks = weekly.target_weeks(db, plan_id, year, as_of, _codes(db, plan_id, year, as_of, filters))
+    calendar = queries.plan_calendar(db, plan_id)
+    return charts_time.lag_heatmap(weeks, calendar, year, weekly.lag_order(weeks, order), as_of)
+
+
+@cached(shared=True)
+def trend_chart(db: Database, plan_id: int, year: int, as_of: date, filters: Filters, group: str) -> go.Figure:
+    """One group's (or ALL's) weekly completion against 序时进度 (charts_time.trend_chart)."""
+    return charts_time.trend_chart(weekly_trend(db, plan_id, year, as_of, filters), group, year)
+
+
+@cached(shared=True)
+def group_trends(db: Database, plan_id: int, year: int, as_of: date, filters: Filters) -> go.Figure:
+    """Every group's weekly completion, side by side (charts_time.group_trends)."""
+    return charts_time.group_trends(weekly_trend(db, plan_id, year, as_of, filters), year)
+
+
+@cached(shared=True)
+def score_histogram(
+    db: Database, plan_id: int, as_of: date, year: int, rules_json: str, draws: int, seed: int
+) -> go.Figure:
+    """The Monte Carlo distribution of the year-end total with the grade bands."""
+    sim = forecast(db, plan_id, as_of, year, rules_json, draws, seed)[1]
+    return charts.score_histogram(sim.totals, scoring.Rules.from_json(rules_json).bands, sim.base_total)
+
+
+@cached(max_entries=8, shared=True)
+def backtest_band(db: Database, plan_id: int, year: int, rules_json: str) -> go.Figure:
+    """Each past week's forecast of the total with its 80% band, against the outcome."""
+    bt = backtest(db, plan_id, year, rules_json)
+    return charts.backtest_band(bt.weeks, f"{fmt.day(bt.outcome_day)} 的实际总分")
+
+
+@cached(max_entries=64, shared=True)
+def score_waterfall(
+    db: Database, plan_id: int, as_of: date, year: int, rules_json: str, values: tuple, by: str
+) -> go.Figure:
+    """The simulated score (what_if) from the full score down, by group or by indicator."""
+    result = what_if(db, plan_id, as_of, year, rules_json, values)
+    return charts.score_waterfall(scoring.waterfall_steps(result, by), result.total)
