@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import shutil
+import tempfile
+from datetime import date
 from pathlib import Path
 
 from perfdash.core.settings import PROJECT_ROOT
@@ -37,18 +41,87 @@ def db_file(tmp_path: Path, name: str = "test.duckdb") -> Path:
     return tmp_path / name
 
 
-def demo_db_path(tmp_path: Path, name: str = "demo.duckdb") -> Path:
-    """A closed database file holding the shipped plan and its demo history."""
-    from perfdash.app.demo import build_demo
+# The kinds of base database a test starts from. conftest.py's ``databases`` builds each once per
+# session with ``make_database`` and hands every test its own copy (plan_db, demo_db, db, …).
+BASE_KINDS = {
+    "plan": "the shipped plan imported (plan 1), no progress",
+    "demo": "the shipped plan and its demo history (演示数据), weekly periods closed to 11-21",
+    "city": "three synthetic bureaus (示范市第001–003局, plans 1–3), weekly ledgers to 2025-03-28",
+}
+
+
+def make_database(path: Path, kind: str) -> Path:
+    """The one builder of test databases: a closed DuckDB file at ``path`` holding ``kind``
+    (a key of BASE_KINDS). "demo" is what ``signed_in`` and a page's first open would bootstrap on
+    an empty file, so on a copy they find nothing to do."""
+    from perfdash.app.demo import build_city_demo, build_demo
     from perfdash.store import Store
 
-    path = tmp_path / name
+    if kind not in BASE_KINDS:
+        raise ValueError(f"unknown base database {kind!r}; one of {sorted(BASE_KINDS)}")
     store = Store(path)
     try:
-        build_demo(store, shipped_plan(), DEMO_SEED)
+        if kind == "plan":
+            store.import_plan(shipped_plan())
+        elif kind == "demo":
+            build_demo(store, shipped_plan(), DEMO_SEED)
+        else:
+            build_city_demo(store, shipped_plan(), 3, DEMO_SEED, until=date(2025, 3, 28))
     finally:
         store.close()
     return path
+
+
+class Databases:
+    """A test session's base databases, each built on first use; ``copy`` hands a test its own."""
+
+    SIDE_FOLDERS = ("evidence",)  # files a database keeps beside itself (settings.evidence_dir)
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.built: dict[str, Path] = {}
+
+    def base(self, kind: str) -> Path:
+        """The closed base file of ``kind``: copy it, never open it."""
+        if kind not in self.built:
+            (self.folder / kind).mkdir()
+            self.built[kind] = make_database(self.folder / kind / f"{kind}.duckdb", kind)
+        return self.built[kind]
+
+    def copy(self, kind: str, folder: Path, name: str | None = None) -> Path:
+        """A copy of the ``kind`` base (and of its side folders) in ``folder``, as ``name``."""
+        base = self.base(kind)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / (name or base.name)
+        shutil.copy(base, target)
+        for side in self.SIDE_FOLDERS:
+            if (base.parent / side).is_dir():
+                shutil.copytree(base.parent / side, folder / side)
+        return target
+
+
+_session: Databases | None = None
+
+
+def session_databases() -> Databases:
+    """This process's base databases, in a temporary folder removed at exit (conftest.py's
+    ``databases`` fixture, and helpers that build on a copy: ``copy_base``)."""
+    global _session
+    if _session is None:
+        folder = Path(tempfile.mkdtemp(prefix="perfdash-bases-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _session = Databases(folder)
+    return _session
+
+
+def copy_base(kind: str, path: Path) -> Path:
+    """A copy of the session's ``kind`` base database at ``path`` (see BASE_KINDS)."""
+    return session_databases().copy(kind, path.parent, path.name)
+
+
+def demo_db_path(tmp_path: Path, name: str = "demo.duckdb") -> Path:
+    """A closed database file holding the shipped plan and its demo history (a copy of the session's)."""
+    return copy_base("demo", tmp_path / name)
 
 
 def plotly_values(trace: dict, key: str) -> list:
@@ -69,8 +142,9 @@ def plotly_values(trace: dict, key: str) -> list:
 
 def signed_in(script: str, role: str = "office", scope: str | None = None, now=None):
     """An AppTest of a page (path from the project root), signed in as an account of that role
-    (a session begun ``now``, default the present). The database named by PERFDASH_DB is prepared
-    first (plan, demo data, the account)."""
+    (a session begun ``now``, default the present). The database named by PERFDASH_DB gets the
+    account, and the plan and demo data if it has no plan yet: the ``db`` fixture (conftest.py)
+    hands it a copy that holds them already, so nothing is rebuilt per test."""
     import hashlib
     import os
 

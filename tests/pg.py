@@ -13,7 +13,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from perfdash.app.servers import free_port
+from perfdash.bench.servers import free_port
 from tests.system_packages import ensure
 
 

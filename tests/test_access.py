@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from perfdash.app.demo import build_city_demo, build_demo
+from perfdash.app.demo import build_demo
 from perfdash.core.access import Actor
 from perfdash.core.settings import TEXT_LIMITS
 from perfdash.db import queries
@@ -26,13 +26,10 @@ TODAY = date(2025, 12, 31)
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(plan_store, monkeypatch):
     monkeypatch.setenv("PERFDASH_ADMIN_PASSWORD", "")
-    s = Store(tmp_path / "access.duckdb")
-    s.import_plan(shipped_plan())
-    auth.create_account(s, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
-    yield s
-    s.close()
+    auth.create_account(plan_store, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
+    return plan_store
 
 
 @pytest.fixture
@@ -223,11 +220,10 @@ def test_sign_in_bookkeeping_leaves_cached_reads_alone(store):
 
 
 @pytest.fixture
-def city(tmp_path, monkeypatch):
+def city(databases, tmp_path, monkeypatch):
     monkeypatch.setenv("PERFDASH_ADMIN_PASSWORD", "")
-    s = Store(tmp_path / "city.duckdb")
-    plan_ids, _ = build_city_demo(s, shipped_plan(), 3, DEMO_SEED, until=date(2025, 3, 28))
-    yield s, plan_ids
+    s = Store(databases.copy("city", tmp_path))
+    yield s, [int(plan_id) for (plan_id,) in s.rows("SELECT plan_id FROM plans ORDER BY plan_id")]
     s.close()
 
 
@@ -292,16 +288,16 @@ def test_section_accounts_need_a_unit_where_there_are_several(city):
         auth.create_account(store, OFFICE, "zj9", "无单位", "section", "中教科", PASSWORD)
 
 
-def test_the_plan_list_shows_only_the_accounts_units(tmp_path, monkeypatch):
+def test_the_plan_list_shows_only_the_accounts_units(databases, tmp_path, monkeypatch):
     """Through the page: a unit-bound section's plan picker lists its unit's plan only, even when
     the URL asks for another unit's."""
     from streamlit.testing.v1 import AppTest
 
     from perfdash.core.settings import PROJECT_ROOT
 
-    db = tmp_path / "units.duckdb"
+    db = databases.copy("city", tmp_path)
     s = Store(db)
-    plan_ids, _ = build_city_demo(s, shipped_plan(), 3, DEMO_SEED, until=date(2025, 3, 28))
+    plan_ids = [int(plan_id) for (plan_id,) in s.rows("SELECT plan_id FROM plans ORDER BY plan_id")]
     auth.create_account(s, OFFICE, "zj1", "中教科一", "section", "中教科", PASSWORD, units=[s.plan_unit(plan_ids[0])])
     token = auth.start_session(s, auth.load(s, "zj1"))
     s.close()
@@ -319,15 +315,12 @@ def test_the_plan_list_shows_only_the_accounts_units(tmp_path, monkeypatch):
 # -- finding 5: the meeting screen re-checks its access -----------------------------------------------
 
 
-def test_a_revoked_token_stops_the_screen_on_its_next_tick(tmp_path, monkeypatch):
+def test_a_revoked_token_stops_the_screen_on_its_next_tick(db):
     from streamlit.testing.v1 import AppTest
 
     from perfdash.core.settings import PROJECT_ROOT
 
-    db = tmp_path / "meet.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(db))
     s = Store(db)
-    build_demo(s, shipped_plan(), DEMO_SEED)
     token = auth.new_kiosk_token(s, OFFICE, "会议室")
     s.close()
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "meeting.py"), default_timeout=60)
@@ -565,11 +558,10 @@ def test_a_database_held_elsewhere_is_a_message_without_path_or_process(tmp_path
         holder.communicate("", timeout=30)
 
 
-def test_a_failing_page_shows_a_reference_not_a_traceback(tmp_path, monkeypatch):
+def test_a_failing_page_shows_a_reference_not_a_traceback(db, tmp_path, monkeypatch):
 
     from perfdash.db import rollups
 
-    monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "fail.duckdb"))
     monkeypatch.setenv("PERFDASH_SHOW_ERRORS", "0")  # as served to visitors
     from tests.fixtures import signed_in
 

@@ -23,12 +23,9 @@ PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(plan_store, monkeypatch):
     monkeypatch.setenv("PERFDASH_ADMIN_PASSWORD", "")
-    s = Store(tmp_path / "auth.duckdb")
-    s.import_plan(shipped_plan())
-    yield s
-    s.close()
+    return plan_store
 
 
 # -- accounts and login ------------------------------------------------------------------------
@@ -264,11 +261,11 @@ def test_every_write_leaves_who_when_what_old_and_new(store):
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "login.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
+def db(db, monkeypatch):
+    """The pages' demo database (conftest.py), with no account yet: the admin's password comes
+    from the environment when the first page opens it."""
     monkeypatch.setenv("PERFDASH_ADMIN_PASSWORD", PASSWORD)
-    return path
+    return db
 
 
 def test_pages_ask_for_a_login_and_accept_the_right_one(db):

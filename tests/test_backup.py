@@ -25,7 +25,8 @@ from perfdash.ops import backup_checks as checks
 from perfdash.plan import read_plan
 from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows.scoring import Rules
-from tests.fixtures import amended
+from tests.fixtures import amended, copy_base
+from tests.running import run_cli
 
 PLAN_TEXT = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"
 OFFICE = Actor.office()
@@ -82,12 +83,6 @@ def assert_same_tables(a: Path, b: Path) -> None:
     for name, (frame, rows) in left.items():
         pd.testing.assert_frame_equal(frame, right[name][0], obj=name)
         assert rows == right[name][1], name
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perfdash", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
-    )
 
 
 def rewrite_manifest(backup: Path, change) -> None:
@@ -383,28 +378,28 @@ def test_a_sequence_behind_the_ids_is_moved_on(demo, tmp_path):
 
 def test_cli_backup_and_restore(demo, tmp_path):
     db, _ = demo
-    out = run("backup", "--db", str(db), "--out", str(tmp_path / "b"))
-    assert out.returncode == 0, out.stderr
-    assert "已备份" in out.stdout and "2280" not in out.stdout  # totals all tables, not only progress
+    out = run_cli("backup", "--db", str(db), "--out", str(tmp_path / "b"))
+    assert out.code == 0, out.err
+    assert "已备份" in out.out and "2280" not in out.out  # totals all tables, not only progress
     total = bk.read_manifest(tmp_path / "b").total_rows
-    assert f"{total} 行" in out.stdout
+    assert f"{total} 行" in out.out
 
     new = tmp_path / "new.duckdb"
-    ok = run("restore", str(tmp_path / "b"), "--db", str(new))
-    assert ok.returncode == 0, ok.stderr
-    assert "行数和校验和与备份清单一致" in ok.stdout
+    ok = run_cli("restore", str(tmp_path / "b"), "--db", str(new))
+    assert ok.code == 0, ok.err
+    assert "行数和校验和与备份清单一致" in ok.out
     assert_same_tables(db, new)
 
-    again = run("restore", str(tmp_path / "b"), "--db", str(new))
-    assert again.returncode == 2
-    assert "错误：数据库文件" in again.stderr and "--force" in again.stderr
-    forced = run("restore", str(tmp_path / "b"), "--db", str(new), "--force")
-    assert forced.returncode == 0, forced.stderr
+    again = run_cli("restore", str(tmp_path / "b"), "--db", str(new))
+    assert again.code == 2
+    assert "错误：数据库文件" in again.err and "--force" in again.err
+    forced = run_cli("restore", str(tmp_path / "b"), "--db", str(new), "--force")
+    assert forced.code == 0, forced.err
 
     flip_a_byte(tmp_path / "b")
-    bad = run("restore", str(tmp_path / "b"), "--db", str(tmp_path / "other.duckdb"))
-    assert bad.returncode == 2
-    assert "备份文件 progress.parquet 已被改动或损坏" in bad.stderr
+    bad = run_cli("restore", str(tmp_path / "b"), "--db", str(tmp_path / "other.duckdb"))
+    assert bad.code == 2
+    assert "备份文件 progress.parquet 已被改动或损坏" in bad.err
     assert not (tmp_path / "other.duckdb").exists()
 
 
@@ -417,10 +412,8 @@ def _with_evidence(tmp_path: Path, monkeypatch) -> tuple[Path, list[int]]:
     from perfdash.workflows import evaluation
 
     monkeypatch.delenv("PERFDASH_EVIDENCE_DIR", raising=False)
-    db = tmp_path / "live" / "live.duckdb"
-    db.parent.mkdir()
+    db = copy_base("demo", tmp_path / "live" / "live.duckdb")
     store = Store(db)
-    build_demo(store, read_plan(PLAN_TEXT), 2025)
     ids = [
         evaluation.store_evidence(store, 1, "1-3-1", "总结.pdf", b"%PDF-1.4 summary", OFFICE),
         evaluation.store_evidence(store, 1, "7-2", "照片.png", b"\x89PNG\r\n\x1a\n" + b"p" * 50, OFFICE),

@@ -21,7 +21,8 @@ from perfdash.ops import backup as bk
 from perfdash.ops import backup_folder as bf
 from perfdash.store import Store
 from tests.fixtures import signed_in
-from tests.test_backup import _with_evidence, assert_same_tables, run
+from tests.running import run_cli
+from tests.test_backup import _with_evidence, assert_same_tables
 from tests.test_backup_folder import OFFICE
 
 FREE_BYTES = 64 << 10  # left free on the "full" disk: less than any backup of the demo needs
@@ -69,15 +70,13 @@ def test_a_full_disk_is_one_line_everywhere_and_leaves_nothing(full_disk, tmp_pa
     finally:
         store.close()
     assert _left_behind(full_disk / "bk") == [] and _left_behind(full_disk) == ["bk"]
-    cli = run("backup", "--db", str(db), "--out", str(full_disk / "cli"))
-    assert cli.returncode == 2
-    assert cli.stderr.startswith("错误：备份失败：磁盘空间不足") and cli.stderr.count("\n") == 1, cli.stderr
+    cli = run_cli("backup", "--db", str(db), "--out", str(full_disk / "cli"))
+    assert cli.code == 2
+    assert cli.err.startswith("错误：备份失败：磁盘空间不足") and cli.err.count("\n") == 1, cli.err
     assert _left_behind(full_disk) == ["bk"]
 
 
-def test_the_page_says_the_disk_is_full_and_audits_nothing(full_disk, tmp_path, monkeypatch):
-    db = tmp_path / "page.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(db))
+def test_the_page_says_the_disk_is_full_and_audits_nothing(db, full_disk, monkeypatch):
     monkeypatch.setenv("PERFDASH_BACKUP_DIR", str(full_disk / "bk"))
     at = signed_in("pages/admin.py").run()
     at.button(key="backup_now").click().run()
@@ -134,19 +133,19 @@ def test_a_missing_or_damaged_evidence_file_is_named_and_the_rest_is_saved(tmp_p
     db, _ = _with_evidence(tmp_path, monkeypatch)
     next((db.parent / "evidence").rglob("*.png")).unlink()
     pdf = next((db.parent / "evidence").rglob("*.pdf"))
-    cli = run("backup", "--db", str(db), "--out", str(tmp_path / "b1"))
-    assert cli.returncode == 0, cli.stderr
-    assert "已备份" in cli.stdout
-    assert cli.stderr.startswith("警告：1 个迎评材料文件在服务器上缺失或损坏，未能备份：照片.png（目标 7-2）（缺失）")
+    cli = run_cli("backup", "--db", str(db), "--out", str(tmp_path / "b1"))
+    assert cli.code == 0, cli.err
+    assert "已备份" in cli.out
+    assert cli.err.startswith("警告：1 个迎评材料文件在服务器上缺失或损坏，未能备份：照片.png（目标 7-2）（缺失）")
     manifest = bk.read_manifest(tmp_path / "b1")
     (missing,) = manifest.missing_evidence
     assert missing.names == ("照片.png（目标 7-2）",) and missing.problem == "缺失"
     assert missing.file.endswith(".png") and missing.file not in manifest.files
     assert bk.evidence_count(manifest) == 1  # the pdf (two rows, one file) is in it
     out = tmp_path / "r1.duckdb"
-    restored = run("restore", str(tmp_path / "b1"), "--db", str(out))
-    assert restored.returncode == 0, restored.stderr
-    assert "这份备份不含 1 个迎评材料文件（备份时已缺失或损坏）：照片.png" in restored.stderr
+    restored = run_cli("restore", str(tmp_path / "b1"), "--db", str(out))
+    assert restored.code == 0, restored.err
+    assert "这份备份不含 1 个迎评材料文件（备份时已缺失或损坏）：照片.png" in restored.err
     assert_same_tables(db, out)  # every row, the missing file's row included
 
     pdf.write_bytes(b"%PDF-1.4 damaged on the server")

@@ -234,12 +234,12 @@ def test_restoring_a_zip_onto_an_existing_file_is_refused_before_unpacking(live,
 
 
 def test_the_cli_restores_the_downloaded_file(live, tmp_path):
-    from tests.test_backup import run
+    from tests.running import run_cli
 
     store, db = live
     made, manifest = bf.take(store, tmp_path / "bk", "manual")
     store.close()
-    out = run("restore", str(made.path), "--db", str(tmp_path / "cli.duckdb"))
-    assert out.returncode == 0, out.stderr
-    assert f"恢复 {len(manifest.tables)} 张表、{manifest.total_rows} 行和 2 个迎评材料文件" in out.stdout
+    out = run_cli("restore", str(made.path), "--db", str(tmp_path / "cli.duckdb"))
+    assert out.code == 0, out.err
+    assert f"恢复 {len(manifest.tables)} 张表、{manifest.total_rows} 行和 2 个迎评材料文件" in out.out
     assert_same_tables(db, tmp_path / "cli.duckdb")

@@ -11,9 +11,8 @@ from perfdash.store import Store
 from tests.fixtures import signed_in
 
 
-def test_the_office_backs_up_from_the_page_and_previews_it(tmp_path, monkeypatch):
-    db, folder = tmp_path / "page.duckdb", tmp_path / "bk"
-    monkeypatch.setenv("PERFDASH_DB", str(db))
+def test_the_office_backs_up_from_the_page_and_previews_it(db, tmp_path, monkeypatch):
+    folder = tmp_path / "bk"
     monkeypatch.setenv("PERFDASH_BACKUP_DIR", str(folder))
     at = signed_in("pages/admin.py").run()
     assert not at.exception
@@ -46,9 +45,8 @@ def test_the_office_backs_up_from_the_page_and_previews_it(tmp_path, monkeypatch
         store.close()
 
 
-def test_a_damaged_backup_in_the_folder_is_named_in_the_preview(tmp_path, monkeypatch):
-    db, folder = tmp_path / "page.duckdb", tmp_path / "bk"
-    monkeypatch.setenv("PERFDASH_DB", str(db))
+def test_a_damaged_backup_in_the_folder_is_named_in_the_preview(db, tmp_path, monkeypatch):
+    folder = tmp_path / "bk"
     monkeypatch.setenv("PERFDASH_BACKUP_DIR", str(folder))
     at = signed_in("pages/admin.py").run()
     at.button(key="backup_now").click().run()
@@ -68,8 +66,7 @@ def test_a_damaged_backup_in_the_folder_is_named_in_the_preview(tmp_path, monkey
     assert any("这份备份不能使用" in e.value and "progress" in e.value for e in at.error)
 
 
-def test_sections_see_no_backups(tmp_path, monkeypatch):
-    monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "page.duckdb"))
+def test_sections_see_no_backups(db):
     at = signed_in("pages/admin.py", "section", "校安科").run()
     assert not at.exception
     assert not [t for t in at.tabs if t.label == "备份"]

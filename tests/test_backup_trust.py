@@ -23,6 +23,7 @@ from perfdash.ops import archive, auth
 from perfdash.ops import backup as bk
 from perfdash.ops import backup_checks as checks
 from perfdash.store import Store
+from tests.running import run_cli
 from tests.test_backup import (
     _with_evidence,
     assert_same_tables,
@@ -31,7 +32,6 @@ from tests.test_backup import (
     rehash,
     resign,
     rewrite_manifest,
-    run,
     tables,
 )
 
@@ -104,9 +104,9 @@ def test_a_forged_backup_with_every_checksum_recomputed_is_refused(signed, tmp_p
     with pytest.raises(bk.BackupError, match=SIGNATURE):
         bk.restore(zipped(forged, tmp_path), out)
     assert not out.exists()
-    cli = run("restore", str(zipped(forged, tmp_path)), "--db", str(out))
-    assert cli.returncode == 2 and not out.exists()
-    assert cli.stderr.count("\n") == 1 and SIGNATURE in cli.stderr and "--trust-unsigned" in cli.stderr
+    cli = run_cli("restore", str(zipped(forged, tmp_path)), "--db", str(out))
+    assert cli.code == 2 and not out.exists()
+    assert cli.err.count("\n") == 1 and SIGNATURE in cli.err and "--trust-unsigned" in cli.err
     # Every check but the signature passes: only the signature tells this forgery from the real one.
     assert bk.restore(forged, out, trust_unsigned=True).unsigned.startswith("这份备份的签名与本安装的密钥不符")
 
@@ -158,9 +158,9 @@ def test_sql_in_the_archive_never_runs_even_when_trusted(signed, tmp_path):
     with pytest.raises(bk.BackupError, match=SIGNATURE):
         bk.restore(hostile, tmp_path / "r1.duckdb")
     out = tmp_path / "r2.duckdb"
-    cli = run("restore", str(zipped(hostile, tmp_path)), "--db", str(out), "--trust-unsigned")
-    assert cli.returncode == 0, cli.stderr
-    assert cli.stderr.startswith("警告：这份备份的签名与本安装的密钥不符") and "--trust-unsigned" in cli.stderr
+    cli = run_cli("restore", str(zipped(hostile, tmp_path)), "--db", str(out), "--trust-unsigned")
+    assert cli.code == 0, cli.err
+    assert cli.err.startswith("警告：这份备份的签名与本安装的密钥不符") and "--trust-unsigned" in cli.err
     assert not target.exists()
     assert_same_tables(db, out)  # the data restored, the SQL beside it ignored
 
@@ -321,13 +321,13 @@ def test_an_older_unsigned_backup_restores_only_when_trusted(signed, tmp_path):
     out = tmp_path / "restored.duckdb"
     with pytest.raises(bk.BackupError, match=UNSIGNED):
         bk.restore(old_zip, out)
-    refused = run("restore", str(old_zip), "--db", str(out))
-    assert refused.returncode == 2 and UNSIGNED in refused.stderr and "--trust-unsigned" in refused.stderr
+    refused = run_cli("restore", str(old_zip), "--db", str(out))
+    assert refused.code == 2 and UNSIGNED in refused.err and "--trust-unsigned" in refused.err
     assert not out.exists()
-    ok = run("restore", str(old_zip), "--db", str(out), "--trust-unsigned")
-    assert ok.returncode == 0, ok.stderr
-    assert ok.stderr.startswith(f"警告：{UNSIGNED}") and "已按 --trust-unsigned 恢复" in ok.stderr
-    assert "行数和校验和与备份清单一致" in ok.stdout
+    ok = run_cli("restore", str(old_zip), "--db", str(out), "--trust-unsigned")
+    assert ok.code == 0, ok.err
+    assert ok.err.startswith(f"警告：{UNSIGNED}") and "已按 --trust-unsigned 恢复" in ok.err
+    assert "行数和校验和与备份清单一致" in ok.out
     assert_same_tables(db, out)
     assert not target.exists()  # its load.sql was never run
 

@@ -20,13 +20,6 @@ RAW_JSON = re.compile(r'[{\[]\s*"[A-Za-z_]+"\s*:')
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture
-def db(tmp_path_factory, monkeypatch):
-    path = tmp_path_factory.getbasetemp() / "chinese.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
-
-
 def _headers(element) -> dict[str, str]:
     """Each shown column's header: its column_config label, else the DataFrame's column name."""
     config = json.loads(element.proto.columns or "{}")

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from perfdash.app import servers
-from perfdash.app.protocol_bench import Visitor
+from perfdash.bench import servers
+from perfdash.bench.protocol_bench import Visitor
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.ops import cookies
 

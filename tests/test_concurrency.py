@@ -30,13 +30,9 @@ NATURAL_KEY = "plan_id, code, report_date"
 
 
 @pytest.fixture
-def db(tmp_path) -> Path:
+def db(plan_db) -> Path:
     """A database file holding the shipped plan (plan 1), closed again."""
-    path = tmp_path / "shared.duckdb"
-    store = Store(path)
-    store.import_plan(shipped_plan())
-    store.close()
-    return path
+    return plan_db
 
 
 def owners() -> dict[str, list[str]]:
@@ -67,6 +63,7 @@ def thread_rows(n: int, actor: Actor, codes: list[str]) -> list[ProgressRow]:
     ]
 
 
+@pytest.mark.slow  # 8 writer and 2 reader threads racing over 2000 rows
 def test_threads_sharing_one_store_lose_and_duplicate_nothing(db, capsys):
     store = Store(db)
     by_section = owners()
@@ -146,6 +143,7 @@ ROWS_PER_PROCESS = 150
 ENCODINGS = ("utf-8", "gbk", "utf-8-sig", "utf-8")
 
 
+@pytest.mark.slow  # four `python -m perfdash` processes racing for the file lock
 def test_processes_importing_at_once_all_succeed_and_add_up(db, tmp_path, capsys):
     codes = [t.code for t in shipped_plan().targets]
     files = []

@@ -10,25 +10,17 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from perfdash.app.demo import build_demo
 from perfdash.core import fmt
 from perfdash.core.filters import Filters
 from perfdash.db import queries, rollups
 from perfdash.store import Store
-from tests.fixtures import DEMO_SEED, plotly_values, shipped_plan, signed_in
+from tests.fixtures import plotly_values, signed_in
 
 AS_OF = date(2025, 11, 21)
 LATEST = """
     WITH latest AS (SELECT code, arg_max(completion_pct, (report_date, progress_id)) AS pct
                     FROM progress WHERE report_date <= ? GROUP BY code)
 """
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "dash.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
 
 
 def _page(name: str, params: dict | None = None, state: dict | None = None, as_: tuple | None = None) -> AppTest:
@@ -185,9 +177,8 @@ def test_a_leader_sees_their_portfolio_first(db):
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("roll") / "r.duckdb")
-    build_demo(store, shipped_plan(), DEMO_SEED)
+def state(databases, tmp_path_factory):
+    store = Store(databases.copy("demo", tmp_path_factory.mktemp("roll")))
     frame = queries.target_state(store, 1, AS_OF, 2025)
     store.close()
     return frame

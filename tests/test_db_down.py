@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from perfdash.app.servers import free_port
+from perfdash.bench.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
 from tests.fixtures import signed_in
 

@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from perfdash.app.servers import free_port
+from perfdash.bench.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
 from tests.system_packages import ensure
 

@@ -4,21 +4,19 @@ lock, the report re-read with python-docx, and the two pages through AppTest."""
 from __future__ import annotations
 
 import io
-import json
 from datetime import date
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from perfdash.app.demo import build_demo
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.present import exports, report
 from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows import evaluation, scoring
-from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
-from tests.test_cli import run
+from tests.fixtures import signed_in
+from tests.running import run_cli
 
 OFFICE = Actor("office", "绩效办", "admin")
 ZHONGJIAO = Actor("section", "中教科", "zj")  # leads 1-3-1, 1-3-2, 1-3-3
@@ -31,11 +29,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "eval.duckdb")
-    build_demo(s, shipped_plan(), DEMO_SEED)
-    yield s
-    s.close()
+def store(demo_store):
+    return demo_store
 
 
 def test_a_whole_year_end_cycle(store, tmp_path):
@@ -138,13 +133,13 @@ def test_a_whole_year_end_cycle(store, tmp_path):
     assert target_rows.loc["1-3-1", "得分"] == "1.60"  # two decimals, as every score in the report
     assert target_rows.loc["1-3-1", "年度工作目标"].endswith("（评定说明：复核后调整）")
     store.close()
-    db = str(tmp_path / "eval.duckdb")
-    cli = json.loads(run("score", "--db", db, "--json").stdout)
+    db = store.path
+    cli = run_cli("score", "--db", db, "--json").as_json()
     assert cli["total"] == round(result.total, 2)
     assert cli["groups"]["职能工作"] == round(result.groups["职能工作"], 2)
-    out = run("report", "--db", db, "--out", str(tmp_path / "r.docx"))
-    assert out.returncode == 0, out.stderr
-    assert f"总分 {result.total:.2f}" in out.stdout
+    out = run_cli("report", "--db", db, "--out", str(tmp_path / "r.docx"))
+    assert out.code == 0, out.err
+    assert f"总分 {result.total:.2f}" in out.out
     again = report.read_totals((tmp_path / "r.docx").read_bytes())
     assert again["groups"] == back["groups"]
     sheet_xlsx = load_workbook(tmp_path / "r.xlsx")
@@ -175,13 +170,6 @@ def test_innovations_and_survey_samples(store):
 
 
 # -- pages -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "evalpage.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
 
 
 def test_self_assessment_page_submit_then_sign(db):

@@ -90,9 +90,8 @@ text = st.text(ALPHABET, max_size=20)
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = Store(tmp_path_factory.mktemp("fuzz") / "fuzz.duckdb")
-    s.import_plan(shipped_plan())
+def store(databases, tmp_path_factory):
+    s = Store(databases.copy("plan", tmp_path_factory.mktemp("fuzz")))
     yield s
     s.close()
 
@@ -152,6 +151,7 @@ def all_or_nothing(store: Store, folder: Path, name: str, data: bytes, actor: Ac
 NAMES = st.sampled_from(["台账.csv", "ledger.xlsx", "data.CSV", "x.txt", "无后缀"])
 
 
+@pytest.mark.slow  # 300 generated files through the upload reader
 def test_arbitrary_bytes_never_crash_an_upload(store, upload_dir, capsys):
     tally: Counter = Counter()
     blobs = st.one_of(
@@ -245,6 +245,7 @@ def ledger(draw, xlsx: bool) -> tuple[list[list[object]], str, bool]:
     return [header, *rows], who, clean
 
 
+@pytest.mark.slow  # 200 generated ledgers, each read, checked and written
 def test_structured_csv_uploads_are_all_or_nothing(store, upload_dir, capsys):
     tally: Counter = Counter()
 
@@ -285,6 +286,7 @@ def xlsx_bytes(table: list[list[object]], title: str) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow  # 120 generated workbooks, each written, read and checked
 def test_structured_xlsx_uploads_are_all_or_nothing(store, upload_dir, capsys):
     tally: Counter = Counter()
 
@@ -468,6 +470,7 @@ def test_name_splitting_stays_small(tripwire):
     assert time.perf_counter() - started < 5
 
 
+@pytest.mark.slow  # 500 mutated plan documents, each parsed whole
 def test_mutated_plan_documents_parse_or_raise_plan_error(tripwire, capsys):
     tally: Counter = Counter()
 
@@ -675,6 +678,7 @@ RISKY = st.one_of(
 )
 
 
+@pytest.mark.slow  # 1000 generated texts, each through a workbook and back
 def test_put_keeps_every_text_as_text(capsys):
     tally: Counter = Counter()
 
@@ -704,11 +708,8 @@ def test_put_keeps_every_text_as_text(capsys):
 
 
 @pytest.fixture(scope="module")
-def scored(tmp_path_factory):
-    from perfdash.app.demo import build_demo
-
-    s = Store(tmp_path_factory.mktemp("exports") / "demo.duckdb")
-    build_demo(s, shipped_plan(), 2025)
+def scored(databases, tmp_path_factory):
+    s = Store(databases.copy("demo", tmp_path_factory.mktemp("exports")))
     state = queries.target_state(s, 1, date(2025, 11, 25), 2025)
     week = meeting.week_of(date(2025, 11, 21))
     slides = meeting.build_slides(s, 1, 2025, week)
@@ -782,6 +783,7 @@ def test_exports_survive_control_characters(scored, export):
     assert load_workbook(io.BytesIO(data))
 
 
+@pytest.mark.slow  # 30 generated plans, each a workbook written and read back
 def test_ledger_template_holds_no_formula(scored, capsys):
     _, state, _, _, _ = scored
     tally: Counter = Counter()
@@ -799,6 +801,7 @@ def test_ledger_template_holds_no_formula(scored, capsys):
         report(capsys, "进度台账 template", tally["cases"])
 
 
+@pytest.mark.slow  # 30 generated plans, each a workbook written and read back
 def test_plan_template_holds_no_formula(tmp_path, capsys):
     tally: Counter = Counter()
 
@@ -892,6 +895,7 @@ HOSTILE = st.one_of(
 )
 
 
+@pytest.mark.slow  # 400 generated texts through every part of the meeting screen
 def test_screen_html_escapes_every_text(capsys):
     tally: Counter = Counter()
 

@@ -74,10 +74,8 @@ def test_rows_without_numbers_are_counted_when_the_ratio_allows_them() -> None:
         intake.read_xlsx("rows.xlsx", hostile.many_rows(), limits)
 
 
-def test_dimension_bomb_from_the_cli_is_refused_fast(tmp_path: Path) -> None:
-    from tests.fixtures import demo_db_path
-
-    db = demo_db_path(tmp_path)
+def test_dimension_bomb_from_the_cli_is_refused_fast(demo_db: Path, tmp_path: Path) -> None:
+    db = demo_db
     bomb = tmp_path / "bomb.xlsx"
     bomb.write_bytes(hostile.dimension_bomb())
     out = subprocess.run(

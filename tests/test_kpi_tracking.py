@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from perfdash.core.access import Actor
 from perfdash.db import kpi_tracking, queries
 from perfdash.present import exports
-from perfdash.store import Store, StoreError
+from perfdash.store import StoreError
 from perfdash.workflows import scoring
 from tests.fixtures import shipped_plan, signed_in
 
@@ -23,11 +23,8 @@ TODAY = date(2025, 12, 31)
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "kpi.duckdb")
-    s.import_plan(shipped_plan())
-    yield s
-    s.close()
+def store(plan_store):
+    return plan_store
 
 
 def test_extracted_until_reviewed_and_the_review_survives_a_reimport(store):
@@ -90,8 +87,7 @@ def test_completion_from_kpis_when_chosen(store):
     assert rows[3][5] == 500 and rows[3][6] == 50
 
 
-def test_kpi_page(tmp_path, monkeypatch):
-    monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "page.duckdb"))
+def test_kpi_page(db):
     at = signed_in("pages/kpis.py")
     at.session_state["kpi_code"] = "1-1-3"
     at.run()

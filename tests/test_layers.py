@@ -11,8 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "perfdash"
 # From the bottom up; a module may import its own layer and the ones below.
-LAYERS = ("core", "plan", "db", "ops", "workflows", "present", "app")
-TOP = {"perfdash", "perfdash.__main__"}  # above every layer
+LAYERS = ("core", "plan", "db", "ops", "workflows", "present", "app", "bench")
+TOP = {"perfdash", "perfdash.__main__"}  # above every layer, with every module of the CLI package
+CLI = "perfdash.cli"
 APP = {"perfdash.store"}  # gathers every domain's writes: as high as the app that opens it
 
 
@@ -40,8 +41,13 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
     return {m for m in found if m in known}
 
 
+def is_top(module: str) -> bool:
+    """The package itself and the command line (perfdash.__main__, perfdash.cli and its commands)."""
+    return module in TOP or module == CLI or module.startswith(CLI + ".")
+
+
 def layer(module: str) -> int:
-    if module in TOP:
+    if is_top(module):
         return len(LAYERS)
     if module in APP:
         return LAYERS.index("app")
@@ -89,7 +95,7 @@ def circles(deps: dict[str, set[str]]) -> list[str]:
 
 def test_every_module_sits_in_a_layer():
     for module in modules():
-        assert module in TOP | APP or module.split(".")[1] in LAYERS, f"{module} is in no layer: add it to one"
+        assert is_top(module) or module in APP or module.split(".")[1] in LAYERS, f"{module} is in no layer"
 
 
 def test_imports_point_down_the_layers():
@@ -125,6 +131,30 @@ def test_the_checks_can_fail(tmp_path: Path):
         "perfdash.db.rows (db) imports perfdash.present.charts",
     ]
     assert circles(deps) == ["perfdash.plan.a → perfdash.plan.b → perfdash.plan.a"]
+
+
+def test_benchmarks_sit_between_the_app_and_the_command_line(tmp_path: Path):
+    """A benchmark may run the app's pages; the app may not reach a benchmark, nor a benchmark
+    the command line (every module of perfdash.cli is on top, like perfdash.__main__)."""
+    files = {
+        "perfdash/__init__.py": "",
+        "perfdash/app/__init__.py": "",
+        "perfdash/app/nav.py": "from perfdash.bench import servers\n",  # up: app reaching a benchmark
+        "perfdash/bench/__init__.py": "",
+        "perfdash/bench/servers.py": "from perfdash.app import nav\n",  # down: fine (and a circle)
+        "perfdash/bench/bench.py": "from perfdash.cli import serve\n",  # up: a benchmark reaching the CLI
+        "perfdash/cli/__init__.py": "",
+        "perfdash/cli/serve.py": "",
+        "perfdash/cli/bench.py": "from perfdash.bench.bench import cmd_bench\n",  # down: fine
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert upward_imports(graph(tmp_path)) == [
+        "perfdash.app.nav (app) imports perfdash.bench.servers",
+        "perfdash.bench.bench (bench) imports perfdash.cli.serve",
+    ]
+    assert layer("perfdash.cli") == layer("perfdash.cli.bench") == layer("perfdash.__main__") > layer("perfdash.bench")
 
 
 def code_lines(path: Path) -> int:

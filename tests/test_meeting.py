@@ -9,7 +9,6 @@ import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from perfdash.app.demo import build_demo
 from perfdash.db import queries
 from perfdash.present import meeting
 from perfdash.store import Store
@@ -19,9 +18,8 @@ WEEK = meeting.week_of(date(2025, 11, 21))
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = Store(tmp_path_factory.mktemp("meet") / "m.duckdb")
-    build_demo(s, shipped_plan(), DEMO_SEED)
+def store(databases, tmp_path_factory):
+    s = Store(databases.copy("demo", tmp_path_factory.mktemp("meet")))
     yield s
     s.close()
 
@@ -124,11 +122,6 @@ def test_brief_has_the_screens_numbers(slides):
 
 
 # -- each slide through AppTest --------------------------------------------------------------------
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "meet.duckdb"))
 
 
 def _slide(index: int, **params: str) -> AppTest:

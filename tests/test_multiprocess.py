@@ -12,19 +12,9 @@ import time
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.store import Store
 from tests.fixtures import PLAN_FILE
+from tests.running import run_cli
 
 COUNT = 25  # reports written by each app process
-
-
-def _perfdash(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "perfdash", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def _wait_for_writes(url: str, notes: list[str], seconds: float = 60) -> None:
@@ -43,8 +33,8 @@ def _wait_for_writes(url: str, notes: list[str], seconds: float = 60) -> None:
 
 def test_two_app_processes_and_the_cli_share_one_postgresql(pg_cluster, tmp_path):
     url = pg_cluster.new_database()
-    made = _perfdash("import", str(PLAN_FILE), "--db", url)
-    assert made.returncode == 0, made.stderr
+    made = run_cli("import", str(PLAN_FILE), "--db", url, process=True)
+    assert made.code == 0, made.err
     csv = tmp_path / "cli.csv"
     csv.write_text(
         "编号,填报日期,完成率(%),状态,进展说明\n"
@@ -64,12 +54,12 @@ def test_two_app_processes_and_the_cli_share_one_postgresql(pg_cluster, tmp_path
         for name, code, other in (("A", "7-1", "B"), ("B", "7-2", "A"))
     ]
     _wait_for_writes(url, ["A-0", "B-0"])  # both writing: the command line writes and backs up meanwhile
-    cli = _perfdash("progress", "import", str(csv), "--db", url, "--as", "绩效办")
-    backup = _perfdash("backup", "--db", url, "--out", str(tmp_path / "backup"))
+    cli = run_cli("progress", "import", str(csv), "--db", url, "--as", "绩效办", process=True)
+    backup = run_cli("backup", "--db", url, "--out", str(tmp_path / "backup"), process=True)
     outputs = [w.communicate(timeout=120) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], [err for _, err in outputs]
-    assert cli.returncode == 0, cli.stderr
-    assert backup.returncode == 0, backup.stderr
+    assert cli.code == 0, cli.err
+    assert backup.code == 0, backup.err
 
     a, b = (json.loads(out.strip().splitlines()[-1]) for out, _ in outputs)
     lags = [b["seen"][note] - t for note, t in a["committed"].items()]
@@ -93,7 +83,7 @@ def test_two_app_processes_and_the_cli_share_one_postgresql(pg_cluster, tmp_path
     finally:
         store.close()
     restored = tmp_path / "restored.duckdb"
-    assert _perfdash("restore", str(tmp_path / "backup"), "--db", str(restored)).returncode == 0
+    assert run_cli("restore", str(tmp_path / "backup"), "--db", str(restored), process=True).code == 0
     copy = Store(restored)
     try:  # the backup is one consistent moment: the plan, and whole writes only
         assert copy.scalar("SELECT count(*) FROM targets") == 61
@@ -107,7 +97,7 @@ def test_two_app_processes_and_the_cli_share_one_postgresql(pg_cluster, tmp_path
 def test_two_servers_on_one_postgresql_both_serve(pg_cluster, tmp_path):
     """Two ``perfdash serve`` processes on one PostgreSQL database start and answer; only one of
     them takes the scheduled backups."""
-    from perfdash.app import servers as servers_mod
+    from perfdash.bench import servers as servers_mod
 
     url = pg_cluster.new_database()
     env = {**os.environ, "PERFDASH_ADMIN_PASSWORD": "a-long-test-password", "PERFDASH_BACKUP_DIR": str(tmp_path)}

@@ -27,7 +27,7 @@ from perfdash.workflows import progress, scoring
 from tests import office
 from tests.fixtures import demo_db_path
 from tests.office import MM, Pdf
-from tests.test_cli import run
+from tests.running import run_cli
 
 OFFICE = Actor("office", "绩效办", "admin")
 PNG_DIR = PROJECT_ROOT / "test-artifacts" / "office"
@@ -68,12 +68,12 @@ def printed(tmp_path_factory) -> Printed:
         store.add_survey_sample(1, "李家长", "鲤城区", "家长", "13800000000", "初幼教科", "", OFFICE)
     finally:
         store.close()
-    out = run("report", "--db", str(db), "--out", str(tmp / "报告.docx"))
-    assert out.returncode == 0, out.stderr
+    out = run_cli("report", "--db", str(db), "--out", str(tmp / "报告.docx"))
+    assert out.code == 0, out.err
     (tmp / "报告.xlsx").rename(tmp / "自评表.xlsx")
     (tmp / "报告-量化指标.xlsx").rename(tmp / "量化指标.xlsx")
-    score = run("score", "--db", str(db), "--json")
-    assert score.returncode == 0, score.stderr
+    score = run_cli("score", "--db", str(db), "--json")
+    assert score.code == 0, score.err
     store = Store(db)
     try:
         plan = queries.plans(store).iloc[0]
@@ -114,7 +114,7 @@ def printed(tmp_path_factory) -> Printed:
     PNG_DIR.mkdir(parents=True, exist_ok=True)
     for n, png in PNG_NAMES.items():
         pdfs[n].first_page_png(PNG_DIR / png)
-    return Printed(pdfs, seconds, state, float(json.loads(score.stdout)["total"]), listed, unit)
+    return Printed(pdfs, seconds, state, float(json.loads(score.out)["total"]), listed, unit)
 
 
 def flat(text: str) -> str:

@@ -3,17 +3,13 @@ simulations always labelled, an honest forecast, and every problem of an upload 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import itertools
-import json
 from datetime import date, datetime, time
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from perfdash.__main__ import main
 from perfdash.core import fmt
 from perfdash.core.access import Actor
 from perfdash.db import queries
@@ -22,24 +18,10 @@ from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows import evaluation, forecast, periods, progress, scoring
 from tests import hostile
 from tests.fixtures import signed_in
+from tests.running import run_cli
 
 OFFICE = Actor.office()
 SECTION = Actor.section("中教科")
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "truth.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    signed_in("pages/overview.py")  # prepares the database: plan, demo history, periods closed to 11-21
-    return path
-
-
-def cli(*args: str) -> dict:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(list(args)) == 0
-    return json.loads(out.getvalue())
 
 
 def metrics(at) -> dict[str, str]:
@@ -119,7 +101,7 @@ def test_a_late_report_is_kept_marked_and_counted_from_its_own_date(db):
 
 def test_a_bad_date_from_one_section_moves_no_one_and_closing_moves_everyone(db):
     overview_before = metrics(signed_in("pages/overview.py").run())
-    score_before = cli("score", "--db", str(db), "--json")
+    score_before = run_cli("score", "--db", str(db), "--json").as_json()
     store = Store(db)
     try:
         plan = queries.plans(store).iloc[0]
@@ -133,7 +115,7 @@ def test_a_bad_date_from_one_section_moves_no_one_and_closing_moves_everyone(db)
     finally:
         store.close()
     assert metrics(signed_in("pages/overview.py").run()) == overview_before
-    assert cli("score", "--db", str(db), "--json") == score_before
+    assert run_cli("score", "--db", str(db), "--json").as_json() == score_before
     store = Store(db)
     try:
         assert periods.default_as_of(store, 1) == date(2025, 11, 21) == queries.latest_report_day(plan)
@@ -143,7 +125,7 @@ def test_a_bad_date_from_one_section_moves_no_one_and_closing_moves_everyone(db)
         slides_after = meeting.build_slides(store, 1, 2025, meeting.week_of(date(2025, 11, 28)), date(2025, 11, 28))
     finally:
         store.close()
-    after = cli("score", "--db", str(db), "--json")
+    after = run_cli("score", "--db", str(db), "--json").as_json()
     assert after["as_of"] == "2025-11-28" and after["counts"]["done"] == score_before["counts"]["done"] + 1
     overview_after = metrics(signed_in("pages/overview.py").run())
     assert overview_after["已完成"] == f"{after['counts']['done']} 项" != overview_before["已完成"]
@@ -161,7 +143,7 @@ def test_every_page_shows_the_clis_score_grade_and_counts(db, as_of):
         store.evaluate(1, "7-2", 0.8, "评定", 0.8, OFFICE)
     finally:
         store.close()
-    truth = cli("score", "--db", str(db), "--json", "--as-of", as_of.isoformat())
+    truth = run_cli("score", "--db", str(db), "--json", "--as-of", as_of.isoformat()).as_json()
     shown = f"{fmt.score(truth['total'], unit=True)} · {truth['grade']}"
 
     def page(script: str):
@@ -306,7 +288,7 @@ def test_uncertainty_grows_with_the_time_left(db):
 
 
 def test_forecast_backtest_command_prints_coverage_and_brier(db):
-    out = cli("forecast", "--db", str(db), "--backtest", "--json")
+    out = run_cli("forecast", "--db", str(db), "--backtest", "--json").as_json()
     assert out["weeks"] >= 30 and 0.7 <= out["target_coverage_80"] <= 0.9 and 0 <= out["brier"] < 0.4
 
 
@@ -357,6 +339,6 @@ def test_the_office_closes_a_period_on_the_plans_page_and_every_page_follows(db)
     assert not at.exception
     assert (metrics(at)["已关闭至"], metrics(at)["看板统计日期"]) == ("2025-11-28", "2025-11-28")
     assert any("所属填报周期：第48期（11-22 至 11-28） · 已关闭" in c.value for c in at.sidebar.caption)
-    assert cli("score", "--db", str(db), "--json")["as_of"] == "2025-11-28"
+    assert run_cli("score", "--db", str(db), "--json").as_json()["as_of"] == "2025-11-28"
     at.button(key="period_reopen").click().run()
     assert metrics(at)["已关闭至"] == "2025-11-21"

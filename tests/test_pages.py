@@ -15,13 +15,6 @@ from tests.fixtures import plotly_values, signed_in
 PAGES = ["app.py", *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pages").glob("*.py"))]
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "pages.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
-
-
 def _run(script: str) -> AppTest:
     return signed_in(script).run()
 

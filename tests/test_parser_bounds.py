@@ -51,20 +51,25 @@ FLOOR = 0.03  # seconds: below this at 4x, a timing says nothing (noise, not gro
 REPEATS = 3
 
 
-def best_time(run: Callable[[object], object], arg: object) -> float:
-    """The fastest of REPEATS runs: the least disturbed by whatever else the machine is doing."""
+def best_time(run: Callable[[object], object], arg: object, repeats: int = REPEATS) -> float:
+    """The fastest of ``repeats`` runs, in this thread's CPU time: other processes on a loaded
+    machine take turns on the cores but do not add to it, so growth is the parser's own."""
     best = float("inf")
-    for _ in range(REPEATS):
-        started = time.perf_counter()
+    for _ in range(repeats):
+        started = time.thread_time()
         with contextlib.suppress(PlanError):  # a refusal is an answer: the time to give it counts
             run(arg)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.thread_time() - started)
     return best
 
 
 def assert_linear(build: Callable[[int], object], run: Callable[[object], object], base: int) -> None:
     inputs = {k: build(base * k) for k in (1, 2, 4)}  # built before any timing
     times = {k: best_time(run, arg) for k, arg in inputs.items()}
+    if times[4] >= FLOOR and times[4] / max(times[1], 1e-4) >= GROWTH:
+        # Once more, with more runs, before calling it super-linear: a real quadratic fails again
+        # (16x), a moment of cache or scheduler noise does not.
+        times = {k: best_time(run, arg, 3 * REPEATS) for k, arg in inputs.items()}
     shown = ", ".join(f"{k}x {t * 1000:.1f} ms" for k, t in times.items())
     assert times[4] < 5, f"4x input took {times[4]:.1f} s ({shown})"
     if times[4] >= FLOOR:
@@ -157,6 +162,7 @@ TEXT_CASES = [
 ]
 
 
+@pytest.mark.slow  # times every parser at 1x/2x/4x: seconds of measuring, and load skews the ratios
 @pytest.mark.parametrize("case", TEXT_CASES, ids=[c.name for c in TEXT_CASES])
 def test_each_text_parser_grows_linearly(case: Case):
     assert_linear(case.build, case.run, case.base)
@@ -300,6 +306,7 @@ DOCUMENT_CASES = [
 ]
 
 
+@pytest.mark.slow  # times every reader at 1x/2x/4x, as above
 @pytest.mark.parametrize("case", DOCUMENT_CASES, ids=[c.name for c in DOCUMENT_CASES])
 def test_each_document_reader_grows_linearly(case: Case):
     assert_linear(case.build, case.run, case.base)
@@ -339,9 +346,10 @@ with open(report, "w") as f:
 """
 
 
-def run_cli(*args: str, timeout: float = 60) -> Ran:
-    """`python -m perfdash …` as a user runs it, with its time and its peak resident memory: wait4
-    reports the largest of the command's own and of the children it waited for (the parse worker)."""
+def run_measured(*args: str, timeout: float = 60) -> Ran:
+    """`python -m perfdash …` as a user runs it, with its time and its peak resident memory, which
+    needs a process of its own (tests.running.run_cli runs every other command): wait4 reports the
+    largest of the command's own and of the children it waited for (the parse worker)."""
     with tempfile.TemporaryDirectory() as folder:
         report, out, err = (Path(folder) / name for name in ("report.json", "out", "err"))
         with out.open("wb") as stdout, err.open("wb") as stderr:
@@ -397,7 +405,7 @@ TEXT_BOMBS: dict[str, Callable[[], str]] = {
 
 
 def assert_refused(path: Path) -> None:
-    ran = run_cli("plan", str(path))
+    ran = run_measured("plan", str(path))
     assert ran.code == 2, ran.stderr
     assert ran.seconds < 10 and ran.peak_mb < 400, (ran.seconds, ran.peak_mb)
     lines = ran.stderr.strip().splitlines()
@@ -449,12 +457,13 @@ def regex_heavy_plans() -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # two measured `python -m perfdash` processes per plan of thousands of rows
 @pytest.mark.parametrize("name", list(regex_heavy_plans()))
 def test_plan_and_kpis_answer_regex_heavy_plans_quickly(name, tmp_path):
     path = tmp_path / "方案.txt"
     path.write_text(regex_heavy_plans()[name], encoding="utf-8")
     for command in (("plan", str(path)), ("kpis", str(path)), ("kpis", str(path), "--json")):
-        ran = run_cli(*command)
+        ran = run_measured(*command)
         assert ran.code in (0, 2), ran.stderr
         assert ran.seconds < 8 and ran.peak_mb < 400, (command, ran.seconds, ran.peak_mb)
         assert "Traceback" not in ran.stderr

@@ -4,9 +4,6 @@ certain, and structure taken from the document (a 1000-point plan of other group
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -16,6 +13,7 @@ from perfdash.plan.deadlines import read_deadline
 from perfdash.plan.text import decode, parse_plan_text
 from tests import plan_docs
 from tests.fixtures import PLAN_FILE, shipped_plan
+from tests.running import run_cli
 
 SEED_TEXT = decode(PLAN_FILE.read_bytes())
 
@@ -54,10 +52,7 @@ def test_the_word_file_really_holds_merged_cells():
 def test_the_cli_reads_the_word_file_like_the_text(tmp_path, seed):
     path = tmp_path / "泉州市教育局2025年度绩效工作方案.docx"
     path.write_bytes(plan_docs.seed_docx())
-    out = subprocess.run(
-        [sys.executable, "-m", "perfdash", "plan", str(path), "--json"], capture_output=True, text=True, check=True
-    )
-    assert json.loads(out.stdout) == as_json(seed)
+    assert run_cli("plan", str(path), "--json").as_json() == as_json(seed)
 
 
 def test_a_title_written_year_first_names_the_unit(seed):

@@ -6,9 +6,6 @@ this year's."""
 from __future__ import annotations
 
 import dataclasses
-import json
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -19,16 +16,10 @@ from perfdash.plan import read_plan_bytes
 from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows import plans, years
 from tests import plan_docs
-from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
+from tests.fixtures import shipped_plan, signed_in
+from tests.running import run_cli
 
 OFFICE = Actor.office()
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "plans.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
 
 
 def plain(text: str) -> str:
@@ -113,10 +104,9 @@ def test_sections_and_leaders_cannot_use_the_page(db):
         assert not at.file_uploader
 
 
-def test_the_stored_plan_downloads_as_the_template_and_reads_back(db):
-    store = Store(db)
+def test_the_stored_plan_downloads_as_the_template_and_reads_back(plan_db):
+    store = Store(plan_db)
     try:
-        store.import_plan(shipped_plan())
         data = __import__("perfdash.plan.xlsx", fromlist=["plan_xlsx_bytes"]).plan_xlsx_bytes(
             plans.stored_plan(store, 1)
         )
@@ -126,11 +116,11 @@ def test_the_stored_plan_downloads_as_the_template_and_reads_back(db):
     assert [t.as_dict() for t in back.targets] == [t.as_dict() for t in shipped_plan().targets]
 
 
-def test_suggested_milestones_are_set_when_the_office_says_so(db):
+def test_suggested_milestones_are_set_when_the_office_says_so(tmp_path):
     plan = shipped_plan()
     plan.targets[2] = dataclasses.replace(plan.targets[2], deadline=date(2025, 12, 31))
     plan.suggested_milestones = {plan.targets[2].code: (date(2025, 6, 30), date(2025, 9, 30))}
-    store = Store(db)
+    store = Store(tmp_path / "plans.duckdb")  # an empty database: the plan is its first
     try:
         plan_id = store.import_plan(plan).plan_id
         assert plans.apply_suggested_milestones(store, plan_id, plan, OFFICE) == ["1-1-3"]
@@ -149,21 +139,13 @@ def thousand(tmp_path):
     path = tmp_path / "县方案.docx"
     path.write_bytes(data)
     db = tmp_path / "county.duckdb"
-    run = subprocess.run(
-        [sys.executable, "-m", "perfdash", "import", str(path), "--db", str(db)], capture_output=True, text=True
-    )
-    assert run.returncode == 0, run.stderr
+    done = run_cli("import", str(path), "--db", str(db))
+    assert done.code == 0, done.err
     return db
 
 
 def _score(db, *extra) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "perfdash", "score", "--db", str(db), "--json", *extra],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout)
+    return run_cli("score", "--db", str(db), "--json", *extra).as_json()
 
 
 def test_a_thousand_point_plan_scores_on_its_own_total(thousand):
@@ -203,11 +185,8 @@ def test_the_overview_of_a_thousand_point_plan_uses_its_groups(thousand, monkeyp
 
 @pytest.fixture
 def two_years(db):
-    from perfdash.app.demo import build_demo
-
-    store = Store(db)
+    store = Store(db)  # the demo plan (1) and its history
     plan = shipped_plan()
-    build_demo(store, plan, DEMO_SEED)
     last = dataclasses.replace(plan, year=2024, title=plan.title.replace("2025", "2024"))
     last.targets = [dataclasses.replace(t, deadline=t.deadline.replace(year=2024)) for t in plan.targets]
     last_id = store.import_plan(last).plan_id

@@ -23,11 +23,8 @@ HEADER = "编号,年度工作目标,完成时限,本科室角色,填报日期,�
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "progress.duckdb")
-    s.import_plan(shipped_plan())
-    yield s
-    s.close()
+def store(plan_store):
+    return plan_store
 
 
 def state(store: Store, as_of: date = TODAY) -> pd.DataFrame:

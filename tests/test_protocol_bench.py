@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from perfdash.app import protocol_bench, servers
-from perfdash.app.bench import _counts, machine
 from perfdash.app.demo import build_demo
+from perfdash.bench import protocol_bench, servers
+from perfdash.bench.bench import _counts, machine
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, demo_db_path, shipped_plan
@@ -91,7 +91,7 @@ def test_one_and_two_processes_on_postgresql_in_one_run(pg_cluster, tmp_path, mo
 
 
 def test_session_memory_splits_what_open_sessions_add(tmp_path):
-    from perfdash.app.session_memory import session_memory
+    from perfdash.bench.session_memory import session_memory
 
     # Shallow tracebacks: the split still finds Streamlit, and tracing costs far less time.
     growth = session_memory(str(demo_db_path(tmp_path)), 2, frames=8)

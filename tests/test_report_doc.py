@@ -27,9 +27,8 @@ OFFICE = Actor("office", "绩效办", "admin")
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    s = Store(tmp_path_factory.mktemp("report") / "demo.duckdb")
-    build_demo(s, shipped_plan(), DEMO_SEED)
+def store(databases, tmp_path_factory):
+    s = Store(databases.copy("demo", tmp_path_factory.mktemp("report")))
     yield s
     s.close()
 
@@ -143,11 +142,10 @@ def test_one_number_format_for_scores(made):
     assert report.read_totals(data)["total"] == round(result.total, 2)
 
 
-def test_notes_and_last_year(tmp_path):
+def test_notes_and_last_year(demo_db):
     plan = shipped_plan()
-    s = Store(tmp_path / "two.duckdb")
+    s = Store(demo_db)  # this year's plan (1) and its demo history
     try:
-        build_demo(s, plan, DEMO_SEED)
         data, _ = report.evaluation_report(s, 1, AS_OF)
         assert "2024年度" not in report.read_totals(data)["text"]  # no previous year: no comparison
         last = dataclasses.replace(

@@ -6,19 +6,11 @@ import json
 from datetime import date
 
 import duckdb
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.fixtures import plotly_values, signed_in
 
 HEADER = "编号,年度工作目标,完成时限,本科室角色,填报日期,完成率(%),状态,进展说明"
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "report.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
 
 
 def _page(name: str, identity: str | None = None) -> AppTest:

@@ -16,21 +16,18 @@ from streamlit.testing.v1 import AppTest
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.present import exports
-from perfdash.store import Store, StoreError
+from perfdash.store import StoreError
 from perfdash.workflows import scoring
 from perfdash.workflows.scoring import Rules
-from tests.fixtures import shipped_plan, signed_in
-from tests.test_cli import run
+from tests.fixtures import signed_in
+from tests.running import run_cli
 
 OFFICE = Actor.office()
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "sc.duckdb")
-    s.import_plan(shipped_plan())
-    yield s
-    s.close()
+def store(plan_store):
+    return plan_store
 
 
 def test_save_load_replace_delete_a_scenario(store):
@@ -109,14 +106,13 @@ def test_self_assessment_export_matches_the_score_and_neutralises_formulas(store
     }
 
 
-def test_score_cli(tmp_path):
-    db = tmp_path / "cli.duckdb"
-    assert run("demo", "--db", str(db)).returncode == 0
+def test_score_cli(demo_db):
+    db = demo_db  # what `python -m perfdash demo` writes (tests/test_cli.py runs that command)
 
     def score(*extra: str) -> dict:
-        out = run("score", "--db", str(db), *extra, "--json")
-        assert out.returncode == 0, out.stderr
-        return json.loads(out.stdout)
+        out = run_cli("score", "--db", str(db), *extra, "--json")
+        assert out.code == 0, out.err
+        return json.loads(out.out)
 
     full = score("--all", "100")
     assert full.pop("simulation") == "模拟，非正式结果"  # a what-if says so
@@ -140,18 +136,11 @@ def test_score_cli(tmp_path):
     assert now["total"] == pytest.approx(float(direct), abs=0.005)
     earlier = score("--as-of", "2025-06-30")
     assert earlier["total"] < now["total"]
-    bad = run("score", "--db", str(db), "--set", "9-9=1", "--json")
-    assert bad.returncode == 2 and "没有编号为“9-9”" in bad.stderr
+    bad = run_cli("score", "--db", str(db), "--set", "9-9=1", "--json")
+    assert bad.code == 2 and "没有编号为“9-9”" in bad.err
 
 
 # -- pages ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch):
-    path = tmp_path / "page.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

@@ -157,11 +157,8 @@ def test_bulk_set_matches_co_sections_and_leaders():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from perfdash.app.demo import build_demo
-
-    store = Store(tmp_path_factory.mktemp("score") / "s.duckdb")
-    build_demo(store, shipped_plan(), 2025)
+def demo(databases, tmp_path_factory):
+    store = Store(databases.copy("demo", tmp_path_factory.mktemp("score")))
     yield store
     store.close()
 

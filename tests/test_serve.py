@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from perfdash.app import startup
-from perfdash.app.servers import free_port
+from perfdash.bench.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
+from tests.running import run_cli
 
 ANSWER_AT_ONCE_SECONDS = 10.0  # the old behaviour waited 60 s for the lock, then failed
 
@@ -76,19 +77,6 @@ class Console:
                 return line
 
 
-def run(*args: str, env: dict) -> tuple[subprocess.CompletedProcess, float]:
-    started = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-m", "perfdash", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-    return out, time.perf_counter() - started
-
-
 @pytest.fixture
 def server(tmp_path) -> Iterator[tuple[Console, Path, dict, int]]:
     """``python -m perfdash serve`` on a new database (no PERFDASH_ADMIN_PASSWORD: one is generated)."""
@@ -115,6 +103,7 @@ def server(tmp_path) -> Iterator[tuple[Console, Path, dict, int]]:
                 process.kill()
 
 
+@pytest.mark.slow  # a real `serve` and five commands in processes of their own beside it
 def test_serve_prints_the_password_at_start_and_commands_answer_while_it_serves(server):
     from perfdash.ops import auth
     from perfdash.store import Store
@@ -131,35 +120,33 @@ def test_serve_prints_the_password_at_start_and_commands_answer_while_it_serves(
     assert f"http://127.0.0.1:{port}/" in ready
     console.wait_for("定时备份已保存")  # the first scheduled backup is taken at start
 
-    score, seconds = run("score", "--db", str(db), "--json", env=env)
-    assert score.returncode == 0, score.stderr
-    import json
-
-    answer = json.loads(score.stdout)
+    # Each command in a process of its own, as an operator types it beside the running server.
+    score = run_cli("score", "--db", str(db), "--json", env=env, process=True)
+    answer = score.as_json()
     assert answer["grade"] in ("优秀", "良好", "一般", "较差") and answer["total"] > 0
     assert answer["snapshot"]["file"].startswith(str(db.parent / "backups"))
-    assert "看板正在运行" in score.stderr and "定时备份" in score.stderr
-    print(f"score --json while serving: {seconds:.2f} s")
+    assert "看板正在运行" in score.err and "定时备份" in score.err
+    print(f"score --json while serving: {score.seconds:.2f} s")
 
-    backup, seconds = run("backup", "--db", str(db), "--out", str(db.parent / "cli-backup"), env=env)
-    assert backup.returncode == 2 and seconds < ANSWER_AT_ONCE_SECONDS
-    assert "正由运行中的看板使用" in backup.stderr
-    assert f"http://127.0.0.1:{port}/admin" in backup.stderr and "“备份”页签" in backup.stderr
-    assert str(db.parent / "backups") in backup.stderr and "请先停止看板" in backup.stderr
+    backup = run_cli("backup", "--db", str(db), "--out", str(db.parent / "cli-backup"), env=env, process=True)
+    assert backup.code == 2 and backup.seconds < ANSWER_AT_ONCE_SECONDS
+    assert "正由运行中的看板使用" in backup.err
+    assert f"http://127.0.0.1:{port}/admin" in backup.err and "“备份”页签" in backup.err
+    assert str(db.parent / "backups") in backup.err and "请先停止看板" in backup.err
     assert not (db.parent / "cli-backup").exists()
-    print(f"backup while serving answered in {seconds:.2f} s")
+    print(f"backup while serving answered in {backup.seconds:.2f} s")
 
     for args, says in (
         (("import", str(PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt")), "请先停止看板"),
         (("progress", "import", "x.xlsx", "--as", "绩效办"), "“进度填报”页面"),
         (("serve", "--port", str(free_port())), "看板已经在运行"),
     ):
-        out, seconds = run(*args, "--db", str(db), env=env)
-        assert out.returncode == 2 and says in out.stderr and seconds < ANSWER_AT_ONCE_SECONDS, (args, out.stderr)
+        out = run_cli(*args, "--db", str(db), env=env, process=True)
+        assert out.code == 2 and says in out.err and out.seconds < ANSWER_AT_ONCE_SECONDS, (args, out.err)
     # read-only commands on documents work as ever
-    plan, _ = run("plan", str(PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"), env=env)
-    kpis, _ = run("kpis", str(PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"), "--json", env=env)
-    assert plan.returncode == 0 and kpis.returncode == 0 and json.loads(kpis.stdout)
+    plan = run_cli("plan", str(PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"), env=env, process=True)
+    kpis = run_cli("kpis", str(PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"), "--json", env=env, process=True)
+    assert plan.code == 0 and kpis.as_json()
 
     console.process.send_signal(signal.SIGTERM)
     assert console.process.wait(timeout=30) == 0
@@ -206,7 +193,10 @@ def test_make_run_shows_one_line_per_step_and_names_the_log(tmp_path, fails):
         env=env,
     )
     lines = out.stdout.splitlines()
-    assert lines[:2] == [f"[perfdash] 正在创建虚拟环境 {venv} …", "[perfdash] 正在安装依赖（约 1–3 分钟，视网速而定）…"]
+    assert lines[:2] == [
+        f"[perfdash] 正在创建虚拟环境 {venv} …",
+        "[perfdash] 正在安装运行所需的依赖（约 1–3 分钟，视网速而定）…",
+    ]
     assert "Collecting package-100" not in out.stdout  # pip's noise is in the log, not on the screen
     assert "Collecting package-199" in log.read_text()
     if fails:
@@ -217,3 +207,4 @@ def test_make_run_shows_one_line_per_step_and_names_the_log(tmp_path, fails):
     else:
         assert out.returncode == 0, out.stderr
         assert lines[2:] == ["[perfdash] 依赖已安装", "[perfdash] 正在启动看板…", "SERVE -m perfdash serve --port 8501"]
+        assert not (venv / ".installed-dev").exists()  # make run never installs the test tools

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-from perfdash.app.session_memory import growth_by_owner, owner
+from perfdash.bench.session_memory import growth_by_owner, owner
 
 ROOT = Path("/srv/perfdash")  # a checkout whose own folder is named like the package
 SITE = "/srv/perfdash/.venv/lib/python3.11/site-packages"

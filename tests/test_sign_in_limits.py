@@ -102,11 +102,9 @@ def test_a_ceiling_per_name_from_everywhere_spares_known_browsers_and_the_office
     assert len(audited) == 1 and audited[0][1] == "zhongjiao"
 
 
-def test_the_office_lifts_a_limit_on_the_accounts_page(tmp_path, monkeypatch):
+def test_the_office_lifts_a_limit_on_the_accounts_page(db, monkeypatch):
     from tests.fixtures import signed_in
 
-    db = tmp_path / "page.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(db))
     monkeypatch.setenv("PERFDASH_ADMIN_PASSWORD", PASSWORD)
     monkeypatch.setenv("LOGIN_ACCOUNT_MAX_FAILURES", "4")
     at = signed_in("pages/admin.py")

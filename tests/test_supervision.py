@@ -12,12 +12,11 @@ from typing import ClassVar
 
 import pytest
 
-from perfdash.app.demo import build_demo
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows import scoring, supervision
-from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
+from tests.fixtures import shipped_plan, signed_in
 
 OFFICE = Actor("office", "绩效办", "admin")
 XIAOAN = Actor("section", "校安科", "xa")
@@ -26,11 +25,8 @@ SILENT = date(2025, 11, 14)  # a week in which the demo's sections skipped some 
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "sup.duckdb")
-    build_demo(s, shipped_plan(), DEMO_SEED)
-    yield s
-    s.close()
+def store(demo_store):
+    return demo_store
 
 
 def _state(store, as_of=AS_OF):
@@ -268,8 +264,7 @@ def test_a_dynamic_target_flows_into_the_score_and_survives_a_reimport(store):
     assert "3-1" in set(queries.target_state(store, 1, AS_OF, 2025)["code"])
 
 
-def test_supervision_page(tmp_path, monkeypatch):
-    monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "page.duckdb"))
+def test_supervision_page(db):
     at = signed_in("pages/supervision.py").run()
     assert not at.exception
     assert [t.label for t in at.tabs] == ["催报", "督办单", "节点", "动态目标"]
@@ -278,7 +273,7 @@ def test_supervision_page(tmp_path, monkeypatch):
     assert not at.exception
     assert any("已向" in s.value for s in at.success)
     code = at.selectbox(key="order_code").value
-    s = Store(tmp_path / "page.duckdb")
+    s = Store(db)
     try:
         lead = queries.target_state(s, 1, AS_OF, 2025).set_index("code").loc[code, "lead_section"]
     finally:
@@ -450,11 +445,9 @@ def test_the_reminder_sheet_is_print_ready_and_runs_nothing():
         assert all(c.border.left.style == "thin" and c.border.bottom.style == "thin" for c in row)
 
 
-def test_without_a_channel_the_page_offers_the_texts(tmp_path, monkeypatch):
+def test_without_a_channel_the_page_offers_the_texts(db, monkeypatch):
     for name in ("PERFDASH_SMTP_HOST", "PERFDASH_WEBHOOK_URL", "PERFDASH_WEBHOOK_SECRET", "PERFDASH_WEBHOOK_KIND"):
         monkeypatch.delenv(name, raising=False)
-    db = tmp_path / "texts.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(db))
     at = signed_in("pages/supervision.py")
     at.query_params["as_of"] = SILENT.isoformat()  # a week in which some sections skipped their report
     at.run()

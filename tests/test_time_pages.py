@@ -19,13 +19,6 @@ from tests.fixtures import plotly_values, signed_in
 AS_OF = date(2025, 11, 21)  # the default: the demo's latest report
 
 
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "time.duckdb"
-    monkeypatch.setenv("PERFDASH_DB", str(path))
-    return path
-
-
 def _page(name: str, **query: str) -> AppTest:
     at = signed_in(f"pages/{name}")
     for key, value in query.items():

@@ -23,7 +23,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from perfdash.app import protocol_bench, servers, session, upload_gate
+from perfdash.app import session, upload_gate
+from perfdash.bench import protocol_bench, servers
 from perfdash.core.settings import PROJECT_ROOT
 from tests.fixtures import demo_db_path
 from tests.waiting import wait_until
@@ -323,6 +324,7 @@ def _in_thread(call: Callable[[], object]):
     return asyncio.get_running_loop().run_in_executor(None, call)
 
 
+@pytest.mark.slow  # a real `serve` and 40 uploads of 19 MB, with the server's memory watched
 def test_uploads_before_sign_in_are_refused_and_the_attack_leaves_memory_where_it_was(served):
     xsrf = xsrf_cookie(served.url)
 

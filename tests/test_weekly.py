@@ -13,7 +13,6 @@ import pandas as pd
 import plotly
 import pytest
 
-from perfdash.app.demo import build_demo
 from perfdash.core.access import Actor
 from perfdash.core.filters import Filters
 from perfdash.core.schedule import (
@@ -39,10 +38,9 @@ YEAR = 2025
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("weekly") / "x.duckdb")
-    plan_id, _ = build_demo(store, read_plan(PLAN_FILE), 2025)
-    yield store, plan_id
+def demo(databases, tmp_path_factory):
+    store = Store(databases.copy("demo", tmp_path_factory.mktemp("weekly")))
+    yield store, 1
     store.close()
 
 
@@ -545,10 +543,10 @@ def test_group_trends_is_one_panel_per_group():
 
 
 @pytest.fixture
-def with_milestones(tmp_path):
+def with_milestones(demo_db):
     """The demo year with two targets split into front-loaded milestones."""
-    store = Store(tmp_path / "marks.duckdb")
-    plan_id, _ = build_demo(store, read_plan(PLAN_FILE), 2025)
+    store = Store(demo_db)
+    plan_id = 1
     office = Actor.office()
     store.set_milestones(
         plan_id, "7-2", [("排查", date(2025, 2, 28), "", 3.0), ("验收", date(2025, 12, 31), "", 1.0)], office

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from perfdash.app import servers
-from perfdash.app.browser_bench import CHROMIUM, LAUNCH_ARGS  # the benchmark's browser, the same
+from perfdash.bench import servers
+from perfdash.bench.browser_bench import CHROMIUM, LAUNCH_ARGS  # the benchmark's browser, the same
 from perfdash.core.settings import PROJECT_ROOT
 from tests.system_packages import ensure
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from perfdash.app.servers import rss_mb
+from perfdash.bench.servers import rss_mb
 from tests import hostile
 from tests.browser.conftest import OFFICE_USER, SERVERS, demo_db, serve, sign_in
 

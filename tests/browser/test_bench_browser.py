@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from perfdash.app import browser_bench
-from perfdash.app.bench import machine
+from perfdash.bench import browser_bench
+from perfdash.bench.bench import machine
 from tests.browser.conftest import _install_chromium, demo_db
 
 
