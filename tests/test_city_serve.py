@@ -158,12 +158,7 @@ def city_server(pg_cluster, tmp_path):
         assert servers.healthy(url, process, 120), log.read_text()
         yield url, process, log, tmp_path, db
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        servers.stop(process, 30)
 
 
 def test_city_sign_ins_keep_their_cookie_and_no_log_holds_the_password(city_server):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from perfdash.app import startup
+from perfdash.bench import servers
 from perfdash.bench.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
 from tests.running import run_cli
@@ -95,12 +96,7 @@ def server(tmp_path) -> Iterator[tuple[Console, Path, dict, int]]:
     try:
         yield Console(process), db, env, port
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        servers.stop(process, 30)
 
 
 @pytest.mark.slow  # a real `serve` and five commands in processes of their own beside it

@@ -11,7 +11,6 @@ import contextlib
 import http.client
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -223,12 +222,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
             pytest.fail((folder / "serve.log").read_text(encoding="utf-8"))
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        servers.stop(process, 30)
 
 
 def xsrf_cookie(url: str) -> str:

@@ -143,11 +143,12 @@ def healthy(url: str, process: subprocess.Popen, seconds: float) -> bool:
         time.sleep(0.2)
 
 
-def stop(process: subprocess.Popen) -> None:
-    """Terminate a server, killed if it has not gone within 20 s."""
+def stop(process: subprocess.Popen, seconds: float = 20) -> None:
+    """Terminate a server (SIGTERM; nothing if it has already ended), killed if it has not gone
+    within ``seconds``."""
     process.terminate()
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         process.kill()
 
