@@ -54,7 +54,7 @@ def make_database(path: Path, kind: str) -> Path:
     """The one builder of test databases: a closed DuckDB file at ``path`` holding ``kind``
     (a key of BASE_KINDS). "demo" is what ``signed_in`` and a page's first open would bootstrap on
     an empty file, so on a copy they find nothing to do."""
-    from perfdash.app.demo import build_city_demo, build_demo
+    from perfdash.server.demo import build_city_demo, build_demo
     from perfdash.store import Store
 
     if kind not in BASE_KINDS:
@@ -150,10 +150,10 @@ def signed_in(script: str, role: str = "office", scope: str | None = None, now=N
 
     from streamlit.testing.v1 import AppTest
 
-    from perfdash.app.demo import bootstrap
     from perfdash.core.access import Actor
     from perfdash.core.settings import PROJECT_ROOT
     from perfdash.ops import auth
+    from perfdash.server.demo import bootstrap
     from perfdash.store import Store
 
     store = Store(os.environ["PERFDASH_DB"])

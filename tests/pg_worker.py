@@ -1,5 +1,5 @@
 """One app process of the multi-process test (python -m tests.pg_worker URL NAME CODE COUNT OTHER):
-the shared store the pages use (perfdash.app.startup.shared_store) writes COUNT progress reports
+the shared store the pages use (perfdash.server.startup.shared_store) writes COUNT progress reports
 for target CODE, one transaction each, while a thread watches for the reports of the process named
 OTHER. Prints one JSON object: when each own report committed, when each of OTHER's was first seen."""
 
@@ -11,8 +11,8 @@ import threading
 import time
 from datetime import date, timedelta
 
-from perfdash.app.startup import shared_store
 from perfdash.core.access import Actor
+from perfdash.server.startup import shared_store
 from perfdash.store import ProgressRow
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from perfdash.app.demo import build_demo
 from perfdash.core.access import Actor
 from perfdash.core.settings import TEXT_LIMITS
 from perfdash.db import queries
 from perfdash.ops import auth
+from perfdash.server.demo import build_demo
 from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows import evaluation, periods
 from tests.fixtures import DEMO_SEED, shipped_plan

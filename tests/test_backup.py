@@ -17,12 +17,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from perfdash.app.demo import build_demo
 from perfdash.core.access import Actor
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.ops import backup as bk
 from perfdash.ops import backup_checks as checks
 from perfdash.plan import read_plan
+from perfdash.server.demo import build_demo
 from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows.scoring import Rules
 from tests.fixtures import amended, copy_base

@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from perfdash.__main__ import main
-from perfdash.app.demo import build_city_demo, city_unit, demo_reports, fridays, weekly_ledger
 from perfdash.bench import bench
 from perfdash.core.settings import PROJECT_ROOT
+from perfdash.server.demo import build_city_demo, city_unit, demo_reports, fridays, weekly_ledger
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, shipped_plan
 

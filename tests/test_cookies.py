@@ -98,7 +98,7 @@ def client(tmp_path, monkeypatch):
     monkeypatch.setenv("PERFDASH_DB", str(tmp_path / "routes.duckdb"))
     monkeypatch.delenv("PERFDASH_COOKIE_SECRET", raising=False)
     monkeypatch.delenv("PERFDASH_PUBLIC_URL", raising=False)
-    from perfdash.app import web
+    from perfdash.server import web
 
     return Client(web)
 

@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from perfdash.app.demo import build_demo, demo_reports, report_days
 from perfdash.core.schedule import DONE, OVERDUE, RED, YELLOW
 from perfdash.db import queries
+from perfdash.server.demo import build_demo, demo_reports, report_days
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, shipped_plan
 

@@ -11,10 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "perfdash"
 # From the bottom up; a module may import its own layer and the ones below.
-LAYERS = ("core", "plan", "db", "ops", "workflows", "present", "app", "bench")
+LAYERS = ("core", "plan", "db", "ops", "workflows", "present", "server", "app", "bench")
 TOP = {"perfdash", "perfdash.__main__"}  # above every layer, with every module of the CLI package
 CLI = "perfdash.cli"
-APP = {"perfdash.store"}  # gathers every domain's writes: as high as the app that opens it
+APP = {"perfdash.store"}  # gathers every domain's writes: as high as the server that opens it
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:
@@ -50,7 +50,7 @@ def layer(module: str) -> int:
     if is_top(module):
         return len(LAYERS)
     if module in APP:
-        return LAYERS.index("app")
+        return LAYERS.index("server")
     return LAYERS.index(module.split(".")[1])
 
 

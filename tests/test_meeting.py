@@ -190,7 +190,7 @@ def test_light_theme_and_escaping(db):
 
 def test_the_screen_follows_the_plan_chosen_on_other_pages(tmp_path, monkeypatch):
     """Opened from the sidebar (no ?plan=), the screen shows the plan this session chose."""
-    from perfdash.app.demo import build_city_demo
+    from perfdash.server.demo import build_city_demo
 
     db = tmp_path / "two.duckdb"
     monkeypatch.setenv("PERFDASH_DB", str(db))

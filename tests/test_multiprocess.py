@@ -128,7 +128,7 @@ def test_two_servers_on_one_postgresql_both_serve(pg_cluster, tmp_path):
 # screen token) it reads, whether its own store accepts it: 1 or 0.
 CHECKER = """
 import sys
-from perfdash.app.startup import shared_store
+from perfdash.server.startup import shared_store
 from perfdash.ops import auth
 
 store = shared_store(sys.argv[1], tell=lambda _: None)

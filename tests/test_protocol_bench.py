@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from perfdash.app.demo import build_demo
 from perfdash.bench import protocol_bench, servers
 from perfdash.bench.bench import _counts, machine
 from perfdash.core.settings import PROJECT_ROOT
+from perfdash.server.demo import build_demo
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, demo_db_path, shipped_plan
 

@@ -1,6 +1,6 @@
 """No password in what the server writes (issue 29): URL credentials and configured secrets are
 hidden in every log record, traceback and uncaught exception of a process that installed
-perfdash.app.logs, whoever logs them (perfdash, Streamlit, uvicorn, psycopg)."""
+perfdash.server.logs, whoever logs them (perfdash, Streamlit, uvicorn, psycopg)."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_redaction_is_linear_on_hostile_text():
 
 PROGRAM = r"""
 import logging, sys, threading
-from perfdash.app import logs
+from perfdash.server import logs
 
 logs.install()
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s", stream=sys.stdout)

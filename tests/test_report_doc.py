@@ -14,10 +14,10 @@ import pytest
 from docx import Document
 from docx.shared import Mm
 
-from perfdash.app.demo import build_demo
 from perfdash.core import fmt
 from perfdash.core.access import Actor
 from perfdash.present import officedoc, report
+from perfdash.server.demo import build_demo
 from perfdash.store import Store
 from perfdash.workflows import scoring, years
 from tests.fixtures import DEMO_SEED, shipped_plan

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from perfdash.app import startup
 from perfdash.bench import servers
 from perfdash.bench.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
+from perfdash.server import startup
 from tests.running import run_cli
 
 ANSWER_AT_ONCE_SECONDS = 10.0  # the old behaviour waited 60 s for the lock, then failed

@@ -22,9 +22,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from perfdash.app import session, upload_gate
+from perfdash.app import session
 from perfdash.bench import protocol_bench, servers
 from perfdash.core.settings import PROJECT_ROOT
+from perfdash.server import upload_gate
 from tests.fixtures import demo_db_path
 from tests.waiting import wait_until
 

@@ -6,13 +6,13 @@ import logging
 
 import streamlit as st
 
-from perfdash.app import logs, startup
 from perfdash.core import fmt, net, settings
 from perfdash.db.postgres import is_unavailable
 from perfdash.ops import auth, cookies
+from perfdash.server import logs, startup
+from perfdash.server.upload_gate import SESSION_KEY
 from perfdash.store import Store, StoreError
 
-SESSION_KEY = "auth"
 log = logging.getLogger("perfdash")
 _UNTRUSTED_WARNED: list[str] = []
 

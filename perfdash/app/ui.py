@@ -18,13 +18,14 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import nav, reads, shell, streamlit_internals, upload_gate
+from perfdash.app import nav, reads, shell, streamlit_internals
 from perfdash.app.session import database_down, open_store, require_login
 from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
 from perfdash.core.schedule import LAG_STATUSES
 from perfdash.ops import auth
+from perfdash.server import upload_gate
 from perfdash.store import Store
 from perfdash.workflows import periods
 

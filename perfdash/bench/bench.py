@@ -254,7 +254,7 @@ def _bench_account(store: Store) -> str:
 
 def upload_csv(codes: list[str], year: int, rows: int = UPLOAD_ROWS) -> bytes:
     """A ledger CSV of ``rows`` reports: every target on successive Fridays of the year."""
-    from perfdash.app.demo import fridays
+    from perfdash.server.demo import fridays
 
     out = io.StringIO()
     writer = csv.writer(out)

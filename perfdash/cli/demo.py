@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.units is not None:
             return _city(store, plan, args.units, seed, args.until, started, where)
-        from perfdash.app.demo import build_demo
+        from perfdash.server.demo import build_demo
 
         plan_id, rows = build_demo(store, plan, seed, args.until)
     finally:
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _city(store: Store, plan: Plan, units: int, seed: int, until: date | None, started: float, where: str) -> int:
     """demo --units N: the plan cloned for N synthetic bureaus, each with a whole year of weekly reports."""
-    from perfdash.app.demo import build_city_demo
+    from perfdash.server.demo import build_city_demo
 
     plan_ids, rows = build_city_demo(store, plan, units, seed, until)
     total = int(store.scalar("SELECT count(*) FROM progress"))

@@ -101,7 +101,7 @@ def _snapshot(args: argparse.Namespace, held: HeldByServer) -> Store:
 def server_backups(args: argparse.Namespace, held: HeldByServer) -> tuple[Path, float, str]:
     """The running server's backup folder, backup interval and address, as it published them at its
     start (else this command's own settings: a plain ``streamlit run`` publishes nothing)."""
-    from perfdash.app.startup import read_serving
+    from perfdash.server.startup import read_serving
 
     db = db_location(args.db)
     info = read_serving(db, held.pid)

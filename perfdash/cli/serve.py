@@ -1,4 +1,4 @@
-"""python -m perfdash serve: what ``make run`` runs (perfdash.app.startup.serve)."""
+"""python -m perfdash serve: what ``make run`` runs (perfdash.server.startup.serve)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped (Ctrl+C or SIGTERM)."""
-    from perfdash.app.startup import serve
     from perfdash.db.database import HeldByServer
     from perfdash.ops.auth import AuthError
+    from perfdash.server.startup import serve
 
     try:
         return serve(options.db_location(args.db), args.port, args.address)

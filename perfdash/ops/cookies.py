@@ -2,7 +2,7 @@
 server's own secret, handed over through a one-time ticket.
 
 The browser talks to the app over a WebSocket, which cannot set cookies. After a sign-in the
-page asks the server (a small HTTP route, perfdash.app.web) to set the cookie, naming a ticket
+page asks the server (a small HTTP route, perfdash.server.web) to set the cookie, naming a ticket
 that is good once, for a minute, and stands for the new session's token; the token itself never
 reaches the page's JavaScript. Every later visit (F5, a bookmark, a link opened in another tab)
 sends the cookie with the WebSocket's handshake, and the token in it counts only while the
@@ -117,7 +117,7 @@ class Tickets:
 
 
 TICKETS = Tickets()
-# Whether this server process has the route that sets the cookie (perfdash.app.web): under a
+# Whether this server process has the route that sets the cookie (perfdash.server.web): under a
 # plain ``streamlit run app.py`` it has not, and a sign-in lasts as long as the browser tab.
 ROUTES = {"enabled": False}
 

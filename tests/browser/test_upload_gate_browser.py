@@ -1,4 +1,4 @@
-"""The upload gate (perfdash.app.upload_gate) as a person meets it: behind ``python -m perfdash
+"""The upload gate (perfdash.server.upload_gate) as a person meets it: behind ``python -m perfdash
 serve`` the office still uploads a plan in a real browser, sees the preview and imports it."""
 
 from __future__ import annotations

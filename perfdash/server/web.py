@@ -3,7 +3,7 @@ cookie (see perfdash.ops.cookies). ``python -m perfdash serve`` runs this; a pla
 ``streamlit run app.py`` has no such routes, and a sign-in then lasts as long as its tab.
 
 Both routes answer POSTs from the app's own pages only (Sec-Fetch-Site, and the Origin against
-the published address, perfdash.app.origins): another site cannot plant its own session in a
+the published address, perfdash.server.origins): another site cannot plant its own session in a
 visitor's browser. Setting the sign-in cookie also marks the browser as one the account signs in
 on (a second, long-lived cookie: see perfdash.ops.throttle)."""
 
@@ -14,9 +14,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from perfdash.app import origins, upload_gate
 from perfdash.core import settings
 from perfdash.ops import cookies
+from perfdash.server import origins, upload_gate
 
 APP_SCRIPT = settings.PROJECT_ROOT / "app.py"
 
@@ -83,6 +83,6 @@ ROUTES = [
     Route(cookies.SIGN_OUT_ROUTE, clear_session, methods=["POST"]),
 ]
 cookies.ROUTES["enabled"] = True
-# Uploads only from signed-in sessions with an uploader on screen, within caps (perfdash.app.upload_gate).
-# Pages of other origins refused first (perfdash.app.origins), then the upload gate.
+# Uploads only from signed-in sessions with an uploader on screen, within caps (perfdash.server.upload_gate).
+# Pages of other origins refused first (perfdash.server.origins), then the upload gate.
 app = st.App(str(APP_SCRIPT), routes=ROUTES, middleware=[*origins.MIDDLEWARE, *upload_gate.MIDDLEWARE])

@@ -1,5 +1,5 @@
 """Which pages may talk to the server: the websocket every page opens (``/_stcore/stream``) and
-the cookie routes (perfdash.app.web) accept a browser page only from the address the app is
+the cookie routes (perfdash.server.web) accept a browser page only from the address the app is
 published at (PERFDASH_PUBLIC_URL), else from exactly the host and port the request was sent to.
 
 Streamlit's own check also lets in any page on localhost, 127.0.0.1 or this machine's own

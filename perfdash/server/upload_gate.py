@@ -1,4 +1,4 @@
-"""Streamlit's file uploads, gated (``python -m perfdash serve``; see perfdash.app.web).
+"""Streamlit's file uploads, gated (``python -m perfdash serve``; see perfdash.server.web).
 
 A browser's ``st.file_uploader`` sends each file with ``PUT /_stcore/upload_file/{session}/{file}``;
 Streamlit itself checks only the XSRF cookie and the size of one file, then keeps the bytes in
@@ -45,12 +45,13 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from streamlit.runtime.state.session_state import Serialized, Value
 
-from perfdash.app import session, startup
 from perfdash.core import settings
 from perfdash.ops import auth
+from perfdash.server import startup
 
 log = logging.getLogger("perfdash")
 
+SESSION_KEY = "auth"  # where perfdash.app.session keeps a sign-in in st.session_state
 UPLOAD_PATH = re.compile(r"/_stcore/upload_file/([^/]+)/([^/]+)/?$")
 UPLOADER_VALUE = "file_uploader_state_value"  # WidgetMetadata.value_type of st.file_uploader / st.camera_input
 FRAMING_BYTES = 1 << 20  # multipart framing around the file, as Streamlit's own check allows
@@ -99,7 +100,7 @@ def _widget_states(state: Any) -> tuple[dict, dict, dict]:
 def sign_in_token(state: Any) -> str | None:
     """The perfdash sign-in token a Streamlit session holds (perfdash.app.session keeps it)."""
     try:
-        value = state[session.SESSION_KEY]
+        value = state[SESSION_KEY]
     except KeyError:
         return None
     token = value.get("token") if isinstance(value, dict) else None

@@ -15,12 +15,12 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from perfdash.app import logs
-from perfdash.app.demo import bootstrap
 from perfdash.core import net, settings
 from perfdash.core.redact import redact
 from perfdash.ops import auth
 from perfdash.ops.backup_folder import BackupScheduler
+from perfdash.server import logs
+from perfdash.server.demo import bootstrap
 from perfdash.store import Store
 
 # The page where a person changes their own password (a title in app.py's page list; a test
@@ -164,8 +164,8 @@ def serve(db: Path | str, port: int | None = None, address: str | None = None) -
         # is 0; a signal before it serves stops the start.
         for stop in (signal.SIGTERM, signal.SIGINT):
             signal.signal(stop, _stop_before_serving)
-        # Streamlit's app plus the routes that keep a sign-in in a cookie (perfdash.app.web).
-        st_bootstrap.run_asgi_app(str(APP_SCRIPT), "perfdash.app.web:app", [], flags)
+        # Streamlit's app plus the routes that keep a sign-in in a cookie (perfdash.server.web).
+        st_bootstrap.run_asgi_app(str(APP_SCRIPT), "perfdash.server.web:app", [], flags)
     finally:
         if scheduler is not None:
             scheduler.stop()
