@@ -28,7 +28,7 @@ def main(url: str, name: str, code: str, count: int, other: str) -> None:
         while time.time() < deadline and len(seen) < count:
             for (note,) in store.rows("SELECT note FROM progress WHERE note LIKE ?", [f"{other}-%"]):
                 seen.setdefault(note, time.time())
-            time.sleep(0.02)
+            time.sleep(0.02)  # the watcher's sampling interval (20 ms resolution), not a wait
         done.set()
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -37,7 +37,7 @@ def main(url: str, name: str, code: str, count: int, other: str) -> None:
         row = ProgressRow(code, date(2025, 1, 1) + timedelta(days=i), min(100, i * 3), "推进中", f"{name}-{i}")
         store.add_progress(plan_id, [row], Actor.office(), today=date(2025, 12, 31))
         committed[f"{name}-{i}"] = time.time()
-        time.sleep(0.05)
+        time.sleep(0.05)  # the scenario's pace: one report every 50 ms, so each is seen apart
     done.wait(70)
     print(json.dumps({"committed": committed, "seen": seen}))
 

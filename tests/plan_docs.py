@@ -10,7 +10,7 @@ from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
-from perfdash.plan.table import code_of
+from perfdash.plan.cells import code_of
 from perfdash.plan.text import decode, text_document
 from tests.fixtures import PLAN_FILE
 

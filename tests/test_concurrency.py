@@ -58,8 +58,8 @@ def thread_rows(n: int, actor: Actor, codes: list[str]) -> list[ProgressRow]:
     days = YEAR_DAYS[n::THREADS]
     pairs = [(day, code) for day in days for code in codes][:ROWS_PER_THREAD]
     assert len(pairs) == ROWS_PER_THREAD
-    return [
-        ProgressRow(code, day, float((k * 7 + n) % 101), "推进中", f"w{n}-{k}") for k, (day, code) in enumerate(pairs)
+    return [  # 0–99 %: 100 % would have to say 已完成 (progress.status_problem)
+        ProgressRow(code, day, float((k * 7 + n) % 100), "推进中", f"w{n}-{k}") for k, (day, code) in enumerate(pairs)
     ]
 
 
@@ -274,7 +274,8 @@ class Child:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.pump = threading.Thread(target=self._pump, daemon=True)
+        self.pump.start()
 
     def _pump(self) -> None:
         for line in self.proc.stdout:
@@ -294,7 +295,8 @@ class Child:
     def kill(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
-        time.sleep(0.05)  # let the pump thread drain what was printed before the kill
+        self.pump.join(timeout=30)  # the pipe is closed: the pump ends once it has read every line
+        assert not self.pump.is_alive(), "the child's output never ended"
         while not self.lines.empty():
             self.seen.append(self.lines.get())
 
@@ -312,6 +314,8 @@ def test_a_writer_killed_mid_transaction_loses_only_what_it_had_not_committed(db
             if mode == "checkpoint":
                 child.expect("committed big")
             child.expect(wait_for)
+            # Not a wait for something: the scenario's kill point, ``delay`` seconds into the step
+            # (a large insert or commit under way), where no line marks the moment.
             time.sleep(delay)
         finally:
             child.kill()

@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import threading
-import time
 import urllib.request
 from collections import Counter
 
@@ -18,6 +17,7 @@ import pytest
 from perfdash.bench.servers import free_port
 from perfdash.core.settings import PROJECT_ROOT
 from tests.system_packages import ensure
+from tests.waiting import wait_until
 
 CONFIG = PROJECT_ROOT / "deploy" / "nginx-perfdash.conf"
 
@@ -71,15 +71,16 @@ def proxy(tmp_path):
 
 def _wait_for(port: int, process: subprocess.Popen) -> None:
     """Until nginx accepts connections on ``port`` (or has exited, with its message)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def accepts() -> bool:
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
         except OSError:
-            time.sleep(0.05)
-    raise AssertionError("nginx did not start")
+            return False
+        return True
+
+    wait_until(accepts, 20, f"nginx accepting connections on port {port}", every=0.05)
 
 
 def _get(url: str, cookie: str | None = None, upgrade: bool = False) -> tuple[str, str | None]:

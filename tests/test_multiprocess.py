@@ -13,6 +13,7 @@ from perfdash.core.settings import PROJECT_ROOT
 from perfdash.store import Store
 from tests.fixtures import PLAN_FILE
 from tests.running import run_cli
+from tests.waiting import wait_until
 
 COUNT = 25  # reports written by each app process
 
@@ -21,14 +22,13 @@ def _wait_for_writes(url: str, notes: list[str], seconds: float = 60) -> None:
     """Until PostgreSQL holds a progress report with each of ``notes`` (the workers have begun)."""
     import psycopg
 
-    deadline = time.monotonic() + seconds
     with psycopg.connect(url, autocommit=True) as conn:
-        while True:
+
+        def all_there() -> bool:
             found = conn.execute("SELECT count(DISTINCT note) FROM progress WHERE note = ANY(%s)", [notes]).fetchone()
-            if found and found[0] == len(notes):
-                return
-            assert time.monotonic() < deadline, f"no report {notes} within {seconds} s"
-            time.sleep(0.05)
+            return bool(found and found[0] == len(notes))
+
+        wait_until(all_there, seconds, f"a report {notes} in PostgreSQL", every=0.05)
 
 
 def test_two_app_processes_and_the_cli_share_one_postgresql(pg_cluster, tmp_path):
@@ -169,7 +169,7 @@ def test_a_sign_out_reaches_every_process_before_it_returns(pg_cluster):
             checker.stdin.flush()
             return checker.stdout.readline().strip() == "1"
 
-        auth.create_account(store, office, "zhongjiao", "张少杰", "section", "中教科", "correct-horse-battery")
+        auth.register_account(store, office, "zhongjiao", "张少杰", "section", "中教科", "correct-horse-battery")
         account = auth.load(store, "zhongjiao")
         answers = []
         for _ in range(20):

@@ -34,13 +34,14 @@ from docx.oxml.ns import qn
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.plan import PlanError, kpis, read_plan_bytes, split_indicator, validate
 from perfdash.plan import worker as plan_worker
+from perfdash.plan.cells import code_of, match_title
 from perfdash.plan.deadlines import read_deadline
 from perfdash.plan.docx import MAX_MARKUP, docx_document
 from perfdash.plan.names import split_names
-from perfdash.plan.table import code_of, match_title
 from perfdash.plan.text import decode, parse_plan_text
 from perfdash.plan.timetable import parse_calendar
-from perfdash.plan.xlsx import plan_xlsx_bytes, read_plan_xlsx_bytes
+from perfdash.plan.xlsx import read_plan_xlsx_bytes
+from perfdash.present.exports import plan_template_xlsx
 from perfdash.workflows import plans
 from tests import plan_docs
 from tests.fixtures import PLAN_FILE, shipped_plan
@@ -262,7 +263,7 @@ def template_plan(n: int, text: str) -> bytes:
     """The Excel template of a plan of n targets whose texts are ``text``."""
     seed = SHIPPED.targets[0]
     targets = [replace(seed, code=f"1-{k // 50 + 1}-{k % 50 + 1}", target=text) for k in range(n)]
-    return plan_xlsx_bytes(replace(SHIPPED, targets=targets))
+    return plan_template_xlsx(replace(SHIPPED, targets=targets))
 
 
 DOCUMENT_CASES = [
@@ -479,7 +480,7 @@ def test_plan_and_kpis_answer_regex_heavy_plans_quickly(name, tmp_path):
     [
         ("方案.txt", PLAN_FILE.read_bytes()),
         ("方案.docx", plan_docs.seed_docx()),
-        ("模板.xlsx", plan_xlsx_bytes(SHIPPED)),
+        ("模板.xlsx", plan_template_xlsx(SHIPPED)),
     ],
     ids=["text", "word", "excel"],
 )

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from perfdash.bench import protocol_bench, servers
-from perfdash.bench.bench import _counts, machine
+from perfdash.bench.bench import machine
+from perfdash.bench.command import _counts
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.server.demo import build_demo
 from perfdash.store import Store

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 
 import psycopg
 import pytest
 
 from perfdash.db.postgres import CHANGES_TABLE
 from perfdash.store import Store
+from tests.waiting import wait_until
 
 # DuckDB's type names and PostgreSQL's for the same thing.
 PG_TYPES = {
@@ -165,10 +165,12 @@ def test_a_new_table_and_column_reach_postgresql_and_the_mirror(pg_cluster, tmp_
             conn.execute("INSERT INTO test_settings VALUES (1, 20)")
             with pytest.raises(psycopg.errors.CheckViolation):
                 conn.execute("INSERT INTO test_settings VALUES (1, 31)")
-        deadline = time.monotonic() + 5
-        while store.rows("SELECT due_day FROM test_settings") != [(20,)]:
-            assert time.monotonic() < deadline, "the mirror never saw the new table's row"
-            time.sleep(0.05)
+        wait_until(
+            lambda: store.rows("SELECT due_day FROM test_settings") == [(20,)],
+            5,
+            "the mirror seeing the new table's row",
+            every=0.05,
+        )
         assert store.rows("SELECT count(*) FROM progress WHERE NOT test_late") == [(0,)]
     finally:
         store.close()

@@ -1,4 +1,4 @@
-"""python -m perfdash bench: the benchmarks (perfdash.bench.bench owns their options).
+"""python -m perfdash bench: the benchmarks (perfdash.bench.command owns their options).
 
 The benchmark module is imported only when this command is built, so that every other command's
 ``--help`` stays cheap (perfdash.cli.main builds the options of the command typed, not of all)."""
@@ -19,13 +19,13 @@ PARENTS: tuple[argparse.ArgumentParser, ...] = ()
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The benchmark's own options (its --db names the city database, not the app's)."""
-    from perfdash.bench.bench import add_arguments as bench_arguments
+    from perfdash.bench.command import add_arguments as bench_arguments
 
     bench_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark; exit 1 with --check when a limit is missed."""
-    from perfdash.bench.bench import cmd_bench
+    from perfdash.bench.command import cmd_bench
 
     return cmd_bench(args)

@@ -1,6 +1,7 @@
 """The plan (绩效目标考评表): read the published document or the Excel template into validated targets.
 
-model (what a plan is) · table (the 考评表 as rows of cells → a Plan) · docx (the Word file) ·
+model (what a plan is) · cells (what one cell of the 考评表 says: title, code, names, points) ·
+table (the 考评表 as rows of cells → a Plan) · docx (the Word file) ·
 text (its text export, or a copied table) · deadlines (完成时限) · names (splitting runs of names) ·
 checks (validation as data) · timetable (实施步骤) · xlsx (the Excel template) · kpis (量化指标 in
 the targets' text) · worker (reading an upload in a child process with a time and memory budget).
@@ -12,10 +13,11 @@ import io
 import zipfile
 from pathlib import Path
 
+from perfdash.plan.cells import split_indicator
 from perfdash.plan.checks import summary_lines, validate
 from perfdash.plan.deadlines import parse_deadline
 from perfdash.plan.model import CODE_RE, TARGET_KEYS, CalendarEvent, Check, GroupInfo, Plan, PlanError, Target
-from perfdash.plan.table import read_table, split_indicator
+from perfdash.plan.table import read_table
 from perfdash.plan.text import decode, parse_plan_text
 
 __all__ = [

@@ -18,8 +18,9 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from perfdash.core import intake
+from perfdash.plan.cells import code_of
 from perfdash.plan.model import PlanError
-from perfdash.plan.table import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, TableDoc, code_of
+from perfdash.plan.table import MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROWS, TableDoc
 
 LIMITS = intake.Limits(max_bytes=10 * intake.MB, max_rows=MAX_ROWS, max_uncompressed=60 * intake.MB)
 MAX_PARAGRAPHS = 20_000

@@ -4,8 +4,9 @@ page or a spreadsheet (one row per line, cells separated by tabs)."""
 
 from __future__ import annotations
 
+from perfdash.plan.cells import code_of, find_title
 from perfdash.plan.model import Plan, PlanError
-from perfdash.plan.table import MAX_COLUMNS, TableDoc, code_of, find_title, read_table
+from perfdash.plan.table import MAX_COLUMNS, TableDoc, read_table
 
 MAX_LINES = 100_000  # the shipped plan's text has about 1,000 lines; a 3,000-row table about 40,000
 

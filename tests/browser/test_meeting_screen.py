@@ -4,9 +4,10 @@ stops it, and a signed-in viewer has a way back. Screenshots go to test-artifact
 
 from __future__ import annotations
 
-import time
+import contextlib
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import ARTIFACTS, settle, sign_in
 
@@ -30,14 +31,35 @@ def _slide(page) -> int:
     return int(page.eval_on_selector(SLIDE, "e => e.dataset.slide"))
 
 
+# The slide shown, once it is another than ``start`` (false while the slide is being redrawn).
+CHANGED = """(start) => {
+  const e = document.querySelector('.pd-top');
+  return e && e.dataset.slide !== String(start) ? e.dataset.slide : false;
+}"""
+
+
 def _wait_for_change(page, start: int, timeout: float) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        now = _slide(page)
-        if now != start:
-            return now
-        time.sleep(0.25)
-    pytest.fail(f"the slide stayed at {start} for {timeout} s")
+    """Until the screen shows another slide than ``start``; that slide."""
+    try:
+        return int(page.wait_for_function(CHANGED, arg=start, timeout=timeout * 1000, polling=100).json_value())
+    except PlaywrightTimeout:
+        pytest.fail(f"the slide stayed at {start} for {timeout} s")
+
+
+def _fragment_finished(payload: str | bytes) -> bool:
+    """Whether a websocket frame from the server says a fragment run (the rotation's tick) ended."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    if not isinstance(payload, bytes | bytearray):
+        return False
+    with contextlib.suppress(Exception):  # not every frame need be a ForwardMsg
+        msg.ParseFromString(bytes(payload))
+        return (
+            msg.WhichOneof("type") == "script_finished"
+            and msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+        )
+    return False
 
 
 @pytest.fixture
@@ -123,12 +145,20 @@ def test_every_slide_fits_every_projector(page, app_url, kiosk, artifacts, theme
 
 
 def test_pause_stops_the_rotation(page, app_url, kiosk):
-    page.goto(f"{app_url}/meeting?token={kiosk[1]}&every=5")
+    """Paused, the rotation's timer still runs the slide fragment (the server's runs are read from
+    the page's websocket): two of its runs end, each a point where the slide would have changed,
+    and the slide is still the one held; resumed, it moves on."""
+    with page.expect_websocket(lambda ws: "_stcore/stream" in ws.url, timeout=90_000) as opened:
+        page.goto(f"{app_url}/meeting?token={kiosk[1]}&every=5")
+    socket = opened.value
     page.wait_for_selector(SLIDE, timeout=90_000)
     _click_until(page, "暂停轮播", "继续轮播")
     held = _slide(page)
-    time.sleep(12)  # more than two intervals: the test is that nothing happens meanwhile
-    assert _slide(page) == held
+    for tick in (1, 2):  # every=5: a tick is due within 5 s; 30 s leaves room for a loaded machine
+        socket.wait_for_event("framereceived", _fragment_finished, timeout=30_000)
+        settle(page)  # the tick's slide drawn
+        assert _slide(page) == held, f"paused, the slide changed at tick {tick}"
+    assert page.get_by_text("已暂停轮播").count() >= 1
     _click_until(page, "继续轮播", "暂停轮播")
     _wait_for_change(page, held, timeout=20)
 
