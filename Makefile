@@ -52,7 +52,7 @@ test: $(DEV_STAMP)
 check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -m "not (browser or office or pg or bench or slow)"
+	$(BIN)/python -m pytest -n auto -m "not (browser or office or pg or bench or slow)"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

@@ -138,5 +138,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.office)
         callspec = getattr(item, "callspec", None)
         on_postgres = callspec is not None and callspec.params.get("db_target") == "postgresql"
-        if on_postgres or "pg_cluster" in getattr(item, "fixturenames", ()):
+        if on_postgres or {"pg_cluster", "cluster"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.pg)

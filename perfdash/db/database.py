@@ -170,13 +170,20 @@ class Database:
         """PostgreSQL as the system of record: its schema brought up to date (one process at a
         time, under a lock), then this process's DuckDB mirror loaded from it."""
         self._pg = PgRecord(self.path)
-        schema = SCHEMA_FILE.read_text(encoding="utf-8")
-        columns = schema_columns(schema)
-        if not self._pg.is_current(columns, {_marker(v) for v in MIGRATIONS}):
-            self._set_up_postgres(self._pg, schema)
-        self._mirror = Mirror(self._pg, columns)
-        self.con = self._mirror.con
-        self._mirror.sync(force=True)
+        try:
+            schema = SCHEMA_FILE.read_text(encoding="utf-8")
+            columns = schema_columns(schema)
+            if not self._pg.is_current(columns, {_marker(v) for v in MIGRATIONS}):
+                self._set_up_postgres(self._pg, schema)
+            self._mirror = Mirror(self._pg, columns)
+            self.con = self._mirror.con
+            self._mirror.sync(force=True)
+        except BaseException:
+            # A server down at the first visit, say: the pool's threads would keep trying to connect.
+            if self._mirror is not None:
+                self._mirror.close()
+            self._pg.close()
+            raise
 
     @staticmethod
     def _set_up_postgres(pg: PgRecord, schema: str) -> None:

@@ -12,7 +12,6 @@ follow every other process's writes."""
 from __future__ import annotations
 
 import contextlib
-import queue
 import sys
 import threading
 import time
@@ -25,14 +24,21 @@ import pandas as pd
 
 if TYPE_CHECKING:
     import psycopg
+    from psycopg_pool import ConnectionPool
 
-# psycopg and sqlglot are imported where PostgreSQL is used: a DuckDB-only process (make run,
-# every command on a file) does not pay for them at start.
+# psycopg, psycopg_pool and sqlglot are imported where PostgreSQL is used: a DuckDB-only process
+# (make run, every command on a file) does not pay for them at start.
 
 POLL_SECONDS = 0.25  # how stale a process's view of other processes' writes may get
 MIRROR_BATCH_ROWS = 20_000  # rows read from PostgreSQL into the mirror at a time
-POOL_SIZE = 8  # connections kept open per process (more are opened under a burst, then closed)
-CONNECT_SECONDS = 10  # a server that does not answer: give up after this long (pages say it is unavailable)
+POOL_SIZE = 8  # connections kept open per process (psycopg_pool's min_size)
+POOL_MAX = 32  # more are opened under a burst, up to this many; past it a request waits for one
+POOL_IDLE_SECONDS = 60.0  # a burst's extra connections, unused this long, are closed (one at a time)
+# No connection within this long (a server that does not answer, or refuses, or every connection
+# busy): give up, and pages say the database is unavailable. Also how long the pool keeps retrying
+# a connection in the background before it waits for the next request to try again, so that a
+# server back after an outage is used again within seconds (not after a long backoff).
+CONNECT_SECONDS = 10
 # SQLSTATEs that mean the server cannot be reached or is going away (class 08: connection
 # exception; 57P01-03: shut down, crashed, not yet accepting connections; 53300: too many
 # connections). A failure with no SQLSTATE at all is the client losing the connection.
@@ -67,8 +73,10 @@ def is_postgres(target: str) -> bool:
 
 def is_unavailable(exc: BaseException | None) -> bool:
     """Whether an exception (or one it was raised from) says the PostgreSQL server cannot be
-    reached or went away: a page shows 数据库暂时不可用 rather than an error. A refused statement,
-    a deadlock or a serialization failure is not that."""
+    reached or went away: a page shows 数据库暂时不可用 rather than an error. The pool's own
+    errors (psycopg_pool.PoolTimeout: no connection within CONNECT_SECONDS; PoolClosed) are
+    OperationalErrors without a SQLSTATE, so they count. A refused statement, a deadlock or a
+    serialization failure is not that."""
     psycopg = sys.modules.get("psycopg")
     seen: set[int] = set()
     while psycopg is not None and exc is not None and id(exc) not in seen:
@@ -143,33 +151,66 @@ class PgCursor:
 
 
 class PgRecord:
-    """The PostgreSQL side: a small pool of connections, the schema, transactions."""
+    """The PostgreSQL side: a pool of connections (psycopg_pool), the schema, transactions."""
 
     def __init__(self, url: str):
+        from psycopg_pool import ConnectionPool
+
         self.url = url
-        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
         self._claims: list[psycopg.Connection] = []
-        self._closed = False
+        # Whether the server may be down: at first, and after the pool could not hand out a
+        # connection in time. Then the next request asks the server directly (see connection()).
+        self._down = True
+        # Connections in autocommit mode: transaction() says BEGIN (with its isolation level) and
+        # COMMIT itself. One returned broken is closed and replaced, one returned in the middle of a
+        # transaction rolled back (psycopg_pool does both); each is checked as it is handed out.
+        self.pool: ConnectionPool = ConnectionPool(
+            url,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_SECONDS},
+            min_size=POOL_SIZE,
+            max_size=POOL_MAX,
+            max_idle=POOL_IDLE_SECONDS,
+            timeout=CONNECT_SECONDS,
+            reconnect_timeout=CONNECT_SECONDS,
+            check=self._check,
+            name="perfdash",
+            open=True,
+        )
+
+    def _check(self, conn: psycopg.Connection) -> None:
+        """A connection about to be handed out, tried (one empty statement). One that fails means
+        the server restarted or went away, and every idle connection is as stale: all are replaced
+        at once (the pool's drain), so that the next try gets a new one rather than the pool
+        working through the stale ones, backing off longer after each."""
+        from psycopg_pool import ConnectionPool
+
+        try:
+            ConnectionPool.check_connection(conn)
+        except Exception:
+            self.pool.drain()
+            raise
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        import psycopg
+        """A connection of the pool for the block (psycopg_pool.PoolTimeout when none can be had
+        within CONNECT_SECONDS: is_unavailable says so).
 
+        While the server may be down, one direct attempt to connect first: a server that refuses
+        makes the page say so at once, where the pool would have the visitor wait CONNECT_SECONDS
+        (it retries in the background and tells waiting clients nothing of failed attempts)."""
+        from psycopg_pool import PoolTimeout
+
+        if self._down:
+            import psycopg
+
+            psycopg.connect(self.url, connect_timeout=CONNECT_SECONDS).close()
+            self._down = False
         try:
-            conn = self._idle.get_nowait()
-        except queue.Empty:
-            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_SECONDS)
-        broken = False
-        try:
-            yield conn
-        except psycopg.OperationalError:
-            broken = True
+            with self.pool.connection() as conn:
+                yield conn
+        except PoolTimeout:
+            self._down = True
             raise
-        finally:
-            if broken or conn.closed or self._closed or self._idle.qsize() >= POOL_SIZE:
-                conn.close()
-            else:
-                self._idle.put(conn)
 
     @contextlib.contextmanager
     def transaction(self, isolation: str = "READ COMMITTED") -> Iterator[PgCursor]:
@@ -195,7 +236,8 @@ class PgRecord:
     def claim(self, name: str) -> bool:
         """Whether this process is the one to do ``name`` (scheduled backups, say) among all the
         processes sharing the database: a lock held by a connection kept open for the life of the
-        process, so that another process takes over only when this one ends."""
+        process, so that another process takes over only when this one ends (its own connection,
+        outside the pool: the pool would recycle it, and the lock with it)."""
         import psycopg
 
         conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_SECONDS)
@@ -217,14 +259,9 @@ class PgRecord:
         return {str(name): int(value) for name, value in rows}
 
     def close(self) -> None:
-        self._closed = True
         for conn in self._claims:
             conn.close()
-        while True:
-            try:
-                self._idle.get_nowait().close()
-            except queue.Empty:
-                return
+        self.pool.close()
 
     def run_script(self, cur: PgCursor, script: str) -> None:
         """A DuckDB script (schema.sql, a migration), translated, in the caller's transaction."""

@@ -140,6 +140,12 @@ class Manifest:
 
 # ---------------------------------------------------------------------------
 # The signature
+#
+# The standard library's hmac, not itsdangerous (which signs the cookies, perfdash.ops.cookies):
+# this is one signature over a JSON document, stored as a hex digest in a field of that same
+# document, computed over its canonical form (sorted keys, the signature left out). There is no
+# token to carry, no value to pack beside its signature, no expiry: itsdangerous's formats would
+# add nothing, and the hex digest stays readable and checkable with any HMAC tool.
 
 
 def _signed_bytes(data: dict) -> bytes:

@@ -11,13 +11,13 @@ password or a disabled account end it, whatever cookies are still around."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
 import threading
 import time
 from typing import NamedTuple
+
+from itsdangerous import BadSignature, Signer
 
 from perfdash.core import keys, settings
 
@@ -43,39 +43,50 @@ def secret() -> bytes:
     return configured.encode() if configured else keys.installation_key("cookie")
 
 
-def _mac(token: str, key: bytes) -> str:
-    digest = hmac.new(key, token.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+# Signed with itsdangerous (HMAC-SHA256, the signature in URL-safe base64 after a "."): the
+# same bytes the hand-written signing of earlier versions made, so cookies already out there
+# still hold after an upgrade. No timestamp in the value: how long a cookie counts is the
+# ``sessions`` table's to say (and the browser's Max-Age), not the cookie's.
+def _session_signer(key: bytes) -> Signer:
+    return Signer(key, key_derivation="none", digest_method=hashlib.sha256)
+
+
+def _browser_signer(key: bytes) -> Signer:
+    # Its own key (HMAC of the secret and this salt), so that a session cookie can never pass for a
+    # browser cookie or the reverse.
+    return Signer(key, salt="perfdash known browser", key_derivation="hmac", digest_method=hashlib.sha256)
+
+
+def _unsign(signer: Signer, value: str | None) -> str | None:
+    if not value or len(value) > MAX_COOKIE_CHARS:
+        return None
+    try:
+        token = signer.unsign(value).decode()
+    except BadSignature:
+        return None
+    return token or None
 
 
 def sign(token: str, key: bytes) -> str:
     """The cookie's value: the token and its signature."""
-    return f"{token}.{_mac(token, key)}"
+    return _session_signer(key).sign(token).decode()
 
 
 def unsign(value: str | None, key: bytes) -> str | None:
     """The token in a cookie whose signature holds; None for anything else (absent, altered,
     signed with another key, too long)."""
-    if not value or len(value) > MAX_COOKIE_CHARS or "." not in value:
-        return None
-    token, mac = value.rsplit(".", 1)
-    return token if token and hmac.compare_digest(mac, _mac(token, key)) else None
-
-
-def _browser_key(key: bytes) -> bytes:
-    # Its own key, so that a session cookie can never pass for a browser cookie or the reverse.
-    return hmac.new(key, b"perfdash known browser", hashlib.sha256).digest()
+    return _unsign(_session_signer(key), value)
 
 
 def known_browser(username: str, key: bytes) -> str:
     """A new known-browser cookie's value for ``username``: the name, a random id, a signature."""
-    return sign(f"{username}~{secrets.token_urlsafe(12)}", _browser_key(key))
+    return _browser_signer(key).sign(f"{username}~{secrets.token_urlsafe(12)}").decode()
 
 
 def browser_source(value: str | None, username: str, key: bytes) -> str | None:
     """The sign-in source a known-browser cookie stands for ("browser:" and its id) when it is ours
     and names ``username``; None otherwise (absent, forged, another account's)."""
-    payload = unsign(value, _browser_key(key))
+    payload = _unsign(_browser_signer(key), value)
     if payload is None or "~" not in payload:
         return None
     name, browser = payload.rsplit("~", 1)
