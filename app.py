@@ -22,7 +22,7 @@ PAGES = [
         "pages/supervision.py", title="督办与催报", icon=":material/notifications_active:", url_path="supervision"
     ),
     nav.Page("pages/meeting.py", title="周会大屏", icon=":material/tv:", url_path="meeting"),
-    nav.Page("pages/report.py", title="进度填报", icon=":material/edit_note:", url_path="report"),
+    nav.Page("pages/progress.py", title="进度填报", icon=":material/edit_note:", url_path="progress"),
     nav.Page("pages/self_assessment.py", title="科室自评", icon=":material/fact_check:", url_path="self-assessment"),
     nav.Page("pages/evaluation.py", title="综合评估", icon=":material/workspace_premium:", url_path="evaluation"),
     nav.Page("pages/plans.py", title="方案管理", icon=":material/upload_file:", url_path="plans"),

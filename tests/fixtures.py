@@ -161,7 +161,7 @@ def signed_in(script: str, role: str = "office", scope: str | None = None, now=N
         bootstrap(store, PLAN_FILE, DEMO_SEED)
         username = f"t_{role}_{hashlib.sha256((scope or '').encode()).hexdigest()[:8]}"
         if auth.load(store, username) is None:
-            store.create_account(Actor.system(), username, scope or "测试用户", role, scope, None)
+            store.insert_account(Actor.system(), username, scope or "测试用户", role, scope, None)
         token = auth.start_session(store, auth.load(store, username), now=now)
     finally:
         store.close()

@@ -166,18 +166,20 @@ class Pdf:
         """Text that runs past the bottom of its table row (the suite cuts it off there): page and
         word. Rows are found by their first cell, which holds a value in every row (a code, or a
         heading spanning the row) at the row's top: a word starting in one row must end before the
-        next row's first value starts. The last row on a page has no row below to compare with."""
+        next row's first value starts. The first column is the leftmost word ``first_header``. The
+        last row on a page has no row below to compare with."""
         found = []
         for n, words in enumerate(self.words, start=1):
             heads = [w for w in words if w.text == first_header]
             if not heads:
                 continue
-            head = min(heads, key=lambda w: w.y0)
+            head = min(heads, key=lambda w: (w.x0, w.y0))  # the first column's (a later header may hold the word)
             centre = (head.x0 + head.x1) / 2
             below = [w for w in words if w.y0 > head.y1]
             starts = sorted({round(w.y0, 2) for w in below if w.x0 <= centre <= w.x1})
             for top, following in itertools.pairwise(starts):
-                row = [w for w in below if top - 2 <= w.y0 < following - 2]
+                # Digits and Latin letters sit up to ~2 pt higher in a row than Chinese text does.
+                row = [w for w in below if top - 3 <= w.y0 < following - 3]
                 found += [(n, w.text) for w in row if w.y1 > following + slack]
         return found
 

@@ -28,7 +28,7 @@ TODAY = date(2025, 12, 31)
 @pytest.fixture
 def store(plan_store, monkeypatch):
     monkeypatch.setenv("PERFDASH_ADMIN_PASSWORD", "")
-    auth.create_account(plan_store, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
+    auth.register_account(plan_store, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
     return plan_store
 
 
@@ -38,7 +38,7 @@ def any_store(db_target, monkeypatch):
     monkeypatch.setenv("PERFDASH_ADMIN_PASSWORD", "")
     s = Store(db_target)
     s.import_plan(shipped_plan())
-    auth.create_account(s, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
+    auth.register_account(s, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
     yield s
     s.close()
 
@@ -138,7 +138,7 @@ def test_concurrent_password_checks_are_bounded(store, monkeypatch):
     monkeypatch.setattr(auth, "_checks", threading.BoundedSemaphore(2))
     users = [f"user{n:02d}" for n in range(12)]
     for u in users:
-        auth.create_account(store, OFFICE, u, u, "office", None, PASSWORD)
+        auth.register_account(store, OFFICE, u, u, "office", None, PASSWORD)
     with ThreadPoolExecutor(12) as pool:
         list(pool.map(lambda u: auth.authenticate(store, u, PASSWORD), users))
     assert peak[0] <= 2
@@ -233,7 +233,7 @@ def _unit(store: Store, plan_id: int) -> str:
 
 def test_a_section_account_writes_only_its_own_units_plan(city):
     store, (first, second, _) = city
-    auth.create_account(store, OFFICE, "zj1", "中教科一", "section", "中教科", PASSWORD, units=[_unit(store, first)])
+    auth.register_account(store, OFFICE, "zj1", "中教科一", "section", "中教科", PASSWORD, units=[_unit(store, first)])
     section = auth.load(store, "zj1").actor
     row = [ProgressRow("1-3-1", date(2025, 3, 28), 100, "已完成")]
     assert store.add_progress(first, row, section, today=TODAY) == 1
@@ -258,7 +258,7 @@ WRITES_IN_ANOTHER_UNIT = {
 @pytest.mark.parametrize("write", list(WRITES_IN_ANOTHER_UNIT))
 def test_every_section_write_is_refused_in_another_unit(city, write):
     store, (first, second, _) = city
-    auth.create_account(store, OFFICE, "zj1", "中教科一", "section", "中教科", PASSWORD, units=[_unit(store, first)])
+    auth.register_account(store, OFFICE, "zj1", "中教科一", "section", "中教科", PASSWORD, units=[_unit(store, first)])
     section = auth.load(store, "zj1").actor
     before = store.scalar("SELECT count(*) FROM audit_log")
     with pytest.raises(StoreError):
@@ -268,15 +268,17 @@ def test_every_section_write_is_refused_in_another_unit(city, write):
 
 def test_an_office_bound_to_a_unit_stays_in_it(city):
     store, (first, second, _) = city
-    auth.create_account(store, OFFICE, "office1", "一局绩效办", "office", None, PASSWORD, units=[_unit(store, first)])
+    auth.register_account(store, OFFICE, "office1", "一局绩效办", "office", None, PASSWORD, units=[_unit(store, first)])
     office = auth.load(store, "office1").actor
     assert office.units == (_unit(store, first),)
     store.add_adjustment(first, "bonus", 1, "本局加分", office)
     with pytest.raises(StoreError, match="不能修改"):
         store.add_adjustment(second, "bonus", 1, "他局加分", office)
     with pytest.raises(StoreError, match="只能把账户分配给本账户所属的单位"):
-        auth.create_account(store, office, "zj2", "二局", "section", "中教科", PASSWORD, units=[_unit(store, second)])
-    auth.create_account(store, OFFICE, "zj2", "二局中教科", "section", "中教科", PASSWORD, units=[_unit(store, second)])
+        auth.register_account(store, office, "zj2", "二局", "section", "中教科", PASSWORD, units=[_unit(store, second)])
+    auth.register_account(
+        store, OFFICE, "zj2", "二局中教科", "section", "中教科", PASSWORD, units=[_unit(store, second)]
+    )
     with pytest.raises(StoreError):
         store.update_account(office, "zj2", disabled=True)
     assert list(queries.accounts(store, office.units)["username"]) == ["office1"]
@@ -285,7 +287,7 @@ def test_an_office_bound_to_a_unit_stays_in_it(city):
 def test_section_accounts_need_a_unit_where_there_are_several(city):
     store, _ = city
     with pytest.raises(StoreError, match="请为科室和领导账户指定所属单位"):
-        auth.create_account(store, OFFICE, "zj9", "无单位", "section", "中教科", PASSWORD)
+        auth.register_account(store, OFFICE, "zj9", "无单位", "section", "中教科", PASSWORD)
 
 
 def test_the_plan_list_shows_only_the_accounts_units(databases, tmp_path, monkeypatch):
@@ -298,7 +300,7 @@ def test_the_plan_list_shows_only_the_accounts_units(databases, tmp_path, monkey
     db = databases.copy("city", tmp_path)
     s = Store(db)
     plan_ids = [int(plan_id) for (plan_id,) in s.rows("SELECT plan_id FROM plans ORDER BY plan_id")]
-    auth.create_account(s, OFFICE, "zj1", "中教科一", "section", "中教科", PASSWORD, units=[s.plan_unit(plan_ids[0])])
+    auth.register_account(s, OFFICE, "zj1", "中教科一", "section", "中教科", PASSWORD, units=[s.plan_unit(plan_ids[0])])
     token = auth.start_session(s, auth.load(s, "zj1"))
     s.close()
     monkeypatch.setenv("PERFDASH_DB", str(db))
@@ -355,7 +357,7 @@ def test_an_upload_note_over_the_limit_names_its_row():
     data = (header + f"1-3-1,2025-06-30,50,推进中,{'长' * 501}\n").encode()
     store_rows = progress.read_upload("long.csv", data)
     problems = progress.validate_progress(
-        store_rows.rows, {"1-3-1": {"中教科"}}, Actor.section("中教科"), periods.Rules(2025), TODAY
+        store_rows.rows, {"1-3-1": {"中教科"}}, Actor.section("中教科"), periods.Calendar(2025), TODAY
     )
     assert [(p.index, p.column) for p in problems] == [(0, "note")]
 
@@ -500,7 +502,7 @@ def test_markdown_in_stored_text_is_shown_as_typed(tmp_path, monkeypatch):
     plan.targets[0] = dataclasses.replace(plan.targets[0], target=evil + plan.targets[0].target)
     s = Store(db)
     build_demo(s, plan, DEMO_SEED)
-    auth.create_account(s, OFFICE, "evil", evil, "office", None, PASSWORD)
+    auth.register_account(s, OFFICE, "evil", evil, "office", None, PASSWORD)
     token = auth.start_session(s, auth.load(s, "evil"))
     s.close()
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "target.py"), default_timeout=60)

@@ -42,7 +42,7 @@ def test_first_start_creates_one_admin_with_a_one_time_password(store):
 
 def test_hashes_are_argon2id_at_or_above_the_owasp_minimum(store):
     """OWASP's argon2id minimum: 19 MiB of memory, 2 passes, 1 lane (or more memory, fewer passes)."""
-    auth.create_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
+    auth.register_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
     hashed = store.scalar("SELECT password_hash FROM accounts WHERE username = 'zhongjiao'")
     m, t, p = (int(x) for x in re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$.+", hashed).groups())
     assert (m, t, p) == (19456, 2, 1)
@@ -57,7 +57,7 @@ def test_an_old_hash_still_signs_in_and_is_rehashed(store):
 
     old = PasswordHasher().hash(PASSWORD)
     assert old.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    auth.create_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
+    auth.register_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
     store.con.execute("UPDATE accounts SET password_hash = ? WHERE username = 'zhongjiao'", [old])
     token = auth.start_session(store, auth.load(store, "zhongjiao"))
     assert auth.authenticate(store, "zhongjiao", PASSWORD).username == "zhongjiao"
@@ -98,7 +98,7 @@ def test_admin_password_from_the_environment(tmp_path, monkeypatch):
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(store):
-    auth.create_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
+    auth.register_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
     with pytest.raises(auth.AuthError, match="用户名或密码不正确"):
         auth.authenticate(store, "zhongjiao", "wrong-password!")
     with pytest.raises(auth.AuthError, match="用户名或密码不正确"):
@@ -108,7 +108,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(store):
 
 
 def test_failed_logins_are_rate_limited(store):
-    auth.create_account(store, OFFICE, "xiaoan", "校安科", "section", "校安科", PASSWORD)
+    auth.register_account(store, OFFICE, "xiaoan", "校安科", "section", "校安科", PASSWORD)
     t0 = datetime(2025, 6, 1, 9, 0)
     for k in range(5):
         with pytest.raises(auth.AuthError, match="用户名或密码不正确"):
@@ -119,7 +119,7 @@ def test_failed_logins_are_rate_limited(store):
 
 
 def test_a_success_resets_the_failure_count(store):
-    auth.create_account(store, OFFICE, "caiwu", "财务科", "section", "财务科", PASSWORD)
+    auth.register_account(store, OFFICE, "caiwu", "财务科", "section", "财务科", PASSWORD)
     t0 = datetime(2025, 6, 1, 9, 0)
     for k in range(4):
         with pytest.raises(auth.AuthError):
@@ -130,7 +130,7 @@ def test_a_success_resets_the_failure_count(store):
 
 
 def test_disabled_accounts_cannot_sign_in_and_sessions_expire(store):
-    auth.create_account(store, OFFICE, "bangong", "办公室", "section", "办公室", PASSWORD)
+    auth.register_account(store, OFFICE, "bangong", "办公室", "section", "办公室", PASSWORD)
     store.update_account(OFFICE, "bangong", disabled=True)
     with pytest.raises(auth.AuthError, match="已停用"):
         auth.authenticate(store, "bangong", PASSWORD)
@@ -151,11 +151,11 @@ def test_disabled_accounts_cannot_sign_in_and_sessions_expire(store):
 )
 def test_bad_accounts_are_refused(store, username, role, scope, password, message):
     with pytest.raises(auth.AuthError, match=message):
-        auth.create_account(store, OFFICE, username, "x", role, scope, password)
+        auth.register_account(store, OFFICE, username, "x", role, scope, password)
 
 
 def test_passwords_change_by_their_owner_or_by_a_reset(store):
-    auth.create_account(store, OFFICE, "sizheng", "思政科", "section", "思政科", PASSWORD)
+    auth.register_account(store, OFFICE, "sizheng", "思政科", "section", "思政科", PASSWORD)
     me = auth.authenticate(store, "sizheng", PASSWORD).actor
     with pytest.raises(auth.AuthError, match="用户名或密码不正确"):
         auth.change_password(store, me, "sizheng", "not-my-password", "a-new-password-1")
@@ -201,7 +201,7 @@ LEADER = Actor("leader", "林长华", "lin")
         (SECTION, lambda s: s.save_scenario(1, "x", "", "current", date(2025, 3, 7), "{}", {}, SECTION)),
         (SECTION, lambda s: s.add_adjustment(1, "bonus", 1, "自己加分", SECTION)),
         (SECTION, lambda s: s.set_rules(1, "{}", SECTION)),
-        (SECTION, lambda s: s.create_account(SECTION, "evil", "x", "office", None, None)),
+        (SECTION, lambda s: s.insert_account(SECTION, "evil", "x", "office", None, None)),
         (SECTION, lambda s: s.update_account(SECTION, "admin", role="section", scope="中教科")),
         (LEADER, lambda s: s.add_kiosk_token(LEADER, "0" * 64, "x")),
         (SECTION, lambda s: s.import_plan(shipped_plan(), SECTION)),
@@ -217,7 +217,7 @@ def test_every_write_checks_the_role_itself(store, actor, write):
 
 
 def test_every_write_leaves_who_when_what_old_and_new(store):
-    auth.create_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
+    auth.register_account(store, OFFICE, "zhongjiao", "中教科", "section", "中教科", PASSWORD)
     section = auth.load(store, "zhongjiao").actor
     store.add_progress(1, [ProgressRow("1-3-1", date(2025, 3, 7), 10, "推进中")], section, today=date(2025, 12, 31))
     store.add_progress(1, [ProgressRow("1-3-1", date(2025, 3, 14), 25, "推进中")], section, today=date(2025, 12, 31))
@@ -338,7 +338,7 @@ def test_my_account_page_changes_my_own_password(db):
     try:
         auth.ensure_admin(s)
         s.import_plan(shipped_plan())  # a section account belongs to a unit: the plan comes first
-        auth.create_account(s, OFFICE, "xiaoan", "胡志强", "section", "校安科", PASSWORD)
+        auth.register_account(s, OFFICE, "xiaoan", "胡志强", "section", "校安科", PASSWORD)
     finally:
         s.close()
     s = Store(db)

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows.scoring import Rules
 from tests.fixtures import amended, copy_base
 from tests.running import run_cli
+from tests.waiting import wait_until
 
 PLAN_TEXT = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"
 OFFICE = Actor.office()
@@ -184,8 +184,7 @@ def test_backup_while_writers_run_is_consistent(tmp_path):
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        while len(written) < 3 and thread.is_alive():
-            time.sleep(0.005)
+        wait_until(lambda: len(written) >= 3 or not thread.is_alive(), 60, "three batches written", every=0.005)
         manifests = [bk.backup(store, tmp_path / f"b{k}") for k in range(3)]
     finally:
         stop.set()
@@ -468,7 +467,7 @@ def test_the_self_assessment_page_opens_every_restored_file(tmp_path, monkeypatc
     bk.restore(tmp_path / "bk", restored)
     store = Store(restored)
     try:
-        auth.create_account(store, Actor.system(), "office", "绩效办", "office", None, "backup-test-password")
+        auth.register_account(store, Actor.system(), "office", "绩效办", "office", None, "backup-test-password")
         token = auth.start_session(store, auth.load(store, "office"))
     finally:
         store.close()

@@ -45,8 +45,8 @@ def signed(tmp_path_factory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("trust")
     db = root / "demo.duckdb"
     store = build(db)
-    auth.create_account(store, Actor.system(), "admin", "管理员", "office", None, "admin-password-123")
-    auth.create_account(store, Actor.system(), "mallory", "某科室", "office", None, "mallory-password-456")
+    auth.register_account(store, Actor.system(), "admin", "管理员", "office", None, "admin-password-123")
+    auth.register_account(store, Actor.system(), "mallory", "某科室", "office", None, "mallory-password-456")
     bk.backup(store, root / "backup")
     store.close()
     return db, root / "backup"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from perfdash.core import intake
+from perfdash.present import exports
 from perfdash.workflows import progress
 from tests import hostile
 
@@ -204,7 +205,7 @@ def test_template_round_trip_unchanged(tmp_path: Path) -> None:
             "status": ["推进中"],
         }
     )
-    data = progress.template_xlsx(state, progress.Actor.section("中教科"), date(2025, 6, 30))
+    data = exports.ledger_template_xlsx(state, progress.Actor.section("中教科"), date(2025, 6, 30))
     up = progress.read_upload("t.xlsx", data)
     assert not up.errors
     assert [(r.code, r.report_date, r.completion_pct, r.status) for r in up.rows] == [

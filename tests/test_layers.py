@@ -197,7 +197,7 @@ def test_the_store_is_small_and_holds_no_domain_writes():
     assert database.end_lineno - database.lineno < 400
     methods = {n.name for n in database.body if isinstance(n, ast.FunctionDef)}
     assert "write" in methods
-    assert not methods & {"add_progress", "import_plan", "save_scenario", "issue_order", "create_account"}
+    assert not methods & {"add_progress", "import_plan", "save_scenario", "issue_order", "insert_account"}
 
 
 def test_every_write_goes_through_the_one_path():

@@ -30,7 +30,7 @@ def test_every_menu_names_a_page_of_the_app_once():
 
 @pytest.mark.parametrize(
     ("role", "landing"),
-    [("section", "pages/report.py"), ("leader", "pages/mine.py"), ("office", "pages/overview.py")],
+    [("section", "pages/progress.py"), ("leader", "pages/mine.py"), ("office", "pages/overview.py")],
 )
 def test_each_role_lands_on_its_main_task(role, landing):
     assert nav.landing(role) == landing
@@ -40,7 +40,7 @@ def test_each_role_lands_on_its_main_task(role, landing):
     ("role", "absent"),
     [
         ("section", {"admin", "plans", "scoring", "evaluation", "meeting", "mine"}),
-        ("leader", {"admin", "plans", "report"}),
+        ("leader", {"admin", "plans", "progress"}),
         ("office", {"mine"}),
     ],
 )
@@ -57,7 +57,7 @@ def test_pages_left_out_of_a_menu_stay_reachable_by_address(monkeypatch):
     assert len(every) == len(pages)  # nothing dropped: a bookmark still opens, the page refuses
     assert {url for url, _ in sections[""]} >= {"admin", "plans", "home"}
     assert not any(shown for _, shown in sections[""])
-    assert next(iter(sections)) == "本科室" and sections["本科室"][0] == ("report", True)
+    assert next(iter(sections)) == "本科室" and sections["本科室"][0] == ("progress", True)
 
 
 def test_before_signing_in_there_is_no_menu():

@@ -26,7 +26,7 @@ def store(db_target, monkeypatch):
     s = Store(db_target)
     s.import_plan(shipped_plan())
     auth.ensure_admin(s)
-    auth.create_account(s, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
+    auth.register_account(s, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
     yield s
     s.close()
 
@@ -110,7 +110,7 @@ def test_the_office_lifts_a_limit_on_the_accounts_page(db, monkeypatch):
     at = signed_in("pages/admin.py")
     s = Store(db)
     try:
-        auth.create_account(s, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
+        auth.register_account(s, OFFICE, "zhongjiao", "张少杰", "section", "中教科", PASSWORD)
         for n in range(2):
             fail(s, "zhongjiao", f"192.0.2.{n}", 2)
     finally:

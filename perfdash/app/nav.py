@@ -14,7 +14,7 @@ from perfdash.app.session import current_account, open_store
 # role lands after signing in (a section on its own 进度填报, a leader on 我的分管, the office on 总览).
 MENUS: dict[str, dict[str, list[str]]] = {
     "section": {
-        "本科室": ["report", "self-assessment", "supervision", "kpis"],
+        "本科室": ["progress", "self-assessment", "supervision", "kpis"],
         "看板": ["overview", "indicators", "sections", "people", "target"],
         "分析": ["heatmap", "trend"],
         "账户": ["account"],
@@ -30,7 +30,7 @@ MENUS: dict[str, dict[str, list[str]]] = {
         "看板": ["overview", "indicators", "sections", "people", "target"],
         "分析": ["heatmap", "trend", "scoring", "forecast", "kpis"],
         "督办": ["supervision"],
-        "填报": ["report"],
+        "填报": ["progress"],
         "年终评估": ["self-assessment", "evaluation"],
         "大屏": ["meeting"],
         "管理": ["plans", "admin", "account"],

@@ -205,7 +205,7 @@ def prepare(db: str) -> str:
     store = Store(db)
     try:
         if auth.load(store, BENCH_USER) is None:
-            auth.create_account(store, Actor.system(), BENCH_USER, "浏览器性能测试", "office", None, password)
+            auth.register_account(store, Actor.system(), BENCH_USER, "浏览器性能测试", "office", None, password)
         else:
             store.update_account(Actor.office(), BENCH_USER, password_hash=auth.hash_password(password))
     finally:

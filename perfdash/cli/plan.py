@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 HELP = "读取方案文档（或 Excel 模板）并打印校验摘要"
 EXAMPLES = """\
@@ -34,9 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
     plan = read_plan_bounded(args.path)
     if args.xlsx:
-        from perfdash.plan.xlsx import export_plan_xlsx
+        from perfdash.present.exports import plan_template_xlsx
 
-        export_plan_xlsx(plan, args.xlsx)
+        Path(args.xlsx).write_bytes(plan_template_xlsx(plan))
         print(f"已写出 Excel 模板：{args.xlsx}", file=sys.stderr)
     if args.json:
         json.dump([t.as_dict() for t in plan.targets], sys.stdout, ensure_ascii=False, indent=1)

@@ -7,7 +7,8 @@ edits the cell. Nothing is added to what people read: ``=1+1`` shows as ``=1+1``
 
 Sheets: ``print_table`` lays a table out for A4 landscape, one page wide, with a title row, the
 header row repeated on every page, borders, wrapped text, a frozen header, and a header/footer
-naming the unit, the date and 第 N 页 共 M 页.
+naming the unit, the date and 第 N 页 共 M 页. ``demo=True`` (the plan's progress is the generated
+demo history) puts 演示数据 after the title and in the middle of every printed page's header.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+
+from perfdash.core.settings import DEMO_LABEL
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _LINE_ENDS = re.compile(r"\r\n?")
@@ -171,9 +174,17 @@ def header_footer_text(text: str) -> str:
     return clean(text).replace("\n", " ").replace("&", "&&")[:80]  # type: ignore[union-attr]
 
 
-def page_setup(ws: Worksheet, unit: str, stamp: str, title_rows: int, landscape: bool = True) -> None:
+def demo_title(title: str, demo: bool) -> str:
+    """A sheet's title, with （演示数据） after it when the data is the demo history."""
+    return f"{title}（{DEMO_LABEL}）" if demo and title else title
+
+
+def page_setup(
+    ws: Worksheet, unit: str, stamp: str, title_rows: int, landscape: bool = True, *, demo: bool = False
+) -> None:
     """A4, one page wide (as many pages tall as needed), the first ``title_rows`` rows repeated on
-    every page, centred, with the unit and ``stamp`` (a date) in the header and page numbers below."""
+    every page, centred, with the unit and ``stamp`` (a date) in the header and page numbers below;
+    with ``demo``, 演示数据 in the header's middle."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     if ws.sheet_properties.pageSetUpPr is None:
@@ -188,6 +199,8 @@ def page_setup(ws: Worksheet, unit: str, stamp: str, title_rows: int, landscape:
     for part in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
         part.left.text = header_footer_text(unit)
         part.right.text = header_footer_text(stamp)
+        if demo:
+            part.center.text = header_footer_text(DEMO_LABEL)
     for part in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
         part.center.text = "第 &P 页 共 &N 页"
 
@@ -202,28 +215,34 @@ def print_table(
     stamp: str,
     subtitle: str = "",
     freeze_columns: int = 0,
+    demo: bool = False,
 ) -> int:
     """Lay out a printed table on an empty sheet: the title (and an optional subtitle) across the
     table, the header row, then ``rows`` (plain value rows, ``Band`` headings, ``Header`` rows of a
-    second table, ``Strong`` totals).
-    The title rows and the header repeat on every printed page. Returns the header's row number."""
-    widths = fit_widths(columns)
+    second table, ``Strong`` totals). With no title (a template read back by its header in row 1)
+    the header is row 1 and the unit and stamp in the page header say what the file is.
+    The title rows and the header repeat on every printed page. ``demo``: the data is demo data,
+    said after the title and in the printed header (``demo_title``). Returns the header's row number."""
+    if subtitle and not title:
+        raise ValueError("a subtitle stands under a title")
+    widths = [round(w, 1) for w in fit_widths(columns)]
+    full = sum(widths)
     last = get_column_letter(len(columns))
-    title_cell = put(ws.cell(1, 1), title)
-    title_cell.font = Font(name=FONT, size=TITLE_PT, bold=True)
-    title_cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    ws.merge_cells(f"A1:{last}1")
-    ws.row_dimensions[1].height = TITLE_PT * 1.5
-    header_row = 2
+    header_row = 1
+    if title:
+        title_cell = put(ws.cell(1, 1), demo_title(title, demo))
+        title_cell.font = Font(name=FONT, size=TITLE_PT, bold=True)
+        title_cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.merge_cells(f"A1:{last}1")
+        ws.row_dimensions[1].height = TITLE_PT * 1.5
+        header_row = 2
     if subtitle:
         sub = put(ws.cell(2, 1), subtitle)
         sub.font = Font(name=FONT, size=BODY_PT)
         sub.alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
         ws.merge_cells(f"A2:{last}2")
+        ws.row_dimensions[2].height = row_height([(subtitle, full)])
         header_row = 3
-    widths = [round(w, 1) for w in widths]
-    full = sum(widths)
-    ws.row_dimensions[2].height = row_height([(subtitle, full)]) if subtitle else None
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     _header(ws, header_row, [c.header for c in columns], widths)
@@ -258,7 +277,7 @@ def print_table(
         shown = [(_shown(clean(v), c.kind), w) for v, c, w in zip(values, columns, widths, strict=False)]
         ws.row_dimensions[row].height = row_height(shown)
     ws.freeze_panes = f"{get_column_letter(freeze_columns + 1)}{header_row + 1}"
-    page_setup(ws, unit, stamp, header_row)
+    page_setup(ws, unit, stamp, header_row, demo=demo)
     return header_row
 
 
@@ -272,10 +291,20 @@ def _header(ws: Worksheet, row: int, values: Sequence[object], widths: Sequence[
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-def print_lines(ws: Worksheet, title: str, lines: Iterable[str], *, unit: str, stamp: str, width: float = 120) -> None:
-    """A sheet of plain lines (instructions, notes) under a title, printed like the tables."""
+def print_lines(
+    ws: Worksheet,
+    title: str,
+    lines: Iterable[str],
+    *,
+    unit: str,
+    stamp: str,
+    width: float = 120,
+    demo: bool = False,
+) -> None:
+    """A sheet of plain lines (instructions, notes) under a title, printed like the tables
+    (``demo``: as ``print_table``'s)."""
     ws.column_dimensions["A"].width = width
-    title_cell = put(ws.cell(1, 1), title)
+    title_cell = put(ws.cell(1, 1), demo_title(title, demo))
     title_cell.font = Font(name=FONT, size=TITLE_PT, bold=True)
     title_cell.alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 30
@@ -284,4 +313,4 @@ def print_lines(ws: Worksheet, title: str, lines: Iterable[str], *, unit: str, s
         cell.font = Font(name=FONT, size=BODY_PT)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[n].height = row_height([(str(clean(line)), width)])
-    page_setup(ws, unit, stamp, 1)
+    page_setup(ws, unit, stamp, 1, demo=demo)

@@ -278,13 +278,13 @@ def ensure_admin(store: Database) -> str | None:
     given = settings.admin_password()
     password = given or secrets.token_urlsafe(12)
     try:
-        store.create_account(Actor.system(), "admin", "管理员", "office", None, hash_password(password))
+        store.insert_account(Actor.system(), "admin", "管理员", "office", None, hash_password(password))
     except StoreError:
         return None  # created meanwhile by another process
     return None if given else password
 
 
-def create_account(
+def register_account(
     store: Database,
     actor: Actor,
     username: str,
@@ -303,7 +303,7 @@ def create_account(
         raise AuthError(f"未知的角色“{role}”")
     if role != "office" and not (scope or "").strip():
         raise AuthError("科室账户须指定科室，领导账户须指定分管领导姓名")
-    store.create_account(
+    store.insert_account(
         actor,
         username,
         display_name.strip() or username,
@@ -382,7 +382,7 @@ class AccountWrites(SignInWrites):
     """Accounts, sign-in attempts (perfdash.ops.throttle), sessions and meeting-screen tokens (part
     of perfdash.store.Store)."""
 
-    def create_account(
+    def insert_account(
         self: Database,
         actor: Actor,
         username: str,
@@ -393,7 +393,8 @@ class AccountWrites(SignInWrites):
         email: str | None = None,
         units: list[str] | tuple[str, ...] | None = None,
     ) -> None:
-        """A new local account. Its password arrives already hashed (hash_password above). A section
+        """Insert a new local account row (register_account checks a typed password and hashes it;
+        here it arrives already hashed, or None for an OIDC-only account). A section
         or leader account belongs to units (by default those of the office creating it); an office
         account may be bound to units too, and only an office bound to none creates one that is not."""
         if actor.role != "system":

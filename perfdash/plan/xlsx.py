@@ -1,96 +1,39 @@
-"""The plan as an Excel template: one row per target, the same fields as the JSON form."""
+"""The plan as an Excel template, read back: one row per target, the same fields as the JSON form.
+This module owns the template's columns; perfdash.present.exports.plan_template_xlsx writes the
+file (every download is built there, and printed by the office-suite test)."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from perfdash.core import intake
-from perfdash.core.excel import append_row, cell_text
+from perfdash.core.excel import cell_text
 from perfdash.plan.checks import validate
 from perfdash.plan.model import CODE_RE, Plan, PlanError, Target
 
 SHEET = "考评表"
 META_SHEET = "方案"
 LIST_SEP = "、"
-# (key, header, width). The header names the JSON key too, so the sheet documents itself.
+# (key, header, width). The header names the JSON key too, so the sheet documents itself. Widths
+# in Excel's character units: together one A4 landscape page at 100 % (the headers wrap).
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("code", "编号 code", 9),
-    ("group", "目标组 group", 10),
-    ("category", "类别 category", 13),
-    ("indicator_code", "一级指标编号 indicator_code", 10),
-    ("indicator", "一级指标 indicator", 40),
-    ("indicator_points", "指标分值 indicator_points", 9),
-    ("source_note", "指标来源 source_note", 20),
-    ("target", "年度工作目标 target", 60),
-    ("points", "分值 points", 7),
-    ("deadline", "完成时限 deadline", 12),
-    ("sections", "责任科室 sections（、分隔，首个为牵头）", 22),
-    ("persons", "责任人 persons（、分隔，与科室一一对应）", 18),
-    ("leaders", "分管领导 leaders（、分隔）", 14),
+    ("code", "编号 code", 7),
+    ("group", "目标组 group", 8),
+    ("category", "类别 category", 9),
+    ("indicator_code", "一级指标编号 indicator_code", 6),
+    ("indicator", "一级指标 indicator", 22),
+    ("indicator_points", "指标分值 indicator_points", 6),
+    ("source_note", "指标来源 source_note", 8),
+    ("target", "年度工作目标 target", 40),
+    ("points", "分值 points", 6),
+    ("deadline", "完成时限 deadline", 11),
+    ("sections", "责任科室 sections（、分隔，首个为牵头）", 11),
+    ("persons", "责任人 persons（、分隔，与科室一一对应）", 8),
+    ("leaders", "分管领导 leaders（、分隔）", 6),
 )
 LIST_KEYS = ("sections", "persons", "leaders")
 LIMITS = intake.Limits(max_bytes=5 * intake.MB, max_rows=2000)  # a plan has tens of targets, not thousands
-
-
-def export_plan_xlsx(plan: Plan, path: str | Path) -> Path:
-    """Write the plan as an .xlsx template file (see plan_workbook)."""
-    path = Path(path)
-    plan_workbook(plan).save(path)
-    return path
-
-
-def plan_xlsx_bytes(plan: Plan) -> bytes:
-    """The plan as an .xlsx template, in memory (for a download)."""
-    buf = io.BytesIO()
-    plan_workbook(plan).save(buf)
-    return buf.getvalue()
-
-
-def plan_workbook(plan: Plan) -> Workbook:
-    """The plan as an Excel template: a 考评表 sheet, one row per target with the same fields as the
-    JSON form, and a 方案 sheet with unit, year and title. It reads back as the same plan."""
-    wb = Workbook()
-    meta = wb.active
-    meta.title = META_SHEET
-    append_row(meta, ["单位 unit", plan.unit])
-    meta.append(["年度 year", plan.year])
-    append_row(meta, ["标题 title", plan.title])
-    meta.column_dimensions["A"].width = 12
-    meta.column_dimensions["B"].width = 40
-    ws = wb.create_sheet(SHEET, 0)
-    ws.append([header for _, header, _ in COLUMNS])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for t in plan.targets:
-        d = t.as_dict()
-        append_row(
-            ws,
-            [
-                LIST_SEP.join(d[key]) if key in LIST_KEYS else (t.deadline if key == "deadline" else d[key])
-                for key, _, _ in COLUMNS
-            ],
-        )
-    for i, (_, _, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        row[9].number_format = "yyyy-mm-dd"
-    names = ",".join(plan.group_names())
-    if len(names) < 250:  # Excel's limit for a list written into the rule
-        groups = DataValidation(type="list", formula1=f'"{names}"', allow_blank=False)
-        ws.add_data_validation(groups)
-        groups.add(f"B2:B{max(ws.max_row, 2) + 200}")
-    ws.freeze_panes = "B2"
-    return wb
 
 
 def read_plan_xlsx_bytes(name: str, data: bytes) -> Plan:

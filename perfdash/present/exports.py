@@ -1,7 +1,13 @@
-"""Excel exports the office hands in: the 自评表 (with its 量化指标), scenario comparisons and the
-public-evaluation samples. Every sheet prints on A4 landscape, one page wide, with its title and
-header on every page (perfdash.core.excel); text that a spreadsheet would read as a formula
-(= + - @) stays text, shown as typed."""
+"""Every Excel file a person downloads or the command line writes, built here: the 自评表 and its
+量化指标, simulations and scenario comparisons, the public-evaluation samples, the weekly brief, the
+reminder list (催报清单), and the two templates people fill in and upload again — the ledger (进度台账;
+perfdash.workflows.progress reads it back) and the plan (方案; perfdash.plan.xlsx reads it back), each
+written from the column map its reader owns. perfdash.present.downloads lists them all (with the Word
+report), and the office-suite test prints every one.
+
+Every sheet prints on A4 landscape, one page wide, with its title and header on every page
+(perfdash.core.excel); text that a spreadsheet would read as a formula (= + - @) stays text, shown
+as typed."""
 
 from __future__ import annotations
 
@@ -11,17 +17,39 @@ from datetime import date
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.core import fmt
-from perfdash.core.excel import FORMULA_START, Band, Column, Strong, print_table, put, text_units
+from perfdash.core.access import Actor
+from perfdash.core.excel import (
+    FORMULA_START,
+    Band,
+    Column,
+    Header,
+    Strong,
+    print_lines,
+    print_table,
+    put,
+    text_units,
+)
+from perfdash.core.settings import STATUSES, TEXT_LIMITS
+from perfdash.plan import xlsx as plan_xlsx
+from perfdash.plan.model import Plan
+from perfdash.present.meeting import DUE_SOON_DAYS, Slide, Week
+from perfdash.workflows import progress
+from perfdash.workflows.periods import Period
 from perfdash.workflows.scoring import Score, SimulationLabel
 
 # The formula guard is part of what this module promises about every file it writes.
 __all__ = [
     "FORMULA_START",
+    "brief_xlsx",
     "comparison_xlsx",
     "kpi_xlsx",
+    "ledger_template_xlsx",
+    "plan_template_xlsx",
     "put",
+    "reminder_xlsx",
     "self_assessment_xlsx",
     "simulation_file_name",
     "simulation_xlsx",
@@ -118,35 +146,49 @@ def self_assessment_xlsx(
     year: int,
     as_of: date,
     notes: dict[str, str] | None = None,
+    *,
+    demo: bool = False,
 ) -> bytes:
     """The 自评表: per 一级指标 its targets with points, completion, self-score and note (the latest
     report's, unless given), each group's subtotal at its head, then the adjustments, the total and
-    the grade. ``result`` is the one score (evaluation.sheet)."""
+    the grade. ``result`` is the one score (evaluation.sheet). ``demo``: the plan's progress is the
+    demo history (演示数据 in every title and printed header, perfdash.core.excel); the same for
+    every export below that takes it."""
     wb = _book()
     _assessment_sheet(
-        wb, "自评表", f"{unit}{year}年度绩效目标自评表", result, unit, f"统计截至 {fmt.day(as_of)}", notes
+        wb, "自评表", f"{unit}{year}年度绩效目标自评表", result, unit, f"统计截至 {fmt.day(as_of)}", notes, demo
     )
     return _bytes(wb)
 
 
-def simulation_xlsx(result: Score, unit: str, year: int, as_of: date, label: SimulationLabel) -> bytes:
+def simulation_xlsx(
+    result: Score, unit: str, year: int, as_of: date, label: SimulationLabel, *, demo: bool = False
+) -> bytes:
     """A simulation laid out like the 自评表 but never mistaken for it: the banner (模拟：…，非正式
     结果) in the title of every sheet and in the stamp, and its assumptions on a sheet of their own."""
     wb = _book()
     stamp = f"{label.banner} · 统计截至 {fmt.day(as_of)}"
-    _assessment_sheet(wb, "模拟测算", f"{label.banner}｜{unit}{year}年度绩效模拟测算表", result, unit, stamp)
-    _assumptions_sheet(wb, label.banner, [label], unit, stamp)
+    _assessment_sheet(wb, "模拟测算", f"{label.banner}｜{unit}{year}年度绩效模拟测算表", result, unit, stamp, demo=demo)
+    _assumptions_sheet(wb, label.banner, [label], unit, stamp, demo=demo)
     return _bytes(wb)
 
 
-def simulation_file_name(label: SimulationLabel, unit: str, year: int, as_of: date) -> str:
-    """模拟_<name>_<unit><year>_<date>.xlsx: the word 模拟 first, as in the file's titles."""
+def simulation_file_name(label: SimulationLabel, unit: str, year: int, as_of: date, *, demo: bool = False) -> str:
+    """模拟_<name>_<unit><year>_<date>.xlsx: the word 模拟 first, as in the file's titles (with
+    ``demo``, _演示数据 before the extension)."""
     name = "".join(ch for ch in label.name if ch not in '\\/:*?"<>|').strip() or "模拟"
-    return f"模拟_{name}_{unit}{year}_{fmt.day(as_of)}.xlsx"
+    return f"模拟_{name}_{unit}{year}_{fmt.day(as_of)}{'_演示数据' if demo else ''}.xlsx"
 
 
 def _assessment_sheet(
-    wb: Workbook, sheet: str, title: str, result: Score, unit: str, stamp: str, notes: dict[str, str] | None = None
+    wb: Workbook,
+    sheet: str,
+    title: str,
+    result: Score,
+    unit: str,
+    stamp: str,
+    notes: dict[str, str] | None = None,
+    demo: bool = False,
 ) -> None:
     rows = [*target_rows(result.targets, notes or {}), *total_rows(result)]
     longest = max([text_units(str(r[6] or "")) for r in rows if isinstance(r, list)] + [0])
@@ -166,10 +208,13 @@ def _assessment_sheet(
         unit=unit,
         stamp=stamp,
         freeze_columns=2,
+        demo=demo,
     )
 
 
-def _assumptions_sheet(wb: Workbook, banner: str, labels: list[SimulationLabel], unit: str, stamp: str) -> None:
+def _assumptions_sheet(
+    wb: Workbook, banner: str, labels: list[SimulationLabel], unit: str, stamp: str, demo: bool = False
+) -> None:
     rows: list[list[object] | Band] = []
     for label in labels:
         if len(labels) > 1:
@@ -182,10 +227,11 @@ def _assumptions_sheet(wb: Workbook, banner: str, labels: list[SimulationLabel],
         rows,
         unit=unit,
         stamp=stamp,
+        demo=demo,
     )
 
 
-def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date) -> bytes:
+def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date, *, demo: bool = False) -> bytes:
     """量化指标完成情况: each quantified target value with its actual and how far it is met
     (``kpis`` from kpi_tracking.with_actuals); a file of its own beside the 自评表."""
     stamp = f"统计截至 {fmt.day(as_of)}"
@@ -216,6 +262,7 @@ def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date) -> bytes:
         ],
         unit=unit,
         stamp=stamp,
+        demo=demo,
     )
     return _bytes(wb)
 
@@ -226,6 +273,8 @@ def comparison_xlsx(
     labels: list[SimulationLabel],
     unit: str = "",
     as_of: date | None = None,
+    *,
+    demo: bool = False,
 ) -> bytes:
     """A scenario comparison: totals and groups side by side, the targets that differ, and each
     scenario's assumptions — every sheet titled as a simulation (模拟：…，非正式结果)."""
@@ -240,6 +289,7 @@ def comparison_xlsx(
         frame_rows(table),
         unit=unit,
         stamp=stamp,
+        demo=demo,
     )
     table = differing.rename(columns={"code": "编号", "target": "年度工作目标", "points": "分值"})
     print_table(
@@ -250,13 +300,15 @@ def comparison_xlsx(
         unit=unit,
         stamp=stamp,
         freeze_columns=1,
+        demo=demo,
     )
-    _assumptions_sheet(wb, banner, labels, unit, stamp)
+    _assumptions_sheet(wb, banner, labels, unit, stamp, demo=demo)
     return _bytes(wb)
 
 
-def survey_samples_xlsx(samples: pd.DataFrame, unit: str = "", year: int | None = None) -> bytes:
-    """The public-evaluation sample list for the statistics team (国家统计局泉州调查队)."""
+def survey_samples_xlsx(samples: pd.DataFrame, unit: str = "", year: int | None = None, *, demo: bool = False) -> bytes:
+    """The public-evaluation sample list for the statistics team (国家统计局泉州调查队); ``demo``: a
+    demo database's samples are demo data too."""
     from perfdash.present import tables
 
     wb = _book()
@@ -276,5 +328,278 @@ def survey_samples_xlsx(samples: pd.DataFrame, unit: str = "", year: int | None 
         frame_rows(table),
         unit=unit,
         stamp=f"导出日期 {fmt.day(date.today())}",
+        demo=demo,
+    )
+    return _bytes(wb)
+
+
+# -- the weekly brief (周报) --------------------------------------------------------------------
+
+BRIEF_LISTS = (  # (slide, table, heading): the target lists of the weekly brief, in the screen's order
+    ("week", "moved", "本周推进"),
+    ("week", "finished", "本周完成"),
+    ("week", "fell_behind", "新增滞后"),
+    ("due", "overdue", "逾期未完成"),
+    ("due", "due_soon", f"{DUE_SOON_DAYS}天内到期"),
+)
+
+
+def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week, *, demo: bool = False) -> bytes:
+    """The weekly brief for the minutes, the same numbers as the meeting screen (meeting.build_slides),
+    printed in three sheets: 概况 (the headline numbers), 目标清单 (the targets that moved, finished,
+    fell behind, are overdue or due soon, under one heading each), 科室排名 (with the 分管领导 below)."""
+    wb = _book()
+    by_key = {s.key: s for s in slides}
+    h = by_key["headline"].numbers
+    title = f"{unit}{year}年度绩效目标周报"
+    stamp = f"{week.start.isoformat()} 至 {week.end.isoformat()}"
+    lines = [
+        ("单位", unit),
+        ("年度", year),
+        ("周次", stamp),
+        ("预计年终得分", round(float(h["projected_total"]), 2)),
+        ("预计等次", h["projected_grade"]),
+        ("加权完成率(%)", round(float(h["completion_pct"]), 1)),
+        ("序时进度(%)", round(float(h["expected_pct"]), 1)),
+        ("本周完成率变化(百分点)", round(float(h["completion_change"]), 1)),
+        ("已完成", h["done"]),
+        ("正常推进", h["on_track"]),
+        ("滞后（含逾期）", h["late"]),
+        ("其中逾期未完成", h["overdue"]),
+    ]
+    lines += [(f"获评{name}的概率(%)", round(p * 100, 1)) for name, p in dict(h["grade_probability"]).items()]
+    print_table(
+        wb.create_sheet("概况"),
+        title,
+        (Column("项目", 36), Column("内容", 44, "code")),
+        [[k, _cell(v)] for k, v in lines],
+        unit=unit,
+        stamp=stamp,
+        subtitle=f"周次：{week.label}（{stamp}）",
+        demo=demo,
+    )
+
+    rows: list[object] = []
+    fields = ("code", "target", "lead_section", "lead_person", "deadline", "completion_pct_before", "completion_pct")
+    for slide, key, heading in BRIEF_LISTS:
+        frame = by_key[slide].tables[key]
+        rows.append(Band(f"{heading}（{len(frame)}项）"))
+        for r in frame.itertuples(index=False):
+            v = r._asdict()
+            rows.append([_cell(v.get(k)) for k in (*fields, "lag_status")])
+    print_table(
+        wb.create_sheet("目标清单"),
+        title,
+        (
+            Column("编号", 7, "code"),
+            Column("年度工作目标", 60, grow=True),
+            Column("牵头科室", 10, "code"),
+            Column("责任人", 7, "code"),
+            Column("完成时限", 11, "date"),
+            Column("上周", 7, "pct"),
+            Column("本周", 7, "pct"),
+            Column("滞后状态", 9, "code"),
+        ),
+        rows,
+        unit=unit,
+        stamp=stamp,
+        subtitle=f"周次：{week.label}　本周推进、完成、新增滞后的目标，逾期未完成和{DUE_SOON_DAYS}天内到期的目标",
+        freeze_columns=2,
+        demo=demo,
+    )
+
+    sections = by_key["ranking"].tables["sections"]
+    leaders = by_key["leaders"].tables["leaders"]
+    ranking = [
+        [_cell(v) for v in (r.section, r.targets, r.points, r.completion_pct, r.expected_pct, r.late)]
+        for r in sections.itertuples()
+    ]
+    ranking.append(Band(f"分管领导（{len(leaders)}位）"))
+    ranking.append(Header(["分管领导", "分管目标", "分管分值", "完成率", "", "滞后"]))
+    ranking += [
+        [_cell(v) for v in (r.leader, r.targets, r.points, r.completion_pct, None, r.late)]
+        for r in leaders.itertuples()
+    ]
+    print_table(
+        wb.create_sheet("科室排名"),
+        title,
+        (
+            Column("科室", 24),
+            Column("牵头目标", 12, "int"),
+            Column("牵头分值", 12, "score"),
+            Column("完成率", 12, "pct"),
+            Column("序时进度", 12, "pct"),
+            Column("滞后", 12, "int"),
+        ),
+        ranking,
+        unit=unit,
+        stamp=stamp,
+        subtitle=f"周次：{week.label}　科室排名与分管领导",
+        demo=demo,
+    )
+    return _bytes(wb)
+
+
+def _cell(value: object) -> object:
+    """A frame's value as a cell takes it: missing as empty, timestamps as dates, numpy as Python."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return _plain(value)
+
+
+# -- the reminder list (催报清单) ----------------------------------------------------------------
+
+REMINDER_COLUMNS = (  # (printed column, field of supervision.reminder_texts)
+    (Column("序号", 6, "int"), None),
+    (Column("科室", 14), "section"),
+    (Column("未报送的目标", 18), "targets"),
+    (Column("邮箱", 22), "email"),
+    (Column("手机号", 18, "code"), "phone"),  # +86 and 11 digits on one line (LibreOffice's digits are wide)
+    (Column("催报内容", 60, grow=True), "text"),
+    (Column("已发送（签字/日期）", 16), None),
+)
+
+
+def reminder_xlsx(texts: pd.DataFrame, unit: str, period: Period, as_of: date, *, demo: bool = False) -> bytes:
+    """The reminder list for an office with no mail server or chat robot: one row per section not
+    reported in the reporting ``period`` with its contacts and the text to send (``texts``:
+    supervision.reminder_texts), and a column to sign."""
+    wb = _book()
+    rows = [
+        [n, *("" if field is None else str(getattr(r, field) or "") for _, field in REMINDER_COLUMNS[1:])]
+        for n, r in enumerate(texts.itertuples(index=False), start=1)
+    ]
+    print_table(
+        wb.create_sheet("催报清单"),
+        f"{unit}催报清单",
+        [c for c, _ in REMINDER_COLUMNS],
+        rows,
+        unit=unit,
+        stamp=f"统计截至 {fmt.day(as_of)}",
+        subtitle=f"{period.name}填报周期（{period.days}）未报送进度的科室",
+        demo=demo,
+    )
+    return _bytes(wb)
+
+
+# -- the ledger template (进度台账), read back by perfdash.workflows.progress.read_upload ----------
+
+
+def ledger_template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date, *, demo: bool = False) -> bytes:
+    """The ledger for one section (or the office: every target), pre-filled with current percent and
+    status, with in-sheet validation for percent, status and date, and a sheet of instructions.
+    Its columns are progress.COLUMNS: what read_upload finds by their headers (``demo`` only makes
+    the title longer: the header row stays where it is)."""
+    mine = progress.targets_for(state, actor)
+    year, limit_mb = report_date.year, progress.MAX_BYTES // 1024 // 1024
+    wb = _book()
+    ws = wb.create_sheet(progress.SHEET)
+    header_row = print_table(
+        ws,
+        f"{year}年度绩效目标进度台账（{actor.label}）",
+        [Column(h, w, progress.KINDS.get(k, "text"), grow=k in ("target", "note")) for k, h, w, _ in progress.COLUMNS],
+        [
+            [
+                row.code,
+                row.target,
+                pd.Timestamp(row.deadline).date(),
+                row.role,
+                report_date,
+                float(row.completion_pct),
+                row.status,
+                None,
+            ]
+            for row in mine.itertuples()
+        ],
+        unit=actor.label,
+        stamp=f"填报日期 {report_date.isoformat()}",
+        subtitle="必填：编号、填报日期、完成率(%)（0–100 的数字）、状态；进展说明选填。填写说明见“填报说明”工作表。",
+        freeze_columns=2,
+        demo=demo,
+    )
+    first, last = header_row + 1, max(ws.max_row, header_row + 1) + 500
+    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=False)
+    pct.error, pct.errorTitle = "完成率应为 0 到 100 之间的数字", "完成率"
+    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
+    status.error, status.errorTitle = "请从下拉列表中选择状态", "状态"
+    day = DataValidation(type="date", operator="between", formula1=f"DATE({year},1,1)", formula2=f"DATE({year},12,31)")
+    day.error, day.errorTitle = f"填报日期应在 {year} 年内", "填报日期"
+    for dv, col in ((pct, "F"), (status, "G"), (day, "E")):
+        dv.showErrorMessage = True
+        ws.add_data_validation(dv)
+        dv.add(f"{col}{first}:{col}{last}")
+    print_lines(
+        wb.create_sheet("填报说明"),
+        "填报说明",
+        (
+            f"填报人：{actor.label}",
+            "必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。",
+            f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。",
+            f"{progress.STATUS_RULE}。",
+            f"{progress.UNCHANGED_RULE}，可以只改有变化的行。",
+            f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。",
+            f"进展说明不超过 {TEXT_LIMITS['note']} 字。",
+            f"文件不超过 {limit_mb} MB、{progress.MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。",
+            "整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。",
+        ),
+        unit=actor.label,
+        stamp=f"填报日期 {report_date.isoformat()}",
+        demo=demo,
+    )
+    return _bytes(wb)
+
+
+# -- the plan template (方案的 Excel 模板), read back by perfdash.plan.xlsx -------------------------
+
+PLAN_KINDS = {  # how plan_xlsx.COLUMNS print; the rest is text
+    "code": "code",
+    "indicator_code": "code",
+    "indicator_points": "score",
+    "points": "score",
+    "deadline": "date",
+}
+
+
+def plan_template_xlsx(plan: Plan) -> bytes:
+    """The plan as an Excel template: a 考评表 sheet, one row per target with the same fields as the
+    JSON form (the header in row 1, as plan_xlsx.read_plan_xlsx_bytes reads it), and a 方案 sheet
+    with unit, year and title. It reads back as the same plan, and prints like every export."""
+    wb = _book()
+    ws = wb.create_sheet(plan_xlsx.SHEET)
+    rows = []
+    for t in plan.targets:
+        d = t.as_dict()
+        rows.append(
+            [
+                plan_xlsx.LIST_SEP.join(d[key])
+                if key in plan_xlsx.LIST_KEYS
+                else (t.deadline if key == "deadline" else d[key])
+                for key, _, _ in plan_xlsx.COLUMNS
+            ]
+        )
+    stamp = f"{plan.year}年度绩效目标考评表（方案模板）"
+    print_table(
+        ws,
+        "",
+        [Column(header, width, PLAN_KINDS.get(key, "text")) for key, header, width in plan_xlsx.COLUMNS],
+        rows,
+        unit=plan.unit,
+        stamp=stamp,
+        freeze_columns=1,
+    )
+    names = ",".join(plan.group_names())
+    if len(names) < 250:  # Excel's limit for a list written into the rule
+        groups = DataValidation(type="list", formula1=f'"{names}"', allow_blank=False)
+        ws.add_data_validation(groups)
+        groups.add(f"B2:B{max(ws.max_row, 2) + 200}")
+    print_table(
+        wb.create_sheet(plan_xlsx.META_SHEET),
+        "",
+        (Column("项目 key", 14), Column("内容 value", 60)),
+        [["单位 unit", plan.unit], ["年度 year", plan.year], ["标题 title", plan.title]],
+        unit=plan.unit,
+        stamp=stamp,
     )
     return _bytes(wb)

@@ -42,11 +42,11 @@ def demo_db(db: Path, *demo_args: str, sections: tuple[str, ...] = (), leaders: 
     )
     store = Store(db)
     try:
-        auth.create_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
+        auth.register_account(store, Actor.system(), OFFICE_USER, "浏览器测试", "office", None, OFFICE_PASSWORD)
         for n, section in enumerate(sections):
-            auth.create_account(store, Actor.system(), f"s_{n}", section, "section", section, OFFICE_PASSWORD)
+            auth.register_account(store, Actor.system(), f"s_{n}", section, "section", section, OFFICE_PASSWORD)
         for n, leader in enumerate(leaders):
-            auth.create_account(store, Actor.system(), f"l_{n}", leader, "leader", leader, OFFICE_PASSWORD)
+            auth.register_account(store, Actor.system(), f"l_{n}", leader, "leader", leader, OFFICE_PASSWORD)
     finally:
         store.close()
 

@@ -4,10 +4,10 @@ from datetime import date
 
 import streamlit as st
 
-from perfdash.app import actions, reads, ui
+from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt, schedule
 from perfdash.core.settings import STATUSES
-from perfdash.present import tables
+from perfdash.present import exports, tables
 from perfdash.workflows import progress, supervision
 
 ctx = ui.page_setup("进度填报")
@@ -28,6 +28,7 @@ st.caption(
     + ("（全部目标）" if actor.role == "office" else "（本科室牵头或协作的目标）")
     + f"。{schedule.lag_rule_text()}"
 )
+widgets.period_note(ctx)  # a section: 本期已报 N 条 ✓, on the dashboards once the office closes the period
 
 if actor.role == "section":
     mine_orders = reads.orders(ctx, ctx.plan_id, ctx.as_of)
@@ -67,29 +68,36 @@ with tab_edit:
         },
     )
     edits = progress.edited_rows(before, after, report_date)
-    st.caption(f"已修改 {len(edits)} 项。只有改动了完成率、状态或填写了说明的目标才会保存。")
-    if st.button("保存修改", type="primary", key="save_edits", disabled=not edits):
+    st.caption(
+        f"已修改 {len(edits)} 项，其余 {len(before) - len(edits)} 项未改动、不会保存。"
+        f"只有改动了完成率、状态或填写了说明的目标才会保存；{progress.STATUS_RULE}。"
+    )
+    clashes = progress.edit_problems(before, edits)  # the same rule the save applies, shown before the click
+    if clashes:
+        ui.problems("状态与完成率不一致，请修改后再保存：", clashes)
+    if st.button("保存修改", type="primary", key="save_edits", disabled=not edits or bool(clashes)):
         try:
             n = actions.report_progress(ctx, edits)
         except actions.StoreError as exc:
             ui.problems("未保存，请修改后重试：", str(exc).splitlines())
         else:
-            ui.flash(f"已保存 {n} 条进度记录（填报日期 {fmt.day(report_date)}）。")
+            ui.flash(f"已保存 {progress.saved_text(n, len(before))}。填报日期 {fmt.day(report_date)}。")
             del st.session_state["editor"]
             st.rerun()
 
 with tab_upload:
     st.download_button(
         "下载本科室进度台账模板（.xlsx）" if actor.role == "section" else "下载全部目标的进度台账模板（.xlsx）",
-        data=lambda: progress.template_xlsx(state, actor, today_default),
-        file_name=f"进度台账_{actor.name}_{fmt.day(today_default)}.xlsx",
+        data=lambda: exports.ledger_template_xlsx(state, actor, today_default, demo=ctx.is_demo),
+        file_name=f"进度台账_{actor.name}_{fmt.day(today_default)}{'_演示数据' if ctx.is_demo else ''}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="download_template",
     )
     st.caption(
         f"可上传填好的模板，或按模板表头另存的 CSV（UTF-8 或 GBK）。文件不超过 "
         f"{progress.MAX_BYTES // 1024 // 1024} MB、{progress.MAX_ROWS} 行。"
-        "整份文件全部通过校验才会保存，否则不写入任何数据。"
+        "整份文件全部通过校验才会保存，否则不写入任何数据；"
+        f"{progress.UNCHANGED_RULE}。"
     )
     uploaded = st.file_uploader(
         "上传进度台账", type=["xlsx", "csv"], key="ledger_upload", max_upload_size=progress.MAX_BYTES // 1024 // 1024
@@ -101,18 +109,20 @@ with tab_upload:
             st.error(f"文件有 {len(up.errors)} 处问题，未写入任何数据：")
             st.dataframe(tables.upload_errors(up.errors), hide_index=True, width="stretch", key="upload_errors")
         else:
-            diff = progress.changes(state, up.rows)
+            diff = progress.changes(state, up.rows, up.unchanged)
+            changed, same = up.changed_count, len(up.rows) - up.changed_count
             st.info(
-                f"共 {len(diff)} 行，其中 {int(diff['changed'].sum())} 项目标的完成率或状态有变化。确认无误后保存："
+                f"共 {len(diff)} 行：{changed} 行有变化，将保存为新的进度记录；{same} 行与该目标最近一次填报相同"
+                f"（{progress.UNCHANGED_WHAT}），将跳过。" + ("确认无误后保存：" if changed else "没有需要保存的内容。")
             )
             st.dataframe(tables.changes(diff), hide_index=True, width="stretch", key="upload_preview")
-            if st.button("确认保存", type="primary", key="commit_upload"):
+            if st.button("确认保存", type="primary", key="commit_upload", disabled=not changed):
                 try:
                     n = actions.report_progress(ctx, up.rows)
                 except actions.StoreError as exc:
                     st.error(fmt.md(str(exc)))
                 else:
-                    ui.flash(f"已从 {uploaded.name} 保存 {n} 条进度记录。")
+                    ui.flash(f"已从 {uploaded.name} 保存 {progress.saved_text(n, len(up.rows))}。")
                     del st.session_state["ledger_upload"]
                     st.rerun()
 

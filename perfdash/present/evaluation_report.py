@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from docx import Document
@@ -20,10 +20,11 @@ from docx.shared import Pt
 
 from perfdash.core import fmt
 from perfdash.core.schedule import LATE_STATUSES, OVERDUE
+from perfdash.core.settings import DEMO_LABEL
 from perfdash.db import queries
 from perfdash.db.database import Database
 from perfdash.present import officedoc as od
-from perfdash.workflows import evaluation, scoring, years
+from perfdash.workflows import official, scoring, years
 
 ANNEX_HEADER = ("编号", "年度工作目标", "牵头科室", "分值", "完成率", "得分")
 ANNEX_WIDTHS_MM = (16, 68, 21, 17, 17, 17)  # the 156 mm type area; "100.00" takes 17 mm in 五号
@@ -45,16 +46,22 @@ class Facts:
     locked: bool
     notes: dict[str, str]  # the office's problems and measures
     previous: years.YearResult | None  # the same unit's previous year, when in the database
+    official: official.OfficialRules  # the plan's stored rules (the report's rules unless simulated)
+    is_demo: bool = False  # the plan's progress is the generated demo history (演示数据), as the app's banner says
 
 
-def gather(store: Database, plan_id: int, as_of: date, rules: scoring.Rules) -> Facts:
-    """Read the plan, its state as of ``as_of``, the year's score as the score CLI counts it, the
-    evaluation's reasons, evidence and summaries, the office's notes and last year's score."""
+def gather(store: Database, plan_id: int, as_of: date, rules: scoring.Rules | None = None) -> Facts:
+    """Read the plan, its state as of ``as_of``, the year's score as the score CLI counts it (under
+    the plan's stored rules unless ``rules`` simulate others), the evaluation's reasons, evidence
+    and summaries, the office's notes and last year's score (under that year's own rules)."""
+    stored = official.stored(store, plan_id)
+    rules = rules if rules is not None else stored.rules
     plans = queries.plans(store)
     plan = plans.set_index("plan_id").loc[plan_id]
     unit, year = str(plan["unit"]), int(plan["year"])
+    is_demo = bool(plan["has_demo"]) if pd.notna(plan["has_demo"]) else False  # as perfdash.app.ui decides
     state = queries.target_state(store, plan_id, as_of, year)
-    sheet = evaluation.sheet(store, plan_id, state, rules, as_of)
+    sheet = official.score_sheet(store, plan_id, state, as_of, rules)
     reasons = store.query("SELECT code, reason FROM evaluations WHERE plan_id = $p", {"p": plan_id})
     reason = dict(zip(reasons["code"], reasons["reason"], strict=True))
     scores = sheet.result.targets.set_index("code")["score"]
@@ -62,7 +69,7 @@ def gather(store: Database, plan_id: int, as_of: date, rules: scoring.Rules) -> 
     rows["score"] = rows["code"].map(scores).astype(float)
     rows["reason"] = [str(reason.get(c) or "") for c in rows["code"]]
     before = years.previous_plan(store, unit, year)
-    previous = None if before is None else years.year_result(store, before, rules)
+    previous = None if before is None else years.year_result(store, before)
     return Facts(
         unit=unit,
         year=year,
@@ -74,10 +81,12 @@ def gather(store: Database, plan_id: int, as_of: date, rules: scoring.Rules) -> 
         locked=store.locked(plan_id),
         notes=queries.report_notes(store, plan_id),
         previous=previous,
+        official=stored,
+        is_demo=is_demo,
     )
 
 
-def evaluation_report(
+def build(
     store: Database,
     plan_id: int,
     as_of: date,
@@ -85,11 +94,21 @@ def evaluation_report(
     issued: date | None = None,
 ) -> tuple[bytes, scoring.Score]:
     """The report as .docx bytes, and the score it states (the same the score CLI prints).
-    ``issued`` is the date of the 落款 (default today)."""
-    facts = gather(store, plan_id, as_of, rules or scoring.Rules())
+    ``issued`` is the date of the 落款: by default the data's as-of date, not the day the file is
+    made. A generated report is a draft of the data as of a date; dated by it, the page shows one
+    date (the 落款 agrees with 统计截至 above it), and the same data give the same document. The
+    office sets the issue date when it signs, in the document. When the file was made is in its
+    properties (created, and a comment naming both dates). A plan whose progress is demo data
+    says 演示数据 in the title, so no printout passes for a real report."""
+    facts = gather(store, plan_id, as_of, rules)
     doc = od.new_document()
-    od.para(doc, f"{facts.unit}{facts.year}年度绩效评估报告", "公文标题")
+    title = report_title(facts)
+    od.para(doc, title, "公文标题")
     od.para(doc, f"（统计截至{fmt.long_day(as_of)}）", "公文副标题")
+    made = datetime.now()
+    props = doc.core_properties
+    props.title, props.created = title, made
+    props.comments = f"数据截至 {as_of.isoformat()}；生成于 {made:%Y-%m-%d %H:%M}"
     od.para(doc, "")
     overall(doc, facts)
     achievements(doc, facts)
@@ -99,9 +118,21 @@ def evaluation_report(
         od.para(doc, text)
     od.para(doc, "")
     od.para(doc, f"附件：{annex_title(facts)}")
-    od.signature(doc, facts.unit, issued or date.today())
+    od.signature(doc, facts.unit, issued or as_of)
     annex(doc, facts)
     return od.to_bytes(doc), facts.result
+
+
+def report_title(facts: Facts) -> str:
+    """The document's title: 泉州市教育局2025年度绩效评估报告, and （演示数据） after it for demo data."""
+    return f"{facts.unit}{facts.year}年度绩效评估报告" + (f"（{DEMO_LABEL}）" if facts.is_demo else "")
+
+
+def _band_source(facts: Facts) -> str:
+    """Whose grade bands these are: the office's stored ones, provisional defaults, or a simulation's."""
+    if facts.rules != facts.official.rules:
+        return "模拟的分界"
+    return "本局暂定分界" if facts.official.provisional else "绩效办设定的分界"
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -133,14 +164,15 @@ def overall(doc: DocumentObject, facts: Facts) -> None:
         f"{versus}；已完成{done}项，尚未完成{len(rows) - done}项，其中滞后{late}项"
         f"（含逾期未完成{int(head['overdue'])}项）。",
     )
-    bands = "，".join(f"{name}≥{fmt.score(cut)}分" for name, cut in facts.rules.bands if cut > 0)
+    bands = "，".join(f"{name}≥{fmt.score(cut / 100 * r.possible)}分" for name, cut in facts.rules.bands if cut > 0)
     lowest = min(facts.rules.bands, key=lambda b: b[1])[0]
     od.para(
         doc,
         f"{scoring.RULE_LABELS[facts.rules.rule]}，年度绩效目标考评得分{fmt.score(r.total)}分，等次为{r.grade}。"
         f"其中目标得分{fmt.score(rows['score'].sum())}分，加分{fmt.score(r.bonus)}分，扣分{fmt.score(r.deduction)}分"
         + (f"，存在一票否决事项，等次不高于{facts.rules.veto_grade}" if r.vetoed else "")
-        + f"。等次按本局暂定分界（{bands}，以下为{lowest}）确定，以上级正式公布的标准为准。",
+        + f"。等次按{_band_source(facts)}（{bands}，以下为{lowest}）确定"
+        + ("，以上级正式公布的标准为准。" if facts.official.provisional else "。"),
     )
     if facts.previous:
         last = facts.previous
@@ -251,7 +283,7 @@ def annex(doc: DocumentObject, facts: Facts) -> None:
         ["", "加分", "", "", "", fmt.score(r.bonus)],
         ["", "扣分", "", "", "", fmt.score(r.deduction)],
         ["", "总分", "", "", "", fmt.score(r.total)],
-        ["", "等次（按本局暂定分界）", "", "", "", r.grade],
+        ["", f"等次（按{_band_source(facts)}）", "", "", "", r.grade],
     ]
     od.table(doc, ANNEX_HEADER, ANNEX_WIDTHS_MM, rows, numeric=(0, 3, 4, 5))
 
