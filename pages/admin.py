@@ -47,7 +47,7 @@ with tab_accounts:
         if st.form_submit_button("创建账户", type="primary"):
             account_units = chosen_units or (None if role == "office" else [])
             actions.save(
-                lambda: actions.create_account(
+                lambda: actions.register_account(
                     ctx, username, name, role, scope, password, email or None, account_units
                 ),
                 f"已创建账户 {username}。",
@@ -81,16 +81,27 @@ with tab_tokens:
     st.caption("会议室电脑用带令牌的网址打开大屏，无需登录，只能查看：/meeting?token=令牌")
     with st.form("new_token", clear_on_submit=True):
         label = st.text_input("用途（如：三楼会议室）", key="token_label")
+        follow = st.radio(
+            "大屏显示的方案",
+            ["current", "fixed"],
+            format_func={
+                "current": "跟随当前方案（有数据的本年度方案，否则最近有数据的方案）",
+                "fixed": f"固定为 {ctx.unit} {ctx.year}年度",
+            }.get,
+            key="token_plan",
+        )
         if st.form_submit_button("生成令牌"):
             try:
-                st.session_state["_new_token"] = actions.new_kiosk_token(ctx, label)
+                token = actions.new_kiosk_token(ctx, label)
+                plan = f"&plan={ctx.plan_id}" if follow == "fixed" else ""
+                st.session_state["_new_token"] = f"{ui.app_url('meeting')}?token={token}{plan}"
             except actions.StoreError as exc:
                 st.error(fmt.md(str(exc)))
             else:
                 st.rerun()
     if "_new_token" in st.session_state:
         st.success("令牌只显示这一次，请复制大屏网址：")
-        st.code(f"/meeting?token={st.session_state.pop('_new_token')}", language=None)
+        st.code(st.session_state.pop("_new_token"), language=None, wrap_lines=True)
         st.caption(
             "可在网址后加参数：&every=每页秒数（5–600，默认 20）、&theme=dark 或 light、&week=2025-11-21（某一周）。"
         )

@@ -1,6 +1,6 @@
-"""综合评估: the office scores every target against the self-assessments, records 加分/扣分,
-selects innovations toward 6-5, keeps the survey sample list, locks the year and writes the
-绩效评估报告."""
+"""综合评估: the office scores every target against the self-assessments, sets the plan's official
+scoring rules, records the official 加分/扣分/一票否决, selects innovations toward 6-5, keeps the
+survey sample list, locks the year and writes the 绩效评估报告."""
 
 import pandas as pd
 import streamlit as st
@@ -8,32 +8,37 @@ import streamlit as st
 from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt
 from perfdash.present import exports, tables
-from perfdash.workflows import evaluation, scoring
+from perfdash.workflows import evaluation
+from perfdash.workflows import official as official_rules
+from perfdash.workflows.scoring import ADJUSTMENT_KINDS, RULE_LABELS
 
 ctx = ui.page_setup("综合评估")
 actor = ctx.actor
 st.title("综合评估")
 ui.flash()
-rules = scoring.Rules()
-sheet = reads.evaluation_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json())
+official = reads.official_rules(ctx, ctx.plan_id)
+sheet = reads.score_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, official.rules.to_json())
 locked = reads.locked(ctx, ctx.plan_id)
 
 m = st.columns(4)
 m[0].metric("评估总分", fmt.score(sheet.result.total, unit=True))
-m[1].metric("等次", sheet.result.grade)
+m[1].metric("等次", official.grade_label(sheet.result.grade) + ("（一票否决封顶）" if sheet.result.vetoed else ""))
 m[2].metric("已评定", f"{int(sheet.rows['final_score'].notna().sum())} / {len(sheet.rows)} 项")
 m[3].metric("年度状态", "已锁定" if locked else "未锁定")
 st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
     "每项目标按“评定得分 → 自评得分 → 按完成率计算的得分”的顺序取值；"
-    "6-5 按遴选的创新成果计完成。等次按得分占方案总分的比例划分，分界为本局暂定，并非官方标准。"
+    f"6-5 按遴选的创新成果计完成；加分 {fmt.score(sheet.result.bonus)}、扣分 {fmt.score(sheet.result.deduction)}。"
+    f"{official.source()}：{official_rules.describe(official.rules)}。"
 )
 if actor.role != "office":
     st.info("综合评估由绩效办进行；您可以查看评分表。")
     widgets.table(tables.evaluation_sheet(sheet.rows), "方案中没有目标。", width="stretch")
     st.stop()
 
-tab_score, tab_innov, tab_samples, tab_report = st.tabs(["逐项评分", "创新成果", "公众评议样本", "评估报告与锁定"])
+tab_score, tab_rules, tab_innov, tab_samples, tab_report = st.tabs(
+    ["逐项评分", "计分规则与加减分", "创新成果", "公众评议样本", "评估报告与锁定"]
+)
 
 with tab_score:
     editor_rows = sheet.rows.assign(
@@ -91,7 +96,72 @@ with tab_score:
             ui.flash("已保存全部评定得分。")
             del st.session_state["eval_editor"]
             st.rerun()
-    st.caption("加分 / 扣分 / 一票否决在“评分模拟”页录入，会计入这里的总分。")
+    st.caption("加分 / 扣分 / 一票否决在“计分规则与加减分”中录入，计入这里的总分。")
+
+with tab_rules:
+    st.markdown("**计分规则**（本方案的正式规则：总览、我的分管、周会大屏、评估报告、导出和命令行都按它计分）")
+    st.caption(f"{official.source()}。")
+    current = official.rules
+    with st.form("official_rules"):
+        r1, r2, r3 = st.columns(3)
+        rule = r1.radio(
+            "计分方式",
+            list(RULE_LABELS),
+            index=list(RULE_LABELS).index(current.rule),
+            format_func=RULE_LABELS.get,
+            key="rules_rule",
+        )
+        late = r2.number_input(
+            "逾期每月扣该目标分值的(%)", 0, 100, round(current.late_share_per_month * 100), step=5, key="rules_late"
+        )
+        cap = r3.number_input("逾期扣分上限(%)", 0, 100, round(current.late_cap * 100), step=10, key="rules_cap")
+        steps_text = st.text_input(
+            "分档计分的档位（完成率:得分比例，逗号分隔；100% 得满分）",
+            "，".join(f"{t:g}:{s:g}" for t, s in sorted(current.steps, reverse=True)),
+            key="rules_steps",
+        )
+        floor = st.number_input("分档计分：低于此完成率(%)不得分", 0, 100, round(current.floor), key="rules_floor")
+        b = st.columns(len(current.bands))
+        cuts = [
+            b[i].number_input(f"{name} ≥ (%)", 0.0, 100.0, float(cut), step=1.0, key=f"rules_band_{i}")
+            if i < len(current.bands) - 1
+            else b[i].number_input(f"{name}", 0.0, 0.0, 0.0, disabled=True, key=f"rules_band_{i}")
+            for i, (name, cut) in enumerate(current.bands)
+        ]
+        names = [n for n, _ in current.bands]
+        veto = st.selectbox("一票否决时，等次至多为", names, index=names.index(current.veto_grade), key="rules_veto")
+        if st.form_submit_button("保存计分规则", type="primary"):
+            form = {
+                "rule": rule,
+                "steps": steps_text,
+                "floor": floor,
+                "late_pct": late,
+                "cap_pct": cap,
+                "bands": list(zip(names, cuts, strict=True)),
+                "veto_grade": veto,
+            }
+            actions.save(lambda: actions.set_rules(ctx, form), "已保存计分规则，正式得分已按新规则计算。")
+    st.divider()
+    st.markdown("**加分 / 扣分 / 一票否决**（正式，计入评估总分；撤销后记录保留）")
+    entries = reads.adjustments(ctx, ctx.plan_id)
+    widgets.table(tables.adjustments(entries), "暂无加减分记录。", width="stretch")
+    with st.form("add_adjustment", clear_on_submit=True):
+        a1, a2 = st.columns([1, 1])
+        kind = a1.selectbox("类型", list(ADJUSTMENT_KINDS), format_func=ADJUSTMENT_KINDS.get, key="adj_kind")
+        points = a2.number_input("分值（一票否决不计分值）", 0.0, 100.0, 0.5, step=0.5, key="adj_points")
+        reason = st.text_input("事由（如 察访核验发现问题、创新成果获省级推广）", key="adj_note")
+        basis = st.text_input("依据（文件或通报名称、文号，可不填）", key="adj_basis")
+        if st.form_submit_button("录入"):
+            actions.save(lambda: actions.add_adjustment(ctx, kind, points, reason, basis), "已录入，计入评估总分。")
+    if not entries.empty:
+        w1, w2 = st.columns([3, 1])
+        labels = {
+            int(r.adjustment_id): f"#{r.adjustment_id} {ADJUSTMENT_KINDS[r.kind]} {r.points:g} 分 {r.note}"
+            for r in entries.itertuples()
+        }
+        withdraw = w1.selectbox("撤销记录", list(labels), format_func=labels.get, key="adj_withdraw_pick")
+        if w2.button("撤销", key="adj_withdraw"):
+            actions.save(lambda: actions.withdraw_adjustment(ctx, int(withdraw)), "已撤销该条加减分（记录保留）。")
 
 with tab_innov:
     innov = reads.innovations(ctx, ctx.plan_id)
@@ -140,8 +210,8 @@ with tab_samples:
     widgets.table(tables.survey_samples(samples), "还没有评议样本。", width="stretch")
     st.download_button(
         "导出评议样本（Excel，报统计部门）",
-        lambda: exports.survey_samples_xlsx(samples, ctx.unit, ctx.year),  # built only when asked for
-        file_name=f"公众评议样本_{ctx.year}.xlsx",
+        lambda: exports.survey_samples_xlsx(samples, ctx.unit, ctx.year, demo=ctx.is_demo),  # built only when asked for
+        file_name=f"公众评议样本_{ctx.year}{'_演示数据' if ctx.is_demo else ''}.xlsx",
         key="export_samples",
     )
     with st.form("new_sample", clear_on_submit=True):
@@ -168,8 +238,8 @@ with tab_report:
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "下载绩效评估报告（Word）",
-        lambda: reads.evaluation_report(ctx, ctx.plan_id, ctx.as_of, rules.to_json()),  # built only when asked for
-        file_name=f"{ctx.unit}{ctx.year}年度绩效评估报告.docx",
+        lambda: reads.evaluation_report(ctx, ctx.plan_id, ctx.as_of),  # built only when asked for
+        file_name=f"{ctx.unit}{ctx.year}年度绩效评估报告{'_演示数据' if ctx.is_demo else ''}.docx",
         key="download_report",
     )
     c2.download_button(
@@ -180,14 +250,17 @@ with tab_report:
             ctx.year,
             ctx.as_of,
             dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True)),
+            demo=ctx.is_demo,
         ),
-        file_name=f"{ctx.unit}{ctx.year}年度自评表.xlsx",
+        file_name=f"{ctx.unit}{ctx.year}年度自评表{'_演示数据' if ctx.is_demo else ''}.xlsx",
         key="download_sheet",
     )
     c3.download_button(
         "下载量化指标完成情况（Excel）",
-        lambda: exports.kpi_xlsx(reads.kpis_with_actuals(ctx, ctx.plan_id, ctx.as_of), ctx.unit, ctx.year, ctx.as_of),
-        file_name=f"{ctx.unit}{ctx.year}年度量化指标完成情况.xlsx",
+        lambda: exports.kpi_xlsx(
+            reads.kpis_with_actuals(ctx, ctx.plan_id, ctx.as_of), ctx.unit, ctx.year, ctx.as_of, demo=ctx.is_demo
+        ),
+        file_name=f"{ctx.unit}{ctx.year}年度量化指标完成情况{'_演示数据' if ctx.is_demo else ''}.xlsx",
         key="download_kpis",
     )
     st.divider()

@@ -8,7 +8,7 @@ from streamlit.errors import StreamlitAPIException
 
 from perfdash.app import meeting_view, reads
 from perfdash.core import fmt, settings
-from perfdash.present import meeting, screen
+from perfdash.present import exports, meeting, screen
 
 ctx = meeting_view.setup()
 theme = screen.theme_name(st.query_params.get("theme"))
@@ -36,9 +36,25 @@ def pages(slide: meeting.Slide) -> int:
     return 1
 
 
+def silent_tile() -> tuple[str, str, str, str]:
+    """本期未报送: the open reporting period's sections without a report, named as 总览 and 督办与催报 name it."""
+    period = ctx.open_period
+    if period is None:
+        return ("本期未报送", "—", "本年度的填报周期已全部关闭", "")
+    silent = reads.not_reported(ctx, ctx.plan_id, period.start, period.end)
+    return ("本期未报送", f"{len(silent)} 个科室", f"{period.name} {period.days}", "warn" if len(silent) else "good")
+
+
 def body(slide: meeting.Slide, page: int) -> str:
     """One page of a slide as HTML, from its data."""
     n, t = slide.numbers, slide.tables
+    if slide.key == "headline" and not n["reported"]:  # a new plan: counts, no score, no forecast, no red
+        return screen.tiles(
+            [
+                ("进度", "尚无填报", "第一个填报周期关闭后显示完成率和预测", ""),
+                ("年度工作目标", f"{n['targets']} 项", f"总分值 {fmt.score(n['possible'])}", ""),
+            ]
+        )
     if slide.key == "headline":
         gap = n["completion_pct"] - n["expected_pct"]
         probs = "，".join(f"{k} {fmt.pct(v * 100)}" for k, v in n["grade_probability"].items())
@@ -70,7 +86,7 @@ def body(slide: meeting.Slide, page: int) -> str:
                     ("其中逾期未完成", str(n["overdue"]), "已过完成时限", "bad"),
                 ]
             )
-            + screen.trend(overall, ctx.year, f"获评等次的概率（本局暂定分界）：{probs}")
+            + screen.trend(overall, ctx.year, f"获评等次的概率：{probs}")
         )
     if slide.key == "week":
         rows = screen.TABLE_ROWS
@@ -80,6 +96,7 @@ def body(slide: meeting.Slide, page: int) -> str:
                 ("本周有推进", f"{n['moved']} 项", "", "good"),
                 ("本周完成", f"{n['finished']} 项", "", "good"),
                 ("新增滞后", f"{n['fell_behind']} 项", "", "bad" if n["fell_behind"] else ""),
+                silent_tile(),
             ]
         ) + screen.row(
             screen.heading("推进最多")
@@ -161,12 +178,19 @@ show()
 controls.download_button(
     "下载周报",
     lambda: (
-        meeting.brief_xlsx(reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of), ctx.unit, ctx.year, ctx.week)
+        exports.brief_xlsx(
+            reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of),
+            ctx.unit,
+            ctx.year,
+            ctx.week,
+            demo=ctx.is_demo,
+        )
         if ctx.still_allowed()
         else b""
     ),
-    file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}.xlsx",
+    file_name=f"周报_{ctx.unit}_{ctx.week.end.isoformat()}{'_演示数据' if ctx.is_demo else ''}.xlsx",
     key="meeting_brief",
+    disabled=not slides_by_key["headline"].numbers["reported"],  # nothing reported yet: no brief to hand out
 )
 if ctx.token is None:  # opened by a signed-in person from the app (the kiosk token view has no way in)
     # Not when the page runs by itself, outside app.py's navigation (a smoke test).

@@ -20,6 +20,9 @@ st.caption(f"{fmt.md(leader)} · 统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge
 if mine.empty:
     st.info("方案中没有列在该分管领导名下的目标。")
     st.stop()
+if not reads.reported(ctx, ctx.plan_id, ctx.as_of):  # a new plan: no 滞后, no 0 %, no red
+    widgets.no_reports_yet(ctx, mine)
+    st.stop()
 
 gap = head["completion_pct"] - head["expected_pct"]
 cols = st.columns(4)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt, schedule
-from perfdash.workflows import forecast, scoring, supervision
+from perfdash.workflows import forecast, supervision
 
 ctx = ui.page_setup("总览", with_filters=True)
 everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
@@ -17,8 +17,12 @@ st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
     "完成率按分值加权。"
 )
+widgets.period_note(ctx)  # a section: 本期已报 N 条 ✓, on the dashboards once the period is closed
 if state.empty:
     st.info("没有符合筛选条件的目标。")
+    st.stop()
+if not reads.reported(ctx, ctx.plan_id, ctx.as_of):  # a new plan: counts, no score, no forecast, no red
+    widgets.no_reports_yet(ctx, state)
     st.stop()
 
 cols = st.columns(5)
@@ -36,39 +40,41 @@ cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {he
 
 # The whole plan's standing, whatever the filters: the one score (as 综合评估, the report and the CLI
 # count it) and the year-end forecast (as the meeting screen shows it).
-rules = scoring.Rules()
-now = reads.evaluation_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json()).result
-_, sim, _ = reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), forecast.DRAWS, 2025)
+official = reads.official_rules(ctx, ctx.plan_id)  # the plan's stored rules (defaults: grades 暂定)
+rules_json = official.rules.to_json()
+now = reads.score_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules_json).result
+_, sim, _ = reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules_json, forecast.DRAWS, forecast.SEED)
 possible = float(everything["points"].sum())
 previous = reads.previous_plan(ctx, ctx.unit, ctx.year)
 y = st.columns(4 if previous is not None else 3)
 y[0].metric(
     "当前得分",
-    f"{fmt.score(now.total, unit=True)} · {now.grade}",
-    help=f"满分 {fmt.points(possible)}；绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分",
+    f"{fmt.score(now.total, unit=True)} · {official.grade_label(now.grade)}",
+    help=f"满分 {fmt.points(possible)}；绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分。"
+    f"{official.source()}",
 )
 y[1].metric(
     f"预计年终得分（{ctx.year}）",
     fmt.score(sim.base_total, unit=True),
     help="按各目标的推进速度预测年终（模拟的中位数），预测，非正式结果",
 )
-y[2].metric("预计等次", sim.base_grade)
-if previous is not None:  # the same unit's previous year, beside this one
-    last = reads.year_result(ctx, int(previous["plan_id"]), rules.to_json())
+y[2].metric("预计等次", official.grade_label(sim.base_grade))
+if previous is not None:  # the same unit's previous year, beside this one (under its own rules)
+    last = reads.year_result(ctx, int(previous["plan_id"]))
     carried = reads.carryovers_confirmed(ctx, ctx.plan_id)
     y[3].metric(
         f"上年度（{last.year}）{'最终' if last.final else '截至 ' + fmt.day(last.as_of)}",
-        f"{fmt.score(last.total, unit=True)} · {last.grade}",
+        f"{fmt.score(last.total, unit=True)} · {last.grade_label}",
         help=f"满分 {fmt.points(last.possible)}；延续上年度的目标（已确认）{len(carried)} 项，在“方案管理”中确认",
     )
 
-silent = reads.not_reported(ctx, ctx.plan_id, supervision.week_start(ctx.as_of), ctx.as_of)
+# 未报送 is about 本期, the open reporting period, as on 督办与催报 (a report in it takes a section off).
+period = ctx.open_period
+silent = reads.not_reported(ctx, ctx.plan_id, period.start, period.end) if period else None
 levels = reads.orders(ctx, ctx.plan_id, ctx.as_of)["level"].value_counts()
 notes = []
-if not silent.empty:
-    notes.append(
-        f"本周（{fmt.month_day(supervision.week_start(ctx.as_of))}起）未报送的科室：{'、'.join(silent['section'])}"
-    )
+if silent is not None and not silent.empty:
+    notes.append(f"本期（{period.name}，{period.days}）未报送的科室：{'、'.join(silent['section'])}")
 if levels.drop(supervision.CLOSED, errors="ignore").sum():
     notes.append(
         "未办结督办："

@@ -144,7 +144,7 @@ with tab_stored:
     if previous is not None:
         st.subheader(f"延续自{int(previous['year'])}年度的目标")
         previous_id, previous_year = int(previous["plan_id"]), int(previous["year"])
-        previous_as_of = reads.reporting_rules(ctx, previous_id).as_of(date.today())  # that plan's 统计日期
+        previous_as_of = reads.reporting_calendar(ctx, previous_id).as_of(date.today())  # that plan's 统计日期
         before = reads.carryover(ctx, ctx.plan_id, ctx.as_of, ctx.year, previous_id, previous_year, previous_as_of)
         done = reads.carryovers_confirmed(ctx, ctx.plan_id)
         agreed = set(zip(done["code"], done["prev_code"], strict=True))
@@ -175,8 +175,8 @@ with tab_stored:
             )
 
 with tab_periods:
-    rules = ctx.reporting or periods.Rules(ctx.year)
-    today = date.today()
+    rules = ctx.reporting or periods.Calendar(ctx.year)
+    today = ui.today()
     open_now = rules.open_period(today)
     board = rules.as_of(today)
     st.caption(
@@ -190,16 +190,60 @@ with tab_periods:
     if open_now is None:
         st.info(f"{ctx.year}年度的填报周期已全部关闭。")
     else:
-        ended = open_now.end <= today
         st.markdown(f"**本期**：{open_now.label}，截止 {fmt.day(open_now.end)} {rules.cutoff_time:%H:%M}")
+        # What closing brings onto the dashboards: the reports dated in the open period, and who is missing.
+        waiting = reads.period_reports(ctx, ctx.plan_id, open_now.start, open_now.end)
+        silent = reads.not_reported(ctx, ctx.plan_id, open_now.start, open_now.end)
+        if waiting.empty:
+            st.markdown("本期还没有收到进度记录。")
+        else:
+            st.markdown(
+                f"本期已收到 **{int(waiting['reports'].sum())} 条**进度记录，来自 {len(waiting)} 个填报人（"
+                + "、".join(f"{fmt.md(r.reporter)} {r.reports} 条" for r in waiting.itertuples())
+                + f"），关闭本期后计入看板（看板现统计截至 {fmt.day(board)}）。"
+            )
+            st.dataframe(
+                waiting.assign(last_day=[fmt.day(d) for d in waiting["last_day"]]).rename(
+                    columns={
+                        "reporter": "填报人",
+                        "reports": "条数",
+                        "targets": "目标数",
+                        "late": "其中迟报",
+                        "last_day": "最近填报日期",
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                key="period_waiting",
+            )
+        st.markdown(
+            f"本期未报送的科室（{len(silent)} 个）：{fmt.md('、'.join(silent['section']))}"
+            if not silent.empty
+            else "有未完成目标的科室本期都已报送。"
+        )
+        blocked = rules.close_blocker(today)
+        early = False
+        reason = ""
+        if blocked:
+            st.info(f"现在还不能关闭本期：{blocked}。确需提前关闭的，请勾选下面的确认并填写理由。")
+            early = st.checkbox(
+                f"提前关闭{open_now.name}：看板统计日期将移到本期截止日（{fmt.day(open_now.end)}），"
+                "此后本期内再报的进度记为迟报",
+                key="period_early",
+            )
+            reason = st.text_input(
+                "提前关闭的理由（必填，记入审计日志）", key="period_early_reason", disabled=not early
+            )
         if st.button(
-            f"关闭本期（{open_now.start:%m-%d} 至 {open_now.end:%m-%d}）",
+            f"{'提前' if blocked else ''}关闭本期（{open_now.start:%m-%d} 至 {open_now.end:%m-%d}）",
             type="primary",
             key="period_close",
-            disabled=not ended,
-            help=None if ended else "截止日之后才能关闭",
+            disabled=bool(blocked) and not early,
         ):
-            actions.save(lambda: actions.close_period(ctx), f"已关闭{open_now.label}。")
+            actions.save(
+                lambda: actions.close_period(ctx, reason if blocked else None),
+                f"已{'提前' if blocked else ''}关闭{open_now.label}。",
+            )
     if rules.closed_through is not None and st.button("重新打开最近关闭的一期", key="period_reopen"):
         actions.save(lambda: actions.reopen_period(ctx), "已重新打开最近关闭的一期。")
 

@@ -1,5 +1,6 @@
-"""评分模拟: project the year-end score against 70/20/4/4/1/1, try what-ifs, save and compare
-scenarios, record 加分/扣分, export the 自评表."""
+"""评分模拟: project the year-end score against the plan's structure, try what-ifs (completions,
+rules, hypothetical 加分/扣分) starting from the official rules, save and compare scenarios. Official
+加分/扣分 are entered on 综合评估."""
 
 import streamlit as st
 
@@ -7,7 +8,8 @@ from perfdash.app import actions, reads, ui
 from perfdash.core import fmt
 from perfdash.present import exports, tables
 from perfdash.workflows import forecast, scoring
-from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Rules
+from perfdash.workflows import official as official_rules
+from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES, RULE_LABELS, Adjustment, Rules
 
 ctx = ui.page_setup("评分模拟")
 actor = ctx.actor
@@ -16,25 +18,41 @@ ui.flash()
 state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 adjustment_rows = reads.adjustments(ctx, ctx.plan_id)
 adjustments = scoring.adjustments_of(adjustment_rows)
+official = reads.official_rules(ctx, ctx.plan_id)
+
+
+def start_from(rules: Rules) -> None:
+    """Put the rule widgets at ``rules`` (before they are drawn)."""
+    st.session_state["sim_rule"] = rules.rule
+    st.session_state["sim_late"] = round(rules.late_share_per_month * 100)
+    st.session_state["sim_late_cap"] = round(rules.late_cap * 100)
+
 
 # -- settings ------------------------------------------------------------------------------------
-if "_sim_rule_loaded" in st.session_state:  # a loaded scenario brings its rule (set before the widget exists)
-    st.session_state["sim_rule"] = st.session_state.pop("_sim_rule_loaded")
+if st.session_state.get("_sim_rules_from") != (ctx.plan_id, official.rules):  # the official rules, fresh
+    st.session_state["_sim_rules_from"] = (ctx.plan_id, official.rules)
+    start_from(official.rules)
+if "_sim_rules_loaded" in st.session_state:  # a loaded scenario brings its rules (set before the widgets exist)
+    start_from(st.session_state.pop("_sim_rules_loaded"))
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
 base = c1.radio("起点", list(BASES), format_func=BASES.get, horizontal=True, key="sim_base")
 rule = c2.radio("计分规则", list(RULE_LABELS), format_func=RULE_LABELS.get, horizontal=True, key="sim_rule")
-late = c3.number_input("逾期每月扣分比例(%)", 0, 100, 0, step=5, key="sim_late")
-cap = c4.number_input("逾期扣分上限(%)", 0, 100, 50, step=10, key="sim_late_cap")
-rules = Rules(rule=rule, late_share_per_month=late / 100, late_cap=cap / 100)
-steps = "、".join(f"≥{t:g}% 得 {p:.0%}" for t, p in rules.steps)
+late = c3.number_input("逾期每月扣分比例(%)", 0, 100, step=5, key="sim_late")
+cap = c4.number_input("逾期扣分上限(%)", 0, 100, step=10, key="sim_late_cap")
+rules = official.rules.with_rule(rule).with_lateness(late / 100, cap / 100)
+differs = rules != official.rules
 st.caption(
-    f"等次按得分占方案总分（{fmt.points(float(state['points'].sum()))}）的比例：优秀 ≥ 90%、良好 ≥ 80%、"
-    "一般 ≥ 60%、较差 < 60%；这些分界和分档计分的档位是本局暂定的，并非官方标准，由绩效办确定。"
-    f"分档计分：100% 得满分，{steps}，低于 {rules.floor:g}% 不得分。统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
+    f"正式{official.source().removeprefix('计分规则：')}：{official_rules.describe(official.rules)}。"
+    + ("**本模拟改用：" + official_rules.describe(rules) + "。**" if differs else "本模拟从正式规则出发；")
+    + f"等次按得分占方案总分（{fmt.points(float(state['points'].sum()))}）的比例。"
+    f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
 )
+if differs and st.button("恢复正式计分规则", key="sim_rules_reset"):
+    st.session_state["_sim_rules_loaded"] = official.rules
+    st.rerun()
 
 fc = (
-    reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), forecast.DRAWS, 2025)[0]
+    reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), forecast.DRAWS, forecast.SEED)[0]
     if base == "forecast"
     else None
 )
@@ -91,22 +109,49 @@ if st.session_state.get("sim_bulk_apply") or st.session_state.get("sim_reset"):
     st.session_state.pop("sim_editor", None)
     st.rerun()
 
+# -- hypothetical entries (only in this simulation) ----------------------------------------------
+entries = [Adjustment(**e) for e in st.session_state.setdefault("sim_entries", [])]
+with st.expander(f"假设的加分 / 扣分 / 一票否决（只计入本模拟，{len(entries)} 条）", expanded=bool(entries)):
+    st.caption("这里的加减分只用于试算，随情景保存，不计入正式得分；正式的加减分由绩效办在“综合评估”录入。")
+    if entries:
+        st.dataframe(
+            tables.hypothetical_entries(entries),
+            hide_index=True,
+            width="stretch",
+        )
+    with st.form("sim_entry", clear_on_submit=True):
+        h1, h2, h3 = st.columns([1, 1, 3])
+        kind = h1.selectbox("类型", list(ADJUSTMENT_KINDS), format_func=ADJUSTMENT_KINDS.get, key="sim_entry_kind")
+        points = h2.number_input("分值", 0.0, 100.0, 0.5, step=0.5, key="sim_entry_points")
+        reason = h3.text_input("假设（如 察访核验扣 0.5 分）", key="sim_entry_note")
+        if st.form_submit_button("加入模拟"):
+            entry = {"kind": kind, "points": 0.0 if kind == "veto" else float(points), "note": reason.strip() or "假设"}
+            st.session_state["sim_entries"] = [*st.session_state["sim_entries"], entry]
+            st.rerun()
+    if entries and st.button("清除假设的加减分", key="sim_entries_clear"):
+        st.session_state["sim_entries"] = []
+        st.rerun()
+hypothetical = scoring.adjustments_json(entries) if entries else ""
+
 # -- the result ----------------------------------------------------------------------------------
 what_if = tuple(sorted(values.items()))  # the simulated completions: part of the cache key
-sheet = reads.evaluation_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json())  # the one score
-now = sheet.result
-result = reads.what_if(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), what_if)
+now = reads.score_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, official.rules.to_json()).result  # the one score
+result = reads.what_if(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), what_if, hypothetical)
 changed = len(scoring.changed_codes(state, values))
-label = scoring.simulation_label(st.session_state.get("sim_name", ""), base, rules, changed, ctx.as_of)
+label = scoring.simulation_label(
+    st.session_state.get("sim_name", ""), base, rules, changed, ctx.as_of, official=official.rules, hypothetical=entries
+)
 st.warning(f"**{label.banner}**（起点：{BASES[base]}，改动完成率的目标 {changed} 项）。正式自评表在“综合评估”导出。")
 m = st.columns(4)
 m[0].metric("模拟总分", fmt.score(result.total, unit=True), delta=f"{result.total - now.total:+.2f} 分（对比当前）")
-m[1].metric("模拟等次", result.grade + ("（一票否决封顶）" if result.vetoed else ""))
+sim_grade = result.grade if differs else official.grade_label(result.grade)
+m[1].metric("模拟等次", sim_grade + ("（一票否决封顶）" if result.vetoed else ""))
 m[2].metric("加分 / 扣分", f"+{fmt.score(result.bonus)} / −{fmt.score(result.deduction)}")
 m[3].metric(
     "当前得分",
-    f"{fmt.score(now.total, unit=True)} · {now.grade}",
-    help="与“综合评估”、评估报告和命令行相同：绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分",
+    f"{fmt.score(now.total, unit=True)} · {official.grade_label(now.grade)}",
+    help="正式计分规则下的得分，与“综合评估”、评估报告和命令行相同：绩效办评分优先，其次科室自评得分，"
+    "其余按统计日期的完成率计分",
 )
 
 left, right = st.columns([2, 3])
@@ -122,15 +167,15 @@ with right:
         key="sim_waterfall_by",
     )
     st.plotly_chart(
-        reads.score_waterfall(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), what_if, by_what),
+        reads.score_waterfall(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), what_if, by_what, hypothetical),
         config={"displaylogo": False},
         key="waterfall",
     )
 
 st.download_button(
     "导出模拟测算表（Excel）",
-    lambda: exports.simulation_xlsx(result, ctx.unit, ctx.year, ctx.as_of, label),
-    file_name=exports.simulation_file_name(label, ctx.unit, ctx.year, ctx.as_of),
+    lambda: exports.simulation_xlsx(result, ctx.unit, ctx.year, ctx.as_of, label, demo=ctx.is_demo),
+    file_name=exports.simulation_file_name(label, ctx.unit, ctx.year, ctx.as_of, demo=ctx.is_demo),
     key="export_self_assessment",
     help="每个工作表的标题都注明“模拟，非正式结果”，另附模拟假设；上报用的自评表请在“综合评估”导出。",
 )
@@ -146,11 +191,11 @@ with st.form("save_scenario", clear_on_submit=True):
     if st.form_submit_button("保存当前模拟为情景", disabled=actor.role != "office"):
         st.session_state["sim_name"] = name.strip()  # the saved simulation goes on under its name
         actions.save(
-            lambda: actions.save_scenario(ctx, name, note, base, rules.to_json(), values),
+            lambda: actions.save_scenario(ctx, name, note, base, rules.to_json(), values, hypothetical or None),
             f"已保存情景“{name.strip()}”。",
         )
 if actor.role != "office":
-    st.caption("只有绩效办可以保存、删除情景和录入加减分；其他身份可以试算。")
+    st.caption("只有绩效办可以保存、删除情景；其他身份可以试算。")
 
 if saved.empty:
     st.info("还没有保存的情景。")
@@ -162,7 +207,11 @@ else:
     if l2.button("载入", key="scenario_load"):
         row = saved[saved["name"] == pick].iloc[0]
         st.session_state["sim_overrides"] = reads.scenario_values(ctx, int(row["scenario_id"]))
-        st.session_state["_sim_rule_loaded"] = Rules.from_json(row["rules_json"]).rule
+        st.session_state["_sim_rules_loaded"] = Rules.from_json(row["rules_json"])
+        st.session_state["sim_entries"] = [
+            {"kind": a.kind, "points": a.points, "note": a.note}
+            for a in scoring.adjustments_from_json(row["adjustments_json"])
+        ]
         st.session_state["sim_name"] = pick
         st.session_state.pop("sim_editor", None)
         ui.flash(f"已载入情景“{pick}”。")
@@ -173,7 +222,7 @@ else:
         st.rerun()
     chosen = st.multiselect("对比情景（2–3 个）", list(names), max_selections=3, key="scenario_compare")
     if len(chosen) >= 2:
-        named, labels = [], []
+        named, labels, hypotheticals = [], [], {}
         for n in chosen:
             row = saved[saved["name"] == n].iloc[0]
             scenario_values, scenario_rules = (
@@ -182,12 +231,19 @@ else:
             )
             named.append((n, scenario_values, scenario_rules))
             moved = len(scoring.changed_codes(state, scenario_values))
+            own = scoring.adjustments_from_json(row["adjustments_json"])
+            hypotheticals[n] = scoring.adjustments_json(own) if own else ""
             labels.append(
-                scoring.simulation_label(n, row["base"], scenario_rules, moved, ctx.as_of, str(row["note"] or ""))
+                scoring.simulation_label(
+                    n, row["base"], scenario_rules, moved, ctx.as_of, str(row["note"] or ""), official.rules, own
+                )
             )
 
         def one_score(values: dict[str, float], r: Rules) -> scoring.Score:
-            return reads.what_if(ctx, ctx.plan_id, ctx.as_of, ctx.year, r.to_json(), tuple(sorted(values.items())))
+            name = next(n for n, v, rr in named if v is values and rr is r)
+            return reads.what_if(
+                ctx, ctx.plan_id, ctx.as_of, ctx.year, r.to_json(), tuple(sorted(values.items())), hypotheticals[name]
+            )
 
         summary, differing = scoring.compare(state, named, adjustments, ctx.as_of, scorer=one_score)
         st.dataframe(tables.scenario_summary(summary), hide_index=True, width="stretch")
@@ -195,35 +251,18 @@ else:
         st.dataframe(differing, hide_index=True, width="stretch")
         st.download_button(
             "导出情景对比（Excel）",
-            lambda: exports.comparison_xlsx(summary, differing, labels, ctx.unit, ctx.as_of),
-            file_name=f"模拟_情景对比_{ctx.unit}{ctx.year}_{fmt.day(ctx.as_of)}.xlsx",
+            lambda: exports.comparison_xlsx(summary, differing, labels, ctx.unit, ctx.as_of, demo=ctx.is_demo),
+            file_name=(
+                f"模拟_情景对比_{ctx.unit}{ctx.year}_{fmt.day(ctx.as_of)}{'_演示数据' if ctx.is_demo else ''}.xlsx"
+            ),
             key="export_comparison",
         )
 
-# -- adjustments ---------------------------------------------------------------------------------
+# -- official entries (read here, entered on 综合评估) ----------------------------------------------
 st.divider()
-st.subheader("加分 / 扣分 / 一票否决")
-current_adj = adjustment_rows
-if current_adj.empty:
-    st.caption("暂无加减分记录。")
+st.subheader("正式的加分 / 扣分 / 一票否决")
+if adjustment_rows.empty:
+    st.caption("暂无正式的加减分记录。正式的加减分由绩效办在“综合评估”录入，计入正式得分和这里的每个模拟。")
 else:
-    st.dataframe(tables.adjustments(current_adj), hide_index=True, width="stretch")
-if actor.role == "office":
-    with st.form("add_adjustment", clear_on_submit=True):
-        a1, a2, a3 = st.columns([1, 1, 3])
-        kind = a1.selectbox("类型", list(ADJUSTMENT_KINDS), format_func=ADJUSTMENT_KINDS.get, key="adj_kind")
-        points = a2.number_input("分值", 0.0, 100.0, 0.5, step=0.5, key="adj_points")
-        reason = a3.text_input("事由（如 察访核验发现问题、创新成果获省级推广）", key="adj_note")
-        if st.form_submit_button("录入"):
-            actions.save(lambda: actions.add_adjustment(ctx, kind, points, reason), "已录入加减分。")
-    if not current_adj.empty:
-        w1, w2 = st.columns([3, 1])
-        labels = {
-            int(r.adjustment_id): f"#{r.adjustment_id} {ADJUSTMENT_KINDS[r.kind]} {r.points:g} 分 {r.note}"
-            for r in current_adj.itertuples()
-        }
-        withdraw = w1.selectbox("撤销记录", list(labels), format_func=labels.get, key="adj_withdraw_pick")
-        if w2.button("撤销", key="adj_withdraw"):
-            actions.withdraw_adjustment(ctx, int(withdraw))
-            ui.flash("已撤销该条加减分（记录保留）。")
-            st.rerun()
+    st.dataframe(tables.adjustments(adjustment_rows), hide_index=True, width="stretch")
+    st.caption("正式的加减分由绩效办在“综合评估”录入和撤销，计入正式得分和这里的每个模拟。")

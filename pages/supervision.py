@@ -10,7 +10,7 @@ from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt
 from perfdash.core.schedule import LATE_STATUSES
 from perfdash.ops import notify
-from perfdash.present import reminder_sheet, tables
+from perfdash.present import exports, tables
 from perfdash.workflows import supervision
 
 ctx = ui.page_setup("督办与催报")
@@ -22,10 +22,26 @@ office = actor.role == "office"
 tab_remind, tab_orders, tab_marks, tab_dynamic = st.tabs(["催报", "督办单", "节点", "动态目标"])
 
 with tab_remind:
-    since = st.date_input("自此日起未报送", value=supervision.week_start(ctx.as_of), key="remind_since")
-    missing = reads.not_reported(ctx, ctx.plan_id, since, ctx.as_of)
-    st.caption(f"统计截至 {fmt.day(ctx.as_of)}：{len(missing)} 个科室有未完成目标自 {fmt.day(since)} 起未报送进度。")
-    widgets.table(tables.not_reported(missing), "各科室都已按时报送。", width="stretch")
+    # 未报送 is about a reporting period: 本期 (the open one) unless the office looks at an earlier one.
+    now, calendar = ctx.this_period, ctx.reporting
+    choices = [p for p in calendar.periods() if p.start <= now.end][::-1] if calendar else [now]
+    period = st.selectbox(
+        "填报周期",
+        choices,
+        format_func=lambda p: (
+            f"{p.name}（{p.days}）"
+            + ("· 已关闭" if calendar and calendar.closed(p) else "· 本期" if p == now else "· 未关闭")
+        ),
+        key="remind_period",
+    )
+    widgets.period_note(ctx)
+    missing = reads.not_reported(ctx, ctx.plan_id, period.start, period.end)
+    st.caption(
+        f"{period.name}（{period.days}）：{len(missing)} 个科室有未完成的牵头目标、在这一期没有报送任何进度"
+        "（科室在这一期报送一条即不再列入）。本期已报的进度在绩效办关闭本期后计入看板"
+        f"（看板统计截至 {fmt.day(ctx.as_of)}）。"
+    )
+    widgets.table(tables.not_reported(missing), f"各科室在{period.name}都已报送。", width="stretch")
     if office and not missing.empty:
         who = st.multiselect("催报科室", list(missing["section"]), default=list(missing["section"]), key="remind_who")
         by_mail, by_robot = notify.email_configured(), notify.robot_configured()
@@ -41,10 +57,10 @@ with tab_remind:
                 disabled=not who or not ready,
                 help=None if ready else f"未配置（{setting}），请用下面的文字手工发送",
             ):
-                sent, message = actions.remind(ctx, who, channel, since)
+                sent, message = actions.remind(ctx, who, channel, period)
                 (st.success if sent else st.error)(message)
         texts = supervision.reminder_texts(
-            ctx.unit, missing[missing["section"].isin(who)], since, reads.contacts(ctx, ctx.plan_id)
+            ctx.unit, missing[missing["section"].isin(who)], period, reads.contacts(ctx, ctx.plan_id)
         )
         if not (by_mail or by_robot):
             st.info(
@@ -58,8 +74,8 @@ with tab_remind:
                 st.code(r.text, language=None, wrap_lines=True)
             st.download_button(
                 "下载催报清单（Excel）",
-                data=lambda: reminder_sheet.reminder_xlsx(texts, ctx.unit, since, ctx.as_of),
-                file_name=f"催报清单_{ctx.as_of.isoformat()}.xlsx",
+                data=lambda: exports.reminder_xlsx(texts, ctx.unit, period, ctx.as_of, demo=ctx.is_demo),
+                file_name=f"催报清单_{ctx.as_of.isoformat()}{'_演示数据' if ctx.is_demo else ''}.xlsx",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 key="remind_xlsx",
                 on_click="ignore",

@@ -7,6 +7,7 @@ from perfdash.db.database import Database, StoreError
 from perfdash.ops.auth import AccountWrites
 from perfdash.workflows.evaluation import EvaluationWrites
 from perfdash.workflows.kpi_review import KpiWrites
+from perfdash.workflows.official import RuleWrites
 from perfdash.workflows.periods import PeriodWrites
 from perfdash.workflows.plans import ImportResult, PlanWrites
 from perfdash.workflows.progress import Problem, ProgressRow, ProgressWrites, validate_progress
@@ -23,6 +24,7 @@ class Store(
     ProgressWrites,
     PeriodWrites,
     ScenarioWrites,
+    RuleWrites,
     EvaluationWrites,
     SupervisionWrites,
     KpiWrites,
@@ -30,8 +32,8 @@ class Store(
     AccountWrites,
 ):
     """One database and every write: plans (workflows.plans), progress (workflows.progress),
-    reporting periods (workflows.periods), scenarios, adjustments and rules (workflows.scenarios),
-    the year-end evaluation (workflows.evaluation), 督办 (workflows.supervision), 量化指标
-    (workflows.kpi_review), targets carried over from last year (workflows.years) and accounts
-    (ops.auth). Each goes through Database.write: one transaction, the actor checked, the data
-    version raised, the audit entry written."""
+    reporting periods (workflows.periods), scenarios and adjustments (workflows.scenarios), the
+    official scoring rules (workflows.official), the year-end evaluation (workflows.evaluation),
+    督办 (workflows.supervision), 量化指标 (workflows.kpi_review), targets carried over from last
+    year (workflows.years) and accounts (ops.auth). Each goes through Database.write: one
+    transaction, the actor checked, the data version raised, the audit entry written."""

@@ -76,7 +76,7 @@ def test_progress_template_and_import(plan_db, tmp_path):
     assert "5 项目标" in out.out and xlsx.exists()
     ok = run("progress", "import", str(xlsx), "--db", str(plan_db), "--as", "校安科")
     assert ok.code == 0, ok.err
-    assert "已导入 5 条进度记录" in ok.out
+    assert "已导入 0 条进度记录；另有 5 行与该目标最近一次填报相同" in ok.out  # the template as downloaded
 
 
 def test_progress_import_refuses_with_row_messages_and_writes_nothing(plan_db, tmp_path):

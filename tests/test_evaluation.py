@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 
 from perfdash.core.access import Actor
 from perfdash.db import queries
-from perfdash.present import exports, report
+from perfdash.present import evaluation_report, exports
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import evaluation, scoring
+from perfdash.workflows import evaluation, official, scoring
 from tests.fixtures import signed_in
 from tests.running import run_cli
 
@@ -94,7 +94,7 @@ def test_a_whole_year_end_cycle(store, tmp_path):
     iid = store.add_innovation(1, "“泉家育福”家校协同平台", "省级", "资源中心", "覆盖500所学校", OFFICE)
     store.select_innovation(iid, True, OFFICE)
 
-    sheet = evaluation.sheet(store, 1, state, scoring.Rules(), AS_OF)
+    sheet = official.score_sheet(store, 1, state, AS_OF, scoring.Rules())
     rows = sheet.rows.set_index("code")
     assert rows.loc["1-3-1", "final_score"] == 1.5
     assert rows.loc["6-5", "computed_score"] == 3.0  # a selected innovation completes 6-5
@@ -121,8 +121,8 @@ def test_a_whole_year_end_cycle(store, tmp_path):
 
     # 7. The report, re-read: the same numbers as the score CLI.
     store.set_report_notes(1, "个别目标推进滞后。", "加强督办，按月通报。", OFFICE)
-    data, result = report.evaluation_report(store, 1, AS_OF)
-    back = report.read_totals(data)
+    data, result = evaluation_report.build(store, 1, AS_OF)
+    back = evaluation_report.read_totals(data)
     assert f"年度绩效目标考评得分{result.total:.2f}分，等次为{result.grade}" in back["text"]
     assert back["total"] == round(result.total, 2)
     assert back["groups"]["职能工作"] == round(result.groups["职能工作"], 2)
@@ -140,7 +140,7 @@ def test_a_whole_year_end_cycle(store, tmp_path):
     out = run_cli("report", "--db", db, "--out", str(tmp_path / "r.docx"))
     assert out.code == 0, out.err
     assert f"总分 {result.total:.2f}" in out.out
-    again = report.read_totals((tmp_path / "r.docx").read_bytes())
+    again = evaluation_report.read_totals((tmp_path / "r.docx").read_bytes())
     assert again["groups"] == back["groups"]
     sheet_xlsx = load_workbook(tmp_path / "r.xlsx")
     totals = {r[1]: r[4] for r in sheet_xlsx["自评表"].iter_rows(min_row=3, values_only=True) if r[0] is None}

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from perfdash.db import queries
-from perfdash.present import meeting
+from perfdash.present import exports, meeting
 from perfdash.store import Store
 from tests.fixtures import DEMO_SEED, shipped_plan, signed_in
 
@@ -30,7 +30,10 @@ def slides(store):
 
 
 def test_weeks():
-    assert meeting.week_of(date(2025, 11, 21)) == meeting.Week(date(2025, 11, 17), date(2025, 11, 23))
+    # 本周 is the reporting period (default rhythm: Saturday to the Friday cut-off), not Monday–Sunday.
+    assert meeting.week_of(date(2025, 11, 21)) == meeting.Week(date(2025, 11, 15), date(2025, 11, 21), 47)
+    assert meeting.week_of(date(2025, 11, 22)) == meeting.Week(date(2025, 11, 22), date(2025, 11, 28), 48)
+    assert meeting.week_of(date(2025, 11, 21)).label == "第47期 11月15日—11月21日"
 
 
 @pytest.mark.parametrize(("raw", "seconds"), [(None, 20), ("8", 8), ("2", 5), ("9999", 600), ("abc", 20), ("7.5", 7)])
@@ -53,7 +56,7 @@ def test_headline_slide(store, slides):
     assert h["done"] + h["on_track"] + h["late"] == 61 and h["overdue"] <= h["late"]
     assert h["completion_pct"] == pytest.approx(queries.weighted_completion(state))
     assert h["overdue"] == 1
-    assert h["projected_grade"] in ("优秀", "良好", "一般", "较差")
+    assert h["projected_grade"].removesuffix("（暂定）") in ("优秀", "良好", "一般", "较差")
     assert sum(h["grade_probability"].values()) == pytest.approx(1.0)
 
 
@@ -71,8 +74,8 @@ def test_week_slide_compares_with_last_week(store, slides):
 def test_due_slide_lists_overdue_and_due_soon(slides):
     d = slides["due"]
     assert list(d.tables["overdue"]["code"]) == ["1-3-3"]
-    assert d.numbers["horizon"] == date(2025, 12, 23)
-    assert d.numbers["due_soon"] == 0  # every other deadline is 31 Dec, 38 days after 23 Nov
+    assert d.numbers["horizon"] == date(2025, 12, 21)  # 30 days after the period's cut-off day, 21 Nov
+    assert d.numbers["due_soon"] == 0  # every other deadline is 31 Dec, 40 days after 21 Nov
 
 
 def test_due_soon_in_december(store):
@@ -96,7 +99,7 @@ def test_week_changes_catch_targets_that_fall_behind():
 
 
 def test_brief_has_the_screens_numbers(slides):
-    data = meeting.brief_xlsx(list(slides.values()), "泉州市教育局", 2025, WEEK)
+    data = exports.brief_xlsx(list(slides.values()), "泉州市教育局", 2025, WEEK)
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["概况", "目标清单", "科室排名"]
     for ws in wb.worksheets:  # title, the week, the header: on every printed page
@@ -105,7 +108,7 @@ def test_brief_has_the_screens_numbers(slides):
     h = slides["headline"].numbers
     assert summary["加权完成率(%)"] == round(h["completion_pct"], 1)
     assert summary["其中逾期未完成"] == 1 and summary["滞后（含逾期）"] == h["late"]
-    assert summary["周次"] == "2025-11-17 至 2025-11-23"
+    assert summary["周次"] == "2025-11-15 至 2025-11-21"  # the reporting period
     lists: dict[str, list[str]] = {}
     for row in list(wb["目标清单"].iter_rows(values_only=True))[3:]:
         if row[1] is None:  # a heading row: 本周推进（29项）…
@@ -153,7 +156,7 @@ def test_each_slide_renders(db, index, must_show):
     html = _html(at)
     for text in must_show:
         assert text in html, text
-    assert "11月17日—11月23日" in html and "演示数据" in html
+    assert "第47期 11月15日—11月21日" in html and "演示数据" in html  # the reporting period of 11-21
     assert at.session_state["meeting_slide"] == index  # a first run shows the asked slide
 
 

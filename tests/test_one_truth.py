@@ -15,7 +15,7 @@ from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.present import exports, meeting
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import evaluation, forecast, periods, progress, scoring
+from perfdash.workflows import forecast, official, periods, progress, scoring
 from tests import hostile
 from tests.fixtures import signed_in
 from tests.running import run_cli
@@ -32,25 +32,25 @@ def metrics(at) -> dict[str, str]:
 
 
 def test_weekly_and_monthly_periods_cover_the_year_without_gaps():
-    weekly = periods.Rules(2025).periods()
+    weekly = periods.Calendar(2025).periods()
     assert (weekly[0].start, weekly[0].end) == (date(2025, 1, 1), date(2025, 1, 3))  # to the first Friday
     assert weekly[-1].end == date(2025, 12, 31) and len(weekly) == 53
     assert all((b.start - a.end).days == 1 for a, b in itertools.pairwise(weekly))
-    monthly = periods.Rules(2025, rhythm="monthly").periods()
+    monthly = periods.Calendar(2025, rhythm="monthly").periods()
     assert [p.end.day for p in monthly[:3]] == [31, 28, 31] and len(monthly) == 12
 
 
 def test_the_dashboards_date_is_the_last_closed_cut_off_never_the_latest_report():
-    rules = periods.Rules(2025, closed_through=date(2025, 11, 21))
+    rules = periods.Calendar(2025, closed_through=date(2025, 11, 21))
     assert rules.as_of(date(2026, 12, 1)) == date(2025, 11, 21)
-    assert periods.Rules(2025).as_of(date(2025, 6, 30)) == date(2025, 6, 27)  # the last period ended
-    pinned = periods.Rules(2025, closed_through=date(2025, 11, 21), pinned_as_of=date(2025, 9, 30))
+    assert periods.Calendar(2025).as_of(date(2025, 6, 30)) == date(2025, 6, 27)  # the last period ended
+    pinned = periods.Calendar(2025, closed_through=date(2025, 11, 21), pinned_as_of=date(2025, 9, 30))
     assert pinned.as_of(date(2026, 12, 1)) == date(2025, 9, 30)
     assert "已关闭" in rules.status(date(2025, 11, 21)) and "未关闭" in rules.status(date(2025, 11, 25))
 
 
 def test_a_report_after_the_open_periods_cut_off_or_in_the_future_is_refused():
-    rules = periods.Rules(2025, closed_through=date(2025, 11, 21))
+    rules = periods.Calendar(2025, closed_through=date(2025, 11, 21))
     assert rules.problem(date(2025, 11, 28), date(2026, 12, 1)) is None
     assert "截止日" in rules.problem(date(2025, 12, 5), date(2026, 12, 1))
     assert "晚于今天" in rules.problem(date(2025, 11, 27), date(2025, 11, 25))
@@ -72,13 +72,13 @@ def test_only_the_office_closes_reopens_pins_and_sets_the_rhythm(db):
         ):
             with pytest.raises(StoreError):
                 write(SECTION)
-        before = periods.rules(store, 1)
+        before = periods.calendar(store, 1)
         closed = store.close_period(1, OFFICE, today=date(2025, 12, 1))
-        assert closed.end == date(2025, 11, 28) and periods.rules(store, 1).closed_through == date(2025, 11, 28)
+        assert closed.end == date(2025, 11, 28) and periods.calendar(store, 1).closed_through == date(2025, 11, 28)
         with pytest.raises(StoreError, match="还没到截止日"):
             store.close_period(1, OFFICE, today=date(2025, 12, 1))
         store.reopen_period(1, OFFICE)
-        assert periods.rules(store, 1) == before
+        assert periods.calendar(store, 1) == before
         audit = store.query("SELECT action FROM audit_log WHERE entity = 'reporting_settings' ORDER BY audit_id")[
             "action"
         ]
@@ -144,7 +144,8 @@ def test_every_page_shows_the_clis_score_grade_and_counts(db, as_of):
     finally:
         store.close()
     truth = run_cli("score", "--db", str(db), "--json", "--as-of", as_of.isoformat()).as_json()
-    shown = f"{fmt.score(truth['total'], unit=True)} · {truth['grade']}"
+    assert truth["provisional"]  # the office stored no rules: every grade says 暂定
+    shown = f"{fmt.score(truth['total'], unit=True)} · {truth['grade']}（暂定）"
 
     def page(script: str):
         at = signed_in(script).run()
@@ -157,12 +158,12 @@ def test_every_page_shows_the_clis_score_grade_and_counts(db, as_of):
     assert overview["滞后"] == f"{truth['counts']['late']} 项"
     projected = next(v for k, v in overview.items() if k.startswith("预计年终得分"))
     assert projected == fmt.score(truth["projected"]["total"], unit=True)
-    assert overview["预计等次"] == truth["projected"]["grade"]
+    assert overview["预计等次"] == truth["projected"]["grade"] + "（暂定）"
     assert page("pages/scoring.py")["当前得分"] == shown
     evaluation_page = page("pages/evaluation.py")
     assert (evaluation_page["评估总分"], evaluation_page["等次"]) == (
         fmt.score(truth["total"], unit=True),
-        truth["grade"],
+        truth["grade"] + "（暂定）",
     )
     store = Store(db)
     try:
@@ -171,7 +172,10 @@ def test_every_page_shows_the_clis_score_grade_and_counts(db, as_of):
         store.close()
     numbers = slides[0].numbers
     assert (numbers["late"], numbers["overdue"]) == (truth["counts"]["late"], truth["counts"]["overdue"])
-    assert (numbers["projected_total"], numbers["projected_grade"]) == tuple(truth["projected"].values())
+    assert (numbers["projected_total"], numbers["projected_grade"]) == (
+        truth["projected"]["total"],
+        truth["projected"]["grade"] + "（暂定）",
+    )
 
 
 def test_the_rounding_rule_is_half_up_to_two_decimals_and_the_grade_reads_the_rounded_total():
@@ -205,11 +209,11 @@ def test_a_simulation_changes_only_what_it_changes(db):
         as_of = date(2025, 11, 21)
         state = queries.target_state(store, 1, as_of, 2025)
         rules = scoring.Rules()
-        sheet = evaluation.sheet(store, 1, state, rules, as_of)
+        sheet = official.score_sheet(store, 1, state, as_of, rules)
         current = dict(zip(state["code"], state["completion_pct"], strict=True))
-        same = evaluation.what_if(sheet, state, rules, current, [], as_of)
+        same = official.what_if(sheet, state, rules, current, [], as_of)
         assert same.total == sheet.result.total  # nothing changed: the one score itself
-        moved = evaluation.what_if(sheet, state, rules, current | {"1-3-1": 100.0, "7-2": 100.0}, [], as_of)
+        moved = official.what_if(sheet, state, rules, current | {"1-3-1": 100.0, "7-2": 100.0}, [], as_of)
         points = state.set_index("code")["points"].astype(float)
         gained = (100 - current["1-3-1"]) / 100 * points["1-3-1"] + (points["7-2"] - 0.8)  # 7-2 leaves its 0.8
         assert moved.total == fmt.round_score(sheet.result.total + gained)

@@ -14,7 +14,8 @@ from openpyxl import Workbook, load_workbook
 from perfdash.core import excel
 from perfdash.core.access import Actor
 from perfdash.db import queries
-from perfdash.store import ProgressRow, Store
+from perfdash.present import exports
+from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows import periods, progress
 from tests.fixtures import shipped_plan
 
@@ -47,7 +48,7 @@ def checked(store: Store, name: str, data: bytes, actor: Actor) -> progress.Uplo
 
 def test_template_holds_the_sections_targets_with_validation(store):
     store.add_progress(1, [ProgressRow("1-3-1", date(2025, 5, 9), 45, "推进中")], Actor.section("中教科"), today=TODAY)
-    data = progress.template_xlsx(state(store), Actor.section("中教科"), date(2025, 11, 28))
+    data = exports.ledger_template_xlsx(state(store), Actor.section("中教科"), date(2025, 11, 28))
     wb = load_workbook(io.BytesIO(data))
     ws = wb[progress.SHEET]
     rows = list(ws.iter_rows(values_only=True))
@@ -64,17 +65,105 @@ def test_template_holds_the_sections_targets_with_validation(store):
     assert kinds == ["date", "decimal", "list"]
 
 
-def test_unchanged_template_uploads_cleanly(store):
-    data = progress.template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
+def test_unchanged_template_uploads_cleanly_and_adds_no_record(store):
+    data = exports.ledger_template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
     up = checked(store, "校安科.xlsx", data, Actor.section("校安科"))
     assert up.errors == []
     assert [r.code for r in up.rows] == ["1-1-3", "1-8-2", "7-2", "7-3", "7-4"]
-    assert progress.commit(store, 1, Actor.section("校安科"), up.rows, today=TODAY) == 5
+    assert up.unchanged == [True] * 5 and up.changed_count == 0  # never reported: 0 % 未开始, as the template says
+    assert progress.commit(store, 1, Actor.section("校安科"), up.rows, today=TODAY) == 0
+    assert store.scalar("SELECT count(*) FROM progress") == 0
+
+
+def _template_with(store: Store, actor: Actor, edits: dict[str, dict[int, object]]) -> bytes:
+    """The actor's template for 2025-11-28 with some cells changed: {code: {column number: value}}."""
+    wb = load_workbook(io.BytesIO(exports.ledger_template_xlsx(state(store), actor, date(2025, 11, 28))))
+    ws = wb[progress.SHEET]
+    for code, cells in edits.items():
+        row = next(c.row for c in ws["A"] if c.value == code)
+        for column, value in cells.items():
+            ws.cell(row, column).value = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_only_the_changed_row_of_a_template_becomes_a_record(store):
+    section = Actor.section("校安科")
+    store.add_progress(1, [ProgressRow("7-2", date(2025, 11, 21), 45, "推进中", "排查中")], section, today=TODAY)
+    # Unchanged: 7-2 as stored (its note left blank is no new note), the others never reported.
+    same = checked(store, "原样.xlsx", _template_with(store, section, {}), section)
+    assert same.errors == [] and same.changed_count == 0
+    assert progress.commit(store, 1, section, same.rows, today=TODAY) == 0
+    assert store.scalar("SELECT count(*) FROM progress") == 1
+    # One row changed (7-3: 0 % 未开始 → 30 % 推进中; columns F and G): exactly one record.
+    data = _template_with(store, section, {"7-3": {6: 30, 7: "推进中"}})
+    up = checked(store, "改一行.xlsx", data, section)
+    assert up.errors == [] and up.unchanged == [True, True, True, False, True]
+    diff = progress.changes(state(store), up.rows, up.unchanged)
+    assert list(diff.loc[diff["changed"], "code"]) == ["7-3"]
+    written = progress.commit(store, 1, section, up.rows, today=TODAY)
+    assert written == 1
+    assert store.rows("SELECT code, completion_pct::DOUBLE, status FROM progress ORDER BY progress_id") == [
+        ("7-2", 45.0, "推进中"),
+        ("7-3", 30.0, "推进中"),
+    ]
+    assert progress.saved_text(written, len(up.rows)) == (
+        "1 条进度记录；另有 4 行与该目标最近一次填报相同（完成率、状态未变，也没有新的进展说明），未重复保存"
+    )
+    # The same file a second time: nothing new.
+    again = checked(store, "改一行.xlsx", data, section)
+    assert again.changed_count == 0 and progress.commit(store, 1, section, again.rows, today=TODAY) == 0
+    assert store.scalar("SELECT count(*) FROM progress") == 2
+
+
+def test_unchanged_rows_are_skipped_on_both_backends(db_target):
+    """The comparison reads the stored reports in the upload check (Database.rows) and inside the
+    write (Write.execute): the same SQL on DuckDB and PostgreSQL."""
+    s = Store(db_target)
+    try:
+        plan_id = s.import_plan(shipped_plan()).plan_id
+        section = Actor.section("校安科")
+        s.add_progress(plan_id, [ProgressRow("7-2", date(2025, 11, 21), 45, "推进中", "排查中")], section, today=TODAY)
+        rows = [
+            ProgressRow("7-2", date(2025, 11, 28), 45, "推进中"),
+            ProgressRow("7-3", date(2025, 11, 28), 10, "推进中"),
+        ]
+        assert progress.unchanged_rows(rows, progress.stored_history(s, plan_id, rows)) == [True, False]
+        assert progress.commit(s, plan_id, section, rows, today=TODAY) == 1
+        assert s.scalar("SELECT count(*) FROM progress") == 2
+    finally:
+        s.close()
+
+
+def test_a_new_note_alone_is_a_change(store):
+    section = Actor.section("校安科")
+    store.add_progress(1, [ProgressRow("7-2", date(2025, 11, 21), 45, "推进中", "排查中")], section, today=TODAY)
+    up = checked(
+        store, "n.csv", csv_bytes(["7-2,,,,2025-11-28,45,推进中,已约谈", "7-3,,,,2025-11-28,0,未开始,"]), section
+    )
+    assert up.unchanged == [False, True]
+    assert progress.commit(store, 1, section, up.rows, today=TODAY) == 1
+    repeat = checked(store, "n.csv", csv_bytes(["7-2,,,,2025-11-28,45,推进中,已约谈"]), section)
+    assert repeat.unchanged == [True]  # the note is the one stored
+
+
+def test_rows_are_compared_with_the_record_in_force_on_their_date():
+    history = {"7-2": [(date(2025, 5, 30), 40.0, "推进中", ""), (date(2025, 9, 30), 80.0, "推进中", "")]}
+    rows = [
+        ProgressRow("7-2", date(2025, 6, 30), 40, "推进中"),  # 40 was in force on 06-30 (not the latest 80)
+        ProgressRow("7-2", date(2025, 7, 31), 55, "推进中"),  # a change against 06-30's 40
+        ProgressRow("7-2", date(2025, 8, 29), 55, "推进中"),  # repeats the batch's own 07-31
+        ProgressRow("7-2", date(2025, 10, 31), 80.04, "推进中"),  # 80.0 as stored (one decimal)
+        ProgressRow("7-3", date(2025, 6, 30), 0, "推进中"),  # never reported (0 % 未开始): the status changed
+        ProgressRow("7-4", None, None, "推进中"),  # unreadable: never counted as unchanged
+    ]
+    assert progress.unchanged_rows(rows, history) == [True, False, True, True, False, False]
 
 
 def test_formula_like_notes_round_trip_in_new_and_old_templates(store):
     # Today's template: a note typed as text stays text and reads back as typed.
-    data = progress.template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
+    data = exports.ledger_template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
     wb = load_workbook(io.BytesIO(data))
     ws = wb[progress.SHEET]
     first = next(c.row for c in ws["A"] if c.value == "7-2")
@@ -130,6 +219,21 @@ def test_percent_sign_and_slashed_dates_are_accepted(store):
         ("7-2,,,,2024-12-30,50,推进中,", "bad.csv 第2行“填报日期”列：填报日期 2024-12-30 不在方案年度 2025 年内"),
         ("7-2,,,,2025-13-45,50,推进中,", "bad.csv 第2行“填报日期”列：填报日期“2025-13-45”无法识别"),
         ("7-2,,,,,50,推进中,", "bad.csv 第2行“填报日期”列：填报日期为空"),
+        (
+            "7-2,,,,2025-06-30,20,未开始,",
+            "bad.csv 第2行“状态”列：7-2：状态为“未开始”，完成率却是 20%：已有进展请把状态改为“推进中”等实际状态，"
+            "尚未开始请把完成率填 0",
+        ),
+        (
+            "7-2,,,,2025-06-30,80,已完成,",
+            "bad.csv 第2行“状态”列：7-2：状态为“已完成”，完成率却是 80%："
+            "确已完成请把完成率填 100，尚未完成请改选实际状态",
+        ),
+        (
+            "7-2,,,,2025-06-30,100,推进中,",
+            "bad.csv 第2行“状态”列：7-2：完成率为 100%，状态却是“推进中”：确已完成请把状态改为“已完成”，"
+            "尚未完成请填写实际完成率（低于 100）",
+        ),
     ],
     ids=[
         "unknown-code",
@@ -142,6 +246,9 @@ def test_percent_sign_and_slashed_dates_are_accepted(store):
         "date-year",
         "date-garbage",
         "date-empty",
+        "not-started-with-progress",
+        "done-below-100",
+        "100-not-done",
     ],
 )
 def test_bad_rows_are_named(store, line, expected):
@@ -196,8 +303,8 @@ def test_too_large_and_too_many_rows(monkeypatch):
 def test_one_bad_row_writes_nothing(store, tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_bytes(csv_bytes(["7-2,,,,2025-06-30,50,推进中,", "7-3,,,,2025-06-30,150,推进中,"]))
-    written, errors = progress.import_file(store, 1, Actor.section("校安科"), path, today=TODAY)
-    assert written == 0
+    written, read, errors = progress.import_file(store, 1, Actor.section("校安科"), path, today=TODAY)
+    assert (written, read) == (0, 2)
     assert [str(e) for e in errors] == ["mixed.csv 第3行“完成率(%)”列：完成率 150 超出 0–100"]
     assert store.scalar("SELECT count(*) FROM progress") == 0
 
@@ -232,6 +339,42 @@ def test_changes_show_from_what_to_what(store):
     assert (diff.loc["7-3", "old_pct"], diff.loc["7-3", "changed"]) == (0, False)
 
 
+@pytest.mark.parametrize(
+    ("pct", "status"),
+    [(0, "未开始"), (0, "推进中"), (40, "推进中"), (40, "有风险"), (40, "已暂停"), (100, "已完成"), (0, "已暂停")],
+)
+def test_status_and_percent_that_agree_are_accepted(store, pct, status):
+    row = ProgressRow("7-2", date(2025, 6, 30), pct, status)
+    assert progress.status_problem(pct, status) is None
+    assert store.add_progress(1, [row], Actor.section("校安科"), today=TODAY) == 1
+
+
+def test_status_against_percent_is_refused_on_every_way_in(store):
+    section = Actor.section("校安科")
+    # The write path: all or nothing, every contradiction named by its target.
+    rows = [
+        ProgressRow("7-2", date(2025, 6, 30), 20, "未开始"),
+        ProgressRow("7-3", date(2025, 6, 30), 50, "推进中"),
+        ProgressRow("7-4", date(2025, 6, 30), 99.5, "已完成"),
+    ]
+    with pytest.raises(StoreError) as refused:
+        store.add_progress(1, rows, section, today=TODAY)
+    assert [(p.index, p.column) for p in refused.value.problems] == [(0, "status"), (2, "status")]
+    assert str(refused.value).splitlines()[0].startswith("7-2：状态为“未开始”，完成率却是 20%")
+    assert str(refused.value).splitlines()[1].startswith("7-4：状态为“已完成”，完成率却是 99.5%")
+    assert store.scalar("SELECT count(*) FROM progress") == 0
+    # The in-app editor: shown before saving, with the editor's row.
+    before = progress.editor_frame(state(store), section)
+    after = before.copy()
+    after.loc[after["code"] == "7-2", "completion_pct"] = 20.0  # the issue's case: 20 %, left 未开始
+    edits = progress.edited_rows(before, after, date(2025, 7, 4))
+    assert progress.edit_problems(before, edits) == [
+        "第 3 行（7-2）：状态为“未开始”，完成率却是 20%：已有进展请把状态改为“推进中”等实际状态，尚未开始请把完成率填 0"
+    ]
+    after.loc[after["code"] == "7-2", "status"] = "推进中"
+    assert progress.edit_problems(before, progress.edited_rows(before, after, date(2025, 7, 4))) == []
+
+
 def test_edits_become_reports_only_where_something_changed(store):
     before = progress.editor_frame(state(store), Actor.section("校安科"))
     after = before.copy()
@@ -248,10 +391,10 @@ def test_edits_become_reports_only_where_something_changed(store):
 
 def test_default_report_date_is_the_open_periods_cut_off_never_today_clipped():
     after_the_year = date(2026, 11, 25)
-    assert periods.Rules(2025, closed_through=date(2025, 11, 21)).report_day(after_the_year) == date(2025, 11, 28)
-    assert periods.Rules(2025).report_day(after_the_year) == date(2025, 12, 31)  # the year's last period
-    assert periods.Rules(2025, closed_through=date(2025, 12, 31)).report_day(after_the_year) == date(2025, 12, 31)
-    assert periods.Rules(2026).report_day(after_the_year) == after_the_year
+    assert periods.Calendar(2025, closed_through=date(2025, 11, 21)).report_day(after_the_year) == date(2025, 11, 28)
+    assert periods.Calendar(2025).report_day(after_the_year) == date(2025, 12, 31)  # the year's last period
+    assert periods.Calendar(2025, closed_through=date(2025, 12, 31)).report_day(after_the_year) == date(2025, 12, 31)
+    assert periods.Calendar(2026).report_day(after_the_year) == after_the_year
 
 
 # -- speed ---------------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from docx.shared import Mm
 
 from perfdash.core import fmt
 from perfdash.core.access import Actor
-from perfdash.present import officedoc, report
+from perfdash.present import evaluation_report, officedoc
 from perfdash.server.demo import build_demo
-from perfdash.store import Store
+from perfdash.store import ProgressRow, Store
 from perfdash.workflows import scoring, years
 from tests.fixtures import DEMO_SEED, shipped_plan
 
@@ -35,7 +35,7 @@ def store(databases, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def made(store):
-    data, result = report.evaluation_report(store, 1, AS_OF, issued=date(2025, 12, 5))
+    data, result = evaluation_report.build(store, 1, AS_OF, issued=date(2025, 12, 5))
     return data, result, Document(io.BytesIO(data))
 
 
@@ -72,7 +72,7 @@ def test_fonts_and_styles_are_the_official_ones(made):
         assert style.font.color.rgb is None, name
     assert {"公文标题", "一级标题", "二级标题", "三级标题", "Normal"} <= used
     assert doc.paragraphs[0].style.name == "公文标题"
-    assert doc.paragraphs[0].text == "泉州市教育局2025年度绩效评估报告"
+    assert doc.paragraphs[0].text == "泉州市教育局2025年度绩效评估报告（演示数据）"  # this store holds the demo history
     assert doc.styles["Normal"].paragraph_format.line_spacing.pt == pytest.approx(28.9)
 
 
@@ -114,7 +114,7 @@ def test_the_parts_in_order_with_the_signature_and_annex(made):
 def test_every_target_by_group_and_indicator(made, store):
     _, _, doc = made
     texts = [p.text for p in doc.paragraphs]
-    state = report.gather(store, 1, AS_OF, scoring.Rules()).rows
+    state = evaluation_report.gather(store, 1, AS_OF, scoring.Rules()).rows
     groups = list(state["group"].drop_duplicates())
     assert [t for t in texts if re.match(r"^（[一二三四五六七八九十]+）", t)] == [
         f"（{n}）{g}" for n, g in zip("一二三四五六", groups, strict=False)
@@ -122,7 +122,7 @@ def test_every_target_by_group_and_indicator(made, store):
     body = "\n".join(texts)
     for t in state.itertuples():
         assert f"{t.target}（{t.code}：分值{t.points:.2f}分" in body, t.code
-    annex = report.read_totals(made[0])["targets"]
+    annex = evaluation_report.read_totals(made[0])["targets"]
     assert list(annex["编号"]) == list(state["code"])
     assert all(annex["年度工作目标"].str.startswith(tuple(state["target"])))
 
@@ -139,15 +139,15 @@ def test_one_number_format_for_scores(made):
         for column in ("分值", "得分"):
             value = cells[column]
             assert value in ("", result.grade) or re.fullmatch(r"\d+\.\d\d", value) or value == cells["编号"], value
-    assert report.read_totals(data)["total"] == round(result.total, 2)
+    assert evaluation_report.read_totals(data)["total"] == round(result.total, 2)
 
 
 def test_notes_and_last_year(demo_db):
     plan = shipped_plan()
     s = Store(demo_db)  # this year's plan (1) and its demo history
     try:
-        data, _ = report.evaluation_report(s, 1, AS_OF)
-        assert "2024年度" not in report.read_totals(data)["text"]  # no previous year: no comparison
+        data, _ = evaluation_report.build(s, 1, AS_OF)
+        assert "2024年度" not in evaluation_report.read_totals(data)["text"]  # no previous year: no comparison
         last = dataclasses.replace(
             plan,
             year=2024,
@@ -157,9 +157,9 @@ def test_notes_and_last_year(demo_db):
         build_demo(s, last, DEMO_SEED, until=date(2024, 12, 31))
         problems = "一是个别目标滞后。\n二是材料归集\x0b不及时。"  # \x0b: Word's line break, pasted
         s.set_report_notes(1, problems, "加强调度，按月通报。", OFFICE)
-        data, result = report.evaluation_report(s, 1, AS_OF)
-        text = report.read_totals(data)["text"]
-        before = report.gather(s, 2, date(2024, 12, 31), scoring.Rules()).result
+        data, result = evaluation_report.build(s, 1, AS_OF)
+        text = evaluation_report.read_totals(data)["text"]
+        before = evaluation_report.gather(s, 2, date(2024, 12, 31), scoring.Rules()).result
         change = round(result.total, 2) - round(before.total, 2)
         last_day = years.year_result(s, years.previous_plan(s, plan.unit, 2025)).as_of  # not locked: as recorded
         assert f"2024年度考评得分{before.total:.2f}分（截至{fmt.long_day(last_day)}），等次为{before.grade}" in text
@@ -169,3 +169,32 @@ def test_notes_and_last_year(demo_db):
         assert "加强调度，按月通报。" in paragraphs
     finally:
         s.close()
+
+
+# -- its date, and demo data said so ------------------------------------------------------------
+
+
+def test_dated_by_its_data_not_by_the_day_it_is_made(store):
+    data, _ = evaluation_report.build(store, 1, AS_OF)  # no issue date given
+    doc = Document(io.BytesIO(data))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[1] == "（统计截至2025年11月21日）"
+    attached = texts.index("附件：泉州市教育局2025年度绩效目标完成情况表")
+    assert texts[attached + 2 : attached + 4] == ["泉州市教育局", "2025年11月21日"]  # the 落款: the data's date
+    today = date.today()
+    assert f"{today.year}年{today.month}月{today.day}日" not in "\n".join(texts)  # (the test runs after 2025)
+    props = doc.core_properties
+    assert props.title == "泉州市教育局2025年度绩效评估报告（演示数据）"
+    assert props.comments.startswith("数据截至 2025-11-21；生成于 " + today.isoformat())
+
+
+def test_real_data_is_not_labelled_demo(plan_store):
+    section = Actor.section("校安科")
+    plan_store.add_progress(1, [ProgressRow("7-2", date(2025, 11, 21), 60, "推进中")], section, today=AS_OF)
+    data, _ = evaluation_report.build(plan_store, 1, AS_OF)
+    doc = Document(io.BytesIO(data))
+    assert doc.paragraphs[0].text == "泉州市教育局2025年度绩效评估报告"
+    assert (
+        "演示数据" not in evaluation_report.read_totals(data)["text"]
+        and doc.core_properties.title == doc.paragraphs[0].text
+    )

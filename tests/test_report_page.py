@@ -35,32 +35,69 @@ def _count(db, sql: str, params: list | None = None) -> int:
 
 
 def test_a_section_uploads_its_ledger(db):
-    at = _page("report.py", "科室·校安科")
+    at = _page("progress.py", "科室·校安科")
     assert not at.exception
     assert "可填报 5 项目标" in at.caption[0].value
     before = _count(db, "SELECT count(*) FROM progress")
-    csv = f"{HEADER}\n7-2,,,,2025-11-28,95,推进中,隐患整改完毕\n7-3,,,,2025-11-28,100,已完成,\n".encode("gbk")
+    # 7-3 was finished (100 %, 已完成) in September: that row repeats it and is skipped.
+    rows = "7-2,,,,2025-11-28,95,推进中,隐患整改完毕\n7-3,,,,2025-11-28,100,已完成,\n7-4,,,,2025-11-28,100,已完成,\n"
+    csv = f"{HEADER}\n{rows}".encode("gbk")
     at.file_uploader(key="ledger_upload").set_value(("平安台账.csv", csv, "text/csv")).run()
     assert not at.exception
     preview = _table(at, "完成率变化")
-    assert list(preview["编号"]) == ["7-2", "7-3"]
+    assert list(preview["编号"]) == ["7-2", "7-3", "7-4"] and list(preview["有变化"]) == [True, False, True]
     assert preview.iloc[0]["完成率变化"].endswith("→ 95%")
+    assert any(
+        i.value.startswith("共 3 行：2 行有变化，将保存为新的进度记录；1 行与该目标最近一次填报相同") for i in at.info
+    )
     at.button(key="commit_upload").click().run()
     assert not at.exception
     assert _count(db, "SELECT count(*) FROM progress") == before + 2
     assert (
         _count(
             db,
-            "SELECT completion_pct FROM progress WHERE reporter = '校安科' AND code = '7-3' "
+            "SELECT completion_pct FROM progress WHERE reporter = '校安科' AND code = '7-4' "
             "AND report_date = DATE '2025-11-28'",
         )
         == 100
     )
-    assert any("已从 平安台账.csv 保存 2 条进度记录" in s.value for s in at.success)
+    assert _count(db, "SELECT count(*) FROM progress WHERE code = '7-3' AND report_date = DATE '2025-11-28'") == 0
+    assert any("已从 平安台账.csv 保存 2 条进度记录；另有 1 行与该目标最近一次填报相同" in s.value for s in at.success)
+
+
+def test_an_unchanged_upload_saves_nothing(db):
+    at = _page("progress.py", "科室·校安科")
+    before = _count(db, "SELECT count(*) FROM progress")
+    csv = f"{HEADER}\n7-3,,,,2025-11-28,100,已完成,\n".encode()  # as stored since September
+    at.file_uploader(key="ledger_upload").set_value(("same.csv", csv, "text/csv")).run()
+    assert not at.exception
+    assert any("0 行有变化" in i.value and "没有需要保存的内容" in i.value for i in at.info)
+    assert at.button(key="commit_upload").disabled
+    assert _count(db, "SELECT count(*) FROM progress") == before
+
+
+def test_an_edit_whose_status_contradicts_its_percent_is_not_saved(db):
+    at = _page("progress.py", "科室·校安科")
+    before = _count(db, "SELECT count(*) FROM progress")
+    editor = at.dataframe(key="editor").value
+    row = list(editor["code"]).index("7-4")  # 90 %, 推进中
+    at.session_state["editor"] = {
+        "edited_rows": {row: {"status": "已完成"}},  # 已完成 at 90 %
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert not at.exception
+    shown = [e.value.replace("\\", "") for e in at.error]  # shown as plain text: markdown escaped
+    assert any(
+        "状态与完成率不一致" in e and f"第 {row + 1} 行（7-4）：状态为“已完成”，完成率却是 90%" in e for e in shown
+    ), shown
+    assert at.button(key="save_edits").disabled
+    assert _count(db, "SELECT count(*) FROM progress") == before
 
 
 def test_an_upload_with_one_bad_row_is_refused_whole(db):
-    at = _page("report.py", "科室·校安科")
+    at = _page("progress.py", "科室·校安科")
     before = _count(db, "SELECT count(*) FROM progress")
     csv = f"{HEADER}\n7-2,,,,2025-11-28,95,推进中,\n1-1-1,,,,2025-11-28,50,推进中,\n".encode()
     at.file_uploader(key="ledger_upload").set_value(("x.csv", csv, "text/csv")).run()
@@ -72,7 +109,7 @@ def test_an_upload_with_one_bad_row_is_refused_whole(db):
 
 
 def test_a_section_edits_in_the_app(db):
-    at = _page("report.py", "科室·校安科")
+    at = _page("progress.py", "科室·校安科")
     editor = at.dataframe(key="editor").value
     assert list(editor["code"]) == ["1-1-3", "1-8-2", "7-2", "7-3", "7-4"]
     row = list(editor["code"]).index("7-4")
@@ -103,7 +140,7 @@ def test_a_section_edits_in_the_app(db):
 
 
 def test_a_leader_only_reads(db):
-    at = _page("report.py", "领导·林长华")
+    at = _page("progress.py", "领导·林长华")
     assert not at.exception
     assert "领导查看进度，由各科室填报" in at.info[0].value
     assert not at.data_editor
@@ -139,7 +176,7 @@ def test_dimension_bomb_on_the_page_is_refused_fast_and_parsed_once(db, monkeypa
     calls = []
     real = progress.read_upload
     monkeypatch.setattr(progress, "read_upload", lambda name, data: calls.append(name) or real(name, data))
-    at = _page("report.py", "科室·校安科")
+    at = _page("progress.py", "科室·校安科")
     before = _count(db, "SELECT count(*) FROM progress")
     started = time.perf_counter()
     at.file_uploader(key="ledger_upload").set_value(("bomb.xlsx", hostile.dimension_bomb(), "application/zip")).run()
@@ -155,7 +192,7 @@ def test_dimension_bomb_on_the_page_is_refused_fast_and_parsed_once(db, monkeypa
 def test_percent_cell_previews_as_shown_in_excel(db):
     from tests import hostile
 
-    at = _page("report.py", "科室·校安科")
+    at = _page("progress.py", "科室·校安科")
     data = hostile.ledger([["7-2", "2025-11-28", 0.9, "推进中"]], styles={2: 1})
     at.file_uploader(key="ledger_upload").set_value(("pct.xlsx", data, "application/zip")).run()
     assert not at.exception

@@ -117,6 +117,7 @@ def test_score_cli(demo_db):
     full = score("--all", "100")
     assert full.pop("simulation") == "模拟，非正式结果"  # a what-if says so
     assert full.pop("as_of") == "2025-11-21" and full.pop("counts")["targets"] == 61
+    assert full.pop("provisional") is True and full.pop("rules")["rule"] == "proportional"  # nothing stored
     assert full == {
         "total": 100,
         "groups": {"职能工作": 70, "行政能力": 20, "精神文明": 4, "平安建设": 4, "安全生产": 1, "消防安全": 1},

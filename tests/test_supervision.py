@@ -15,13 +15,15 @@ import pytest
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import scoring, supervision
+from perfdash.workflows import periods, scoring, supervision
 from tests.fixtures import shipped_plan, signed_in
 
 OFFICE = Actor("office", "绩效办", "admin")
 XIAOAN = Actor("section", "校安科", "xa")
+ZHONGJIAO = Actor("section", "中教科", "zj")
 AS_OF = date(2025, 11, 21)
-SILENT = date(2025, 11, 14)  # a week in which the demo's sections skipped some reports
+# The demo's open reporting period: closed through Friday 21 November, nobody has reported since.
+OPEN = periods.Period(48, date(2025, 11, 22), date(2025, 11, 28))
 
 
 @pytest.fixture
@@ -63,27 +65,55 @@ def test_milestones_replace_the_straight_line(store):
 # -- reporting discipline --------------------------------------------------------------------------
 
 
-def test_not_reported_lists_sections_with_silent_unfinished_targets(store):
-    since = supervision.week_start(SILENT)
-    missing = supervision.not_reported(store, 1, since, SILENT).set_index("section")
-    direct = store.query(
-        """
-        WITH latest AS (SELECT code, max(report_date) AS d, arg_max(completion_pct, report_date) AS p
-                        FROM progress WHERE report_date <= $a GROUP BY code)
-        SELECT s.section, t.code FROM targets t JOIN target_sections s USING (plan_id, code)
-        LEFT JOIN latest l USING (code)
-        WHERE s.role = 'lead' AND coalesce(l.p, 0) < 100 AND (l.d IS NULL OR l.d < $s) ORDER BY 1, 2
-        """,
-        {"a": SILENT, "s": since},
+def test_not_reported_means_no_report_in_the_period(store):
+    """未报送 is about a reporting period: the demo closed 11-21, and in the open period 11-22–11-28
+    no section has reported yet; one report in it takes a section off the list, whichever target."""
+    assert periods.calendar(store, 1).open_period(date(2025, 11, 26)) == OPEN
+    missing = supervision.not_reported(store, 1, OPEN.start, OPEN.end).set_index("section")
+    assert len(missing) == 14  # every lead section with unfinished targets
+    assert list(missing.loc["中教科", "missing"]) == ["1-3-1", "1-3-2", "1-3-3"]
+    assert missing.loc["中教科", "last_report"].date() == date(2025, 11, 21)  # its report in the closed period
+    # 中教科 reports one of its three targets on 26 November: it has reported in this period.
+    store.add_progress(1, [ProgressRow("1-3-1", date(2025, 11, 26), 80, "推进中")], ZHONGJIAO, today=date(2025, 11, 26))
+    after = supervision.not_reported(store, 1, OPEN.start, OPEN.end)
+    assert "中教科" not in set(after["section"]) and len(after) == 13
+    assert supervision.section_reports(store, 1, "中教科", OPEN.start, OPEN.end) == 1
+    # The office entering a report on a target 校安科 leads counts for 校安科 too.
+    store.add_progress(1, [ProgressRow("7-2", date(2025, 11, 26), 60, "推进中")], OFFICE, today=date(2025, 11, 26))
+    assert "校安科" not in set(supervision.not_reported(store, 1, OPEN.start, OPEN.end)["section"])
+    assert supervision.section_reports(store, 1, "校安科", OPEN.start, OPEN.end) == 1
+    # A closed period is asked the same way: in 10-18–10-24 考试院 and 规划建设科 reported nothing.
+    october = periods.calendar(store, 1).period_of(date(2025, 10, 24))
+    assert (october.start, october.end) == (date(2025, 10, 18), date(2025, 10, 24))
+    silent = supervision.not_reported(store, 1, october.start, october.end)
+    assert list(silent["section"]) == ["考试院", "规划建设科"]
+    # Who reported in the open period, for the office before closing it.
+    waiting = periods.period_reports(store, 1, OPEN.start, OPEN.end)
+    assert waiting[["reporter", "reports", "targets"]].values.tolist() == [["中教科", 1, 1], ["绩效办", 1, 1]]
+
+
+def test_a_section_that_reports_drops_out_of_the_reminder_and_its_texts(store, monkeypatch):
+    monkeypatch.setenv("PERFDASH_SMTP_HOST", "")  # no mail server: the reminder is logged as failed
+    before = supervision.not_reported(store, 1, OPEN.start, OPEN.end)
+    texts = supervision.reminder_texts("泉州市教育局", before, OPEN, supervision.contacts(store, 1))
+    text = texts.set_index("section").loc["中教科", "text"]
+    assert text == (
+        "【催报】中教科：你科室牵头的 3 项年度工作目标在第48期填报周期（11月22日—11月28日）尚未报送进度"
+        "（1-3-1、1-3-2、1-3-3），请尽快在绩效管理系统中填报。——泉州市教育局绩效办"
     )
-    expected = direct.groupby("section")["code"].apply(sorted).to_dict()
-    assert {s: sorted(m) for s, m in missing["missing"].items()} == expected
-    assert len(expected) >= 1  # the demo skips some weeks
-    # After a report the section drops off the list for that target.
-    section, codes = next(iter(expected.items()))
-    who = Actor("office", "绩效办", "admin")
-    store.add_progress(1, [ProgressRow(c, SILENT, 95, "推进中") for c in codes], who, today=date(2025, 12, 31))
-    assert section not in set(supervision.not_reported(store, 1, since, SILENT)["section"])
+    store.add_progress(1, [ProgressRow("1-3-2", date(2025, 11, 25), 70, "推进中")], ZHONGJIAO, today=date(2025, 11, 25))
+    after = supervision.not_reported(store, 1, OPEN.start, OPEN.end)
+    texts = supervision.reminder_texts("泉州市教育局", after, OPEN, supervision.contacts(store, 1))
+    assert "中教科" not in set(texts["section"]) and not texts["text"].str.contains("中教科").any()
+    # A reminder chosen for it before it reported goes to the others only: asked again when sent.
+    supervision.remind(store, 1, "泉州市教育局", list(before["section"]), "email", OPEN, OFFICE)
+    logged = supervision.reminders(store, 1).iloc[0]
+    assert "中教科" not in list(logged["sections"]) and len(logged["sections"]) == 13
+    sent, message = supervision.remind(store, 1, "泉州市教育局", ["中教科"], "email", OPEN, OFFICE)
+    assert not sent and message == "所选科室在第48期（11月22日—11月28日）都已报送，无需催报"
+    subject, body = supervision.reminder_text("泉州市教育局", after, OPEN)
+    assert subject == "【催报】泉州市教育局绩效目标进度填报提醒（第48期 11月22日—11月28日 未报送）"
+    assert "中教科" not in body
 
 
 class _SMTP(socketserver.StreamRequestHandler):
@@ -151,17 +181,16 @@ def servers(monkeypatch):
 
 
 def test_reminders_reach_loopback_smtp_and_webhook_and_are_logged(store, servers):
-    since = supervision.week_start(SILENT)
-    missing = supervision.not_reported(store, 1, since, SILENT)
+    missing = supervision.not_reported(store, 1, OPEN.start, OPEN.end)
     sections = list(missing["section"])
     for s in sections:
         store.set_section_contact(s, f"{abs(hash(s)) % 10**6}@edu.example", OFFICE)
-    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "email", since, SILENT, OFFICE)
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "email", OPEN, OFFICE)
     assert sent, message
     assert len(_SMTP.received) == 1
     mail = _SMTP.received[0]
     assert "Subject:" in mail and "@edu.example" in mail
-    sent, _ = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", since, SILENT, OFFICE)
+    sent, _ = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", OPEN, OFFICE)
     assert sent
     content = _Hook.received[0]["text"]["content"]
     assert _Hook.received[0]["msgtype"] == "text"
@@ -170,14 +199,13 @@ def test_reminders_reach_loopback_smtp_and_webhook_and_are_logged(store, servers
     # a robot at an address that is not DingTalk's, with no signing secret: 企业微信's format
     assert list(log["channel"]) == ["wecom", "email"] and log["ok"].all()
     with pytest.raises(StoreError, match="只有绩效办可以发送催报"):
-        supervision.remind(store, 1, "x", sections, "email", since, SILENT, XIAOAN)
+        supervision.remind(store, 1, "x", sections, "email", OPEN, XIAOAN)
 
 
 def test_a_failed_reminder_is_logged_too(store, monkeypatch):
     monkeypatch.setenv("PERFDASH_SMTP_HOST", "")
-    since = supervision.week_start(SILENT)
-    sections = list(supervision.not_reported(store, 1, since, SILENT)["section"])
-    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "email", since, SILENT, OFFICE)
+    sections = list(supervision.not_reported(store, 1, OPEN.start, OPEN.end)["section"])
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "email", OPEN, OFFICE)
     assert not sent and "未配置 SMTP" in message
     log = supervision.reminders(store, 1)
     assert not log.iloc[0]["ok"] and "未配置 SMTP" in log.iloc[0]["error"]
@@ -344,14 +372,13 @@ def dingtalk(monkeypatch):
 
 
 def test_a_signed_dingtalk_robot_gets_the_reminder_with_the_mentions(store, dingtalk, monkeypatch):
-    since = supervision.week_start(SILENT)
-    sections = list(supervision.not_reported(store, 1, since, SILENT)["section"])
+    sections = list(supervision.not_reported(store, 1, OPEN.start, OPEN.end)["section"])
     assert len(sections) >= 2
     phones = {s: f"1380000{n:04d}" for n, s in enumerate(sections[:-1])}  # the last has an e-mail only
     for s, phone in phones.items():
         store.set_section_contact(s, "", OFFICE, 1, phone=phone)
     store.set_section_contact(sections[-1], "last@edu.example", OFFICE, 1)
-    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", since, SILENT, OFFICE)
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", OPEN, OFFICE)
     assert sent, message
     [got] = _DingTalk.received
     assert got["verified"]
@@ -366,7 +393,7 @@ def test_a_signed_dingtalk_robot_gets_the_reminder_with_the_mentions(store, ding
     assert json.loads(audit)["方式"] == "钉钉群"
     # a wrong secret: the robot refuses, and the failure is logged with DingTalk's reason
     monkeypatch.setenv("PERFDASH_WEBHOOK_SECRET", "SECwrong")
-    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", since, SILENT, OFFICE)
+    sent, message = supervision.remind(store, 1, "泉州市教育局", sections, "webhook", OPEN, OFFICE)
     assert not sent and "310000" in message and "钉钉群" in message
     assert not _DingTalk.received[-1]["verified"]
     failed = supervision.reminders(store, 1).iloc[0]
@@ -420,7 +447,7 @@ def test_the_reminder_sheet_is_print_ready_and_runs_nothing():
     import pandas as pd
     from openpyxl import load_workbook
 
-    from perfdash.present.reminder_sheet import reminder_xlsx
+    from perfdash.present.exports import reminder_xlsx
 
     texts = pd.DataFrame(
         [
@@ -428,11 +455,11 @@ def test_the_reminder_sheet_is_print_ready_and_runs_nothing():
             {"section": '=HYPERLINK("http://x")', "targets": "1-1-1", "email": "a@b.cn", "phone": "", "text": "-1+1"},
         ]
     )
-    ws = load_workbook(io.BytesIO(reminder_xlsx(texts, "泉州市教育局", date(2025, 11, 17), AS_OF))).active
+    ws = load_workbook(io.BytesIO(reminder_xlsx(texts, "泉州市教育局", OPEN, AS_OF))).active
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"  # 9: A4 in Excel
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
-    assert ws.print_title_rows == "$1:$3" and "&P" in ws.oddFooter.center.text  # title, since when, header
-    assert ws["A2"].value == "2025-11-17 以来未报送进度的科室"
+    assert ws.print_title_rows == "$1:$3" and "&P" in ws.oddFooter.center.text  # title, the period, header
+    assert ws["A2"].value == "第48期填报周期（11月22日—11月28日）未报送进度的科室"
     headers = ["序号", "科室", "未报送的目标", "邮箱", "手机号", "催报内容", "已发送（签字/日期）"]
     assert [c.value for c in ws[3]] == headers
     # a leading + is where a spreadsheet starts a formula: the phone is kept as text, shown as typed
@@ -449,13 +476,12 @@ def test_without_a_channel_the_page_offers_the_texts(db, monkeypatch):
     for name in ("PERFDASH_SMTP_HOST", "PERFDASH_WEBHOOK_URL", "PERFDASH_WEBHOOK_SECRET", "PERFDASH_WEBHOOK_KIND"):
         monkeypatch.delenv(name, raising=False)
     at = signed_in("pages/supervision.py")
-    at.query_params["as_of"] = SILENT.isoformat()  # a week in which some sections skipped their report
     at.run()
-    since = at.date_input(key="remind_since").value
-    assert since == supervision.week_start(SILENT)
+    period = at.selectbox(key="remind_period").value
+    assert period == OPEN  # 本期, the open period: nobody has reported in it yet
     s = Store(db)
     try:
-        missing = supervision.not_reported(s, 1, since, SILENT)
+        missing = supervision.not_reported(s, 1, period.start, period.end)
         s.set_section_contact(missing.iloc[0]["section"], "", OFFICE, 1, phone="13800000009")
         s.log_reminder(1, "dingtalk", "钉钉群", ["校安科"], "s", "b", True, None, OFFICE)
     finally:
@@ -468,7 +494,7 @@ def test_without_a_channel_the_page_offers_the_texts(db, monkeypatch):
     codes = [c.value for c in at.code]
     for r in missing.itertuples():
         text = next(t for t in codes if t.startswith(f"【催报】{r.section}："))
-        assert "、".join(r.missing) in text and since.strftime("%-m月%-d日") in text
+        assert "、".join(r.missing) in text and "第48期填报周期（11月22日—11月28日）" in text
     assert any("13800000009" in m.value for m in at.markdown)
     assert "下载催报清单（Excel）" in [b.proto.label for b in at.get("download_button")]
     log = next(d.value for d in at.dataframe if "方式" in d.value.columns)

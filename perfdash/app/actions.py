@@ -18,7 +18,7 @@ from perfdash.core import fmt
 from perfdash.db.database import StoreError as StoreError  # a write's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
 from perfdash.plan.model import Plan, Target
-from perfdash.workflows import evaluation, plans, progress, supervision
+from perfdash.workflows import evaluation, official, periods, plans, progress, supervision
 from perfdash.workflows.plans import ImportResult
 
 AuthError = auth.AuthError
@@ -42,11 +42,11 @@ def change_own_password(ctx: PageContext, old: str, new: str) -> None:
     auth.change_password(ctx.store, ctx.actor, ctx.account.username, old, new, session_token())
 
 
-def create_account(
+def register_account(
     ctx: PageContext, username: str, name: str, role: str, scope: str | None, password: str, email: str | None, units
 ) -> None:
     """A new account (the office's)."""
-    auth.create_account(ctx.store, ctx.actor, username, name, role, scope, password, email, units)
+    auth.register_account(ctx.store, ctx.actor, username, name, role, scope, password, email, units)
 
 
 def reset_password(ctx: PageContext, username: str, new: str) -> None:
@@ -90,8 +90,9 @@ def confirm_carryovers(ctx: PageContext, previous_plan_id: int, pairs: list[tupl
     ctx.store.confirm_carryovers(ctx.plan_id, previous_plan_id, pairs, ctx.actor)
 
 
-def close_period(ctx: PageContext) -> None:
-    ctx.store.close_period(ctx.plan_id, ctx.actor)
+def close_period(ctx: PageContext, early_reason: str | None = None) -> None:
+    """Close the open reporting period (before its cut-off day only with a reason, audited)."""
+    ctx.store.close_period(ctx.plan_id, ctx.actor, today=ui.today(), early_reason=early_reason)
 
 
 def reopen_period(ctx: PageContext) -> None:
@@ -126,16 +127,31 @@ def report_kpi_actuals(ctx: PageContext, code: str, values: dict[str, float], da
 
 
 # -- scoring -----------------------------------------------------------------------------------
-def save_scenario(ctx: PageContext, name: str, note: str, base: str, rules_json: str, values: dict[str, float]) -> None:
-    ctx.store.save_scenario(ctx.plan_id, name, note, base, ctx.as_of, rules_json, values, ctx.actor)
+def save_scenario(
+    ctx: PageContext,
+    name: str,
+    note: str,
+    base: str,
+    rules_json: str,
+    values: dict[str, float],
+    adjustments_json: str | None = None,
+) -> None:
+    ctx.store.save_scenario(
+        ctx.plan_id, name, note, base, ctx.as_of, rules_json, values, ctx.actor, adjustments_json=adjustments_json
+    )
 
 
 def delete_scenario(ctx: PageContext, scenario_id: int) -> None:
     ctx.store.delete_scenario(scenario_id, ctx.actor)
 
 
-def add_adjustment(ctx: PageContext, kind: str, points: float, reason: str) -> None:
-    ctx.store.add_adjustment(ctx.plan_id, kind, points, reason, ctx.actor)
+def add_adjustment(ctx: PageContext, kind: str, points: float, reason: str, basis: str = "") -> None:
+    ctx.store.add_adjustment(ctx.plan_id, kind, points, reason, ctx.actor, basis=basis)
+
+
+def set_rules(ctx: PageContext, form: dict) -> None:
+    """Store the plan's official scoring rules from the 计分规则 form (official.from_form)."""
+    ctx.store.set_rules(ctx.plan_id, official.from_form(**form).to_json(), ctx.actor)
 
 
 def withdraw_adjustment(ctx: PageContext, adjustment_id: int) -> None:
@@ -184,9 +200,10 @@ def set_lock(ctx: PageContext, locked: bool) -> None:
 
 
 # -- supervision -------------------------------------------------------------------------------
-def remind(ctx: PageContext, sections: list[str], channel: str, since: date) -> tuple[bool, str]:
-    """Send a 催报 to sections by e-mail or the chat robot, logged either way: (sent, message)."""
-    return supervision.remind(ctx.store, ctx.plan_id, ctx.unit, sections, channel, since, ctx.as_of, ctx.actor)
+def remind(ctx: PageContext, sections: list[str], channel: str, period: periods.Period) -> tuple[bool, str]:
+    """Send a 催报 to sections not reported in ``period`` by e-mail or the chat robot, logged either
+    way: (sent, message)."""
+    return supervision.remind(ctx.store, ctx.plan_id, ctx.unit, sections, channel, period, ctx.actor)
 
 
 def set_section_contact(ctx: PageContext, section: str, email: str, phone: str) -> None:

@@ -10,10 +10,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import reads, streamlit_internals
+from perfdash.app import reads, streamlit_internals, ui
 from perfdash.app.session import current_account, open_store, require_login, session_token
 from perfdash.ops import auth
 from perfdash.store import Store
+from perfdash.workflows import plans as plan_files
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class MeetingContext:
     as_of: date
     token: str | None = None  # the kiosk token it was opened with, else the signed-in session's
     session: str | None = None
+    open_period: object = None  # 本期 (periods.Period): whose 未报送 the screen names, as 总览 does
 
     def still_allowed(self) -> bool:
         """Whether the screen may go on showing data: its kiosk token not revoked, or its session
@@ -40,7 +42,7 @@ class MeetingContext:
 
 def setup() -> MeetingContext:
     """The meeting screen's setup: no sidebar; plan and week from the URL (?plan=, ?week=),
-    else the plan chosen on the other pages (or the newest) and its latest complete week."""
+    else the plan chosen on the other pages (or the newest) and the reporting period of its 统计日期."""
     from perfdash.present import meeting
 
     streamlit_internals.leave_pages_folder_mode()
@@ -62,18 +64,29 @@ def setup() -> MeetingContext:
     if plan_rows.empty:
         st.error("没有可显示的绩效方案。")
         st.stop()
-    row = plan_rows.iloc[0]
+    # The URL's plan (a token made for one plan), else this session's, else the current plan.
+    row = plan_rows[plan_rows["plan_id"] == plan_files.default_plan(plan_rows, date.today())].iloc[0]
     with contextlib.suppress(ValueError, TypeError):
-        # The URL's plan, else the one this session chose in the sidebar of another page.
         wanted = int(st.query_params.get("plan") or st.session_state.get("_kept_plan_id"))
         if wanted in set(plan_rows["plan_id"]):
             row = plan_rows[plan_rows["plan_id"] == wanted].iloc[0]
-    default = reads.reporting_rules(store, int(row["plan_id"])).as_of(date.today())  # as on every page
-    week = meeting.week_of(default)
+    calendar = reads.reporting_calendar(store, int(row["plan_id"]))
+    default = calendar.as_of(date.today())  # as on every page
+    # 本周 is the plan's reporting period (of the 统计日期, or of the URL's ?week= day), as every page names it.
+    week = meeting.week_of(default, calendar)
     with contextlib.suppress(ValueError):
-        week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")))
+        week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")), calendar)
     is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
     as_of = min(week.end, default) if week.start <= default else week.end
     return MeetingContext(
-        store, int(row["plan_id"]), str(row["unit"]), int(row["year"]), week, is_demo, as_of, token, session_token()
+        store,
+        int(row["plan_id"]),
+        str(row["unit"]),
+        int(row["year"]),
+        week,
+        is_demo,
+        as_of,
+        token,
+        session_token(),
+        calendar.open_period(ui.today()),
     )

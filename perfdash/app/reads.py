@@ -25,9 +25,9 @@ from perfdash.db import database, kpi_tracking, queries, rollups, weekly
 from perfdash.db.database import Database
 from perfdash.db.database import StoreError as StoreError  # a read's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
-from perfdash.plan import xlsx as plan_xlsx
-from perfdash.present import charts, charts_time, meeting, report
-from perfdash.workflows import evaluation, periods, progress, scoring, supervision, years
+from perfdash.present import charts, charts_time, exports, meeting
+from perfdash.present import evaluation_report as report_doc
+from perfdash.workflows import evaluation, official, periods, progress, scoring, supervision, years
 from perfdash.workflows import forecast as forecasts
 from perfdash.workflows import plans as plan_files
 
@@ -84,7 +84,7 @@ def cached(fn: F | None = None, *, max_entries: int = 32, shared: bool = False, 
 
 # -- the plan and the page setup ---------------------------------------------------------------
 plans = cached(queries.plans, max_entries=16)
-reporting_rules = cached(periods.rules, max_entries=16)
+reporting_calendar = cached(periods.calendar, max_entries=16)
 plan_checks = cached(queries.plan_checks, max_entries=16)
 sections_and_leaders = cached(queries.sections_and_leaders)
 indicator_list = cached(queries.indicator_list)
@@ -104,21 +104,22 @@ def visible_plans(db: Database, actor: Actor) -> pd.DataFrame:
 
 @cached(max_entries=2)
 def plan_template(db: Database, plan_id: int) -> bytes:
-    """A stored plan as the Excel template (perfdash.plan.xlsx)."""
-    return plan_xlsx.plan_xlsx_bytes(plan_files.stored_plan(db, plan_id))
+    """A stored plan as the Excel template (exports.plan_template_xlsx; perfdash.plan.xlsx reads it)."""
+    return exports.plan_template_xlsx(plan_files.stored_plan(db, plan_id))
 
 
 @cached(max_entries=16)
 def period_table(db: Database, plan_id: int, today: date) -> pd.DataFrame:
     """periods.period_table of the plan's reporting rules as they stand on ``today``."""
-    return periods.period_table(db, plan_id, periods.rules(db, plan_id), today)
+    return periods.period_table(db, plan_id, periods.calendar(db, plan_id), today)
 
 
 @cached
-def year_result(db: Database, plan_id: int, rules_json: str) -> years.YearResult:
-    """years.year_result of a plan (another year's, for the comparison beside this one)."""
+def year_result(db: Database, plan_id: int) -> years.YearResult:
+    """years.year_result of a plan (another year's, for the comparison beside this one), under
+    that plan's own stored rules."""
     rows = queries.plans(db)
-    return years.year_result(db, rows[rows["plan_id"] == plan_id].iloc[0], scoring.Rules.from_json(rules_json))
+    return years.year_result(db, rows[rows["plan_id"] == plan_id].iloc[0])
 
 
 @cached(max_entries=8)
@@ -226,27 +227,35 @@ def backtest(db: Database, plan_id: int, year: int, rules_json: str) -> Any:
     return forecasts.backtest(db, plan_id, year, scoring.Rules.from_json(rules_json))
 
 
+reported = cached(queries.reported, max_entries=16)  # 0: nothing reported by the date (尚无填报)
+official_rules = cached(official.stored)  # the plan's stored scoring rules, who set them and when
+
+
 @cached(max_entries=16)
-def evaluation_sheet(db: Database, plan_id: int, as_of: date, year: int, rules_json: str) -> evaluation.Sheet:
-    """evaluation.sheet: the one score (综合评估's, the report's, the CLI's)."""
+def score_sheet(db: Database, plan_id: int, as_of: date, year: int, rules_json: str) -> official.ScoreSheet:
+    """official.score_sheet: the one score (总览's, 综合评估's, the report's, the CLI's) under the
+    rules given (a page passes official_rules' unless it simulates)."""
     state = target_state(db, plan_id, as_of, year)
-    return evaluation.sheet(db, plan_id, state, scoring.Rules.from_json(rules_json), as_of)
+    return official.score_sheet(db, plan_id, state, as_of, scoring.Rules.from_json(rules_json))
 
 
 @cached(max_entries=64)
-def what_if(db: Database, plan_id: int, as_of: date, year: int, rules_json: str, values: tuple) -> scoring.Score:
-    """evaluation.what_if: the score with the simulated completions ``values`` ((code, pct) pairs)."""
+def what_if(
+    db: Database, plan_id: int, as_of: date, year: int, rules_json: str, values: tuple, hypothetical: str = ""
+) -> scoring.Score:
+    """official.what_if: the score with the simulated completions ``values`` ((code, pct) pairs),
+    the official entries and the simulation's ``hypothetical`` ones (scoring.adjustments_json)."""
     state = target_state(db, plan_id, as_of, year)
-    sheet = evaluation_sheet(db, plan_id, as_of, year, rules_json)
+    sheet = score_sheet(db, plan_id, as_of, year, rules_json)
     rules = scoring.Rules.from_json(rules_json)
-    extra = scoring.adjustments_of(queries.adjustments(db, plan_id))
-    return evaluation.what_if(sheet, state, rules, dict(values), extra, as_of)
+    entries = scoring.adjustments_of(queries.adjustments(db, plan_id)) + scoring.adjustments_from_json(hypothetical)
+    return official.what_if(sheet, state, rules, dict(values), entries, as_of)
 
 
 @cached(max_entries=2)
-def evaluation_report(db: Database, plan_id: int, as_of: date, rules_json: str) -> bytes:
-    """The 绩效评估报告 (.docx bytes)."""
-    return report.evaluation_report(db, plan_id, as_of, scoring.Rules.from_json(rules_json))[0]
+def evaluation_report(db: Database, plan_id: int, as_of: date) -> bytes:
+    """The 绩效评估报告 (.docx bytes), under the plan's stored rules."""
+    return report_doc.build(db, plan_id, as_of)[0]
 
 
 # -- self-assessment, evaluation, supervision --------------------------------------------------
@@ -258,6 +267,8 @@ survey_samples = cached(queries.survey_samples)
 report_notes = cached(queries.report_notes)
 orders = cached(supervision.orders)
 not_reported = cached(supervision.not_reported)
+period_reports = cached(periods.period_reports)  # who reported in a period (the open one: reports waiting)
+section_reports = cached(supervision.section_reports)  # a section's 本期已报 N 条
 contacts = cached(supervision.contacts)
 reminders = cached(supervision.reminders)
 milestones = cached(supervision.milestones)
@@ -374,8 +385,8 @@ def backtest_band(db: Database, plan_id: int, year: int, rules_json: str) -> go.
 
 @cached(max_entries=64, shared=True)
 def score_waterfall(
-    db: Database, plan_id: int, as_of: date, year: int, rules_json: str, values: tuple, by: str
+    db: Database, plan_id: int, as_of: date, year: int, rules_json: str, values: tuple, by: str, hypothetical: str = ""
 ) -> go.Figure:
     """The simulated score (what_if) from the full score down, by group or by indicator."""
-    result = what_if(db, plan_id, as_of, year, rules_json, values)
+    result = what_if(db, plan_id, as_of, year, rules_json, values, hypothetical)
     return charts.score_waterfall(scoring.waterfall_steps(result, by), result.total)

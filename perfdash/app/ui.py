@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,9 +29,16 @@ from perfdash.ops import auth
 from perfdash.server import upload_gate
 from perfdash.store import Store
 from perfdash.workflows import periods
+from perfdash.workflows import plans as plan_files
 
 T = TypeVar("T")
 log = logging.getLogger("perfdash")
+
+
+def today() -> date:
+    """Today, as the pages read the reporting calendar (本期, the default report day): the one clock
+    a test sets (monkeypatch perfdash.app.ui.today)."""
+    return date.today()
 
 
 @dataclass(frozen=True)
@@ -45,12 +53,23 @@ class PageContext:
     is_demo: bool
     filters: Filters = field(default_factory=Filters)
     account: auth.Account | None = None
-    reporting: periods.Rules | None = None  # the plan's reporting periods (None: not read by this page)
+    reporting: periods.Calendar | None = None  # the plan's reporting periods (None: not read by this page)
 
     @property
     def report_day(self) -> date:
         """The date a new report is written for by default (the open period's cut-off day)."""
-        return (self.reporting or periods.Rules(self.year)).report_day(date.today())
+        return (self.reporting or periods.Calendar(self.year)).report_day(today())
+
+    @property
+    def open_period(self) -> periods.Period | None:
+        """The open reporting period, reports are written for now (None once the year's are all closed)."""
+        return (self.reporting or periods.Calendar(self.year)).open_period(today())
+
+    @property
+    def this_period(self) -> periods.Period:
+        """本期: the open reporting period (the year's last once all are closed), which 未报送, 催报
+        and a section's 本期已报 are about on every page."""
+        return (self.reporting or periods.Calendar(self.year)).this_period(today())
 
     @property
     def actor(self) -> Actor:
@@ -147,11 +166,11 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         chosen = st.session_state.pop("_next_plan_id", None)
         if chosen in labels:  # a page asked for this plan on the next run (show_plan)
             st.session_state["plan_id"] = st.session_state["_kept_plan_id"] = chosen
-        _keep("plan_id", next(iter(labels)))
+        _keep("plan_id", plan_files.default_plan(plan_rows, date.today()))
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
         row = plan_rows[plan_rows["plan_id"] == plan_id].iloc[0]
         year = int(row["year"])
-        reporting = reads.reporting_rules(store, int(plan_id))
+        reporting = reads.reporting_calendar(store, int(plan_id))
         default = reporting.as_of(date.today())
         low, high = date(year, 1, 1), date(year + 1, 1, 31)
         if st.session_state.get("_kept_as_of_plan") != plan_id:  # a new plan starts at its own default
@@ -222,6 +241,18 @@ def _write_url(values: dict[str, str], with_filters: bool) -> None:
         for key in URL_KEYS:
             if key not in values and key in st.query_params:
                 del st.query_params[key]
+
+
+def app_url(page: str) -> str:
+    """The whole address of one of the app's pages, as a person copies it: the published address
+    (PERFDASH_PUBLIC_URL) when set, else the address this browser used."""
+    published = settings.public_origins()
+    base = (
+        published[0]
+        if published
+        else urllib.parse.urlsplit(st.context.url or "")._replace(path="", query="", fragment="").geturl()
+    )
+    return f"{base.rstrip('/')}/{page}"
 
 
 def show_plan(plan_id: int) -> None:

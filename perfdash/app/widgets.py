@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import reads
+from perfdash.app import reads, ui
 from perfdash.app.ui import PageContext
 from perfdash.core import fmt
 from perfdash.core.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW
@@ -111,3 +111,53 @@ def table(frame: pd.DataFrame, empty: str, column_config: dict | None = None, **
 def _is_percent(config: object) -> bool:
     kind = config.get("type_config", {}) if isinstance(config, dict) else {}
     return "%%" in str(kind.get("format") or "")
+
+
+NO_REPORTS = "尚无填报"
+
+
+def no_reports_yet(ctx: PageContext, state: pd.DataFrame) -> None:
+    """A plan with nothing reported by the 统计日期: its counts and what comes next — no score, no
+    forecast and no red from zero reports."""
+    cols = st.columns(3)
+    cols[0].metric("年度工作目标", f"{len(state)} 项")
+    cols[1].metric("总分值", fmt.points(float(state["points"].sum())))
+    cols[2].metric("进度", NO_REPORTS)
+    calendar = f"填报周期：{ctx.reporting.describe()}。" if ctx.reporting is not None else ""
+    st.info(
+        f"{NO_REPORTS}：截至 {fmt.day(ctx.as_of)}，本方案还没有进度记录。{calendar}"
+        "科室报送、绩效办关闭第一个填报周期后，这里显示完成率、滞后情况、当前得分和年终预测。"
+    )
+    groups = state.groupby("group", sort=False).agg(targets=("code", "size"), points=("points", "sum"))
+    st.dataframe(
+        groups.reset_index().rename(columns={"group": "目标组", "targets": "目标数", "points": "分值"}),
+        hide_index=True,
+        width="stretch",
+    )
+    listed = state[["code", "target", "lead_section", "deadline"]]
+    with st.expander(f"全部 {len(listed)} 项目标"):
+        st.dataframe(
+            listed.assign(deadline=[fmt.day(d) for d in listed["deadline"]]).rename(
+                columns={"code": "编号", "target": "年度工作目标", "lead_section": "牵头科室", "deadline": "完成时限"}
+            ),
+            hide_index=True,
+            width="stretch",
+            height=table_height(len(listed), 420),
+        )
+
+
+def period_note(ctx: PageContext) -> None:
+    """A section's own reporting this period: 本期已报 N 条 ✓ (on the dashboards once the office
+    closes the period), or that it has not reported yet and by when. Nothing for other roles."""
+    if ctx.actor.role != "section" or ctx.reporting is None:
+        return
+    period = ctx.reporting.this_period(ui.today())
+    n = reads.section_reports(ctx, ctx.plan_id, ctx.actor.name, period.start, period.end)
+    if n:
+        st.success(f"本期已报 {n} 条 ✓，关闭本期后计入看板（本期：{period.name}，{period.days}）。")
+    else:
+        cutoff = ctx.reporting.cutoff(period)
+        st.info(
+            f"本期（{period.name}，{period.days}）{ctx.actor.name}还没有报送进度；"
+            f"截止时间 {cutoff.month}月{cutoff.day}日 {cutoff:%H:%M}。"
+        )

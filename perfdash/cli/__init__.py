@@ -30,6 +30,7 @@ from perfdash.cli import (
     progress,
     report,
     restore,
+    rules,
     score,
     serve,
 )
@@ -42,6 +43,7 @@ COMMANDS = {
     "demo": demo,
     "progress": progress,
     "score": score,
+    "rules": rules,
     "forecast": forecast,
     "report": report,
     "kpis": kpis,

@@ -42,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from perfdash.cli.opening import as_of, open_plan
     from perfdash.core import fmt
     from perfdash.db import queries
-    from perfdash.workflows import forecast, scoring
+    from perfdash.workflows import forecast, official
 
     store, row = open_plan(args, read_only=True, snapshot_ok=True)
     plan_id, year = int(row["plan_id"]), int(row["year"])
-    rules = scoring.Rules()
+    rules = official.stored(store, plan_id).rules
     if args.backtest:
         return _backtest(args, store, row, rules)
     try:

@@ -91,7 +91,7 @@ AS_OF = _parent(
         },
     )
 )
-RULE = _parent((("--rule",), {"choices": RULES, "help": "计分规则（默认 proportional，按比例）"}))
+RULE = _parent((("--rule",), {"choices": RULES, "help": "模拟：改用此计分方式（默认用方案存储的正式计分规则）"}))
 
 
 class Refused(Exception):

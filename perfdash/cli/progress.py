@@ -39,30 +39,35 @@ def run(args: argparse.Namespace) -> int:
 
 def run_template(args: argparse.Namespace) -> int:
     """Write the ledger template of a section (or of the office: every target)."""
+    import pandas as pd
+
     from perfdash.cli.opening import open_plan
     from perfdash.core.access import Actor
     from perfdash.db import queries
+    from perfdash.present import exports
     from perfdash.workflows import periods, progress
 
     store, row = open_plan(args, read_only=True)
     try:
         plan_id, year = int(row["plan_id"]), int(row["year"])
+        demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False  # as perfdash.app.ui decides
         sections, _ = queries.sections_and_leaders(store, plan_id)
         try:
             actor = Actor.parse(args.section, sections, [])
         except ValueError as exc:
             raise options.Refused(f"{exc}。可选科室：{'、'.join(sections)}") from None
-        report_date = periods.rules(store, plan_id).report_day(date.today())
+        report_date = periods.calendar(store, plan_id).report_day(date.today())
         state = queries.target_state(store, plan_id, report_date, year)
     finally:
         store.close()
-    Path(args.out).write_bytes(progress.template_xlsx(state, actor, report_date))
+    Path(args.out).write_bytes(exports.ledger_template_xlsx(state, actor, report_date, demo=demo))
     print(f"已写出 {actor.label} 的进度台账模板（{len(progress.targets_for(state, actor))} 项目标）：{args.out}")
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Import a filled ledger: every row written, or none (each problem listed, exit 1)."""
+    """Import a filled ledger: every changed row written (rows repeating a target's latest record
+    skipped), or none (each problem listed, exit 1)."""
     from perfdash.cli.opening import open_plan
     from perfdash.core.access import Actor
     from perfdash.db import queries
@@ -77,7 +82,7 @@ def run_import(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise options.Refused(str(exc)) from None
         started = time.perf_counter()
-        written, errors = progress.import_file(store, plan_id, actor, args.file)
+        written, read, errors = progress.import_file(store, plan_id, actor, args.file)
     finally:
         store.close()
     if errors:
@@ -85,5 +90,8 @@ def run_import(args: argparse.Namespace) -> int:
         for e in errors:
             print(f"  {e}", file=sys.stderr)
         return 1
-    print(f"已导入 {written} 条进度记录（填报人：{actor.label}，用时 {time.perf_counter() - started:.2f} 秒）")
+    print(
+        f"已导入 {progress.saved_text(written, read)}"
+        f"（填报人：{actor.label}，用时 {time.perf_counter() - started:.2f} 秒）"
+    )
     return 0

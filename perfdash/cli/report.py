@@ -1,6 +1,6 @@
 """python -m perfdash report: the 绩效评估报告 (Word), the 自评表 and the 量化指标 sheet (Excel).
 
-Not to be confused with pages/report.py (进度填报) or perfdash/present/report.py, which builds the
+Not to be confused with pages/progress.py (进度填报) or perfdash/present/evaluation_report.py, which builds the
 Word document this command writes."""
 
 from __future__ import annotations
@@ -27,25 +27,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the three files (read-only; a backup's copy while the app server holds the file)."""
+    import pandas as pd
+
     from perfdash.cli.opening import as_of, open_plan
     from perfdash.db import kpi_tracking
-    from perfdash.present import exports, report
-    from perfdash.workflows import scoring
+    from perfdash.present import evaluation_report, exports
+    from perfdash.workflows import official
 
     store, row = open_plan(args, read_only=True, snapshot_ok=True)
     unit, year = str(row["unit"]), int(row["year"])
+    demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False  # as perfdash.app.ui decides
     try:
         plan_id, day = int(row["plan_id"]), as_of(args, store, row)
-        data, result = report.evaluation_report(store, plan_id, day, scoring.Rules(rule=args.rule or "proportional"))
+        stored = official.stored(store, plan_id).rules
+        data, result = evaluation_report.build(store, plan_id, day, stored.with_rule(args.rule) if args.rule else None)
         kpi_rows = kpi_tracking.with_actuals(store, plan_id, day)
     finally:
         store.close()
     docx = Path(args.out)
     docx.write_bytes(data)
     xlsx = docx.with_suffix(".xlsx")
-    xlsx.write_bytes(exports.self_assessment_xlsx(result, unit, year, day))
+    xlsx.write_bytes(exports.self_assessment_xlsx(result, unit, year, day, demo=demo))
     kpis = xlsx.with_name(f"{xlsx.stem}-量化指标.xlsx")
-    kpis.write_bytes(exports.kpi_xlsx(kpi_rows, unit, year, day))
+    kpis.write_bytes(exports.kpi_xlsx(kpi_rows, unit, year, day, demo=demo))
     print(
         f"已写出绩效评估报告：{docx}（总分 {result.total:.2f}，等次 {result.grade}）、自评表：{xlsx}"
         f"及量化指标完成情况：{kpis}"

@@ -1,5 +1,5 @@
-"""python -m perfdash score: the score, its groups and grade, as every page and the report count
-it; with --all, --set or --scenario a what-if (模拟) on top."""
+"""python -m perfdash score: the score, its groups and grade under the plan's stored rules, as every
+page and the report count it; with --all, --set, --scenario or --rule a what-if (模拟) on top."""
 
 from __future__ import annotations
 
@@ -20,18 +20,20 @@ if TYPE_CHECKING:  # annotations only: importing these at run time would make --
     from perfdash.workflows.scoring import Rules, Score
     from perfdash.workflows.years import YearResult
 
-HELP = "按计分规则计算总分、分组得分和等次"
+HELP = "按方案的正式计分规则计算总分、分组得分和等次（可模拟）"
 # Every key --json may print, and when: the help lists them all (tests/test_cli.py checks both ways).
 JSON_KEYS = {
     "total": "总分",
     "possible": "满分",
     "grade": "等次",
+    "provisional": "true：绩效办尚未设定该方案的计分规则，等次分界为暂定",
+    "rules": "所用的计分规则（与 rules 命令的 JSON 相同）",
     "groups": "各目标组得分",
     "as_of": "统计日期",
     "counts": "目标数 targets、已完成 done、滞后 late、逾期未完成 overdue",
     "projected": "年终预测中位数的 total 和 grade（非模拟时）",
     "previous_year": "同一单位上年度的 year、as_of、total、possible、grade、final（库中有上年方案时）",
-    "simulation": "“模拟，非正式结果”（用了 --all、--set 或 --scenario 时）",
+    "simulation": "“模拟，非正式结果”（用了 --all、--set、--scenario 或与正式规则不同的 --rule 时）",
     "snapshot": "所读备份的 taken_at 和 file（看板运行时）",
 }
 EXAMPLES = "\n".join(
@@ -42,6 +44,7 @@ EXAMPLES = "\n".join(
         "例：",
         "  python -m perfdash score --db DB",
         "  python -m perfdash score --db DB --json --as-of 2025-11-21 --set 1-1-1=50 --rule stepped",
+        "计分规则默认为方案存储的正式规则（rules 命令查看、设定）；--rule 是在其上改换计分方式的模拟。",
         "看板运行时读取最新一份备份，并注明其时间。",
     ]
 )
@@ -69,6 +72,7 @@ class Answer:
 
     as_of: date
     rules: Rules
+    provisional: bool
     result: Score
     head: dict
     what_if: bool
@@ -92,12 +96,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _score(args: argparse.Namespace, store: Store, row: pd.Series, as_of: date) -> Answer:
     from perfdash.db import queries
-    from perfdash.workflows import evaluation, forecast, scoring, years
+    from perfdash.workflows import forecast, official, scoring, years
 
     plan_id, year = int(row["plan_id"]), int(row["year"])
     state = queries.target_state(store, plan_id, as_of, year)
-    rules = scoring.Rules()
+    stored = official.stored(store, plan_id)
+    rules = stored.rules
     values: dict[str, float] = {}
+    hypothetical: list[scoring.Adjustment] = []
     if args.scenario:
         found = queries.scenarios(store, plan_id)
         found = found[found["name"] == args.scenario]
@@ -105,6 +111,7 @@ def _score(args: argparse.Namespace, store: Store, row: pd.Series, as_of: date) 
             raise options.Refused(f"没有名为“{args.scenario}”的情景")
         values.update(queries.scenario_values(store, int(found.iloc[0]["scenario_id"])))
         rules = scoring.Rules.from_json(found.iloc[0]["rules_json"])
+        hypothetical = scoring.adjustments_from_json(found.iloc[0]["adjustments_json"])
     if args.rule:
         rules = rules.with_rule(args.rule)
     if args.all is not None:
@@ -118,19 +125,22 @@ def _score(args: argparse.Namespace, store: Store, row: pd.Series, as_of: date) 
         raise options.Refused("完成率应在 0 到 100 之间")
     # The one score (evaluated, self-assessed, else computed), as every page and the report count it;
     # a what-if changes only the targets whose completion it sets.
-    sheet = evaluation.sheet(store, plan_id, state, rules, as_of)
-    what_if = bool(values or args.scenario)
-    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
-    result = evaluation.what_if(sheet, state, rules, values, adjustments, as_of) if what_if else sheet.result
+    sheet = official.score_sheet(store, plan_id, state, as_of, rules)
+    what_if = bool(values or args.scenario or rules != stored.rules)
+    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id)) + hypothetical
+    result = official.what_if(sheet, state, rules, values, adjustments, as_of) if what_if else sheet.result
     projected = None if what_if else forecast.standing_forecast(store, plan_id, state, as_of, rules)[1]
     previous = years.previous_plan(store, str(row["unit"]), year)
-    last = years.year_result(store, previous, rules) if previous is not None else None
-    return Answer(as_of, rules, result, queries.headline(state), what_if, projected, last)
+    last = years.year_result(store, previous) if previous is not None else None  # under that year's own rules
+    provisional = stored.provisional and rules == stored.rules
+    return Answer(as_of, rules, provisional, result, queries.headline(state), what_if, projected, last)
 
 
 def _as_json(score: Answer, snapshot: BackupFile | None) -> dict:
     """The --json form: the keys of JSON_KEYS, each when it applies."""
     out = score.result.as_json() | {
+        "provisional": score.provisional,
+        "rules": json.loads(score.rules.to_json()),
         "as_of": score.as_of.isoformat(),
         "counts": {k: score.head[k] for k in ("targets", "done", "late", "overdue")},
     }
@@ -155,7 +165,8 @@ def _text(score: Answer, row: pd.Series, snapshot: BackupFile | None) -> str:
         lines.append(f"（数据截至 {snapshot.taken_at:%Y-%m-%d %H:%M:%S} 的备份：看板正在运行，未读取此后的改动）")
     lines.append(f"{row['unit']}{row['year']}年度 · 统计截至 {score.as_of} · {scoring.RULE_LABELS[score.rules.rule]}")
     kind = "模拟（非正式结果）" if score.what_if else ""
-    lines.append(f"{kind}总分 {fmt.score(result.total)}（满分 {result.possible:g}），等次：{result.grade}")
+    grade = f"{result.grade}（暂定）" if score.provisional else result.grade
+    lines.append(f"{kind}总分 {fmt.score(result.total)}（满分 {result.possible:g}），等次：{grade}")
     lines.append(f"已完成 {head['done']} 项，滞后 {head['late']} 项（其中逾期未完成 {head['overdue']} 项）")
     if last is not None:
         state_word = "最终" if last.final else f"截至 {last.as_of}"

@@ -95,6 +95,16 @@ def plans(store: Database) -> pd.DataFrame:
     return store.query(SQL["plans"])
 
 
+def reported(store: Database, plan_id: int, as_of: date) -> int:
+    """How many progress records a plan holds dated on or before ``as_of`` (0: nothing reported
+    yet — the pages show 尚无填报, not a score or a forecast from nothing)."""
+    return int(
+        store.scalar(
+            "SELECT count(*) FROM progress WHERE plan_id = $p AND report_date <= $d", {"p": plan_id, "d": as_of}
+        )
+    )
+
+
 def report_dates(store: Database, plan_id: int) -> list[date]:
     """The dates on which progress was reported for a plan, ascending."""
     df = store.query(SQL["report_dates"], {"plan_id": plan_id})
@@ -237,7 +247,8 @@ def indicator_list(store: Database, plan_id: int) -> pd.DataFrame:
 def scenarios(store: Database, plan_id: int) -> pd.DataFrame:
     """The saved scenarios of a plan, newest first."""
     return store.query(
-        "SELECT scenario_id, name, note, base, as_of, rules_json, created_by, created_at FROM scenarios "
+        "SELECT scenario_id, name, note, base, as_of, rules_json, adjustments_json, created_by, created_at "
+        "FROM scenarios "
         "WHERE plan_id = $plan_id ORDER BY created_at DESC, scenario_id DESC",
         {"plan_id": plan_id},
     )
@@ -255,7 +266,7 @@ def scenario_values(store: Database, scenario_id: int) -> dict[str, float]:
 def adjustments(store: Database, plan_id: int) -> pd.DataFrame:
     """The 加分 / 扣分 / 一票否决 entries in force (not withdrawn), oldest first."""
     return store.query(
-        'SELECT adjustment_id, kind, points::DOUBLE AS points, grp AS "group", note, created_by, created_at '
+        'SELECT adjustment_id, kind, points::DOUBLE AS points, grp AS "group", note, basis, created_by, created_at '
         "FROM adjustments WHERE plan_id = $plan_id AND deleted_at IS NULL ORDER BY adjustment_id",
         {"plan_id": plan_id},
     )

@@ -159,6 +159,7 @@ CREATE TABLE IF NOT EXISTS scenarios (
     rules_json  VARCHAR NOT NULL,
     created_by  VARCHAR NOT NULL,
     created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+    adjustments_json VARCHAR,  -- the scenario's hypothetical 加分 / 扣分 / 一票否决 (never official)
     UNIQUE (plan_id, name)
 );
 -- No foreign key to scenarios: DuckDB checks one against rows deleted earlier in the same
@@ -430,5 +431,6 @@ CREATE TABLE IF NOT EXISTS adjustments (
     note          VARCHAR NOT NULL CHECK (length(trim(note)) > 0),
     created_by    VARCHAR NOT NULL,
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
-    deleted_at    TIMESTAMP
+    deleted_at    TIMESTAMP,
+    basis         VARCHAR  -- the document or notice the entry rests on (察访核验通报, 表彰文件 …)
 );

@@ -1,9 +1,8 @@
-"""The weekly meeting screen (周会大屏): which week, the slides' content as plain data, the
-rotation, and the weekly brief for the minutes."""
+"""The weekly meeting screen (周会大屏): which week, the slides' content as plain data, and the
+rotation. The weekly brief for the minutes is built from the slides by perfdash.present.exports."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -12,7 +11,7 @@ import pandas as pd
 from perfdash.core.schedule import DONE, LATE_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW
 from perfdash.db import queries, rollups
 from perfdash.db.database import Database
-from perfdash.workflows import forecast, supervision
+from perfdash.workflows import forecast, official, periods, supervision
 
 DUE_SOON_DAYS = 30
 SLIDE_KEYS = ("headline", "week", "due", "ranking", "heatmap", "leaders")
@@ -30,14 +29,19 @@ MIN_SECONDS, MAX_SECONDS = 5, 600
 
 @dataclass
 class Week:
-    """A reporting week, Monday to Sunday; the state shown is as of its Sunday."""
+    """The meeting's 本周: one reporting period of the plan's calendar (periods.Period), from its
+    first day to its cut-off day, as every page names it; the state shown is as of its cut-off day
+    (or the 统计日期 inside it)."""
 
     start: date
     end: date
+    number: int = 0  # its number among the plan year's periods (0: not known)
 
     @property
     def label(self) -> str:
-        return f"{self.start.month}月{self.start.day}日—{self.end.month}月{self.end.day}日"
+        """第47期 11月15日—11月21日 (the dates as periods.Period.days writes them)."""
+        days = periods.Period(self.number, self.start, self.end).days
+        return f"第{self.number}期 {days}" if self.number else days
 
 
 @dataclass
@@ -50,10 +54,16 @@ class Slide:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def week_of(day: date) -> Week:
-    """The Monday-to-Sunday week containing ``day``."""
-    start = day - timedelta(days=day.weekday())
-    return Week(start, start + timedelta(days=6))
+def week_of(day: date, calendar: periods.Calendar | None = None) -> Week:
+    """The reporting period holding ``day`` in ``calendar`` (the plan's; without one, the default
+    rhythm of ``day``'s year: weekly to Friday), as the meeting's week."""
+    period = (calendar or periods.Calendar(day.year)).period_of(day)
+    return Week(period.start, period.end, period.number)
+
+
+def plan_week(store: Database, plan_id: int, day: date) -> Week:
+    """The meeting's week holding ``day`` in the plan's own reporting calendar."""
+    return week_of(day, periods.calendar(store, plan_id))
 
 
 def parse_seconds(raw: str | None) -> int:
@@ -85,13 +95,16 @@ def week_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, pd.Data
 
 
 def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: date | None = None) -> list[Slide]:
-    """Every slide's content for one week (plain data; the page only draws it). The state is as of
-    ``as_of`` (default the week's Sunday; the screen passes the week's latest report), compared
-    with the same day a week earlier."""
+    """Every slide's content for one week, a reporting period (plain data; the page only draws it).
+    The state is as of ``as_of`` (default the period's cut-off day; the screen passes the 统计日期),
+    compared with the state at the end of the period before (its changes: 本周变化)."""
     as_of = as_of or week.end
     now = queries.target_state(store, plan_id, as_of, year)
-    before = queries.target_state(store, plan_id, as_of - timedelta(days=7), year)
+    before = queries.target_state(store, plan_id, week.start - timedelta(days=1), year)
     head = queries.headline(now)
+    if not queries.reported(store, plan_id, as_of):  # nothing reported yet: no forecast, no red, one slide
+        numbers = {"reported": 0, "targets": head["targets"], "possible": head["points"]}
+        return [Slide("headline", SLIDE_TITLES["headline"], numbers=numbers)]
     # The forecast and counts every page shows (forecast.standing_forecast, queries.headline).
     _, sim = forecast.standing_forecast(store, plan_id, now, as_of)
     counts = now["lag_status"].value_counts()
@@ -99,8 +112,9 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
         "headline",
         SLIDE_TITLES["headline"],
         numbers={
+            "reported": len(now) - int(now["last_report"].isna().sum()),
             "projected_total": sim.base_total,
-            "projected_grade": sim.base_grade,
+            "projected_grade": official.grade_label(sim.base_grade, official.stored(store, plan_id).provisional),
             "possible": head["points"],
             "grade_probability": sim.grade_probability,
             "completion_pct": head["completion_pct"],
@@ -141,139 +155,6 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
     heat = Slide("heatmap", SLIDE_TITLES["heatmap"], tables={"state": now})
     leaders = Slide("leaders", SLIDE_TITLES["leaders"], tables={"leaders": rollups.by_leader(now)})
     return [headline, week_slide, due_slide, ranking, heat, leaders]
-
-
-BRIEF_LISTS = (  # (slide, table, heading): the target lists of the weekly brief, in the screen's order
-    ("week", "moved", "本周推进"),
-    ("week", "finished", "本周完成"),
-    ("week", "fell_behind", "新增滞后"),
-    ("due", "overdue", "逾期未完成"),
-    ("due", "due_soon", f"{DUE_SOON_DAYS}天内到期"),
-)
-
-
-def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week) -> bytes:
-    """The weekly brief for the minutes, the same numbers as the screen, printed in four sheets:
-    概况 (the headline numbers), 目标清单 (the targets that moved, finished, fell behind, are overdue
-    or due soon, under one heading each), 科室排名 and 分管领导 (one sheet: the two rankings)."""
-    from openpyxl import Workbook
-
-    from perfdash.core.excel import Band, Column, Header, print_table
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    by_key = {s.key: s for s in slides}
-    h = by_key["headline"].numbers
-    title = f"{unit}{year}年度绩效目标周报"
-    stamp = f"{week.start.isoformat()} 至 {week.end.isoformat()}"
-    lines = [
-        ("单位", unit),
-        ("年度", year),
-        ("周次", stamp),
-        ("预计年终得分", round(float(h["projected_total"]), 2)),
-        ("预计等次", h["projected_grade"]),
-        ("加权完成率(%)", round(float(h["completion_pct"]), 1)),
-        ("序时进度(%)", round(float(h["expected_pct"]), 1)),
-        ("本周完成率变化(百分点)", round(float(h["completion_change"]), 1)),
-        ("已完成", h["done"]),
-        ("正常推进", h["on_track"]),
-        ("滞后（含逾期）", h["late"]),
-        ("其中逾期未完成", h["overdue"]),
-    ]
-    lines += [(f"获评{name}的概率(%)", round(p * 100, 1)) for name, p in dict(h["grade_probability"]).items()]
-    print_table(
-        wb.create_sheet("概况"),
-        title,
-        (Column("项目", 36), Column("内容", 44, "code")),
-        [[k, _plain(v)] for k, v in lines],
-        unit=unit,
-        stamp=stamp,
-        subtitle=f"周次：{week.label}（{stamp}）",
-    )
-
-    rows: list[object] = []
-    for slide, key, heading in BRIEF_LISTS:
-        frame = by_key[slide].tables[key]
-        rows.append(Band(f"{heading}（{len(frame)}项）"))
-        for r in frame.itertuples(index=False):
-            v = r._asdict()
-            rows.append(
-                [
-                    _plain(v.get(k))
-                    for k in (
-                        "code",
-                        "target",
-                        "lead_section",
-                        "lead_person",
-                        "deadline",
-                        "completion_pct_before",
-                        "completion_pct",
-                        "lag_status",
-                    )
-                ]
-            )
-    print_table(
-        wb.create_sheet("目标清单"),
-        title,
-        (
-            Column("编号", 7, "code"),
-            Column("年度工作目标", 60, grow=True),
-            Column("牵头科室", 10, "code"),
-            Column("责任人", 7, "code"),
-            Column("完成时限", 11, "date"),
-            Column("上周", 7, "pct"),
-            Column("本周", 7, "pct"),
-            Column("滞后状态", 9, "code"),
-        ),
-        rows,
-        unit=unit,
-        stamp=stamp,
-        subtitle=f"周次：{week.label}　本周推进、完成、新增滞后的目标，逾期未完成和{DUE_SOON_DAYS}天内到期的目标",
-        freeze_columns=2,
-    )
-
-    sections = by_key["ranking"].tables["sections"]
-    leaders = by_key["leaders"].tables["leaders"]
-    ranking = [
-        [_plain(v) for v in (r.section, r.targets, r.points, r.completion_pct, r.expected_pct, r.late)]
-        for r in sections.itertuples()
-    ]
-    ranking.append(Band(f"分管领导（{len(leaders)}位）"))
-    ranking.append(Header(["分管领导", "分管目标", "分管分值", "完成率", "", "滞后"]))
-    ranking += [
-        [_plain(v) for v in (r.leader, r.targets, r.points, r.completion_pct, None, r.late)]
-        for r in leaders.itertuples()
-    ]
-    print_table(
-        wb.create_sheet("科室排名"),
-        title,
-        (
-            Column("科室", 24),
-            Column("牵头目标", 12, "int"),
-            Column("牵头分值", 12, "score"),
-            Column("完成率", 12, "pct"),
-            Column("序时进度", 12, "pct"),
-            Column("滞后", 12, "int"),
-        ),
-        ranking,
-        unit=unit,
-        stamp=stamp,
-        subtitle=f"周次：{week.label}　科室排名与分管领导",
-    )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _plain(value: object) -> object:
-    """A frame's value as a cell takes it: missing as empty, timestamps as dates, numpy as Python."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
 
 
 def advance(index: int, count: int, paused: bool, last: float | None, now: float, seconds: int) -> tuple[int, float]:

@@ -205,8 +205,20 @@ def adjustments(frame: pd.DataFrame) -> pd.DataFrame:
             "类型": frame["kind"].map(ADJUSTMENT_KINDS),
             "分值": frame["points"],
             "事由": frame["note"],
+            "依据": [v if isinstance(v, str) and v else "—" for v in frame["basis"]],
             "录入人": frame["created_by"],
             "录入时间": [str(t)[:19] for t in frame["created_at"]],
+        }
+    )
+
+
+def hypothetical_entries(entries: list) -> pd.DataFrame:
+    """A simulation's hypothetical 加分 / 扣分 / 一票否决 (scoring.Adjustment) for display."""
+    return pd.DataFrame(
+        {
+            "类型": [ADJUSTMENT_KINDS[e.kind] for e in entries],
+            "分值": [e.points for e in entries],
+            "假设": [e.note for e in entries],
         }
     )
 

@@ -1,10 +1,10 @@
 """The year-end evaluation as the plan prescribes: self-assessment evidence files, the progress
-board against 12月30日, the office's scoring sheet, innovations toward 6-5, and the final scores."""
+board against 12月30日, the office's final scores, innovations toward 6-5 (the score sheet built on
+them: perfdash.workflows.official)."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,9 +12,7 @@ import pandas as pd
 
 from perfdash.core import intake, settings
 from perfdash.core.access import Actor
-from perfdash.db import queries
 from perfdash.db.database import Database, StoreError, bounded, require_role
-from perfdash.workflows import scoring
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_FILE_NAME = 200
@@ -199,64 +197,6 @@ def settled_scores(store: Database, plan_id: int) -> dict[str, float]:
     proposed = assessments(store, plan_id).dropna(subset=["proposed_score"])
     out = {str(c): float(s) for c, s in zip(proposed["code"], proposed["proposed_score"], strict=True)}
     return out | final_scores(store, plan_id)
-
-
-@dataclass
-class Sheet:
-    """The office's scoring sheet: one row per target, and the evaluated total."""
-
-    rows: pd.DataFrame
-    result: scoring.Score
-
-
-def sheet(store: Database, plan_id: int, state: pd.DataFrame, rules: scoring.Rules, as_of: date) -> Sheet:
-    """Per target: points, reported completion and the score it earns under the rules, the
-    self-assessment (completion, proposed score, evidence, sign-off), and the final score (the
-    office's where set, else the proposed one, else the computed one). 6-5 counts the selected
-    innovations."""
-    completion = {}
-    innov = innovation_completion(store, plan_id)
-    if innov is not None and INNOVATION_TARGET in set(state["code"]):
-        completion[INNOVATION_TARGET] = innov
-    computed = scoring.score(state, rules, completion, as_of=as_of).targets.set_index("code")["score"]
-    done = assessments(store, plan_id).set_index("code")
-    finals = final_scores(store, plan_id)
-    rows = state[["code", "group", "indicator", "target", "points", "completion_pct", "lead_section"]].copy()
-    rows["computed_score"] = rows["code"].map(computed).round(2)
-    rows["self_pct"] = rows["code"].map(done["self_pct"]).astype(float)
-    rows["proposed_score"] = rows["code"].map(done["proposed_score"]).astype(float)
-    rows["evidence"] = rows["code"].map(done["evidence"]).fillna(0).astype(int)
-    rows["signed_by"] = rows["code"].map(done["signed_by"])
-    rows["final_score"] = rows["code"].map(finals).astype(float)
-    summaries = dict(zip(done.index, done["summary"], strict=True))
-    rows["note"] = [str(summaries.get(c, "")) for c in rows["code"]]
-    settled = rows["final_score"].fillna(rows["proposed_score"]).fillna(rows["computed_score"])
-    fixed = dict(zip(rows["code"], settled.astype(float), strict=True))
-    adjustments = scoring.adjustments_of(_adjustments(store, plan_id))
-    result = scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
-    return Sheet(rows=rows, result=result)
-
-
-def what_if(
-    sheet: Sheet,
-    state: pd.DataFrame,
-    rules: scoring.Rules,
-    completion: dict[str, float],
-    adjustments: list[scoring.Adjustment],
-    as_of: date,
-) -> scoring.Score:
-    """A simulation from the one score (``sheet``): a target whose simulated completion is its
-    current one keeps the sheet's score (evaluated, self-assessed or computed); one changed by
-    hand, in bulk or by the forecast is scored by the rules at the simulated completion. Nothing
-    changed: the sheet's own total."""
-    moved = scoring.changed_codes(state, completion)
-    kept = sheet.result.targets.set_index("code")["score"]
-    fixed = {c: float(v) for c, v in kept.items() if c not in moved}
-    return scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
-
-
-def _adjustments(store: Database, plan_id: int) -> pd.DataFrame:
-    return queries.adjustments(store, plan_id)
 
 
 class EvaluationWrites:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from perfdash.core import fmt
 from perfdash.db.database import Database
-from perfdash.workflows.scoring import Adjustment, Rules, grade, percent_of, share
+from perfdash.workflows.scoring import Adjustment, Rules, grade, months_late, percent_of, target_scores
 
 RECENT_WEEKS = 8  # the pace is fitted on the reports of the last eight weeks
 # Calibrated by backtest (README, 年终预测): a pace wanders by about this many percentage points a
@@ -120,6 +120,11 @@ def target_forecast(
     out["forecast_pct"] = np.round(np.where(fixed_score.notna(), current, projected), 1)
     out["forecast_sd"] = np.round(np.where(certain, 0.0, sd), 1)
     out["fixed_score"] = fixed_score
+    # Lateness (when the rules deduct for it): the months a target is late if it finishes by today
+    # (already incurred), and if it is still unfinished at ``until``.
+    finished = state["finished_on"] if "finished_on" in state else pd.Series([pd.NaT] * len(state))
+    out["late_now"] = months_late(finished, state["deadline"], as_of, state["completion_pct"])
+    out["late_at_end"] = months_late(finished, state["deadline"], until, state["completion_pct"])
     return out
 
 
@@ -152,7 +157,15 @@ def simulate(
     own = rng.standard_normal((draws, len(mean)))
     z = np.sqrt(COMMON_SHOCK) * common + np.sqrt(1 - COMMON_SHOCK) * own
     sample = np.clip(mean + sd * z, floor, 100.0)
-    scores = points * share(sample, rules)
+    if rules.late_share_per_month > 0 and "late_now" in forecast:
+        # A draw that finishes the target keeps the lateness incurred by today; one that does not
+        # is late until the year's end.
+        now = forecast["late_now"].to_numpy(dtype=float)
+        end = forecast["late_at_end"].to_numpy(dtype=float)
+        late = np.where(sample >= 100.0, now, end)
+    else:
+        late = np.zeros_like(sample)
+    scores = target_scores(np.broadcast_to(points, sample.shape), sample, late, rules)
     if "fixed_score" in forecast:
         fixed = forecast["fixed_score"].to_numpy(dtype=float)
         scores = np.where(np.isnan(fixed), scores, fixed)
@@ -223,9 +236,12 @@ def standing_forecast(
     seed: int = SEED,
 ) -> tuple[pd.DataFrame, Simulation]:
     """The forecast every page, the meeting screen and the CLI show: from the one score's inputs
-    (evaluated and self-assessed scores stay as they are) with the office's adjustments."""
+    (evaluated and self-assessed scores stay as they are) with the office's adjustments, under the
+    plan's stored rules unless a simulation passes others."""
     from perfdash.db import queries
-    from perfdash.workflows import evaluation, scoring
+    from perfdash.workflows import evaluation, official, scoring
+
+    rules = rules if rules is not None else official.stored(store, plan_id).rules
 
     fc = target_forecast(store, plan_id, state, as_of, fixed=evaluation.settled_scores(store, plan_id))
     adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))

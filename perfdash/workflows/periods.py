@@ -5,14 +5,14 @@ section may write now, and which reports are late (迟报)."""
 
 from __future__ import annotations
 
-import calendar
+from calendar import monthrange
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
 from perfdash.core.access import Actor
-from perfdash.db.database import Database, StoreError, Write
+from perfdash.db.database import Database, StoreError, Write, bounded, require_role
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 RHYTHMS = {"weekly": "每周", "monthly": "每月"}
@@ -30,10 +30,22 @@ class Period:
     def label(self) -> str:
         return f"第{self.number}期（{self.start:%m-%d} 至 {self.end:%m-%d}）"
 
+    @property
+    def name(self) -> str:
+        return f"第{self.number}期"
+
+    @property
+    def days(self) -> str:
+        """Its dates as every page, the meeting screen and a reminder name them: 12月5日—12月11日."""
+        return f"{self.start.month}月{self.start.day}日—{self.end.month}月{self.end.day}日"
+
+    def holds(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
 
 @dataclass(frozen=True)
-class Rules:
-    """A plan's reporting rules and state: the rhythm, the cut-off weekday (weekly; 0 = Monday)
+class Calendar:
+    """A plan's reporting calendar and its state: the rhythm, the cut-off weekday (weekly; 0 = Monday)
     and time, the last closed day (every period ending on or before it is closed) and the date
     the office pinned as the dashboards' 统计日期, if any."""
 
@@ -58,7 +70,7 @@ class Rules:
         start = first
         while start <= last:
             if self.rhythm == "monthly":
-                end = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+                end = date(start.year, start.month, monthrange(start.year, start.month)[1])
             else:
                 end = start + timedelta(days=(self.cutoff_weekday - start.weekday()) % 7)
             end = min(end, last)
@@ -84,6 +96,26 @@ class Rules:
                 return None
             return self.period_of(self.closed_through + timedelta(days=1))
         return self.period_of(min(max(today, date(self.year, 1, 1)), date(self.year, 12, 31)))
+
+    def this_period(self, today: date) -> Period:
+        """本期 for reporting discipline (未报送, 催报, 本期已报): the open period, or the year's last
+        once every period is closed."""
+        return self.open_period(today) or self.periods()[-1]
+
+    def close_blocker(self, today: date) -> str | None:
+        """Why the open period cannot be closed on ``today``, in words for the office (None: it can
+        be closed): its cut-off day has not come, sections are still reporting for it."""
+        period = self.open_period(today)
+        if period is None:
+            return f"{self.year}年度的填报周期已全部关闭"
+        if period.end <= today:
+            return None
+        wait = (period.end - today).days
+        return (
+            f"{period.name}（{period.days}）的截止时间是 {period.end.month}月{period.end.day}日"
+            f"（{WEEKDAYS[period.end.weekday()]}）{self.cutoff_time:%H:%M}，还有 {wait} 天；"
+            "截止日之前各科室仍在填报本期，到截止日才能关闭"
+        )
 
     def as_of(self, today: date) -> date:
         """The dashboards' 统计日期: the office's pinned date, else the last closed period's cut-off
@@ -131,8 +163,8 @@ class Rules:
         return f"{period.label} · {state}{pinned}"
 
 
-def rules(store: Database, plan_id: int) -> Rules:
-    """A plan's reporting rules and state (the defaults until the office sets them)."""
+def calendar(store: Database, plan_id: int) -> Calendar:
+    """A plan's reporting calendar and its state (the defaults until the office sets them)."""
     year = store.scalar("SELECT year FROM plans WHERE plan_id = ?", [plan_id])
     if year is None:
         raise StoreError(f"方案 {plan_id} 不存在")
@@ -142,17 +174,17 @@ def rules(store: Database, plan_id: int) -> Rules:
         [plan_id],
     )
     if not row:
-        return Rules(int(year))
+        return Calendar(int(year))
     rhythm, weekday, cutoff, closed, pinned = row[0]
-    return Rules(int(year), rhythm, int(weekday), cutoff, closed, pinned)
+    return Calendar(int(year), rhythm, int(weekday), cutoff, closed, pinned)
 
 
 def default_as_of(store: Database, plan_id: int, today: date | None = None) -> date:
-    """The 统计日期 every page, the meeting screen and the CLI open a plan at (see Rules.as_of)."""
-    return rules(store, plan_id).as_of(today or date.today())
+    """The 统计日期 every page, the meeting screen and the CLI open a plan at (see Calendar.as_of)."""
+    return calendar(store, plan_id).as_of(today or date.today())
 
 
-def period_table(store: Database, plan_id: int, rules: Rules, today: date | None = None) -> pd.DataFrame:
+def period_table(store: Database, plan_id: int, rules: Calendar, today: date | None = None) -> pd.DataFrame:
     """Every period up to the open one, newest first: dates, closed or not, how many reports (and
     how many late) and from how many sections (demo reports included)."""
     today = today or date.today()
@@ -180,6 +212,20 @@ def period_table(store: Database, plan_id: int, rules: Rules, today: date | None
     return pd.DataFrame(rows[::-1], columns=["周期", "起止", "状态", "报送条数", "其中迟报", "报送科室"])
 
 
+def period_reports(store: Database, plan_id: int, start: date, end: date) -> pd.DataFrame:
+    """The reports dated in the reporting period ``start``–``end``, per reporter (a section, or the
+    office entering for one): how many, on how many targets, how many late, the last report day;
+    most first. For the open period these are the reports waiting: the dashboards, whose 统计日期
+    is the last closed cut-off, show them once the office closes the period."""
+    return store.query(
+        "SELECT reporter, count(*)::INTEGER AS reports, count(DISTINCT code)::INTEGER AS targets, "
+        "count(*) FILTER (WHERE late)::INTEGER AS late, max(report_date) AS last_day FROM progress "
+        "WHERE plan_id = $p AND report_date >= $start AND report_date <= $end "
+        "GROUP BY reporter ORDER BY reports DESC, reporter",
+        {"p": plan_id, "start": start, "end": end},
+    )
+
+
 class PeriodWrites:
     """The office's reporting rhythm, closing and reopening periods, and pinning the dashboards'
     date (part of perfdash.store.Store)."""
@@ -192,7 +238,7 @@ class PeriodWrites:
             raise StoreError(f"填报周期应为{'或'.join(RHYTHMS.values())}")
         if not 0 <= int(cutoff_weekday) <= 6:
             raise StoreError("截止日应为周一至周日之一")
-        before = rules(self, plan_id)
+        before = calendar(self, plan_id)
         with self.write(actor, roles={"office"}, what="设置填报周期", plan_id=plan_id) as w:
             _save(
                 w,
@@ -205,17 +251,24 @@ class PeriodWrites:
                 "reporting_settings",
                 str(plan_id),
                 {"周期": before.describe()},
-                {"周期": Rules(before.year, rhythm, int(cutoff_weekday), cutoff_time).describe()},
+                {"周期": Calendar(before.year, rhythm, int(cutoff_weekday), cutoff_time).describe()},
             )
 
     def close_period(
-        self: Database, plan_id: int, actor: Actor, today: date | None = None, through: date | None = None
+        self: Database,
+        plan_id: int,
+        actor: Actor,
+        today: date | None = None,
+        through: date | None = None,
+        early_reason: str | None = None,
     ) -> Period:
         """Close the open period — or every period up to the one holding ``through`` (catching up) —
         once its cut-off day has come: the dashboards move to it, and reports for it after that are
-        late. Returns the last period closed."""
+        late. Before its cut-off day only with ``early_reason`` (提前关闭), kept in the audit log.
+        Returns the last period closed."""
+        require_role(actor, {"office"}, "关闭填报周期")
         today = today or date.today()
-        current = rules(self, plan_id)
+        current = calendar(self, plan_id)
         period = current.open_period(today)
         if period is None:
             raise StoreError(f"{current.year}年度的填报周期已全部关闭")
@@ -223,22 +276,27 @@ class PeriodWrites:
             period = current.period_of(through)
             if current.closed(period):
                 raise StoreError(f"{period.label}已经关闭")
-        if period.end > today:
-            raise StoreError(f"{period.label}还没到截止日（{period.end}），不能关闭")
+        early = period.end > today
+        if early and not (early_reason or "").strip():
+            raise StoreError(f"{period.label}还没到截止日（{period.end}），不能关闭；确需提前关闭的，请说明理由")
+        reason = bounded("提前关闭的理由", early_reason, "note") if early else ""
         with self.write(actor, roles={"office"}, what="关闭填报周期", plan_id=plan_id) as w:
             _save(w, plan_id, actor, replace(current, closed_through=period.end))
+            after = {"已关闭至": period.end.isoformat()}
+            if early:
+                after |= {"提前关闭": f"{today.isoformat()}（截止日 {period.end.isoformat()} 之前）", "理由": reason}
             w.audit(
-                "关闭填报周期",
+                "提前关闭填报周期" if early else "关闭填报周期",
                 "reporting_settings",
                 period.label,
                 {"已关闭至": _day(current.closed_through)},
-                {"已关闭至": period.end.isoformat()},
+                after,
             )
         return period
 
     def reopen_period(self: Database, plan_id: int, actor: Actor) -> Period:
         """Reopen the last closed period (a mistaken close)."""
-        current = rules(self, plan_id)
+        current = calendar(self, plan_id)
         if current.closed_through is None:
             raise StoreError("还没有关闭任何填报周期")
         period = current.period_of(current.closed_through)
@@ -257,7 +315,7 @@ class PeriodWrites:
 
     def pin_as_of(self: Database, plan_id: int, day: date | None, actor: Actor) -> None:
         """The office's explicit 统计日期 for every dashboard (None: back to the last closed period)."""
-        current = rules(self, plan_id)
+        current = calendar(self, plan_id)
         if day is not None and day.year != current.year:
             raise StoreError(f"统计日期应在方案年度 {current.year} 年内")
         with self.write(actor, roles={"office"}, what="指定统计日期", plan_id=plan_id) as w:
@@ -271,7 +329,7 @@ class PeriodWrites:
             )
 
 
-def _save(w: Write, plan_id: int, actor: Actor, new: Rules) -> None:
+def _save(w: Write, plan_id: int, actor: Actor, new: Calendar) -> None:
     """Write a plan's reporting settings as ``new`` says (the row is made when missing)."""
     w.execute(
         "INSERT INTO reporting_settings (plan_id, rhythm, cutoff_weekday, cutoff_time, closed_through, pinned_as_of, "

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
+
 from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, Write, num, require_role
 from perfdash.plan import Plan
@@ -30,6 +32,18 @@ class ImportResult:
         if self.removed:
             text += "；已不在方案中的目标（其进度记录保留）：" + "、".join(self.removed)
         return text
+
+
+def default_plan(rows: pd.DataFrame, today: date) -> int:
+    """The plan a person lands on (queries.plans rows, newest year first): this year's plan that
+    has reports, else the latest plan that has any, else the newest. A plan just imported, with
+    nothing reported yet, does not replace last year's full dashboard until its data comes in."""
+    with_data = rows[rows["latest_report"].notna()]
+    this_year = with_data[with_data["year"] == today.year]
+    for candidates in (this_year, with_data, rows):
+        if not candidates.empty:
+            return int(candidates.iloc[0]["plan_id"])
+    raise ValueError("no plan")
 
 
 def digest(plan: Plan) -> str:

@@ -1,20 +1,19 @@
-"""Progress reporting: the section's Excel ledger (台账) template, uploads, in-app edits, commit."""
+"""Progress reporting: the section's Excel ledger (台账) — its columns and reading it back (the
+template people fill in is written by perfdash.present.exports.ledger_template_xlsx) — uploads,
+in-app edits, commit."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.core import intake
 from perfdash.core.access import Actor, may_write
-from perfdash.core.excel import Column, cell_text, print_lines, print_table
+from perfdash.core.excel import cell_text
 from perfdash.core.schedule import expected_with_milestones
 from perfdash.core.settings import STATUSES, TEXT_LIMITS
 from perfdash.db.database import Database, StoreError
@@ -63,16 +62,24 @@ class UploadError:
 
 @dataclass
 class Upload:
-    """A parsed upload: the rows it proposes, each with its line in the file, and its problems."""
+    """A parsed upload: the rows it proposes, each with its line in the file, and its problems.
+    ``unchanged`` (set by ``check_upload``) flags the rows that repeat their target's latest
+    record: saving skips them."""
 
     file: str
     rows: list[ProgressRow] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     errors: list[UploadError] = field(default_factory=list)
+    unchanged: list[bool] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.rows)
+
+    @property
+    def changed_count(self) -> int:
+        """How many rows would become records (all of them until ``check_upload`` has looked)."""
+        return len(self.rows) - sum(self.unchanged)
 
 
 def limits() -> intake.Limits:
@@ -100,16 +107,47 @@ class Problem:
     message: str
 
 
+NOT_STARTED, DONE = "未开始", "已完成"
+STATUS_RULE = f"状态须与完成率一致：“{NOT_STARTED}”的完成率为 0，“{DONE}”的完成率为 100，完成率 100 的状态为“{DONE}”"
+UNCHANGED_WHAT = "完成率、状态未变，也没有新的进展说明"
+UNCHANGED_RULE = f"与该目标最近一次填报相同（{UNCHANGED_WHAT}）的行不会重复保存"
+
+
+def status_problem(pct: float, status: str) -> str | None:
+    """Why a completion percent and a status contradict each other (None: they agree): 未开始 with
+    progress above 0 %, 已完成 below 100 %, or 100 % under any status but 已完成 (the dashboards
+    count a target as done from its percent alone: queries.headline, the target's finished_on).
+
+    An error, not a warning the section confirms. Uploads and the editor are all-or-nothing already
+    (one bad cell writes nothing, so nothing is ever half-written), the CLI import has nobody to
+    ask, and a contradiction once stored shows two truths at once (未开始 beside a 20 % bar) to
+    everyone after. The message says which cell to change either way; changing it is quicker than
+    confirming a warning, and the rule stays one rule on every way in."""
+    if status == NOT_STARTED and pct > 0:
+        return (
+            f"状态为“{NOT_STARTED}”，完成率却是 {pct:g}%：已有进展请把状态改为“推进中”等实际状态，"
+            "尚未开始请把完成率填 0"
+        )
+    if status == DONE and pct < 100:
+        return f"状态为“{DONE}”，完成率却是 {pct:g}%：确已完成请把完成率填 100，尚未完成请改选实际状态"
+    if pct >= 100 and status != DONE:
+        return (
+            f"完成率为 {pct:g}%，状态却是“{status}”：确已完成请把状态改为“{DONE}”，尚未完成请填写实际完成率（低于 100）"
+        )
+    return None
+
+
 def validate_progress(
-    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: Actor, period: periods.Rules, today: date
+    rows: Sequence[ProgressRow], owners: dict[str, set[str]], actor: Actor, period: periods.Calendar, today: date
 ) -> list[Problem]:
     """Every problem of every row of a batch of progress reports, all in one pass (empty when all is
-    well): unknown code, no right to it, completion, status, note, date against the plan year and
-    the open reporting period (``period``), duplicates. A field left None (unreadable in an upload)
-    is a problem of its own."""
+    well): unknown code, no right to it, completion, status, status against completion
+    (``status_problem``), note, date against the plan year and the open reporting period
+    (``period``), duplicates. A field left None (unreadable in an upload) is a problem of its own."""
     problems: list[Problem] = []
     seen: dict[tuple[str, date], int] = {}
     for n, r in enumerate(rows):
+        pct: float | None = None  # the row's percent once it reads as one in 0–100
         if r.code not in owners:
             problems.append(Problem(n, "code", f"方案中没有编号为“{str(r.code)[:20]}”的目标"))
         elif not may_write(actor, owners[r.code]):
@@ -127,8 +165,11 @@ def validate_progress(
             else:
                 if not 0 <= pct <= 100 or pct != pct:  # pct != pct: NaN
                     problems.append(Problem(n, "completion_pct", f"完成率 {pct:g} 超出 0–100"))
+                    pct = None
         if r.status not in STATUSES:
             problems.append(Problem(n, "status", f"状态“{str(r.status)[:20]}”不在可选范围（{'、'.join(STATUSES)}）内"))
+        elif pct is not None and (clash := status_problem(pct, r.status)):
+            problems.append(Problem(n, "status", f"{r.code}：{clash}"))
         if len(r.note or "") > TEXT_LIMITS["note"]:
             problems.append(
                 Problem(n, "note", f"进展说明有 {len(r.note)} 个字，超过 {TEXT_LIMITS['note']} 字的上限，请精简")
@@ -145,6 +186,70 @@ def validate_progress(
         else:
             seen[key] = n
     return problems
+
+
+# Every stored report of some targets, oldest first: what a batch's rows are compared with.
+HISTORY_SQL = (
+    "SELECT code, report_date, completion_pct::DOUBLE, status, coalesce(note, '') FROM progress "
+    "WHERE plan_id = ? AND list_contains(?, code) ORDER BY code, report_date, progress_id"
+)
+NO_RECORD = (0.0, NOT_STARTED, "")  # what a target never reported on shows (queries.target_state)
+History = dict[str, list[tuple[date, float, str, str]]]  # code → (date, percent, status, note), oldest first
+
+
+def history_of(found: list[tuple]) -> History:
+    """HISTORY_SQL's rows by target."""
+    out: History = {}
+    for code, day, pct, status, note in found:
+        out.setdefault(str(code), []).append((pd.Timestamp(day).date(), float(pct), str(status), str(note)))
+    return out
+
+
+def stored_history(store: Database, plan_id: int, rows: Sequence[ProgressRow]) -> History:
+    """The stored reports of the targets a batch reports on."""
+    return history_of(store.rows(HISTORY_SQL, [plan_id, sorted({str(r.code) for r in rows})]))
+
+
+def unchanged_rows(rows: Sequence[ProgressRow], history: History) -> list[bool]:
+    """Which rows of a batch repeat what their target already says, and so add no record: the
+    same percent (to the 0.1 stored) and status as the target's latest report on or before the
+    row's date (a target never reported on: 0 % 未开始), and no new note (blank, or the note that
+    report has). Earlier-dated rows of the same batch count as reports too, so a file that repeats
+    a value week after week keeps only its first week. An unchanged template (downloaded with the
+    current values, uploaded as it is) gives no record; a row whose cells cannot be read is never
+    counted as unchanged (its problems are reported instead)."""
+    batch: dict[str, list[tuple[date, float, str, str]]] = {}
+    for r in rows:
+        if isinstance(r.report_date, date) and _readable(r.completion_pct):
+            batch.setdefault(str(r.code), []).append(
+                (r.report_date, round(float(r.completion_pct), 1), str(r.status), (r.note or "").strip())
+            )
+    out = []
+    for r in rows:
+        if not isinstance(r.report_date, date) or not _readable(r.completion_pct):
+            out.append(False)
+            continue
+        day, code = r.report_date, str(r.code)
+        # (date, 0: stored / 1: this batch, order): a stored report and a batch row of one day, the
+        # batch row is the later (it is written after); a stored report of that very day counts.
+        earlier = [((d, 0, k), rec) for k, (d, *rec) in enumerate(history.get(code, ())) if d <= day]
+        earlier += [((d, 1, k), rec) for k, (d, *rec) in enumerate(batch.get(code, ())) if d < day]
+        pct, status, note = max(earlier, key=lambda e: e[0])[1] if earlier else NO_RECORD
+        new_note = (r.note or "").strip()
+        out.append(
+            round(float(r.completion_pct), 1) == round(pct, 1)
+            and r.status == status
+            and (not new_note or new_note == note)
+        )
+    return out
+
+
+def _readable(pct: object) -> bool:
+    try:
+        value = float(pct)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return value == value
 
 
 PROGRESS_COLUMNS = (
@@ -172,53 +277,58 @@ class ProgressWrites:
         *,
         is_demo: bool = False,
         today: date | None = None,
+        skip_unchanged: bool = False,
     ) -> int:
         """The only code that inserts progress. Validates every row and the actor's right to write
         it (see ``access.may_write``), then commits all rows in one transaction, or none, with
-        one audit entry naming the previous and new state of each target.
-        Returns the number of rows written; raises StoreError listing every problem."""
+        one audit entry naming the previous and new state of each target. ``skip_unchanged``
+        (uploads, in-app edits, the CLI import: ``commit``): rows that repeat their target's latest
+        record (``unchanged_rows``, judged inside the transaction) are left out, and with nothing
+        left nothing is written. Returns the number of rows written; raises StoreError listing
+        every problem."""
         if not rows:
             raise StoreError("没有要保存的进度记录")
         self.require_unlocked(plan_id, actor)
         today = today or date.today()
         _, owners = self.progress_rules(plan_id)
-        period = periods.rules(self, plan_id)
+        period = periods.calendar(self, plan_id)
         problems = validate_progress(rows, owners, actor, period, today)
         if problems:
             raise StoreError("\n".join(p.message for p in problems), problems)
         now = datetime.now()
-        values = [
-            (
-                plan_id,
-                r.code,
-                r.report_date,
-                round(float(r.completion_pct), 1),
-                r.status,
-                r.note or "",
-                actor.name,
-                is_demo,
-                now,
-                not is_demo and period.late(r.report_date, now),
-            )
-            for r in rows
-        ]
         codes = sorted({r.code for r in rows})
         with self.write(actor, plan_id=plan_id, unlocked=True) as w:
-            before = w.execute(
-                "SELECT code, arg_max(completion_pct::DOUBLE, (report_date, progress_id)), "
-                "arg_max(status, (report_date, progress_id)) FROM progress "
-                "WHERE plan_id = ? AND list_contains(?, code) GROUP BY code",
-                [plan_id, codes],
-            )
+            history = history_of(w.execute(HISTORY_SQL, [plan_id, codes]))
+            if skip_unchanged:
+                rows = [r for r, same in zip(rows, unchanged_rows(rows, history), strict=True) if not same]
+            if not rows:  # every row repeats what is stored: nothing to write
+                w.without_audit()
+                return 0
+            values = [
+                (
+                    plan_id,
+                    r.code,
+                    r.report_date,
+                    round(float(r.completion_pct), 1),
+                    r.status,
+                    r.note or "",
+                    actor.name,
+                    is_demo,
+                    now,
+                    not is_demo and period.late(r.report_date, now),
+                )
+                for r in rows
+            ]
             w.insert("progress", PROGRESS_COLUMNS, values)
             if is_demo:  # the demo history is generated, not anyone's change
                 w.without_audit()
             else:
+                latest = {c: reports[-1] for c, reports in history.items()}
                 w.audit(
                     "填报进度",
                     "progress",
                     f"{len(rows)} 条",
-                    {c: {"completion_pct": p, "status": st} for c, p, st in before},
+                    {c: {"completion_pct": p, "status": st} for c, (_, p, st, _) in latest.items()},
                     [
                         {
                             "code": r.code,
@@ -234,7 +344,7 @@ class ProgressWrites:
 
 
 # ---------------------------------------------------------------------------
-# The template
+# Who reports on what (the ledger template lists these)
 
 
 def targets_for(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
@@ -246,67 +356,6 @@ def targets_for(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
     else:
         mine["role"] = "绩效办"
     return mine
-
-
-def template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date) -> bytes:
-    """The ledger for one section (or the office), pre-filled with current percent and status,
-    with in-sheet validation for percent, status and date."""
-    mine = targets_for(state, actor)
-    year = report_date.year
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    header_row = print_table(
-        ws,
-        f"{year}年度绩效目标进度台账（{actor.label}）",
-        [Column(h, w, KINDS.get(k, "text"), grow=k in ("target", "note")) for k, h, w, _ in COLUMNS],
-        [
-            [
-                row.code,
-                row.target,
-                pd.Timestamp(row.deadline).date(),
-                row.role,
-                report_date,
-                float(row.completion_pct),
-                row.status,
-                None,
-            ]
-            for row in mine.itertuples()
-        ],
-        unit=actor.label,
-        stamp=f"填报日期 {report_date.isoformat()}",
-        subtitle="必填：编号、填报日期、完成率(%)（0–100 的数字）、状态；进展说明选填。填写说明见“填报说明”工作表。",
-        freeze_columns=2,
-    )
-    first, last = header_row + 1, max(ws.max_row, header_row + 1) + 500
-    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=False)
-    pct.error, pct.errorTitle = "完成率应为 0 到 100 之间的数字", "完成率"
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
-    status.error, status.errorTitle = "请从下拉列表中选择状态", "状态"
-    day = DataValidation(type="date", operator="between", formula1=f"DATE({year},1,1)", formula2=f"DATE({year},12,31)")
-    day.error, day.errorTitle = f"填报日期应在 {year} 年内", "填报日期"
-    for dv, col in ((pct, "F"), (status, "G"), (day, "E")):
-        dv.showErrorMessage = True
-        ws.add_data_validation(dv)
-        dv.add(f"{col}{first}:{col}{last}")
-    print_lines(
-        wb.create_sheet("填报说明"),
-        "填报说明",
-        (
-            f"填报人：{actor.label}",
-            "必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。",
-            f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。",
-            f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。",
-            f"进展说明不超过 {TEXT_LIMITS['note']} 字。",
-            f"文件不超过 {MAX_BYTES // 1024 // 1024} MB、{MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。",
-            "整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。",
-        ),
-        unit=actor.label,
-        stamp=f"填报日期 {report_date.isoformat()}",
-    )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 # ---------------------------------------------------------------------------
@@ -470,21 +519,24 @@ def check_upload(store: Database, plan_id: int, actor: Actor, up: Upload, today:
     file, row and column, through the same rules the write path uses; a cell the reader already
     reported is not reported twice."""
     _, owners = store.progress_rules(plan_id)
-    period = periods.rules(store, plan_id)
+    period = periods.calendar(store, plan_id)
     known = {(e.row, e.column) for e in up.errors}
     for p in validate_progress(up.rows, owners, actor, period, today or date.today()):
         where = (up.lines[p.index], HEADER[p.column])
         if where not in known:
             up.errors.append(UploadError(up.file, *where, p.message))
     up.errors.sort(key=lambda e: (e.row or 0, COLUMN_ORDER.get(e.column or "", 99)))
+    up.unchanged = unchanged_rows(up.rows, stored_history(store, plan_id, up.rows)) if up.rows else []
     return up
 
 
-def changes(state: pd.DataFrame, rows: list[ProgressRow]) -> pd.DataFrame:
-    """What a batch would change, target by target: from what to what."""
+def changes(state: pd.DataFrame, rows: list[ProgressRow], unchanged: Sequence[bool] | None = None) -> pd.DataFrame:
+    """What a batch would change, target by target: from what to what. ``changed`` is the
+    opposite of ``unchanged`` (``Upload.unchanged``: judged against the stored reports) when
+    given, else whether percent or status differ from ``state``."""
     current = state.set_index("code")
     out = []
-    for r in rows:
+    for n, r in enumerate(rows):
         before = current.loc[r.code] if r.code in current.index else None
         old_pct = float(before["completion_pct"]) if before is not None else None
         old_status = str(before["status"]) if before is not None else None
@@ -498,32 +550,47 @@ def changes(state: pd.DataFrame, rows: list[ProgressRow]) -> pd.DataFrame:
                 "old_status": old_status,
                 "new_status": r.status,
                 "note": r.note,
-                "changed": old_pct != float(r.completion_pct) or old_status != r.status,
+                "changed": not unchanged[n]
+                if unchanged is not None
+                else old_pct != float(r.completion_pct) or old_status != r.status,
             }
         )
     return pd.DataFrame(out)
 
 
 def commit(store: Database, plan_id: int, actor: Actor, rows: list[ProgressRow], today: date | None = None) -> int:
-    """Write a checked batch through the store's single write path (all rows or none)."""
-    return store.add_progress(plan_id, rows, actor, today=today)
+    """Write a checked batch through the store's single write path (all rows or none), leaving
+    out the rows that repeat their target's latest record (``unchanged_rows``). Returns how many
+    rows became records: ``len(rows)`` less that is how many were unchanged and skipped."""
+    return store.add_progress(plan_id, rows, actor, today=today, skip_unchanged=True)
+
+
+def saved_text(written: int, submitted: int) -> str:
+    """What a save did, for the page and the CLI: how many rows became records and how many
+    repeated the latest record and were skipped."""
+    skipped = submitted - written
+    text = f"{written} 条进度记录"
+    if skipped:
+        text += f"；另有 {skipped} 行与该目标最近一次填报相同（{UNCHANGED_WHAT}），未重复保存"
+    return text
 
 
 def import_file(
     store: Database, plan_id: int, actor: Actor, path: str | Path, today: date | None = None
-) -> tuple[int, list[UploadError]]:
+) -> tuple[int, int, list[UploadError]]:
     """Read, check and commit a ledger file in one go (the CLI's batch import).
-    Returns (rows written, problems); with any problem nothing is written."""
+    Returns (rows written, rows read, problems); with any problem nothing is written. Rows read
+    less rows written is how many repeated their target's latest record and were skipped."""
     path = Path(path)
     if not path.exists():
-        return 0, [UploadError(path.name, None, None, "文件不存在")]
+        return 0, 0, [UploadError(path.name, None, None, "文件不存在")]
     up = check_upload(store, plan_id, actor, read_upload(path.name, path.read_bytes()), today)
     if up.errors:
-        return 0, up.errors
+        return 0, len(up.rows), up.errors
     try:
-        return commit(store, plan_id, actor, up.rows, today), []
+        return commit(store, plan_id, actor, up.rows, today), len(up.rows), []
     except StoreError as exc:  # a concurrent change of the plan between check and commit
-        return 0, [UploadError(path.name, None, None, str(exc))]
+        return 0, len(up.rows), [UploadError(path.name, None, None, str(exc))]
 
 
 # ---------------------------------------------------------------------------
@@ -548,7 +615,9 @@ def editor_frame(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
 
 
 def edited_rows(before: pd.DataFrame, after: pd.DataFrame, report_date: date) -> list[ProgressRow]:
-    """The reports an edit makes: every row whose percent, status or note changed."""
+    """The reports an edit makes: every row whose percent or status changed or that has a note
+    (the rest are unchanged and never sent; ``commit`` still skips a row that, against the stored
+    reports, changes nothing)."""
     rows = []
     for (_, old), (_, new) in zip(before.iterrows(), after.iterrows(), strict=True):
         note = "" if pd.isna(new["note"]) else str(new["note"]).strip()
@@ -558,6 +627,17 @@ def edited_rows(before: pd.DataFrame, after: pd.DataFrame, report_date: date) ->
         if float(pct) != float(old["completion_pct"]) or str(new["status"]) != str(old["status"]) or note:
             rows.append(ProgressRow(str(old["code"]), report_date, float(pct), str(new["status"]), note))
     return rows
+
+
+def edit_problems(before: pd.DataFrame, edits: Sequence[ProgressRow]) -> list[str]:
+    """The status/percent contradictions (``status_problem``) of an edit, each naming the editor's
+    row and the target, before anything is sent: 第 3 行（7-2）：状态为“未开始”，完成率却是 20%：…"""
+    row_of = {str(code): n for n, code in enumerate(before["code"], start=1)}
+    return [
+        f"第 {row_of.get(r.code, '?')} 行（{r.code}）：{clash}"
+        for r in edits
+        if (clash := status_problem(float(r.completion_pct), r.status))
+    ]
 
 
 def history_with_expected(

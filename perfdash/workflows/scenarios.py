@@ -1,4 +1,5 @@
-"""The office's what-if work: scenarios (情景), 加分 / 扣分 / 一票否决 entries and a plan's scoring rules (writes)."""
+"""The office's what-if work and official entries: scenarios (情景) and 加分 / 扣分 / 一票否决 entries
+(writes; a plan's scoring rules: perfdash.workflows.official)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from perfdash.db.database import Database, StoreError, bounded, require_role
 
 
 class ScenarioWrites:
-    """Scenarios, adjustments and rules (part of perfdash.store.Store)."""
+    """Scenarios and adjustments (part of perfdash.store.Store)."""
 
     def save_scenario(
         self: Database,
@@ -23,9 +24,11 @@ class ScenarioWrites:
         values: dict[str, float],
         actor: Actor,
         replace: bool = False,
+        adjustments_json: str | None = None,
     ) -> int:
-        """Save a what-if scenario (office only): one completion per target. A name already used
-        is refused unless ``replace``."""
+        """Save a what-if scenario (office only): one completion per target, and its hypothetical
+        加分 / 扣分 / 一票否决 entries (JSON list of {kind, points, note}; they stay in the
+        scenario). A name already used is refused unless ``replace``."""
         require_role(actor, {"office"}, "保存情景")
         self.require_unit(plan_id, actor)
         name = bounded("情景名称", name, "title")
@@ -56,9 +59,9 @@ class ScenarioWrites:
                 w.execute("DELETE FROM scenario_values WHERE scenario_id = ?", [old[0][0]])
                 w.execute("DELETE FROM scenarios WHERE scenario_id = ?", [old[0][0]])
             sid = w.execute(
-                "INSERT INTO scenarios (plan_id, name, note, base, as_of, rules_json, created_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING scenario_id",
-                [plan_id, name, note.strip(), base, as_of, rules_json, actor.name],
+                "INSERT INTO scenarios (plan_id, name, note, base, as_of, rules_json, created_by, adjustments_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING scenario_id",
+                [plan_id, name, note.strip(), base, as_of, rules_json, actor.name, adjustments_json],
             )[0][0]
             w.insert(
                 "scenario_values",
@@ -93,29 +96,38 @@ class ScenarioWrites:
                 w.without_audit()  # nothing by that number: nothing changed
 
     def add_adjustment(
-        self: Database, plan_id: int, kind: str, points: float, note: str, actor: Actor, group: str | None = None
+        self: Database,
+        plan_id: int,
+        kind: str,
+        points: float,
+        note: str,
+        actor: Actor,
+        group: str | None = None,
+        basis: str = "",
     ) -> int:
-        """Record a 加分 / 扣分 / 一票否决 entry with its reason (office only)."""
+        """Record an official 加分 / 扣分 / 一票否决 entry with its reason and, where there is one, the
+        document it rests on (office only). It counts in the official score at once."""
         require_role(actor, {"office"}, "录入加减分")
         if kind not in ("bonus", "deduction", "veto"):
             raise StoreError(f"未知的类型“{kind}”")
         note = bounded("加减分的事由", note, "text", required=True)
+        basis = bounded("加减分的依据", basis, "title").strip()
         self.require_unit(plan_id, actor)
         if not 0 <= float(points) <= 100:
             raise StoreError("分值应在 0 到 100 之间")
         value = 0.0 if kind == "veto" else float(points)
         with self.write(actor, plan_id=plan_id) as w:
             aid = w.execute(
-                "INSERT INTO adjustments (plan_id, kind, points, grp, note, created_by) "
-                "VALUES (?, ?, ?, ?, ?, ?) RETURNING adjustment_id",
-                [plan_id, kind, value, group, note.strip(), actor.name],
+                "INSERT INTO adjustments (plan_id, kind, points, grp, note, created_by, basis) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING adjustment_id",
+                [plan_id, kind, value, group, note.strip(), actor.name, basis or None],
             )[0][0]
             w.audit(
                 "录入加减分",
                 "adjustment",
                 str(aid),
                 None,
-                {"kind": kind, "points": value, "group": group, "note": note.strip()},
+                {"kind": kind, "points": value, "group": group, "note": note.strip(), "basis": basis},
             )
         return int(aid)
 
@@ -137,23 +149,4 @@ class ScenarioWrites:
                 str(adjustment_id),
                 {"kind": old[0][0], "points": old[0][1], "note": old[0][2]},
                 {"withdrawn": True},
-            )
-
-    def set_rules(self: Database, plan_id: int, rules_json: str, actor: Actor) -> None:
-        """The office's scoring rules for a plan (office only); the previous ones go to the audit log."""
-        require_role(actor, {"office"}, "修改计分规则")
-        json.loads(rules_json)  # must be valid JSON; scoring.Rules validates the content
-        with self.write(actor, plan_id=plan_id) as w:
-            old = w.execute("SELECT rules_json FROM plan_rules WHERE plan_id = ?", [plan_id])
-            w.execute("DELETE FROM plan_rules WHERE plan_id = ?", [plan_id])
-            w.execute(
-                "INSERT INTO plan_rules (plan_id, rules_json, updated_by) VALUES (?, ?, ?)",
-                [plan_id, rules_json, actor.name],
-            )
-            w.audit(
-                "修改计分规则",
-                "rules",
-                str(plan_id),
-                json.loads(old[0][0]) if old else None,
-                json.loads(rules_json),
             )

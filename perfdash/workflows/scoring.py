@@ -56,7 +56,7 @@ class Rules:
             raise ValueError("逾期扣分比例和上限应在 0 到 1 之间")
         names = [b[0] for b in self.bands]
         if self.veto_grade not in names:
-            raise ValueError(f"一票否决封顶等次“{self.veto_grade}”不在等次 {names} 中")
+            raise ValueError(f"一票否决封顶等次“{self.veto_grade}”不在等次（{'、'.join(names)}）中")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -70,6 +70,9 @@ class Rules:
 
     def with_rule(self, rule: str) -> Rules:
         return replace(self, rule=rule)
+
+    def with_lateness(self, share_per_month: float, cap: float) -> Rules:
+        return replace(self, late_share_per_month=share_per_month, late_cap=cap)
 
 
 @dataclass(frozen=True)
@@ -340,23 +343,48 @@ class SimulationLabel:
         return f"模拟：{self.name}，非正式结果"
 
 
-def simulation_label(name: str, base: str, rules: Rules, changed: int, as_of: date, note: str = "") -> SimulationLabel:
-    """A simulation's label: its name (a saved scenario's, else 未保存的模拟) and what it assumes."""
+def simulation_label(
+    name: str,
+    base: str,
+    rules: Rules,
+    changed: int,
+    as_of: date,
+    note: str = "",
+    official: Rules | None = None,
+    hypothetical: list[Adjustment] | None = None,
+) -> SimulationLabel:
+    """A simulation's label: its name (a saved scenario's, else 未保存的模拟) and what it assumes —
+    whether its rules differ from the plan's ``official`` ones, and its hypothetical entries."""
     late = (
         f"每月 {rules.late_share_per_month:.0%}，上限 {rules.late_cap:.0%}" if rules.late_share_per_month else "不扣分"
     )
+    differs = official is not None and rules != official
+    entries = "；".join(f"{ADJUSTMENT_KINDS[a.kind]} {a.points:g} 分（{a.note}）" for a in hypothetical or [])
     return SimulationLabel(
         name.strip() or "未保存的模拟",
         (
             ("性质", "模拟测算，非正式结果；正式自评表在“综合评估”导出"),
             ("起点", BASES.get(base, base)),
-            ("计分规则", RULE_LABELS[rules.rule]),
+            ("计分规则", RULE_LABELS[rules.rule] + ("（与正式计分规则不同）" if differs else "")),
             ("逾期扣分", late),
             ("改动完成率的目标", f"{changed} 项"),
+            *((("假设的加减分", entries),) if entries else ()),
             ("统计日期", as_of.isoformat()),
             *((("说明", note.strip()),) if note.strip() else ()),
         ),
     )
+
+
+def adjustments_json(entries: list[Adjustment]) -> str:
+    """A scenario's hypothetical entries as stored with it."""
+    return json.dumps([asdict(a) for a in entries], ensure_ascii=False)
+
+
+def adjustments_from_json(text: str | None) -> list[Adjustment]:
+    """A saved scenario's hypothetical entries (none for a scenario saved without them)."""
+    if not isinstance(text, str) or not text:
+        return []
+    return [Adjustment(**a) for a in json.loads(text)]
 
 
 def simulation_frame(state: pd.DataFrame, values: dict[str, float]) -> pd.DataFrame:

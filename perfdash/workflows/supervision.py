@@ -13,6 +13,7 @@ from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, bounded, require_role
 from perfdash.ops import notify
 from perfdash.plan import Target
+from perfdash.workflows.periods import Period
 
 BLUE, ORANGE, RED, CLOSED = "蓝色", "橙色", "红色", "已办结"
 # How a reminder went, as the log shows it ('webhook': a chat robot, before schema version 3).
@@ -22,11 +23,6 @@ LEVEL_COLORS = {BLUE: "#1e88e5", ORANGE: "#fb8c00", RED: "#e53935", CLOSED: "#9e
 DYNAMIC_PREFIX = "3"  # Quanzhou's numbering: 3. 动态工作目标
 DYNAMIC_CATEGORY = "动态工作目标"
 SIMILAR_AT = 0.35  # share of shared character pairs from which two target texts look alike
-
-
-def week_start(day: date) -> date:
-    """The Monday of ``day``'s week: 'this week' for reporting discipline."""
-    return day - timedelta(days=day.weekday())
 
 
 def order_level(due: date, closed: bool, today: date) -> str:
@@ -59,32 +55,56 @@ def orders(store: Database, plan_id: int, today: date) -> pd.DataFrame:
     return df.assign(_r=df["level"].map(rank)).sort_values(["_r", "due_date"]).drop(columns="_r").reset_index(drop=True)
 
 
-def not_reported(store: Database, plan_id: int, since: date, as_of: date) -> pd.DataFrame:
-    """Per lead section: its unfinished targets with no report since ``since`` (up to ``as_of``),
-    and its last report. Only sections with something missing are listed."""
+def not_reported(store: Database, plan_id: int, start: date, end: date) -> pd.DataFrame:
+    """The lead sections with unfinished targets (as of ``end``) that have not reported in the
+    reporting period ``start``–``end`` (the open one, or one chosen): no report dated in it, neither
+    written by the section nor on a target it leads. One report in the period takes a section off
+    the list (and off every reminder). Per section: its unfinished targets (``missing``) and its
+    last report up to ``end``."""
     return store.query(
         """
         WITH latest AS (
             SELECT code, max(report_date) AS last_report,
                    arg_max(completion_pct, (report_date, progress_id)) AS pct
-            FROM progress WHERE plan_id = $p AND report_date <= $as_of GROUP BY code
+            FROM progress WHERE plan_id = $p AND report_date <= $end GROUP BY code
         ),
         lead AS (
             SELECT s.section, t.code, l.last_report, coalesce(l.pct, 0) AS pct
             FROM targets t JOIN target_sections s ON s.plan_id = t.plan_id AND s.code = t.code AND s.role = 'lead'
             LEFT JOIN latest l ON l.code = t.code
             WHERE t.plan_id = $p
+        ),
+        reported AS (
+            SELECT g.reporter AS section FROM progress g
+            WHERE g.plan_id = $p AND g.report_date >= $start AND g.report_date <= $end
+            UNION
+            SELECT s.section FROM progress g
+            JOIN target_sections s ON s.plan_id = g.plan_id AND s.code = g.code AND s.role = 'lead'
+            WHERE g.plan_id = $p AND g.report_date >= $start AND g.report_date <= $end
         )
         SELECT section,
                count(*)::INTEGER AS targets,
-               list(code ORDER BY code) FILTER (WHERE last_report IS NULL OR last_report < $since) AS missing,
+               list(code ORDER BY code) AS missing,
                max(last_report) AS last_report
-        FROM lead WHERE pct < 100
+        FROM lead WHERE pct < 100 AND section NOT IN (SELECT section FROM reported)
         GROUP BY section
-        HAVING count(*) FILTER (WHERE last_report IS NULL OR last_report < $since) > 0
-        ORDER BY len(missing) DESC, section
+        ORDER BY count(*) DESC, section
         """,
-        {"p": plan_id, "since": since, "as_of": as_of},
+        {"p": plan_id, "start": start, "end": end},
+    )
+
+
+def section_reports(store: Database, plan_id: int, section: str, start: date, end: date) -> int:
+    """How many reports a section has in the reporting period ``start``–``end``, counted as
+    not_reported counts them (written by it, or on a target it leads): its 本期已报 N 条."""
+    return int(
+        store.scalar(
+            "SELECT count(*)::INTEGER FROM progress g WHERE g.plan_id = $p AND g.report_date >= $start "
+            "AND g.report_date <= $end AND (g.reporter = $s OR g.code IN (SELECT code FROM target_sections "
+            "WHERE plan_id = $p AND section = $s AND role = 'lead'))",
+            {"p": plan_id, "s": section, "start": start, "end": end},
+        )
+        or 0
     )
 
 
@@ -96,16 +116,17 @@ def contacts(store: Database, plan_id: int) -> pd.DataFrame:
     )
 
 
-def reminder_texts(unit: str, missing: pd.DataFrame, since: date, reach: pd.DataFrame) -> pd.DataFrame:
-    """A ready-to-send reminder per section (for copying into a chat, a text message or a printed
-    list when no mail server or robot is set): section, targets, email, phone, text."""
+def reminder_texts(unit: str, missing: pd.DataFrame, period: Period, reach: pd.DataFrame) -> pd.DataFrame:
+    """A ready-to-send reminder per section not reported in ``period`` (for copying into a chat, a
+    text message or a printed list when no mail server or robot is set): section, targets, email,
+    phone, text."""
     where = reach.set_index("section") if not reach.empty else pd.DataFrame(columns=["email", "phone"])
     rows = []
     for r in missing.itertuples():
         codes = list(r.missing)
         text = (
-            f"【催报】{r.section}：你科室牵头的 {len(codes)} 项年度工作目标自 {since.month}月{since.day}日以来"
-            f"尚未报送进度（{'、'.join(codes)}），请尽快在绩效管理系统中填报。——{unit}绩效办"
+            f"【催报】{r.section}：你科室牵头的 {len(codes)} 项年度工作目标在{period.name}填报周期"
+            f"（{period.days}）尚未报送进度（{'、'.join(codes)}），请尽快在绩效管理系统中填报。——{unit}绩效办"
         )
         email = str(where.loc[r.section, "email"]) if r.section in where.index else ""
         phone = str(where.loc[r.section, "phone"]) if r.section in where.index else ""
@@ -113,10 +134,10 @@ def reminder_texts(unit: str, missing: pd.DataFrame, since: date, reach: pd.Data
     return pd.DataFrame(rows, columns=["section", "targets", "email", "phone", "text"])
 
 
-def reminder_text(unit: str, missing: pd.DataFrame, since: date) -> tuple[str, str]:
-    """The subject and body of a 催报 reminder for the sections listed."""
-    subject = f"【催报】{unit}绩效目标进度填报提醒（{since.month}月{since.day}日以来未报送）"
-    lines = [f"以下科室自 {since.isoformat()} 以来尚有目标未报送进度，请尽快在绩效管理系统中填报："]
+def reminder_text(unit: str, missing: pd.DataFrame, period: Period) -> tuple[str, str]:
+    """The subject and body of a 催报 reminder for the sections listed (not reported in ``period``)."""
+    subject = f"【催报】{unit}绩效目标进度填报提醒（{period.name} {period.days} 未报送）"
+    lines = [f"以下科室在{period.name}填报周期（{period.days}）尚未报送进度，请尽快在绩效管理系统中填报："]
     for r in missing.itertuples():
         lines.append(f"· {r.section}：{'、'.join(r.missing)}")
     lines.append("（本消息由绩效管理系统自动发送，局绩效办）")
@@ -124,17 +145,18 @@ def reminder_text(unit: str, missing: pd.DataFrame, since: date) -> tuple[str, s
 
 
 def remind(
-    store: Database, plan_id: int, unit: str, sections: list[str], channel: str, since: date, as_of: date, actor: Actor
+    store: Database, plan_id: int, unit: str, sections: list[str], channel: str, period: Period, actor: Actor
 ) -> tuple[bool, str]:
-    """Send a reminder to sections that have not reported, by e-mail or to the chat group, and
-    log it whether it went out or not. Returns (sent, message)."""
+    """Send a reminder to the sections chosen that have still not reported in ``period`` (asked
+    again now: one that reported meanwhile gets none), by e-mail or to the chat group, and log it
+    whether it went out or not. Returns (sent, message)."""
     if actor.role != "office":
         raise StoreError("只有绩效办可以发送催报")
-    missing = not_reported(store, plan_id, since, as_of)
+    missing = not_reported(store, plan_id, period.start, period.end)
     missing = missing[missing["section"].isin(sections)]
     if missing.empty:
-        return False, "所选科室都已报送，无需催报"
-    subject, body = reminder_text(unit, missing, since)
+        return False, f"所选科室在{period.name}（{period.days}）都已报送，无需催报"
+    subject, body = reminder_text(unit, missing, period)
     reach = contacts(store, plan_id).set_index("section")
     recipients = ""
     if channel == "webhook":  # logged as the robot it goes through

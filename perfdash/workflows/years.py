@@ -13,7 +13,7 @@ from perfdash.core import textmatch
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.db.database import Database, StoreError, require_role
-from perfdash.workflows import evaluation, periods, scoring
+from perfdash.workflows import official, periods, scoring
 
 CARRY_AT = 0.35  # share of shared character pairs from which last year's target is offered as the same
 
@@ -30,6 +30,12 @@ class YearResult:
     possible: float
     grade: str
     final: bool
+    provisional: bool = False  # graded by default bands (the office stored no rules for that plan)
+
+    @property
+    def grade_label(self) -> str:
+        """The grade as pages show it: 暂定 when that plan's bands are not the office's."""
+        return official.grade_label(self.grade, self.provisional)
 
     def as_json(self) -> dict:
         return {
@@ -51,14 +57,16 @@ def previous_plan(store: Database, unit: str, year: int) -> pd.Series | None:
 
 def year_result(store: Database, plan: pd.Series, rules: scoring.Rules | None = None) -> YearResult:
     """A plan year's score as the 绩效评估报告 counts it (evaluated, self-assessed or computed), at
-    its 统计日期 (the last closed reporting period; the calendar's last period when none is)."""
+    its 统计日期 (the last closed reporting period; the calendar's last period when none is),
+    under that plan's own stored rules unless ``rules`` are given."""
     plan_id, year = int(plan["plan_id"]), int(plan["year"])
     as_of = periods.default_as_of(store, plan_id)
     state = queries.target_state(store, plan_id, as_of, year)
-    sheet = evaluation.sheet(store, plan_id, state, rules or scoring.Rules(), as_of)
+    provisional = rules is None and official.stored(store, plan_id).provisional
+    sheet = official.score_sheet(store, plan_id, state, as_of, rules)
     final = store.locked(plan_id) or (bool(len(sheet.rows)) and bool(sheet.rows["final_score"].notna().all()))
     r = sheet.result
-    return YearResult(plan_id, year, as_of, r.total, r.possible, r.grade, final)
+    return YearResult(plan_id, year, as_of, r.total, r.possible, r.grade, final, provisional)
 
 
 def carryover(state: pd.DataFrame, previous: pd.DataFrame, at_least: float = CARRY_AT) -> pd.DataFrame:
