@@ -7,8 +7,8 @@ import streamlit as st
 from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt, schedule
 from perfdash.core.settings import STATUSES
-from perfdash.present import exports, tables
-from perfdash.workflows import progress, supervision
+from perfdash.present import tables, templates
+from perfdash.workflows import ledger, progress, supervision
 
 ctx = ui.page_setup("进度填报")
 actor = ctx.actor
@@ -88,22 +88,22 @@ with tab_edit:
 with tab_upload:
     st.download_button(
         "下载本科室进度台账模板（.xlsx）" if actor.role == "section" else "下载全部目标的进度台账模板（.xlsx）",
-        data=lambda: exports.ledger_template_xlsx(state, actor, today_default, demo=ctx.is_demo),
+        data=lambda: templates.ledger_template_xlsx(state, actor, today_default, demo=ctx.is_demo),
         file_name=f"进度台账_{actor.name}_{fmt.day(today_default)}{'_演示数据' if ctx.is_demo else ''}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="download_template",
     )
     st.caption(
         f"可上传填好的模板，或按模板表头另存的 CSV（UTF-8 或 GBK）。文件不超过 "
-        f"{progress.MAX_BYTES // 1024 // 1024} MB、{progress.MAX_ROWS} 行。"
+        f"{ledger.MAX_BYTES // 1024 // 1024} MB、{ledger.MAX_ROWS} 行。"
         "整份文件全部通过校验才会保存，否则不写入任何数据；"
         f"{progress.UNCHANGED_RULE}。"
     )
     uploaded = st.file_uploader(
-        "上传进度台账", type=["xlsx", "csv"], key="ledger_upload", max_upload_size=progress.MAX_BYTES // 1024 // 1024
+        "上传进度台账", type=["xlsx", "csv"], key="ledger_upload", max_upload_size=ledger.MAX_BYTES // 1024 // 1024
     )
     if uploaded is not None:
-        up = ui.parse_once(uploaded, progress.read_upload)
+        up = ui.parse_once(uploaded, ledger.read_upload)
         up = reads.upload_problems(ctx, ctx.plan_id, actor, up, date.today())  # every row's problems, in one pass
         if up.errors:
             st.error(f"文件有 {len(up.errors)} 处问题，未写入任何数据：")

@@ -351,11 +351,11 @@ def test_a_note_over_the_limit_is_refused_in_the_write_path(store):
 
 
 def test_an_upload_note_over_the_limit_names_its_row():
-    from perfdash.workflows import progress
+    from perfdash.workflows import ledger, progress
 
     header = "编号,填报日期,完成率(%),状态,进展说明\n"
     data = (header + f"1-3-1,2025-06-30,50,推进中,{'长' * 501}\n").encode()
-    store_rows = progress.read_upload("long.csv", data)
+    store_rows = ledger.read_upload("long.csv", data)
     problems = progress.validate_progress(
         store_rows.rows, {"1-3-1": {"中教科"}}, Actor.section("中教科"), periods.Calendar(2025), TODAY
     )

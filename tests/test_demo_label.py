@@ -16,8 +16,9 @@ from openpyxl import Workbook, load_workbook
 from perfdash.core import excel
 from perfdash.core.access import Actor
 from perfdash.db import queries
-from perfdash.present import downloads, exports
+from perfdash.present import downloads, templates
 from perfdash.store import ProgressRow, Store
+from perfdash.workflows import ledger as ledger_file
 from perfdash.workflows import progress
 from tests.running import run_cli
 
@@ -105,8 +106,8 @@ def test_the_demo_ledger_template_still_reads_back_and_states_the_rules(demo_sto
     as_of = queries.latest_report_day(queries.plans(demo_store).iloc[0])
     section = Actor.section("中教科")
     state = queries.target_state(demo_store, 1, as_of, 2025)
-    data = exports.ledger_template_xlsx(state, section, as_of, demo=True)
-    up = progress.read_upload("台账.xlsx", data)  # the header row stays where the reader finds it
+    data = templates.ledger_template_xlsx(state, section, as_of, demo=True)
+    up = ledger_file.read_upload("台账.xlsx", data)  # the header row stays where the reader finds it
     assert up.errors == [] and [r.code for r in up.rows] == progress.targets_for(state, section)["code"].tolist()
     lines = [row[0] for row in load_workbook(io.BytesIO(data))["填报说明"].iter_rows(min_row=2, values_only=True)]
     assert f"{progress.STATUS_RULE}。" in lines and f"{progress.UNCHANGED_RULE}，可以只改有变化的行。" in lines

@@ -33,9 +33,10 @@ from perfdash.core.settings import STATUSES
 from perfdash.db import queries
 from perfdash.plan import Plan, PlanError, decode, parse_plan_text, validate
 from perfdash.plan import names as plan_module
-from perfdash.present import exports, meeting, screen
+from perfdash.present import exports, meeting, screen, templates
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import progress, scoring
+from perfdash.workflows import ledger as ledger_file
+from perfdash.workflows import scoring
 from tests.fixtures import PLAN_FILE, shipped_plan
 
 TODAY = date(2025, 12, 31)
@@ -109,7 +110,7 @@ ACTORS = {
     "leader": (Actor.leader("林长华"), CODES),
 }
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y-%m-%d %H:%M:%S", "%Y/%-m/%-d")
-HEADERS = [header for _, header, _, _ in progress.COLUMNS]
+HEADERS = [header for _, header, _, _ in ledger_file.COLUMNS]
 
 
 def stored_rows(store: Store) -> int:
@@ -119,15 +120,15 @@ def stored_rows(store: Store) -> int:
 def all_or_nothing(store: Store, folder: Path, name: str, data: bytes, actor: Actor, tally: Counter) -> None:
     """The property for one upload: reading never raises; with any problem import_file writes
     nothing; without one it writes exactly the rows read that change something, as read."""
-    up = progress.read_upload(name, data)
-    assert all(isinstance(e, progress.UploadError) and e.message for e in up.errors)
+    up = ledger_file.read_upload(name, data)
+    assert all(isinstance(e, ledger_file.UploadError) and e.message for e in up.errors)
     assert len(up.rows) == len(up.lines)
     if not up.errors:
-        progress.check_upload(store, 1, actor, up, today=TODAY)
+        ledger_file.check_upload(store, 1, actor, up, today=TODAY)
     before = stored_rows(store)
     path = folder / name
     path.write_bytes(data)
-    written, read, errors = progress.import_file(store, 1, actor, path, today=TODAY)
+    written, read, errors = ledger_file.import_file(store, 1, actor, path, today=TODAY)
     after = stored_rows(store)
     if up.errors:
         assert (written, after) == (0, before), [str(e) for e in up.errors]
@@ -224,7 +225,9 @@ def ledger(draw, xlsx: bool) -> tuple[list[list[object]], str, bool]:
         header = [h for h in header if h not in dropped]
     header += draw(st.lists(st.sampled_from(["完成率", "备注", "编号", "其他", "", *HEADERS[:1]]) | text, max_size=2))
     header = draw(st.permutations(header))
-    keys = [next((k for k, label, _, _ in progress.COLUMNS if label == h), progress.ALIASES.get(h)) for h in header]
+    keys = [
+        next((k for k, label, _, _ in ledger_file.COLUMNS if label == h), ledger_file.ALIASES.get(h)) for h in header
+    ]
     n = draw(st.integers(1, 6))
     rows: list[list[object]] = []
     for _ in range(n):
@@ -300,7 +303,7 @@ def test_structured_xlsx_uploads_are_all_or_nothing(store, upload_dir, capsys):
     tally: Counter = Counter()
 
     @fuzz(120)
-    @given(sheet=ledger(xlsx=True), title=st.sampled_from([progress.SHEET, "Sheet1", "台账"]))
+    @given(sheet=ledger(xlsx=True), title=st.sampled_from([ledger_file.SHEET, "Sheet1", "台账"]))
     def prop(sheet, title: str) -> None:
         table, who, _ = sheet
         tally["cases"] += 1
@@ -316,7 +319,7 @@ def test_structured_xlsx_uploads_are_all_or_nothing(store, upload_dir, capsys):
     assert tally["refused"] >= 20 and tally["written"] >= 10
 
 
-GOOD_XLSX = xlsx_bytes([HEADERS, ["7-2", "", "", "", "2025-06-30", 50, "推进中", ""]], progress.SHEET)
+GOOD_XLSX = xlsx_bytes([HEADERS, ["7-2", "", "", "", "2025-06-30", 50, "推进中", ""]], ledger_file.SHEET)
 
 
 def test_damaged_workbooks_never_crash_an_upload(capsys):
@@ -343,7 +346,7 @@ def test_damaged_workbooks_never_crash_an_upload(capsys):
                     at = int(len(data) * cut)
                     data = data[:at] if how == "truncate" else data[:at] + junk + data[at:]
                 z.writestr(name, data)
-        up = progress.read_upload("damaged.xlsx", out.getvalue())
+        up = ledger_file.read_upload("damaged.xlsx", out.getvalue())
         assert up.errors or up.rows
 
     try:
@@ -365,7 +368,7 @@ CSV_HEAD = "编号,填报日期,完成率(%),状态,进展说明"
     ids=["mac-cr-line-ends", "bare-cr-in-a-note", "note-over-128k-chars"],
 )
 def test_known_csv_crashes(data):
-    up = progress.read_upload("台账.csv", data)
+    up = ledger_file.read_upload("台账.csv", data)
     assert up.errors or up.rows
 
 
@@ -801,7 +804,7 @@ def test_ledger_template_holds_no_formula(scored, capsys):
     @given(texts=st.lists(RISKY, min_size=len(state), max_size=len(state)))
     def prop(texts: list[str]) -> None:
         tally["cases"] += 1
-        data = exports.ledger_template_xlsx(state.assign(target=texts), Actor.office(), TODAY)
+        data = templates.ledger_template_xlsx(state.assign(target=texts), Actor.office(), TODAY)
         assert formula_cells(data) == []
 
     try:
@@ -825,7 +828,7 @@ def test_plan_template_holds_no_formula(capsys):
             targets=[dataclasses.replace(t, target=x or "目标") for t, x in zip(PLAN.targets, texts, strict=True)],
         )
         plan.checks = validate(plan)
-        assert formula_cells(exports.plan_template_xlsx(plan)) == []
+        assert formula_cells(templates.plan_template_xlsx(plan)) == []
 
     try:
         prop()

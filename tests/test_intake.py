@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from perfdash.core import intake
-from perfdash.present import exports
-from perfdash.workflows import progress
+from perfdash.present import templates
+from perfdash.workflows import ledger, progress
 from tests import hostile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,11 +34,11 @@ PEAK_MB = "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM'
 PROBE = f"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from perfdash.workflows import progress
+from perfdash.workflows import ledger
 data = open(sys.argv[2], "rb").read()
 before = {PEAK_MB}
 started = time.perf_counter()
-up = progress.read_upload("hostile.xlsx", data)
+up = ledger.read_upload("hostile.xlsx", data)
 print(json.dumps({{
     "seconds": time.perf_counter() - started,
     "extra_mb": {PEAK_MB} - before,
@@ -70,7 +70,7 @@ def test_hostile_upload_is_refused_fast_and_small(kind: str, tmp_path: Path) -> 
 
 
 def test_rows_without_numbers_are_counted_when_the_ratio_allows_them() -> None:
-    limits = intake.Limits(max_bytes=progress.MAX_BYTES, max_rows=progress.MAX_ROWS, max_ratio=10_000)
+    limits = intake.Limits(max_bytes=ledger.MAX_BYTES, max_rows=ledger.MAX_ROWS, max_ratio=10_000)
     with pytest.raises(intake.FileRejected, match="第 10101 行仍有内容"):
         intake.read_xlsx("rows.xlsx", hostile.many_rows(), limits)
 
@@ -109,33 +109,33 @@ def test_dimension_bomb_from_the_cli_is_refused_fast(demo_db: Path, tmp_path: Pa
 
 
 def test_ledger_at_the_row_limit_still_reads() -> None:
-    rows = [["1-1-1", "2025-06-30", 50, "推进中"] for _ in range(progress.MAX_ROWS)]
-    up = progress.read_upload("full.xlsx", hostile.ledger(rows))
+    rows = [["1-1-1", "2025-06-30", 50, "推进中"] for _ in range(ledger.MAX_ROWS)]
+    up = ledger.read_upload("full.xlsx", hostile.ledger(rows))
     assert not up.errors
-    assert len(up.rows) == progress.MAX_ROWS
+    assert len(up.rows) == ledger.MAX_ROWS
 
 
 def test_one_row_over_the_limit_is_refused() -> None:
-    rows = [["1-1-1", "2025-06-30", 50, "推进中"] for _ in range(progress.MAX_ROWS + 1)]
-    up = progress.read_upload("full.xlsx", hostile.ledger(rows))
-    assert [e.message for e in up.errors] == [f"数据超过 {progress.MAX_ROWS} 行上限，请分成几个文件上传"]
+    rows = [["1-1-1", "2025-06-30", 50, "推进中"] for _ in range(ledger.MAX_ROWS + 1)]
+    up = ledger.read_upload("full.xlsx", hostile.ledger(rows))
+    assert [e.message for e in up.errors] == [f"数据超过 {ledger.MAX_ROWS} 行上限，请分成几个文件上传"]
 
 
 def test_percent_formatted_cell_reads_as_shown() -> None:
     """Excel keeps a cell shown as 80% as 0.8: read as 80, never as 0.8 %."""
-    up = progress.read_upload("pct.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 0.8, "推进中"]], styles={2: 1}))
+    up = ledger.read_upload("pct.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 0.8, "推进中"]], styles={2: 1}))
     assert not up.errors
     assert up.rows[0].completion_pct == pytest.approx(80.0)
 
 
 def test_percent_formatted_one_is_hundred() -> None:
-    up = progress.read_upload("pct.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 1, "已完成"]], styles={2: 1}))
+    up = ledger.read_upload("pct.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 1, "已完成"]], styles={2: 1}))
     assert not up.errors and up.rows[0].completion_pct == 100.0
 
 
 @pytest.mark.parametrize(("value", "status"), [(0.8, "推进中"), (0.05, "推进中"), (1, "已完成")])
 def test_plain_fraction_is_questioned_not_stored(value: float, status: str) -> None:
-    up = progress.read_upload("frac.xlsx", hostile.ledger([["1-1-1", "2025-06-30", value, status]]))
+    up = ledger.read_upload("frac.xlsx", hostile.ledger([["1-1-1", "2025-06-30", value, status]]))
     # The row goes on to the plan's checks (every problem in one pass) without a number to store.
     assert [r.completion_pct for r in up.rows] == [None]
     assert len(up.errors) == 1
@@ -144,11 +144,11 @@ def test_plain_fraction_is_questioned_not_stored(value: float, status: str) -> N
 
 
 def test_a_plain_one_is_one_percent_unless_it_means_the_whole() -> None:
-    mixed = progress.read_upload(
+    mixed = ledger.read_upload(
         "m.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 1, "推进中"], ["1-1-2", "2025-06-30", 40, "推进中"]])
     )
     assert not mixed.errors and [r.completion_pct for r in mixed.rows] == [1.0, 40.0]
-    fractions = progress.read_upload(
+    fractions = ledger.read_upload(
         "f.xlsx", hostile.ledger([["1-1-1", "2025-06-30", 1, "推进中"], ["1-1-2", "2025-06-30", 0.4, "推进中"]])
     )
     assert [e.row for e in fractions.errors] == [2, 3]
@@ -157,9 +157,9 @@ def test_a_plain_one_is_one_percent_unless_it_means_the_whole() -> None:
 
 def test_csv_fraction_questioned_but_explicit_percent_sign_accepted() -> None:
     header = "编号,填报日期,完成率(%),状态\n"
-    questioned = progress.read_upload("a.csv", (header + "1-1-1,2025-06-30,0.8,推进中\n").encode())
+    questioned = ledger.read_upload("a.csv", (header + "1-1-1,2025-06-30,0.8,推进中\n").encode())
     assert "是否指 80%" in questioned.errors[0].message
-    explicit = progress.read_upload("b.csv", (header + "1-1-1,2025-06-30,0.8%,推进中\n").encode())
+    explicit = ledger.read_upload("b.csv", (header + "1-1-1,2025-06-30,0.8%,推进中\n").encode())
     assert not explicit.errors and explicit.rows[0].completion_pct == 0.8
 
 
@@ -167,13 +167,13 @@ def test_hidden_sheet_named_like_the_template_is_not_read() -> None:
     data = hostile.hidden_ledger(
         visible_rows=[["1-1-1", "2025-06-30", 60, "推进中"]], hidden_rows=[["1-1-2", "2025-06-30", 10, "推进中"]]
     )
-    up = progress.read_upload("h.xlsx", data)
+    up = ledger.read_upload("h.xlsx", data)
     assert not up.errors
     assert [(r.code, r.completion_pct) for r in up.rows] == [("1-1-1", 60.0)]
 
 
 def test_formula_without_cached_value_is_named_as_such() -> None:
-    up = progress.read_upload("f.xlsx", hostile.formula_without_value())
+    up = ledger.read_upload("f.xlsx", hostile.formula_without_value())
     assert len(up.errors) == 1
     assert "公式" in up.errors[0].message and "完成率为空" not in up.errors[0].message
     assert up.errors[0].row == 2 and up.errors[0].column == "完成率(%)"
@@ -181,13 +181,13 @@ def test_formula_without_cached_value_is_named_as_such() -> None:
 
 def test_damaged_archive_is_refused_with_a_message() -> None:
     data = hostile.ledger([["1-1-1", "2025-06-30", 50, "推进中"]])
-    up = progress.read_upload("cut.xlsx", data[: len(data) // 2])
+    up = ledger.read_upload("cut.xlsx", data[: len(data) // 2])
     assert up.errors and "损坏" in up.errors[0].message
 
 
 def test_limits_are_bounded_everywhere() -> None:
     """The row-number bound leaves room for blank rows but not for a sheet's whole height."""
-    assert progress.limits().max_row_number < 20_000
+    assert ledger.limits().max_row_number < 20_000
     assert intake.Limits(max_bytes=1, max_rows=10).max_row_number == 120
 
 
@@ -205,8 +205,8 @@ def test_template_round_trip_unchanged(tmp_path: Path) -> None:
             "status": ["推进中"],
         }
     )
-    data = exports.ledger_template_xlsx(state, progress.Actor.section("中教科"), date(2025, 6, 30))
-    up = progress.read_upload("t.xlsx", data)
+    data = templates.ledger_template_xlsx(state, progress.Actor.section("中教科"), date(2025, 6, 30))
+    up = ledger.read_upload("t.xlsx", data)
     assert not up.errors
     assert [(r.code, r.report_date, r.completion_pct, r.status) for r in up.rows] == [
         ("1-1-1", date(2025, 6, 30), 40.0, "推进中")

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from perfdash.core import intake
-from perfdash.workflows import progress
+from perfdash.workflows import ledger as ledger_file
 
 HEADER = ["编号", "填报日期", "完成率(%)", "状态"]
 
@@ -47,14 +47,14 @@ def ledger(rows: list[tuple[object, str]], hidden: tuple[int, ...] = ()) -> byte
     ],
 )
 def test_a_completion_cell_is_stored_as_it_is_shown(value: object, fmt: str, stored: float) -> None:
-    up = progress.read_upload("fmt.xlsx", ledger([(value, fmt)]))
+    up = ledger_file.read_upload("fmt.xlsx", ledger([(value, fmt)]))
     assert not up.errors, [e.message for e in up.errors]
     assert up.rows[0].completion_pct == pytest.approx(stored)
 
 
 @pytest.mark.parametrize(("value", "fmt"), [(0.4, "0%%"), (80000, "0,"), (80000, '0,"%"')])
 def test_a_format_that_shows_another_number_is_refused_naming_it(value: object, fmt: str) -> None:
-    up = progress.read_upload("odd.xlsx", ledger([(value, fmt)]))
+    up = ledger_file.read_upload("odd.xlsx", ledger([(value, fmt)]))
     assert [r.completion_pct for r in up.rows] == [None]
     assert len(up.errors) == 1 and f"数字格式“{fmt}”" in up.errors[0].message
     assert up.errors[0].row == 2 and up.errors[0].column == "完成率(%)"
@@ -74,7 +74,7 @@ def test_format_section_applies_to_the_value(fmt: str, value: float, section: st
 
 
 def test_a_hidden_row_with_content_is_refused_naming_it() -> None:
-    up = progress.read_upload("hid.xlsx", ledger([(60, "General"), (10, "General"), (70, "General")], hidden=(3,)))
+    up = ledger_file.read_upload("hid.xlsx", ledger([(60, "General"), (10, "General"), (70, "General")], hidden=(3,)))
     assert not up.rows
     assert len(up.errors) == 1
     message = up.errors[0].message
@@ -82,5 +82,5 @@ def test_a_hidden_row_with_content_is_refused_naming_it() -> None:
 
 
 def test_hidden_empty_rows_do_not_matter() -> None:
-    up = progress.read_upload("hid.xlsx", ledger([(60, "General")], hidden=(5, 6)))
+    up = ledger_file.read_upload("hid.xlsx", ledger([(60, "General")], hidden=(5, 6)))
     assert not up.errors and [r.completion_pct for r in up.rows] == [60.0]

@@ -15,7 +15,7 @@ from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.present import exports, meeting
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import forecast, official, periods, progress, scoring
+from perfdash.workflows import forecast, ledger, official, periods, progress, scoring
 from tests import hostile
 from tests.fixtures import signed_in
 from tests.running import run_cli
@@ -317,8 +317,8 @@ def test_a_ledger_with_five_problems_reports_all_five_in_one_upload(db):
     ]
     store = Store(db)
     try:
-        up = progress.read_upload("中教科台账.xlsx", hostile.ledger(rows))
-        progress.check_upload(store, 1, SECTION, up)
+        up = ledger.read_upload("中教科台账.xlsx", hostile.ledger(rows))
+        ledger.check_upload(store, 1, SECTION, up)
         before = store.scalar("SELECT count(*) FROM progress")
         with pytest.raises(StoreError):
             progress.commit(store, 1, SECTION, up.rows)

@@ -41,7 +41,7 @@ from perfdash.plan.names import split_names
 from perfdash.plan.text import decode, parse_plan_text
 from perfdash.plan.timetable import parse_calendar
 from perfdash.plan.xlsx import read_plan_xlsx_bytes
-from perfdash.present.exports import plan_template_xlsx
+from perfdash.present.templates import plan_template_xlsx
 from perfdash.workflows import plans
 from tests import plan_docs
 from tests.fixtures import PLAN_FILE, shipped_plan

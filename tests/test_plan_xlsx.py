@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from perfdash.plan import PlanError, read_plan
 from perfdash.plan.xlsx import SHEET
-from perfdash.present.exports import plan_template_xlsx
+from perfdash.present.templates import plan_template_xlsx
 from tests.fixtures import shipped_plan
 
 

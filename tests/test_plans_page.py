@@ -13,7 +13,7 @@ import pytest
 from perfdash.core.access import Actor
 from perfdash.ops import auth
 from perfdash.plan import read_plan_bytes
-from perfdash.present import exports
+from perfdash.present import templates
 from perfdash.store import ProgressRow, Store, StoreError
 from perfdash.workflows import plans, years
 from tests import plan_docs
@@ -112,7 +112,7 @@ def test_sections_and_leaders_cannot_use_the_page(db):
 def test_the_stored_plan_downloads_as_the_template_and_reads_back(plan_db):
     store = Store(plan_db)
     try:
-        data = exports.plan_template_xlsx(plans.stored_plan(store, 1))
+        data = templates.plan_template_xlsx(plans.stored_plan(store, 1))
     finally:
         store.close()
     back = read_plan_bytes("模板.xlsx", data)

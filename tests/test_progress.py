@@ -14,9 +14,9 @@ from openpyxl import Workbook, load_workbook
 from perfdash.core import excel
 from perfdash.core.access import Actor
 from perfdash.db import queries
-from perfdash.present import exports
+from perfdash.present import templates
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import periods, progress
+from perfdash.workflows import ledger, periods, progress
 from tests.fixtures import shipped_plan
 
 TODAY = date(2025, 12, 31)
@@ -36,10 +36,10 @@ def csv_bytes(lines: list[str], encoding: str = "utf-8") -> bytes:
     return ("\n".join([HEADER, *lines]) + "\n").encode(encoding)
 
 
-def checked(store: Store, name: str, data: bytes, actor: Actor) -> progress.Upload:
-    up = progress.read_upload(name, data)
+def checked(store: Store, name: str, data: bytes, actor: Actor) -> ledger.Upload:
+    up = ledger.read_upload(name, data)
     if not up.errors:
-        progress.check_upload(store, 1, actor, up, today=TODAY)
+        ledger.check_upload(store, 1, actor, up, today=TODAY)
     return up
 
 
@@ -48,13 +48,13 @@ def checked(store: Store, name: str, data: bytes, actor: Actor) -> progress.Uplo
 
 def test_template_holds_the_sections_targets_with_validation(store):
     store.add_progress(1, [ProgressRow("1-3-1", date(2025, 5, 9), 45, "推进中")], Actor.section("中教科"), today=TODAY)
-    data = exports.ledger_template_xlsx(state(store), Actor.section("中教科"), date(2025, 11, 28))
+    data = templates.ledger_template_xlsx(state(store), Actor.section("中教科"), date(2025, 11, 28))
     wb = load_workbook(io.BytesIO(data))
-    ws = wb[progress.SHEET]
+    ws = wb[ledger.SHEET]
     rows = list(ws.iter_rows(values_only=True))
     # A title and a note above the header, all three printed on every page.
     assert rows[0][0] == "2025年度绩效目标进度台账（科室·中教科）" and ws.print_title_rows == "$1:$3"
-    assert rows[2] == tuple(h for _, h, _, _ in progress.COLUMNS)
+    assert rows[2] == tuple(h for _, h, _, _ in ledger.COLUMNS)
     codes = [r[0] for r in rows[3:]]
     # 中教科 leads 1-3-1, 1-3-2, 1-3-3 and co-leads six more.
     assert codes == ["1-1-2", "1-2-2", "1-2-3", "1-3-1", "1-3-2", "1-3-3", "1-11-1", "1-12-2", "1-14-1"]
@@ -66,7 +66,7 @@ def test_template_holds_the_sections_targets_with_validation(store):
 
 
 def test_unchanged_template_uploads_cleanly_and_adds_no_record(store):
-    data = exports.ledger_template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
+    data = templates.ledger_template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
     up = checked(store, "校安科.xlsx", data, Actor.section("校安科"))
     assert up.errors == []
     assert [r.code for r in up.rows] == ["1-1-3", "1-8-2", "7-2", "7-3", "7-4"]
@@ -77,8 +77,8 @@ def test_unchanged_template_uploads_cleanly_and_adds_no_record(store):
 
 def _template_with(store: Store, actor: Actor, edits: dict[str, dict[int, object]]) -> bytes:
     """The actor's template for 2025-11-28 with some cells changed: {code: {column number: value}}."""
-    wb = load_workbook(io.BytesIO(exports.ledger_template_xlsx(state(store), actor, date(2025, 11, 28))))
-    ws = wb[progress.SHEET]
+    wb = load_workbook(io.BytesIO(templates.ledger_template_xlsx(state(store), actor, date(2025, 11, 28))))
+    ws = wb[ledger.SHEET]
     for code, cells in edits.items():
         row = next(c.row for c in ws["A"] if c.value == code)
         for column, value in cells.items():
@@ -163,9 +163,9 @@ def test_rows_are_compared_with_the_record_in_force_on_their_date():
 
 def test_formula_like_notes_round_trip_in_new_and_old_templates(store):
     # Today's template: a note typed as text stays text and reads back as typed.
-    data = exports.ledger_template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
+    data = templates.ledger_template_xlsx(state(store), Actor.section("校安科"), date(2025, 11, 28))
     wb = load_workbook(io.BytesIO(data))
-    ws = wb[progress.SHEET]
+    ws = wb[ledger.SHEET]
     first = next(c.row for c in ws["A"] if c.value == "7-2")
     excel.put(ws.cell(first, 8), "=1+1 已整改")
     buf = io.BytesIO()
@@ -175,8 +175,8 @@ def test_formula_like_notes_round_trip_in_new_and_old_templates(store):
     # A template from before: header in the first row, formula-like text guarded by an apostrophe.
     old = Workbook()
     sheet = old.active
-    sheet.title = progress.SHEET
-    sheet.append([h for _, h, _, _ in progress.COLUMNS])
+    sheet.title = ledger.SHEET
+    sheet.append([h for _, h, _, _ in ledger.COLUMNS])
     sheet.append(
         ["7-2", "'=平安建设成效。", date(2025, 12, 31), "牵头", date(2025, 11, 28), 95, "推进中", "'=1+1 已整改"]
     )
@@ -260,8 +260,8 @@ def test_bad_rows_are_named(store, line, expected):
 
 
 def test_date_in_the_future_is_refused(store):
-    up = progress.read_upload("f.csv", csv_bytes(["7-2,,,,2025-09-01,50,推进中,"]))
-    progress.check_upload(store, 1, Actor.section("校安科"), up, today=date(2025, 8, 31))
+    up = ledger.read_upload("f.csv", csv_bytes(["7-2,,,,2025-09-01,50,推进中,"]))
+    ledger.check_upload(store, 1, Actor.section("校安科"), up, today=date(2025, 8, 31))
     assert [str(e) for e in up.errors] == ["f.csv 第2行“填报日期”列：填报日期 2025-09-01 晚于今天（2025-08-31）"]
 
 
@@ -284,16 +284,16 @@ def test_duplicate_rows_are_refused(store):
     ids=["empty", "missing-columns", "header-only", "encoding", "binary", "broken-xlsx"],
 )
 def test_bad_files_are_refused(data, expected):
-    up = progress.read_upload("empty.csv", data)
+    up = ledger.read_upload("empty.csv", data)
     assert not up.rows
     assert str(up.errors[0]).startswith(expected), up.errors
 
 
 def test_too_large_and_too_many_rows(monkeypatch):
-    big = progress.read_upload("big.csv", b"x" * (progress.MAX_BYTES + 1))
+    big = ledger.read_upload("big.csv", b"x" * (ledger.MAX_BYTES + 1))
     assert str(big.errors[0]).startswith("big.csv：文件有 2.0 MB，超过 2 MB 上限")
-    monkeypatch.setattr(progress, "MAX_ROWS", 3)
-    many = progress.read_upload("many.csv", csv_bytes(["7-2,,,,2025-06-30,50,推进中,"] * 4))
+    monkeypatch.setattr(ledger, "MAX_ROWS", 3)
+    many = ledger.read_upload("many.csv", csv_bytes(["7-2,,,,2025-06-30,50,推进中,"] * 4))
     assert str(many.errors[0]) == "many.csv：文件有 4 行数据，超过 3 行上限"
 
 
@@ -303,7 +303,7 @@ def test_too_large_and_too_many_rows(monkeypatch):
 def test_one_bad_row_writes_nothing(store, tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_bytes(csv_bytes(["7-2,,,,2025-06-30,50,推进中,", "7-3,,,,2025-06-30,150,推进中,"]))
-    written, read, errors = progress.import_file(store, 1, Actor.section("校安科"), path, today=TODAY)
+    written, read, errors = ledger.import_file(store, 1, Actor.section("校安科"), path, today=TODAY)
     assert (written, read) == (0, 2)
     assert [str(e) for e in errors] == ["mixed.csv 第3行“完成率(%)”列：完成率 150 超出 0–100"]
     assert store.scalar("SELECT count(*) FROM progress") == 0

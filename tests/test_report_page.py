@@ -170,12 +170,12 @@ def test_dimension_bomb_on_the_page_is_refused_fast_and_parsed_once(db, monkeypa
     written, and a rerun while it sits in the uploader does not read it again."""
     import time
 
-    from perfdash.workflows import progress
+    from perfdash.workflows import ledger
     from tests import hostile
 
     calls = []
-    real = progress.read_upload
-    monkeypatch.setattr(progress, "read_upload", lambda name, data: calls.append(name) or real(name, data))
+    real = ledger.read_upload
+    monkeypatch.setattr(ledger, "read_upload", lambda name, data: calls.append(name) or real(name, data))
     at = _page("progress.py", "科室·校安科")
     before = _count(db, "SELECT count(*) FROM progress")
     started = time.perf_counter()

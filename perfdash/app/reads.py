@@ -25,9 +25,9 @@ from perfdash.db import database, kpi_tracking, queries, rollups, weekly
 from perfdash.db.database import Database
 from perfdash.db.database import StoreError as StoreError  # a read's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
-from perfdash.present import charts, charts_time, exports, meeting
+from perfdash.present import charts, charts_time, meeting, templates
 from perfdash.present import evaluation_report as report_doc
-from perfdash.workflows import evaluation, official, periods, progress, scoring, supervision, years
+from perfdash.workflows import evaluation, ledger, official, periods, progress, scoring, supervision, years
 from perfdash.workflows import forecast as forecasts
 from perfdash.workflows import plans as plan_files
 
@@ -104,8 +104,8 @@ def visible_plans(db: Database, actor: Actor) -> pd.DataFrame:
 
 @cached(max_entries=2)
 def plan_template(db: Database, plan_id: int) -> bytes:
-    """A stored plan as the Excel template (exports.plan_template_xlsx; perfdash.plan.xlsx reads it)."""
-    return exports.plan_template_xlsx(plan_files.stored_plan(db, plan_id))
+    """A stored plan as the Excel template (templates.plan_template_xlsx; perfdash.plan.xlsx reads it)."""
+    return templates.plan_template_xlsx(plan_files.stored_plan(db, plan_id))
 
 
 @cached(max_entries=16)
@@ -276,9 +276,9 @@ reports_by = cached(queries.reports_by)
 
 
 @cached(max_entries=4)
-def upload_problems(db: Database, plan_id: int, actor: Actor, upload: progress.Upload, today: date) -> progress.Upload:
-    """A copy of a parsed ledger with every row's plan-level problems added (progress.check_upload)."""
-    return progress.check_upload(db, plan_id, actor, copy.deepcopy(upload), today)  # the caller's stays as read
+def upload_problems(db: Database, plan_id: int, actor: Actor, upload: ledger.Upload, today: date) -> ledger.Upload:
+    """A copy of a parsed ledger with every row's plan-level problems added (ledger.check_upload)."""
+    return ledger.check_upload(db, plan_id, actor, copy.deepcopy(upload), today)  # the caller's stays as read
 
 
 @cached

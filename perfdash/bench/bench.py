@@ -282,7 +282,7 @@ def measure(path: Path, runs: int, work: Path, walk: int = 20) -> tuple[list[Row
     from perfdash.core.access import Actor
     from perfdash.db import queries, rollups, weekly
     from perfdash.store import Store
-    from perfdash.workflows import forecast, progress, scoring
+    from perfdash.workflows import forecast, ledger, progress, scoring
 
     # The upload's copy first, while no one holds the file (a consistent copy).
     upload_db = work / "upload.duckdb"
@@ -364,8 +364,8 @@ def measure(path: Path, runs: int, work: Path, walk: int = 20) -> tuple[list[Row
         actor = Actor.office()
         today = date(up_year, 12, 31)
 
-        def validate() -> progress.Upload:
-            up = progress.check_upload(copy, up_id, actor, progress.read_upload("bench.csv", data), today)
+        def validate() -> ledger.Upload:
+            up = ledger.check_upload(copy, up_id, actor, ledger.read_upload("bench.csv", data), today)
             if up.errors or len(up.rows) != UPLOAD_ROWS:
                 raise BenchError(f"上传校验出错：{[str(e) for e in up.errors[:3]]}")
             return up

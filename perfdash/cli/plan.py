@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     plan = read_plan_bounded(args.path)
     if args.xlsx:
-        from perfdash.present.exports import plan_template_xlsx
+        from perfdash.present.templates import plan_template_xlsx
 
         Path(args.xlsx).write_bytes(plan_template_xlsx(plan))
         print(f"已写出 Excel 模板：{args.xlsx}", file=sys.stderr)

@@ -44,7 +44,7 @@ def run_template(args: argparse.Namespace) -> int:
     from perfdash.cli.opening import open_plan
     from perfdash.core.access import Actor
     from perfdash.db import queries
-    from perfdash.present import exports
+    from perfdash.present import templates
     from perfdash.workflows import periods, progress
 
     store, row = open_plan(args, read_only=True)
@@ -60,7 +60,7 @@ def run_template(args: argparse.Namespace) -> int:
         state = queries.target_state(store, plan_id, report_date, year)
     finally:
         store.close()
-    Path(args.out).write_bytes(exports.ledger_template_xlsx(state, actor, report_date, demo=demo))
+    Path(args.out).write_bytes(templates.ledger_template_xlsx(state, actor, report_date, demo=demo))
     print(f"已写出 {actor.label} 的进度台账模板（{len(progress.targets_for(state, actor))} 项目标）：{args.out}")
     return 0
 
@@ -71,7 +71,7 @@ def run_import(args: argparse.Namespace) -> int:
     from perfdash.cli.opening import open_plan
     from perfdash.core.access import Actor
     from perfdash.db import queries
-    from perfdash.workflows import progress
+    from perfdash.workflows import ledger, progress
 
     store, row = open_plan(args, read_only=False)
     try:
@@ -82,7 +82,7 @@ def run_import(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise options.Refused(str(exc)) from None
         started = time.perf_counter()
-        written, read, errors = progress.import_file(store, plan_id, actor, args.file)
+        written, read, errors = ledger.import_file(store, plan_id, actor, args.file)
     finally:
         store.close()
     if errors:

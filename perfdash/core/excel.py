@@ -13,6 +13,7 @@ demo history) puts 演示数据 after the title and in the middle of every print
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import unicodedata
@@ -20,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -314,3 +316,18 @@ def print_lines(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[n].height = row_height([(str(clean(line)), width)])
     page_setup(ws, unit, stamp, 1, demo=demo)
+
+
+def new_book() -> Workbook:
+    """An empty workbook, without openpyxl's default sheet: every sheet is one ``print_table`` or
+    ``print_lines`` lays out."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def book_bytes(wb: Workbook) -> bytes:
+    """The workbook as the .xlsx file's bytes."""
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

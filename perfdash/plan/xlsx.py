@@ -1,5 +1,5 @@
 """The plan as an Excel template, read back: one row per target, the same fields as the JSON form.
-This module owns the template's columns; perfdash.present.exports.plan_template_xlsx writes the
+This module owns the template's columns; perfdash.present.templates.plan_template_xlsx writes the
 file (every download is built there, and printed by the office-suite test)."""
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 registry: ``EXPORTS``.
 
 Each entry names the document (its Chinese title), its kind (xlsx or docx), ``make`` — the function
-that builds it from what a page or a command holds (perfdash.present.exports for every Excel file,
+that builds it from what a page or a command holds (perfdash.present.exports for the Excel files
+handed in, perfdash.present.templates for the two templates filled in and uploaded back,
 perfdash.present.evaluation_report for the Word report) — ``build``, which builds it from the standard inputs
 (a database and ``Inputs``: plan, as-of date, actor), and where it is offered: page files with the
 key of their download button, and commands.
@@ -26,7 +27,7 @@ import pandas as pd
 from perfdash.core.access import Actor
 from perfdash.db import kpi_tracking, queries
 from perfdash.db.database import Database
-from perfdash.present import evaluation_report, exports, meeting
+from perfdash.present import evaluation_report, exports, meeting, templates
 from perfdash.workflows import official, periods, plans, scoring, supervision
 
 
@@ -136,7 +137,7 @@ def _brief(db: Database, i: Inputs) -> bytes:
 
 def _ledger(db: Database, i: Inputs) -> bytes:
     _, _, state = _state(db, i)
-    return exports.ledger_template_xlsx(state, i.actor, i.as_of, demo=_demo(db, i.plan_id))
+    return templates.ledger_template_xlsx(state, i.actor, i.as_of, demo=_demo(db, i.plan_id))
 
 
 def _reminders(db: Database, i: Inputs) -> bytes:
@@ -149,7 +150,7 @@ def _reminders(db: Database, i: Inputs) -> bytes:
 
 
 def _plan_template(db: Database, i: Inputs) -> bytes:
-    return exports.plan_template_xlsx(plans.stored_plan(db, i.plan_id))
+    return templates.plan_template_xlsx(plans.stored_plan(db, i.plan_id))
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ EXPORTS: tuple[Export, ...] = (
         "ledger_template",
         "进度台账模板",
         "xlsx",
-        exports.ledger_template_xlsx,
+        templates.ledger_template_xlsx,
         _ledger,
         ("pages/progress.py#download_template", "python -m perfdash progress template"),
     ),
@@ -224,7 +225,7 @@ EXPORTS: tuple[Export, ...] = (
         "plan_template",
         "方案模板",
         "xlsx",
-        exports.plan_template_xlsx,
+        templates.plan_template_xlsx,
         _plan_template,
         ("pages/plans.py#plan_template", "python -m perfdash plan --xlsx"),
     ),

@@ -1,9 +1,8 @@
-"""Every Excel file a person downloads or the command line writes, built here: the 自评表 and its
-量化指标, simulations and scenario comparisons, the public-evaluation samples, the weekly brief, the
-reminder list (催报清单), and the two templates people fill in and upload again — the ledger (进度台账;
-perfdash.workflows.progress reads it back) and the plan (方案; perfdash.plan.xlsx reads it back), each
-written from the column map its reader owns. perfdash.present.downloads lists them all (with the Word
-report), and the office-suite test prints every one.
+"""The Excel documents handed in or read, as a person downloads them or the command line writes
+them: the 自评表 and its 量化指标, simulations and scenario comparisons, the public-evaluation samples,
+the weekly brief and the reminder list (催报清单). The two templates people fill in and upload again
+(the ledger and the plan) are written by perfdash.present.templates. perfdash.present.downloads lists them all
+(with the Word report), and the office-suite test prints every one.
 
 Every sheet prints on A4 landscape, one page wide, with its title and header on every page
 (perfdash.core.excel); text that a spreadsheet would read as a formula (= + - @) stays text, shown
@@ -11,32 +10,26 @@ as typed."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import date
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.core import fmt
-from perfdash.core.access import Actor
 from perfdash.core.excel import (
     FORMULA_START,
     Band,
     Column,
     Header,
     Strong,
-    print_lines,
+    book_bytes,
+    new_book,
     print_table,
     put,
     text_units,
 )
-from perfdash.core.settings import STATUSES, TEXT_LIMITS
-from perfdash.plan import xlsx as plan_xlsx
-from perfdash.plan.model import Plan
 from perfdash.present.meeting import DUE_SOON_DAYS, Slide, Week
-from perfdash.workflows import progress
 from perfdash.workflows.periods import Period
 from perfdash.workflows.scoring import Score, SimulationLabel
 
@@ -46,8 +39,6 @@ __all__ = [
     "brief_xlsx",
     "comparison_xlsx",
     "kpi_xlsx",
-    "ledger_template_xlsx",
-    "plan_template_xlsx",
     "put",
     "reminder_xlsx",
     "self_assessment_xlsx",
@@ -59,18 +50,6 @@ __all__ = [
 
 COMPARATORS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "="}  # as a reader writes them
 NOTE_UNITS = (12, 30)  # the 自评表's 说明 column: as wide as its notes need, within these bounds
-
-
-def _book() -> Workbook:
-    wb = Workbook()
-    wb.remove(wb.active)
-    return wb
-
-
-def _bytes(wb: Workbook) -> bytes:
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def _plain(value: object) -> object:
@@ -154,11 +133,11 @@ def self_assessment_xlsx(
     the grade. ``result`` is the one score (evaluation.sheet). ``demo``: the plan's progress is the
     demo history (演示数据 in every title and printed header, perfdash.core.excel); the same for
     every export below that takes it."""
-    wb = _book()
+    wb = new_book()
     _assessment_sheet(
         wb, "自评表", f"{unit}{year}年度绩效目标自评表", result, unit, f"统计截至 {fmt.day(as_of)}", notes, demo
     )
-    return _bytes(wb)
+    return book_bytes(wb)
 
 
 def simulation_xlsx(
@@ -166,11 +145,11 @@ def simulation_xlsx(
 ) -> bytes:
     """A simulation laid out like the 自评表 but never mistaken for it: the banner (模拟：…，非正式
     结果) in the title of every sheet and in the stamp, and its assumptions on a sheet of their own."""
-    wb = _book()
+    wb = new_book()
     stamp = f"{label.banner} · 统计截至 {fmt.day(as_of)}"
     _assessment_sheet(wb, "模拟测算", f"{label.banner}｜{unit}{year}年度绩效模拟测算表", result, unit, stamp, demo=demo)
     _assumptions_sheet(wb, label.banner, [label], unit, stamp, demo=demo)
-    return _bytes(wb)
+    return book_bytes(wb)
 
 
 def simulation_file_name(label: SimulationLabel, unit: str, year: int, as_of: date, *, demo: bool = False) -> str:
@@ -235,7 +214,7 @@ def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date, *, demo: boo
     """量化指标完成情况: each quantified target value with its actual and how far it is met
     (``kpis`` from kpi_tracking.with_actuals); a file of its own beside the 自评表."""
     stamp = f"统计截至 {fmt.day(as_of)}"
-    wb = _book()
+    wb = new_book()
     print_table(
         wb.create_sheet("量化指标"),
         f"{unit}{year}年度量化指标完成情况",
@@ -264,7 +243,7 @@ def kpi_xlsx(kpis: pd.DataFrame, unit: str, year: int, as_of: date, *, demo: boo
         stamp=stamp,
         demo=demo,
     )
-    return _bytes(wb)
+    return book_bytes(wb)
 
 
 def comparison_xlsx(
@@ -280,7 +259,7 @@ def comparison_xlsx(
     scenario's assumptions — every sheet titled as a simulation (模拟：…，非正式结果)."""
     banner = f"模拟：情景对比（{'、'.join(label.name for label in labels)}），非正式结果"
     stamp = f"模拟 · 统计截至 {fmt.day(as_of)}" if as_of else f"模拟 · 导出日期 {fmt.day(date.today())}"
-    wb = _book()
+    wb = new_book()
     table = summary.rename(columns={"scenario": "情景", "total": "总分", "grade": "等次"})
     print_table(
         wb.create_sheet("情景对比"),
@@ -303,7 +282,7 @@ def comparison_xlsx(
         demo=demo,
     )
     _assumptions_sheet(wb, banner, labels, unit, stamp, demo=demo)
-    return _bytes(wb)
+    return book_bytes(wb)
 
 
 def survey_samples_xlsx(samples: pd.DataFrame, unit: str = "", year: int | None = None, *, demo: bool = False) -> bytes:
@@ -311,7 +290,7 @@ def survey_samples_xlsx(samples: pd.DataFrame, unit: str = "", year: int | None 
     demo database's samples are demo data too."""
     from perfdash.present import tables
 
-    wb = _book()
+    wb = new_book()
     table = tables.survey_samples(samples)
     print_table(
         wb.create_sheet("公众评议样本"),
@@ -330,7 +309,7 @@ def survey_samples_xlsx(samples: pd.DataFrame, unit: str = "", year: int | None 
         stamp=f"导出日期 {fmt.day(date.today())}",
         demo=demo,
     )
-    return _bytes(wb)
+    return book_bytes(wb)
 
 
 # -- the weekly brief (周报) --------------------------------------------------------------------
@@ -348,7 +327,7 @@ def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week, *, demo: b
     """The weekly brief for the minutes, the same numbers as the meeting screen (meeting.build_slides),
     printed in three sheets: 概况 (the headline numbers), 目标清单 (the targets that moved, finished,
     fell behind, are overdue or due soon, under one heading each), 科室排名 (with the 分管领导 below)."""
-    wb = _book()
+    wb = new_book()
     by_key = {s.key: s for s in slides}
     h = by_key["headline"].numbers
     title = f"{unit}{year}年度绩效目标周报"
@@ -437,7 +416,7 @@ def brief_xlsx(slides: list[Slide], unit: str, year: int, week: Week, *, demo: b
         subtitle=f"周次：{week.label}　科室排名与分管领导",
         demo=demo,
     )
-    return _bytes(wb)
+    return book_bytes(wb)
 
 
 def _cell(value: object) -> object:
@@ -466,7 +445,7 @@ def reminder_xlsx(texts: pd.DataFrame, unit: str, period: Period, as_of: date, *
     """The reminder list for an office with no mail server or chat robot: one row per section not
     reported in the reporting ``period`` with its contacts and the text to send (``texts``:
     supervision.reminder_texts), and a column to sign."""
-    wb = _book()
+    wb = new_book()
     rows = [
         [n, *("" if field is None else str(getattr(r, field) or "") for _, field in REMINDER_COLUMNS[1:])]
         for n, r in enumerate(texts.itertuples(index=False), start=1)
@@ -481,125 +460,4 @@ def reminder_xlsx(texts: pd.DataFrame, unit: str, period: Period, as_of: date, *
         subtitle=f"{period.name}填报周期（{period.days}）未报送进度的科室",
         demo=demo,
     )
-    return _bytes(wb)
-
-
-# -- the ledger template (进度台账), read back by perfdash.workflows.progress.read_upload ----------
-
-
-def ledger_template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date, *, demo: bool = False) -> bytes:
-    """The ledger for one section (or the office: every target), pre-filled with current percent and
-    status, with in-sheet validation for percent, status and date, and a sheet of instructions.
-    Its columns are progress.COLUMNS: what read_upload finds by their headers (``demo`` only makes
-    the title longer: the header row stays where it is)."""
-    mine = progress.targets_for(state, actor)
-    year, limit_mb = report_date.year, progress.MAX_BYTES // 1024 // 1024
-    wb = _book()
-    ws = wb.create_sheet(progress.SHEET)
-    header_row = print_table(
-        ws,
-        f"{year}年度绩效目标进度台账（{actor.label}）",
-        [Column(h, w, progress.KINDS.get(k, "text"), grow=k in ("target", "note")) for k, h, w, _ in progress.COLUMNS],
-        [
-            [
-                row.code,
-                row.target,
-                pd.Timestamp(row.deadline).date(),
-                row.role,
-                report_date,
-                float(row.completion_pct),
-                row.status,
-                None,
-            ]
-            for row in mine.itertuples()
-        ],
-        unit=actor.label,
-        stamp=f"填报日期 {report_date.isoformat()}",
-        subtitle="必填：编号、填报日期、完成率(%)（0–100 的数字）、状态；进展说明选填。填写说明见“填报说明”工作表。",
-        freeze_columns=2,
-        demo=demo,
-    )
-    first, last = header_row + 1, max(ws.max_row, header_row + 1) + 500
-    pct = DataValidation(type="decimal", operator="between", formula1="0", formula2="100", allow_blank=False)
-    pct.error, pct.errorTitle = "完成率应为 0 到 100 之间的数字", "完成率"
-    status = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=False)
-    status.error, status.errorTitle = "请从下拉列表中选择状态", "状态"
-    day = DataValidation(type="date", operator="between", formula1=f"DATE({year},1,1)", formula2=f"DATE({year},12,31)")
-    day.error, day.errorTitle = f"填报日期应在 {year} 年内", "填报日期"
-    for dv, col in ((pct, "F"), (status, "G"), (day, "E")):
-        dv.showErrorMessage = True
-        ws.add_data_validation(dv)
-        dv.add(f"{col}{first}:{col}{last}")
-    print_lines(
-        wb.create_sheet("填报说明"),
-        "填报说明",
-        (
-            f"填报人：{actor.label}",
-            "必填列：编号、填报日期、完成率(%)、状态；进展说明选填；其余列仅供参考，改动不影响导入。",
-            f"完成率为 0–100 的数字；状态可选：{'、'.join(STATUSES)}。",
-            f"{progress.STATUS_RULE}。",
-            f"{progress.UNCHANGED_RULE}，可以只改有变化的行。",
-            f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。",
-            f"进展说明不超过 {TEXT_LIMITS['note']} 字。",
-            f"文件不超过 {limit_mb} MB、{progress.MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。",
-            "整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。",
-        ),
-        unit=actor.label,
-        stamp=f"填报日期 {report_date.isoformat()}",
-        demo=demo,
-    )
-    return _bytes(wb)
-
-
-# -- the plan template (方案的 Excel 模板), read back by perfdash.plan.xlsx -------------------------
-
-PLAN_KINDS = {  # how plan_xlsx.COLUMNS print; the rest is text
-    "code": "code",
-    "indicator_code": "code",
-    "indicator_points": "score",
-    "points": "score",
-    "deadline": "date",
-}
-
-
-def plan_template_xlsx(plan: Plan) -> bytes:
-    """The plan as an Excel template: a 考评表 sheet, one row per target with the same fields as the
-    JSON form (the header in row 1, as plan_xlsx.read_plan_xlsx_bytes reads it), and a 方案 sheet
-    with unit, year and title. It reads back as the same plan, and prints like every export."""
-    wb = _book()
-    ws = wb.create_sheet(plan_xlsx.SHEET)
-    rows = []
-    for t in plan.targets:
-        d = t.as_dict()
-        rows.append(
-            [
-                plan_xlsx.LIST_SEP.join(d[key])
-                if key in plan_xlsx.LIST_KEYS
-                else (t.deadline if key == "deadline" else d[key])
-                for key, _, _ in plan_xlsx.COLUMNS
-            ]
-        )
-    stamp = f"{plan.year}年度绩效目标考评表（方案模板）"
-    print_table(
-        ws,
-        "",
-        [Column(header, width, PLAN_KINDS.get(key, "text")) for key, header, width in plan_xlsx.COLUMNS],
-        rows,
-        unit=plan.unit,
-        stamp=stamp,
-        freeze_columns=1,
-    )
-    names = ",".join(plan.group_names())
-    if len(names) < 250:  # Excel's limit for a list written into the rule
-        groups = DataValidation(type="list", formula1=f'"{names}"', allow_blank=False)
-        ws.add_data_validation(groups)
-        groups.add(f"B2:B{max(ws.max_row, 2) + 200}")
-    print_table(
-        wb.create_sheet(plan_xlsx.META_SHEET),
-        "",
-        (Column("项目 key", 14), Column("内容 value", 60)),
-        [["单位 unit", plan.unit], ["年度 year", plan.year], ["标题 title", plan.title]],
-        unit=plan.unit,
-        stamp=stamp,
-    )
-    return _bytes(wb)
+    return book_bytes(wb)
