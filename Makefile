@@ -42,10 +42,13 @@ run: $(STAMP)
 	@echo "[perfdash] 正在启动看板…"
 	@$(BIN)/python -m perfdash serve --port $(PORT)
 
+# Everything (what CI runs): the tests that drive no browser and time nothing run on every core;
+# the browser tests and the benchmarks run one at a time, so that none waits on another's CPU.
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -m "not (browser or bench)"
+	$(BIN)/python -m pytest -m "browser or bench"
 
 # The fast lane while working: lint, then every test that needs no browser, office suite,
 # PostgreSQL or benchmark and is not marked slow (markers: tests/conftest.py).

@@ -251,6 +251,7 @@ with tab_report:
             ctx.as_of,
             dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True)),
             demo=ctx.is_demo,
+            provisional=official.provisional,
         ),
         file_name=f"{ctx.unit}{ctx.year}年度自评表{'_演示数据' if ctx.is_demo else ''}.xlsx",
         key="download_sheet",

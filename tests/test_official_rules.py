@@ -53,9 +53,18 @@ def xlsx_total(data: bytes) -> float:
     raise AssertionError("no 总分 row")
 
 
+def xlsx_grade(data: bytes) -> str:
+    """The 等次 written beside the 总分 of the 自评表."""
+    sheet = load_workbook(io.BytesIO(data)).active
+    return next(str(c) for row in sheet.iter_rows(values_only=True) for c in row if str(c).startswith("等次："))
+
+
 def test_stored_rules_are_the_official_rules_everywhere(db, tmp_path):
     before = run_cli("score", "--db", str(db), "--json").as_json()
     assert before["provisional"] and before["rules"]["rule"] == "proportional"
+    provisional = tmp_path / "暂定.docx"
+    assert run_cli("report", "--db", str(db), "--out", str(provisional)).code == 0
+    assert xlsx_grade(provisional.with_suffix(".xlsx").read_bytes()) == f"等次：{before['grade']}（暂定）"
     stored = run_cli("rules", "--db", str(db), "--set", json.dumps(STRICT, ensure_ascii=False))
     assert stored.code == 0 and json.loads(stored.out)["rule"] == "stepped"
     truth = run_cli("score", "--db", str(db), "--json").as_json()
@@ -84,6 +93,7 @@ def test_stored_rules_are_the_official_rules_everywhere(db, tmp_path):
     out = tmp_path / "报告.docx"
     assert run_cli("report", "--db", str(db), "--out", str(out)).code == 0
     assert xlsx_total(out.with_suffix(".xlsx").read_bytes()) == truth["total"]
+    assert xlsx_grade(out.with_suffix(".xlsx").read_bytes()) == f"等次：{truth['grade']}"  # the office's bands
 
     # A what-if over the stored rules says so; the stored rules stay.
     proportional = run_cli("score", "--db", str(db), "--json", "--rule", "proportional").as_json()

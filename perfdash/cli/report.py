@@ -39,15 +39,17 @@ def run(args: argparse.Namespace) -> int:
     demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False  # as perfdash.app.ui decides
     try:
         plan_id, day = int(row["plan_id"]), as_of(args, store, row)
-        stored = official.stored(store, plan_id).rules
-        data, result = evaluation_report.build(store, plan_id, day, stored.with_rule(args.rule) if args.rule else None)
+        stored = official.stored(store, plan_id)
+        rules = stored.rules.with_rule(args.rule) if args.rule else None
+        provisional = stored.provisional and rules in (None, stored.rules)
+        data, result = evaluation_report.build(store, plan_id, day, rules)
         kpi_rows = kpi_tracking.with_actuals(store, plan_id, day)
     finally:
         store.close()
     docx = Path(args.out)
     docx.write_bytes(data)
     xlsx = docx.with_suffix(".xlsx")
-    xlsx.write_bytes(exports.self_assessment_xlsx(result, unit, year, day, demo=demo))
+    xlsx.write_bytes(exports.self_assessment_xlsx(result, unit, year, day, demo=demo, provisional=provisional))
     kpis = xlsx.with_name(f"{xlsx.stem}-量化指标.xlsx")
     kpis.write_bytes(exports.kpi_xlsx(kpi_rows, unit, year, day, demo=demo))
     print(

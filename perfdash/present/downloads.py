@@ -82,7 +82,10 @@ def _self_assessment(db: Database, i: Inputs) -> bytes:
     unit, year, state = _state(db, i)
     sheet = official.score_sheet(db, i.plan_id, state, i.as_of)
     notes = dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True))
-    return exports.self_assessment_xlsx(sheet.result, unit, year, i.as_of, notes, demo=_demo(db, i.plan_id))
+    provisional = official.stored(db, i.plan_id).provisional
+    return exports.self_assessment_xlsx(
+        sheet.result, unit, year, i.as_of, notes, demo=_demo(db, i.plan_id), provisional=provisional
+    )
 
 
 def _kpis(db: Database, i: Inputs) -> bytes:

@@ -107,16 +107,17 @@ def target_rows(targets: pd.DataFrame, notes: dict[str, str]) -> Iterator[list[o
         ]
 
 
-def total_rows(result: Score) -> Iterator[Strong]:
+def total_rows(result: Score, provisional: bool = False) -> Iterator[Strong]:
     """The totals under the targets: points and score of all targets, 加分, 扣分, the total with the
-    grade beside it (the groups' subtotals head their groups)."""
+    grade beside it, 暂定 when the office has set no bands (the groups' subtotals head their groups)."""
     t = result.targets
     yield Strong(["", "目标得分合计", float(t["points"].sum()), None, round(float(t["score"].sum()), 2)])
     yield Strong(["", "加分", None, None, round(result.bonus, 2)])
     yield Strong(["", "扣分", None, None, round(result.deduction, 2)])
     if result.vetoed:
         yield Strong(["", "一票否决", None, None, "是"])
-    yield Strong(["", "总分", None, None, round(result.total, 2), None, f"等次：{result.grade}"])
+    grade = f"{result.grade}（暂定）" if provisional else result.grade
+    yield Strong(["", "总分", None, None, round(result.total, 2), None, f"等次：{grade}"])
 
 
 def self_assessment_xlsx(
@@ -127,15 +128,25 @@ def self_assessment_xlsx(
     notes: dict[str, str] | None = None,
     *,
     demo: bool = False,
+    provisional: bool = False,
 ) -> bytes:
     """The 自评表: per 一级指标 its targets with points, completion, self-score and note (the latest
     report's, unless given), each group's subtotal at its head, then the adjustments, the total and
-    the grade. ``result`` is the one score (evaluation.sheet). ``demo``: the plan's progress is the
+    the grade (``provisional``: 暂定, the office stored no rules). ``result`` is the one score
+    (official.score_sheet). ``demo``: the plan's progress is the
     demo history (演示数据 in every title and printed header, perfdash.core.excel); the same for
     every export below that takes it."""
     wb = new_book()
     _assessment_sheet(
-        wb, "自评表", f"{unit}{year}年度绩效目标自评表", result, unit, f"统计截至 {fmt.day(as_of)}", notes, demo
+        wb,
+        "自评表",
+        f"{unit}{year}年度绩效目标自评表",
+        result,
+        unit,
+        f"统计截至 {fmt.day(as_of)}",
+        notes,
+        demo,
+        provisional,
     )
     return book_bytes(wb)
 
@@ -168,8 +179,9 @@ def _assessment_sheet(
     stamp: str,
     notes: dict[str, str] | None = None,
     demo: bool = False,
+    provisional: bool = False,
 ) -> None:
-    rows = [*target_rows(result.targets, notes or {}), *total_rows(result)]
+    rows = [*target_rows(result.targets, notes or {}), *total_rows(result, provisional)]
     longest = max([text_units(str(r[6] or "")) for r in rows if isinstance(r, list)] + [0])
     print_table(
         wb.create_sheet(sheet),

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from perfdash.bench import servers
 from perfdash.bench.browser_bench import CHROMIUM, LAUNCH_ARGS  # the benchmark's browser, the same
@@ -128,6 +129,20 @@ def settle(page, timeout: float = 60_000) -> None:
     """Wait until the app has finished its current run (see IDLE)."""
     page.evaluate("() => { window.__pdIdleSince = undefined; }")
     page.wait_for_function(IDLE, timeout=timeout, polling=100)
+
+
+def pick(page, widget, option: str) -> None:
+    """Open a select box's menu (clicking again if the first click came while the app was still
+    redrawing and the menu did not open), then click ``option`` in it."""
+    settle(page)
+    for _ in range(3):
+        widget.click()
+        try:
+            page.locator('[role="listbox"]').first.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            settle(page)
+    page.locator('[role="listbox"]').get_by_role("option", name=option).click()
 
 
 def sign_in(browser, url: str, user: str = OFFICE_USER, path: str = "/"):

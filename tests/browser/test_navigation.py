@@ -4,30 +4,14 @@ move from page to page."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import OFFICE_USER, demo_db, serve, settle, sign_in
+from tests.browser.conftest import OFFICE_USER, demo_db, pick, serve, settle, sign_in
 
 DATE = '[data-testid="stSidebar"] [data-testid="stDateInput"]'
-LISTBOX = '[role="listbox"]'
 
 
 def _settle(page) -> None:
     settle(page)
-
-
-def _pick(page, widget, option: str) -> None:
-    """Open a select box's menu (clicking again if the first click came while the app was still
-    redrawing and the menu did not open), then click ``option`` in it."""
-    settle(page)
-    for _ in range(3):
-        widget.click()
-        try:
-            page.locator(LISTBOX).first.wait_for(state="visible", timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            settle(page)
-    page.locator(LISTBOX).get_by_role("option", name=option).click()
 
 
 def _open(page, title: str) -> None:
@@ -86,7 +70,7 @@ def test_the_as_of_date_stays_from_page_to_page(signed_in):
 
 def test_a_sidebar_filter_stays_from_page_to_page(signed_in):
     page = signed_in
-    _pick(page, page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first, "行政能力")  # 目标组
+    pick(page, page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first, "行政能力")  # 目标组
     page.keyboard.press("Escape")
     page.get_by_text("筛选后 18 / 61 项目标").first.wait_for(timeout=60_000)
     _settle(page)
@@ -102,7 +86,7 @@ def test_the_chosen_plan_stays_from_page_to_page(browser, city_url):
     page = _sign_in(browser, city_url)
     try:
         plan = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first  # 绩效方案
-        _pick(page, plan, "示范市第002局 2025年度")
+        pick(page, plan, "示范市第002局 2025年度")
         page.get_by_text("示范市第002局2025年度绩效目标").first.wait_for(timeout=60_000)
         _settle(page)
         assert "示范市第002局2025年度绩效目标" in page.inner_text('[data-testid="stMain"]')
