@@ -46,26 +46,27 @@ now = reads.score_sheet(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules_json).resul
 _, sim, _ = reads.forecast(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules_json, forecast.DRAWS, forecast.SEED)
 possible = float(everything["points"].sum())
 previous = reads.previous_plan(ctx, ctx.unit, ctx.year)
-y = st.columns(4 if previous is not None else 3)
+y = st.columns(4)  # a score and its grade side by side: "85.53 分 · 良好（暂定）" does not fit one column
 y[0].metric(
     "当前得分",
-    f"{fmt.score(now.total, unit=True)} · {official.grade_label(now.grade)}",
+    fmt.score(now.total, unit=True),
     help=f"满分 {fmt.points(possible)}；绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分。"
     f"{official.source()}",
 )
-y[1].metric(
+y[1].metric("当前等次", official.grade_label(now.grade), help=official.source())
+y[2].metric(
     f"预计年终得分（{ctx.year}）",
     fmt.score(sim.base_total, unit=True),
     help="按各目标的推进速度预测年终（模拟的中位数），预测，非正式结果",
 )
-y[2].metric("预计等次", official.grade_label(sim.base_grade))
+y[3].metric("预计等次", official.grade_label(sim.base_grade))
 if previous is not None:  # the same unit's previous year, beside this one (under its own rules)
     last = reads.year_result(ctx, int(previous["plan_id"]))
     carried = reads.carryovers_confirmed(ctx, ctx.plan_id)
-    y[3].metric(
-        f"上年度（{last.year}）{'最终' if last.final else '截至 ' + fmt.day(last.as_of)}",
-        f"{fmt.score(last.total, unit=True)} · {last.grade_label}",
-        help=f"满分 {fmt.points(last.possible)}；延续上年度的目标（已确认）{len(carried)} 项，在“方案管理”中确认",
+    st.caption(
+        f"上年度（{last.year}）{'最终' if last.final else '截至 ' + fmt.day(last.as_of)}："
+        f"{fmt.score(last.total, unit=True)} · {last.grade_label}（满分 {fmt.points(last.possible)}）；"
+        f"延续上年度的目标（已确认）{len(carried)} 项，在“方案管理”中确认。"
     )
 
 # 未报送 is about 本期, the open reporting period, as on 督办与催报 (a report in it takes a section off).

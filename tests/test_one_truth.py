@@ -154,7 +154,7 @@ def test_every_page_shows_the_clis_score_grade_and_counts(db, as_of):
         return metrics(at)
 
     overview = page("pages/overview.py")
-    assert overview["当前得分"] == shown
+    assert f"{overview['当前得分']} · {overview['当前等次']}" == shown
     assert overview["滞后"] == f"{truth['counts']['late']} 项"
     projected = next(v for k, v in overview.items() if k.startswith("预计年终得分"))
     assert projected == fmt.score(truth["projected"]["total"], unit=True)
