@@ -239,8 +239,7 @@ else:
                 )
             )
 
-        def one_score(values: dict[str, float], r: Rules) -> scoring.Score:
-            name = next(n for n, v, rr in named if v is values and rr is r)
+        def one_score(name: str, values: dict[str, float], r: Rules) -> scoring.Score:
             return reads.what_if(
                 ctx, ctx.plan_id, ctx.as_of, ctx.year, r.to_json(), tuple(sorted(values.items())), hypotheticals[name]
             )

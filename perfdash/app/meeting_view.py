@@ -7,13 +7,14 @@ import contextlib
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
 from perfdash.app import reads, streamlit_internals, ui
 from perfdash.app.session import current_account, open_store, require_login, session_token
+from perfdash.db import queries
 from perfdash.ops import auth
 from perfdash.store import Store
+from perfdash.workflows import periods
 from perfdash.workflows import plans as plan_files
 
 
@@ -30,7 +31,7 @@ class MeetingContext:
     as_of: date
     token: str | None = None  # the kiosk token it was opened with, else the signed-in session's
     session: str | None = None
-    open_period: object = None  # 本期 (periods.Period): whose 未报送 the screen names, as 总览 does
+    open_period: periods.Period | None = None  # 本期: whose 未报送 the screen names, as 总览 does
 
     def still_allowed(self) -> bool:
         """Whether the screen may go on showing data: its kiosk token not revoked, or its session
@@ -76,7 +77,7 @@ def setup() -> MeetingContext:
     week = meeting.week_of(default, calendar)
     with contextlib.suppress(ValueError):
         week = meeting.week_of(date.fromisoformat(st.query_params.get("week", "")), calendar)
-    is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
+    is_demo = queries.is_demo(row)
     as_of = min(week.end, default) if week.start <= default else week.end
     return MeetingContext(
         store,

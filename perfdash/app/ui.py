@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
@@ -25,6 +24,7 @@ from perfdash.core import fmt, settings
 from perfdash.core.access import Actor
 from perfdash.core.filters import URL_KEYS, Filters
 from perfdash.core.schedule import LAG_STATUSES
+from perfdash.db import queries
 from perfdash.ops import auth
 from perfdash.server import upload_gate
 from perfdash.store import Store
@@ -58,18 +58,23 @@ class PageContext:
     @property
     def report_day(self) -> date:
         """The date a new report is written for by default (the open period's cut-off day)."""
-        return (self.reporting or periods.Calendar(self.year)).report_day(today())
+        return self.calendar.report_day(today())
+
+    @property
+    def calendar(self) -> periods.Calendar:
+        """The plan's reporting calendar (its defaults when a page did not read it)."""
+        return self.reporting or periods.Calendar(self.year)
 
     @property
     def open_period(self) -> periods.Period | None:
         """The open reporting period, reports are written for now (None once the year's are all closed)."""
-        return (self.reporting or periods.Calendar(self.year)).open_period(today())
+        return self.calendar.open_period(today())
 
     @property
     def this_period(self) -> periods.Period:
         """本期: the open reporting period (the year's last once all are closed), which 未报送, 催报
         and a section's 本期已报 are about on every page."""
-        return (self.reporting or periods.Calendar(self.year)).this_period(today())
+        return self.calendar.this_period(today())
 
     @property
     def actor(self) -> Actor:
@@ -197,7 +202,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         st.caption(f"所属填报周期：{reporting.status(as_of)}")
         _kept("plan_id", "as_of")
         filters = _filter_widgets(store, int(plan_id)) if with_filters else Filters()
-        is_demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False
+        is_demo = queries.is_demo(row)
         if is_demo:
             st.warning(f"**{settings.DEMO_LABEL}**：当前进度为自动生成的演示数据，并非科室真实填报。")
     # The date goes into the address only when chosen: a bookmark then follows the office's periods.

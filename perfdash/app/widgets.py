@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import reads, ui
+from perfdash.app import reads
 from perfdash.app.ui import PageContext
 from perfdash.core import fmt
 from perfdash.core.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW
@@ -123,9 +123,8 @@ def no_reports_yet(ctx: PageContext, state: pd.DataFrame) -> None:
     cols[0].metric("年度工作目标", f"{len(state)} 项")
     cols[1].metric("总分值", fmt.points(float(state["points"].sum())))
     cols[2].metric("进度", NO_REPORTS)
-    calendar = f"填报周期：{ctx.reporting.describe()}。" if ctx.reporting is not None else ""
     st.info(
-        f"{NO_REPORTS}：截至 {fmt.day(ctx.as_of)}，本方案还没有进度记录。{calendar}"
+        f"{NO_REPORTS}：截至 {fmt.day(ctx.as_of)}，本方案还没有进度记录。填报周期：{ctx.calendar.describe()}。"
         "科室报送、绩效办关闭第一个填报周期后，这里显示完成率、滞后情况、当前得分和年终预测。"
     )
     groups = state.groupby("group", sort=False).agg(targets=("code", "size"), points=("points", "sum"))
@@ -149,14 +148,14 @@ def no_reports_yet(ctx: PageContext, state: pd.DataFrame) -> None:
 def period_note(ctx: PageContext) -> None:
     """A section's own reporting this period: 本期已报 N 条 ✓ (on the dashboards once the office
     closes the period), or that it has not reported yet and by when. Nothing for other roles."""
-    if ctx.actor.role != "section" or ctx.reporting is None:
+    if ctx.actor.role != "section":
         return
-    period = ctx.reporting.this_period(ui.today())
+    period = ctx.this_period
     n = reads.section_reports(ctx, ctx.plan_id, ctx.actor.name, period.start, period.end)
     if n:
         st.success(f"本期已报 {n} 条 ✓，关闭本期后计入看板（本期：{period.name}，{period.days}）。")
     else:
-        cutoff = ctx.reporting.cutoff(period)
+        cutoff = ctx.calendar.cutoff(period)
         st.info(
             f"本期（{period.name}，{period.days}）{ctx.actor.name}还没有报送进度；"
             f"截止时间 {cutoff.month}月{cutoff.day}日 {cutoff:%H:%M}。"

@@ -39,8 +39,6 @@ def run(args: argparse.Namespace) -> int:
 
 def run_template(args: argparse.Namespace) -> int:
     """Write the ledger template of a section (or of the office: every target)."""
-    import pandas as pd
-
     from perfdash.cli.opening import open_plan
     from perfdash.core.access import Actor
     from perfdash.db import queries
@@ -50,7 +48,7 @@ def run_template(args: argparse.Namespace) -> int:
     store, row = open_plan(args, read_only=True)
     try:
         plan_id, year = int(row["plan_id"]), int(row["year"])
-        demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False  # as perfdash.app.ui decides
+        demo = queries.is_demo(row)
         sections, _ = queries.sections_and_leaders(store, plan_id)
         try:
             actor = Actor.parse(args.section, sections, [])

@@ -27,16 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the three files (read-only; a backup's copy while the app server holds the file)."""
-    import pandas as pd
-
     from perfdash.cli.opening import as_of, open_plan
-    from perfdash.db import kpi_tracking
+    from perfdash.db import kpi_tracking, queries
     from perfdash.present import evaluation_report, exports
     from perfdash.workflows import official
 
     store, row = open_plan(args, read_only=True, snapshot_ok=True)
     unit, year = str(row["unit"]), int(row["year"])
-    demo = bool(row["has_demo"]) if pd.notna(row["has_demo"]) else False  # as perfdash.app.ui decides
+    demo = queries.is_demo(row)
     try:
         plan_id, day = int(row["plan_id"]), as_of(args, store, row)
         stored = official.stored(store, plan_id)

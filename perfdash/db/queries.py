@@ -95,6 +95,12 @@ def plans(store: Database) -> pd.DataFrame:
     return store.query(SQL["plans"])
 
 
+def is_demo(plan: pd.Series) -> bool:
+    """Whether a plan (a row of ``plans``) holds the demo history: its has_demo is NULL until
+    anything is reported, and a plan with no progress is not demo data."""
+    return bool(plan["has_demo"]) if pd.notna(plan["has_demo"]) else False
+
+
 def reported(store: Database, plan_id: int, as_of: date) -> int:
     """How many progress records a plan holds dated on or before ``as_of`` (0: nothing reported
     yet — the pages show 尚无填报, not a score or a forecast from nothing)."""

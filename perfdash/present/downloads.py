@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pandas as pd
-
 from perfdash.core.access import Actor
 from perfdash.db import kpi_tracking, queries
 from perfdash.db.database import Database
@@ -65,8 +63,7 @@ def _plan(db: Database, plan_id: int) -> tuple[str, int]:
 
 def _demo(db: Database, plan_id: int) -> bool:
     """Whether the plan's progress is the demo history (as perfdash.app.ui decides)."""
-    flag = queries.plans(db).set_index("plan_id").loc[plan_id, "has_demo"]
-    return bool(flag) if pd.notna(flag) else False
+    return queries.is_demo(queries.plans(db).set_index("plan_id").loc[plan_id])
 
 
 def _state(db: Database, i: Inputs) -> tuple[str, int, Any]:
@@ -80,11 +77,11 @@ def _report(db: Database, i: Inputs) -> bytes:
 
 def _self_assessment(db: Database, i: Inputs) -> bytes:
     unit, year, state = _state(db, i)
-    sheet = official.score_sheet(db, i.plan_id, state, i.as_of)
+    stored = official.stored(db, i.plan_id)
+    sheet = official.score_sheet(db, i.plan_id, state, i.as_of, stored.rules)
     notes = dict(zip(sheet.rows["code"], sheet.rows["note"], strict=True))
-    provisional = official.stored(db, i.plan_id).provisional
     return exports.self_assessment_xlsx(
-        sheet.result, unit, year, i.as_of, notes, demo=_demo(db, i.plan_id), provisional=provisional
+        sheet.result, unit, year, i.as_of, notes, demo=_demo(db, i.plan_id), provisional=stored.provisional
     )
 
 
@@ -121,7 +118,7 @@ def _simulation(db: Database, i: Inputs) -> bytes:
 
 def _comparison(db: Database, i: Inputs) -> bytes:
     unit, _, state, named, labels, scorer = _simulations(db, i, ("current", "complete"))
-    summary, differing = scoring.compare(state, named, None, i.as_of, scorer=scorer)
+    summary, differing = scoring.compare(state, named, None, i.as_of, scorer=lambda _name, v, r: scorer(v, r))
     return exports.comparison_xlsx(summary, differing, labels, unit, i.as_of, demo=_demo(db, i.plan_id))
 
 

@@ -59,7 +59,7 @@ def gather(store: Database, plan_id: int, as_of: date, rules: scoring.Rules | No
     plans = queries.plans(store)
     plan = plans.set_index("plan_id").loc[plan_id]
     unit, year = str(plan["unit"]), int(plan["year"])
-    is_demo = bool(plan["has_demo"]) if pd.notna(plan["has_demo"]) else False  # as perfdash.app.ui decides
+    is_demo = queries.is_demo(plan)
     state = queries.target_state(store, plan_id, as_of, year)
     sheet = official.score_sheet(store, plan_id, state, as_of, rules)
     reasons = store.query("SELECT code, reason FROM evaluations WHERE plan_id = $p", {"p": plan_id})

@@ -106,7 +106,8 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
         numbers = {"reported": 0, "targets": head["targets"], "possible": head["points"]}
         return [Slide("headline", SLIDE_TITLES["headline"], numbers=numbers)]
     # The forecast and counts every page shows (forecast.standing_forecast, queries.headline).
-    _, sim = forecast.standing_forecast(store, plan_id, now, as_of)
+    stored = official.stored(store, plan_id)
+    _, sim = forecast.standing_forecast(store, plan_id, now, as_of, stored.rules)
     counts = now["lag_status"].value_counts()
     headline = Slide(
         "headline",
@@ -114,7 +115,7 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
         numbers={
             "reported": len(now) - int(now["last_report"].isna().sum()),
             "projected_total": sim.base_total,
-            "projected_grade": official.grade_label(sim.base_grade, official.stored(store, plan_id).provisional),
+            "projected_grade": stored.grade_label(sim.base_grade),
             "possible": head["points"],
             "grade_probability": sim.grade_probability,
             "completion_pct": head["completion_pct"],

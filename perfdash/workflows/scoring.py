@@ -300,16 +300,17 @@ def compare(
     named: list[tuple[str, dict[str, float], Rules]],
     adjustments: list[Adjustment] | None = None,
     as_of: date | None = None,
-    scorer: Callable[[dict[str, float], Rules], Score] | None = None,
+    scorer: Callable[[str, dict[str, float], Rules], Score] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two or more scenarios side by side: (summary, differing targets). Each is scored by
-    ``scorer`` (the pages pass evaluation.what_if, the one score's simulation), else by the rules.
+    ``scorer(name, values, rules)`` (the pages pass official.what_if, the one score's simulation,
+    with each scenario's own hypothetical entries), else by the rules.
 
     summary: one row per scenario — total, grade and each group's subtotal.
     differing targets: one row per target whose completion or score differs between scenarios
     (code, target text, points), with each scenario's completion and score."""
-    scorer = scorer or (lambda values, rules: score(state, rules, values, adjustments, as_of))
-    results = [(name, scorer(values, rules)) for name, values, rules in named]
+    scorer = scorer or (lambda _name, values, rules: score(state, rules, values, adjustments, as_of))
+    results = [(name, scorer(name, values, rules)) for name, values, rules in named]
     summary = pd.DataFrame([{"scenario": name, "total": r.total, "grade": r.grade, **r.groups} for name, r in results])
     wide = state[[c for c in ("code", "target", "points") if c in state.columns]].copy()
     for name, r in results:

@@ -62,8 +62,9 @@ def year_result(store: Database, plan: pd.Series, rules: scoring.Rules | None = 
     plan_id, year = int(plan["plan_id"]), int(plan["year"])
     as_of = periods.default_as_of(store, plan_id)
     state = queries.target_state(store, plan_id, as_of, year)
-    provisional = rules is None and official.stored(store, plan_id).provisional
-    sheet = official.score_sheet(store, plan_id, state, as_of, rules)
+    stored = official.stored(store, plan_id) if rules is None else None  # that plan's own rules
+    provisional = stored is not None and stored.provisional
+    sheet = official.score_sheet(store, plan_id, state, as_of, rules or stored.rules)
     final = store.locked(plan_id) or (bool(len(sheet.rows)) and bool(sheet.rows["final_score"].notna().all()))
     r = sheet.result
     return YearResult(plan_id, year, as_of, r.total, r.possible, r.grade, final, provisional)
