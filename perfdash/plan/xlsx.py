@@ -386,9 +386,9 @@ def is_template(name: str, data: bytes) -> bool:
                 if any(header):
                     return any(_names_column(h, key, label) for h in header for key, label, _ in COLUMNS)
             return False
-    except intake.FileRejected:
-        return True
-    except Exception:  # a damaged sheet fails while rows are read: the template reader says so
+    except MemoryError:
+        raise  # the worker's memory budget, not a damaged file
+    except Exception:  # FileRejected, or a damaged sheet failing as its rows are read: the template reader says so
         return True
 
 
@@ -446,7 +446,7 @@ def _looks_like_table(sheet: intake.Sheet) -> bool:
 
 def _is_code(text: str) -> bool:
     code = code_of(text)
-    return code is not None and int(code.split("-")[0]) < 100  # 2025-06-30 is a date, not a code
+    return code is not None and len(code.split("-")[0]) <= 2  # 2025-06-30 is a date, not a code
 
 
 def _plain(value: object) -> str:
