@@ -13,6 +13,7 @@ import pytest
 from perfdash.cli import COMMANDS, docs, score
 from perfdash.core.settings import PROJECT_ROOT
 from perfdash.plan import TARGET_KEYS
+from perfdash.plan.model import SOURCE_KEYS
 from tests.fixtures import PLAN_FILE
 from tests.running import run_cli as run
 
@@ -21,8 +22,10 @@ def test_plan_json_has_61_targets_with_exactly_the_keys():
     out = run("plan", str(PLAN_FILE.relative_to(PROJECT_ROOT)), "--json")
     rows = out.as_json()
     assert len(rows) == 61
-    assert all(tuple(r) == TARGET_KEYS for r in rows)
+    assert all(tuple(r) == TARGET_KEYS + SOURCE_KEYS for r in rows)
     assert rows[0]["code"] == "1-1-1" and rows[-1]["code"] == "7-4"
+    # every value keeps the phrase it was read from
+    assert rows[0]["sources"]["deadline"] == "12月底前" and rows[0]["sources"]["points"] == "2"
     assert sum(r["points"] for r in rows) == 100
 
 
@@ -43,7 +46,7 @@ def test_plan_excel_template_round_trips(tmp_path):
     assert run("plan", str(PLAN_FILE), "--xlsx", str(xlsx)).code == 0
     from_doc = run("plan", str(PLAN_FILE), "--json").as_json()
     from_xlsx = run("plan", str(xlsx), "--json").as_json()
-    assert from_xlsx == from_doc
+    assert [{k: r[k] for k in TARGET_KEYS} for r in from_xlsx] == [{k: r[k] for k in TARGET_KEYS} for r in from_doc]
 
 
 def test_missing_file_exits_2_with_a_chinese_message(tmp_path):

@@ -513,7 +513,9 @@ def test_the_plans_page_reads_uploads_in_the_worker(monkeypatch):
     calls = []
     real = plan_worker.read_plan_bytes_bounded
     monkeypatch.setattr(
-        plan_worker, "read_plan_bytes_bounded", lambda name, data: calls.append(name) or real(name, data)
+        plan_worker,
+        "read_plan_bytes_bounded",
+        lambda name, data, **how: calls.append(name) or real(name, data, **how),
     )
     plan, problem = plans.read_upload("方案.docx", span_bomb("gridBefore"))
     assert plan is None and calls == ["方案.docx"]

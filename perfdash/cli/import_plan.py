@@ -17,6 +17,7 @@ PARENTS = (options.DB,)
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The plan document."""
     parser.add_argument("path", help="方案文档（.docx、.txt）或 Excel 模板（.xlsx）")
+    parser.add_argument("--mapping", metavar="M.json", help="按此文件指定的列对应读取（见 plan --write-mapping）")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     from perfdash.plan.worker import read_plan_bounded
 
     started = time.perf_counter()
-    plan = read_plan_bounded(args.path)
+    from perfdash.cli.plan import read_mapping
+
+    plan = read_plan_bounded(args.path, mapping=read_mapping(args.mapping))
     store = open_store(args, read_only=False, create=True)
     try:
         result = store.import_plan(plan)

@@ -2,7 +2,9 @@
 
 model (what a plan is) · cells (what one cell of the 考评表 says: title, code, names, points) ·
 table (the 考评表 as rows of cells → a Plan) · docx (the Word file) ·
-text (its text export, or a copied table) · deadlines (完成时限) · names (splitting runs of names) ·
+text (its text export, or a copied table) · mapping (which column holds which field) · structure
+(the hierarchy codes and headings give) · by_columns (a table with a header, read by its mapping) ·
+deadlines (完成时限) · names (splitting runs of names) ·
 checks (validation as data) · timetable (实施步骤) · xlsx (the Excel template) · kpis (量化指标 in
 the targets' text) · worker (reading an upload in a child process with a time and memory budget).
 Imports core only."""
@@ -16,9 +18,10 @@ from pathlib import Path
 from perfdash.plan.cells import split_indicator
 from perfdash.plan.checks import summary_lines, validate
 from perfdash.plan.deadlines import parse_deadline
+from perfdash.plan.mapping import Mapping
 from perfdash.plan.model import CODE_RE, TARGET_KEYS, CalendarEvent, Check, GroupInfo, Plan, PlanError, Target
 from perfdash.plan.table import read_table
-from perfdash.plan.text import decode, parse_plan_text
+from perfdash.plan.text import decode, parse_plan_text, text_document
 
 __all__ = [
     "CODE_RE",
@@ -26,6 +29,7 @@ __all__ = [
     "CalendarEvent",
     "Check",
     "GroupInfo",
+    "Mapping",
     "Plan",
     "PlanError",
     "Target",
@@ -79,10 +83,11 @@ REFUSALS = {
 }
 
 
-def read_plan_bytes(name: str, data: bytes) -> Plan:
+def read_plan_bytes(name: str, data: bytes, mapping: Mapping | None = None, remembered: Mapping | None = None) -> Plan:
     """A plan from an uploaded file, recognised by its content: the Word file as published (.docx),
     its text export, a table copied from a web page, or the Excel template. A file that cannot
-    hold a plan (an old .doc, a PDF, an image) is refused with what to do instead."""
+    hold a plan (an old .doc, a PDF, an image) is refused with what to do instead. The table's
+    columns are read as ``mapping`` says, else as guessed (see perfdash.plan.mapping.guess)."""
     if not data:
         raise PlanError(f"{name}：文件是空的")
     if len(data) > MAX_PLAN_BYTES:
@@ -102,14 +107,16 @@ def read_plan_bytes(name: str, data: bytes) -> Plan:
     if kind == "docx":
         from perfdash.plan.docx import docx_document
 
-        return read_table(docx_document(name, data))
+        return read_table(docx_document(name, data), mapping, remembered)
     if kind == "xlsx":
-        from perfdash.plan.xlsx import read_plan_xlsx_bytes
+        from perfdash.plan.xlsx import is_template, read_plan_xlsx_bytes, xlsx_document
 
-        return read_plan_xlsx_bytes(name, data)
+        if is_template(name, data):
+            return read_plan_xlsx_bytes(name, data)
+        return read_table(xlsx_document(name, data), mapping, remembered)  # another bureau's 考评表
     if b"\x00" in data[:4096]:
         raise PlanError(f"{name}：不是文本文件，也不是 Word（.docx）或 Excel（.xlsx）文件")
-    return parse_plan_text(decode(data, name), source_name=name)
+    return read_table(text_document(decode(data, name), name), mapping, remembered)
 
 
 def plan_file(path: str | Path) -> tuple[str, bytes]:
@@ -125,8 +132,8 @@ def plan_file(path: str | Path) -> tuple[str, bytes]:
         raise PlanError(f"{path.name}：无法读取文件（{exc.strerror or exc.__class__.__name__}）") from exc
 
 
-def read_plan(path: str | Path) -> Plan:
+def read_plan(path: str | Path, mapping: Mapping | None = None) -> Plan:
     """Read a plan from a file: the Word document (.docx), its text export, a copied table, or the
     Excel template (see read_plan_bytes). perfdash.plan.worker reads one in a process of its own,
     with a time and memory budget: the way for a file someone uploaded."""
-    return read_plan_bytes(*plan_file(path))
+    return read_plan_bytes(*plan_file(path), mapping)

@@ -127,17 +127,13 @@ def validate(
         )
 
     # Points written on labels (︵70分︶) and subtotal rows (小计 70) against the sums.
-    for _, grp, pts in label_points or []:
-        add(
-            "标签分值",
-            grp,
-            pts,
-            by_group.get(grp, 0.0),
-            f"考评表标签写{grp} {fmt_num(pts)} 分，目标合计 {fmt_num(by_group.get(grp, 0.0))} 分",
-        )
+    for kind, grp, pts in label_points or []:
+        summed = (by_category if kind == "category" else by_group).get(grp, 0.0)
+        add("标签分值", grp, pts, summed, f"考评表标签写{grp} {fmt_num(pts)} 分，目标合计 {fmt_num(summed)} 分")
     start = 0
     for label, value, end in subtotals or []:
-        if (end == len(targets) and start == 0) or "得分" in label or "总" in label:
+        # the whole table: the only subtotal, a 总分/得分 row, or one at the end after the others
+        if (end == len(targets) and start in (0, end)) or "得分" in label or "总" in label:
             part = total
             subject = f"{label}（全表）"
         else:

@@ -22,6 +22,25 @@ TARGET_KEYS: tuple[str, ...] = (
     "persons",
     "leaders",
 )
+# Printed by `plan --json` after TARGET_KEYS: 评分标准 and the phrase each value was read from.
+SOURCE_KEYS: tuple[str, ...] = ("standard", "sources")
+# What each field is called on screen and in messages (the 考评表's own words).
+FIELD_NAMES: dict[str, str] = {
+    "code": "编号",
+    "group": "目标组",
+    "category": "类别",
+    "indicator_code": "一级指标编号",
+    "indicator": "一级指标",
+    "indicator_points": "指标分值",
+    "source_note": "指标来源",
+    "target": "年度工作目标",
+    "points": "分值",
+    "deadline": "完成时限",
+    "sections": "责任科室",
+    "persons": "责任人",
+    "leaders": "分管领导",
+    "standard": "评分标准",
+}
 
 CODE_RE = re.compile(r"^\d+(?:-\d+){1,2}$")
 
@@ -43,6 +62,15 @@ class Target:
     sections: tuple[str, ...]
     persons: tuple[str, ...]
     leaders: tuple[str, ...]
+    # 评分标准 as the document words it, when it has such a column (kept apart from the target).
+    standard: str = ""
+    # The phrase each value was read from, by field: ("deadline", "9月上旬前"), ("points", "5分"),
+    # ("sections", "中教科（牵头）、高教科"), ("code", "（一）1."). Empty for a template's row.
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def source(self, key: str) -> str:
+        """The phrase ``key``'s value was read from ('' when none was kept)."""
+        return next((phrase for k, phrase in self.sources if k == key), "")
 
     def as_dict(self) -> dict:
         """The stable JSON form (keys as in TARGET_KEYS, deadline ISO, points as numbers)."""
@@ -61,6 +89,10 @@ class Target:
             "persons": list(self.persons),
             "leaders": list(self.leaders),
         }
+
+    def with_sources(self) -> dict:
+        """The JSON form, then 评分标准 and the phrase each value was read from (SOURCE_KEYS)."""
+        return {**self.as_dict(), "standard": self.standard, "sources": dict(self.sources)}
 
 
 @dataclass(frozen=True)
@@ -105,6 +137,23 @@ class GroupInfo:
 
 
 @dataclass
+class TableView:
+    """The 考评表 as read, for the office to check how it was read: its rows on the column grid
+    (each text cut to 60 characters), where each row is in the document, what the reader took
+    each row for (target / heading / subtotal / total / header / skip, '' for a row it could not
+    place), and the column mapping used (its JSON form and one line per column)."""
+
+    rows: list[list[str]]
+    where: list[str]
+    roles: list[str]
+    mapping_json: str
+    mapping_lines: list[str]
+    positional: bool
+    # (0-based column, its header as read, the field it is read as ('' = not read), why)
+    columns: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     """A parsed plan: unit + year, its targets in document order, its structure as the document
     states it (groups and their points, the total of its 合计 row), and its validation."""
@@ -121,6 +170,7 @@ class Plan:
     # Earlier periods of deadlines that list several (上半年、三季度、四季度), by target code:
     # offered to the office as milestones (节点) when it imports the plan.
     suggested_milestones: dict[str, tuple[date, ...]] = field(default_factory=dict)
+    table: TableView | None = None  # the table as read (None for the Excel template)
 
     @property
     def total_points(self) -> float:

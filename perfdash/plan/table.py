@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date
 
+from perfdash.plan.by_columns import read_by_columns
 from perfdash.plan.cells import (
     ATTACHMENT_RE,
-    POINTS_MARK_RE,
     code_of,
     find_title,
     flat,
@@ -20,239 +19,36 @@ from perfdash.plan.cells import (
     match_title,
     split_indicator,
 )
-from perfdash.plan.checks import QUANZHOU_GROUPS, validate
+from perfdash.plan.checks import validate
 from perfdash.plan.deadlines import read_deadline
-from perfdash.plan.model import Check, GroupInfo, Plan, PlanError, Target, num
+from perfdash.plan.labels import _apply_labels, _Context, _subtotal, classify_label
+from perfdash.plan.mapping import Mapping, guess
+from perfdash.plan.model import FIELD_NAMES, Check, GroupInfo, Plan, PlanError, TableView, Target, num
 from perfdash.plan.names import split_leaders, split_names
+from perfdash.plan.rows import MAX_CELL_CHARS as MAX_CELL_CHARS  # the readers of each format import these here
+from perfdash.plan.rows import MAX_COLUMNS as MAX_COLUMNS
+from perfdash.plan.rows import MAX_ROWS as MAX_ROWS
+from perfdash.plan.rows import (
+    RawRow,
+    RowContext,
+    TableDoc,
+    _target_text,
+    check_size,
+    merge_fragments,
+    split_positional,
+)
 from perfdash.plan.timetable import parse_calendar
-
-# What a 考评表 can hold, whatever file it comes in: a real one has tens of rows of about ten
-# cells, the longest cell a few hundred characters. MAX_CELL_CHARS is the store's limit on a text.
-MAX_ROWS = 3000
-MAX_COLUMNS = 200
-MAX_CELL_CHARS = 20_000
-
-POINTS_CELL_RE = re.compile(r"^\d+(?:\.\d+)?\s*分?$")
-NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
-SUBTOTAL_LABELS = ("小计", "合计", "得分", "总分", "总计")
-NUMBERING_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])\s*")
-
-# Labels of rotated category cells in the Quanzhou layout, and the group each belongs to.
-CATEGORY_LABELS: dict[str, tuple[str, str]] = {
-    "重点工作": ("重点工作目标", "职能工作"),
-    "常规工作": ("常规工作目标", "职能工作"),
-    "动态工作": ("动态工作目标", "职能工作"),
-    "行政能力": ("行政能力目标", "行政能力"),
-}
-
-# Header names of the columns, when a document has a header row (most do, the 2025 one does not).
-HEADERS: dict[str, tuple[str, ...]] = {
-    "code": ("编号", "序号", "指标编号", "目标编号", "代码"),
-    "indicator": ("一级指标", "指标名称", "考评指标", "一级指标名称", "二级指标"),
-    "target": ("年度工作目标", "工作目标", "目标任务", "年度目标", "考评内容", "工作任务", "目标内容"),
-    "points": ("分值", "分数", "权重", "标准分"),
-    "deadline": ("完成时限", "时限", "完成时间", "完成期限"),
-    "sections": ("责任科室", "责任单位", "牵头科室", "责任处室", "责任部门", "承办科室"),
-    "persons": ("责任人",),
-    "leaders": ("分管领导", "分管局领导", "责任领导", "分管负责人"),
-    "group": ("类别", "目标类别", "考评类别", "项目", "类型"),
-}
-
-
-@dataclass
-class TableDoc:
-    """A plan document as the reader sees it: the paragraphs before the table (prose and title
-    lines), the table's rows of cells (a merged cell is one cell; the rows it spans below hold an
-    empty cell, as Word's text export writes them), and, for a Word file, each row on the grid of
-    columns (None where a cell spans from the left)."""
-
-    source_name: str
-    kind: str  # "文本" | "网页表格" | "Word"
-    lines: list[str]
-    rows: list[list[str]]
-    grid: list[list[str | None]] | None = None
-
-
-def _target_text(cell: str) -> str:
-    return "".join(part.strip() for part in cell.split("\n"))
-
-
-# ---------------------------------------------------------------------------
-# Rows
-
-
-@dataclass
-class RawRow:
-    code: str
-    labels: list[tuple[int, int, str]]  # (position among the cells before the code, how many, text)
-    indicator_cell: str | None
-    target: str
-    points: str
-    deadline: str
-    sections: str
-    persons: str
-    leaders: str
-    row_no: int
-
-
-def header_map(cells: list[str | None]) -> dict[str, int]:
-    """Column of each field in a header row ('编号 | 年度工作目标 | 分值 | …'), if it is one: at
-    least three fields named, one of them the target or the points."""
-    found: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        name = flat(cell or "").replace(" ", "")
-        for key, names in HEADERS.items():
-            if key not in found and any(name == n or (len(n) > 2 and name.startswith(n)) for n in names):
-                found[key] = i
-                break
-    return found if len(found) >= 3 and ("target" in found or "points" in found) else {}
-
-
-def split_positional(cells: list[str], row_no: int) -> RawRow | None:
-    """A row read by position from its code cell: code, [indicator], target, points, deadline,
-    sections, persons, leaders — the order of the Quanzhou layout, whatever comes before."""
-    idx = next((i for i, c in enumerate(cells) if code_of(c)), None)
-    if idx is None:
-        return None
-    after = cells[idx + 1 :]
-
-    def fits(offset: int) -> bool:
-        return (
-            len(after) >= offset + 2
-            and POINTS_CELL_RE.match(after[offset + 1].strip()) is not None
-            and after[offset].strip() != ""
-        )
-
-    if fits(1):  # code, indicator, target, points, deadline, sections, persons, leaders
-        ind, rest = after[0], after[1:]
-    elif fits(0):  # code, target, points, …: the indicator is a sub-heading or group label
-        ind, rest = None, after
-    else:
-        return None
-    rest = rest + [""] * (6 - len(rest))
-    return RawRow(
-        code=code_of(cells[idx]) or "",
-        labels=[(i, idx, flat(c)) for i, c in enumerate(cells[:idx]) if flat(c)],
-        indicator_cell=ind,
-        target=rest[0],
-        points=rest[1].strip().rstrip("分").strip(),
-        deadline=rest[2],
-        sections=rest[3],
-        persons=rest[4],
-        leaders=rest[5],
-        row_no=row_no,
-    )
-
-
-def split_by_header(cells: list[str | None], columns: dict[str, int], row_no: int) -> RawRow | None:
-    """A row read by the columns its header names."""
-
-    def get(key: str) -> str:
-        i = columns.get(key)
-        return (cells[i] or "") if i is not None and i < len(cells) else ""
-
-    code = code_of(get("code"))
-    if code is None:
-        return None
-    points = get("points").strip().rstrip("分").strip()
-    if not NUMBER_RE.match(points) or not get("target").strip():
-        return None
-    label_cols = [i for i in range(columns["code"]) if i != columns.get("indicator")]
-    labels = [(n, len(label_cols), flat(cells[i] or "")) for n, i in enumerate(label_cols) if flat(cells[i] or "")]
-    if "group" in columns and columns["group"] > columns["code"] and flat(get("group")):
-        labels.insert(0, (0, 1, flat(get("group"))))
-    return RawRow(
-        code=code,
-        labels=labels,
-        indicator_cell=get("indicator") if "indicator" in columns else None,
-        target=get("target"),
-        points=points,
-        deadline=get("deadline"),
-        sections=get("sections"),
-        persons=get("persons"),
-        leaders=get("leaders"),
-        row_no=row_no,
-    )
-
-
-def merge_fragments(rows: list[list[str]]) -> list[list[str]]:
-    """Rows that an empty paragraph at the end of a cell cut in two, joined again: a row with a
-    code too short to read, followed by cells without a code."""
-    out: list[list[str]] = []
-    for cells in rows:
-        if out:
-            prev = out[-1]
-            has_code = any(code_of(c) for c in prev)
-            if has_code and split_positional(prev, 0) is None and not any(code_of(c) for c in cells):
-                joined = prev + cells
-                if split_positional(joined, 0) is not None:
-                    out[-1] = joined
-                    continue
-        out.append(cells)
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Labels: groups (目标组), categories, indicator headings
-
-
-def clean_label(text: str) -> str:
-    """A label without its points, numbering and trailing punctuation."""
-    return NUMBERING_RE.sub("", POINTS_MARK_RE.sub("", text)).strip(" ：:、。")
-
-
-def classify_label(label: str, position: int, count: int) -> tuple[str, str | None, str | None, float | None]:
-    """A label cell → (kind, category, group, points); kind: category | group | points | heading.
-    Known labels of the Quanzhou layout first; otherwise the outermost of several label columns is
-    a group and the innermost an indicator heading; a lone label is a group when it states points."""
-    m = POINTS_MARK_RE.search(label)
-    points = float(m.group(1)) if m else None
-    text = clean_label(label)
-    for key, (category, group) in CATEGORY_LABELS.items():
-        if key in text:
-            return "category", category, group, points
-    for group in QUANZHOU_GROUPS:
-        if text.startswith(group):
-            return "group", group, group, points
-    if not text:
-        return "points", None, None, points
-    if count >= 2 and position == 0:
-        return "group", text, text, points
-    if count >= 2 and position == count - 1:
-        return "heading", None, None, points
-    if points is not None:
-        return "group", text, text, points
-    return "heading", None, None, points
-
-
-def _subtotal(cells: list[str]) -> tuple[str, float] | None:
-    texts = [flat(c) for c in cells if flat(c)]
-    label = next((f for f in texts if not NUMBER_RE.match(f.rstrip("分"))), "")
-    number = next((f.rstrip("分") for f in texts if NUMBER_RE.match(f.rstrip("分"))), None)
-    key = label.replace(" ", "")
-    if number is not None and any(k in key for k in SUBTOTAL_LABELS):
-        return key, float(number)
-    return None
-
 
 # ---------------------------------------------------------------------------
 # The table → a Plan
 
 
-@dataclass
-class _Context:
-    group: str | None = None
-    category: str | None = None
-    heading: str | None = None
-    heading_points: float | None = None
-    pending_points: float | None = None
-    label_points: list[tuple[str, str, float]] = field(default_factory=list)
-    groups: dict[str, float | None] = field(default_factory=dict)
-
-
-def read_table(doc: TableDoc) -> Plan:
+def read_table(doc: TableDoc, mapping: Mapping | None = None, remembered: Mapping | None = None) -> Plan:
     """A plan from its document: title (unit and year, in either order), the prose before the
-    table (its claims and the 实施步骤 timetable), and every target row, with the checks."""
+    table (its claims and the 实施步骤 timetable), and every target row, with the checks. The
+    columns are read as ``mapping`` says, else as guessed from the header row (a ``remembered``
+    mapping of the unit decides the columns whose header it knows); a table without a header row
+    is read by position, in the order of the Quanzhou layout."""
     check_size(doc)
     found = find_title(doc.lines)
     title_in_table = None
@@ -273,11 +69,24 @@ def read_table(doc: TableDoc) -> Plan:
         title, prose = title_in_table, "\n".join(doc.lines)  # type: ignore[assignment]
     year = title.year
     checks: list[Check] = []
-    raw, subtotals, ctxs, ctx = _read_rows(doc, checks)
+    table = doc.grid if doc.grid is not None else [list(r) for r in doc.rows]
+    if mapping is None:
+        mapping = guess(table, remembered)
+    roles: dict[int, str] = {}
+    if mapping.positional:
+        raw, subtotals, ctxs, ctx = _read_rows(doc, checks)
+        roles = ctx.roles
+    else:
+        raw, subtotals, ctxs, ctx, roles = read_by_columns(doc, mapping, checks)
     if not raw:
         raise PlanError(
-            f"{doc.source_name or '文件'}（{doc.kind}）：考评表中没有找到任何年度工作目标（编号如 1-1-1），"
-            "请确认表格包含“编号、年度工作目标、分值”等列"
+            f"{doc.source_name or '文件'}（{doc.kind}）：考评表中没有找到任何年度工作目标。"
+            + (
+                "表格没有可识别的表头，且没有 1-1-1 式的编号；请在表格第一行写上列名（编号、年度工作目标、分值、"
+                "完成时限、责任科室、责任人、分管领导），或上传后在“列的对应”中指定每列的含义"
+                if mapping.positional
+                else "读到的表头：" + "；".join(mapping.describe()) + "。请在“列的对应”中指定年度工作目标和分值所在的列"
+            )
         )
     targets, suggestions = _targets(raw, ctxs, year, checks)
     plan = Plan(
@@ -290,6 +99,7 @@ def read_table(doc: TableDoc) -> Plan:
         groups=[GroupInfo(g, p) for g, p in ctx.groups.items()],
         stated_total=next((v for label, v, end in reversed(subtotals) if end == len(raw) and _is_total(label)), None),
         suggested_milestones=suggestions,
+        table=table_view(doc, table, mapping, roles),
     )
     if not title.unit:
         checks.append(Check("单位", "标题", "单位名称", "缺失", False, f"表格标题“{title.text}”中没有单位名称"))
@@ -297,31 +107,8 @@ def read_table(doc: TableDoc) -> Plan:
     return plan
 
 
-def check_size(doc: TableDoc) -> None:
-    """Refuse a table no real plan has: more than MAX_ROWS rows, a row of more than MAX_COLUMNS
-    cells, or a cell of more than MAX_CELL_CHARS characters (named by its row and cell), before
-    any of it is read."""
-    name = doc.source_name or "文件"
-    if len(doc.rows) > MAX_ROWS:
-        raise PlanError(f"{name}：考评表有 {len(doc.rows):,} 行，超过 {MAX_ROWS:,} 行的上限，不像正常的方案")
-    for row_no, cells in enumerate(doc.rows, start=1):
-        if len(cells) > MAX_COLUMNS:
-            raise PlanError(
-                f"{name}：考评表第{row_no}行有 {len(cells):,} 个单元格，超过 {MAX_COLUMNS} 个的上限，不像正常的方案"
-            )
-        for n, cell in enumerate(cells, start=1):
-            if len(cell or "") > MAX_CELL_CHARS:
-                raise PlanError(
-                    f"{name}：考评表第{row_no}行第{n}个单元格有 {len(cell):,} 个字，"
-                    f"超过 {MAX_CELL_CHARS:,} 字的上限，不像正常的方案"
-                )
-
-
 def _is_total(label: str) -> bool:
     return any(k in label for k in ("合计", "总分", "得分", "总计"))
-
-
-RowContext = tuple[str, str | None, str | None, float | None]  # group, category, heading, heading points
 
 
 def _read_rows(
@@ -331,79 +118,46 @@ def _read_rows(
     subtotals: list[tuple[str, float, int]] = []
     ctxs: list[RowContext] = []
     ctx = _Context()
-    columns: dict[str, int] = {}
-    grid = doc.grid if doc.grid is not None else None
-    rows = merge_fragments(doc.rows) if grid is None else doc.rows
+    rows = merge_fragments(doc.rows) if doc.grid is None else doc.rows
     for row_no, cells in enumerate(rows, start=1):
-        gridded = grid[row_no - 1] if grid is not None else cells
-        if not columns and not raw:
-            columns = header_map(gridded)
-            if columns:
-                continue
-        r = split_by_header(gridded, columns, row_no) if columns and "code" in columns else None
-        if r is None:
-            r = split_positional(cells, row_no)
+        r = split_positional(cells, row_no)
         if r is None:
             sub = _subtotal(cells)
             filled = [flat(c) for c in cells if flat(c)]
             if sub is not None:
                 subtotals.append((sub[0], sub[1], len(raw)))
+                ctx.roles[row_no] = "subtotal"
             elif not raw and not any(code_of(c) for c in cells):
                 # Above the first target: a title, a note, or labels of the first group.
                 labels = [f for f in filled if not match_title(f) and not ATTACHMENT_RE.match(f)]
                 _apply_labels(ctx, [(i, len(labels), f) for i, f in enumerate(labels)])
+                ctx.roles[row_no] = "heading" if labels else "skip"
             elif len(filled) == 1 and classify_label(filled[0], 0, 1)[0] in ("group", "category"):
                 _apply_labels(ctx, [(0, 1, filled[0])])  # a group's label written across the table
+                ctx.roles[row_no] = "heading"
             elif filled:
                 text = " | ".join(filled)
                 checks.append(
                     Check(
                         "表格行",
-                        f"第{row_no}行",
+                        doc.where(row_no),
                         "目标行或小计行",
                         "无法识别",
                         False,
-                        f"考评表第{row_no}行无法识别，已跳过：{text[:60]}",
+                        f"考评表{doc.where(row_no)}无法识别，已跳过：{text[:60]}",
                     )
                 )
             continue
         _apply_labels(ctx, r.labels)
+        ctx.roles[row_no] = "target"
         ctxs.append((ctx.group or "", ctx.category, ctx.heading, ctx.heading_points))
         if ctx.group is not None:
             ctx.groups.setdefault(ctx.group, None)
         raw.append(r)
-    for _, grp, pts in ctx.label_points:
-        if ctx.groups.get(grp) is None:
+    for kind, grp, pts in ctx.label_points:
+        if kind == "group" and ctx.groups.get(grp) is None:
             ctx.groups[grp] = pts
     return raw, subtotals, ctxs, ctx
-
-
-def _apply_labels(ctx: _Context, labels: list[tuple[int, int, str]]) -> None:
-    """Move the reading context along the label cells of a row."""
-    row_group = None
-    for position, count, label in labels:
-        kind, cat, grp, pts = classify_label(label, position, count)
-        if kind == "points":
-            ctx.pending_points = pts
-        elif kind == "category":
-            ctx.category, ctx.group, ctx.heading, ctx.heading_points = cat, grp, None, None
-            row_group = grp
-            if pts is not None:
-                ctx.label_points.append(("group", grp, pts))  # type: ignore[arg-type]
-            if ctx.pending_points is not None:
-                ctx.label_points.append(("group", grp, ctx.pending_points))  # type: ignore[arg-type]
-                ctx.pending_points = None
-        elif kind == "group":
-            ctx.group = ctx.category = grp
-            ctx.heading, ctx.heading_points = grp, pts
-            row_group = grp
-            if pts is not None:
-                ctx.label_points.append(("group", grp, pts))  # type: ignore[arg-type]
-        else:
-            ctx.heading, ctx.heading_points = label, pts
-    if ctx.pending_points is not None and row_group is None and ctx.group is not None:
-        ctx.label_points.append(("group", ctx.group, ctx.pending_points))
-        ctx.pending_points = None
 
 
 def _targets(
@@ -412,7 +166,9 @@ def _targets(
     year: int,
     checks: list[Check],
 ) -> tuple[list[Target], dict[str, tuple[date, ...]]]:
-    names, ambiguous = split_names([(items(r.persons), items(r.sections)) for r in raw])
+    names, ambiguous = split_names(
+        [(items(r.persons), list(dict.fromkeys([*items(r.sections), *items(r.co_sections)]))) for r in raw]
+    )
     leaders, uncertain_leaders = split_leaders([items(r.leaders) for r in raw])
     for run in uncertain_leaders:
         checks.append(
@@ -438,6 +194,7 @@ def _targets(
         )
     targets: list[Target] = []
     suggestions: dict[str, tuple[date, ...]] = {}
+    own_indicator = _own_indicators(raw)
     indicator_titles: dict[str, tuple[str, float | None, str]] = {}
     for i, r in enumerate(raw):
         grp, cat, head, head_pts = ctxs[i]
@@ -447,7 +204,16 @@ def _targets(
                 Check("目标组", r.code, "表格中的类别标签", "缺失", False, f"{r.code} 前没有类别标签，归入“{grp}”")
             )
         parts = r.code.split("-")
-        if r.indicator_cell is not None:
+        if r.indicator_code is not None:  # read by columns: the table's structure says
+            ind_code = r.indicator_code
+            title_, ind_pts, note = r.indicator or ("", None, "")
+            if not title_:
+                title_, ind_pts, note = (head or grp), head_pts, ""
+        elif r.indicator_cell is not None and len(parts) == 2 and r.code in own_indicator:
+            ind_code = r.code  # 7-1 … 7-4, each with an indicator of its own (精神文明, 平安建设 …)
+            title_, ind_pts, note = split_indicator(r.indicator_cell)
+            indicator_titles[parts[0]] = (title_, ind_pts, note)
+        elif r.indicator_cell is not None:
             ind_code = "-".join(parts[:2]) if len(parts) == 3 else parts[0]
             if r.indicator_cell.strip():
                 indicator_titles[ind_code] = split_indicator(r.indicator_cell)
@@ -489,10 +255,11 @@ def _targets(
             checks.append(Check("完成时限", r.code, "确定的时限", r.deadline.strip(), False, f"{r.code}：{read.note}"))
         if read.earlier:
             suggestions[r.code] = read.earlier
-        secs = tuple(items(r.sections))
+        secs = tuple(dict.fromkeys([*items(r.sections), *items(r.co_sections)]))
         pers = names[i]
         if not secs:
             checks.append(Check("责任科室", r.code, "至少一个", "无", False, f"{r.code} 没有填写责任科室"))
+        checks.extend(_misplaced(r.code, year, (("责任科室", secs), ("责任人", names[i]), ("分管领导", leaders[i]))))
         if not pers:
             checks.append(Check("责任人", r.code, "至少一人", "无", False, f"{r.code} 没有填写责任人"))
         elif len(pers) != len(secs):
@@ -521,9 +288,63 @@ def _targets(
                 sections=secs,
                 persons=pers,
                 leaders=leaders[i],
+                standard=_target_text(r.standard),
+                sources=_sources(r),
             )
         )
     return targets, suggestions
+
+
+NAME_RE = re.compile(r"^[\u4e00-\u9fff·（）()]{1,20}$")
+
+
+def _misplaced(code: str, year: int, fields: tuple[tuple[str, tuple[str, ...]], ...]) -> list[Check]:
+    """A name field holding what is not a name (a deadline, a number, a sentence): the column was
+    probably read as the wrong field. Said per target and field, never stored in silence."""
+    out = []
+    for label, values in fields:
+        odd = [v for v in values if not NAME_RE.match(v) or read_deadline(v, year).date is not None]
+        if odd:
+            out.append(
+                Check(
+                    label,
+                    code,
+                    "科室或人名",
+                    "、".join(odd)[:40],
+                    False,
+                    f"{code} 的{label}“{'、'.join(odd)[:40]}”不像科室或人名，请核对列的对应",
+                )
+            )
+    return out
+
+
+def _own_indicators(raw: list[RawRow]) -> set[str]:
+    """Two-part codes whose rows fill the indicator cell with different titles under one prefix
+    (7-1 精神文明, 7-2 平安建设 …): each is an indicator of its own, not one indicator "7". A
+    title written once and merged down (4-1 … 4-7) is one indicator."""
+    titles: dict[str, set[str]] = defaultdict(set)
+    for r in raw:
+        parts = r.code.split("-")
+        if len(parts) == 2 and r.indicator_cell and r.indicator_cell.strip():
+            titles[parts[0]].add(split_indicator(r.indicator_cell)[0])
+    return {r.code for r in raw if len(p := r.code.split("-")) == 2 and len(titles.get(p[0], ())) > 1}
+
+
+def _sources(r: RawRow) -> tuple[tuple[str, str], ...]:
+    """The phrase each value of a row was read from, and where the row is."""
+    co = r.co_sections.strip()
+    out = [
+        ("row", r.where or f"第{r.row_no}行"),
+        ("code", r.code_source or r.code),
+        ("points", r.points),
+        ("deadline", r.deadline.strip()),
+        ("sections", r.sections.strip() + (f"；配合：{co}" if co else "")),
+        ("persons", r.persons.strip()),
+        ("leaders", r.leaders.strip()),
+    ]
+    if r.merged:
+        out.append(("merged", "、".join(FIELD_NAMES.get(k, k) for k in sorted(r.merged))))
+    return tuple((k, v) for k, v in out if v)
 
 
 def _fill_indicator_points(targets: list[Target]) -> list[Target]:
@@ -537,3 +358,20 @@ def _fill_indicator_points(targets: list[Target]) -> list[Target]:
             t = Target(**{**t.__dict__, "indicator_points": num(sums[t.indicator_code])})
         out.append(t)
     return out
+
+
+def table_view(doc: TableDoc, table: list[list[str | None]], mapping: Mapping, roles: dict[int, str]) -> TableView:
+    """The table as read, with each row's role (see TableView)."""
+    header = set(mapping.header_rows)
+    return TableView(
+        rows=[[flat(c or "")[:60] for c in cells] for cells in table],
+        where=[doc.where(n) for n in range(1, len(table) + 1)],
+        roles=["header" if n in header else roles.get(n, "") for n in range(1, len(table) + 1)],
+        mapping_json=mapping.as_json(),
+        mapping_lines=mapping.describe(),
+        positional=mapping.positional,
+        columns=[
+            (c, mapping.headers.get(c, ""), mapping.columns.get(c, ""), mapping.reasons.get(c, ""))
+            for c in range(max((len(r) for r in table), default=0))
+        ],
+    )

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from perfdash.plan import Plan, PlanError, plan_file, read_plan_bytes
+from perfdash.plan import Mapping, Plan, PlanError, plan_file, read_plan_bytes
 
 PARSE_SECONDS = 30.0  # a real plan reads in well under a second
 PARSE_MEMORY_MB = 1024  # address space of the child; a real plan needs about 100 MB
@@ -30,9 +30,14 @@ _SLOTS = threading.BoundedSemaphore(MAX_PARSES)
 
 
 def read_plan_bytes_bounded(
-    name: str, data: bytes, seconds: float = PARSE_SECONDS, memory_mb: int = PARSE_MEMORY_MB
+    name: str,
+    data: bytes,
+    seconds: float = PARSE_SECONDS,
+    memory_mb: int = PARSE_MEMORY_MB,
+    mapping: Mapping | None = None,
+    remembered: Mapping | None = None,
 ) -> Plan:
-    """read_plan_bytes(name, data) in a child process within ``seconds`` and ``memory_mb``. Raises
+    """read_plan_bytes(name, data, mapping, remembered) in a child process within ``seconds`` and ``memory_mb``. Raises
     PlanError with one Chinese line naming the file: the reader's own refusal, or why the child
     was stopped (too slow, too much memory)."""
     started = time.monotonic()
@@ -48,7 +53,7 @@ def read_plan_bytes_bounded(
         )
         try:
             left = max(1.0, seconds - (time.monotonic() - started))
-            out, _ = proc.communicate(pickle.dumps((name, data)), timeout=left)
+            out, _ = proc.communicate(pickle.dumps((name, data, mapping, remembered)), timeout=left)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -70,10 +75,15 @@ def read_plan_bytes_bounded(
     return value
 
 
-def read_plan_bounded(path: str | Path, seconds: float = PARSE_SECONDS, memory_mb: int = PARSE_MEMORY_MB) -> Plan:
-    """read_plan(path) in a child process, as read_plan_bytes_bounded."""
+def read_plan_bounded(
+    path: str | Path,
+    seconds: float = PARSE_SECONDS,
+    memory_mb: int = PARSE_MEMORY_MB,
+    mapping: Mapping | None = None,
+) -> Plan:
+    """read_plan(path, mapping) in a child process, as read_plan_bytes_bounded."""
     name, data = plan_file(path)
-    return read_plan_bytes_bounded(name, data, seconds, memory_mb)
+    return read_plan_bytes_bounded(name, data, seconds, memory_mb, mapping)
 
 
 def _limit(memory_mb: int, cpu_seconds: int) -> None:
@@ -100,9 +110,9 @@ def child(argv: list[str]) -> None:
     _limit(memory_mb, cpu_seconds)
     answer = sys.stdout.buffer
     sys.stdout = sys.stderr
-    name, data = pickle.load(sys.stdin.buffer)  # noqa: S301 (written by the parent above)
+    name, data, mapping, remembered = pickle.load(sys.stdin.buffer)  # noqa: S301 (written by the parent above)
     try:
-        result: tuple[str, object] = ("plan", read_plan_bytes(name, data))
+        result: tuple[str, object] = ("plan", read_plan_bytes(name, data, mapping, remembered))
     except PlanError as exc:
         result = ("error", str(exc))
     except MemoryError:
