@@ -8,8 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from perfdash.app import actions, reads, ui
+from perfdash.app import actions, plan_import_view, reads, ui
 from perfdash.core import fmt
+from perfdash.ops import backup_folder  # who may back up (a delete backs up first), as on 账户与审计
 from perfdash.workflows import periods, plans
 
 ctx = ui.page_setup("方案管理")
@@ -22,102 +23,7 @@ if ctx.actor.role != "office":
 tab_import, tab_stored, tab_periods = st.tabs(["导入方案", "库中的方案", "填报周期"])
 
 with tab_import:
-    st.caption(
-        "上传本单位印发的《绩效工作方案》Word 文件（.docx，附件中含“××××年度绩效目标考评表”），"
-        "也可以上传其另存的文本（.txt）或本页下载的 Excel 模板（.xlsx）。单位和年度取自考评表标题；"
-        "目标组、分值结构取自表中的标签和小计、合计行。导入前先预览，确认后才写入。"
-    )
-    imported = st.session_state.get("plans_imported", 0)  # a fresh uploader after each import
-    uploaded = st.file_uploader(
-        "方案文件",
-        type=["docx", "txt", "xlsx", "doc", "wps", "pdf"],
-        key=f"plan_upload_{imported}" if imported else "plan_upload",
-        max_upload_size=10,
-    )
-    if uploaded is not None:
-        plan, problem = ui.parse_once(uploaded, plans.read_upload)
-        if problem:
-            st.error(fmt.md(problem))
-        else:
-            st.subheader(f"{fmt.md(plan.unit or '（单位缺失）')} {plan.year}年度", anchor=False)
-            m = st.columns(3)
-            m[0].metric("年度工作目标", f"{len(plan.targets)} 项")
-            m[1].metric("一级指标", f"{len(plan.indicators())} 个")
-            m[2].metric("总分", fmt.points(plan.total_points))
-            groups = pd.DataFrame(
-                {
-                    "目标组": plan.group_names(),
-                    "考评表标注": [
-                        fmt.points(next((g.stated_points for g in plan.groups if g.name == n), None))
-                        for n in plan.group_names()
-                    ],
-                    "目标合计": [
-                        fmt.points(sum(t.points for t in plan.targets if t.group == n)) for n in plan.group_names()
-                    ],
-                }
-            )
-            st.dataframe(groups, hide_index=True, width="content", key="plan_groups")
-            warnings = plan.warnings
-            if warnings:
-                ui.problems(
-                    f"{len(plan.checks)} 项校验中有 {len(warnings)} 项提示，请核对：", [c.message for c in warnings]
-                )
-            else:
-                st.success(f"{len(plan.checks)} 项校验全部一致。")
-            diff = reads.plan_diff(ctx, plan)
-            st.subheader("导入后会怎样")
-            for line in diff.consequences():
-                st.markdown(f"- {fmt.md(line)}")
-            if diff.changes:
-                st.dataframe(
-                    pd.DataFrame(diff.changes, columns=["编号", "内容", "原来", "现在"]),
-                    hide_index=True,
-                    width="stretch",
-                    key="plan_changes",
-                )
-            with st.expander(f"读出的 {len(plan.targets)} 项目标"):
-                st.dataframe(
-                    pd.DataFrame(
-                        {
-                            "编号": [t.code for t in plan.targets],
-                            "目标组": [t.group for t in plan.targets],
-                            "一级指标": [t.indicator for t in plan.targets],
-                            "年度工作目标": [t.target for t in plan.targets],
-                            "分值": [t.points for t in plan.targets],
-                            "完成时限": [fmt.day(t.deadline) for t in plan.targets],
-                            "责任科室": ["、".join(t.sections) for t in plan.targets],
-                            "责任人": ["、".join(t.persons) for t in plan.targets],
-                            "分管领导": ["、".join(t.leaders) for t in plan.targets],
-                        }
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                    key="plan_targets",
-                )
-            marks = False
-            if plan.suggested_milestones:
-                marks = st.checkbox(
-                    f"把 {len(plan.suggested_milestones)} 项目标完成时限中列出的较早时点设为节点"
-                    f"（{'、'.join(plan.suggested_milestones)}）",
-                    value=True,
-                    key="plan_marks",
-                )
-            if diff.same:
-                st.info("与库中的方案完全一致，无需导入。")
-            elif st.button("确认导入", type="primary", key="plan_import", disabled=not plan.unit):
-
-                def bring_in() -> None:
-                    result = actions.import_plan(ctx, plan, marks)
-                    ui.show_plan(result.plan_id)  # the plan just brought in is the one shown next
-                    st.session_state["plans_imported"] = imported + 1
-                    ui.flash(f"{plan.unit}{plan.year}年度：{result.describe()}")
-
-                try:
-                    bring_in()
-                except actions.StoreError as exc:
-                    st.error(fmt.md(str(exc)))
-                else:
-                    st.rerun()
+    plan_import_view.render(ctx)
 
 with tab_stored:
     shown = reads.visible_plans(ctx, ctx.actor)
@@ -140,6 +46,51 @@ with tab_stored:
         file_name=f"{ctx.unit}{ctx.year}年度绩效目标考评表.xlsx",
         key="plan_template",
     )
+    with st.expander("删除方案"):
+        st.caption(
+            "误导入的方案可以删除：方案及其全部进度、节点、督办、自评、加减分等记录一并删除（记入审计日志）。"
+            "删除前自动备份整个数据库，备份文件可在“账户与审计 → 备份”中下载，需要时按该页说明恢复。"
+            "已有综合评估或已锁定年度的方案不能删除。"
+        )
+        names = {int(r.plan_id): f"{r.unit} {r.year}年度" for r in shown.itertuples()}
+        ids = list(names)
+        doomed = st.selectbox(
+            "要删除的方案",
+            ids,
+            index=ids.index(ctx.plan_id) if ctx.plan_id in ids else 0,
+            format_func=names.get,
+            key="plan_delete_pick",
+        )
+        blocker = reads.plan_delete_blocker(ctx, doomed)
+        if blocker:
+            st.warning(fmt.md(blocker))
+        elif len(ids) == 1:
+            st.info("这是库中唯一的方案：请先导入正确的方案，再删除这一份。")
+        elif not backup_folder.may_back_up(ctx.actor):
+            st.info("删除前要备份全部单位的数据：只有不限单位的绩效办账户可以删除方案。")
+        else:
+            sure = st.checkbox(
+                "我确认删除该方案及其全部进度记录（删除前自动备份）",
+                key=f"plan_delete_sure_{doomed}",  # another plan picked: confirm again
+            )
+            why = st.text_input("删除理由（必填，记入审计日志）", max_chars=500, key="plan_delete_reason")
+            if st.button(
+                f"删除 {names[doomed]}方案",
+                type="primary",
+                key="plan_delete",
+                disabled=not (sure and why.strip()),
+            ):
+                try:
+                    made, gone = actions.delete_plan(ctx, doomed, why)
+                except actions.StoreError as exc:
+                    st.error(fmt.md(str(exc)))
+                else:
+                    rest = shown[shown["plan_id"] != doomed]
+                    ui.show_plan(plans.default_plan(rest, ui.today()) if doomed == ctx.plan_id else ctx.plan_id)
+                    for key in ("plan_delete_pick", "plan_delete_reason", f"plan_delete_sure_{doomed}"):
+                        st.session_state.pop(key, None)
+                    ui.flash(f"{gone.describe()}。删除前已备份：{made.path.name}（“账户与审计 → 备份”中可下载）")
+                    st.rerun()
     previous = reads.previous_plan(ctx, ctx.unit, ctx.year)
     if previous is not None:
         st.subheader(f"延续自{int(previous['year'])}年度的目标")
@@ -148,10 +99,27 @@ with tab_stored:
         before = reads.carryover(ctx, ctx.plan_id, ctx.as_of, ctx.year, previous_id, previous_year, previous_as_of)
         done = reads.carryovers_confirmed(ctx, ctx.plan_id)
         agreed = set(zip(done["code"], done["prev_code"], strict=True))
-        table = before.assign(
-            confirm=[(c, p) in agreed for c, p in zip(before["code"], before["prev_code"], strict=True)]
-        )
+        offered = list(zip(before["code"], before["prev_code"], before["similarity"], strict=True))
         st.caption("按一级指标和目标文字的相似程度配对，请逐项确认；确认后的配对用于跨年度对比。")
+        # The ticks the buttons set live in the session with a version: a new version is a new
+        # editor key, so the editor draws afresh from them (an editor keeps its own edits per key).
+        picked_key = f"_carry_picked_{ctx.plan_id}_{previous_id}"
+        ticked, version = st.session_state.get(picked_key, (agreed, 0))
+        b_all, b_none, b_at, b_similar = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
+        at_least = b_at.number_input(
+            "相似度不低于", min_value=0.0, max_value=1.0, value=0.6, step=0.05, format="%.2f", key="carry_threshold"
+        )
+        pick = None
+        if b_all.button("全选", key="carry_all", width="stretch"):
+            pick = {(c, p) for c, p, _ in offered}
+        if b_none.button("全不选", key="carry_none", width="stretch"):
+            pick = set()
+        if b_similar.button("按相似度选择", key="carry_similar", width="stretch"):
+            pick = {(c, p) for c, p, s in offered if round(float(s), 2) >= round(at_least, 2)}
+        if pick is not None:
+            ticked, version = pick, version + 1
+            st.session_state[picked_key] = (ticked, version)
+        table = before.assign(confirm=[(c, p) in ticked for c, p, _ in offered])
         edited = st.data_editor(
             table[["confirm", "code", "target", "prev_code", "prev_target", "similarity"]],
             hide_index=True,
@@ -165,14 +133,16 @@ with tab_stored:
                 "prev_target": st.column_config.TextColumn("上年目标", width="large"),
                 "similarity": st.column_config.NumberColumn("相似度", format="%.2f"),
             },
-            key="carry_editor",
+            key=f"carry_editor_{version}",
         )
         if st.button("保存确认", key="carry_save"):
             pairs = [(r.code, r.prev_code) for r in edited.itertuples() if r.confirm]
-            actions.save(
-                lambda: actions.confirm_carryovers(ctx, previous_id, pairs),
-                f"已确认 {len(pairs)} 项延续目标。",
-            )
+
+            def confirm() -> None:
+                actions.confirm_carryovers(ctx, previous_id, pairs)
+                st.session_state[picked_key] = (set(pairs), version + 1)  # drawn afresh from what was saved
+
+            actions.save(confirm, f"已确认 {len(pairs)} 项延续目标。")
 
 with tab_periods:
     rules = ctx.reporting or periods.Calendar(ctx.year)

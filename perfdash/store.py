@@ -9,6 +9,7 @@ from perfdash.workflows.evaluation import EvaluationWrites
 from perfdash.workflows.kpi_review import KpiWrites
 from perfdash.workflows.official import RuleWrites
 from perfdash.workflows.periods import PeriodWrites
+from perfdash.workflows.plan_delete import PlanDeletes
 from perfdash.workflows.plans import ImportResult, PlanWrites
 from perfdash.workflows.progress import Problem, ProgressRow, ProgressWrites, validate_progress
 from perfdash.workflows.scenarios import ScenarioWrites
@@ -21,6 +22,7 @@ __all__ = ["ImportResult", "Problem", "ProgressRow", "Store", "StoreError", "val
 class Store(
     Database,
     PlanWrites,
+    PlanDeletes,
     ProgressWrites,
     PeriodWrites,
     ScenarioWrites,
@@ -31,9 +33,10 @@ class Store(
     YearWrites,
     AccountWrites,
 ):
-    """One database and every write: plans (workflows.plans), progress (workflows.progress),
-    reporting periods (workflows.periods), scenarios and adjustments (workflows.scenarios), the
-    official scoring rules (workflows.official), the year-end evaluation (workflows.evaluation),
-    督办 (workflows.supervision), 量化指标 (workflows.kpi_review), targets carried over from last
-    year (workflows.years) and accounts (ops.auth). Each goes through Database.write: one
-    transaction, the actor checked, the data version raised, the audit entry written."""
+    """One database and every write: plans (workflows.plans; deleting one: workflows.plan_delete),
+    progress (workflows.progress), reporting periods (workflows.periods), scenarios and adjustments
+    (workflows.scenarios), the official scoring rules (workflows.official), the year-end evaluation
+    (workflows.evaluation), 督办 (workflows.supervision), 量化指标 (workflows.kpi_review), targets
+    carried over from last year (workflows.years) and accounts (ops.auth). Each goes through
+    Database.write: one transaction, the actor checked, the data version raised, the audit entry
+    written."""

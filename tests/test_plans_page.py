@@ -10,8 +10,9 @@ from datetime import date
 
 import pytest
 
+from perfdash.core import settings
 from perfdash.core.access import Actor
-from perfdash.ops import auth
+from perfdash.ops import auth, backup_folder
 from perfdash.plan import read_plan_bytes
 from perfdash.present import templates
 from perfdash.store import ProgressRow, Store, StoreError
@@ -57,6 +58,8 @@ def test_the_office_uploads_a_word_plan_sees_the_differences_and_imports_it(db):
         ("1-1-3", "分值", "1", "3"),
         ("1-1-3", "完成时限", "2025-12-31", "2025-09-30"),
     }
+    assert at.button(key="plan_import").disabled  # the seed's one warning (正文 66 vs 61) needs a reason
+    at.text_input(key="plan_review_all").input("正文含动态目标，已核对").run()
     at.button(key="plan_import").click().run()
     assert not at.exception
     assert any("修改 1 项" in s.value and "删除 1 项" in s.value for s in at.success)
@@ -65,6 +68,15 @@ def test_the_office_uploads_a_word_plan_sees_the_differences_and_imports_it(db):
         assert store.scalar("SELECT count(*) FROM targets WHERE plan_id = 1") == 60
         assert store.scalar("SELECT points::DOUBLE FROM targets WHERE plan_id = 1 AND code = '1-1-3'") == 3
         assert store.scalar("SELECT count(*) FROM audit_log WHERE action = '导入方案'") >= 2
+        reasons = store.rows("SELECT reason FROM plan_reviews WHERE plan_id = 1")
+        warned = len(read_plan_bytes("新方案.docx", _amended_docx()).warnings)
+        assert len(reasons) == warned > 1 and set(reasons) == {("正文含动态目标，已核对",)}
+        assert (
+            store.scalar(
+                "SELECT phrase FROM target_sources WHERE plan_id = 1 AND code = '1-1-3' AND field = 'deadline'"
+            )
+            == "9月底前"
+        )
     finally:
         store.close()
 
@@ -76,6 +88,7 @@ def test_a_new_years_plan_becomes_a_new_plan_and_shows_on_the_overview(db):
     next_year = plan_docs.seed_docx("泉州市教育局2026年度绩效目标考评表")
     at.file_uploader(key="plan_upload").set_value(("2026方案.docx", next_year, "application/octet-stream")).run()
     assert any("第一份方案" in plain(m.value) for m in at.markdown)
+    at.text_input(key="plan_review_all").input("已核对").run()
     at.button(key="plan_import").click().run()
     assert not at.exception
     picker = at.sidebar.selectbox(key="plan_id")
@@ -272,5 +285,148 @@ def test_a_plan_that_uses_indicator_3_gets_its_dynamic_targets_apart(thousand):
         clash = supervision.dynamic_target("2-1-9", "专项任务", 10, date(2026, 10, 31), ["办公室"], [], [])
         with pytest.raises(StoreError, match="2-1 是方案中的一级指标"):
             store.add_dynamic_target(1, clash, OFFICE)
+    finally:
+        store.close()
+
+
+# -- deleting a plan, and choosing carry-overs ------------------------------------------------------
+
+
+def _next_years_plan(db, year: int = 2026) -> int:
+    """The shipped plan again for ``year`` (a plan of the same unit, nothing reported): its id."""
+    plan = shipped_plan()
+    other = dataclasses.replace(plan, year=year, title=plan.title.replace("2025", str(year)))
+    other.targets = [dataclasses.replace(t, deadline=t.deadline.replace(year=year)) for t in plan.targets]
+    store = Store(db)
+    try:
+        return store.import_plan(other).plan_id
+    finally:
+        store.close()
+
+
+def test_the_delete_button_waits_for_the_confirmation_and_a_reason(db):
+    _next_years_plan(db)
+    at = signed_in("pages/plans.py").run()
+    assert not at.exception
+    assert at.selectbox(key="plan_delete_pick").value == 1  # the plan shown (2025) is offered first
+    assert at.button(key="plan_delete").disabled
+    at.checkbox(key="plan_delete_sure_1").check().run()
+    assert at.button(key="plan_delete").disabled  # no reason yet
+    at.text_input(key="plan_delete_reason").input("   ").run()
+    assert at.button(key="plan_delete").disabled  # blank is no reason
+    at.checkbox(key="plan_delete_sure_1").uncheck()
+    at.text_input(key="plan_delete_reason").input("误导入了征求意见稿").run()
+    assert at.button(key="plan_delete").disabled  # a reason, not confirmed
+    at.checkbox(key="plan_delete_sure_1").check().run()
+    assert not at.button(key="plan_delete").disabled
+    at.selectbox(key="plan_delete_pick").set_value(2).run()  # another plan: confirm that one afresh
+    assert not at.checkbox(key="plan_delete_sure_2").value and at.button(key="plan_delete").disabled
+
+
+def test_the_office_deletes_the_shown_plan_and_lands_on_another(db):
+    new_id = _next_years_plan(db)
+    at = signed_in("pages/plans.py").run()
+    assert at.sidebar.selectbox(key="plan_id").value == 1
+    at.checkbox(key="plan_delete_sure_1").check()
+    at.text_input(key="plan_delete_reason").input("误导入了征求意见稿")
+    at.run()
+    at.button(key="plan_delete").click().run()
+    assert not at.exception
+    backups = backup_folder.list_backups(settings.backup_dir(db))
+    assert len(backups) == 1
+    flash = next(s.value for s in at.success if "已删除" in s.value)
+    assert flash.startswith("已删除泉州市教育局2025年度方案：目标 61 项、进度记录 ")
+    assert f"删除前已备份：{backups[0].path.name}" in flash
+    stored = next(df.value for df in at.dataframe if "最近填报" in df.value.columns)  # the stored plans
+    assert list(zip(stored["单位"], stored["年度"], strict=True)) == [("泉州市教育局", "2026")]
+    picker = at.sidebar.selectbox(key="plan_id")
+    assert (picker.options, picker.value) == (["泉州市教育局 2026年度"], new_id)
+    assert at.selectbox(key="plan_delete_pick").value == new_id
+    # The only plan left is not offered for deleting on the page (the page needs a plan to open).
+    assert not [b for b in at.button if b.key == "plan_delete"]
+    assert any("唯一的方案" in i.value for i in at.info)
+    store = Store(db)
+    try:
+        assert store.scalar("SELECT count(*) FROM progress") == 0
+        assert store.scalar("SELECT count(*) FROM audit_log WHERE action = '删除方案'") == 1
+    finally:
+        store.close()
+
+
+def test_an_evaluated_plan_shows_why_it_cannot_be_deleted(db):
+    _next_years_plan(db)
+    store = Store(db)
+    try:
+        store.evaluate(1, "1-3-1", 1.5, "察访核验", 1.5, OFFICE)
+    finally:
+        store.close()
+    at = signed_in("pages/plans.py").run()
+    assert not at.exception
+    assert any("已有 1 项目标的综合评估" in plain(w.value) for w in at.warning)
+    assert not [b for b in at.button if b.key == "plan_delete"]
+    at.selectbox(key="plan_delete_pick").set_value(2).run()  # next year's plan has none: it may go
+    assert not any("综合评估" in w.value for w in at.warning) and at.button(key="plan_delete").disabled
+
+
+@pytest.fixture
+def last_year_reworded(db):
+    """Last year's plan (2024) with a third of its targets reworded a little and a third entirely,
+    so that 2025's targets match it to a varying degree; its carry-overs as offered."""
+    from perfdash.db import queries
+
+    plan = shipped_plan()
+    last = dataclasses.replace(plan, year=2024, title=plan.title.replace("2025", "2024"))
+    last.targets = [
+        dataclasses.replace(
+            t,
+            deadline=t.deadline.replace(year=2024),
+            target=(t.target, t.target[: len(t.target) * 2 // 3], f"{n}号临时任务：其他工作安排")[n % 3],
+        )
+        for n, t in enumerate(plan.targets)
+    ]
+    store = Store(db)
+    try:
+        last_id = store.import_plan(last).plan_id
+        offered = years.carryover(
+            queries.target_state(store, 1, date(2025, 11, 21), 2025),
+            queries.target_state(store, last_id, date(2024, 12, 31), 2024),
+        )
+    finally:
+        store.close()
+    return offered
+
+
+def _ticked(at) -> list[str]:
+    editor = next(df.value for df in at.dataframe if "confirm" in df.value.columns)
+    return sorted(editor.loc[editor["confirm"], "code"])
+
+
+def test_carry_over_buttons_tick_all_none_or_by_similarity(db, last_year_reworded):
+    offered = last_year_reworded
+    assert 20 < len(offered) < 61 and offered["similarity"].nunique() > 5  # a spread to choose from
+    at = signed_in("pages/plans.py").run()
+    assert not at.exception and _ticked(at) == []
+    assert at.number_input(key="carry_threshold").value == 0.6
+    at.button(key="carry_all").click().run()
+    assert _ticked(at) == sorted(offered["code"])
+    at.run()  # the ticks stay
+    assert _ticked(at) == sorted(offered["code"])
+    at.button(key="carry_none").click().run()
+    assert _ticked(at) == []
+    at.button(key="carry_similar").click().run()
+    at_least_06 = sorted(offered.loc[offered["similarity"] >= 0.6, "code"])
+    assert _ticked(at) == at_least_06 and 0 < len(at_least_06) < len(offered)
+    at.number_input(key="carry_threshold").set_value(0.9).run()
+    assert _ticked(at) == at_least_06  # a threshold alone ticks nothing until the button
+    at.button(key="carry_similar").click().run()
+    at_least_09 = sorted(offered.loc[offered["similarity"] >= 0.9, "code"])
+    assert _ticked(at) == at_least_09 and len(at_least_09) < len(at_least_06)
+    at.button(key="carry_save").click().run()
+    assert not at.exception
+    assert any(f"已确认 {len(at_least_09)} 项延续目标" in s.value for s in at.success)
+    assert _ticked(at) == at_least_09  # drawn from what was saved
+    store = Store(db)
+    try:
+        assert sorted(years.confirmed(store, 1)["code"]) == at_least_09
     finally:
         store.close()

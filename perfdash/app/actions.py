@@ -18,7 +18,7 @@ from perfdash.core import fmt
 from perfdash.db.database import StoreError as StoreError  # a write's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
 from perfdash.plan.model import Plan, Target
-from perfdash.workflows import evaluation, official, periods, plans, progress, supervision
+from perfdash.workflows import evaluation, official, periods, plan_delete, plans, progress, supervision
 from perfdash.workflows.plans import ImportResult
 
 AuthError = auth.AuthError
@@ -77,10 +77,13 @@ def backup_now(ctx: PageContext, folder: Path) -> backup_folder.BackupFile:
 
 
 # -- plans and reporting periods ---------------------------------------------------------------
-def import_plan(ctx: PageContext, plan: Plan, with_milestones: bool) -> ImportResult:
-    """Bring a plan in (new, or the stored one of its unit and year replaced), and, when asked, the
-    earlier dates its deadlines name as milestones."""
-    result = ctx.store.import_plan(plan, ctx.actor)
+def import_plan(
+    ctx: PageContext, plan: Plan, with_milestones: bool, reviews: dict[str, str], remember_mapping: bool
+) -> ImportResult:
+    """Bring a plan in (new, or the stored one of its unit and year replaced) with the office's
+    reason for each flagged reading, and, when asked, the earlier dates its deadlines name as
+    milestones; the column mapping used is remembered for the unit's next upload when asked."""
+    result = ctx.store.import_plan(plan, ctx.actor, reviews=reviews, remember_mapping=remember_mapping)
     if with_milestones:
         plans.apply_suggested_milestones(ctx.store, result.plan_id, plan, ctx.actor)
     return result
@@ -88,6 +91,17 @@ def import_plan(ctx: PageContext, plan: Plan, with_milestones: bool) -> ImportRe
 
 def confirm_carryovers(ctx: PageContext, previous_plan_id: int, pairs: list[tuple[str, str]]) -> None:
     ctx.store.confirm_carryovers(ctx.plan_id, previous_plan_id, pairs, ctx.actor)
+
+
+def delete_plan(
+    ctx: PageContext, plan_id: int, reason: str
+) -> tuple[backup_folder.BackupFile, plan_delete.DeletedPlan]:
+    """Delete a wrongly imported plan with everything recorded against it, after a backup into
+    the server's folder (the same as the 备份 button's): checked first, so a refused delete takes
+    no backup; a failed backup deletes nothing. Returns the backup and what was deleted."""
+    plan_delete.check_delete(ctx.store, plan_id, ctx.actor, reason)
+    made = backup_folder.backup_now(ctx.store, ctx.actor, ctx.backup_dir)[0]
+    return made, ctx.store.delete_plan(plan_id, ctx.actor, reason)
 
 
 def close_period(ctx: PageContext, early_reason: str | None = None) -> None:

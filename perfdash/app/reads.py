@@ -27,7 +27,7 @@ from perfdash.db.database import StoreError as StoreError  # a read's refusal, f
 from perfdash.ops import auth, backup_folder
 from perfdash.present import charts, charts_time, meeting, templates
 from perfdash.present import evaluation_report as report_doc
-from perfdash.workflows import evaluation, ledger, official, periods, progress, scoring, supervision, years
+from perfdash.workflows import evaluation, ledger, official, periods, plan_delete, progress, scoring, supervision, years
 from perfdash.workflows import forecast as forecasts
 from perfdash.workflows import plans as plan_files
 
@@ -91,8 +91,10 @@ indicator_list = cached(queries.indicator_list)
 plan_calendar = cached(queries.plan_calendar)
 locked = cached(Database.locked)
 plan_diff = cached(plan_files.compare, max_entries=4)  # an uploaded plan against the stored one
+remembered_mapping = cached(plan_files.remembered_mapping, max_entries=4)  # the unit's confirmed columns
 previous_plan = cached(years.previous_plan)
 carryovers_confirmed = cached(years.confirmed)
+plan_delete_blocker = cached(plan_delete.delete_blocker)  # why a plan cannot be deleted (None: it can)
 
 
 @cached(max_entries=16)

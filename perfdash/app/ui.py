@@ -6,6 +6,7 @@ perfdash.app.actions."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import secrets
 import urllib.parse
@@ -266,11 +267,12 @@ def show_plan(plan_id: int) -> None:
     st.session_state["_next_plan_id"] = plan_id
 
 
-def parse_once(uploaded: Any, parse: Callable[[str, bytes], T]) -> T:
+def parse_once(uploaded: Any, parse: Callable[[str, bytes], T], variant: str = "") -> T:
     """``parse(name, data)`` of an uploaded file, once per upload: st.file_uploader hands the same
     file to every rerun while it sits in the widget, and a file must not cost its reading again
-    on each click. Keyed on the upload's id; only the latest upload is kept."""
-    key = f"_parsed_{uploaded.file_id}"
+    on each click. Keyed on the upload's id and ``variant`` (how it is read: a column mapping);
+    only the latest reading is kept."""
+    key = f"_parsed_{uploaded.file_id}_{hashlib.sha256(variant.encode()).hexdigest()[:16]}"
     if key not in st.session_state:
         for old in [k for k in st.session_state if str(k).startswith("_parsed_")]:
             del st.session_state[old]

@@ -22,6 +22,7 @@ from typing import NoReturn
 from perfdash.cli import (
     backup,
     bench,
+    delete_plan,
     demo,
     forecast,
     import_plan,
@@ -40,6 +41,7 @@ PROG = "python -m perfdash"
 COMMANDS = {
     "plan": plan,
     "import": import_plan,
+    "delete-plan": delete_plan,
     "demo": demo,
     "progress": progress,
     "score": score,

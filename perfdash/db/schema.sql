@@ -66,6 +66,7 @@ CREATE TABLE IF NOT EXISTS targets (
     points         DECIMAL(6, 2) NOT NULL CHECK (points > 0),
     deadline       DATE NOT NULL,
     seq            INTEGER NOT NULL CHECK (seq >= 1),
+    standard       VARCHAR,  -- 评分标准, when the document has such a column (kept apart from the text)
     PRIMARY KEY (plan_id, code)
 );
 
@@ -433,4 +434,36 @@ CREATE TABLE IF NOT EXISTS adjustments (
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
     deleted_at    TIMESTAMP,
     basis         VARCHAR  -- the document or notice the entry rests on (察访核验通报, 表彰文件 …)
+);
+
+-- The phrase each value of a target was read from (完成时限 "9月上旬前", 分值, 责任科室 as written,
+-- the code as numbered in the document, the row it is on), as read at the latest import.
+CREATE TABLE IF NOT EXISTS target_sources (
+    plan_id INTEGER NOT NULL REFERENCES plans (plan_id),
+    code    VARCHAR NOT NULL,
+    field   VARCHAR NOT NULL,
+    phrase  VARCHAR NOT NULL,
+    PRIMARY KEY (plan_id, code, field)
+);
+
+-- The column mapping a unit's office confirmed at an import: offered again for its next upload.
+CREATE TABLE IF NOT EXISTS plan_mappings (
+    unit         VARCHAR PRIMARY KEY,
+    mapping_json VARCHAR NOT NULL,
+    confirmed_by VARCHAR NOT NULL,
+    confirmed_at TIMESTAMP NOT NULL
+);
+
+-- The office's reason for each flagged reading (a plan check that did not hold) it accepted when
+-- it imported the plan.
+CREATE TABLE IF NOT EXISTS plan_reviews (
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    import_id   INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    subject     VARCHAR NOT NULL,
+    message     VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL CHECK (length(trim(reason)) > 0),
+    reviewed_by VARCHAR NOT NULL,
+    reviewed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, import_id, seq)
 );

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 
 from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, Write, num, require_role
-from perfdash.plan import Plan
+from perfdash.plan import Check, Mapping, Plan
 
 
 @dataclass
@@ -63,12 +63,27 @@ MAX_POINTS = 10_000  # a plan may total 1000 points; no target is worth more tha
 class PlanWrites:
     """The plan import (part of perfdash.store.Store)."""
 
-    def import_plan(self: Database, plan: Plan, actor: Actor | None = None) -> ImportResult:
+    def import_plan(
+        self: Database,
+        plan: Plan,
+        actor: Actor | None = None,
+        reviews: dict[str, str] | None = None,
+        remember_mapping: bool = False,
+    ) -> ImportResult:
         """Database a parsed plan (the office's job). Same content again: nothing changes. An amended
         plan replaces the plan's targets, keeps the progress log of every code (still there or
-        not) and reports which codes vanished."""
+        not) and reports which codes vanished. ``reviews`` (from the page: the office's reason for
+        each flagged reading, by review_key) must cover every warning of the plan; they are stored
+        with the import. ``remember_mapping``: the column mapping used is offered for the unit's
+        next upload."""
         actor = actor or Actor.office()
         require_role(actor, {"office"}, "导入方案")
+        if reviews is not None:
+            missing = [c.message for c in plan.warnings if not (reviews.get(review_key(c)) or "").strip()]
+            if missing:
+                raise StoreError(
+                    f"还有 {len(missing)} 项提示没有填写确认理由，未导入：" + "；".join(m[:40] for m in missing[:3])
+                )
         if not plan.unit.strip():
             raise StoreError("方案没有单位名称（表格标题应如“泉州市教育局2025年度绩效目标考评表”），未导入")
         if not actor.may_see(plan.unit.strip()):
@@ -133,7 +148,7 @@ class PlanWrites:
             clash = sorted(set(dynamic) & set(new))
             if clash:
                 raise StoreError(f"方案中的编号与已添加的动态目标重复：{'、'.join(clash)}")
-            for table in ("target_leaders", "target_sections", "targets"):
+            for table in ("target_sources", "target_leaders", "target_sections", "targets"):
                 sql = f"DELETE FROM {table} WHERE plan_id = ? AND NOT list_contains(?, code)"  # noqa: S608 (constant names)
                 w.execute(sql, [plan_id, dynamic or [""]])
             w.execute(
@@ -144,17 +159,31 @@ class PlanWrites:
             for table in ("plan_checks", "plan_calendar", "plan_groups"):
                 w.execute(f"DELETE FROM {table} WHERE plan_id = ?", [plan_id])  # noqa: S608 (constant names)
             _insert_plan_rows(w, plan_id, plan)
-            w.execute(
+            import_id = w.execute(
                 "INSERT INTO plan_imports (plan_id, source_name, content_sha256, added, removed, changed) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING import_id",
                 [plan_id, plan.source_name or "", content_sha, added, removed, changed],
-            )
+            )[0][0]
+            accepted = _store_reviews(w, plan_id, import_id, plan, reviews or {}, actor)
+            if remember_mapping and plan.table is not None and not plan.table.positional:
+                w.execute("DELETE FROM plan_mappings WHERE unit = ?", [plan.unit])
+                w.execute(
+                    "INSERT INTO plan_mappings (unit, mapping_json, confirmed_by, confirmed_at) VALUES (?, ?, ?, ?)",
+                    [plan.unit, plan.table.mapping_json, actor.label, datetime.now()],
+                )
             w.audit(
                 "导入方案",
                 "plan",
                 f"{plan.unit}{plan.year}",
                 {c: old[c] for c in removed + changed},
-                {"source": plan.source_name, "added": added, "removed": removed, "changed": changed},
+                {
+                    "source": plan.source_name,
+                    "added": added,
+                    "removed": removed,
+                    "changed": changed,
+                    "accepted": accepted,
+                    "mapping": plan.table.mapping_lines if plan.table is not None else [],
+                },
             )
         return ImportResult(plan_id=plan_id, unchanged=False, added=added, removed=removed, changed=changed)
 
@@ -219,11 +248,16 @@ def _insert_plan_rows(w: Write, plan_id: int, plan: Plan) -> None:
     )
     w.insert(
         "targets",
-        ("plan_id", "code", "indicator_code", "target_text", "points", "deadline", "seq"),
+        ("plan_id", "code", "indicator_code", "target_text", "points", "deadline", "seq", "standard"),
         [
-            (plan_id, t.code, t.indicator_code, t.target, t.points, t.deadline, n)
+            (plan_id, t.code, t.indicator_code, t.target, t.points, t.deadline, n, t.standard or None)
             for n, t in enumerate(plan.targets, start=1)
         ],
+    )
+    w.insert(
+        "target_sources",
+        ("plan_id", "code", "field", "phrase"),
+        [(plan_id, t.code, key, phrase) for t in plan.targets for key, phrase in dict(t.sources).items()],
     )
     sec_rows = []
     lead_rows = []
@@ -252,6 +286,36 @@ def _insert_plan_rows(w: Write, plan_id: int, plan: Plan) -> None:
             for n, c in enumerate(plan.checks, start=1)
         ],
     )
+
+
+def review_key(check: Check) -> str:
+    """What a flagged reading is known by when the office gives its reason: its kind, subject
+    and message (the same plan read again gives the same keys)."""
+    return f"{check.check}|{check.subject}|{check.message}"
+
+
+def _store_reviews(
+    w: Write, plan_id: int, import_id: int, plan: Plan, reviews: dict[str, str], actor: Actor
+) -> list[dict]:
+    """The office's reason for each warning of the plan, stored with the import; returned for
+    the audit row."""
+    rows = []
+    for n, c in enumerate(plan.warnings, start=1):
+        reason = (reviews.get(review_key(c)) or "").strip()
+        if reason:
+            rows.append((plan_id, import_id, n, c.subject, c.message, reason, actor.label, datetime.now()))
+    w.insert(
+        "plan_reviews",
+        ("plan_id", "import_id", "seq", "subject", "message", "reason", "reviewed_by", "reviewed_at"),
+        rows,
+    )
+    return [{"提示": r[4], "理由": r[5]} for r in rows]
+
+
+def remembered_mapping(store: Database, unit: str) -> Mapping | None:
+    """The column mapping the unit's office last confirmed (None: none yet)."""
+    text = store.scalar("SELECT mapping_json FROM plan_mappings WHERE unit = ?", [unit])
+    return Mapping.from_json(str(text)) if text else None
 
 
 # ---------------------------------------------------------------------------
@@ -376,15 +440,18 @@ def compare(store: Database, plan: Plan) -> PlanDiff:
     return diff
 
 
-def read_upload(name: str, data: bytes) -> tuple[Plan | None, str | None]:
-    """An uploaded plan file read (see perfdash.plan.read_plan_bytes) in a process of its own, with
-    a time and memory budget (perfdash.plan.worker), so that no file can stall the server's other
+def read_upload(
+    name: str, data: bytes, mapping: Mapping | None = None, remembered: Mapping | None = None
+) -> tuple[Plan | None, str | None]:
+    """An uploaded plan file read (see perfdash.plan.read_plan_bytes; its columns as ``mapping``
+    says, else guessed with the unit's ``remembered`` mapping) in a process of its own, with a time
+    and memory budget (perfdash.plan.worker), so that no file can stall the server's other
     sessions: (plan, None), or (None, the reason it cannot be read, in Chinese)."""
     from perfdash.plan import PlanError
     from perfdash.plan.worker import read_plan_bytes_bounded
 
     try:
-        return read_plan_bytes_bounded(name, data), None
+        return read_plan_bytes_bounded(name, data, mapping=mapping, remembered=remembered), None
     except PlanError as exc:
         return None, str(exc)
 
