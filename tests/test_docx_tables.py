@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from perfdash.plan import read_plan_bytes
 from perfdash.plan.docx import MAX_MERGED_CHARS, docx_document
 from perfdash.plan.model import PlanError
-from tests import plan_docs
+from tests import plan_docs, plan_variants
 from tests.fixtures import shipped_plan
 
 SPLIT_AT = 30  # the Word row before which the 考评表 is cut in two
@@ -245,13 +245,7 @@ def test_text_repeated_down_merges_is_bounded():
 # -- tracked changes ---------------------------------------------------------------------------------------------
 
 
-def run(text: str, tag: str = "w:t"):
-    r = OxmlElement("w:r")
-    t = OxmlElement(tag)
-    t.set(qn("xml:space"), "preserve")
-    t.text = text
-    r.append(t)
-    return r
+run = plan_variants._run  # one w:r builder for the tests
 
 
 CHANGE_IDS = itertools.count(1)

@@ -70,6 +70,7 @@ def test_a_mapping_given_by_the_office_changes_the_reading():
     assert [t.sections for t in again.targets] == [("办公室",), ("机关党委",), ("规划科",), ("人事科",)]
     assert not any(c.check == "责任科室" for c in again.warnings)
     assert again.table.columns[4][3] == "绩效办指定"
+    assert again.table.columns[1][3] == "表头“考核内容”"  # the columns not touched keep their reason
     # a row the office says is no target is left out, and the totals say so
     skipped = read_plan_bytes("县.docx", bureau_docx(), mapping.with_row(3, "skip"))
     assert len(skipped.targets) == 3 and any("合计" in c.message for c in skipped.warnings)

@@ -42,12 +42,7 @@ def render(ctx: PageContext) -> None:
         return
     mapping_key = f"plan_mapping_{uploaded.file_id}"
     mapping: Mapping | None = st.session_state.get(mapping_key)
-    remembered = reads.remembered_mapping(ctx, ctx.unit)
-    plan, problem = ui.parse_once(
-        uploaded,
-        lambda name, data: plans.read_upload(name, data, mapping, remembered),
-        variant=mapping.as_json() if mapping is not None else "",
-    )
+    plan, problem = _read(ctx, uploaded, mapping)
     if problem:
         st.error(fmt.md(problem))
         if mapping is not None and st.button("恢复读取时猜测的列对应", key="plan_mapping_reset"):
@@ -56,7 +51,7 @@ def render(ctx: PageContext) -> None:
         return
     _summary(plan)
     if plan.table is not None:
-        _mapping_step(plan, mapping_key, remembered is not None and mapping is None)
+        _mapping_step(plan, mapping_key, mapping is None and reads.remembered_mapping(ctx, plan.unit) is not None)
     _targets(plan)
     reviews = _reviews(plan)
     diff = reads.plan_diff(ctx, plan)
@@ -98,6 +93,25 @@ def render(ctx: PageContext) -> None:
         st.session_state.pop(mapping_key, None)
         ui.flash(f"{plan.unit}{plan.year}年度：{result.describe()}")
         st.rerun()
+
+
+def _read(ctx: PageContext, uploaded: object, mapping: Mapping | None) -> tuple[Plan | None, str | None]:
+    """The upload read (once per file and mapping): by the office's mapping, else guessed with the
+    mapping last confirmed for the file's unit — known only once the file is read, so a file of
+    another unit than the one shown is read a second time with that unit's mapping."""
+    variant = mapping.as_json() if mapping is not None else ""
+
+    def read(remembered: Mapping | None, tag: str) -> tuple[Plan | None, str | None]:
+        return ui.parse_once(
+            uploaded, lambda name, data: plans.read_upload(name, data, mapping, remembered), variant=variant + tag
+        )
+
+    plan, problem = read(reads.remembered_mapping(ctx, ctx.unit) if mapping is None else None, ctx.unit)
+    if plan is not None and mapping is None and plan.unit != ctx.unit:
+        theirs = reads.remembered_mapping(ctx, plan.unit)
+        if theirs is not None:
+            plan, problem = read(theirs, plan.unit)
+    return plan, problem
 
 
 def _summary(plan: Plan) -> None:
@@ -144,7 +158,9 @@ def _mapping_step(plan: Plan, mapping_key: str, from_memory: bool) -> None:
                 hide_index=True,
                 width="stretch",
                 disabled=["列", "表头", "依据"],
-                column_config={"读作": st.column_config.SelectboxColumn("读作", options=list(FIELDS.values()))},
+                column_config={
+                    "读作": st.column_config.SelectboxColumn("读作", options=list(FIELDS.values()), required=True)
+                },
                 key=f"plan_columns_{_digest(table.mapping_json)}",
             )
             for (c, _, key, _), label in zip(table.columns, edited["读作"], strict=True):
@@ -159,7 +175,8 @@ def _mapping_step(plan: Plan, mapping_key: str, from_memory: bool) -> None:
                 "位置": table.where,
                 "读作": [ROLE_LABELS.get(r, r) for r in table.roles],
                 "改为": [ROLES.get(current.rows.get(n, ""), AUTO) for n in range(1, len(table.rows) + 1)],
-                **{f"第{c + 1}列": [r[c] if c < len(r) else "" for r in table.rows] for c in range(width)},
+                # each cell's start: the whole row fits the page, the text is in the targets' table below
+                **{f"第{c + 1}列": [r[c][:14] if c < len(r) else "" for r in table.rows] for c in range(width)},
             }
         )
         st.caption("每一行读成了什么。某行读错（如把标题读成目标），在“改为”中指定，预览随即更新。")
@@ -169,7 +186,9 @@ def _mapping_step(plan: Plan, mapping_key: str, from_memory: bool) -> None:
             width="stretch",
             height=min(420, 38 + 35 * len(rows)),
             disabled=[c for c in rows.columns if c != "改为"],
-            column_config={"改为": st.column_config.SelectboxColumn("改为", options=[AUTO, *ROLES.values()])},
+            column_config={
+                "改为": st.column_config.SelectboxColumn("改为", options=[AUTO, *ROLES.values()], required=True)
+            },
             key=f"plan_rows_{_digest(table.mapping_json)}",
         )
         for n, label in zip(rows["行"], edited_rows["改为"], strict=True):
@@ -198,7 +217,9 @@ def _by_hand(table: TableView, mapping_key: str) -> None:
             cols,
             hide_index=True,
             disabled=["列", "示例"],
-            column_config={"读作": st.column_config.SelectboxColumn("读作", options=list(FIELDS.values()))},
+            column_config={
+                "读作": st.column_config.SelectboxColumn("读作", options=list(FIELDS.values()), required=True)
+            },
             key="plan_columns_by_hand",
         )
         chosen = {c: FIELD_BY_LABEL.get(str(v), "") for (c, *_), v in zip(table.columns, edited["读作"], strict=True)}

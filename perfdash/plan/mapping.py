@@ -172,6 +172,7 @@ class Mapping:
                 "header_rows": list(self.header_rows),
                 "rows": {str(r): role for r, role in sorted(self.rows.items())},
                 "headers": {str(c + 1): h for c, h in sorted(self.headers.items())},
+                "reasons": {str(c + 1): why for c, why in sorted(self.reasons.items()) if c >= 0},
             },
             ensure_ascii=False,
             indent=1,
@@ -221,7 +222,10 @@ class Mapping:
             errors.append(f"{name}：columns 中没有“points”（分值）列")
         if errors:
             raise PlanError("\n".join(errors))
-        reasons = dict.fromkeys(columns, "按指定的列对应")
+        given = {
+            c - 1: str(w) for k, w in _dict(data.get("reasons"), name, "reasons", errors).items() if (c := _positive(k))
+        }
+        reasons = {c: given.get(c, "按指定的列对应") for c in columns}
         return cls(columns, tuple(sorted(set(header_rows))), rows, reasons, headers, confirmed=True)
 
     def field_for_header(self, name: str) -> str | None:

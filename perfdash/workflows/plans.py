@@ -11,7 +11,8 @@ import pandas as pd
 
 from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, Write, num, require_role
-from perfdash.plan import Check, Mapping, Plan
+from perfdash.plan import TARGET_KEYS, Check, Mapping, Plan
+from perfdash.plan.model import FIELD_NAMES
 
 
 @dataclass
@@ -321,20 +322,7 @@ def remembered_mapping(store: Database, unit: str) -> Mapping | None:
 # ---------------------------------------------------------------------------
 # Reading a stored plan back, and comparing a new document with it
 
-FIELD_LABELS = {
-    "group": "目标组",
-    "category": "类别",
-    "indicator_code": "一级指标编号",
-    "indicator": "一级指标",
-    "indicator_points": "指标分值",
-    "source_note": "指标来源",
-    "target": "年度工作目标",
-    "points": "分值",
-    "deadline": "完成时限",
-    "sections": "责任科室",
-    "persons": "责任人",
-    "leaders": "分管领导",
-}
+FIELD_LABELS = {k: FIELD_NAMES[k] for k in TARGET_KEYS if k != "code"}  # what a diff names, in order
 
 
 def stored_plan(store: Database, plan_id: int) -> Plan:
