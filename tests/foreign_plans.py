@@ -1,11 +1,9 @@
-"""Other bureaus' 绩效目标考评表, built by code in the layouts they use (letter codes, 千分制, 一级/二级/
-三级指标, 序号 restarting under 一、 headings, 1 / 1.1 / 1.1.1, 牵头/配合 in one cell, deadline words,
-extra columns, 小计 and 总分 rows, no header, two header rows, a title row inside the table, a 类别
-column, 股室, 一、/（一）/1.), as Word files and three as Excel workbooks, each with its truth: per
-target the text, points, deadline, sections, persons and leaders, the numbering it is written
-with and the row it stands in. tests/test_plan_foreign.py reads them.
+"""Other bureaus' 绩效目标考评表 built by code, in the layouts they use, as Word files and three as
+Excel workbooks, each with its truth: per target the text, points, deadline, sections, persons,
+leaders, its indicator cell, the numbering it is written with and its row. Read by
+tests/test_plan_foreign.py.
 
-A layout is written as its table, one row a line, cells between " | ":
+A layout is its table, one row a line, cells between " | ":
   * …        a target row (its truth is read from its cells by the layout's columns)
   = …        a heading written across the whole table
   text@3     a cell spanning three columns; ^ continues the vertical merge of the cell above
@@ -29,7 +27,6 @@ from tests.plan_variants import add_table
 
 YEAR = 2026
 MERGE = "^"
-NAME_KEYS = ("sec", "co", "per", "lead")
 
 
 @dataclass
@@ -50,8 +47,7 @@ class Layout:
     sheet: str = "Sheet1"
 
     def where(self, index: int) -> str:
-        """Row ``index`` (1-based in the table) as the reader names it: the table's row in Word,
-        the sheet's row in Excel (the lines above the table are the sheet's first rows)."""
+        """Row ``index`` of the table as the reader names it (in Excel: the sheet's row)."""
         return f"第{index + (len(self.before) if self.kind == 'xlsx' else 0)}行"
 
     def data(self) -> bytes:
@@ -92,8 +88,7 @@ def layout(table: str) -> None:
     opts = rest[0].split() if rest else []
     keys = cols.split()
     kind = "xlsx" if "xlsx" in opts else "docx"
-    year_first = "year_first" in opts
-    title = f"{YEAR}年度{unit}绩效目标考评表" if year_first else f"{unit}{YEAR}年度绩效目标考评表"
+    title = f"{YEAR}年度{unit}绩效目标考评表" if "year_first" in opts else f"{unit}{YEAR}年度绩效目标考评表"
     before = ["附件2"] if "title_in_table" in opts else ["附件1" if kind == "xlsx" else "附件", title]
     out = Layout(name, kind, unit, title, before, exact="inexact" not in opts, refusable="refusable" in opts)
     out.sheet = next((o.removeprefix("sheet=") for o in opts if o.startswith("sheet=")), out.sheet)
@@ -103,6 +98,7 @@ def layout(table: str) -> None:
             lines[-1] += line.strip()
         else:
             lines.append(line.replace("TITLE", title))
+    indicator = ("", 0)  # the indicator cell over the targets, and which it is
     for line in lines:
         target, heading = line.startswith("* "), line.startswith("= ")
         texts = [c.strip() for c in line.removeprefix("* ").removeprefix("= ").split("|")]
@@ -126,6 +122,9 @@ def layout(table: str) -> None:
                     "row": len(out.rows),
                 }
             )
+            if "ind" in v:
+                indicator = indicator if v["ind"] == MERGE else (v["ind"], indicator[1] + 1)
+                out.truth[-1] |= {"indicator": indicator[0], "indicator_run": indicator[1]}
     LAYOUTS[name] = out
 
 
@@ -204,21 +203,16 @@ layout("""
 letters | 某某市卫生健康委员会 | no text points std due sec per lead
 编号 | 考核内容 | 分值 | 评分标准 | 完成时限 | 责任科室 | 责任人 | 分管领导
 A | 党的建设 | 20
-* A1 | 落实全面从严治党主体责任，党组会专题研究党建工作不少于4次
-  | 8 | 每少1次扣2分 | 12月底前 | 办公室 | 陈丽 | 王建国
-* A2 | 开展党纪学习教育，组织全体党员集中学习12次以上
-  | 6 | 每少1次扣0.5分 | 11月底前 | 人事科 | 林峰 | 王建国
+* A1 | 落实全面从严治党主体责任，党组会专题研究党建工作不少于4次 | 8 | 每少1次扣2分 | 12月底前 | 办公室 | 陈丽 | 王建国
+* A2 | 开展党纪学习教育，组织全体党员集中学习12次以上 | 6 | 每少1次扣0.5分 | 11月底前 | 人事科 | 林峰 | 王建国
 * A3 | 加强意识形态工作，每半年分析研判1次 | 6 | | 6月底前、12月底前=>2026-12-31 | 办公室 | 陈丽 | 王建国
 B | 卫生健康业务 | 60
-* B1 | 完成基本公共卫生服务项目绩效评价，65岁以上老年人健康管理率达到62%
-  | 15 | | 12月底前 | 基层卫生科 | 黄海 | 张明
+* B1 | 完成基本公共卫生服务项目绩效评价，65岁以上老年人健康管理率达到62% | 15 | | 12月底前 | 基层卫生科 | 黄海 | 张明
 * B2 | 推进紧密型县域医共体建设，完成2个县域医共体评估 | 15 | | 9月底前 | 医政医管科 | 吴敏 | 张明
-* B3 | 做好传染病防控，法定传染病报告及时率达到100%
-  | 15 | | 全年=>2026-12-31 | 疾病预防控制科 | 郑强 | 李红
+* B3 | 做好传染病防控，法定传染病报告及时率达到100% | 15 | | 全年=>2026-12-31 | 疾病预防控制科 | 郑强 | 李红
 * B4 | 开展爱国卫生运动，创建省级卫生乡镇3个 | 15 | | 10月底前 | 爱卫办 | 刘洋 | 李红
 C | 依法行政 | 20
-* C1 | 办理人大代表建议、政协提案，按时办结率100%
-  | 10 | | 8月底前 | 办公室、法规科 | 陈丽、周杰 | 王建国
+* C1 | 办理人大代表建议、政协提案，按时办结率100% | 10 | | 8月底前 | 办公室、法规科 | 陈丽、周杰 | 王建国
 * C2 | 推进“双随机、一公开”监管，抽查事项覆盖率100% | 10 | | 12月底前 | 综合监督科 | 孙悦 | 李红
 """)
 
@@ -228,8 +222,7 @@ letter_numbers | 某某市市场监督管理局 | ind no text points due sec per
 * 质量安全监管（30分） | E1 | 开展食品安全抽检监测，完成抽检4000批次 | 10 | 11月底前 | 食品抽检处 | 许静 | 蔡文
 * ^ | E2 | 完成特种设备隐患排查整治，重大隐患整改率100% | 10 | 12月底前 | 特种设备处 | 方伟 | 蔡文
 * ^ | E3 | 开展重点工业产品质量监督抽查500批次 | 10 | 10月底前 | 质量监督处 | 谢敏 | 蔡文
-* 营商环境（40分） | F11 | 推进经营主体登记便利化，企业开办时间压缩至1个工作日
-  | 10 | 6月底前 | 登记注册处 | 高远 | 洪涛
+* 营商环境（40分） | F11 | 推进经营主体登记便利化，企业开办时间压缩至1个工作日 | 10 | 6月底前 | 登记注册处 | 高远 | 洪涛
 * ^ | F12 | 开展个体工商户分型分类精准帮扶 | 10 | 9月底前 | 登记注册处 | 高远 | 洪涛
 * ^ | F21 | 完善企业信用风险分类管理，抽查结果公示率100% | 10 | 12月底前 | 信用监管处 | 邱明 | 洪涛
 * ^ | F22 | 办理投诉举报，按时办结率98%以上 | 10 | 12月底前 | 消费者权益保护处 | 钟丽 | 洪涛
@@ -246,8 +239,7 @@ thousand | 某某市财政局 | no ind text points due sec per lead | year_first
   | 120分=>120 | 2026年12月31日=>2026-12-31 | 绩效科 | 何琳 | 杨帆
 * 1-1-3 | ^ | 完成2025年市级决算编制和审查 | 80分=>80 | 2026年6月30日=>2026-06-30 | 预算科 | 罗斌 | 杨帆
 * 1-2-1 | 国库管理（300分） | 推进国库集中支付电子化改革 | 150分=>150 | 9月底前 | 国库科 | 蒋磊 | 郭峰
-* 1-2-2 | ^ | 做好地方政府债券发行和还本付息
-  | 150分=>150 | 2026年12月31日=>2026-12-31 | 债务科 | 马骏 | 郭峰
+* 1-2-2 | ^ | 做好地方政府债券发行和还本付息 | 150分=>150 | 2026年12月31日=>2026-12-31 | 债务科 | 马骏 | 郭峰
 * 2-1-1 | 政府采购（300分） | 规范政府采购活动，电子化采购率达到95%
   | 200分=>200 | 2026年12月31日=>2026-12-31 | 采购科 | 韩雪 | 郭峰
 * 2-1-2 | ^ | 开展政府采购代理机构监督评价 | 100分=>100 | 10月底前 | 采购科 | 韩雪 | 郭峰
@@ -306,8 +298,7 @@ lead_and_co | 某某区应急管理局 | {C7} | inexact
 = 一、业务工作（80分）
 * 1-1-1 | 完成应急管理综合行政执法改革 | 30 | 6月底前
   | 牵头：办公室；配合：财务科、人事科=>办公室、财务科、人事科 | 邹华、江涛、石磊 | 黎明
-* 1-1-2 | 修订区级突发事件总体应急预案 | 20 | 9月底前
-  | 规划科（牵头）、财务科=>规划科、财务科 | 袁野、江涛 | 黎明
+* 1-1-2 | 修订区级突发事件总体应急预案 | 20 | 9月底前 | 规划科（牵头）、财务科=>规划科、财务科 | 袁野、江涛 | 黎明
 * 1-2-1 | 开展危险化学品企业安全检查100家次 | 30 | 12月底前 | 危化科 | 白杨 | 金鑫
 = 二、自身建设（20分）
 * 2-1-1 | 落实党风廉政建设责任制 | 20 | 12月底前 | 办公室 | 邹华 | 黎明

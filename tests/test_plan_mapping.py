@@ -202,3 +202,19 @@ def test_the_seed_with_a_header_row_reads_exactly_as_without():
     assert not plan.table.positional
     assert [t.as_dict() for t in plan.targets] == [t.as_dict() for t in shipped_plan().targets]
     assert [c.message for c in plan.warnings] == [c.message for c in shipped_plan().warnings]
+
+
+@pytest.mark.parametrize(
+    ("cell", "sections"),
+    [
+        ("规划科（牵头）、财务科", ["规划科", "财务科"]),
+        ("财务科、规划科（牵头）", ["规划科", "财务科"]),
+        ("牵头：办公室；配合：财务科、人事科", ["办公室", "财务科", "人事科"]),
+        ("牵头科室：基教科，配合科室：财务科", ["基教科", "财务科"]),
+        ("民管科（对台办）、办公室", ["民管科（对台办）", "办公室"]),  # a bracket that is part of a name stays
+    ],
+)
+def test_roles_written_into_a_sections_cell_give_the_order(cell, sections):
+    from perfdash.plan.cells import sections_of
+
+    assert sections_of(cell) == sections

@@ -76,6 +76,8 @@ def read_by_columns(
                 )
         exact = True
     codes = {} if exact else st.generated_codes(rows)
+    if codes and mapping.column_of("indicator") is not None:
+        codes = _by_indicator(rows, codes)
     label_cols = _label_columns(mapping)
     own = _own_indicators(rows) if exact else set()
     ctx = _Context()
@@ -172,9 +174,7 @@ def _own_indicators(rows: list[st.Row]) -> set[int]:
     }
 
 
-def _raw(
-    row: st.Row, codes: dict[int, str], exact: bool, own: set[int], ctx: _Context, known: set[str]
-) -> RawRow:
+def _raw(row: st.Row, codes: dict[int, str], exact: bool, own: set[int], ctx: _Context, known: set[str]) -> RawRow:
     """A target row as the table reader takes it; ``known``: indicator codes read so far."""
     chain = st.chain(row)
     qz_group, qz_category = st.group_of([h.title for h in chain])
@@ -188,8 +188,8 @@ def _raw(
         indicator: tuple[str, float | None, str] | None = split_indicator(indicator_cell)
     elif labelled:
         indicator = (ctx.heading or "", ctx.heading_points, "")
-    elif row.parent is not None:
-        indicator = (row.parent.title, row.parent.points, "")
+    elif row.parent is not None and (not exact or _numbers(row.parent) == tuple(int(p) for p in parts[:-1])):
+        indicator = (row.parent.title, row.parent.points, "")  # "1.1 指标" over 1.1.1, or a heading over 序号
     else:
         indicator = None
     parent_code = row.parent.code[1] if row.parent is not None and row.parent.code else None
@@ -223,9 +223,43 @@ def _raw(
         indicator=indicator,
         where=row.where,
         # a generated code keeps the numbering it stands for, ancestors included: 二、（一）1
-        code_source=row.code_text if exact else "".join(h.code_text for h in chain) + row.code_text,
+        code_source=row.code_text if exact else _numbering(chain, row),
         merged=frozenset(row.merged),
     )
+
+
+def _by_indicator(rows: list[st.Row], codes: dict[int, str]) -> dict[int, str]:
+    """Generated codes where an indicator column (its cell merged down) is the level between the
+    top heading and the targets: top-indicator-k, each indicator numbered within its top heading,
+    so that the targets of one indicator cell share one indicator."""
+    out = dict(codes)
+    number: dict[tuple[str, str], int] = {}
+    indicators: dict[str, int] = defaultdict(int)
+    targets: dict[tuple[str, str], int] = defaultdict(int)
+    for r in rows:
+        title = split_indicator(r.values.get("indicator", ""))[0] if r.role == "target" else ""
+        ancestors = st.chain(r)
+        if not title or len(ancestors) > 1:  # a heading under the top one is the indicator already
+            continue
+        top = codes[r.no].split("-")[0] if ancestors else "1"
+        if (top, title) not in number:
+            indicators[top] += 1
+            number[(top, title)] = indicators[top]
+        targets[(top, title)] += 1
+        out[r.no] = f"{top}-{number[(top, title)]}-{targets[(top, title)]}"
+    return out
+
+
+def _numbers(row: st.Row) -> tuple[int, ...]:
+    """A heading's number path when it is numbered like the 1-1-1 codes under it ('1.1', '4')."""
+    return row.code[1] if row.code and row.code[0] in ("multi", "num") else ()
+
+
+def _numbering(chain: list[st.Row], row: st.Row) -> str:
+    """The numbering a generated code stands for: 二、（一）1; a letter code (E1) already holds its
+    parent's letter."""
+    parts = [h.code_text for h in chain if h.code_text and not row.code_text.startswith(h.code_text)]
+    return "".join(parts) + row.code_text
 
 
 def _is_indicator_or_group(check: Check, rows: list[st.Row], heads: set[int]) -> bool:

@@ -61,6 +61,30 @@ def items(cell: str) -> list[str]:
     return [x for x in LIST_SPLIT_RE.split((cell or "").strip()) if x]
 
 
+ROLE_MARK_RE = re.compile(r"[（(]\s*(牵头|主责|主办|配合|协办|协助|参与)\s*[）)]")
+ROLE_PREFIX_RE = re.compile(r"(牵头|主责|主办|责任|配合|协办|协助|参与)(?:科室|单位|处室|股室|部门)?\s*[:：]")
+LEAD_ROLES = ("牵头", "主责", "主办", "责任")
+
+
+def sections_of(cell: str) -> list[str]:
+    """A 责任科室 cell → its sections, the lead first: '规划科（牵头）、财务科' → [规划科, 财务科];
+    '牵头：办公室；配合：财务科、人事科' → [办公室, 财务科, 人事科]. The roles written into the cell
+    decide the order; the cell as written is kept as the value's source."""
+    text = (cell or "").strip()
+    if ROLE_PREFIX_RE.search(text):
+        lead: list[str] = []
+        rest: list[str] = []
+        pieces = ROLE_PREFIX_RE.split(text)
+        rest += items(pieces[0])  # names before any role word
+        for role, names in zip(pieces[1::2], pieces[2::2], strict=False):
+            (lead if role in LEAD_ROLES else rest).extend(items(names))
+        return list(dict.fromkeys(lead + rest))
+    names = items(text)
+    marked = [(ROLE_MARK_RE.search(n), ROLE_MARK_RE.sub("", n).strip()) for n in names]
+    lead = [n for m, n in marked if m and m.group(1) in LEAD_ROLES[:3]]
+    return list(dict.fromkeys([*lead, *(n for _, n in marked if n)]))
+
+
 def code_of(cell: str | None) -> str | None:
     """The target code a cell holds ('1-1-1', '1.1.1', '4-1'), normalised to dashes, or None."""
     text = re.sub(r"\s+", "", cell or "").translate(CODE_SEPARATORS)

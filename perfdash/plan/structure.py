@@ -83,7 +83,7 @@ class Row:
     code_text: str = ""
     title: str = ""
     points: float | None = None
-    level: int = 0
+    level: float = 0
     parent: Row | None = None
     children: list[Row] = field(default_factory=list)
 
@@ -154,7 +154,8 @@ def _heading_title(row: Row, filled: list[str], code_cell: str) -> None:
 
 
 # The levels of official numbering (GB/T 9704's order: 一、 above （一） above 1. above （1） above ①).
-STYLE_LEVELS = {"cn": 10, "cn_paren": 11, "num": 12, "num_paren": 13, "circled": 14, "letter": 10}
+STYLE_LEVELS: dict[str, float] = {"cn": 10, "cn_paren": 11, "num": 12, "num_paren": 13, "circled": 14, "letter": 10}
+MULTI_ABOVE: dict[str, float] = {"cn": 0.1, "letter": 0.1, "cn_paren": 0.2}
 
 
 def levels(rows: list[Row]) -> bool:
@@ -175,7 +176,8 @@ def levels(rows: list[Row]) -> bool:
         elif style == "letter" and len(numbers) == 2:
             r.level = 98
         else:
-            r.level = STYLE_LEVELS[style]
+            # among 1-1-1 codes a 一、 or （一） heading sits above them all (a group or category)
+            r.level = MULTI_ABOVE.get(style, STYLE_LEVELS[style]) if multi else STYLE_LEVELS[style]
     coded = [r for r in rows if r.role == "target"]
     return bool(coded) and all(r.code and r.code[0] == "multi" and len(r.code[1]) in (2, 3) for r in coded)
 

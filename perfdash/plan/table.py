@@ -17,6 +17,7 @@ from perfdash.plan.cells import (
     flat,
     items,
     match_title,
+    sections_of,
     split_indicator,
 )
 from perfdash.plan.checks import validate
@@ -167,7 +168,7 @@ def _targets(
     checks: list[Check],
 ) -> tuple[list[Target], dict[str, tuple[date, ...]]]:
     names, ambiguous = split_names(
-        [(items(r.persons), list(dict.fromkeys([*items(r.sections), *items(r.co_sections)]))) for r in raw]
+        [(items(r.persons), list(dict.fromkeys([*sections_of(r.sections), *sections_of(r.co_sections)]))) for r in raw]
     )
     leaders, uncertain_leaders = split_leaders([items(r.leaders) for r in raw])
     for run in uncertain_leaders:
@@ -207,8 +208,8 @@ def _targets(
         if r.indicator_code is not None:  # read by columns: the table's structure says
             ind_code = r.indicator_code
             title_, ind_pts, note = r.indicator or ("", None, "")
-            if not title_:
-                title_, ind_pts, note = (head or grp), head_pts, ""
+            if not title_:  # no indicator of its own: named after its group, worth its targets' sum
+                title_, ind_pts, note = (head or grp), None, ""
         elif r.indicator_cell is not None and len(parts) == 2 and r.code in own_indicator:
             ind_code = r.code  # 7-1 … 7-4, each with an indicator of its own (精神文明, 平安建设 …)
             title_, ind_pts, note = split_indicator(r.indicator_cell)
@@ -255,7 +256,7 @@ def _targets(
             checks.append(Check("完成时限", r.code, "确定的时限", r.deadline.strip(), False, f"{r.code}：{read.note}"))
         if read.earlier:
             suggestions[r.code] = read.earlier
-        secs = tuple(dict.fromkeys([*items(r.sections), *items(r.co_sections)]))
+        secs = tuple(dict.fromkeys([*sections_of(r.sections), *sections_of(r.co_sections)]))
         pers = names[i]
         if not secs:
             checks.append(Check("责任科室", r.code, "至少一个", "无", False, f"{r.code} 没有填写责任科室"))
