@@ -20,7 +20,8 @@ if ctx.actor.role != "office":
     st.info("方案由绩效办导入和管理。")
     st.stop()
 
-tab_import, tab_stored, tab_periods = st.tabs(["导入方案", "库中的方案", "填报周期"])
+# keyed: a save on one tab reruns the page on that tab (closing a period stays on 填报周期)
+tab_import, tab_stored, tab_periods = st.tabs(["导入方案", "库中的方案", "填报周期"], key="plans_tab")
 
 with tab_import:
     plan_import_view.render(ctx)

@@ -52,7 +52,7 @@ def test_the_office_uploads_a_word_plan_sees_the_differences_and_imports_it(db):
     preview = {k: shown_metrics[k] for k in ("年度工作目标", "一级指标", "总分")}
     assert preview == {"年度工作目标": "60 项", "一级指标": "23 个", "总分": "101 分"}
     shown = plain(" ".join(m.value for m in at.markdown))
-    assert "删除 1 项目标（7-4）" in shown and "修改 1 项目标" in shown
+    assert "删除 1 项目标（7-4）：7-4“" in shown and "修改 1 项目标" in shown
     changes = next(df.value for df in at.dataframe if "原来" in df.value.columns)
     assert {(r["编号"], r["内容"], r["原来"], r["现在"]) for _, r in changes.iterrows()} == {
         ("1-1-3", "分值", "1", "3"),

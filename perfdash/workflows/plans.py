@@ -374,6 +374,7 @@ class PlanDiff:
     removed: list[str] = field(default_factory=list)
     changes: list[tuple[str, str, str, str]] = field(default_factory=list)  # code, field, old, new
     reports: dict[str, int] = field(default_factory=dict)  # code → progress reports on record
+    texts: dict[str, str] = field(default_factory=dict)  # removed code → its text on record
 
     @property
     def changed(self) -> list[str]:
@@ -390,8 +391,10 @@ class PlanDiff:
         out = []
         if self.removed:
             kept = sum(self.reports.get(c, 0) for c in self.removed)
+            named = "；".join(f"{c}“{_cut(self.texts.get(c, ''))}”" for c in self.removed[:10])
             out.append(
-                f"删除 {len(self.removed)} 项目标（{'、'.join(self.removed)}）：它们的 {kept} 条进度记录保留在日志中，"
+                f"删除 {len(self.removed)} 项目标（{'、'.join(self.removed)}）：{named}"
+                f"{'等' if len(self.removed) > 10 else ''}。它们的 {kept} 条进度记录保留在日志中，"
                 "但不再显示、不再计分。"
             )
         if self.changed:
@@ -402,6 +405,10 @@ class PlanDiff:
         if self.added:
             out.append(f"新增 {len(self.added)} 项目标：从 0% 开始填报。")
         return out or ["与库中的方案完全一致，导入不会改动任何数据。"]
+
+
+def _cut(text: str, chars: int = 24) -> str:
+    return text if len(text) <= chars else text[:chars] + "……"
 
 
 def _shown(value: object) -> str:
@@ -417,6 +424,7 @@ def compare(store: Database, plan: Plan) -> PlanDiff:
     old = _snapshot(store, plan_id)
     new = {t.code: t.as_dict() for t in plan.targets}
     diff = PlanDiff(plan_id, [c for c in new if c not in old], [c for c in old if c not in new])
+    diff.texts = {c: str(old[c]["target"]) for c in diff.removed}
     for code in (c for c in new if c in old):
         for key, label in FIELD_LABELS.items():
             if old[code][key] != new[code][key]:
