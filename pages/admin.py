@@ -24,51 +24,120 @@ with tab_accounts:
     accounts = reads.accounts(ctx, ctx.actor.units)
     st.dataframe(tables.accounts(accounts), hide_index=True, width="stretch")
     units = list(ctx.actor.units) if ctx.actor.units is not None else sorted(set(reads.plans(ctx)["unit"]))
+    # Values a successful write empties (the new-account form, a confirmation): set before the widgets
+    # exist, so the browser shows them too. A refused write leaves every field as typed.
+    for key, value in st.session_state.pop("_accounts_reset", {}).items():
+        st.session_state[key] = value
+    st.session_state.setdefault("new_units", [ctx.unit])
     st.subheader("新建账户")
     role = st.radio("角色", list(ACCOUNT_ROLES), format_func=ACCOUNT_ROLES.get, horizontal=True, key="new_role")
-    with st.form("new_account", clear_on_submit=True):
+    with st.form("new_account", clear_on_submit=False):
         c1, c2, c3 = st.columns(3)
         username = c1.text_input("用户名（字母、数字）", key="new_username")
         name = c2.text_input("姓名", key="new_display")
         scope = None
+        # No section or leader is picked for the office: a form sent as it stands must not
+        # create an account for whichever comes first.
         if role == "section":
-            scope = c3.selectbox("科室", sections, key="new_scope_section")
+            scope = c3.selectbox("科室", sections, index=None, placeholder="请选择科室", key="new_scope_section")
         elif role == "leader":
-            scope = c3.selectbox("分管领导", leaders, key="new_scope_leader")
+            scope = c3.selectbox("分管领导", leaders, index=None, placeholder="请选择分管领导", key="new_scope_leader")
         email = c1.text_input("邮箱（使用统一身份登录时填写）", key="new_email")
         password = c2.text_input("初始密码", type="password", key="new_password")
         chosen_units = c3.multiselect(
             "所属单位",
             units,
-            default=[ctx.unit],
             key="new_units",
             help="账户只能查看和修改所属单位的方案。绩效办账户不选则不限单位（仅不限单位的绩效办可以这样创建）。",
         )
         if st.form_submit_button("创建账户", type="primary"):
             account_units = chosen_units or (None if role == "office" else [])
-            actions.save(
-                lambda: actions.register_account(
-                    ctx, username, name, role, scope, password, email or None, account_units
-                ),
-                f"已创建账户 {username}。",
-                errors=(actions.AuthError, actions.StoreError),
-            )
-    st.subheader("重置密码 / 停用")
+
+            def create() -> None:
+                actions.register_account(ctx, username, name, role, scope, password, email or None, account_units)
+                st.session_state["_accounts_reset"] = {
+                    **dict.fromkeys(["new_username", "new_display", "new_email", "new_password"], ""),
+                    **dict.fromkeys(["new_scope_section", "new_scope_leader"]),
+                    "new_units": [ctx.unit],
+                }
+
+            actions.save(create, f"已创建账户 {username}。", errors=(actions.AuthError, actions.StoreError))
+
+    st.subheader("修改账户")
     who = st.selectbox("账户", accounts["username"].tolist(), key="manage_user")
+    current = accounts.set_index("username").loc[who]
+    mine = who == ctx.account.username
+    theirs = list(current["units"]) if current["units"] is not None and hasattr(current["units"], "__len__") else []
+    # Keyed by the account: switching accounts shows that account's values, not the last one's picks.
+    c1, c2, c3 = st.columns(3)
+    edit_role = c1.radio(
+        "角色",
+        list(ACCOUNT_ROLES),
+        index=list(ACCOUNT_ROLES).index(current["role"]),
+        format_func=ACCOUNT_ROLES.get,
+        horizontal=True,
+        key=f"edit_role_{who}",
+        disabled=mine,
+    )
+    edit_scope = None
+    if edit_role in ("section", "leader"):
+        label, names = ("科室", sections) if edit_role == "section" else ("分管领导", leaders)
+        had = current["scope"] if current["role"] == edit_role and isinstance(current["scope"], str) else None
+        options = names if had is None or had in names else [had, *names]
+        edit_scope = c2.selectbox(
+            label,
+            options,
+            index=None if had is None else options.index(had),
+            placeholder=f"请选择{label}",
+            key=f"edit_scope_{edit_role}_{who}",
+        )
+    else:
+        c2.caption("绩效办账户不绑定科室或分管领导。")
+    edit_units = c3.multiselect(
+        "所属单位",
+        sorted(set(units) | set(theirs)),
+        default=theirs,
+        key=f"edit_units_{who}",
+        disabled=mine,
+        help="绩效办账户不选则不限单位（仅不限单位的绩效办可以这样修改）。",
+    )
+    if st.button(
+        "保存修改",
+        key="edit_account_save",
+        disabled=mine,
+        help="不能修改自己账户的角色和所属单位：请由另一个绩效办账户修改。" if mine else None,
+    ):
+        actions.save(
+            lambda: actions.edit_account(
+                ctx, who, edit_role, edit_scope, edit_units or (None if edit_role == "office" else [])
+            ),
+            f"已修改账户 {who}。",
+        )
+
+    st.subheader("重置密码 / 停用")
     with st.form("reset_password", clear_on_submit=True):
-        new = st.text_input("新密码", type="password", key="reset_password_value")
+        new = st.text_input(f"{who} 的新密码", type="password", key="reset_password_value")
         if st.form_submit_button("重置密码"):
             actions.save(
                 lambda: actions.reset_password(ctx, who, new),
                 f"已重置 {who} 的密码。",
                 errors=(actions.AuthError, actions.StoreError),
             )
-    disabled = bool(accounts.set_index("username").loc[who, "disabled"])
-    if st.button("启用账户" if disabled else "停用账户", key="toggle_account", disabled=who == ctx.account.username):
-        actions.save(
-            lambda: actions.set_account_disabled(ctx, who, not disabled),
-            f"已{'启用' if disabled else '停用'}账户 {who}。",
-        )
+    disabled = bool(current["disabled"])
+    verb = "启用" if disabled else "停用"
+    sure = st.checkbox(
+        f"确认{verb} {who}",
+        key=f"confirm_toggle_{who}",
+        disabled=mine,
+        help=None if disabled else "停用后该账户不能登录，已登录的页面在下一次操作时退出。",
+    )
+    if st.button(f"{verb}账户", key="toggle_account", disabled=mine or not sure):
+
+        def toggle() -> None:
+            actions.set_account_disabled(ctx, who, not disabled)
+            st.session_state["_accounts_reset"] = {f"confirm_toggle_{who}": False}
+
+        actions.save(toggle, f"已{verb}账户 {who}。")
     if who in reads.refused_accounts(ctx):
         st.warning(
             f"{fmt.md(who)} 近 {settings.login_limits()[1]:g} 分钟内从各处登录失败的次数已达上限："

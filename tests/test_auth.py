@@ -132,8 +132,9 @@ def test_a_success_resets_the_failure_count(store):
 def test_disabled_accounts_cannot_sign_in_and_sessions_expire(store):
     auth.register_account(store, OFFICE, "bangong", "办公室", "section", "办公室", PASSWORD)
     store.update_account(OFFICE, "bangong", disabled=True)
-    with pytest.raises(auth.AuthError, match="已停用"):
+    with pytest.raises(auth.AuthError) as refused:  # the same answer as a wrong password: no hint it exists
         auth.authenticate(store, "bangong", PASSWORD)
+    assert str(refused.value) == auth.SIGN_IN_REFUSED
     assert auth.load(store, "bangong") is None
     now = datetime(2025, 6, 1, 18, 0)
     assert auth.session_valid(now - timedelta(hours=7, minutes=59), now)
@@ -143,10 +144,13 @@ def test_disabled_accounts_cannot_sign_in_and_sessions_expire(store):
 @pytest.mark.parametrize(
     ("username", "role", "scope", "password", "message"),
     [
-        ("有中文", "section", "中教科", PASSWORD, "用户名只能"),
-        ("ok_name", "section", None, PASSWORD, "须指定科室"),
-        ("ok_name", "section", "中教科", "short", "至少 10 位"),
-        ("ok_name", "boss", None, PASSWORD, "未知的角色"),
+        ("有中文", "section", "中教科", PASSWORD, "^用户名：只能"),
+        ("ok_name", "section", None, PASSWORD, "^科室：科室账户须指定科室"),
+        ("ok_name", "leader", " ", PASSWORD, "^分管领导：领导账户须指定"),
+        ("ok_name", "section", "中教科", "short", "^密码：至少 10 位"),
+        ("ok_name", "boss", None, PASSWORD, "^角色：未知的角色"),
+        ("ok_name", "section", "不存在科", PASSWORD, "^科室：“不存在科”不是所属单位（泉州市教育局）方案中的责任科室"),
+        ("ok_name", "leader", "王五", PASSWORD, "^分管领导：“王五”不是所属单位（泉州市教育局）方案中的分管领导"),
     ],
 )
 def test_bad_accounts_are_refused(store, username, role, scope, password, message):

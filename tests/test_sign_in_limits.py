@@ -44,7 +44,7 @@ def fail(store: Store, name: str, source: str, times: int) -> list[str]:
     return [answer(store, name, f"wrong-password-{n}", source) for n in range(times)]
 
 
-WRONG = "用户名或密码不正确"
+WRONG = auth.SIGN_IN_REFUSED  # every refused sign-in, whatever the cause
 LOCKED = "登录失败次数过多，请于 HH:MM 后再试"
 
 

@@ -55,7 +55,9 @@ def reset_password(ctx: PageContext, username: str, new: str) -> None:
 
 
 def set_account_disabled(ctx: PageContext, username: str, disabled: bool) -> None:
-    ctx.store.update_account(ctx.actor, username, disabled=disabled)
+    """Disable an account (its sessions end at once) or enable it again; never one's own, nor the
+    last unrestricted office account."""
+    auth.set_account_disabled(ctx.store, ctx.actor, username, disabled)
 
 
 def unlock_sign_in(ctx: PageContext, username: str) -> None:
@@ -74,6 +76,13 @@ def revoke_kiosk_token(ctx: PageContext, token_hash: str) -> None:
 def backup_now(ctx: PageContext, folder: Path) -> backup_folder.BackupFile:
     """A backup into the server's folder, checked against its manifest."""
     return backup_folder.backup_now(ctx.store, ctx.actor, folder)[0]
+
+
+def edit_account(
+    ctx: PageContext, username: str, role: str, scope: str | None, units: list[str] | None
+) -> dict[str, object]:
+    """Change an account's role, 科室 / 分管领导 and units (the office's); returns what changed."""
+    return auth.edit_account(ctx.store, ctx.actor, username, role, scope, units)
 
 
 # -- plans and reporting periods ---------------------------------------------------------------

@@ -148,7 +148,7 @@ def require_login(store: Store) -> auth.Account:
     account = current_account(store)
     if account:
         _signed_in_sidebar(store, account)
-        return account
+        return _with_own_password(store, account)
     if had_session:
         st.session_state.pop(SESSION_KEY, None)
         st.warning("登录已过期或账户已停用，请重新登录。")
@@ -158,7 +158,7 @@ def require_login(store: Store) -> auth.Account:
             if account:
                 _signed_in(auth.start_session(store, account, client_address()), account)
                 _signed_in_sidebar(store, account)
-                return account
+                return _with_own_password(store, account)
             st.error("该身份尚未开通 perfdash 账户，请联系绩效办。")
             st.button("退出", on_click=st.logout, key="oidc_logout")
             st.stop()
@@ -209,8 +209,60 @@ def _login_form(store: Store) -> None:
             _signed_in(auth.start_session(store, account, source), account)
             st.rerun()
     st.caption(
-        "首次启动时，管理员账户 admin 的初始密码显示在启动看板的控制台中（或由环境变量 PERFDASH_ADMIN_PASSWORD 指定）。"
+        "首次启动时，管理员账户 admin 的初始密码显示在启动看板的控制台中，用它登录后须先设置新密码"
+        "（或由环境变量 PERFDASH_ADMIN_PASSWORD 指定）。"
     )
+
+
+def _with_own_password(store: Store, account: auth.Account) -> auth.Account:
+    """The account, once its password is its own. Signed in with a printed or reset password, the
+    page shows only the form for a new one (then stops), whichever page was asked for; once set,
+    the page asked for opens (the start page goes on to the person's first page: no message, which
+    that switch would drop)."""
+    if not account.must_change_password:
+        return account
+    _new_password_form(store, account)
+    st.stop()
+
+
+def _new_password_form(store: Store, account: auth.Account) -> None:
+    """请设置新密码: a new password typed twice, under the rules of every password. On a problem
+    the typed fields stay and the message names the field."""
+    st.title("请设置新密码")
+    st.info(
+        "您是用初始密码或绩效办重置的密码登录的，别人也可能知道它。请先设置只有您自己知道的新密码，"
+        "之后才能使用看板；原来的密码随即失效。"
+    )
+    with st.form("new_password"):
+        new = st.text_input(
+            "新密码",
+            type="password",
+            key="first_new_password",
+            max_chars=settings.MAX_PASSWORD_LENGTH,
+            help=f"至少 {settings.MIN_PASSWORD_LENGTH} 位，不能与原来的密码相同",
+        )
+        again = st.text_input(
+            "再次输入新密码", type="password", key="first_new_password_again", max_chars=settings.MAX_PASSWORD_LENGTH
+        )
+        submitted = st.form_submit_button("设置新密码", type="primary")
+    if not submitted:
+        return
+    problems = auth.new_password_problems(new, again)
+    if problems:
+        for problem in problems:
+            st.error(problem)
+        return
+    try:
+        auth.set_new_password(store, account, new, session_token())
+    except auth.AuthError as exc:
+        st.error(fmt.md(str(exc)))
+    except Exception as exc:
+        database_down(exc)
+        raise
+    else:
+        for key in ("first_new_password", "first_new_password_again"):
+            st.session_state.pop(key, None)  # not kept in the session once used
+        st.rerun()
 
 
 def _signed_in_sidebar(store: Store, account: auth.Account) -> None:

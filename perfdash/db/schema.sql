@@ -182,7 +182,9 @@ CREATE TABLE IF NOT EXISTS plan_rules (
 
 -- Local accounts. Passwords are argon2 hashes (perfdash.ops.auth); OIDC-only accounts have none.
 -- units: the units (bureaus) whose plans the account sees and changes; NULL = every unit (only
--- the office may have that).
+-- the office may have that). must_change_password: signed in with a password someone else knows
+-- (printed at the first start, or reset by the office), so every page asks for a new one first
+-- (NULL, from before version 8, means no).
 CREATE TABLE IF NOT EXISTS accounts (
     username      VARCHAR PRIMARY KEY CHECK (regexp_full_match(username, '[A-Za-z0-9_.@-]{2,64}')),
     display_name  VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
@@ -193,6 +195,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
     units         VARCHAR[],
+    must_change_password BOOLEAN DEFAULT FALSE,
     CHECK (role = 'office' OR scope IS NOT NULL)
 );
 -- Every sign-in attempt, reserved before the password is checked (ok NULL meanwhile), so that the

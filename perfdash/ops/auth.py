@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
+import logging
 import re
 import secrets
 import sys
@@ -21,11 +22,16 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from perfdash.core import settings
 from perfdash.core.access import ACCOUNT_ROLES, Actor
 from perfdash.core.settings import OFFICE
-from perfdash.db.database import Database, StoreError, bounded, require_role
+from perfdash.db.database import Database, StoreError, Write, bounded, require_role
 from perfdash.ops import cookies, throttle
 from perfdash.ops.throttle import SignInWrites
 
+log = logging.getLogger("perfdash")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+# Every refused sign-in says this, whatever the cause (no such name, a wrong password, a disabled
+# account): the answer must not tell a stranger which names exist. The cause goes to the server's
+# log (and, for a disabled account, the audit log).
+SIGN_IN_REFUSED = "用户名或密码不正确，或账户已停用；如需帮助请联系绩效办"
 MAX_SOURCE = 64  # characters of a client address kept with an attempt
 CHECK_WAIT_SECONDS = 15.0  # a sign-in waits this long for a free password check, then is turned away
 SIGN_IN_QUEUE_SECONDS = 30.0  # ... and this long for earlier attempts on its account or address to be decided
@@ -77,6 +83,9 @@ class Account:
     role: str
     scope: str | None
     units: tuple[str, ...] | None = None  # None: every unit (an office account not bound to one)
+    # Signed in with a password someone else knows (printed at the first start, or set by the
+    # office): every page asks for a new one first (perfdash.app.session).
+    must_change_password: bool = False
 
     @property
     def actor(self) -> Actor:
@@ -119,7 +128,8 @@ def hash_password(password: str) -> str:
 
 def _account(store: Database, username: str) -> tuple[Account, str | None, bool] | None:
     df = store.query(
-        "SELECT username, display_name, role, scope, password_hash, disabled, units FROM accounts WHERE username = $u",
+        "SELECT username, display_name, role, scope, password_hash, disabled, units, "
+        "coalesce(must_change_password, FALSE) AS must_change FROM accounts WHERE username = $u",
         {"u": username},
     )
     if df.empty:
@@ -127,7 +137,7 @@ def _account(store: Database, username: str) -> tuple[Account, str | None, bool]
     r = df.iloc[0]
     scope = None if r["scope"] is None or r["scope"] != r["scope"] else str(r["scope"])
     units = None if r["units"] is None or not hasattr(r["units"], "__len__") else tuple(str(u) for u in r["units"])
-    account = Account(str(r["username"]), str(r["display_name"]), str(r["role"]), scope, units)
+    account = Account(str(r["username"]), str(r["display_name"]), str(r["role"]), scope, units, bool(r["must_change"]))
     return account, (None if r["password_hash"] is None else str(r["password_hash"])), bool(r["disabled"])
 
 
@@ -143,9 +153,11 @@ def authenticate(
     source: str | None = None,
     browser: str | None = None,
 ) -> Account:
-    """Check a username and password. Refused: unknown account or wrong password (one message
-    for both), a disabled account, or a sign-in limit reached (perfdash.ops.throttle: per source,
-    per name and source, per name from everywhere; one message, whatever the name). ``browser`` is
+    """Check a username and password. Refused: unknown account, wrong password or a disabled
+    account (one message, SIGN_IN_REFUSED, for all three: the cause goes to the server's log, and
+    a disabled account's attempt to the audit log too), or a sign-in limit reached
+    (perfdash.ops.throttle: per source, per name and source, per name from everywhere; one
+    message, whatever the name). ``browser`` is
     the browser's known-browser cookie: its attempts for the account it names are a source of
     their own. The attempt is reserved before the password is checked, in the same transaction
     that counts the failures, so parallel attempts cannot all slip under a limit; what was typed
@@ -182,11 +194,17 @@ def authenticate(
         store.finish_sign_in(attempt, False)
         raise
     if found and ok and found[2]:
-        store.finish_sign_in(attempt, False)
-        raise AuthError("该账户已停用，请联系绩效办")
+        store.finish_sign_in(attempt, False)  # counted as a failure, as before
+        disabled, shown_source = found[0].username, _source(source)
+        log.warning("perfdash: 已停用的账户 %s 用正确的密码尝试登录，已拒绝（来源 %s）", disabled, shown_source)
+        store.record_refused_sign_in(disabled, shown_source)
+        raise AuthError(SIGN_IN_REFUSED)
     store.finish_sign_in(attempt, ok)
     if not ok:
-        raise AuthError("用户名或密码不正确")
+        # What was typed as a name is never logged unless it names an account (it may be a password).
+        cause = f"账户 {found[0].username} 的密码不正确" if found else "没有这个用户名"
+        log.info("perfdash: 登录失败：%s（来源 %s）", cause, _source(source))
+        raise AuthError(SIGN_IN_REFUSED)
     if stored and _hasher.check_needs_rehash(stored):
         store.rehash_password(found[0].username, stored, _hash(password))  # type: ignore[index]
     return found[0]  # type: ignore[index]
@@ -243,15 +261,17 @@ def session_account(store: Database, token: str | None, now: datetime | None = N
     if not token or len(token) > 200:
         return None
     rows = store.current_rows(
-        "SELECT a.username, a.display_name, a.role, a.scope, a.units FROM sessions s "
-        "JOIN accounts a ON a.username = s.username "
+        "SELECT a.username, a.display_name, a.role, a.scope, a.units, coalesce(a.must_change_password, FALSE) "
+        "FROM sessions s JOIN accounts a ON a.username = s.username "
         "WHERE s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND NOT a.disabled",
         [_token_hash(token), now or datetime.now()],
     )
     if not rows:
         return None
-    name, shown, role, scope, units = rows[0]
-    return Account(str(name), str(shown), str(role), None if scope is None else str(scope), _units(units))
+    name, shown, role, scope, units, must_change = rows[0]
+    return Account(
+        str(name), str(shown), str(role), None if scope is None else str(scope), _units(units), bool(must_change)
+    )
 
 
 def _units(units: object) -> tuple[str, ...] | None:
@@ -271,8 +291,10 @@ def session_hash(token: str | None) -> str | None:
 
 def ensure_admin(store: Database) -> str | None:
     """The first start: with no account at all, create 'admin' (绩效办). Its password comes from
-    PERFDASH_ADMIN_PASSWORD or is generated; a generated one is returned to be shown once.
-    No default password ships."""
+    PERFDASH_ADMIN_PASSWORD or is generated; a generated one is returned to be shown once, and
+    the account must choose its own at its first sign-in (the console, and whatever keeps its
+    output, knows the printed one). One the operator chose is the operator's to keep: no such
+    demand. No default password ships."""
     if int(store.scalar("SELECT count(*) FROM accounts")) > 0:
         return None
     given = settings.admin_password()
@@ -281,7 +303,41 @@ def ensure_admin(store: Database) -> str | None:
         store.insert_account(Actor.system(), "admin", "管理员", "office", None, hash_password(password))
     except StoreError:
         return None  # created meanwhile by another process
-    return None if given else password
+    if given:
+        return None
+    store.require_new_password(Actor.system(), "admin", True)  # before the password is shown
+    return password
+
+
+def new_password_problems(new_password: str, again: str) -> list[str]:
+    """Every problem with a new password typed twice, each naming its field (empty: none); the
+    length rule is hash_password's, which every password meets."""
+    problems = []
+    if not new_password:
+        problems.append("“新密码”未填写")
+    elif len(new_password) < settings.MIN_PASSWORD_LENGTH:
+        problems.append(f"“新密码”太短：至少 {settings.MIN_PASSWORD_LENGTH} 位，现为 {len(new_password)} 位")
+    elif len(new_password) > settings.MAX_PASSWORD_LENGTH:
+        problems.append(f"“新密码”太长：不能超过 {settings.MAX_PASSWORD_LENGTH} 位")
+    if new_password and again != new_password:
+        problems.append("“再次输入新密码”与“新密码”不一致")
+    return problems
+
+
+def set_new_password(store: Database, account: Account, new_password: str, session: str | None = None) -> None:
+    """The password a person chooses at the first sign-in with a printed or reset one (请设置新密码):
+    the length rule of every password, and not the one it replaces. Only while the account must
+    change it (the flag, read as stored now); otherwise the old password is asked for
+    (change_password). The account's other sessions end; ``session`` (this one's token) stays."""
+    found = _account(store, account.username)
+    if not found or found[2] or not found[0].must_change_password:
+        raise AuthError("该账户无需在此设置新密码；修改密码请到“我的账户”页面")
+    new_hash = hash_password(new_password)
+    if found[1] and _verify(found[1], new_password):
+        raise AuthError("新密码不能与原来的密码相同")
+    actor = found[0].actor
+    store.update_account(actor, account.username, keep_session=session_hash(session), password_hash=new_hash)
+    store.require_new_password(actor, account.username, False)
 
 
 def register_account(
@@ -295,24 +351,162 @@ def register_account(
     email: str | None = None,
     units: list[str] | None = None,
 ) -> None:
-    """A new account (绩效办 only): checks the name, the role's scope and the password rule."""
+    """A new account (绩效办 only): checks the name, the role's scope (a 责任科室 or 分管领导 of a
+    plan of the account's units) and the password rule. Each refusal starts with the field it is
+    about (用户名：…, 科室：…, 密码：…), so the form can say what to fix."""
+    if actor.role != "system":
+        require_role(actor, {"office"}, "管理账户")
     username = username.strip()
     if not USERNAME_RE.match(username):
-        raise AuthError("用户名只能由 2–64 位字母、数字或 _ . @ - 组成")
+        raise AuthError("用户名：只能由 2–64 位字母、数字或 _ . @ - 组成")
     if role not in ACCOUNT_ROLES:
-        raise AuthError(f"未知的角色“{role}”")
-    if role != "office" and not (scope or "").strip():
-        raise AuthError("科室账户须指定科室，领导账户须指定分管领导姓名")
+        raise AuthError(f"角色：未知的角色“{role}”")
+    if problem := _scope_missing(role, scope):
+        raise AuthError(problem)
+    scope = None if role == "office" else str(scope).strip()
+    if len(password) < settings.MIN_PASSWORD_LENGTH:
+        raise AuthError(f"密码：至少 {settings.MIN_PASSWORD_LENGTH} 位")
+    if len(password) > settings.MAX_PASSWORD_LENGTH:
+        raise AuthError(f"密码：不能超过 {settings.MAX_PASSWORD_LENGTH} 位")
+    if store.scalar("SELECT count(*) FROM accounts WHERE username = $u", {"u": username}):
+        raise AuthError(f"用户名：账户“{username}”已存在")
+    if problem := _scope_outside(store, role, scope, _units_named(store, actor, role, units)):
+        raise AuthError(problem)
     store.insert_account(
-        actor,
-        username,
-        display_name.strip() or username,
-        role,
-        None if role == "office" else scope.strip(),
-        hash_password(password),
-        email,
-        units,
+        actor, username, display_name.strip() or username, role, scope, hash_password(password), email, units
     )
+
+
+def edit_account(
+    store: Database, actor: Actor, username: str, role: str, scope: str | None, units: list[str] | None
+) -> dict[str, object]:
+    """The office changes an account's role, its 科室 (a section account) or 分管领导 (a leader
+    account) and its units, in one write with one audit entry (the changed values before and
+    after); returns what changed. ``units`` None: an office account for every unit (only an office
+    for every unit gives that). Refused with a StoreError naming the field: a scope that is no
+    责任科室 / 分管领导 in a plan of the account's units, units outside the actor's, one's own role
+    or units, nothing changed, and taking away the last enabled unrestricted office account (no
+    one could then manage every unit's accounts or take a backup). The person's open pages follow
+    the change at their next click (every run reads the session's account afresh)."""
+    require_role(actor, {"office"}, "管理账户")
+    if role not in ACCOUNT_ROLES:
+        raise StoreError(f"角色：未知的角色“{role}”")
+    if problem := _scope_missing(role, scope):
+        raise StoreError(problem)
+    scope = None if role == "office" else str(scope).strip()
+    found = store.query("SELECT units FROM accounts WHERE username = $u", {"u": username})
+    if found.empty:
+        raise StoreError(f"没有账户“{username}”")
+    theirs = _units(found.iloc[0]["units"])
+    _within(actor, None if theirs is None else list(theirs), username)
+    if role == "office" and units is not None and not any(u.strip() for u in units):
+        units = None  # an office account with no unit picked: every unit (refused below if not the actor's to give)
+    chosen = _units_named(store, actor, role, units)
+    if problem := _scope_outside(store, role, scope, chosen):
+        raise StoreError(problem)
+    new = {"role": role, "scope": scope, "units": None if chosen is None else list(chosen)}
+    with store.write(actor, roles={"office"}, what="管理账户") as w:
+        row = w.execute("SELECT role, scope, units, disabled FROM accounts WHERE username = ?", [username])
+        if not row:
+            raise StoreError(f"没有账户“{username}”")
+        old_role, old_scope, old_units, disabled = row[0]
+        old = {"role": old_role, "scope": old_scope, "units": None if old_units is None else list(old_units)}
+        changed = [k for k in new if _comparable(old[k]) != _comparable(new[k])]
+        if not changed:
+            raise StoreError(f"账户“{username}”的角色、科室/分管领导和所属单位都没有变化")
+        if username == actor.username:
+            raise StoreError("不能修改自己账户的角色和所属单位：请由另一个绩效办账户修改")
+        was_one = old_role == "office" and old_units is None and not disabled
+        _keep_an_unrestricted_office(w, username, was_one, role == "office" and chosen is None)
+        w.execute(
+            "UPDATE accounts SET role = ?, scope = ?, units = ? WHERE username = ?",
+            [role, scope, new["units"], username],
+        )
+        w.audit("修改账户", "account", username, {k: old[k] for k in changed}, {k: new[k] for k in changed})
+    return {k: new[k] for k in changed}
+
+
+def set_account_disabled(store: Database, actor: Actor, username: str, disabled: bool) -> None:
+    """The office disables an account (or enables it again), in one write with its audit entry. A
+    disabled account cannot sign in and its sessions end at once (every page run asks the
+    database). Refused: one's own account, and the last enabled unrestricted office account."""
+    require_role(actor, {"office"}, "管理账户")
+    if disabled and username == actor.username:
+        raise StoreError("不能停用自己的账户")
+    found = store.query("SELECT units FROM accounts WHERE username = $u", {"u": username})
+    if found.empty:
+        raise StoreError(f"没有账户“{username}”")
+    theirs = _units(found.iloc[0]["units"])
+    _within(actor, None if theirs is None else list(theirs), username)
+    verb = "停用" if disabled else "启用"
+    with store.write(actor, roles={"office"}, what="管理账户") as w:
+        role, units, was = w.execute("SELECT role, units, disabled FROM accounts WHERE username = ?", [username])[0]
+        if bool(was) == disabled:
+            raise StoreError(f"账户“{username}”已经是{verb}状态")
+        if disabled:
+            _keep_an_unrestricted_office(w, username, role == "office" and units is None, False)
+        w.execute("UPDATE accounts SET disabled = ? WHERE username = ?", [disabled, username])
+        if disabled:
+            w.execute(
+                "UPDATE sessions SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL",
+                [datetime.now(), username],
+            )
+        w.audit(f"{verb}账户", "account", username, {"disabled": bool(was)}, {"disabled": disabled})
+
+
+def _scope_missing(role: str, scope: str | None) -> str | None:
+    """Why a section or leader account lacks its scope (None: it has one, or needs none)."""
+    if role == "section" and not (scope or "").strip():
+        return "科室：科室账户须指定科室"
+    if role == "leader" and not (scope or "").strip():
+        return "分管领导：领导账户须指定分管领导姓名"
+    return None
+
+
+def _scope_outside(store: Database, role: str, scope: str | None, units: tuple[str, ...] | None) -> str | None:
+    """Why ``scope`` cannot be this section's or leader's (None: it can): it must be a 责任科室 /
+    分管领导 named in a plan of one of the account's units."""
+    if role == "section":
+        sql, label, what = "SELECT DISTINCT p.unit FROM target_sections t", "科室", "责任科室"
+        sql += " JOIN plans p ON p.plan_id = t.plan_id WHERE t.section = $scope"
+    elif role == "leader":
+        sql, label, what = "SELECT DISTINCT p.unit FROM target_leaders t", "分管领导", "分管领导"
+        sql += " JOIN plans p ON p.plan_id = t.plan_id WHERE t.leader = $scope"
+    else:
+        return None
+    if set(store.query(sql, {"scope": scope})["unit"]) & set(units or ()):
+        return None
+    return f"{label}：“{scope}”不是所属单位（{'、'.join(units or ())}）方案中的{what}"
+
+
+def _units_named(
+    store: Database, actor: Actor, role: str, units: list[str] | tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """_account_units, its refusal naming the field (所属单位：…)."""
+    try:
+        return _account_units(store, actor, role, units)
+    except StoreError as exc:
+        raise StoreError(f"所属单位：{exc}") from None
+
+
+def _comparable(value: object) -> object:
+    """A stored value as compared for a change: units in any order are the same units."""
+    return sorted(value) if isinstance(value, list | tuple) else value
+
+
+def _keep_an_unrestricted_office(w: Write, username: str, is_one: bool, stays_one: bool) -> None:
+    """Refuse, inside the write, to take away the last enabled office account for every unit."""
+    if not is_one or stays_one:
+        return
+    others = w.execute(
+        "SELECT count(*) FROM accounts WHERE role = 'office' AND units IS NULL AND NOT disabled AND username <> ?",
+        [username],
+    )[0][0]
+    if not others:
+        raise StoreError(
+            f"“{username}”是最后一个可用的不限单位绩效办账户：不能停用、改为其他角色或限定单位，"
+            "否则没有人能管理全部单位的账户和备份。请先另建一个不限单位的绩效办账户。"
+        )
 
 
 def change_password(
@@ -334,6 +528,8 @@ def change_password(
         raise AuthError("只能修改自己的密码")
     keep = session_hash(session) if actor.username == username else None
     store.update_account(actor, username, keep_session=keep, password_hash=hash_password(new_password))
+    # Reset by the office: the office knows it, so the person chooses their own at the next sign-in.
+    store.require_new_password(actor, username, actor.username != username)
 
 
 def new_kiosk_token(store: Database, actor: Actor, label: str) -> str:
@@ -463,6 +659,33 @@ class AccountWrites(SignInWrites):
                 )
             shown = {c: ("（已修改）" if c == "password_hash" else changes[c]) for c in columns}
             w.audit("修改账户", "account", username, {c: old.get(c) for c in columns if c in old} or None, shown)
+
+    def require_new_password(self: Database, actor: Actor, username: str, required: bool) -> None:
+        """Mark that an account must choose a new password before anything else (a printed first
+        password, a reset by the office), or clear the mark once it has; audited when it changes.
+        Setting it is the office's (or the system's at the first start); clearing it, the
+        account's own."""
+        if actor.role != "system" and not (actor.username == username and not required):
+            require_role(actor, {"office"}, "管理账户")
+            theirs = self.query("SELECT units FROM accounts WHERE username = $u", {"u": username})
+            units = None if theirs.empty else theirs.iloc[0]["units"]
+            _within(actor, None if units is None or not hasattr(units, "__len__") else list(units), username)
+        with self.write(actor, changes_data=False) as w:  # no page's cached read shows the mark
+            row = w.execute("SELECT coalesce(must_change_password, FALSE) FROM accounts WHERE username = ?", [username])
+            if not row or bool(row[0][0]) == required:
+                w.without_audit()  # nothing to change
+                return
+            w.execute("UPDATE accounts SET must_change_password = ? WHERE username = ?", [required, username])
+            if required:
+                w.audit("要求设置新密码", "account", username, None, "下次登录须先设置新密码")
+            else:
+                w.audit("已设置新密码", "account", username, "须设置新密码", "已设置")
+
+    def record_refused_sign_in(self: Database, username: str, source: str) -> None:
+        """A disabled account signed in with its right password and was refused with the same
+        answer as any failure: the audit log keeps the real cause for the office."""
+        with self.write(Actor.system(), changes_data=False) as w:
+            w.audit("已停用账户尝试登录", "account", username, None, {"source": source})
 
     def rehash_password(self: Database, username: str, old_hash: str, new_hash: str) -> None:
         """The same password hashed with today's parameters (at a sign-in that proved it), unless

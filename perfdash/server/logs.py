@@ -1,6 +1,7 @@
 """The server's log without passwords: every log record of the process (perfdash's, Streamlit's,
 uvicorn's, any library's) and every uncaught exception's traceback pass through
-perfdash.core.redact before anyone writes them out.
+perfdash.core.redact before anyone writes them out. Streamlit's English notice about this
+machine's public address is left out (nothing to act on).
 
 Installed at the record factory rather than on handlers: Streamlit and uvicorn set up their own
 handlers and formatters, some after we start; a record is made once, whoever handles it. The
@@ -60,6 +61,18 @@ def _redact_message(record: logging.LogRecord) -> None:
         record.msg, record.args = clean, None
 
 
+# Streamlit's English notice when it cannot learn this machine's public address (it asks
+# checkip.amazonaws.com: for its welcome banner, which ``serve`` turns off, and when a page's
+# origin differs from the address the request was sent to, as behind a proxy that rewrites Host).
+# Nothing for the operator to do: the address is not needed, and the console stays Chinese.
+_EXTERNAL_IP_LOGGER = "streamlit.net_util"
+_EXTERNAL_IP_NOTICE = "Did not auto detect external IP"
+
+
+def _not_the_external_ip_notice(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(_EXTERNAL_IP_NOTICE)
+
+
 def _print_redacted(kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
     sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
     sys.stderr.flush()
@@ -78,7 +91,8 @@ def _thread_excepthook(args: threading.ExceptHookArgs) -> None:
 
 
 def install() -> None:
-    """Redact every log record and uncaught traceback of this process from now on (once)."""
+    """Redact every log record and uncaught traceback of this process from now on, and leave out
+    Streamlit's external-address notice (once)."""
     with _LOCK:
         if _INSTALLED["done"]:
             return
@@ -87,4 +101,5 @@ def install() -> None:
             logging.setLogRecordFactory(_redacted_record_factory(factory))
         sys.excepthook = _excepthook
         threading.excepthook = _thread_excepthook
+        logging.getLogger(_EXTERNAL_IP_LOGGER).addFilter(_not_the_external_ip_notice)
         _INSTALLED["done"] = True

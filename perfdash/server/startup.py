@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -42,7 +43,7 @@ def admin_notice(password: str) -> list[str]:
     """What the console says about a generated first password: shown once, and where to change it."""
     return [
         f"已创建管理员账户 admin（绩效办），初始密码：{password}",
-        f"请用它登录，然后在“{PASSWORD_PAGE}”页面修改密码；此密码不会再次显示。",
+        f"请用它登录：登录后须先设置新密码（以后可在“{PASSWORD_PAGE}”页面修改密码）；此密码不会再次显示。",
     ]
 
 
@@ -137,8 +138,15 @@ def serve(db: Path | str, port: int | None = None, address: str | None = None) -
     else:
         say("定时备份未开启（PERFDASH_BACKUP_EVERY=0）；绩效办可在“账户与审计”页面手动备份")
     # Nobody edits the code of a running deployment: no watcher on every source file per session
-    # (about 230 KB and a thread's polling each, measured by bench --memory).
-    flags: dict[str, object] = {"browser_gatherUsageStats": False, "server_fileWatcherType": "none"}
+    # (about 230 KB and a thread's polling each, measured by bench --memory). No English welcome
+    # banner either: the console says where to open the app in Chinese (_announce_when_ready), and
+    # the banner's "External URL" asks checkip.amazonaws.com for this machine's address at every
+    # start (printing "Did not auto detect external IP" where it cannot reach it).
+    flags: dict[str, object] = {
+        "browser_gatherUsageStats": False,
+        "server_fileWatcherType": "none",
+        "logger_hideWelcomeMessage": True,
+    }
     if port is not None:
         flags["server_port"] = port
     if address:
@@ -156,7 +164,8 @@ def serve(db: Path | str, port: int | None = None, address: str | None = None) -
             ),
             encoding="utf-8",
         )
-    threading.Thread(target=_announce_when_ready, args=(url,), name="perfdash-ready", daemon=True).start()
+    lan = _lan_url(st_config)
+    threading.Thread(target=_announce_when_ready, args=(url, lan), name="perfdash-ready", daemon=True).start()
     say("正在启动看板服务…")
     try:
         # uvicorn stops on SIGTERM/SIGINT, then raises the signal again for the handlers it found:
@@ -198,6 +207,28 @@ def _url(st_config: object) -> str:
     return f"http://{host}:{port}/{base + '/' if base else ''}"
 
 
+def _lan_url(st_config: object) -> str | None:
+    """The address other computers on the network open, when the server listens on every
+    interface (None otherwise, or when this machine has no network address)."""
+    host = str(st_config.get_option("server.address") or "")  # type: ignore[attr-defined]
+    if host not in ("", "0.0.0.0", "::"):  # noqa: S104 (comparing, not binding)
+        return None
+    ip = _lan_ip()
+    return None if ip is None else _url(st_config).replace("//localhost:", f"//{ip}:", 1)
+
+
+def _lan_ip() -> str | None:
+    """This machine's address on the network its default route leaves by: a UDP socket "connected"
+    to an outside address sends nothing, and names the local address it would use."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # TEST-NET-1 (RFC 5737): never reached, no packet sent
+            ip = str(s.getsockname()[0])
+        except OSError:
+            return None
+    return None if ip.startswith("127.") or ip == "0.0.0.0" else ip  # noqa: S104 (comparing)
+
+
 _SERVING = threading.Event()
 
 
@@ -206,8 +237,9 @@ def _stop_before_serving(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
 
-def _announce_when_ready(url: str) -> None:
-    """Say the address once the server answers its health check."""
+def _announce_when_ready(url: str, lan: str | None = None) -> None:
+    """Say the address once the server answers its health check (and the one for other computers
+    on the network, when it listens there too)."""
     deadline = time.monotonic() + READY_WAIT_SECONDS
     while time.monotonic() < deadline:
         try:
@@ -215,6 +247,8 @@ def _announce_when_ready(url: str) -> None:
                 if r.read() == b"ok":
                     _SERVING.set()
                     say(f"看板已就绪：{url}")
+                    if lan:
+                        say(f"同一网络中的其他电脑请打开：{lan}")
                     return
         except OSError:
             pass
