@@ -14,6 +14,7 @@ ctx = meeting_view.setup()
 theme = screen.theme_name(st.query_params.get("theme"))
 seconds = meeting.parse_seconds(st.query_params.get("every"))
 st.html(screen.css(theme))
+st.html(screen.phone_note(*meeting_view.phone_link()))  # shown instead of the slides on a narrow window
 
 WEEK_COLS = {"code": "编号", "target": "年度工作目标", "lead_section": "牵头科室"}
 MOVED_COLS = {**WEEK_COLS, "completion_pct_before": "上周", "completion_pct": "本周"}
@@ -27,6 +28,8 @@ def pages(slide: meeting.Slide) -> int:
     t = slide.tables
     if slide.key == "ranking":
         return screen.page_count(len(t["sections"]), screen.BAR_ROWS)
+    if slide.key == "heatmap" and slide.numbers.get("mode") == "run_up":
+        return screen.page_count(len(t["run_up"]), screen.RUN_UP_ROWS)
     if slide.key == "heatmap":
         return screen.page_count(
             reads.due_matrix(ctx, ctx.plan_id, ctx.as_of, ctx.year)["section"].nunique(), screen.HEAT_ROWS
@@ -36,13 +39,23 @@ def pages(slide: meeting.Slide) -> int:
     return 1
 
 
-def silent_tile() -> tuple[str, str, str, str]:
-    """本期未报送: the open reporting period's sections without a report, named as 总览 and 督办与催报 name it."""
+NAME_CHARS = 34  # characters of names a line in half the slide's width holds
+NAME_LINES = 3  # 本期未报送科室 takes at most this many lines; the rest is 等，另有 N 个
+
+
+def silent_sections() -> tuple[tuple[str, str, str, str], str, int]:
+    """本期未报送: the open reporting period's sections without a report, counted and named as 总览
+    and 督办与催报 name them: the tile, the HTML of the list, and the table rows that list takes."""
     period = ctx.open_period
     if period is None:
-        return ("本期未报送", "—", "本年度的填报周期已全部关闭", "")
+        tile = ("本期未报送", "—", "本年度的填报周期已全部关闭", "")
+        return tile, screen.heading("本期未报送科室") + screen.names([], 0, "本年度的填报周期已全部关闭"), 3
     silent = reads.not_reported(ctx, ctx.plan_id, period.start, period.end)
-    return ("本期未报送", f"{len(silent)} 个科室", f"{period.name} {period.days}", "warn" if len(silent) else "good")
+    tile = ("本期未报送", f"{len(silent)} 个科室", f"{period.name} {period.days}", "warn" if len(silent) else "good")
+    shown, more = meeting.silent_names(silent, NAME_CHARS * NAME_LINES)
+    lines = max(1, -(-len("、".join(shown)) // NAME_CHARS))
+    html = screen.heading(f"本期未报送科室（{period.name}）") + screen.names(shown, more, "本期各科室都已报送")
+    return tile, html, -(-(13 + 8 * lines) // 10)  # a heading ≈ 1.3 table rows, a line of names ≈ 0.8
 
 
 def body(slide: meeting.Slide, page: int) -> str:
@@ -56,7 +69,6 @@ def body(slide: meeting.Slide, page: int) -> str:
             ]
         )
     if slide.key == "headline":
-        gap = n["completion_pct"] - n["expected_pct"]
         probs = "，".join(f"{k} {fmt.pct(v * 100)}" for k, v in n["grade_probability"].items())
         trend = reads.weekly_trend(ctx, ctx.plan_id, ctx.year, ctx.as_of)
         overall = trend[trend["group"] == reads.ALL]  # the overall (全部) 完成率 and 序时进度, week by week
@@ -73,7 +85,7 @@ def body(slide: meeting.Slide, page: int) -> str:
                         "加权完成率",
                         fmt.pct(n["completion_pct"]),
                         f"序时进度 {fmt.pct(n['expected_pct'])}",
-                        "good" if gap >= -10 else "warn" if gap >= -30 else "bad",
+                        screen.tone(n["completion_pct"], n["expected_pct"]),
                     ),
                     ("本周提升", f"{n['completion_change']:+.1f}", "个百分点", ""),
                 ]
@@ -90,13 +102,14 @@ def body(slide: meeting.Slide, page: int) -> str:
         )
     if slide.key == "week":
         rows = screen.TABLE_ROWS
-        finished, fell = screen.split((len(t["finished"]), len(t["fell_behind"])), rows - 4)
+        silent_tile, silent_list, silent_rows = silent_sections()
+        finished, fell = screen.split((len(t["finished"]), len(t["fell_behind"])), rows - 4 - silent_rows)
         return screen.tiles(
             [
                 ("本周有推进", f"{n['moved']} 项", "", "good"),
                 ("本周完成", f"{n['finished']} 项", "", "good"),
                 ("新增滞后", f"{n['fell_behind']} 项", "", "bad" if n["fell_behind"] else ""),
-                silent_tile(),
+                silent_tile,
             ]
         ) + screen.row(
             screen.heading("推进最多")
@@ -104,7 +117,8 @@ def body(slide: meeting.Slide, page: int) -> str:
             screen.heading("本周完成")
             + screen.table(t["finished"], LIST_COLS, limit=max(finished, 1), empty="本周没有新完成的目标")
             + screen.heading("新增滞后")
-            + screen.table(t["fell_behind"], LIST_COLS, limit=max(fell, 1), empty="本周没有新增滞后目标"),
+            + screen.table(t["fell_behind"], LIST_COLS, limit=max(fell, 1), empty="本周没有新增滞后目标")
+            + silent_list,
         )
     if slide.key == "due":
         overdue, soon = screen.split((len(t["overdue"]), len(t["due_soon"])), screen.TABLE_ROWS)
@@ -123,6 +137,19 @@ def body(slide: meeting.Slide, page: int) -> str:
         )
     if slide.key == "ranking":
         return screen.bars(t["sections"], "section", "科室（牵头目标）", ("late", "滞后"), page)
+    if slide.key == "heatmap" and n["mode"] == "run_up":
+        when = fmt.month_day(n["deadline"])
+        left = f"离{when}还有 {n['days_left']} 天" if n["days_left"] > 0 else f"已到{when}"
+        done = f"；另有 {n['all_done']} 个科室的已全部完成" if n["all_done"] else ""
+        return (
+            screen.subtitle(
+                f"{n['targets']} 项目标中 {n['in_month']} 项的完成时限在{n['month']}月，按月分布看不出先后："
+                f"下表按科室（牵头与协作）列出{n['month']}月到期的目标，{left}{done}。"
+            )
+            + screen.run_up(t["run_up"], page)
+            + '<div class="pd-legend">每周需推进：未完成目标离完成时限每周还需提高的完成率（百分点，各目标平均）；'
+            "本周推进低于所需的标黄，有滞后的标红</div>"
+        )
     if slide.key == "heatmap":
         return screen.heat(reads.due_matrix(ctx, ctx.plan_id, ctx.as_of, ctx.year), ctx.year, ctx.as_of, page) + (
             '<div class="pd-legend">格内为当月到期的目标数（牵头与协作）；红色越深，其中滞后（含逾期）的越多；'

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from perfdash.core import fmt
 from perfdash.db import queries
 from perfdash.present import exports, meeting
 from perfdash.store import Store
@@ -168,15 +170,20 @@ def test_headline_numbers_on_screen_match_the_slide_logic(db, store):
     assert f">{h['overdue']}<" in html
 
 
-def test_charts_on_slides_are_html_that_scales(db):
+def test_charts_on_slides_are_html_that_scales(db, slides):
     """The charts are drawn as HTML (sized with the window, not in fixed pixels): the ranking's
     bars are as long as each section's 完成率, the heat map has the year's months, the first
     slide the weekly trend."""
+    from perfdash.db import weekly
+    from perfdash.present import screen
+
     ranking = _html(_slide(3))
     assert ranking.count('class="pd-bar"') == 14  # the demo's 14 sections with targets, one page
     bar = '<span class="n">财务科</span><div class="pd-track"><div class="pd-fill good" style="width:94.4%">'
     assert bar in ranking
-    heat = _html(_slide(4))
+    # The demo's deadlines are all in December (its 截止分布 is the run-up): the map of a plan whose
+    # deadlines spread, drawn from the same state.
+    heat = screen.heat(weekly.due_matrix(slides["heatmap"].tables["state"]), 2025, WEEK.end)
     assert all(f"<th>{m}月</th>" in heat or f'<th class="now">{m}月</th>' in heat for m in range(1, 13))
     assert '<th class="now">11月</th>' in heat  # the as-of month outlined
     first = _html(_slide(0, week="2025-11-21"))
@@ -214,3 +221,153 @@ def test_the_screen_follows_the_plan_chosen_on_other_pages(tmp_path, monkeypatch
     at.query_params["plan"] = str(second - 1 if second > 1 else second + 1)  # the URL still decides
     at.run()
     assert "示范市第002局" not in _html(at)
+
+
+# -- 本周变化 names 本期's 未报送科室 ------------------------------------------------------------------
+
+
+def test_week_slide_names_the_sections_that_have_not_reported(db):
+    """The demo closed 21 November; in the open period 第48期 (11-22–11-28) none of its 14 lead
+    sections with unfinished targets has reported (tests/test_supervision.py). 中教科 reports on
+    26 November and the office enters one for 校安科's 7-2: the other 12 are named on 本周变化,
+    in the order of 督办与催报's list, and the two that reported are not."""
+    from perfdash.core.access import Actor
+    from perfdash.store import ProgressRow
+    from perfdash.workflows import supervision
+
+    store = Store(db)
+    try:
+        day = date(2025, 11, 26)
+        store.add_progress(1, [ProgressRow("1-3-1", day, 80, "推进中")], Actor("section", "中教科", "zj"), today=day)
+        store.add_progress(1, [ProgressRow("7-2", day, 60, "推进中")], Actor("office", "绩效办", "admin"), today=day)
+        listed = list(supervision.not_reported(store, 1, date(2025, 11, 22), date(2025, 11, 28))["section"])
+    finally:
+        store.close()
+    silent = ["办公室", "高教职教科", "体卫艺语科", "初幼教科", "组织科", "思政科"]
+    silent += ["教师工作科", "资源中心", "政策审批科", "财务科", "考试院", "规划建设科"]
+    assert sorted(listed) == sorted(silent)  # by hand: the 14 less 中教科 and 校安科
+    html = _html(_slide(1, week="2025-11-21"))
+    assert "本期未报送科室（第48期）" in html and "12 个科室" in html
+    names = html.split('<div class="pd-names">')[1].split("</div>")[0]
+    assert [n.removesuffix("、") for n in re.findall(r"<span>([^<]*)</span>", names)] == listed
+    assert "中教科" not in names and "校安科" not in names
+
+
+def test_silent_names_are_cut_after_a_whole_name():
+    import pandas as pd
+
+    silent = pd.DataFrame({"section": ["办公室", "高教职教科", "民管科（对外合作科）", "财务科"]})
+    assert meeting.silent_names(silent, 100) == (list(silent["section"]), 0)
+    assert meeting.silent_names(silent, 12) == (["办公室", "高教职教科"], 2)  # 办公室、高教职教科 is 9
+    assert meeting.silent_names(silent.head(0), 100) == ([], 0)
+
+
+# -- 截止分布 when every deadline is in December ------------------------------------------------------
+
+
+def test_deadlines_all_in_december_show_the_run_up(slides):
+    """60 of the demo's 61 targets end on 31 December (1-3-3 on 30 September): by month the slide
+    would be one full column. It lists instead, per section, what falls due in December: as of
+    21 November 40 days (5.7 weeks) are left, so 各科室's three targets at 40, 50 and 50 % (average
+    46.7 %) each need (100 − 46.7) ÷ 5.7 = 9.3 points a week."""
+    h = slides["heatmap"]
+    n = h.numbers
+    assert (n["mode"], n["month"], n["in_month"], n["targets"]) == ("run_up", 12, 60, 61)
+    assert (n["deadline"], n["days_left"]) == (date(2025, 12, 31), 40)
+    run_up = h.tables["run_up"].set_index("section")
+    assert len(run_up) == 21 and n["all_done"] == 0  # every section (lead or co) has a December target open
+    row = run_up.loc["各科室"]
+    assert (row["due"], row["unfinished"], row["late"]) == (3, 3, 3)
+    assert row["completion_pct"] == pytest.approx(46.667, abs=0.001)
+    assert row["need_pct"] == pytest.approx((100 - 46.6667) / (40 / 7), abs=0.001)
+    # Cross-checked against the state: 中教科 leads or shares 8 December targets.
+    state = h.tables["state"]
+    december = state[(state["deadline"].astype(str) == "2025-12-31") & state["sections"].map(lambda s: "中教科" in s)]
+    assert run_up.loc["中教科", "due"] == len(december) == 8
+    assert list(run_up["need_pct"]) == sorted(run_up["need_pct"], reverse=True)  # furthest behind first
+
+
+def test_deadlines_spread_over_the_year_keep_the_month_map():
+    import pandas as pd
+
+    spread = pd.DataFrame({"deadline": pd.to_datetime(["2025-03-31", "2025-06-30", "2025-12-31", "2025-12-31"])})
+    assert meeting.deadline_cluster(spread) == (None, 0)
+    clustered = pd.DataFrame({"deadline": pd.to_datetime(["2025-06-30"] + ["2025-12-31"] * 4)})
+    assert meeting.deadline_cluster(clustered) == (pd.Timestamp("2025-12-01"), 4)  # 4 of 5 = CLUSTER_SHARE
+
+
+def test_the_run_up_slide_on_screen(db):
+    html = _html(_slide(4, week="2025-11-21"))
+    assert "61 项目标中 60 项的完成时限在12月" in html and "离12月31日还有 40 天" in html
+    assert "<td>民管科（对外合作科）</td>" in html  # the whole name
+    assert "每周需推进" in html and "本周推进" in html
+
+
+# -- one rounding, then the colour ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("done", "expected", "shown", "tone"),
+    [
+        (78.51, 89.0, "79%", "warn"),  # 10.49 points behind, shown 79% against 89%: 10 behind
+        (79.49, 89.0, "79%", "warn"),  # 9.51 points behind unrounded, the same figures on screen
+        (78.67, 89.0, "79%", "warn"),  # the demo's 李自坚
+        (79.07, 89.0, "79%", "warn"),  # the demo's 陈军宣: green before, beside 李自坚's yellow 79%
+        (80.0, 89.6, "80%", "warn"),  # 序时进度 rounds too: 90 − 80
+        (80.0, 89.4, "80%", "good"),
+        (59.5, 89.5, "60%", "warn"),  # round half to even, as fmt.pct: 60 against 90
+        (58.6, 89.4, "59%", "warn"),  # 30.8 behind unrounded, but the screen reads 59% against 89%
+        (58.4, 89.0, "58%", "bad"),  # 31 behind: beyond the red threshold of 30
+    ],
+)
+def test_colour_comes_from_the_rounded_figures(done, expected, shown, tone):
+    from perfdash.present import screen
+
+    assert fmt.pct(done) == shown
+    assert screen.tone(done, expected) == tone
+
+
+def test_bars_that_read_the_same_have_the_same_colour():
+    import pandas as pd
+
+    from perfdash.present import screen
+
+    leaders = pd.DataFrame(
+        {"leader": ["甲", "乙"], "completion_pct": [78.51, 79.49], "expected_pct": [89.0, 89.0], "late": [1, 1]}
+    )
+    html = screen.bars(leaders, "leader", "分管领导", ("late", "滞后"))
+    assert html.count(">79%<") == 2
+    assert re.findall(r'class="pd-fill (\w+)"', html) == ["warn", "warn"]
+
+
+def test_name_columns_fit_the_longest_name():
+    import pandas as pd
+
+    from perfdash.present import screen
+
+    # 10 characters of body type (2.4u each) and a margin: wider than the old 17u column.
+    assert screen.name_width(["财务科", "民管科（对外合作科）"], 17) == 25.0
+    assert screen.name_width(["财务科"], 17) == 17  # short names keep the old width
+    assert screen.name_width(["很" * 30], 16) == pytest.approx(screen.NAME_EM_MAX * screen.BODY_U + 1)  # wraps
+    matrix = pd.DataFrame(
+        {"section": ["民管科（对外合作科）"], "month": [pd.Timestamp("2025-12-01")], "targets": [2], "at_risk": [0]}
+    )
+    heat = screen.heat(matrix, 2025, date(2025, 11, 21))
+    assert 'style="--pd-name:calc(var(--u) * 25.8)"' in heat and ">民管科（对外合作科）</th>" in heat
+
+
+# -- a phone -----------------------------------------------------------------------------------------
+
+
+def test_the_screen_carries_a_note_for_phones(db):
+    """The page always sends the note; the screen's CSS shows it instead of the slides below
+    NARROW_PX (tests/browser/test_meeting_screen.py looks at it on a phone)."""
+    from perfdash.present import screen
+
+    html = _html(_slide(0))
+    assert "周会大屏用于会议室投影" in html and '<a href="./mine">打开我的分管</a>' in html
+    css = screen.css("dark")
+    narrow = css.split(f"@media (max-width: {screen.NARROW_PX}px) {{")[1]
+    assert ".pd-phone { display: none; }" in css.split("@media")[0]  # a projector does not see it
+    assert ".pd-screen, .st-key-pd_controls { display: none !important; }" in narrow
+    assert ".pd-phone { display: flex;" in narrow

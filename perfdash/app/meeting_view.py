@@ -9,7 +9,7 @@ from datetime import date
 
 import streamlit as st
 
-from perfdash.app import reads, streamlit_internals, ui
+from perfdash.app import nav, reads, streamlit_internals, ui
 from perfdash.app.session import current_account, open_store, require_login, session_token
 from perfdash.db import queries
 from perfdash.ops import auth
@@ -39,6 +39,13 @@ class MeetingContext:
         if self.token is not None:
             return auth.kiosk_token(self.store, self.token) is not None
         return auth.session_account(self.store, self.session) is not None
+
+
+def phone_link() -> tuple[str, str]:
+    """Where the screen sends a phone: the leader's landing page (the first of a leader's menu,
+    我的分管) as a link relative to the screen's address, and its menu name."""
+    title, urls = next(iter(nav.menu("leader").items()))
+    return f"./{urls[0]}", title
 
 
 def setup() -> MeetingContext:

@@ -24,6 +24,9 @@ SLIDE_TITLES = {
     "leaders": "分管领导",
 }
 DEFAULT_SECONDS = 20
+# 截止分布 by month says nothing when (nearly) every deadline is in one month, as in a plan whose
+# targets all end on 31 December: from this share on, the slide shows the run-up to that month.
+CLUSTER_SHARE = 0.8
 MIN_SECONDS, MAX_SECONDS = 5, 600
 
 
@@ -94,6 +97,89 @@ def week_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, pd.Data
     }
 
 
+def deadline_cluster(state: pd.DataFrame) -> tuple[pd.Timestamp | None, int]:
+    """The month holding at least CLUSTER_SHARE of the targets' deadlines (完成时限), and how many
+    fall in it; (None, 0) when they spread over the year (the month-by-month 截止分布 then)."""
+    if state.empty:
+        return None, 0
+    months = pd.to_datetime(state["deadline"]).dt.to_period("M").value_counts()
+    month, count = months.index[0], int(months.iloc[0])
+    return (month.to_timestamp(), count) if count >= CLUSTER_SHARE * len(state) else (None, 0)
+
+
+RUN_UP_COLUMNS = ["section", "due", "unfinished", "late", "completion_pct", "need_pct", "gain_pct"]
+
+
+def run_up(now: pd.DataFrame, before: pd.DataFrame, month: pd.Timestamp, as_of: date) -> pd.DataFrame:
+    """到期前冲刺: per section (牵头 or 协作, as the month-by-month 截止分布 counts a target), its
+    targets due in ``month`` (``due``), the ones not finished (``unfinished``, of which ``late``
+    滞后 or overdue), their average 完成率, the points a week each still needs to reach 100 % by
+    its own deadline (``need_pct``: (100 − 完成率) ÷ the weeks left, at least one week), and what
+    they gained in the week just closed (``gain_pct``, against ``before``). Sections with every
+    such target finished are left out; the furthest behind their needed pace first."""
+    due = now[pd.to_datetime(now["deadline"]).dt.to_period("M").dt.to_timestamp() == month].copy()
+    gained = before.set_index("code")["completion_pct"].reindex(due["code"]).fillna(0.0).to_numpy()
+    due["gain"] = due["completion_pct"].to_numpy() - gained
+    weeks = ((pd.to_datetime(due["deadline"]) - pd.Timestamp(as_of)).dt.days / 7).clip(lower=1)
+    due["need"] = (100 - due["completion_pct"].clip(upper=100)) / weeks
+    due["open"] = due["completion_pct"] < 100
+    due["is_late"] = due["open"] & due["lag_status"].isin(LATE_STATUSES)
+    rows = due.explode("sections").rename(columns={"sections": "section"}).dropna(subset=["section"])
+    rows = rows.drop_duplicates(["code", "section"])
+    if rows.empty:
+        return pd.DataFrame(columns=RUN_UP_COLUMNS)
+    order = {s: n for n, s in enumerate(dict.fromkeys(rows["section"]))}
+    counts = rows.groupby("section", sort=False).agg(due=("code", "size"), late=("is_late", "sum"))
+    open_rows = rows[rows["open"]]
+    means = open_rows.groupby("section", sort=False).agg(
+        unfinished=("code", "size"),
+        completion_pct=("completion_pct", "mean"),
+        need_pct=("need", "mean"),
+        gain_pct=("gain", "mean"),
+    )
+    out = means.join(counts).reset_index()
+    out["_order"] = out["section"].map(order)
+    out = out.sort_values(["need_pct", "_order"], ascending=[False, True], kind="stable")
+    return out.astype({"due": "int64", "unfinished": "int64", "late": "int64"})[RUN_UP_COLUMNS].reset_index(drop=True)
+
+
+def deadline_slide(now: pd.DataFrame, before: pd.DataFrame, as_of: date) -> Slide:
+    """截止分布: the month-by-month map (drawn from weekly.due_matrix), or, when the deadlines
+    cluster in one month (deadline_cluster), the run-up to it (run_up) with what its subtitle says."""
+    month, count = deadline_cluster(now)
+    numbers: dict[str, object] = {"mode": "months", "targets": len(now)}
+    tables = {"state": now}
+    if month is not None:
+        sprint = run_up(now, before, month, as_of)
+        due = pd.to_datetime(now["deadline"])
+        last = due[due.dt.to_period("M").dt.to_timestamp() == month].max().date()
+        sections = {s for secs in now.loc[due.dt.to_period("M").dt.to_timestamp() == month, "sections"] for s in secs}
+        numbers.update(
+            mode="run_up",
+            month=month.month,
+            in_month=count,
+            deadline=last,
+            days_left=(last - as_of).days,
+            sections=len(sections),
+            all_done=len(sections) - len(sprint),
+        )
+        tables["run_up"] = sprint
+    return Slide("heatmap", SLIDE_TITLES["heatmap"], numbers=numbers, tables=tables)
+
+
+def silent_names(silent: pd.DataFrame, budget: int) -> tuple[list[str], int]:
+    """本期未报送科室: the names (of supervision.not_reported's frame, in its order) that fit in
+    ``budget`` characters written one after another with 、, and how many did not (cut after a
+    whole name: …等，另有 N 个)."""
+    names = [str(s) for s in silent["section"]] if not silent.empty else []
+    shown: list[str] = []
+    for name in names:
+        if len("、".join([*shown, name])) > budget and shown:
+            break
+        shown.append(name)
+    return shown, len(names) - len(shown)
+
+
 def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: date | None = None) -> list[Slide]:
     """Every slide's content for one week, a reporting period (plain data; the page only draws it).
     The state is as of ``as_of`` (default the period's cut-off day; the screen passes the 统计日期),
@@ -153,7 +239,7 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
     )
     sections = rollups.by_section(now)
     ranking = Slide("ranking", SLIDE_TITLES["ranking"], tables={"sections": sections[sections["targets"] > 0]})
-    heat = Slide("heatmap", SLIDE_TITLES["heatmap"], tables={"state": now})
+    heat = deadline_slide(now, before, as_of)
     leaders = Slide("leaders", SLIDE_TITLES["leaders"], tables={"leaders": rollups.by_leader(now)})
     return [headline, week_slide, due_slide, ranking, heat, leaders]
 

@@ -5,12 +5,15 @@ from users is escaped; nothing a user typed becomes markup."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from html import escape
 
 import pandas as pd
 
 from perfdash.core import fmt
 from perfdash.core.schedule import LATE_STATUSES, OVERDUE
+from perfdash.core.settings import lag_thresholds
 
 THEMES: dict[str, dict[str, str]] = {
     "dark": {
@@ -43,6 +46,9 @@ TARGET_CHARS = 15  # a target's text is cut to one projector line
 BAR_ROWS = 14
 HEAT_ROWS = 21  # the heat map's rows are bare lines of text (the demo's 21 sections fit one page)
 TABLE_ROWS = 13
+RUN_UP_ROWS = 21  # 截止分布's run-up table: dense rows, the demo's 21 sections on one page
+NAME_EM_MAX = 11  # a name column grows to this many characters; a longer name wraps, never cut
+NARROW_PX = 700  # below this width (a phone) the screen says it is for a projector
 
 
 def theme_name(raw: str | None) -> str:
@@ -95,9 +101,9 @@ table.pd-table td.pd-wrap {{ max-width: {_u(34)}; overflow: hidden; text-overflo
 .pd-empty {{ color: {t["muted"]}; padding: {_u(1)} 0; }}
 .pd-bars {{ flex: 1 1 0; min-height: 0; display: flex; flex-direction: column; }}
 .pd-bar {{ flex: 1 1 0; max-height: {_u(9)}; display: grid; align-items: center; gap: {_u(1.5)};
-  grid-template-columns: {_u(16)} 1fr {_u(9)} {_u(11)}; border-bottom: 1px solid {t["line"]}; }}
+  grid-template-columns: var(--pd-name, {_u(16)}) 1fr {_u(9)} {_u(11)}; border-bottom: 1px solid {t["line"]}; }}
 .pd-bar.pd-head {{ flex: 0 0 auto; color: {t["muted"]}; padding-bottom: {_u(0.3)}; }}
-.pd-bar .n {{ white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+.pd-bar .n {{ overflow-wrap: anywhere; line-height: 1.15; }}
 .pd-track {{ position: relative; height: 55%; max-height: {_u(4)}; background: {t["panel"]};
   border-radius: {_u(0.5)}; }}
 .pd-fill {{ position: absolute; left: 0; top: 0; bottom: 0; border-radius: {_u(0.5)}; }}
@@ -110,7 +116,8 @@ table.pd-table td.pd-wrap {{ max-width: {_u(34)}; overflow: hidden; text-overflo
 table.pd-heat {{ width: 100%; flex: 1 1 0; border-collapse: separate; border-spacing: {_u(0.35)};
   table-layout: fixed; }}
 table.pd-heat th {{ color: {t["muted"]}; font-weight: 600; text-align: center; white-space: nowrap; }}
-table.pd-heat th.sec {{ text-align: left; width: {_u(17)}; overflow: hidden; text-overflow: ellipsis; }}
+table.pd-heat th.sec {{ text-align: left; width: var(--pd-name, {_u(17)}); white-space: normal;
+  overflow-wrap: anywhere; }}
 table.pd-heat td, table.pd-heat th {{ padding: 0 {_u(0.4)}; line-height: 1.2; }}
 table.pd-heat td {{ text-align: center; border-radius: {_u(0.4)}; background: {t["panel"]}; white-space: nowrap; }}
 table.pd-heat td.now, table.pd-heat th.now {{ outline: {_u(0.25)} dashed {t["accent"]}; }}
@@ -124,6 +131,21 @@ table.pd-heat td.now, table.pd-heat th.now {{ outline: {_u(0.25)} dashed {t["acc
 .pd-line.area {{ background: {t["accent"]}; opacity: 0.18; }}
 .pd-xaxis {{ grid-column: 2; position: relative; height: {_u(3.4)}; color: {t["muted"]}; }}
 .pd-xaxis span {{ position: absolute; top: {_u(0.3)}; transform: translateX(-50%); }}
+.pd-sub {{ color: {t["muted"]}; }}
+.pd-names {{ line-height: 1.35; }} .pd-names span {{ white-space: nowrap; }}
+table.pd-dense td, table.pd-dense th {{ padding-top: {_u(0.15)}; padding-bottom: {_u(0.15)}; line-height: 1.2; }}
+table.pd-dense td.num, table.pd-dense th.num {{ text-align: right; }}
+/* On a phone the projector layout is unreadable: hide it and say where to look instead. */
+.pd-phone {{ display: none; }}
+@media (max-width: {NARROW_PX}px) {{
+  .pd-screen, .st-key-pd_controls {{ display: none !important; }}
+  .pd-phone {{ display: flex; position: fixed; inset: 0; z-index: 300; flex-direction: column; justify-content: center;
+    gap: 20px; padding: 28px; background: {t["bg"]}; color: {t["text"]}; font-size: 18px; line-height: 1.5; }}
+  .pd-phone .pd-phone-title {{ font-size: 24px; font-weight: 700; }}
+  .pd-phone .pd-phone-note {{ color: {t["muted"]}; font-size: 16px; }}
+  .pd-phone a {{ align-self: flex-start; padding: 12px 22px; border-radius: 10px; background: {t["accent"]};
+    color: {t["bg"]} !important; font-size: 18px; font-weight: 700; text-decoration: none; }}
+}}
 /* The controls (pause, download, back) sit over the slide's footer, right-aligned. */
 .st-key-pd_controls {{ position: fixed !important; right: {_u(3)}; bottom: {_u(0.9)}; z-index: 200;
   width: auto !important; display: flex; flex-direction: row; gap: {_u(1.5)}; align-items: center; }}
@@ -214,6 +236,33 @@ def page_count(rows: int, per_page: int) -> int:
     return max(1, -(-rows // per_page))
 
 
+def shown_pct(x: float) -> int:
+    """The whole percent that fmt.pct puts on screen for ``x`` (its one rounding)."""
+    return int(fmt.pct(x).removesuffix("%"))
+
+
+def tone(done: float, expected: float) -> str:
+    """'good', 'warn' or 'bad' by how far 完成率 is behind 序时进度, with the lag rule of every page
+    (settings.lag_thresholds: yellow from 10 points behind, red beyond 30) judged on the whole
+    percents shown (shown_pct), not on the unrounded numbers: figures that read the same get one
+    colour (78.67 and 79.07 against 89 both read 79%, 10 points behind: both 'warn')."""
+    yellow, red = lag_thresholds()
+    lag = shown_pct(expected) - shown_pct(done)
+    return "bad" if lag > red else "warn" if lag >= yellow else "good"
+
+
+def _ems(text: str) -> float:
+    """A text's width in em: a Chinese character (or full-width sign) 1, anything else about 0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in text)
+
+
+def name_width(names: Iterable[object], least: float) -> float:
+    """The width in u of a column of names in body type: the longest name's (so 民管科（对外合作科）
+    is not cut), at least ``least``, at most NAME_EM_MAX characters (a longer name wraps)."""
+    longest = max((_ems(str(n)) for n in names), default=0.0)
+    return round(max(least, min(longest, NAME_EM_MAX) * BODY_U + 1.0), 1)
+
+
 def bars(frame: pd.DataFrame, name: str, label: str, note: tuple[str, str] | None = None, page: int = 0) -> str:
     """A ranking as bars: one row per ``name`` with its 完成率 (coloured by the gap to 序时进度),
     a mark at its 序时进度, the rate in figures and the ``note`` column (key, header). Page
@@ -229,16 +278,16 @@ def bars(frame: pd.DataFrame, name: str, label: str, note: tuple[str, str] | Non
     for r in part.itertuples(index=False):
         v = r._asdict()
         done, expected = float(v["completion_pct"]), float(v["expected_pct"])
-        gap = done - expected
-        tone = "good" if gap >= -10 else "warn" if gap >= -30 else "bad"
         extra = _text(note[0], v.get(note[0])) if note else ""
         rows += (
             f'<div class="pd-bar"><span class="n">{escape(str(v[name]))}</span>'
-            f'<div class="pd-track"><div class="pd-fill {tone}" style="width:{min(max(done, 0), 100):.1f}%"></div>'
+            f'<div class="pd-track"><div class="pd-fill {tone(done, expected)}" '
+            f'style="width:{min(max(done, 0), 100):.1f}%"></div>'
             f'<div class="pd-mark" style="left:{min(max(expected, 0), 100):.1f}%"></div></div>'
             f"<span>{escape(fmt.pct(done))}</span><span>{escape(extra)}</span></div>"
         )
-    return f'<div class="pd-bars">{head}{rows}</div>'
+    width = name_width(frame[name], 16)  # every page of the ranking alike
+    return f'<div class="pd-bars" style="--pd-name:{_u(width)}">{head}{rows}</div>'
 
 
 NOW = ' class="now"'  # the as-of month's column in the heat map
@@ -267,7 +316,68 @@ def heat(matrix: pd.DataFrame, year: int, as_of: object, page: int = 0) -> str:
             style = f' style="background:color-mix(in srgb, var(--pd-bad) {25 + 60 * risk / top:.0f}%, transparent)"'
             body += f"<td{now}{style if risk else ''}>{int(c['targets'])}项</td>"
         body += "</tr>"
-    return f'<table class="pd-heat"><tr>{head}</tr>{body}</table>'
+    width = name_width(matrix["section"], 17) + 0.8  # the cell's side padding
+    return f'<table class="pd-heat" style="--pd-name:{_u(width)}"><tr>{head}</tr>{body}</table>'
+
+
+RUN_UP_HEAD = (
+    ("section", "科室", ""),
+    ("due", "到期", "num"),
+    ("unfinished", "未完成", "num"),
+    ("late", "其中滞后", "num"),
+    ("completion_pct", "平均完成率", "num"),
+    ("need_pct", "每周需推进", "num"),
+    ("gain_pct", "本周推进", "num"),
+)
+
+
+def run_up(frame: pd.DataFrame, page: int = 0) -> str:
+    """截止分布 when the deadlines cluster in one month (meeting.run_up's rows): per section the
+    targets due, unfinished, late, their average 完成率, the points a week they need and the points
+    they gained this week, one decimal; a week's gain below the need (as shown) in the warning
+    colour. Page ``page`` of RUN_UP_ROWS rows."""
+    if frame.empty:
+        return '<div class="pd-empty">到期的目标已全部完成</div>'
+    head = "".join(f'<th class="{c}">{escape(label)}</th>' for _, label, c in RUN_UP_HEAD)
+    body = ""
+    for r in frame.iloc[page * RUN_UP_ROWS : (page + 1) * RUN_UP_ROWS].itertuples(index=False):
+        need, gain = f"{float(r.need_pct):.1f}", f"{float(r.gain_pct):.1f}"
+        slow = " pd-warn" if float(gain) < float(need) else ""  # judged on the figures shown
+        late = " pd-bad" if int(r.late) else ""
+        body += (
+            f"<tr><td>{escape(str(r.section))}</td><td class=num>{int(r.due)}</td>"
+            f"<td class=num>{int(r.unfinished)}</td><td class='num{late}'>{int(r.late)}</td>"
+            f"<td class=num>{escape(fmt.pct(float(r.completion_pct)))}</td><td class=num>{need}</td>"
+            f"<td class='num{slow}'>{gain}</td></tr>"
+        )
+    return f'<table class="pd-table pd-dense"><tr>{head}</tr>{body}</table>'
+
+
+def names(items: list[str], more: int, empty: str) -> str:
+    """Names one after another (、), each kept whole on one line, with 等，另有 N 个 when ``more``
+    did not fit; ``empty`` when there are none."""
+    if not items:
+        return f'<div class="pd-empty">{escape(empty)}</div>'
+    last = len(items) - 1
+    text = "".join(f"<span>{escape(n)}{'' if i == last else '、'}</span>" for i, n in enumerate(items))
+    tail = f'<span class="pd-muted">等，另有 {more} 个</span>' if more else ""
+    return f'<div class="pd-names">{text}{tail}</div>'
+
+
+def subtitle(text: str) -> str:
+    """A muted line under the slide's title that says what the slide shows and why."""
+    return f'<div class="pd-sub">{escape(text)}</div>'
+
+
+def phone_note(href: str, label: str) -> str:
+    """What a phone sees instead of the slides (css hides one or the other by the window's width):
+    the screen is for a projector, and a link to ``label`` (the leader's view), ``href`` relative."""
+    return (
+        '<div class="pd-phone"><div class="pd-phone-title">周会大屏用于会议室投影</div>'
+        "<div>大屏按投影的宽屏排版，手机上看不清。在手机上请看分管领导的页面：</div>"
+        f'<a href="{escape(href)}">打开{escape(label)}</a>'
+        '<div class="pd-phone-note">在电脑或投影上打开本网址即可看到轮播的大屏。</div></div>'
+    )
 
 
 def trend(frame: pd.DataFrame, year: int, note: str = "") -> str:

@@ -9,7 +9,7 @@ import contextlib
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.conftest import ARTIFACTS, settle, sign_in
+from tests.browser.conftest import ARTIFACTS, OFFICE_PASSWORD, demo_db, serve, settle, sign_in
 
 SLIDE = ".pd-top"
 NO_SCROLL = """() => {
@@ -191,3 +191,129 @@ def test_a_signed_in_viewer_goes_back_to_the_dashboard(browser, app_url):
         assert page.query_selector('[data-testid="stSidebarNav"]') is not None
     finally:
         page.close()
+
+
+# -- long names, and a phone -------------------------------------------------------------------------
+
+LONG_NAME = "民管科（对外合作科）"
+# Every element holding ``name`` as its whole text: whether it shows all of it (nothing scrolled
+# away or cut with an ellipsis, inside the window), and on how many lines.
+WHOLE = """(name) => [...document.querySelectorAll('.pd-screen *')]
+  .filter(e => e.textContent.trim() === name && e.getBoundingClientRect().width > 0)
+  .map(e => { const r = e.getBoundingClientRect(); const range = document.createRange();
+    range.selectNodeContents(e);
+    const lines = new Set([...range.getClientRects()].map(q => Math.round(q.top))).size;
+    return {tag: e.tagName, sw: e.scrollWidth, cw: e.clientWidth, sh: e.scrollHeight, ch: e.clientHeight,
+            right: r.right, bottom: r.bottom, lines, cut: getComputedStyle(e).textOverflow === 'ellipsis'
+              && getComputedStyle(e).overflow === 'hidden'}; })"""
+
+
+# WHOLE, measured once the slide titled ``title`` is up (title and measure in one step: the
+# rotation cannot move on between them).
+WHOLE_ON = f"""([title, name]) => document.querySelector('.pd-title')?.textContent.startsWith(title)
+  && ({WHOLE})(name)"""
+
+
+def _whole(page, name: str, width: int, height: int, title: str | None = None) -> list[dict]:
+    if title is None:
+        shown = page.evaluate(WHOLE, name)
+    else:
+        shown = page.wait_for_function(WHOLE_ON, arg=[title, name], timeout=90_000, polling=100).json_value()
+    assert shown, f"{name} is not on the slide"
+    for e in shown:
+        assert e["sw"] <= e["cw"] + 1 and e["sh"] <= e["ch"] + 1 and not e["cut"], e
+        assert e["right"] <= width and e["bottom"] <= height, e
+    return shown
+
+
+def test_long_section_names_are_whole_at_1366(browser, app_url, kiosk, artifacts):
+    """截止分布 of the demo (every deadline 31 December: the run-up by section) at 1366×768 shows
+    民管科（对外合作科） whole, where it used to read 民管科（对…."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(f"{app_url}/meeting?token={kiosk[1]}&every=5")  # no pause: measured as it rotates
+        assert [e["tag"] for e in _whole(page, LONG_NAME, 1366, 768, title="截止分布")] == ["TD"]
+        page.screenshot(path=str(artifacts / "meeting_run_up_1366x768.png"))
+    finally:
+        page.close()
+
+
+def test_heat_map_and_bars_fit_long_names(browser, artifacts):
+    """The month-by-month 截止分布 (a plan whose deadlines spread) and the ranking's bars, drawn by
+    the screen's own HTML and CSS at 1366×768: a 10-character name whole on one line, a name longer
+    than NAME_EM_MAX characters wrapped, not cut."""
+    import pandas as pd
+
+    from perfdash.present import screen
+
+    very_long = "教育系统工会与离退休干部工作处（老干部活动中心）"
+    names = ["财务科", LONG_NAME, very_long]
+    matrix = pd.DataFrame(
+        {
+            "section": names,
+            "month": [pd.Timestamp(f"2025-{m:02d}-01") for m in (3, 6, 12)],
+            "targets": [1, 2, 3],
+            "at_risk": [0, 1, 0],
+        }
+    )
+    ranking = pd.DataFrame(
+        {"section": names, "completion_pct": [90.0, 80.0, 60.0], "expected_pct": [89.0] * 3, "late": [0, 1, 2]}
+    )
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        for key, body in [
+            ("heat", screen.heat(matrix, 2025, "2025-11-21")),
+            ("bars", screen.bars(ranking, "section", "科室（牵头目标）", ("late", "滞后"))),
+        ]:
+            top = screen.top_bar("截止分布", "演示", 0, 1)
+            page.set_content(f"<html><body>{screen.css('dark')}{screen.screen(top, body, '')}</body></html>")
+            assert [e["lines"] for e in _whole(page, LONG_NAME, 1366, 768)] == [1], key
+            assert [e["lines"] >= 2 for e in _whole(page, very_long, 1366, 768)] == [True], key  # wrapped, whole
+            page.screenshot(path=str(artifacts / f"meeting_long_names_{key}_1366x768.png"))
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def served_leader(tmp_path_factory):
+    """``perfdash serve`` (whose sign-in cookie survives loading another address, as a link does)
+    on a demo database with a leader account (l_0, 李自坚)."""
+    db = tmp_path_factory.mktemp("phone") / "phone.duckdb"
+    demo_db(db, leaders=("李自坚",))
+    with serve(db, db.parent, perfdash_serve=True, env={"PERFDASH_BACKUP_EVERY": "0"}) as url:
+        yield url
+
+
+def test_on_a_phone_the_screen_points_to_the_leaders_view(browser, served_leader, artifacts):
+    """A leader opens 周会大屏 on a phone (390×844): instead of the slides (type of 5 px) and their
+    buttons, a note that the screen is for a projector and a link to 我的分管, which opens it."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    try:
+        page.goto(f"{served_leader}/meeting")
+        page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+        page.get_by_label("用户名").fill("l_0")
+        page.get_by_label("密码").fill(OFFICE_PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        note = page.locator(".pd-phone")
+        note.wait_for(state="visible", timeout=90_000)
+        page.wait_for_selector(SLIDE, state="attached", timeout=90_000)  # the slides are there, hidden
+        settle(page)
+        assert not page.locator(".pd-screen").is_visible()
+        assert not page.get_by_role("button", name="暂停轮播").is_visible()
+        assert note.get_by_text("周会大屏用于会议室投影").is_visible()
+        link = note.get_by_role("link", name="打开我的分管")
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844, box
+        size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.pd-phone')).fontSize)")
+        assert size >= 16, size
+        page.screenshot(path=str(artifacts / "meeting_phone_390x844.png"))
+        page.set_viewport_size({"width": 1366, "height": 768})  # a projector: the slides, no note
+        page.locator(".pd-screen").wait_for(state="visible", timeout=10_000)
+        assert not note.is_visible()
+        page.set_viewport_size({"width": 390, "height": 844})
+        link.click()
+        page.wait_for_url("**/mine", timeout=90_000)
+        page.locator('[data-testid="stMain"] h1:has-text("我的分管")').first.wait_for(timeout=90_000)
+        page.screenshot(path=str(artifacts / "meeting_phone_mine_390x844.png"))
+    finally:
+        page.context.close()
