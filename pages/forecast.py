@@ -58,12 +58,10 @@ with shown:
     for col, (name, p) in zip(m[1:], sim.grade_probability.items(), strict=True):
         col.metric(f"{name}的概率", fmt.pct(p * 100))
 
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader("总分分布")
-        histogram = reads.score_histogram(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), int(draws), int(seed))
-        st.plotly_chart(histogram, config={"displaylogo": False}, key="histogram")
-    with right:
+    st.subheader("总分分布")
+    histogram = reads.score_histogram(ctx, ctx.plan_id, ctx.as_of, ctx.year, rules.to_json(), int(draws), int(seed))
+    st.plotly_chart(histogram, config={"displaylogo": False}, key="histogram")
+    with st.container():  # the page's full width: eight columns do not fit beside the histogram at 1366 px
         st.subheader("失分风险最大的目标")
         top = risk.attrs["top_grade"]
         st.caption(

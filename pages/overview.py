@@ -53,13 +53,15 @@ y[0].metric(
     help=f"满分 {fmt.points(possible)}；绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分。"
     f"{official.source()}",
 )
-y[1].metric("当前等次", official.grade_label(now.grade), help=official.source())
+# 暂定 beside the label, not the value: "良好（暂定）" in a metric's large type is cut at 1366 px
+provisional = official.grade_label("")  # "（暂定）" under rules nobody set, else ""
+y[1].metric(f"当前等次{provisional}", now.grade, help=official.source())
 y[2].metric(
     f"预计年终得分（{ctx.year}）",
     fmt.score(sim.base_total, unit=True),
     help="按各目标的推进速度预测年终（模拟的中位数），预测，非正式结果",
 )
-y[3].metric("预计等次", official.grade_label(sim.base_grade))
+y[3].metric(f"预计等次{provisional}", sim.base_grade, help=official.source())
 if previous is not None:  # the same unit's previous year, beside this one (under its own rules)
     last = reads.year_result(ctx, int(previous["plan_id"]))
     carried = reads.carryovers_confirmed(ctx, ctx.plan_id)
@@ -109,9 +111,15 @@ with right:
         ),
         hide_index=True,
         width="stretch",
+        # narrow columns: the table sits in two fifths of the page and must fit at 1366 px
         column_config={
-            "加权完成率": st.column_config.ProgressColumn(format="%.0f%%", min_value=0, max_value=100),
-            "折算得分": st.column_config.NumberColumn(format="%.1f"),
+            "目标组": st.column_config.TextColumn(width=70),
+            "目标数": st.column_config.NumberColumn("目标", width=44),
+            "分值": st.column_config.NumberColumn(width=50),
+            "加权完成率": st.column_config.ProgressColumn(
+                "完成率", format="%.0f%%", min_value=0, max_value=100, width=90
+            ),
+            "折算得分": st.column_config.NumberColumn("得分", format="%.1f", width=56),
         },
         key="group_table",
     )

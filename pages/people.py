@@ -31,38 +31,28 @@ if actor.role == "leader":
         cols[1].metric("分管分值", fmt.points(head["points"]))
         cols[2].metric("加权完成率", fmt.pct(head["completion_pct"]))
         cols[3].metric("滞后", f"{head['late']} 项")
-        st.dataframe(
-            tables.target_list(mine),
-            hide_index=True,
-            width="stretch",
-            column_config=widgets.percent_columns("完成率", "序时进度"),
-        )
+        shown = tables.target_list(mine)
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=widgets.target_list_columns(shown))
     st.divider()
 
 leaders = reads.rollup(ctx, ctx.plan_id, ctx.as_of, ctx.year, "leader", ctx.filters)
 st.subheader("分管领导")
 st.caption(reads.LEADER_RULE)
-left, right = st.columns([2, 3])
-with left:
-    st.plotly_chart(
-        reads.ranking_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, "leader", ctx.filters),
-        config={"displaylogo": False},
-        key="leader_bars",
-    )
-with right:
-    st.dataframe(
-        tables.leaders(leaders),
-        hide_index=True,
-        width="stretch",
-        column_config=widgets.percent_columns("加权完成率", "序时进度"),
-    )
-pick = st.selectbox("查看分管领导的目标", list(leaders["leader"]), key="drill_leader")
+st.plotly_chart(
+    reads.ranking_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, "leader", ctx.filters),
+    config={"displaylogo": False},
+    key="leader_bars",
+)
+# under the chart, the page's full width: its eight columns do not fit beside it at 1366 px
 st.dataframe(
-    tables.target_list(reads.portfolio(ctx, ctx.plan_id, ctx.as_of, ctx.year, pick, ctx.filters)[0]),
+    tables.leaders(leaders),
     hide_index=True,
     width="stretch",
-    column_config=widgets.percent_columns("完成率", "序时进度"),
+    column_config=widgets.percent_columns("加权完成率", "序时进度"),
 )
+pick = st.selectbox("查看分管领导的目标", list(leaders["leader"]), key="drill_leader")
+shown = tables.target_list(reads.portfolio(ctx, ctx.plan_id, ctx.as_of, ctx.year, pick, ctx.filters)[0])
+st.dataframe(shown, hide_index=True, width="stretch", column_config=widgets.target_list_columns(shown))
 
 st.subheader("责任人")
 st.caption(reads.PERSON_RULE)

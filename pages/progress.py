@@ -10,6 +10,21 @@ from perfdash.core.settings import STATUSES
 from perfdash.present import tables, templates
 from perfdash.workflows import ledger, progress, supervision
 
+
+def widget_key(name: str) -> str:
+    """The key of a widget the browser must forget after a save: the grid keeps its edits and the
+    uploader its file under their key, and sends them again on the next click (a note-only save
+    leaves the grid's data as it was). A new key after each save (``renew``) starts them empty."""
+    saves = st.session_state.get(f"_saves_{name}", 0)
+    return f"{name}_{saves}" if saves else name
+
+
+def renew(name: str) -> None:
+    """After a save: forget the widget's value, and give it a new key on the next run."""
+    st.session_state.pop(widget_key(name), None)
+    st.session_state[f"_saves_{name}"] = st.session_state.get(f"_saves_{name}", 0) + 1
+
+
 ctx = ui.page_setup("进度填报")
 actor = ctx.actor
 st.title("进度填报")
@@ -50,21 +65,27 @@ with tab_edit:
         key="report_date",
     )
     before = progress.editor_frame(state, actor)
+    # Column widths in pixels: the whole grid, 进展说明 included, fits the page from 1366 px up
+    # (sidebar open); the target's full text opens with a double click on its cell.
     after = st.data_editor(
         before,
-        key="editor",
+        key=widget_key("editor"),
         hide_index=True,
         width="stretch",
         disabled=["code", "target", "deadline", "role", "current_pct"],
         column_config={
-            "code": st.column_config.TextColumn("编号", width="small"),
-            "target": st.column_config.TextColumn("年度工作目标", width="large"),
-            "deadline": st.column_config.DateColumn("完成时限", format="YYYY-MM-DD"),
-            "role": st.column_config.TextColumn("角色", width="small"),
-            "current_pct": st.column_config.ProgressColumn("当前进度", format="%.0f%%", min_value=0, max_value=100),
-            "completion_pct": st.column_config.NumberColumn("本次完成率(%)", min_value=0, max_value=100, step=1),
-            "status": st.column_config.SelectboxColumn("状态", options=list(STATUSES), required=True),
-            "note": st.column_config.TextColumn("进展说明", max_chars=500),
+            "code": st.column_config.TextColumn("编号", width=56),
+            "target": st.column_config.TextColumn("年度工作目标", width=200, help="双击单元格可看全文"),
+            "deadline": st.column_config.DateColumn("完成时限", format="YYYY-MM-DD", width=92),
+            "role": st.column_config.TextColumn("角色", width=48),
+            "current_pct": st.column_config.ProgressColumn(
+                "当前进度", format="%.0f%%", min_value=0, max_value=100, width=86
+            ),
+            "completion_pct": st.column_config.NumberColumn(
+                "本次完成率(%)", min_value=0, max_value=100, step=1, width=120
+            ),
+            "status": st.column_config.SelectboxColumn("状态", options=list(STATUSES), required=True, width=80),
+            "note": st.column_config.TextColumn("进展说明", max_chars=500, width=200),
         },
     )
     edits = progress.edited_rows(before, after, report_date)
@@ -81,8 +102,8 @@ with tab_edit:
         except actions.StoreError as exc:
             ui.problems("未保存，请修改后重试：", str(exc).splitlines())
         else:
-            ui.flash(f"已保存 {progress.saved_text(n, len(before))}。填报日期 {fmt.day(report_date)}。")
-            del st.session_state["editor"]
+            ui.flash(f"已保存 {progress.saved_text(n, len(edits))}。填报日期 {fmt.day(report_date)}。")
+            renew("editor")
             st.rerun()
 
 with tab_upload:
@@ -100,7 +121,10 @@ with tab_upload:
         f"{progress.UNCHANGED_RULE}。"
     )
     uploaded = st.file_uploader(
-        "上传进度台账", type=["xlsx", "csv"], key="ledger_upload", max_upload_size=ledger.MAX_BYTES // 1024 // 1024
+        "上传进度台账",
+        type=["xlsx", "csv"],
+        key=widget_key("ledger_upload"),
+        max_upload_size=ledger.MAX_BYTES // 1024 // 1024,
     )
     if uploaded is not None:
         up = ui.parse_once(uploaded, ledger.read_upload)
@@ -123,7 +147,7 @@ with tab_upload:
                     st.error(fmt.md(str(exc)))
                 else:
                     ui.flash(f"已从 {uploaded.name} 保存 {progress.saved_text(n, len(up.rows))}。")
-                    del st.session_state["ledger_upload"]
+                    renew("ledger_upload")
                     st.rerun()
 
 with tab_log:

@@ -17,4 +17,5 @@ code = st.selectbox("年度工作目标", list(labels), format_func=labels.get, 
 st.query_params["code"] = st.session_state["_target_url_code"] = code
 
 st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}")
+widgets.target_summary(ctx, state, code)  # first: status, the latest note in full, who answers for it
 widgets.target_panel(ctx, state, code)

@@ -154,11 +154,11 @@ def test_every_page_shows_the_clis_score_grade_and_counts(db, as_of):
         return metrics(at)
 
     overview = page("pages/overview.py")
-    assert f"{overview['当前得分']} · {overview['当前等次']}" == shown
+    assert f"{overview['当前得分']} · {overview['当前等次（暂定）']}（暂定）" == shown  # 暂定 beside the label
     assert overview["滞后"] == f"{truth['counts']['late']} 项"
     projected = next(v for k, v in overview.items() if k.startswith("预计年终得分"))
     assert projected == fmt.score(truth["projected"]["total"], unit=True)
-    assert overview["预计等次"] == truth["projected"]["grade"] + "（暂定）"
+    assert overview["预计等次（暂定）"] == truth["projected"]["grade"]
     assert page("pages/scoring.py")["当前得分"] == shown
     evaluation_page = page("pages/evaluation.py")
     assert (evaluation_page["评估总分"], evaluation_page["等次"]) == (

@@ -150,3 +150,31 @@ def test_a_write_reaches_every_cached_table_and_chart(db):
     table = after.dataframe[0].value.set_index("目标组")
     assert table.loc["精神文明", "加权完成率"] == pytest.approx(100)
     assert _metrics(after)["已完成"] == f"{_direct(db, as_of)['done']} 项" != _metrics(before)["已完成"]
+
+
+def _grid(at: AppTest):
+    """进度填报's data editor (its key changes with each save)."""
+    return next(d for d in at.dataframe if str(d.key or "").startswith("editor"))
+
+
+def test_a_saved_edit_stays_confirmed_until_the_next_action(db):
+    at = signed_in("pages/progress.py", "section", "校安科").run()
+    grid = _grid(at)
+    row = list(grid.value["code"]).index("7-4")
+    at.session_state[grid.key] = {"edited_rows": {row: {"note": "消防演练完成"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert "已修改 1 项" in at.caption[1].value
+    at.button(key="save_edits").click().run()
+    saved = "已保存 1 条进度记录。填报日期 2025-11-28。"  # the one row sent: no "另有 4 行" unsent rows
+    assert [s.value for s in at.success if s.value.startswith("已保存")] == [saved]
+    assert "已修改 0 项" in at.caption[1].value  # a fresh grid: the saved note is not an edit any more
+    # The grid in the browser reports its cleared edits (a run nobody asked for), or anything
+    # reruns the page: the confirmation stays.
+    at.session_state[_grid(at).key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.run()
+    assert [s.value for s in at.success if s.value.startswith("已保存")] == [saved]
+    assert "已修改 0 项" in at.caption[1].value
+    # Doing something else ends it: another report date.
+    at.date_input(key="report_date").set_value(date(2025, 11, 27)).run()
+    assert not [s for s in at.success if s.value.startswith("已保存")]

@@ -186,8 +186,15 @@ def _mapping_step(plan: Plan, mapping_key: str, from_memory: bool) -> None:
             width="stretch",
             height=min(420, 38 + 35 * len(rows)),
             disabled=[c for c in rows.columns if c != "改为"],
+            # together under the expander's width at 1366 px: the cells' start is enough to tell a row
             column_config={
-                "改为": st.column_config.SelectboxColumn("改为", options=[AUTO, *ROLES.values()], required=True)
+                "行": st.column_config.Column(width=40),
+                "位置": st.column_config.Column(width=90),
+                "读作": st.column_config.Column(width=110),
+                "改为": st.column_config.SelectboxColumn(
+                    "改为", options=[AUTO, *ROLES.values()], required=True, width=120
+                ),
+                **{f"第{c + 1}列": st.column_config.Column(width=max(56, 480 // max(width, 1))) for c in range(width)},
             },
             key=f"plan_rows_{_digest(table.mapping_json)}",
         )
@@ -230,33 +237,62 @@ def _by_hand(table: TableView, mapping_key: str) -> None:
 
 
 def _targets(plan: Plan) -> None:
-    """Every target with each value beside the phrase it was read from."""
+    """Every target with each value beside the phrase it was read from; its place in the structure
+    and its 评分标准 on a second tab (one table of all fifteen would not fit the page)."""
     flagged = {c.subject for c in plan.warnings}
-    with st.expander(f"读出的 {len(plan.targets)} 项目标（每个值旁边是它取自的原文）"):
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "编号": [t.code for t in plan.targets],
-                    "原编号": [t.source("code") for t in plan.targets],
-                    "需核对": ["⚠" if t.code in flagged else "" for t in plan.targets],
-                    "目标组": [t.group for t in plan.targets],
-                    "一级指标": [t.indicator for t in plan.targets],
-                    "年度工作目标": [t.target for t in plan.targets],
-                    "评分标准": [t.standard for t in plan.targets],
-                    "分值": [t.points for t in plan.targets],
-                    "完成时限": [fmt.day(t.deadline) for t in plan.targets],
-                    "时限原文": [t.source("deadline") for t in plan.targets],
-                    "责任科室": ["、".join(t.sections) for t in plan.targets],
-                    "科室原文": [t.source("sections") for t in plan.targets],
-                    "责任人": ["、".join(t.persons) for t in plan.targets],
-                    "分管领导": ["、".join(t.leaders) for t in plan.targets],
-                    "位置": [t.source("row") for t in plan.targets],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key="plan_targets",
-        )
+    ts = plan.targets
+
+    def read_from(value: str, phrase: str) -> str:
+        return value if not phrase or phrase == value else f"{value}（{phrase}）"
+
+    with st.expander(f"读出的 {len(ts)} 项目标（每个值旁边括号里是它取自的原文）"):
+        values, structure = st.tabs(["值与原文", "结构与评分标准"])
+        with values:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "编号": [t.code for t in ts],
+                        "核对": ["⚠" if t.code in flagged else "" for t in ts],
+                        "年度工作目标": [t.target for t in ts],
+                        "分值": [t.points for t in ts],
+                        "完成时限": [read_from(fmt.day(t.deadline), t.source("deadline")) for t in ts],
+                        "责任科室": [read_from("、".join(t.sections), t.source("sections")) for t in ts],
+                        "责任人": ["、".join(t.persons) for t in ts],
+                        "分管领导": ["、".join(t.leaders) for t in ts],
+                        "位置": [t.source("row") for t in ts],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "编号": st.column_config.Column(width=56),
+                    "核对": st.column_config.Column(width=40),
+                    "年度工作目标": st.column_config.Column(width=190),
+                    "分值": st.column_config.Column(width=44),
+                    "完成时限": st.column_config.Column(width=150),
+                    "责任科室": st.column_config.Column(width=140),
+                    "责任人": st.column_config.Column(width=80),
+                    "分管领导": st.column_config.Column(width=64),
+                    "位置": st.column_config.Column(width=90),
+                },
+                key="plan_targets",
+            )
+        with structure:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "编号": [t.code for t in ts],
+                        "原编号": [t.source("code") for t in ts],
+                        "目标组": [t.group for t in ts],
+                        "一级指标": [t.indicator for t in ts],
+                        "指标分值": [t.indicator_points for t in ts],
+                        "评分标准": [t.standard for t in ts],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                key="plan_structure",
+            )
 
 
 def _reviews(plan: Plan) -> dict[str, str]:

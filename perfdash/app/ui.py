@@ -292,8 +292,40 @@ def demo_badge(ctx: PageContext) -> str:
 
 
 def flash(message: str | None = None) -> None:
-    """Show a message once after a rerun (a save that reloads the page), or queue one."""
+    """Queue a message (a save's confirmation, before the rerun that reloads the page), or show
+    the queued one: on every run until the person does something else. Popping it on the first
+    run lost it to a run nobody asked for (a data editor reports that it cleared its edits once
+    its data changes), so it stays while what the person set (``inputs_now``) is as it was when
+    it first showed; any change there (an edit, another date, a click, another page) ends it."""
     if message is not None:
         st.session_state["_flash"] = message
-    elif "_flash" in st.session_state:
-        st.success(st.session_state.pop("_flash"))
+        st.session_state.pop("_flash_inputs", None)
+        return
+    if "_flash" not in st.session_state:
+        return
+    inputs = inputs_now()
+    if st.session_state.setdefault("_flash_inputs", inputs) != inputs:
+        del st.session_state["_flash"], st.session_state["_flash_inputs"]
+        return
+    st.success(st.session_state["_flash"])
+
+
+def inputs_now() -> dict[str, str]:
+    """What the person has set, as this run starts: each session value a widget (or a page on
+    its behalf) keeps, by key, leaving out the page's own bookkeeping (keys starting with "_")
+    and values that hold nothing — an unclicked button, an empty uploader, a data editor without
+    edits — so a widget that appears or clears itself is not an action. An uploaded file counts
+    by its id."""
+    return {
+        str(key): repr(getattr(value, "file_id", value))
+        for key, value in st.session_state.to_dict().items()
+        if not str(key).startswith("_") and _holds(value)
+    }
+
+
+def _holds(value: object) -> bool:
+    if isinstance(value, dict):  # a data editor's state: edited / added / deleted rows
+        return any(_holds(v) for v in value.values())
+    if isinstance(value, list | tuple | set | str):
+        return bool(value)
+    return value is not None and value is not False

@@ -11,6 +11,7 @@ from perfdash.app import reads
 from perfdash.app.ui import PageContext
 from perfdash.core import fmt
 from perfdash.core.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW
+from perfdash.db.kpi_tracking import SOURCE_KPI
 from perfdash.present import tables
 
 
@@ -59,6 +60,35 @@ def table_height(rows: int, limit: int) -> int:
 def percent_columns(*names: str) -> dict[str, object]:
     """Column configs that draw percents as progress bars (0–100)."""
     return {n: st.column_config.ProgressColumn(n, format="%.0f%%", min_value=0, max_value=100) for n in names}
+
+
+# Column widths (px) of the target lists every drill-down shows: together under the 904 px of
+# the page's main column at 1366 px (the target's text is cut; its full text is on hover).
+TARGET_LIST_WIDTHS = {
+    "编号": 56,
+    "年度工作目标": 210,
+    "分值": 44,
+    "牵头科室": 84,
+    "责任人": 64,
+    "完成时限": 84,
+    "完成率": 80,
+    "完成率来源": 64,
+    "序时进度": 80,
+    "滞后状态": 64,
+    "最近填报": 84,
+}
+
+
+def target_list_columns(table: pd.DataFrame) -> dict[str, object]:
+    """Column configs for tables.target_list: compact widths, percents as progress bars."""
+    config: dict[str, object] = {
+        n: st.column_config.Column(n, width=w) for n, w in TARGET_LIST_WIDTHS.items() if n in table.columns
+    }
+    for n in ("完成率", "序时进度"):
+        config[n] = st.column_config.ProgressColumn(
+            n, format="%.0f%%", min_value=0, max_value=100, width=TARGET_LIST_WIDTHS[n]
+        )
+    return config
 
 
 def filter_note(ctx: PageContext, shown: int, total: int) -> str:
@@ -160,3 +190,89 @@ def period_note(ctx: PageContext) -> None:
             f"本期（{period.name}，{period.days}）{ctx.actor.name}还没有报送进度；"
             f"截止时间 {cutoff.month}月{cutoff.day}日 {cutoff:%H:%M}。"
         )
+
+
+# A status's colour in words, beside its badge: a colour alone does not tell everyone (nor a
+# print-out); names that say their colour (黄色滞后, 红色滞后) are not told twice.
+STATUS_COLOUR = {DONE: "蓝色", ON_TRACK: "绿色", YELLOW: "黄色", RED: "红色", OVERDUE: "红色"}
+NOT_REPORTED = "尚未填报"
+
+
+def status_label(status: str) -> str:
+    """A lag status as a coloured badge with its colour in words: 红色滞后, 逾期未完成（红色）."""
+    colour = STATUS_COLOUR.get(status, "")
+    word = f"（{colour}）" if colour and colour not in status else ""
+    return f":{STATUS_BADGE.get(status, 'gray')}-badge[{status}{word}]"
+
+
+def target_summary(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
+    """目标详情's opening block, written for a leader on a phone: where the target stands (its
+    status with the colour in words, 完成率 against 序时进度), the latest 进展说明 in full, who
+    answers for it (sections with their persons and contacts, leaders) and when it was last
+    reported and by whom. Plain paragraphs that wrap at any width, no table; the numbers are
+    target_panel's (the same reads)."""
+    row = state.set_index("code").loc[code]
+    history = reads.target_timeline(ctx, ctx.plan_id, ctx.as_of, ctx.year, code)
+    with st.container(border=True, key="target_summary"):
+        st.markdown(f"{status_label(str(row['lag_status']))} {_standing(row)}")
+        if history.empty:
+            st.markdown(f"**最新进展**  \n{NOT_REPORTED}：截至 {fmt.day(ctx.as_of)}，该目标还没有任何进度填报。")
+        else:
+            last = history.iloc[-1]
+            late = "，迟报" if bool(last.get("late", False)) else ""
+            st.markdown(
+                f"**最新进展**（{fmt.day(last['report_date'])} {fmt.md(last['reporter'])}填报，"
+                f"填报状态：{fmt.md(last['status'])}{late}）"
+            )
+            st.markdown(_latest_note(history))
+        st.markdown(_responsible(row, reads.contacts(ctx, ctx.plan_id)))
+
+
+def _standing(row: pd.Series) -> str:
+    """完成率 against 序时进度 in words, as whole percents (the gap from the numbers shown)."""
+    done, expected = round(float(row["completion_pct"])), round(float(row["expected_pct"]))
+    source = f"（按{SOURCE_KPI}）" if row.get("completion_source") == SOURCE_KPI else ""
+    text = f"完成率 **{fmt.pct(row['completion_pct'])}**{source}，序时进度 **{fmt.pct(row['expected_pct'])}**"
+    if row["lag_status"] == DONE:
+        return text
+    if row["lag_status"] == OVERDUE:
+        return f"{text}；完成时限 {fmt.day(row['deadline'])} 已过，尚未完成"
+    gap = expected - done
+    if gap == 0:
+        return f"{text}，与序时进度持平"
+    return f"{text}，{'落后' if gap > 0 else '领先'} {abs(gap)} 个百分点"
+
+
+def _paragraph(text: str) -> str:
+    """Text someone typed, as markdown lines: escaped, its line breaks kept."""
+    return "  \n".join(fmt.md(line) for line in str(text).strip().splitlines())
+
+
+def _latest_note(history: pd.DataFrame) -> str:
+    """The latest report's 进展说明 in full; when it has none, the most recent one before it."""
+    note = str(history["note"].iloc[-1]).strip()
+    if note:
+        return _paragraph(note)
+    noted = history[history["note"].str.strip() != ""]
+    if noted.empty:
+        return "（填报时未写进展说明）"
+    earlier = noted.iloc[-1]
+    return f"（本次未写进展说明；{fmt.day(earlier['report_date'])} 填报时的说明：）  \n{_paragraph(earlier['note'])}"
+
+
+def _responsible(row: pd.Series, reach: pd.DataFrame) -> str:
+    """责任: the lead and co-operating sections with their persons and contacts, the leaders."""
+    contact = {
+        r.section: "，".join(
+            x for x in (f"电话 {r.phone}" if r.phone else "", f"邮箱 {r.email}" if r.email else "") if x
+        )
+        for r in reach.itertuples()
+    }
+    lines = []
+    for i, (section, person) in enumerate(zip(row["sections"], row["persons"], strict=False)):
+        who = f"{fmt.md(section)}（{fmt.md(person)}）" if person else fmt.md(section)
+        where = f" · {fmt.md(contact[section])}" if contact.get(section) else ""
+        lines.append(("牵头：" if i == 0 else "协作：") + who + where)
+    leaders = "、".join(fmt.md(name) for name in row["leaders"])
+    lines.append(f"分管领导：{leaders or '—'}")
+    return "**责任**  \n" + "  \n".join(lines)

@@ -97,8 +97,9 @@ def indicators(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def target_list(state: pd.DataFrame) -> pd.DataFrame:
-    """Targets with their state, for drill-down lists."""
-    return pd.DataFrame(
+    """Targets with their state, for drill-down lists (完成率来源 only where some completion is
+    not the reported one: a 量化指标 or an office score)."""
+    table = pd.DataFrame(
         {
             "编号": state["code"],
             "年度工作目标": state["target"],
@@ -113,6 +114,7 @@ def target_list(state: pd.DataFrame) -> pd.DataFrame:
             "最近填报": [fmt.day(d) if pd.notna(d) else "—" for d in state["last_report"]],
         }
     )
+    return table if (table["完成率来源"] != "填报").any() else table.drop(columns=["完成率来源"])
 
 
 def sections(df: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect as _expect
 
 from perfdash.bench import servers
 from perfdash.bench.browser_bench import CHROMIUM, LAUNCH_ARGS  # the benchmark's browser, the same
@@ -89,7 +90,9 @@ def serve(db: Path, log_dir: Path, perfdash_serve: bool = False, env: dict | Non
     server = subprocess.Popen(
         [sys.executable, *command],
         cwd=PROJECT_ROOT,
-        env={**os.environ, "PERFDASH_DB": str(db), **(env or {})},
+        # no file watcher: a test server never reloads the package mid-run (an edit elsewhere, a
+        # checkout) and each test sees the code it started with
+        env={**os.environ, "PERFDASH_DB": str(db), "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none", **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -173,3 +176,15 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def import_with_reason(page, reason: str) -> None:
+    """One reason for every flagged reading (typed, then Enter so the app receives it), then
+    确认导入 once the app has enabled it."""
+    button = page.get_by_role("button", name="确认导入")
+    _expect(button).to_be_disabled(timeout=60_000)  # a flagged reading without a reason blocks the import
+    field = page.get_by_label("对尚未填写的提示使用同一理由（可选）")
+    field.fill(reason)
+    field.press("Enter")
+    _expect(button).to_be_enabled(timeout=60_000)
+    button.click()

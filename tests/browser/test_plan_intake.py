@@ -15,7 +15,7 @@ from docx.shared import Mm
 from playwright.sync_api import expect
 
 from tests import plan_docs
-from tests.browser.conftest import OFFICE_USER, demo_db, pick, serve, settle, sign_in
+from tests.browser.conftest import OFFICE_USER, demo_db, import_with_reason, pick, serve, settle, sign_in
 from tests.test_plans_page import _amended_docx
 
 MAIN = '[data-testid="stMain"]'
@@ -37,18 +37,6 @@ def _upload(page, path) -> None:
     page.locator(f'{MAIN} [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
 
 
-def _import(page, reason: str) -> None:
-    """One reason for every flagged reading (typed, then Enter so the app receives it), then
-    确认导入 once the app has enabled it."""
-    button = page.get_by_role("button", name="确认导入")
-    expect(button).to_be_disabled(timeout=60_000)  # a flagged reading without a reason blocks the import
-    field = page.get_by_label(REVIEW_ALL)
-    field.fill(reason)
-    field.press("Enter")
-    expect(button).to_be_enabled(timeout=60_000)
-    button.click()
-
-
 def test_the_office_brings_in_an_amended_plan_and_next_years(browser, server, tmp_path, artifacts):
     page = sign_in(browser, server, OFFICE_USER, "/plans")
     try:
@@ -59,14 +47,14 @@ def test_the_office_brings_in_an_amended_plan_and_next_years(browser, server, tm
         page.get_by_text("删除 1 项目标（7-4）").first.wait_for(timeout=60_000)
         assert page.get_by_text("修改 1 项目标").first.is_visible()
         page.screenshot(path=str(artifacts / "plans_preview.png"), full_page=True)
-        _import(page, "正文含动态目标，已核对")
+        import_with_reason(page, "正文含动态目标，已核对")
         page.locator(SUCCESS, has_text="删除 1 项").first.wait_for(timeout=60_000)
 
         next_year = tmp_path / "泉州市教育局2026年度绩效工作方案.docx"
         next_year.write_bytes(plan_docs.seed_docx("泉州市教育局2026年度绩效目标考评表"))
         _upload(page, next_year)
         page.get_by_text("这是该单位该年度的第一份方案").first.wait_for(timeout=60_000)
-        _import(page, "已核对")
+        import_with_reason(page, "已核对")
         page.locator(SUCCESS, has_text="2026年度").first.wait_for(timeout=60_000)
         picker = page.locator(f'{SIDEBAR} [data-testid="stSelectbox"]').first
         # The plan just brought in is the one shown (by its name: plan ids depend on the tests run before).
@@ -217,7 +205,7 @@ def test_another_bureaus_table_is_read_after_the_office_fixes_a_column_then_dele
 
         page.get_by_role("button", name="确认导入").scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "plan_intake_reviews.png"))
-        _import(page, "已与示范县教育局核对原件")
+        import_with_reason(page, "已与示范县教育局核对原件")
         page.locator(SUCCESS, has_text="示范县教育局2026年度").first.wait_for(timeout=60_000)
         page.screenshot(path=str(artifacts / "plan_intake_imported.png"))
         picker = page.locator(f'{SIDEBAR} [data-testid="stSelectbox"]').first

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import OFFICE_USER, demo_db, serve, sign_in
+from tests.browser.conftest import OFFICE_USER, demo_db, import_with_reason, serve, sign_in
 from tests.test_plans_page import _amended_docx
 
 MAIN = '[data-testid="stMain"]'
@@ -27,7 +27,7 @@ def test_a_signed_in_browser_uploads_through_the_gate(browser, gated, tmp_path):
         amended.write_bytes(_amended_docx())
         page.locator(f'{MAIN} [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(amended))
         page.get_by_text("删除 1 项目标（7-4）").first.wait_for(timeout=60_000)  # the preview: the file got through
-        page.get_by_role("button", name="确认导入").click()
+        import_with_reason(page, "已核对")  # a reason for the plan's flagged readings, then 确认导入
         page.locator('[data-testid="stAlertContentSuccess"]', has_text="删除 1 项").first.wait_for(timeout=60_000)
     finally:
         page.close()
