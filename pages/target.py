@@ -14,7 +14,9 @@ if url_code in labels and st.session_state.get("_target_url_code") != url_code:
     st.session_state["target_code"] = url_code  # a link (a card, a bookmark) names the target
 st.title("目标详情")
 code = st.selectbox("年度工作目标", list(labels), format_func=labels.get, key="target_code")
-st.query_params["code"] = st.session_state["_target_url_code"] = code
+st.session_state["_target_url_code"] = code
+if url_code != code:  # written only when it changes: each write is an entry of the browser's history
+    st.query_params["code"] = code
 
 st.caption(f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}")
 widgets.target_summary(ctx, state, code)  # first: status, the latest note in full, who answers for it

@@ -208,9 +208,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
             st.warning(f"**{settings.DEMO_LABEL}**：当前进度为自动生成的演示数据，并非科室真实填报。")
     # The date goes into the address only when chosen: a bookmark then follows the office's periods.
     chosen_day = {"as_of": as_of.isoformat()} if as_of != default else {}
-    if not chosen_day:
-        st.query_params.pop("as_of", None)
-    _write_url({"plan": str(plan_id), **chosen_day, **filters.to_query()}, with_filters)
+    _write_url({"plan": str(plan_id), **chosen_day, **filters.to_query()}, with_filters, drop=("as_of",))
     return PageContext(store, int(plan_id), str(row["unit"]), year, as_of, is_demo, filters, account, reporting)
 
 
@@ -238,15 +236,23 @@ def _filter_widgets(store: Store, plan_id: int) -> Filters:
     return Filters(**chosen)
 
 
-def _write_url(values: dict[str, str], with_filters: bool) -> None:
-    """Mirror the view into the query string; other keys (such as a target code) stay."""
-    for key, value in values.items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
-    if with_filters:
-        for key in URL_KEYS:
-            if key not in values and key in st.query_params:
-                del st.query_params[key]
+def _write_url(values: dict[str, str], with_filters: bool, drop: tuple[str, ...] = ()) -> None:
+    """Mirror the view into the query string; other keys (such as a target code) stay. Written at
+    once, and only when it changes: each change of the query string is an entry of the browser's
+    history (Streamlit pushes it), so a key at a time made Back take two or three presses."""
+    current = {k: st.query_params.get(k) for k in st.query_params}
+    wanted = {**current, **values}
+    for key in (*drop, *(URL_KEYS if with_filters else ())):
+        if key not in values:
+            wanted.pop(key, None)
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+def view_params() -> dict[str, str]:
+    """The query string's keys that say what is viewed (plan, date, filters): a link to another
+    page carries them, so that page finds its address already right and adds no history entry."""
+    return {k: str(st.query_params.get(k)) for k in ("plan", "as_of", *URL_KEYS) if k in st.query_params}
 
 
 def app_url(page: str) -> str:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import reads
+from perfdash.app import reads, ui
 from perfdash.app.ui import PageContext
 from perfdash.core import fmt
 from perfdash.core.schedule import DONE, ON_TRACK, OVERDUE, RED, YELLOW
@@ -116,7 +116,12 @@ def target_cards(state: pd.DataFrame, key: str, text_chars: int = 40) -> None:
         )
         with st.container(key=f"card_{key}_{row.code}", border=True):
             try:
-                st.page_link("pages/target.py", label=label, query_params={"code": str(row.code)}, width="stretch")
+                st.page_link(
+                    "pages/target.py",
+                    label=label,
+                    query_params={**ui.view_params(), "code": str(row.code)},  # one history entry per tap
+                    width="stretch",
+                )
             except StreamlitAPIException:  # the page run by itself, outside app.py's navigation (a smoke test)
                 st.markdown(label)
 

@@ -147,3 +147,30 @@ def test_a_sections_saved_row_stays_confirmed_and_the_grid_fits(browser, served,
         page.screenshot(path=str(artifacts / "progress_saved.png"))
     finally:
         page.close()
+
+
+def test_back_from_a_target_returns_to_mine_in_one_press(browser, served):
+    """我的分管 → tap a card → 目标详情 → Back once: 我的分管 again (each screen one history entry)."""
+    url, _ = served
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/mine")
+        page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+        page.get_by_label("用户名").fill("l_0")
+        page.get_by_label("密码").fill(OFFICE_PASSWORD)
+        page.get_by_role("button", name="登录").tap()
+        card = page.locator(f'{MAIN} [data-testid="stPageLink"] a').first
+        card.wait_for(timeout=90_000)
+        settle(page)
+        mine = page.url
+        length = page.evaluate("history.length")
+        card.tap()
+        page.locator(f'{MAIN} h1:has-text("目标详情")').first.wait_for(timeout=60_000)
+        settle(page)
+        assert page.evaluate("history.length") == length + 1  # the tap added one entry, not two
+        page.go_back()
+        page.wait_for_url(mine, timeout=60_000)
+        card.wait_for(timeout=60_000)  # the card list of 我的分管 is back
+    finally:
+        context.close()
