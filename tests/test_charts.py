@@ -78,3 +78,12 @@ def test_target_timeline_plots_reports_against_expected():
     assert expected.name == "序时进度" and list(expected.y) == [17.3, 42.3]
     assert reported.name == "填报完成率" and list(reported.y) == [10.0, 40.0]
     assert reported.customdata[1][2] == "过半"
+
+
+def test_bars_that_read_the_same_are_coloured_the_same():
+    # 78.67 and 79.07 against 89 both read 79% / 89%, ten points behind: one colour, as on the
+    # meeting screen (the lag judged on the percents shown, not on the unrounded numbers)
+    fig = charts.completion_bars(["李自坚", "陈军宣"], [78.67, 79.07], [89.0, 89.0])
+    first, second = fig.data[0].marker.color
+    assert first == second
+    assert [t for t in fig.data[0].text] == ["79%", "79%"]

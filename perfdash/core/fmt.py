@@ -38,6 +38,12 @@ def pct(x: float | int | None) -> str:
     return f"{round(float(x)):.0f}%"
 
 
+def shown_pct(x: float | int | None) -> int:
+    """The whole percent pct() puts on screen for ``x`` (its one rounding; None as 0): a colour
+    judged on it agrees with the number shown beside it."""
+    return 0 if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x))
+
+
 def day(d: date | datetime | None) -> str:
     """ISO date: 2025-12-31."""
     if d is None:

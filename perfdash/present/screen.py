@@ -236,18 +236,13 @@ def page_count(rows: int, per_page: int) -> int:
     return max(1, -(-rows // per_page))
 
 
-def shown_pct(x: float) -> int:
-    """The whole percent that fmt.pct puts on screen for ``x`` (its one rounding)."""
-    return int(fmt.pct(x).removesuffix("%"))
-
-
 def tone(done: float, expected: float) -> str:
     """'good', 'warn' or 'bad' by how far 完成率 is behind 序时进度, with the lag rule of every page
     (settings.lag_thresholds: yellow from 10 points behind, red beyond 30) judged on the whole
-    percents shown (shown_pct), not on the unrounded numbers: figures that read the same get one
+    percents shown (fmt.shown_pct), not on the unrounded numbers: figures that read the same get one
     colour (78.67 and 79.07 against 89 both read 79%, 10 points behind: both 'warn')."""
     yellow, red = lag_thresholds()
-    lag = shown_pct(expected) - shown_pct(done)
+    lag = fmt.shown_pct(expected) - fmt.shown_pct(done)
     return "bad" if lag > red else "warn" if lag >= yellow else "good"
 
 
