@@ -127,6 +127,28 @@ def _script() -> str:
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true,
                              attributes: true, attributeFilter: ["placeholder", "aria-label", "title"]});
+  // On a phone the open sidebar covers most of the screen, and Streamlit keeps it open from page
+  // to page once a person opened it: close it when a choice is made in it (a plan, a date, a page).
+  const phone = () => window.matchMedia("(max-width: 768px)").matches;
+  const closeSidebar = () => {
+    const open = document.querySelector('[data-testid="stSidebar"][data-collapsed="false"]');
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (open && button) button.click();
+  };
+  let choosing = false;  // a select box or date picker of the sidebar is open
+  document.addEventListener("pointerdown", (e) => {
+    if (!phone() || !(e.target instanceof Element)) return;
+    const t = e.target;
+    const pickers = '[data-testid="stSelectbox"], [data-baseweb="select"], [data-testid="stDateInput"]';
+    if (t.closest('[data-testid="stSidebar"]') && t.closest(pickers)) {
+      choosing = true;
+    } else if (choosing && t.closest('[role="option"], [data-baseweb="calendar"] [role="gridcell"]')) {
+      choosing = false;
+      setTimeout(closeSidebar, 400);  // after the choice has reached the widget
+    } else if (t.closest('[data-testid="stSidebarNav"] a')) {
+      setTimeout(closeSidebar, 400);
+    }
+  }, true);
 })();
 </script>""".replace("PERFDASH_WORDS", data)
 
