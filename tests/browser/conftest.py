@@ -161,6 +161,20 @@ def sign_in(browser, url: str, user: str = OFFICE_USER, path: str = "/"):
     return page
 
 
+def sign_in_phone(browser, url: str, user: str, path: str = "/"):
+    """A phone (390×844, touch) that opens ``path`` and signs in there as ``user`` with a tap;
+    returns (context, page) once the form is sent — the caller waits for its own page and closes
+    the context."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{url}{path}")
+    page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(OFFICE_PASSWORD)
+    page.get_by_role("button", name="登录").tap()
+    return context, page
+
+
 @pytest.fixture(scope="session")
 def browser():
     _install_chromium()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import OFFICE_PASSWORD, OFFICE_USER, demo_db, pick, serve, settle
+from tests.browser.conftest import OFFICE_USER, demo_db, pick, serve, settle, sign_in_phone
 
 SIDEBAR = '[data-testid="stSidebar"]'
 
@@ -19,14 +19,8 @@ def city(tmp_path_factory):
 
 
 def test_a_plan_picked_on_a_phone_closes_the_sidebar(browser, city):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    context, page = sign_in_phone(browser, city, OFFICE_USER)
     try:
-        page.goto(city)
-        page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
-        page.get_by_label("用户名").fill(OFFICE_USER)
-        page.get_by_label("密码").fill(OFFICE_PASSWORD)
-        page.get_by_role("button", name="登录").tap()
         page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=90_000)
         settle(page)
         page.locator('[data-testid="stExpandSidebarButton"]').first.tap()

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import OFFICE_PASSWORD, demo_db, serve, settle, sign_in
+from tests.browser.conftest import demo_db, serve, settle, sign_in, sign_in_phone
 
 MAIN = '[data-testid="stMain"]'
 SUCCESS = '[data-testid="stAlertContentSuccess"]'
@@ -53,14 +53,8 @@ def served(tmp_path_factory):
 
 def test_a_leader_on_a_phone_reads_why_a_red_target_is_behind(browser, served, artifacts):
     url, code = served
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    context, page = sign_in_phone(browser, url, "l_0", f"/target?code={code}")
     try:
-        page.goto(f"{url}/target?code={code}")
-        page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
-        page.get_by_label("用户名").fill("l_0")
-        page.get_by_label("密码").fill(OFFICE_PASSWORD)
-        page.get_by_role("button", name="登录").tap()
         page.locator(f'{MAIN} h1:has-text("目标详情")').first.wait_for(timeout=90_000)
         summary = page.locator(SUMMARY).first
         summary.wait_for(timeout=60_000)
@@ -152,14 +146,8 @@ def test_a_sections_saved_row_stays_confirmed_and_the_grid_fits(browser, served,
 def test_back_from_a_target_returns_to_mine_in_one_press(browser, served):
     """我的分管 → tap a card → 目标详情 → Back once: 我的分管 again (each screen one history entry)."""
     url, _ = served
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    context, page = sign_in_phone(browser, url, "l_0", "/mine")
     try:
-        page.goto(f"{url}/mine")
-        page.wait_for_selector('[data-testid="stForm"]', timeout=90_000)
-        page.get_by_label("用户名").fill("l_0")
-        page.get_by_label("密码").fill(OFFICE_PASSWORD)
-        page.get_by_role("button", name="登录").tap()
         card = page.locator(f'{MAIN} [data-testid="stPageLink"] a').first
         card.wait_for(timeout=90_000)
         settle(page)
