@@ -127,6 +127,43 @@ def _script() -> str:
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true,
                              attributes: true, attributeFilter: ["placeholder", "aria-label", "title"]});
+  // One screen, one history entry. Streamlit pushes an entry for the page and another for each
+  // change of its query string (a page switch drops it, the page then writes its plan and date
+  // back): a change of the query string alone replaces the entry of the screen it belongs to.
+  // The new page's query string can arrive before Streamlit has moved the address to the new
+  // page: it is then put on the new page's address (known from the link clicked), so it neither
+  // overwrites the previous screen's entry nor adds one under the old address.
+  let goingTo = null;
+  document.addEventListener("click", (e) => {
+    const link = e.target instanceof Element && e.target.closest("a[href]");
+    if (!link) return;
+    const to = new URL(link.href, location.href);
+    if (to.origin === location.origin && to.pathname !== location.pathname) goingTo = to.pathname;
+  }, true);
+  const push = history.pushState.bind(history);
+  const replace = history.replaceState.bind(history);
+  const ours = (url) => url == null ? null : new URL(url, location.href);
+  history.pushState = (state, title, url) => {
+    const next = ours(url);
+    if (!next || next.origin !== location.origin) return push(state, title, url);
+    if (next.pathname !== location.pathname) {
+      goingTo = null;
+      return push(state, title, url);
+    }
+    if (goingTo) {
+      next.pathname = goingTo;
+      goingTo = null;
+      return push(state, title, next.href);
+    }
+    return replace(state, title, url);
+  };
+  history.replaceState = (state, title, url) => {
+    const next = ours(url);
+    if (goingTo && next && next.origin === location.origin && next.pathname === location.pathname) {
+      return history.pushState(state, title, url);  // the new page's query string, early
+    }
+    return replace(state, title, url);
+  };
   // On a phone the open sidebar covers most of the screen, and Streamlit keeps it open from page
   // to page once a person opened it: close it when a choice is made in it (a plan, a date, a page).
   const phone = () => window.matchMedia("(max-width: 768px)").matches;

@@ -135,17 +135,20 @@ def settle(page, timeout: float = 60_000) -> None:
 
 
 def pick(page, widget, option: str) -> None:
-    """Open a select box's menu (clicking again if the first click came while the app was still
-    redrawing and the menu did not open), then click ``option`` in it."""
-    settle(page)
-    for _ in range(3):
+    """Open a select box's menu and click ``option`` in it. Waits for the option itself, not only
+    the menu: a menu opened while the app was still redrawing can close again or show no options
+    yet; then it is closed and opened again."""
+    wanted = page.locator('[role="listbox"]').get_by_role("option", name=option).first
+    for _ in range(4):
+        settle(page)
         widget.click()
         try:
-            page.locator('[role="listbox"]').first.wait_for(state="visible", timeout=5_000)
-            break
+            wanted.wait_for(state="visible", timeout=10_000)
+            wanted.click(timeout=10_000)
+            return
         except PlaywrightTimeout:
-            settle(page)
-    page.locator('[role="listbox"]').get_by_role("option", name=option).click()
+            page.keyboard.press("Escape")
+    raise AssertionError(f"option {option!r} never showed in the menu")
 
 
 def sign_in(browser, url: str, user: str = OFFICE_USER, path: str = "/"):

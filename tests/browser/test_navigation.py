@@ -113,3 +113,28 @@ def test_a_first_visit_to_a_page_gets_the_app_navigation(browser, tmp_path):
             assert "/heatmap" in page.url
         finally:
             page.close()
+
+
+def test_the_sidebar_menu_adds_one_history_entry_per_screen(signed_in):
+    """总览 (filtered) → 按科室 → 目标详情 through the sidebar menu: one history entry each (the menu
+    drops the query string and the page writes its plan back: that was a second and third entry);
+    Back once returns to the previous screen with its filter."""
+    page = signed_in
+    pick(page, page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first, "行政能力")  # 目标组
+    page.keyboard.press("Escape")
+    page.get_by_text("筛选后 18 / 61 项目标").first.wait_for(timeout=60_000)
+    _settle(page)
+    length = page.evaluate("history.length")
+    _open(page, "按科室")
+    by_section = page.url
+    assert "group=" in by_section and page.evaluate("history.length") == length + 1
+    page.locator('[data-testid="stSidebarNav"] a', has_text="目标详情").first.click()
+    page.wait_for_function("() => document.title.startsWith('目标详情')", timeout=60_000)
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)
+    _settle(page)
+    assert "/target" in page.url and "plan=" in page.url
+    assert page.evaluate("history.length") == length + 2
+    page.go_back()
+    page.wait_for_url(by_section, timeout=60_000)
+    page.wait_for_function("() => document.title.startsWith('按科室')", timeout=60_000)
+    page.get_by_text("（目标组：行政能力）").first.wait_for(timeout=60_000)
