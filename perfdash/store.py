@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from perfdash.db.database import Database, StoreError
 from perfdash.ops.auth import AccountWrites
+from perfdash.workflows.claims import ClaimWrites
 from perfdash.workflows.evaluation import EvaluationWrites
 from perfdash.workflows.kpi_review import KpiWrites
 from perfdash.workflows.official import RuleWrites
@@ -28,6 +29,7 @@ class Store(
     ScenarioWrites,
     RuleWrites,
     EvaluationWrites,
+    ClaimWrites,
     SupervisionWrites,
     KpiWrites,
     YearWrites,
@@ -36,7 +38,7 @@ class Store(
     """One database and every write: plans (workflows.plans; deleting one: workflows.plan_delete),
     progress (workflows.progress), reporting periods (workflows.periods), scenarios and adjustments
     (workflows.scenarios), the official scoring rules (workflows.official), the year-end evaluation
-    (workflows.evaluation), 督办 (workflows.supervision), 量化指标 (workflows.kpi_review), targets
-    carried over from last year (workflows.years) and accounts (ops.auth). Each goes through
-    Database.write: one transaction, the actor checked, the data version raised, the audit entry
-    written."""
+    (workflows.evaluation), checked claims and evidence checklists (workflows.claims), 督办
+    (workflows.supervision), 量化指标 (workflows.kpi_review), targets carried over from last year
+    (workflows.years) and accounts (ops.auth). Each goes through Database.write: one transaction,
+    the actor checked, the data version raised, the audit entry written."""

@@ -61,6 +61,9 @@ def fill(store: Store, plan_id: int, other: int) -> None:
     each through its own write, as the pages make them; carry-overs to and from ``other``."""
     code = "1-3-1"
     store.add_progress(plan_id, [ProgressRow(code, date(2025, 3, 28), 40, "推进中")], OFFICE, today=TODAY)
+    store.add_progress(plan_id, [ProgressRow(code, date(2025, 3, 29), 100, "已完成")], OFFICE, today=TODAY)  # a claim
+    store.set_checklist(plan_id, code, ["结对协议"], OFFICE)
+    store.set_gaps_from(plan_id, date(2025, 12, 1), OFFICE)
     store.set_milestones(plan_id, code, [("签订协议", date(2025, 6, 30), "", 1.0)], OFFICE)
     order = store.issue_order(plan_id, code, "请加快结对帮扶", date(2025, 7, 31), OFFICE)
     store.respond_order(order, "已加快推进", OFFICE)

@@ -37,12 +37,29 @@ SQL: dict[str, str] = {
                    arg_max(completion_pct, (report_date, progress_id)) AS completion_pct,
                    arg_max(status, (report_date, progress_id))         AS status,
                    arg_max(note, (report_date, progress_id))           AS note,
+                   arg_max(progress_id, (report_date, progress_id))    AS progress_id,
                    max(report_date)                                   AS last_report,
                    min(report_date) FILTER (WHERE completion_pct >= 100) AS finished_on,
                    bool_or(is_demo)                                   AS is_demo
             FROM progress
             WHERE plan_id = $plan_id AND report_date <= $as_of
             GROUP BY code
+        ),
+        -- What the official score counts (workflows.claims): the latest report that needed no
+        -- check or was accepted; and the claim state of the latest report.
+        checked AS (
+            SELECT code,
+                   arg_max(completion_pct, (report_date, progress_id)) AS checked_pct,
+                   arg_max(status, (report_date, progress_id))         AS checked_status,
+                   min(report_date) FILTER (WHERE completion_pct >= 100) AS checked_finished_on
+            FROM progress g
+            WHERE plan_id = $plan_id AND report_date <= $as_of
+              AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.progress_id = g.progress_id AND c.state <> 'accepted')
+            GROUP BY code
+        ),
+        claim_of AS (
+            SELECT progress_id, arg_max(state, claim_id) AS claim_state
+            FROM claims WHERE plan_id = $plan_id GROUP BY progress_id
         ),
         secs AS (
             SELECT code,
@@ -61,13 +78,18 @@ SQL: dict[str, str] = {
                coalesce(p.completion_pct, 0)::DOUBLE AS completion_pct,
                coalesce(p.status, '未开始') AS status, coalesce(p.note, '') AS note,
                p.last_report, p.finished_on, coalesce(p.is_demo, false) AS is_demo, t.origin,
-               m.milestones
+               m.milestones,
+               coalesce(k.checked_pct, 0)::DOUBLE AS checked_pct,
+               coalesce(k.checked_status, '未开始') AS checked_status,
+               k.checked_finished_on, coalesce(co.claim_state, '') AS claim_state
         FROM targets t
         JOIN indicators i USING (plan_id, indicator_code)
         LEFT JOIN secs s USING (code)
         LEFT JOIN leads l USING (code)
         LEFT JOIN latest p USING (code)
         LEFT JOIN marks m USING (code)
+        LEFT JOIN checked k USING (code)
+        LEFT JOIN claim_of co ON co.progress_id = p.progress_id
         WHERE t.plan_id = $plan_id
         ORDER BY t.seq
     """,
@@ -130,6 +152,11 @@ def target_state(store: Database, plan_id: int, as_of: date, year: int) -> pd.Da
     ]
     if from_kpis:
         df["completion_pct"] = [from_kpis.get(c, p) for c, p in zip(df["code"], df["completion_pct"], strict=True)]
+        # Actuals of 量化指标 are not claims: the counted value follows them unless a check is open.
+        df["checked_pct"] = [
+            from_kpis.get(c, k) if s not in ("pending", "returned") else k
+            for c, k, s in zip(df["code"], df["checked_pct"], df["claim_state"], strict=True)
+        ]
     return add_schedule(df, as_of, year)
 
 

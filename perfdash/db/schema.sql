@@ -270,7 +270,48 @@ CREATE TABLE IF NOT EXISTS evidence (
     mime           VARCHAR NOT NULL,
     uploaded_by    VARCHAR NOT NULL,
     uploaded_at    TIMESTAMP NOT NULL,
+    item_seq       SMALLINT,  -- the checklist item (evidence_items.seq) the file proves; NULL: not filed under one
     CHECK (code IS NOT NULL OR innovation_id IS NOT NULL)
+);
+-- Checked claims (#34). A target's evidence checklist (佐证清单) as the office confirmed it; a
+-- target without rows here uses the list proposed from its 量化指标 and text (workflows.claims).
+CREATE TABLE IF NOT EXISTS evidence_items (
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    code       VARCHAR NOT NULL,
+    seq        SMALLINT NOT NULL CHECK (seq >= 1),
+    title      VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, code, seq)
+);
+-- A progress report that must be checked before it counts (核验): one that completes its target,
+-- or one the office marked. While pending or returned, the official score counts the target's
+-- latest report that needs no check or was accepted; superseded: a later report replaced it.
+CREATE SEQUENCE IF NOT EXISTS claim_id_seq START 1;
+CREATE TABLE IF NOT EXISTS claims (
+    claim_id      INTEGER PRIMARY KEY DEFAULT nextval('claim_id_seq'),
+    plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
+    code          VARCHAR NOT NULL,
+    progress_id   BIGINT NOT NULL,
+    reason        VARCHAR NOT NULL CHECK (reason IN ('completes', 'office')),
+    state         VARCHAR NOT NULL CHECK (state IN ('pending', 'accepted', 'returned', 'superseded')),
+    opened_by     VARCHAR NOT NULL,
+    opened_at     TIMESTAMP NOT NULL,
+    decided_by    VARCHAR,
+    decided_at    TIMESTAMP,
+    decision_note VARCHAR,
+    resubmitted_by VARCHAR,
+    resubmitted_at TIMESTAMP,
+    resubmit_note VARCHAR
+);
+CREATE INDEX IF NOT EXISTS claims_by_target ON claims (plan_id, code);
+-- From which day the evidence gaps are shown to sections and in reminders (default 12-01 of the
+-- plan's year).
+CREATE TABLE IF NOT EXISTS claim_settings (
+    plan_id    INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    gaps_from  DATE NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS evaluations (
     plan_id      INTEGER NOT NULL REFERENCES plans (plan_id),

@@ -13,6 +13,7 @@ import pandas as pd
 from perfdash.core import intake, settings
 from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, bounded, require_role
+from perfdash.workflows import claims
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_FILE_NAME = 200
@@ -70,9 +71,11 @@ def store_evidence(
     data: bytes,
     actor: Actor,
     innovation_id: int | None = None,
+    item_seq: int | None = None,
 ) -> int:
     """Check an evidence file and the uploader's right to attach it, keep it under its content
-    hash, and record it. Nothing is kept for a refused upload."""
+    hash, and record it (filed under checklist item ``item_seq`` when given). Nothing is kept for
+    a refused upload."""
     mime = check_evidence(file_name, data)
     store.check_evidence_rights(plan_id, code, innovation_id, actor)  # before any file is written
     sha = hashlib.sha256(data).hexdigest()
@@ -84,7 +87,9 @@ def store_evidence(
         tmp.write_bytes(data)
         tmp.replace(target)  # atomic: a reader never sees half a file
     try:
-        return store.add_evidence(plan_id, code, innovation_id, Path(file_name).name, sha, len(data), mime, actor)
+        return store.add_evidence(
+            plan_id, code, innovation_id, Path(file_name).name, sha, len(data), mime, actor, item_seq=item_seq
+        )
     except BaseException:
         if new:  # the record failed after the file was written: take the file back
             target.unlink(missing_ok=True)
@@ -308,21 +313,27 @@ class EvaluationWrites:
         size: int,
         mime: str,
         actor: Actor,
+        item_seq: int | None = None,
     ) -> int:
-        """Record an evidence file already stored by its content hash (see store_evidence above)."""
+        """Record an evidence file already stored by its content hash (see store_evidence above),
+        filed under its target's checklist item ``item_seq`` when given."""
         self.check_evidence_rights(plan_id, code, innovation_id, actor)
+        if item_seq is not None and (
+            code is None or int(item_seq) not in set(claims.checklist(self, plan_id, [code])["seq"])
+        ):
+            raise StoreError(f"{code or '创新成果'} 的佐证清单没有第 {item_seq} 项")
         with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             eid = w.execute(
                 "INSERT INTO evidence (plan_id, code, innovation_id, file_name, content_sha256, size_bytes, mime, "
-                "uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING evidence_id",
-                [plan_id, code, innovation_id, file_name, sha256, size, mime, actor.name, datetime.now()],
+                "uploaded_by, uploaded_at, item_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING evidence_id",
+                [plan_id, code, innovation_id, file_name, sha256, size, mime, actor.name, datetime.now(), item_seq],
             )[0][0]
             w.audit(
                 "上传材料",
                 "evidence",
                 code or f"创新成果 {innovation_id}",
                 None,
-                {"file": file_name, "sha256": sha256, "bytes": size},
+                {"file": file_name, "sha256": sha256, "bytes": size} | ({"item": item_seq} if item_seq else {}),
             )
         return int(eid)
 

@@ -17,7 +17,7 @@ from perfdash.core import fmt
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.db.database import Database, StoreError, require_role
-from perfdash.workflows import evaluation, scoring
+from perfdash.workflows import claims, evaluation, scoring
 
 PROVISIONAL = "暂定"
 
@@ -167,8 +167,12 @@ def score_sheet(
     stored rules unless a simulation passes others), the self-assessment (completion, proposed
     score, evidence, sign-off), and the final score (the office's where set, else the proposed one,
     else the computed one). 6-5 counts the selected innovations. The total takes the office's
-    加分 / 扣分 / 一票否决 entries."""
+    加分 / 扣分 / 一票否决 entries. Completion is the counted one (workflows.claims: a report that
+    completes its target counts once the office accepted it); ``reported_pct`` and
+    ``claim_state`` beside it say what the section reported and where its check stands."""
     rules = rules if rules is not None else stored(store, plan_id).rules
+    reported = state
+    state = claims.counted(state)
     completion = {}
     innov = evaluation.innovation_completion(store, plan_id)
     if innov is not None and evaluation.INNOVATION_TARGET in set(state["code"]):
@@ -177,6 +181,8 @@ def score_sheet(
     done = evaluation.assessments(store, plan_id).set_index("code")
     finals = evaluation.final_scores(store, plan_id)
     rows = state[["code", "group", "indicator", "target", "points", "completion_pct", "lead_section"]].copy()
+    rows["reported_pct"] = reported["completion_pct"].astype(float).to_numpy()
+    rows["claim_state"] = reported["claim_state"].map(claims.STATES).fillna("").to_numpy()
     rows["computed_score"] = rows["code"].map(computed).round(2)
     rows["self_pct"] = rows["code"].map(done["self_pct"]).astype(float)
     rows["proposed_score"] = rows["code"].map(done["proposed_score"]).astype(float)

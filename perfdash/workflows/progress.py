@@ -15,7 +15,7 @@ from perfdash.core.access import Actor, may_write
 from perfdash.core.schedule import expected_with_milestones
 from perfdash.core.settings import STATUSES, TEXT_LIMITS
 from perfdash.db.database import Database, StoreError
-from perfdash.workflows import periods
+from perfdash.workflows import claims, periods
 
 
 @dataclass(frozen=True)
@@ -251,6 +251,7 @@ class ProgressWrites:
                 for r in rows
             ]
             w.insert("progress", PROGRESS_COLUMNS, values)
+            claims.open_for_new_reports(w, plan_id, [r.code for r in rows], now, actor, is_demo)
             if is_demo:  # the demo history is generated, not anyone's change
                 w.without_audit()
             else:
