@@ -150,3 +150,31 @@ def test_the_gaps_name_every_target_whose_checklist_lacks_a_file(store):
     store.set_gaps_from(1, date(2025, 11, 15), OFFICE)
     assert claims.gaps_from(store, 1, 2025) == date(2025, 11, 15)
     assert "缺少佐证" in claims.gaps_summary(mine)
+
+
+def test_the_whole_cycle_runs_on_both_backends(db_target):
+    """The claim's writes (inside the progress write), the counted state, the queue and the gaps:
+    the same SQL on DuckDB and PostgreSQL."""
+    from perfdash.store import Store
+    from tests.fixtures import shipped_plan
+
+    s = Store(db_target)
+    try:
+        plan_id = s.import_plan(shipped_plan()).plan_id
+        section = Actor.section("校安科")  # leads 7-2
+        s.add_progress(plan_id, [ProgressRow("7-2", date(2025, 11, 21), 45, "推进中")], section, today=TODAY)
+        s.add_progress(plan_id, [ProgressRow("7-2", DAY, 100, "已完成")], section, today=TODAY)
+        state = queries.target_state(s, plan_id, DAY, 2025).set_index("code").loc["7-2"]
+        assert (state["completion_pct"], state["checked_pct"], state["claim_state"]) == (100.0, 45.0, "pending")
+        cid = int(claims.queue(s, plan_id).iloc[0]["claim_id"])
+        s.decide_claim(plan_id, cid, False, "缺少台账", OFFICE)
+        assert claims.gaps(s, plan_id, "校安科").iloc[0]["kind"] == "已退回待修改"
+        s.set_checklist(plan_id, "7-2", ["排查台账"], OFFICE)
+        evaluation.store_evidence(s, plan_id, "7-2", "台账.pdf", PDF, section, item_seq=1)
+        s.resubmit_claim(plan_id, cid, "已补台账", section)
+        s.decide_claim(plan_id, cid, True, "", OFFICE)
+        state = queries.target_state(s, plan_id, DAY, 2025).set_index("code").loc["7-2"]
+        assert (state["checked_pct"], state["claim_state"]) == (100.0, "accepted")
+        assert claims.coverage(s, plan_id, ["7-2"])["files"].tolist() == [1]
+    finally:
+        s.close()

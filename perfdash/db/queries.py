@@ -46,7 +46,11 @@ SQL: dict[str, str] = {
             GROUP BY code
         ),
         -- What the official score counts (workflows.claims): the latest report that needed no
-        -- check or was accepted; and the claim state of the latest report.
+        -- check or was accepted. Only targets with a claim open differ from their latest report,
+        -- so only theirs are read again.
+        unsettled AS (
+            SELECT DISTINCT code, progress_id FROM claims WHERE plan_id = $plan_id AND state <> 'accepted'
+        ),
         checked AS (
             SELECT code,
                    arg_max(completion_pct, (report_date, progress_id)) AS checked_pct,
@@ -54,7 +58,8 @@ SQL: dict[str, str] = {
                    min(report_date) FILTER (WHERE completion_pct >= 100) AS checked_finished_on
             FROM progress g
             WHERE plan_id = $plan_id AND report_date <= $as_of
-              AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.progress_id = g.progress_id AND c.state <> 'accepted')
+              AND code IN (SELECT code FROM unsettled)
+              AND progress_id NOT IN (SELECT progress_id FROM unsettled)
             GROUP BY code
         ),
         claim_of AS (
@@ -79,9 +84,13 @@ SQL: dict[str, str] = {
                coalesce(p.status, '未开始') AS status, coalesce(p.note, '') AS note,
                p.last_report, p.finished_on, coalesce(p.is_demo, false) AS is_demo, t.origin,
                m.milestones,
-               coalesce(k.checked_pct, 0)::DOUBLE AS checked_pct,
-               coalesce(k.checked_status, '未开始') AS checked_status,
-               k.checked_finished_on, coalesce(co.claim_state, '') AS claim_state
+               CASE WHEN t.code IN (SELECT code FROM unsettled)
+                    THEN coalesce(k.checked_pct, 0) ELSE coalesce(p.completion_pct, 0) END::DOUBLE AS checked_pct,
+               CASE WHEN t.code IN (SELECT code FROM unsettled)
+                    THEN coalesce(k.checked_status, '未开始') ELSE coalesce(p.status, '未开始') END AS checked_status,
+               CASE WHEN t.code IN (SELECT code FROM unsettled)
+                    THEN k.checked_finished_on ELSE p.finished_on END AS checked_finished_on,
+               coalesce(co.claim_state, '') AS claim_state
         FROM targets t
         JOIN indicators i USING (plan_id, indicator_code)
         LEFT JOIN secs s USING (code)

@@ -6,6 +6,7 @@ import json
 import re
 
 from perfdash.core.access import ROLE_LABELS
+from perfdash.workflows.claims import STATES
 
 # Every key the write path puts in an audit value, in the words of the pages.
 KEY_LABELS: dict[str, str] = {
@@ -17,6 +18,7 @@ KEY_LABELS: dict[str, str] = {
     "category": "目标类别",
     "changed": "修改",
     "check": "校验项",
+    "claim_id": "核验编号",
     "closed": "已办结",
     "code": "编号",
     "completion_pct": "完成率",
@@ -26,12 +28,14 @@ KEY_LABELS: dict[str, str] = {
     "due": "时限",
     "email": "邮箱",
     "error": "错误",
+    "evidence_id": "材料编号",
     "expected": "应为",
     "file": "文件",
     "folder": "目录",
     "group": "目标组",
     "h": "小时",
     "indicator": "一级指标",
+    "item": "清单项",
     "indicator_code": "指标编号",
     "indicator_points": "指标分值",
     "kind": "类型",
@@ -63,6 +67,7 @@ KEY_LABELS: dict[str, str] = {
     "signed_by": "审签人",
     "source": "来源",
     "source_note": "出处",
+    "state": "核验状态",
     "status": "状态",
     "subject": "对象",
     "summary": "小结",
@@ -81,6 +86,7 @@ VALUE_LABELS: dict[str, str] = {
     "dingtalk": "钉钉群",
     "wecom": "企业微信群",
     "direct": "直接填报",
+    **STATES,  # a claim's state (核验)
 }
 _IDENT = re.compile(r"^[a-z][a-z_]*$")
 MAX_CHARS = 300  # one cell: longer sentences end in …
