@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from perfdash.core.access import Actor
@@ -170,7 +171,8 @@ def test_the_whole_cycle_runs_on_both_backends(db_target):
         s.decide_claim(plan_id, cid, False, "缺少台账", OFFICE)
         assert claims.gaps(s, plan_id, "校安科").iloc[0]["kind"] == "已退回待修改"
         s.set_checklist(plan_id, "7-2", ["排查台账"], OFFICE)
-        evaluation.store_evidence(s, plan_id, "7-2", "台账.pdf", PDF, section, item_seq=1)
+        item = int(claims.checklist(s, plan_id, ["7-2"]).iloc[0]["seq"])  # a new title: a new number
+        evaluation.store_evidence(s, plan_id, "7-2", "台账.pdf", PDF, section, item_seq=item)
         s.resubmit_claim(plan_id, cid, "已补台账", section)
         s.decide_claim(plan_id, cid, True, "", OFFICE)
         state = queries.target_state(s, plan_id, DAY, 2025).set_index("code").loc["7-2"]
@@ -178,3 +180,22 @@ def test_the_whole_cycle_runs_on_both_backends(db_target):
         assert claims.coverage(s, plan_id, ["7-2"])["files"].tolist() == [1]
     finally:
         s.close()
+
+
+def test_editing_a_proposed_checklist_keeps_each_file_under_its_title(store):
+    proposed = claims.checklist(store, 1, ["1-3-1"])
+    second = proposed.loc[proposed["seq"] == 2, "title"].item()
+    last = proposed.iloc[-1]["title"]
+    evaluation.store_evidence(store, 1, "1-3-1", "proof.pdf", PDF, ZHONGJIAO, item_seq=2)
+    evaluation.store_evidence(
+        store, 1, "1-3-1", "sum.pdf", PDF + b"2", ZHONGJIAO, item_seq=int(proposed.iloc[-1]["seq"])
+    )
+    store.set_checklist(1, "1-3-1", [second, last], OFFICE)  # the first item dropped, a proposed list
+    cover = claims.coverage(store, 1, ["1-3-1"]).set_index("title")
+    assert cover.loc[second, "files"] == 1 and cover.loc[last, "files"] == 1
+    store.set_checklist(1, "1-3-1", [second], OFFICE)  # the last item removed: its file becomes unfiled
+    files = claims.filed(store, 1).set_index("file_name")
+    assert pd.isna(files.loc["sum.pdf", "item_seq"])
+    store.set_checklist(1, "1-3-1", [second, "新增的一项"], OFFICE)  # a new item inherits nothing
+    cover = claims.coverage(store, 1, ["1-3-1"]).set_index("title")
+    assert cover.loc["新增的一项", "files"] == 0

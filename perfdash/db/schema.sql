@@ -280,6 +280,7 @@ CREATE TABLE IF NOT EXISTS evidence_items (
     code       VARCHAR NOT NULL,
     seq        SMALLINT NOT NULL CHECK (seq >= 1),
     title      VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    position   SMALLINT NOT NULL CHECK (position >= 1),  -- the order shown; seq is the item's lasting number
     updated_by VARCHAR NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     PRIMARY KEY (plan_id, code, seq)

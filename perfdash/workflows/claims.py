@@ -79,13 +79,14 @@ def _clip(text: str) -> str:
 
 
 def checklist(store: Database, plan_id: int, codes: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every target's checklist, one row per item: code, seq, title, confirmed (the office's stored
-    list) or proposed (from the 量化指标 and the text; seq numbers them in order)."""
+    """Every target's checklist, one row per item in the order shown: code, seq (the item's lasting
+    number, which files are filed under), title, confirmed (the office's stored list) or proposed
+    (from the 量化指标 and the text; seq numbers them in order)."""
     texts = store.query("SELECT code, target_text FROM targets WHERE plan_id = $p ORDER BY seq", {"p": plan_id})
     if codes is not None:
         texts = texts[texts["code"].isin(list(codes))]
     stored = store.query(
-        "SELECT code, seq, title FROM evidence_items WHERE plan_id = $p ORDER BY code, seq", {"p": plan_id}
+        "SELECT code, seq, title FROM evidence_items WHERE plan_id = $p ORDER BY code, position", {"p": plan_id}
     )
     by_code = {c: g for c, g in stored.groupby("code", sort=False)}
     kpis = kpi_tracking.effective(store, plan_id, list(texts["code"]))
@@ -427,11 +428,13 @@ class ClaimWrites:
             old = w.execute(
                 "SELECT seq, title FROM evidence_items WHERE plan_id = ? AND code = ? ORDER BY seq", [plan_id, code]
             )
-            if [t for _, t in old] == clean:
+            if old and [t for _, t in old] == clean:
                 w.without_audit()
                 return
-            _write_items(w, plan_id, code, clean, old, actor)
-            w.audit("编辑佐证清单", "evidence_items", code, [t for _, t in old] or None, clean)
+            # A list still proposed has numbers too: files may already be filed under them.
+            base = old or list(checklist(self, plan_id, [code])[["seq", "title"]].itertuples(index=False, name=None))
+            _write_items(w, plan_id, code, clean, base, actor)
+            w.audit("编辑佐证清单", "evidence_items", code, [t for _, t in base] or None, clean)
 
     def confirm_checklists(self: Database, plan_id: int, actor: Actor) -> int:
         """The office confirms the proposed checklist of every target that has none stored yet
@@ -445,7 +448,8 @@ class ClaimWrites:
             return 0
         with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             for code, part in proposed.groupby("code", sort=False):
-                _write_items(w, plan_id, str(code), list(part["title"]), [], actor)
+                pairs = list(part[["seq", "title"]].itertuples(index=False, name=None))
+                _write_items(w, plan_id, str(code), list(part["title"]), pairs, actor)
             w.audit(
                 "确认佐证清单",
                 "evidence_items",
@@ -497,15 +501,29 @@ class ClaimWrites:
 
 
 def _write_items(w: Write, plan_id: int, code: str, titles: list[str], old: list[tuple], actor: Actor) -> None:
-    """Replace a target's stored items, keeping the number of every title kept."""
+    """Replace a target's stored items, keeping the number of every title kept. Files filed under
+    a removed item become unfiled (a later item must not inherit them), and a new item never
+    takes a number a file still names."""
     kept = {str(t): int(s) for s, t in old}
-    next_seq = max([0, *kept.values()]) + 1
+    used = [
+        int(s)
+        for (s,) in w.execute(
+            "SELECT DISTINCT item_seq FROM evidence WHERE plan_id = ? AND code = ? AND item_seq IS NOT NULL",
+            [plan_id, code],
+        )
+    ]
+    next_seq = max([0, *kept.values(), *used]) + 1
     rows = []
-    for title in titles:
+    for position, title in enumerate(titles, 1):
         if title in kept:
             seq = kept[title]
         else:
             seq, next_seq = next_seq, next_seq + 1
-        rows.append((plan_id, code, seq, title, actor.name, datetime.now()))
+        rows.append((plan_id, code, seq, title, position, actor.name, datetime.now()))
     w.execute("DELETE FROM evidence_items WHERE plan_id = ? AND code = ?", [plan_id, code])
-    w.insert("evidence_items", ("plan_id", "code", "seq", "title", "updated_by", "updated_at"), rows)
+    w.insert("evidence_items", ("plan_id", "code", "seq", "title", "position", "updated_by", "updated_at"), rows)
+    w.execute(
+        "UPDATE evidence SET item_seq = NULL WHERE plan_id = ? AND code = ? AND item_seq IS NOT NULL "
+        "AND NOT list_contains(?, item_seq)",
+        [plan_id, code, [r[2] for r in rows]],
+    )
