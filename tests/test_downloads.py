@@ -91,9 +91,14 @@ def page_downloads(path: Path) -> dict[str, set]:
             continue
         keywords = {k.arg: k.value for k in call.keywords}
         key = keywords.get("key")
-        assert isinstance(key, ast.Constant), f"{path.name} line {call.lineno}: a download button without a fixed key"
+        if isinstance(key, ast.JoinedStr) and isinstance(key.values[0], ast.Constant):
+            name = f"{key.values[0].value}*"  # one button per row (f"ev_download_{row}"): its fixed prefix
+        else:
+            where = f"{path.name} line {call.lineno}"
+            assert isinstance(key, ast.Constant), f"{where}: a download button without a fixed key"
+            name = key.value
         data = call.args[1] if len(call.args) > 1 else keywords["data"]
-        out[f"pages/{path.name}#{key.value}"] = makes_called(data, names)
+        out[f"pages/{path.name}#{name}"] = makes_called(data, names)
     return out
 
 

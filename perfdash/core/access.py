@@ -78,3 +78,14 @@ def may_write(actor: Actor, target_sections: Collection[str]) -> bool:
     if actor.role == "section":
         return actor.name in target_sections
     return False
+
+
+def may_see_evidence(actor: Actor, target_sections: Collection[str]) -> bool:
+    """The rule for a target's evidence files (迎评材料): 绩效办 and leaders see every target's (of
+    their own unit: the store checks the unit), a section those of the targets it leads or
+    co-leads, nobody else (the meeting screen, the system)."""
+    if actor.role in ("office", "leader"):
+        return True
+    if actor.role == "section":
+        return actor.name in target_sections
+    return False

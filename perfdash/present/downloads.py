@@ -25,7 +25,7 @@ from typing import Any
 from perfdash.core.access import Actor
 from perfdash.db import kpi_tracking, queries
 from perfdash.db.database import Database
-from perfdash.present import evaluation_report, exports, meeting, templates
+from perfdash.present import evaluation_report, exports, inspection_package, meeting, templates
 from perfdash.workflows import official, periods, plans, scoring, supervision
 
 
@@ -50,7 +50,9 @@ class Export:
     kind: str  # "xlsx" or "docx"
     make: Callable[..., Any]  # builds it from what a page or command holds (the one function they call)
     build: Callable[[Database, Inputs], bytes]  # builds it from the standard inputs
-    offered: tuple[str, ...]  # "pages/<file>.py#<download key>" and "python -m perfdash <command>"
+    # "pages/<file>.py#<download key>" and "python -m perfdash <command>"; "zip:<what>" for a document
+    # handed out inside a zip the page or command offers (the zip itself is in STORED_FILES)
+    offered: tuple[str, ...]
 
 
 # -- the builders from the standard inputs -------------------------------------------------------
@@ -145,12 +147,21 @@ def _reminders(db: Database, i: Inputs) -> bytes:
     calendar = periods.calendar(db, i.plan_id)
     period = calendar.period_of(i.since) if i.since else calendar.this_period(date.today())
     missing = supervision.not_reported(db, i.plan_id, period.start, period.end)
-    texts = supervision.reminder_texts(unit, missing, period, supervision.contacts(db, i.plan_id))
+    gaps = supervision.reminder_gaps(db, i.plan_id, date.today())  # as the page's, from 12-01 on
+    texts = supervision.reminder_texts(unit, missing, period, supervision.contacts(db, i.plan_id), gaps)
     return exports.reminder_xlsx(texts, unit, period, i.as_of, demo=_demo(db, i.plan_id))
 
 
 def _plan_template(db: Database, i: Inputs) -> bytes:
     return templates.plan_template_xlsx(plans.stored_plan(db, i.plan_id))
+
+
+def _inspection_contents(db: Database, i: Inputs) -> bytes:
+    return inspection_package.contents_docx(inspection_package.verified(db, i.plan_id, i.actor))
+
+
+def _inspection_index(db: Database, i: Inputs) -> bytes:
+    return inspection_package.index_xlsx(inspection_package.verified(db, i.plan_id, i.actor))
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -229,6 +240,22 @@ EXPORTS: tuple[Export, ...] = (
         _plan_template,
         ("pages/plans.py#plan_template", "python -m perfdash plan --xlsx"),
     ),
+    Export(
+        "inspection_contents",
+        "察访核验材料目录",
+        "docx",
+        inspection_package.contents_docx,
+        _inspection_contents,
+        ("zip:inspection_package",),  # in the 察访核验材料包 (pages/verification.py, python -m perfdash package)
+    ),
+    Export(
+        "inspection_index",
+        "察访核验材料索引",
+        "xlsx",
+        inspection_package.index_xlsx,
+        _inspection_index,
+        ("zip:inspection_package",),
+    ),
 )
 BY_KEY = {e.key: e for e in EXPORTS}
 
@@ -237,4 +264,9 @@ STORED_FILES = {
     "pages/admin.py#backup_download": "备份文件（.zip）：刚做的页面备份",
     "pages/admin.py#backup_pick_download": "备份文件（.zip）：备份目录中选中的一份",
     "pages/self_assessment.py#ev_download": "迎评材料：科室上传的原文件",
+    "pages/verification.py#ev_download_*": "迎评材料：科室上传的原文件（核验队列和佐证材料中每个目标一个按钮）",
+    # Built to a file by perfdash.present.inspection_package.build_package (also python -m perfdash
+    # package) and handed out as written: the uploaded files as stored, and the two documents
+    # registered above (inspection_contents, inspection_index).
+    "pages/verification.py#inspection_package": "察访核验材料包（.zip）：迎评材料原文件，另含目录和索引",
 }

@@ -12,6 +12,7 @@ import numpy as np
 from perfdash.core.access import Actor
 from perfdash.plan import Plan, read_plan
 from perfdash.store import ProgressRow, Store
+from perfdash.workflows import claims, evaluation
 
 PROFILES = ("on_track", "early", "lagging", "at_risk", "overdue")
 # Share of targets per profile (the rest are on track).
@@ -138,6 +139,63 @@ def build_demo(store: Store, plan: Plan, seed: int, until: date | None = None) -
         last = max(r.row.report_date for r in reports)
         store.close_period(plan_id, Actor.office(), today=max(today, last), through=last)
     return plan_id, written
+
+
+# ---------------------------------------------------------------------------
+# Demo evidence (demo --evidence): small generated PDFs, so the 察访核验 package has files to hold.
+
+DEMO_EVIDENCE_FILES = 3  # per target
+
+
+def demo_pdf(title: str, pages: int) -> bytes:
+    """A small valid PDF (1.4, one Helvetica line per page, a correct cross-reference table) with
+    ``pages`` pages: readers open it and count its pages. ``title`` in ASCII."""
+    text = title.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    kids = " ".join(f"{4 + 2 * k} 0 R" for k in range(pages))
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for k in range(pages):
+        stream = f"BT /F1 16 Tf 72 760 Td ({text}) Tj 0 -28 Td (Page {k + 1} of {pages}) Tj ET".encode("ascii")
+        bodies.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+            f"/Contents {5 + 2 * k} 0 R >>".encode()
+        )
+        bodies.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(bodies, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
+    return bytes(out)
+
+
+def demo_evidence(store: Store, plan_id: int) -> int:
+    """Three generated PDFs (1–3 pages) per target of the plan, filed under its first three
+    checklist items (a target with fewer items gets the rest under its last), stored through
+    evaluation.store_evidence as 绩效办. Deterministic content; a plan whose targets already have
+    evidence is left as it is. Returns the number of files stored."""
+    if int(store.scalar("SELECT count(*) FROM evidence WHERE plan_id = ? AND code IS NOT NULL", [plan_id])):
+        return 0
+    items = claims.checklist(store, plan_id)
+    office = Actor.office()
+    stored = 0
+    for t, (code, part) in enumerate(items.groupby("code", sort=False)):
+        seqs = [int(s) for s in part["seq"]]
+        for k in range(DEMO_EVIDENCE_FILES):
+            seq = seqs[min(k, len(seqs) - 1)]
+            pages = (t + k) % 3 + 1
+            data = demo_pdf(f"perfdash demo evidence {code} item {seq} file {k + 1}", pages)
+            name = f"{code}-演示材料{k + 1}.pdf"
+            evaluation.store_evidence(store, plan_id, str(code), name, data, office, item_seq=seq)
+            stored += 1
+    return stored
 
 
 def bootstrap(store: Store, plan_file: Path, seed: int) -> None:
