@@ -27,7 +27,8 @@ m[2].metric("已评定", f"{int(sheet.rows['final_score'].notna().sum())} / {len
 m[3].metric("年度状态", "已锁定" if locked else "未锁定")
 st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}。"
-    "每项目标按“评定得分 → 自评得分 → 按完成率计算的得分”的顺序取值；"
+    "每项目标按“评定得分 → 自评得分 → 按完成率计算的得分”的顺序取值"
+    "（完成率按核验口径：报完成的填报经核验通过后才计入）；"
     f"6-5 按遴选的创新成果计完成；加分 {fmt.score(sheet.result.bonus)}、扣分 {fmt.score(sheet.result.deduction)}。"
     f"{official.source()}：{official_rules.describe(official.rules)}。"
 )
@@ -41,6 +42,8 @@ tab_score, tab_rules, tab_innov, tab_samples, tab_report = st.tabs(
 )
 
 with tab_score:
+    # 填报完成率 and 计分完成率 (核验口径) side by side while some target's differ (#34)
+    checked = ["reported_pct", "completion_pct", "claim_state"] if tables.sheet_differs(sheet.rows).any() else []
     editor_rows = sheet.rows.assign(
         signed_by=[s if isinstance(s, str) else "" for s in sheet.rows["signed_by"]],
         final_score=sheet.rows["final_score"].fillna(sheet.rows["proposed_score"]).fillna(sheet.rows["computed_score"]),
@@ -50,6 +53,7 @@ with tab_score:
             "code",
             "points",
             "lead_section",
+            *checked,
             "computed_score",
             "proposed_score",
             "evidence",
@@ -64,16 +68,31 @@ with tab_score:
         hide_index=True,
         width="stretch",
         height=420,
-        disabled=["code", "points", "lead_section", "computed_score", "proposed_score", "evidence", "signed_by"],
+        disabled=[
+            "code",
+            "points",
+            "lead_section",
+            *checked,
+            "computed_score",
+            "proposed_score",
+            "evidence",
+            "signed_by",
+        ],
+        # widths in pixels: with 填报完成率 / 计分完成率 / 核验 beside them the columns still fit 1440 px
         column_config={
-            "code": st.column_config.TextColumn("编号"),
-            "points": st.column_config.NumberColumn("分值", format="%.1f"),
-            "lead_section": st.column_config.TextColumn("牵头科室"),
-            "computed_score": st.column_config.NumberColumn("计算得分", format="%.2f"),
-            "proposed_score": st.column_config.TextColumn("自评得分"),
-            "evidence": st.column_config.NumberColumn("材料数"),
-            "signed_by": st.column_config.TextColumn("审签"),
-            "final_score": st.column_config.NumberColumn("评定得分", min_value=0.0, step=0.01, format="%.2f"),
+            "code": st.column_config.TextColumn("编号", width=56),
+            "points": st.column_config.NumberColumn("分值", format="%.1f", width=48),
+            "lead_section": st.column_config.TextColumn("牵头科室", width=86),
+            "reported_pct": st.column_config.NumberColumn("填报完成率", format="%.0f%%", width=86),
+            "completion_pct": st.column_config.NumberColumn(
+                "计分完成率", format="%.0f%%", width=86, help="核验口径：报完成的填报经核验通过后才计入"
+            ),
+            "claim_state": st.column_config.TextColumn("核验", width=56),
+            "computed_score": st.column_config.NumberColumn("计算得分", format="%.2f", width=70),
+            "proposed_score": st.column_config.TextColumn("自评得分", width=70),
+            "evidence": st.column_config.NumberColumn("材料数", width=56),
+            "signed_by": st.column_config.TextColumn("审签", width=52),
+            "final_score": st.column_config.NumberColumn("评定得分", min_value=0.0, step=0.01, format="%.2f", width=92),
             "reason": st.column_config.TextColumn("调整理由（与自评不同时必填）"),
         },
     )

@@ -37,6 +37,24 @@ cols[2].metric(
 )
 cols[3].metric("已完成", f"{head['done']} 项")
 cols[4].metric("滞后", f"{head['late']} 项", help=f"其中逾期未完成 {head['overdue']} 项。{schedule.lag_rule_text()}")
+# 核验口径 (#34): a completion reported but not yet accepted by the office does not count in the
+# official score; where any target's counted completion differs, say so beside the headline.
+counted = reads.counted_headline(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
+if counted["differs"]:
+    waiting = "、".join(
+        f"{label} {counted[key]} 项" for key, label in (("pending", "待核验"), ("returned", "已退回")) if counted[key]
+    )
+    # one decimal when the whole percents would read the same (86% beside 86% says nothing)
+    same = round(counted["completion_pct"]) == round(head["completion_pct"])
+    shown = (lambda x: f"{x:.1f}%") if same else fmt.pct
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.markdown(
+        f"核验口径加权完成率 **{shown(counted['completion_pct'])}**（填报 {shown(head['completion_pct'])}）："
+        f"{waiting or str(counted['differs']) + ' 项目标未经核验'}，正式得分按核验口径计",
+        help="报完成（已完成或 100%）的填报经绩效办核验通过后才计入正式得分；待核验、已退回的目标按此前的完成率计分。",
+    )
+    with c2:
+        widgets.page_link("pages/verification.py", "核验与迎检 →")
 
 # The whole plan's standing, whatever the filters: the one score (as 综合评估, the report and the CLI
 # count it) and the year-end forecast (as the meeting screen shows it).
@@ -50,7 +68,8 @@ y = st.columns(4)  # a score and its grade side by side: "85.53 分 · 良好（
 y[0].metric(
     "当前得分",
     fmt.score(now.total, unit=True),
-    help=f"满分 {fmt.points(possible)}；绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分。"
+    help=f"满分 {fmt.points(possible)}；绩效办评分优先，其次科室自评得分，其余按统计日期的完成率计分"
+    "（核验口径：报完成的填报经绩效办核验通过后才计入）。"
     f"{official.source()}",
 )
 # 暂定 beside the label, not the value: "良好（暂定）" in a metric's large type is cut at 1366 px
@@ -119,7 +138,9 @@ with right:
             "加权完成率": st.column_config.ProgressColumn(
                 "完成率", format="%.0f%%", min_value=0, max_value=100, width=90
             ),
-            "折算得分": st.column_config.NumberColumn("得分", format="%.1f", width=56),
+            "折算得分": st.column_config.NumberColumn(
+                "得分", format="%.1f", width=56, help="分值 × 填报完成率；正式得分（核验口径）见上方“当前得分”"
+            ),
         },
         key="group_table",
     )

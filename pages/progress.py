@@ -8,7 +8,7 @@ from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt, schedule
 from perfdash.core.settings import STATUSES
 from perfdash.present import tables, templates
-from perfdash.workflows import ledger, progress, supervision
+from perfdash.workflows import claims, ledger, progress, supervision
 
 
 def widget_key(name: str) -> str:
@@ -53,6 +53,26 @@ if actor.role == "section":
             f"督办（{o.level}）#{o.order_id} {fmt.md(o.code)}：{fmt.md(o.what)}，时限 {fmt.day(o.due_date)}。"
             "请在“督办与催报”中答复。"
         )
+    # 迎检材料缺项: returned claims at any time (the section must act), the rest from the office's day
+    # on; a summary line, the list folded, nothing asked of the weekly report below.
+    shown, gaps_start, gaps = reads.gaps_shown(ctx, ctx.plan_id, ctx.year, ui.today(), actor.name)
+    returned = gaps[gaps["kind"] == claims.GAP_KINDS[0]]
+    for r in returned.head(3).itertuples():
+        st.warning(f"已退回待修改 {fmt.md(r.code)}：{fmt.md(r.what)}。请补充佐证后在“核验与迎检”中重新提交。")
+    if len(returned) > 3:
+        st.warning(f"另有 {len(returned) - 3} 项退回待修改，详见“核验与迎检”。")
+    if shown:
+        with st.container(border=True, key="gaps_block"):
+            st.markdown(
+                f"**迎检材料缺项**（{fmt.day(gaps_start)} 起提示）：{claims.gaps_summary(gaps)}"
+                + ("。" if gaps.empty else "，年底前请补齐佐证材料。")
+            )
+            if not gaps.empty:
+                with st.expander(f"查看缺项明细（{len(gaps)} 项）", key="gaps_detail"):
+                    widgets.gap_list(gaps)
+                widgets.page_link("pages/verification.py", "到“核验与迎检”上传佐证、重新提交 →")
+    elif len(returned):
+        widgets.page_link("pages/verification.py", "到“核验与迎检”修改并重新提交 →")
 
 tab_edit, tab_upload, tab_log = st.tabs(["在线填报", "上传台账", "填报记录"])
 

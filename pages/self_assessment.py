@@ -100,9 +100,18 @@ st.caption(
     "文件按内容校验值保存，只提供下载，不在网页中打开。"
 )
 upload = st.file_uploader("上传材料", type=[e.lstrip(".") for e in evaluation.EVIDENCE_TYPES], key=f"ev_{code}")
+items = reads.evidence_checklist(ctx, ctx.plan_id, (code,))
+item_titles = {int(r.seq): f"{n}. {r.title}（已有 {r.files} 份）" for n, r in enumerate(items.itertuples(), 1)}
+item = st.selectbox(
+    "归入佐证清单项",
+    [None, *item_titles],
+    format_func=lambda s: "暂不归类" if s is None else item_titles[s],
+    key=f"ev_item_{code}",
+    help="察访核验材料包按清单项给材料命名；清单在“核验与迎检”中查看，未归类的材料也可以在那里归类。",
+)
 if upload is not None and st.button("保存材料", key=f"ev_save_{code}"):
     actions.save(
-        lambda: actions.store_evidence(ctx, code, upload.name, upload.getvalue()),
+        lambda: actions.store_item_evidence(ctx, code, item, upload.name, upload.getvalue()),
         f"已保存材料 {upload.name}。",
     )
 files = reads.evidence_list(ctx, ctx.plan_id, code)

@@ -11,7 +11,7 @@ from perfdash.core import fmt
 from perfdash.core.schedule import LATE_STATUSES
 from perfdash.ops import notify
 from perfdash.present import exports, tables
-from perfdash.workflows import supervision
+from perfdash.workflows import claims, supervision
 
 ctx = ui.page_setup("督办与催报")
 actor = ctx.actor
@@ -19,7 +19,11 @@ st.title("督办与催报")
 ui.flash()
 state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 office = actor.role == "office"
-tab_remind, tab_orders, tab_marks, tab_dynamic = st.tabs(["催报", "督办单", "节点", "动态目标"])
+# 迎检缺项 (#34): every section's evidence gaps from the office's day on, for the office and leaders;
+# they also go into the reminders from that day.
+gaps_on, gaps_start, all_gaps = reads.gaps_shown(ctx, ctx.plan_id, ctx.year, ui.today())
+names = ["催报", "督办单", "节点", "动态目标"] + (["迎检缺项"] if actor.role in ("office", "leader") else [])
+tab_remind, tab_orders, tab_marks, tab_dynamic, *tab_gaps = st.tabs(names)
 
 with tab_remind:
     # 未报送 is about a reporting period: 本期 (the open one) unless the office looks at an earlier one.
@@ -60,8 +64,17 @@ with tab_remind:
                 sent, message = actions.remind(ctx, who, channel, period)
                 (st.success if sent else st.error)(message)
         texts = supervision.reminder_texts(
-            ctx.unit, missing[missing["section"].isin(who)], period, reads.contacts(ctx, ctx.plan_id)
+            ctx.unit,
+            missing[missing["section"].isin(who)],
+            period,
+            reads.contacts(ctx, ctx.plan_id),
+            all_gaps if gaps_on else None,
         )
+        if gaps_on:
+            st.caption(
+                f"自 {fmt.day(gaps_start)} 起，催报同时列出各科室的迎检材料缺项"
+                f"（邮件和手工发送的文字列出前 {supervision.GAP_ITEMS} 项，群消息只列汇总）。"
+            )
         if not (by_mail or by_robot):
             st.info(
                 "未配置邮件服务器和工作群机器人：请复制下面每个科室的催报文字（右上角按钮），"
@@ -249,3 +262,31 @@ with tab_dynamic:
             else:
                 ui.flash(f"已添加动态目标 {code}。")
                 st.rerun()
+
+for tab in tab_gaps:  # the office and leaders: every section's gaps
+    with tab:
+        if not gaps_on:
+            st.info(
+                f"迎检材料缺项自 {fmt.day(gaps_start)} 起在这里按科室列出（科室在“进度填报”中看到本科室的缺项）；"
+                "在此之前，待核验和退回的填报在“核验与迎检”中办理。"
+            )
+            widgets.page_link("pages/verification.py", "到“核验与迎检” →")
+        elif all_gaps.empty:
+            st.success("各科室的佐证材料已齐全，没有待核验或退回的填报。")
+        else:
+            st.markdown(f"**迎检材料缺项**（{fmt.day(gaps_start)} 起）：{claims.gaps_summary(all_gaps)}")
+            by_section = tables.gaps_by_section(all_gaps)
+            st.dataframe(
+                by_section,
+                hide_index=True,
+                width="stretch",
+                height=widgets.table_height(len(by_section), 560),
+                key="gaps_by_section",
+            )
+            st.caption("按牵头科室统计（协作科室在本科室的“进度填报”中也能看到）。展开科室查看明细：")
+            parts = {str(k) or "—": g for k, g in all_gaps.groupby("lead_section", sort=False)}
+            for section in by_section["科室"]:  # most gaps first, as the table
+                part = parts[section]
+                with st.expander(f"{section}：{claims.gaps_summary(part)}"):
+                    widgets.gap_list(part)
+            widgets.page_link("pages/verification.py", "到“核验与迎检”核验、查看佐证 →")

@@ -179,6 +179,12 @@ def test_self_assessment_page_submit_then_sign(db):
         at.selectbox(key="sa_code").options == ["1-3-1 有序扩大优质普通高中资源总量…"]
         or at.selectbox(key="sa_code").value == "1-3-1"
     )
+    item = at.selectbox(key="ev_item_1-3-1")  # an upload may go under an item of the 佐证清单
+    assert (
+        item.value is None
+        and item.options[0] == "暂不归类"
+        and item.options[-1].endswith("工作完成情况说明（已有 0 份）")
+    )
     at.text_area(key="sa_summary_1-3-1").input("帮扶12所县域高中。")
     next(b for b in at.button if b.label == "提交自评").click().run()
     assert not at.exception

@@ -295,7 +295,7 @@ def test_a_dynamic_target_flows_into_the_score_and_survives_a_reimport(store):
 def test_supervision_page(db):
     at = signed_in("pages/supervision.py").run()
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["催报", "督办单", "节点", "动态目标"]
+    assert [t.label for t in at.tabs] == ["催报", "督办单", "节点", "动态目标", "迎检缺项"]  # 迎检缺项: #34
     at.text_input(key="order_what").input("本月内补报进度")
     next(b for b in at.button if b.label == "下发督办单").click().run()
     assert not at.exception

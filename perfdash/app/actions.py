@@ -190,10 +190,6 @@ def sign_self_assessment(ctx: PageContext, code: str) -> None:
     ctx.store.sign_self_assessment(ctx.plan_id, code, ctx.actor)
 
 
-def store_evidence(ctx: PageContext, code: str, name: str, data: bytes) -> None:
-    evaluation.store_evidence(ctx.store, ctx.plan_id, code, name, data, ctx.actor)
-
-
 def evaluate_many(ctx: PageContext, scores: list[tuple[str, float, str, float]]) -> None:
     """Every target's 评定得分 in one transaction: all saved, or none."""
     ctx.store.evaluate_many(ctx.plan_id, scores, ctx.actor)
@@ -251,3 +247,62 @@ def set_milestones(ctx: PageContext, code: str, rows: list[tuple[str, date, str,
 
 def add_dynamic_target(ctx: PageContext, target: Target) -> None:
     ctx.store.add_dynamic_target(ctx.plan_id, target, ctx.actor)
+
+
+# --- 核验与迎检 (#34) ---------------------------------------------------------------------------
+# The 核验与迎检 page's writes (pages/verification.py): the office decides claims, marks reports for
+# checking and edits checklists; a section resubmits and files evidence under checklist items;
+# anyone signed in starts a 察访核验 package (perfdash.app.package_jobs).
+from perfdash.app import package_jobs  # noqa: E402  (this block's own import, kept with it)
+
+
+def decide_claim(ctx: PageContext, claim_id: int, accept: bool, note: str) -> None:
+    """The office accepts a pending claim (it counts from now on) or returns it with a reason."""
+    ctx.store.decide_claim(ctx.plan_id, claim_id, accept, note, ctx.actor)
+
+
+def resubmit_claim(ctx: PageContext, claim_id: int, note: str) -> None:
+    """A section sends its returned claim back to the office, saying what it fixed."""
+    ctx.store.resubmit_claim(ctx.plan_id, claim_id, note, ctx.actor)
+
+
+def mark_for_check(ctx: PageContext, code: str, note: str) -> int:
+    """The office marks a target's latest report for checking (抽查); returns the claim's number."""
+    return ctx.store.mark_for_check(ctx.plan_id, code, note, ctx.actor)
+
+
+def set_checklist(ctx: PageContext, code: str, titles: list[str]) -> None:
+    ctx.store.set_checklist(ctx.plan_id, code, titles, ctx.actor)
+
+
+def confirm_checklists(ctx: PageContext) -> int:
+    """Confirm every target's proposed checklist not confirmed yet; returns how many targets."""
+    return ctx.store.confirm_checklists(ctx.plan_id, ctx.actor)
+
+
+def set_gaps_from(ctx: PageContext, day: date) -> None:
+    ctx.store.set_gaps_from(ctx.plan_id, day, ctx.actor)
+
+
+def store_item_evidence(ctx: PageContext, code: str, item_seq: int | None, name: str, data: bytes) -> int:
+    """An evidence file of a target filed under checklist item ``item_seq`` (the upload checks of
+    evaluation.store_evidence: type, content, size, rights); returns its number."""
+    return evaluation.store_evidence(ctx.store, ctx.plan_id, code, name, data, ctx.actor, item_seq=item_seq)
+
+
+def file_evidence(ctx: PageContext, evidence_id: int, item_seq: int | None) -> None:
+    """File a target's evidence file under one of its checklist items (None: unfiled)."""
+    ctx.store.file_evidence(ctx.plan_id, evidence_id, item_seq, ctx.actor)
+
+
+def start_package(ctx: PageContext, section: str | None) -> package_jobs.JobStatus:
+    """Start building the 察访核验 package in the background for the signed-in person: the whole
+    plan or one section's targets (a section only its own). StoreError while their previous build
+    runs or the server is busy."""
+    if ctx.account is None or ctx.actor.role not in ("office", "leader", "section"):
+        raise StoreError("请先登录后再生成材料包")
+    if ctx.actor.role == "section":
+        section = ctx.actor.name  # never another section's files
+    scope = f"{section}的目标" if section else "全部目标"
+    name = f"察访核验材料包_{ctx.unit}_{ctx.year}年度_{section or '全部目标'}.zip"
+    return package_jobs.JOBS.start(ctx.account.username, ctx.store, ctx.plan_id, ctx.actor, section, name, scope)

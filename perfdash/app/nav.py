@@ -14,7 +14,7 @@ from perfdash.app.session import current_account, open_store
 # role lands after signing in (a section on its own 进度填报, a leader on 我的分管, the office on 总览).
 MENUS: dict[str, dict[str, list[str]]] = {
     "section": {
-        "本科室": ["progress", "self-assessment", "supervision", "kpis"],
+        "本科室": ["progress", "self-assessment", "verification", "supervision", "kpis"],
         "看板": ["overview", "indicators", "sections", "people", "target"],
         "分析": ["heatmap", "trend"],
         "账户": ["account"],
@@ -23,7 +23,7 @@ MENUS: dict[str, dict[str, list[str]]] = {
         "我的分管": ["mine", "target", "self-assessment"],
         "看板": ["overview", "indicators", "sections", "people"],
         "分析": ["heatmap", "trend", "forecast", "scoring", "kpis"],
-        "督办与评估": ["supervision", "evaluation", "meeting"],
+        "督办与评估": ["supervision", "evaluation", "verification", "meeting"],
         "账户": ["account"],
     },
     "office": {
@@ -31,7 +31,7 @@ MENUS: dict[str, dict[str, list[str]]] = {
         "分析": ["heatmap", "trend", "scoring", "forecast", "kpis"],
         "督办": ["supervision"],
         "填报": ["progress"],
-        "年终评估": ["self-assessment", "evaluation"],
+        "年终评估": ["self-assessment", "evaluation", "verification"],
         "大屏": ["meeting"],
         "管理": ["plans", "admin", "account"],
     },

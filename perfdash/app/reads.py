@@ -27,7 +27,18 @@ from perfdash.db.database import StoreError as StoreError  # a read's refusal, f
 from perfdash.ops import auth, backup_folder
 from perfdash.present import charts, charts_time, meeting, templates
 from perfdash.present import evaluation_report as report_doc
-from perfdash.workflows import evaluation, ledger, official, periods, plan_delete, progress, scoring, supervision, years
+from perfdash.workflows import (
+    claims,
+    evaluation,
+    ledger,
+    official,
+    periods,
+    plan_delete,
+    progress,
+    scoring,
+    supervision,
+    years,
+)
 from perfdash.workflows import forecast as forecasts
 from perfdash.workflows import plans as plan_files
 
@@ -392,3 +403,77 @@ def score_waterfall(
     """The simulated score (what_if) from the full score down, by group or by indicator."""
     result = what_if(db, plan_id, as_of, year, rules_json, values, hypothetical)
     return charts.score_waterfall(scoring.waterfall_steps(result, by), result.total)
+
+
+# --- 缺项与核验口径 (#34) ---------------------------------------------------------------------------
+# What the section's landing page, 督办与催报, the reminders, 总览 and 目标详情 show of the claims
+# (workflows.claims): the evidence gaps from the office's day on, and the counted completion beside
+# the reported one.
+
+
+@cached
+def gaps_shown(db: Database, plan_id: int, year: int, today: date, section: str | None = None) -> tuple:
+    """(whether the gaps show on ``today``, the day they show from, the gaps shown): every gap of
+    ``section``'s targets (every target's with None) from claims.gaps_from on; before it only the
+    returned claims, which the section must act on at any time of the year."""
+    start = claims.gaps_from(db, plan_id, year)
+    shown = today >= start
+    frame = claims.gaps(db, plan_id, section, claims.GAP_KINDS if shown else claims.GAP_KINDS[:1])
+    return shown, start, frame.reset_index(drop=True)
+
+
+@cached(max_entries=64)
+def counted_headline(db: Database, plan_id: int, as_of: date, year: int, filters: Filters = EVERYTHING) -> dict:
+    """The filtered targets as the official score counts them (claims.counted): weighted completion,
+    how many targets' counted completion differs from the reported one, how many wait for the
+    office (pending) and how many it returned."""
+    state = filtered_state(db, plan_id, as_of, year, filters)
+    return {
+        "completion_pct": queries.weighted_completion(claims.counted(state)),
+        "differs": int(claims.differs(state).sum()),
+        "pending": int((state["claim_state"] == "pending").sum()),
+        "returned": int((state["claim_state"] == "returned").sum()),
+    }
+
+
+@cached(max_entries=64)
+def latest_claim(db: Database, plan_id: int, as_of: date, code: str) -> dict | None:
+    """The newest claim of a target about a report dated up to ``as_of`` (claims.claim_history: its
+    state, the report's date and completion, the office's decision and note, the resubmission),
+    or None when its reports were never checked."""
+    history = claims.claim_history(db, plan_id, code)
+    days = pd.to_datetime(history["report_date"]).dt.date
+    history = history[days <= as_of]
+    return None if history.empty else history.iloc[0].to_dict()
+
+
+# --- 核验与迎检 (#34) ---------------------------------------------------------------------------
+# The 核验与迎检 page's reads (pages/verification.py): the office's queue, a section's claims, the
+# checklists with the files filed under their items, and every section's gaps.
+evidence_checklist = cached(claims.coverage)  # each item of the targets' checklists with its file count
+evidence_filed = cached(claims.filed)  # the targets' evidence files with the item each is filed under
+evidence_gaps = cached(claims.gaps)  # every gap (of one section's targets), whatever the day
+gaps_from = cached(claims.gaps_from, max_entries=16)  # the day the gaps show from (12-01 unless set)
+
+
+@cached
+def claim_queue(db: Database, plan_id: int) -> pd.DataFrame:
+    """The office's 核验 queue (claims.queue): the claims waiting for it first, in the order they
+    came in, then the returned ones waiting for their section."""
+    frame = claims.queue(db, plan_id)
+    order = frame["state"].map({"pending": 0, "returned": 1})
+    return frame.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+@cached
+def section_claims(db: Database, plan_id: int, section: str, accepted: int = 10) -> pd.DataFrame:
+    """The claims of the targets ``section`` answers for (lead or co-section): the returned ones
+    first (it must act on them), then those waiting for the office, then its ``accepted`` most
+    recently accepted."""
+    frame = claims.queue(db, plan_id, ("returned", "pending", "accepted"))
+    frame = frame[[section in list(s if s is not None else []) for s in frame["sections"]]]
+    order = {"returned": 0, "pending": 1}
+    open_ = frame[frame["state"] != "accepted"]
+    open_ = open_.assign(_o=open_["state"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
+    done = frame[frame["state"] == "accepted"].sort_values("decided_at", ascending=False).head(accepted)
+    return pd.concat([open_, done]).reset_index(drop=True)

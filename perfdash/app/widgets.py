@@ -26,6 +26,11 @@ def target_panel(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
     cols[2].metric("序时进度", fmt.pct(row["expected_pct"]))
     cols[3].metric("滞后状态", row["lag_status"])
     cols[4].metric("完成时限", fmt.day(row["deadline"]))
+    if counted_differs(row):
+        st.caption(
+            f"填报完成率 {fmt.pct(row['completion_pct'])}；计分完成率（核验口径）{fmt.pct(row['checked_pct'])}，"
+            f"{CLAIM_WORDS.get(str(row['claim_state']), '')}。"
+        )
     info = st.columns(3)
     note = f"  \n来源：{fmt.md(row['source_note'])}" if row.get("source_note") else ""
     info[0].markdown(
@@ -88,7 +93,16 @@ def target_list_columns(table: pd.DataFrame) -> dict[str, object]:
         config[n] = st.column_config.ProgressColumn(
             n, format="%.0f%%", min_value=0, max_value=100, width=TARGET_LIST_WIDTHS[n]
         )
+    if "核验" in table.columns:  # the target's text gives up the mark's width: the list still fits
+        config["核验"] = st.column_config.TextColumn("核验", width=CHECK_WIDTH, help=CHECK_HELP)
+        config["年度工作目标"] = st.column_config.Column(
+            "年度工作目标", width=TARGET_LIST_WIDTHS["年度工作目标"] - CHECK_WIDTH
+        )
     return config
+
+
+CHECK_WIDTH = 56
+CHECK_HELP = "报完成的填报经绩效办核验后才计入正式得分：待核验、已退回的目标按此前的完成率计分"
 
 
 def filter_note(ctx: PageContext, shown: int, total: int) -> str:
@@ -100,6 +114,8 @@ def filter_note(ctx: PageContext, shown: int, total: int) -> str:
 
 # The colour of each status in a target card (Streamlit's markdown badges).
 STATUS_BADGE = {DONE: "blue", ON_TRACK: "green", YELLOW: "orange", RED: "red", OVERDUE: "red"}
+# A card's mark for a report waiting for the office's check, or returned by it.
+CHECK_BADGE = {"pending": " :violet-badge[待核验]", "returned": " :red-badge[已退回]"}
 
 
 def target_cards(state: pd.DataFrame, key: str, text_chars: int = 40) -> None:
@@ -109,8 +125,9 @@ def target_cards(state: pd.DataFrame, key: str, text_chars: int = 40) -> None:
         text = str(row.target)
         short = text[:text_chars] + ("…" if len(text) > text_chars else "")
         colour = STATUS_BADGE.get(row.lag_status, "gray")
+        check = CHECK_BADGE.get(str(getattr(row, "claim_state", "")), "")
         label = (
-            f":{colour}-badge[{row.lag_status}] **{fmt.md(row.code)}** {fmt.md(short)}  \n"
+            f":{colour}-badge[{row.lag_status}]{check} **{fmt.md(row.code)}** {fmt.md(short)}  \n"
             f"完成率 **{fmt.pct(row.completion_pct)}** · 序时进度 {fmt.pct(row.expected_pct)}"
             f" · 时限 {fmt.month_day(row.deadline)}"
         )
@@ -230,7 +247,78 @@ def target_summary(ctx: PageContext, state: pd.DataFrame, code: str) -> None:
                 f"填报状态：{fmt.md(last['status'])}{late}）"
             )
             st.markdown(_latest_note(history))
+            claim = reads.latest_claim(ctx, ctx.plan_id, ctx.as_of, code)
+            if claim is not None and str(row.get("claim_state", "")) == claim["state"]:
+                st.markdown(claim_text(row, claim))
+                if claim["state"] in ("pending", "returned"):
+                    page_link("pages/verification.py", "到“核验与迎检”查看佐证与核验 →", {"code": code})
         st.markdown(_responsible(row, reads.contacts(ctx, ctx.plan_id)))
+
+
+# --- 核验口径 (#34): a target's claim, told where its numbers are shown --------------------------
+CLAIM_WORDS = {
+    "pending": "报完成的填报待绩效办核验，核验通过后计入正式得分",
+    "returned": "报完成的填报被绩效办退回，修改后重新提交、核验通过才计入正式得分",
+}
+CLAIM_BADGE = {"pending": "violet", "accepted": "blue", "returned": "red", "superseded": "gray"}
+
+
+def counted_differs(row: pd.Series) -> bool:
+    """Whether a target's counted completion (核验口径) is not its reported one."""
+    return abs(float(row["completion_pct"]) - float(row.get("checked_pct", row["completion_pct"]))) > 1e-9
+
+
+def claim_text(row: pd.Series, claim: dict) -> str:
+    """The latest report's 核验 in one paragraph: its state as a badge, what was claimed, and when
+    the counted completion differs, what counts and why (the office's reason for a return)."""
+    state = str(claim["state"])
+    label = f":{CLAIM_BADGE.get(state, 'gray')}-badge[{claim['state_label']}]"
+    said = f"{fmt.day(claim['report_date'])} 报 {fmt.pct(claim['completion_pct'])}（{claim['reason_label']}）"
+    counted = f"正式计分按核验口径 **{fmt.pct(row['checked_pct'])}**" if counted_differs(row) else ""
+    if state == "pending":
+        again = "，已重新提交" if _given(claim.get("resubmitted_at")) else ""
+        text = f"{said}{again}，等待绩效办核验" + (f"；{counted}" if counted else "")
+    elif state == "returned":
+        reason = _paragraph(claim.get("decision_note") or "—")
+        text = (
+            f"{said}，绩效办{_on(claim.get('decided_at'))}退回，理由：{reason}"
+            + (f"；{counted}" if counted else "")
+            + "。请补充佐证后在“核验与迎检”中重新提交"
+        )
+    elif state == "accepted":
+        text = f"{said}，绩效办{_on(claim.get('decided_at'))}核验通过"
+    else:
+        text = f"{said}，已被新的填报替代"
+    return f"**核验** {label} {text}"
+
+
+def _given(value: object) -> bool:
+    return value is not None and not tables.is_missing(value)
+
+
+def _on(moment: object) -> str:
+    """The day of a decision as " 于 2025-12-03 ", or nothing when it has none."""
+    return f"于 {fmt.day(pd.Timestamp(moment))} " if _given(moment) else ""
+
+
+def gap_list(gaps: pd.DataFrame) -> None:
+    """Evidence gaps (claims.gaps) as a list that wraps at any width, one line per target and kind
+    in their order: **1-1-2** 缺少佐证 3 项：item；item；item."""
+    lines = []
+    for (kind, code), part in gaps.groupby(["kind", "code"], sort=False):
+        count = f" {len(part)} 项" if len(part) > 1 else ""
+        whats = "；".join(fmt.md(str(w)) for w in part["what"])
+        lines.append(f"- **{fmt.md(str(code))}** {kind}{count}：{whats}")
+    st.markdown("\n".join(lines))
+
+
+def page_link(page: str, label: str, query: dict[str, str] | None = None) -> None:
+    """A link to another page of the app, keeping the plan and date; as plain text when the page
+    is run by itself, outside app.py's navigation (a smoke test)."""
+    try:
+        st.page_link(page, label=label, query_params={**ui.view_params(), **(query or {})})
+    except StreamlitAPIException:
+        st.markdown(label)
 
 
 def _standing(row: pd.Series) -> str:

@@ -10,6 +10,7 @@ from perfdash.core import fmt
 from perfdash.core.access import ACCOUNT_ROLES
 from perfdash.plan.kpis import COMPARATOR_LABELS
 from perfdash.present import audit_text
+from perfdash.workflows.claims import GAP_KINDS, STATES
 from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES
 
 
@@ -114,7 +115,23 @@ def target_list(state: pd.DataFrame) -> pd.DataFrame:
             "最近填报": [fmt.day(d) if pd.notna(d) else "—" for d in state["last_report"]],
         }
     )
-    return table if (table["完成率来源"] != "填报").any() else table.drop(columns=["完成率来源"])
+    table = table if (table["完成率来源"] != "填报").any() else table.drop(columns=["完成率来源"])
+    marks = check_marks(state)
+    if marks.str.len().any():  # 核验 beside the status, only when some target waits for a check
+        table.insert(table.columns.get_loc("滞后状态") + 1, "核验", marks.to_numpy())
+    return table
+
+
+# The claim states a list marks (workflows.claims): the ones where the counted completion is not
+# the reported one yet.
+OPEN_CLAIMS = {"pending": STATES["pending"], "returned": STATES["returned"]}
+
+
+def check_marks(state: pd.DataFrame) -> pd.Series:
+    """Each target's 核验 mark: 待核验 or 已退回 while its latest report waits for the office or was
+    returned, else ''."""
+    claim = state["claim_state"] if "claim_state" in state.columns else pd.Series("", index=state.index)
+    return claim.map(lambda s: OPEN_CLAIMS.get(str(s), "")).astype(str)
 
 
 def sections(df: pd.DataFrame) -> pd.DataFrame:
@@ -315,13 +332,15 @@ def evaluation_board(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def evaluation_sheet(rows: pd.DataFrame) -> pd.DataFrame:
-    """The office's scoring sheet (evaluation.sheet) for display."""
-    return pd.DataFrame(
+    """The office's scoring sheet (official.score_sheet's rows) for display. 填报完成率 is what the
+    sections reported; where some target's counted completion differs (a claim waiting for the
+    office or returned), 计分完成率 and its 核验 state stand beside it."""
+    table = pd.DataFrame(
         {
             "编号": rows["code"],
             "分值": rows["points"],
             "牵头科室": rows["lead_section"],
-            "填报完成率": rows["completion_pct"].round(1),
+            "填报完成率": rows["reported_pct"].round(1),
             "计算得分": rows["computed_score"],
             "自评完成率": rows["self_pct"],
             "自评得分": rows["proposed_score"],
@@ -330,6 +349,33 @@ def evaluation_sheet(rows: pd.DataFrame) -> pd.DataFrame:
             "评定得分": rows["final_score"],
         }
     )
+    if sheet_differs(rows).any():
+        table.insert(4, "计分完成率", rows["completion_pct"].round(1).to_numpy())
+        table.insert(5, "核验", rows["claim_state"].fillna("").astype(str).to_numpy())
+    return table
+
+
+def sheet_differs(rows: pd.DataFrame) -> pd.Series:
+    """Rows of a score sheet whose counted completion is not the reported one."""
+    return (rows["reported_pct"].astype(float) - rows["completion_pct"].astype(float)).abs() > 1e-9
+
+
+def gaps_by_section(frame: pd.DataFrame) -> pd.DataFrame:
+    """Evidence gaps counted per lead section (牵头科室) and kind, most first: section, one column
+    per kind (claims.GAP_KINDS), the targets concerned."""
+    rows = []
+    for section, part in frame.groupby("lead_section", sort=False):
+        counts = part["kind"].value_counts()
+        rows.append(
+            {
+                "科室": str(section) or "—",
+                **{kind: int(counts.get(kind, 0)) for kind in GAP_KINDS},
+                "涉及目标": int(part["code"].nunique()),
+                "合计": len(part),
+            }
+        )
+    table = pd.DataFrame(rows, columns=["科室", *GAP_KINDS, "涉及目标", "合计"])
+    return table.sort_values(["合计", "科室"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def evidence(frame: pd.DataFrame) -> pd.DataFrame:

@@ -224,8 +224,9 @@ def queue(store: Database, plan_id: int, states: Sequence[str] = ("pending", "re
 def claim_history(store: Database, plan_id: int, code: str) -> pd.DataFrame:
     """Every claim of a target, newest first (the 目标详情 timeline and the section's view)."""
     df = store.query(
-        "SELECT c.claim_id, c.reason, c.state, g.report_date, g.completion_pct::DOUBLE AS completion_pct, "
-        "c.opened_at, c.decided_by, c.decided_at, c.decision_note, c.resubmitted_at, c.resubmit_note "
+        "SELECT c.claim_id, c.progress_id, c.reason, c.state, g.report_date, "
+        "g.completion_pct::DOUBLE AS completion_pct, c.opened_at, c.decided_by, c.decided_at, c.decision_note, "
+        "c.resubmitted_at, c.resubmit_note "
         "FROM claims c JOIN progress g ON g.progress_id = c.progress_id "
         "WHERE c.plan_id = $p AND c.code = $c ORDER BY c.claim_id DESC",
         {"p": plan_id, "c": code},
@@ -248,10 +249,11 @@ def gaps_from(store: Database, plan_id: int, year: int) -> date:
 GAP_KINDS = ("已退回待修改", "待核验", "缺少佐证")
 
 
-def gaps(store: Database, plan_id: int, section: str | None = None) -> pd.DataFrame:
+def gaps(store: Database, plan_id: int, section: str | None = None, kinds: Sequence[str] = GAP_KINDS) -> pd.DataFrame:
     """What is missing for the inspection, one row per problem: returned claims not yet resubmitted,
     claims waiting for the office, checklist items without a file. ``section``: only targets it
-    answers for (lead or co-section). Columns: kind, code, target, lead_section, sections, what."""
+    answers for (lead or co-section); ``kinds``: only these (without 缺少佐证 the checklists are
+    not read). Columns: kind, code, target, lead_section, sections, what."""
     targets = store.query(
         """
         SELECT t.code, t.target_text AS target, list(s.section ORDER BY s.seq) AS sections
@@ -272,9 +274,10 @@ def gaps(store: Database, plan_id: int, section: str | None = None) -> pd.DataFr
         else:
             said = f"{fmt_day(r.report_date)} 报 {r.completion_pct:g}%（{r.reason_label}）"
             rows.append(("待核验", r.code, f"{said}，等待绩效办核验"))
-    cover = coverage(store, plan_id, list(info.index))
-    for r in cover[cover["files"] == 0].itertuples():
-        rows.append(("缺少佐证", r.code, r.title))
+    if "缺少佐证" in kinds:
+        cover = coverage(store, plan_id, list(info.index))
+        rows += [("缺少佐证", r.code, r.title) for r in cover[cover["files"] == 0].itertuples()]
+    rows = [r for r in rows if r[0] in kinds]
     order = {c: i for i, c in enumerate(info.index)}
     df = pd.DataFrame(rows, columns=["kind", "code", "what"])
     df["target"] = df["code"].map(info["target"])

@@ -13,6 +13,7 @@ from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, bounded, require_role
 from perfdash.ops import notify
 from perfdash.plan import Target
+from perfdash.workflows import claims
 from perfdash.workflows.periods import Period
 
 BLUE, ORANGE, RED, CLOSED = "蓝色", "橙色", "红色", "已办结"
@@ -116,51 +117,98 @@ def contacts(store: Database, plan_id: int) -> pd.DataFrame:
     )
 
 
-def reminder_texts(unit: str, missing: pd.DataFrame, period: Period, reach: pd.DataFrame) -> pd.DataFrame:
+def reminder_texts(
+    unit: str, missing: pd.DataFrame, period: Period, reach: pd.DataFrame, gaps: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """A ready-to-send reminder per section not reported in ``period`` (for copying into a chat, a
     text message or a printed list when no mail server or robot is set): section, targets, email,
-    phone, text."""
+    phone, text. With ``gaps`` (claims.gaps of the plan, from the day they are shown on) each text
+    also names the section's evidence gaps (gap_lines)."""
     where = reach.set_index("section") if not reach.empty else pd.DataFrame(columns=["email", "phone"])
     rows = []
     for r in missing.itertuples():
         codes = list(r.missing)
         text = (
             f"【催报】{r.section}：你科室牵头的 {len(codes)} 项年度工作目标在{period.name}填报周期"
-            f"（{period.days}）尚未报送进度（{'、'.join(codes)}），请尽快在绩效管理系统中填报。——{unit}绩效办"
+            f"（{period.days}）尚未报送进度（{'、'.join(codes)}），请尽快在绩效管理系统中填报。"
         )
+        lines = gap_lines(gaps, r.section) if gaps is not None else []
+        text += "".join(f"\n{line}" for line in lines) + ("\n" if lines else "") + f"——{unit}绩效办"
         email = str(where.loc[r.section, "email"]) if r.section in where.index else ""
         phone = str(where.loc[r.section, "phone"]) if r.section in where.index else ""
         rows.append({"section": r.section, "targets": "、".join(codes), "email": email, "phone": phone, "text": text})
     return pd.DataFrame(rows, columns=["section", "targets", "email", "phone", "text"])
 
 
-def reminder_text(unit: str, missing: pd.DataFrame, period: Period) -> tuple[str, str]:
-    """The subject and body of a 催报 reminder for the sections listed (not reported in ``period``)."""
+GAP_ITEMS = 10  # a section's gaps named in its reminder; the rest as 等 N 项
+GAP_CHARS = 36  # of each gap's description: a reminder line, not the whole checklist item
+
+
+def section_gaps(gaps: pd.DataFrame, section: str) -> pd.DataFrame:
+    """The gaps of the targets a section answers for (lead or co-section)."""
+    if gaps.empty:
+        return gaps
+    return gaps[[section in list(s) for s in gaps["sections"]]]
+
+
+def gap_lines(gaps: pd.DataFrame, section: str, items: int = GAP_ITEMS) -> list[str]:
+    """A section's evidence gaps for its reminder: one summary line, then its first ``items`` gaps
+    (returned claims first, as claims.gaps orders them), a line per target, and 等 N 项 when there
+    are more. Nothing when the section has none."""
+    mine = section_gaps(gaps, section)
+    if mine.empty:
+        return []
+    lines = [f"迎检材料缺项：{claims.gaps_summary(mine)}，请在“核验与迎检”中补齐。"]
+    for (kind, code), part in mine.head(items).groupby(["kind", "code"], sort=False):  # a line per target
+        whats = [w if len(w) <= GAP_CHARS else w[: GAP_CHARS - 1] + "…" for w in map(str, part["what"])]
+        lines.append(f"  {code} {kind}：{'；'.join(whats)}")
+    if len(mine) > items and items:
+        lines.append(f"  等 {len(mine)} 项")
+    return lines
+
+
+def reminder_text(
+    unit: str, missing: pd.DataFrame, period: Period, gaps: pd.DataFrame | None = None, items: int = GAP_ITEMS
+) -> tuple[str, str]:
+    """The subject and body of a 催报 reminder for the sections listed (not reported in ``period``);
+    with ``gaps`` each section's evidence gaps under its line (``items`` of them named)."""
     subject = f"【催报】{unit}绩效目标进度填报提醒（{period.name} {period.days} 未报送）"
     lines = [f"以下科室在{period.name}填报周期（{period.days}）尚未报送进度，请尽快在绩效管理系统中填报："]
     for r in missing.itertuples():
         lines.append(f"· {r.section}：{'、'.join(r.missing)}")
+        if gaps is not None:
+            lines += ["  " + line for line in gap_lines(gaps, r.section, items)]
     lines.append("（本消息由绩效管理系统自动发送，局绩效办）")
     return subject, "\n".join(lines)
 
 
 def remind(
-    store: Database, plan_id: int, unit: str, sections: list[str], channel: str, period: Period, actor: Actor
+    store: Database,
+    plan_id: int,
+    unit: str,
+    sections: list[str],
+    channel: str,
+    period: Period,
+    actor: Actor,
+    today: date | None = None,
 ) -> tuple[bool, str]:
     """Send a reminder to the sections chosen that have still not reported in ``period`` (asked
     again now: one that reported meanwhile gets none), by e-mail or to the chat group, and log it
-    whether it went out or not. Returns (sent, message)."""
+    whether it went out or not. From the day the evidence gaps show (claims.gaps_from) on
+    ``today``, each section's gaps go with it: named in an e-mail, counted in a chat message (a
+    group message stays short: 企业微信 takes 2048 bytes). Returns (sent, message)."""
     if actor.role != "office":
         raise StoreError("只有绩效办可以发送催报")
     missing = not_reported(store, plan_id, period.start, period.end)
     missing = missing[missing["section"].isin(sections)]
     if missing.empty:
         return False, f"所选科室在{period.name}（{period.days}）都已报送，无需催报"
-    subject, body = reminder_text(unit, missing, period)
-    reach = contacts(store, plan_id).set_index("section")
-    recipients = ""
     if channel == "webhook":  # logged as the robot it goes through
         channel = notify.robot_kind()
+    gaps = reminder_gaps(store, plan_id, today or date.today())
+    subject, body = reminder_text(unit, missing, period, gaps, items=0 if channel in notify.ROBOTS else GAP_ITEMS)
+    reach = contacts(store, plan_id).set_index("section")
+    recipients = ""
     try:
         if channel == "email":
             to = [str(reach.loc[s, "email"]) for s in missing["section"] if s in reach.index and reach.loc[s, "email"]]
@@ -180,6 +228,14 @@ def remind(
         return False, str(exc)
     store.log_reminder(plan_id, channel, recipients, list(missing["section"]), subject, body, True, None, actor)
     return True, f"已向 {len(missing)} 个科室发送催报"
+
+
+def reminder_gaps(store: Database, plan_id: int, today: date) -> pd.DataFrame | None:
+    """The plan's evidence gaps for the reminders sent ``today`` (claims.gaps), or None before the
+    day they show from: the reminder is then as it always was."""
+    if today < claims.gaps_from(store, plan_id, store.plan_year(plan_id)):
+        return None
+    return claims.gaps(store, plan_id)
 
 
 def reminders(store: Database, plan_id: int) -> pd.DataFrame:
