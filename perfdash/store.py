@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from perfdash.db.database import Database, StoreError
 from perfdash.ops.auth import AccountWrites
+from perfdash.workflows.assessment import AssessmentWrites
 from perfdash.workflows.claims import ClaimWrites
 from perfdash.workflows.evaluation import EvaluationWrites
 from perfdash.workflows.kpi_review import KpiWrites
@@ -30,6 +31,7 @@ class Store(
     RuleWrites,
     EvaluationWrites,
     ClaimWrites,
+    AssessmentWrites,
     SupervisionWrites,
     KpiWrites,
     YearWrites,
@@ -38,7 +40,8 @@ class Store(
     """One database and every write: plans (workflows.plans; deleting one: workflows.plan_delete),
     progress (workflows.progress), reporting periods (workflows.periods), scenarios and adjustments
     (workflows.scenarios), the official scoring rules (workflows.official), the year-end evaluation
-    (workflows.evaluation), checked claims and evidence checklists (workflows.claims), 督办
+    (workflows.evaluation), checked claims and evidence checklists (workflows.claims), assessing sections
+    (workflows.assessment), 督办
     (workflows.supervision), 量化指标 (workflows.kpi_review), targets carried over from last year
     (workflows.years) and accounts (ops.auth). Each goes through Database.write: one transaction,
     the actor checked, the data version raised, the audit entry written."""

@@ -64,6 +64,11 @@ def fill(store: Store, plan_id: int, other: int) -> None:
     store.add_progress(plan_id, [ProgressRow(code, date(2025, 3, 29), 100, "已完成")], OFFICE, today=TODAY)  # a claim
     store.set_checklist(plan_id, code, ["结对协议"], OFFICE)
     store.set_gaps_from(plan_id, date(2025, 12, 1), OFFICE)
+    store.set_groups(plan_id, {"中教科": "业务科室"}, OFFICE)
+    store.set_scheme(plan_id, "业务科室", '{"leader": 10}', OFFICE)
+    store.add_section_adjustment(plan_id, "中教科", 1, "获表彰", OFFICE)
+    store.rate_section(plan_id, "中教科", "蔡玉霖", 90, OFFICE)
+    store.lock_assessment(plan_id, date(2025, 3, 28), 2025, OFFICE)
     store.set_milestones(plan_id, code, [("签订协议", date(2025, 6, 30), "", 1.0)], OFFICE)
     order = store.issue_order(plan_id, code, "请加快结对帮扶", date(2025, 7, 31), OFFICE)
     store.respond_order(order, "已加快推进", OFFICE)

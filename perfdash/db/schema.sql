@@ -314,6 +314,53 @@ CREATE TABLE IF NOT EXISTS claim_settings (
     updated_by VARCHAR NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
+-- Assessing sections (内设科室绩效考评, workflows.assessment): each section's group (分类考评),
+-- the office's scheme per group ('' = the default), its adjustments with reasons, the leaders'
+-- scores, and the locked results (a snapshot: nothing changes them until unlocked).
+CREATE TABLE IF NOT EXISTS section_groups (
+    plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
+    section    VARCHAR NOT NULL,
+    grp        VARCHAR NOT NULL CHECK (length(trim(grp)) > 0),
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, section)
+);
+CREATE TABLE IF NOT EXISTS assessment_schemes (
+    plan_id     INTEGER NOT NULL REFERENCES plans (plan_id),
+    grp         VARCHAR NOT NULL,
+    scheme_json VARCHAR NOT NULL,
+    updated_by  VARCHAR NOT NULL,
+    updated_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, grp)
+);
+CREATE SEQUENCE IF NOT EXISTS section_adjustment_id_seq START 1;
+CREATE TABLE IF NOT EXISTS section_adjustments (
+    adjustment_id INTEGER PRIMARY KEY DEFAULT nextval('section_adjustment_id_seq'),
+    plan_id       INTEGER NOT NULL REFERENCES plans (plan_id),
+    section       VARCHAR NOT NULL,
+    points        DECIMAL(6, 2) NOT NULL,
+    reason        VARCHAR NOT NULL CHECK (length(trim(reason)) > 0),
+    created_by    VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    withdrawn_by  VARCHAR,
+    withdrawn_at  TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS leader_ratings (
+    plan_id  INTEGER NOT NULL REFERENCES plans (plan_id),
+    section  VARCHAR NOT NULL,
+    leader   VARCHAR NOT NULL,
+    score    DECIMAL(5, 1) NOT NULL CHECK (score BETWEEN 0 AND 100),
+    rated_by VARCHAR NOT NULL,
+    rated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (plan_id, section, leader)
+);
+CREATE TABLE IF NOT EXISTS assessment_locks (
+    plan_id      INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    as_of        DATE NOT NULL,
+    results_json VARCHAR NOT NULL,
+    locked_by    VARCHAR NOT NULL,
+    locked_at    TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS evaluations (
     plan_id      INTEGER NOT NULL REFERENCES plans (plan_id),
     code         VARCHAR NOT NULL,
