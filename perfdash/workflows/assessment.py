@@ -282,7 +282,8 @@ def compute(store: Database, plan_id: int, as_of: date, year: int) -> Result:
     adjust = adjustments(store, plan_id).groupby("section")["points"].sum()
     ratings = leader_ratings(store, plan_id)
     rows, details = [], {}
-    completions = {g: measures.completion(state, s.co_factor) for g, s in by_group.items()}
+    weights = {g: measures.role_weights(state, s.co_factor) for g, s in by_group.items()}
+    completions = {g: measures.completion(w) for g, w in weights.items()}
     for section, group in group_of.items():
         scheme = by_group.get(group, by_group[""])
         rate = completions[group if group in by_group else ""].get(section, 0.0)
@@ -324,7 +325,7 @@ def compute(store: Database, plan_id: int, as_of: date, year: int) -> Result:
             "year_end": {k: list(v) for k, v in ends.items()},
             "innovations": levels,
             "leader_scores": scores,
-            "raise": _what_would_raise(section, state, scheme, rate, process, ends),
+            "raise": _what_would_raise(section, weights[group if group in by_group else ""], scheme, process, ends),
         }
     table = pd.DataFrame(rows, columns=COLUMNS)
     table["rank"] = table.groupby("group")["total"].rank(method="min", ascending=False).astype(int)
@@ -357,15 +358,13 @@ def _grade(scheme: Scheme, total: float) -> str:
 
 def _what_would_raise(
     section: str,
-    state: pd.DataFrame,
+    weights: pd.DataFrame,
     scheme: Scheme,
-    rate: float,
     process: dict[str, tuple[int, int]],
     ends: dict[str, tuple[int, int]],
 ) -> list[str]:
     """Up to five plain sentences: where this section's points are, largest first."""
     hints: list[tuple[float, str]] = []
-    weights = measures.role_weights(state, scheme.co_factor)
     mine = weights[weights["section"] == section]
     total = mine["weight"].sum()
     if total:

@@ -20,6 +20,8 @@ def _lead(row: object) -> str:
 
 
 def role_weights(state: pd.DataFrame, co_factor: float) -> pd.DataFrame:
+    """One row per (section, target) with its points, counted completion, role and weight: a lead
+    target weighs its points, a co-operated one ``co_factor`` times them."""
     rows = []
     for r in state.itertuples():
         for n, section in enumerate(list(r.sections) if r.sections is not None else []):
@@ -29,8 +31,8 @@ def role_weights(state: pd.DataFrame, co_factor: float) -> pd.DataFrame:
     return df
 
 
-def completion(state: pd.DataFrame, co_factor: float) -> dict[str, float]:
-    df = role_weights(state, co_factor)
+def completion(df: pd.DataFrame) -> dict[str, float]:
+    """Each section's weighted completion (0–1) from ``role_weights``."""
     out = {}
     for section, part in df.groupby("section", sort=False):
         total = part["weight"].sum()
