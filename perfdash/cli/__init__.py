@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 from perfdash.cli import (
+    assess,
     backup,
     bench,
     delete_plan,
@@ -47,6 +48,7 @@ COMMANDS = {
     "progress": progress,
     "score": score,
     "rules": rules,
+    "assess": assess,
     "forecast": forecast,
     "report": report,
     "package": package,

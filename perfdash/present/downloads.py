@@ -4,7 +4,8 @@ registry: ``EXPORTS``.
 Each entry names the document (its Chinese title), its kind (xlsx or docx), ``make`` — the function
 that builds it from what a page or a command holds (perfdash.present.exports for the Excel files
 handed in, perfdash.present.templates for the two templates filled in and uploaded back,
-perfdash.present.evaluation_report for the Word report) — ``build``, which builds it from the standard inputs
+perfdash.present.evaluation_report for the Word report, perfdash.present.assessment_docs for the
+内设科室绩效考评结果) — ``build``, which builds it from the standard inputs
 (a database and ``Inputs``: plan, as-of date, actor), and where it is offered: page files with the
 key of their download button, and commands.
 
@@ -25,7 +26,7 @@ from typing import Any
 from perfdash.core.access import Actor
 from perfdash.db import kpi_tracking, queries
 from perfdash.db.database import Database
-from perfdash.present import evaluation_report, exports, inspection_package, meeting, templates
+from perfdash.present import assessment_docs, evaluation_report, exports, inspection_package, meeting, templates
 from perfdash.workflows import official, periods, plans, scoring, supervision
 
 
@@ -164,6 +165,14 @@ def _inspection_index(db: Database, i: Inputs) -> bytes:
     return inspection_package.index_xlsx(inspection_package.verified(db, i.plan_id, i.actor))
 
 
+def _assessment_docx(db: Database, i: Inputs) -> bytes:
+    return assessment_docs.results_docx(assessment_docs.gather(db, i.plan_id, i.as_of))
+
+
+def _assessment_xlsx(db: Database, i: Inputs) -> bytes:
+    return assessment_docs.results_xlsx(assessment_docs.gather(db, i.plan_id, i.as_of))
+
+
 # -- the registry ------------------------------------------------------------------------------
 
 EXPORTS: tuple[Export, ...] = (
@@ -239,6 +248,22 @@ EXPORTS: tuple[Export, ...] = (
         templates.plan_template_xlsx,
         _plan_template,
         ("pages/plans.py#plan_template", "python -m perfdash plan --xlsx"),
+    ),
+    Export(
+        "assessment_docx",
+        "内设科室绩效考评结果",
+        "docx",
+        assessment_docs.results_docx,
+        _assessment_docx,
+        ("pages/assessment.py#assessment_docx", "python -m perfdash assess --docx"),
+    ),
+    Export(
+        "assessment_xlsx",
+        "内设科室绩效考评结果表",
+        "xlsx",
+        assessment_docs.results_xlsx,
+        _assessment_xlsx,
+        ("pages/assessment.py#assessment_xlsx", "python -m perfdash assess --xlsx"),
     ),
     Export(
         "inspection_contents",

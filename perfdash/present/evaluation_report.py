@@ -1,6 +1,7 @@
 """The 绩效评估报告 as a Word document in the form of an official document (perfdash.present.officedoc):
 一、总体情况 (score, grade, against 序时进度 and the previous year), 二、主要成效 by 目标组 and 一级指标
-(each target with its points, completion, score and a short evidence note), 三、存在问题,
+(each target with its points, completion, score and a short evidence note; under the target on
+二级绩效管理 — 5-6 in the Quanzhou plan — a paragraph on the 内设科室绩效考评), 三、存在问题,
 四、下一步措施 (the office's report notes), the 落款, and the 附件 table of every target.
 
 Groups, indicators and their points come from the plan in the database, never from a fixed
@@ -23,6 +24,7 @@ from perfdash.core.schedule import LATE_STATUSES, OVERDUE
 from perfdash.core.settings import DEMO_LABEL
 from perfdash.db import queries
 from perfdash.db.database import Database
+from perfdash.present import assessment_docs
 from perfdash.present import officedoc as od
 from perfdash.workflows import official, scoring, years
 
@@ -30,6 +32,7 @@ ANNEX_HEADER = ("编号", "年度工作目标", "牵头科室", "分值", "完�
 ANNEX_WIDTHS_MM = (16, 68, 21, 17, 17, 17)  # the 156 mm type area; "100.00" takes 17 mm in 五号
 NOTE_CHARS = 60  # a target's evidence note in 二、主要成效: its first sentence, at most this long
 PENDING = "（待绩效办填写）"
+SECOND_LEVEL = "二级绩效管理"  # the target (5-6) under which the report sums up the 内设科室绩效考评
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Facts:
     previous: years.YearResult | None  # the same unit's previous year, when in the database
     official: official.OfficialRules  # the plan's stored rules (the report's rules unless simulated)
     is_demo: bool = False  # the plan's progress is the generated demo history (演示数据), as the app's banner says
+    second_level: tuple[str, str] | None = None  # (the 二级绩效管理 target's code, the paragraph under it)
 
 
 def gather(store: Database, plan_id: int, as_of: date, rules: scoring.Rules | None = None) -> Facts:
@@ -83,7 +87,19 @@ def gather(store: Database, plan_id: int, as_of: date, rules: scoring.Rules | No
         previous=previous,
         official=stored,
         is_demo=is_demo,
+        second_level=second_level_paragraph(store, plan_id, state, as_of),
     )
+
+
+def second_level_paragraph(store: Database, plan_id: int, state: pd.DataFrame, as_of: date) -> tuple[str, str] | None:
+    """The paragraph on 二级绩效管理 (the sections' assessment, as the documents of
+    assessment_docs state it) and the target it belongs under: the plan's first target that asks
+    for 二级绩效管理. None when the plan has no such target or no section to assess."""
+    anchor = next((str(c) for c, t in zip(state["code"], state["target"], strict=True) if SECOND_LEVEL in str(t)), None)
+    if anchor is None:
+        return None
+    text = assessment_docs.report_paragraph(assessment_docs.gather(store, plan_id, as_of))
+    return (anchor, text) if text else None
 
 
 def build(
@@ -224,6 +240,8 @@ def achievements(doc: DocumentObject, facts: Facts) -> None:
                     f"（{k}）{t.target}（{t.code}：分值{fmt.score(t.points)}分，"
                     f"完成率{fmt.pct(t.completion_pct)}，得分{fmt.score(t.score)}分）{_note(t)}",
                 )
+                if facts.second_level and facts.second_level[0] == t.code:
+                    od.para(doc, facts.second_level[1])
 
 
 def problems(doc: DocumentObject, facts: Facts) -> None:
