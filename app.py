@@ -26,6 +26,7 @@ PAGES = [
     nav.Page("pages/self_assessment.py", title="科室自评", icon=":material/fact_check:", url_path="self-assessment"),
     nav.Page("pages/evaluation.py", title="综合评估", icon=":material/workspace_premium:", url_path="evaluation"),
     nav.Page("pages/verification.py", title="核验与迎检", icon=":material/verified:", url_path="verification"),
+    nav.Page("pages/assessment.py", title="科室考评", icon=":material/leaderboard:", url_path="assessment"),
     nav.Page("pages/plans.py", title="方案管理", icon=":material/upload_file:", url_path="plans"),
     nav.Page("pages/admin.py", title="账户与审计", icon=":material/admin_panel_settings:", url_path="admin"),
     nav.Page("pages/account.py", title="我的账户", icon=":material/person:", url_path="account"),

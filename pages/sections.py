@@ -17,6 +17,8 @@ st.caption(
     f"统计截至 {fmt.day(ctx.as_of)}{ui.demo_badge(ctx)}；{widgets.filter_note(ctx, len(state), len(everything))}。"
 )
 st.info(reads.CO_SECTION_RULE)
+if ctx.actor.role == "section":  # its own assessment first: never the other sections' numbers (#35)
+    widgets.own_assessment(ctx)
 if rows.empty:
     st.info("没有符合筛选条件的目标。")
     st.stop()
@@ -40,6 +42,24 @@ widgets.table(
     }
     | {"科室": st.column_config.TextColumn(width=110)},
 )
+
+if ctx.actor.role in ("office", "leader"):  # 科室考评 as it stands (#35): the same result as its page
+    standing = reads.assessment_result(ctx, ctx.plan_id, ctx.as_of, ctx.year)
+    weighed = any(s.leader for s in reads.assessment_schemes(ctx, ctx.plan_id).values())
+    st.subheader(f"科室考评（{'已锁定' if standing.locked else '预估'}）")
+    st.caption(
+        "按绩效办的考评方案计算的各部分得分、调整、合计，排名和等次在组内评定；不受左侧筛选条件影响。"
+        + ("" if standing.locked else "年终由绩效办锁定前均为预估，随填报变化。")
+    )
+    board = tables.assessment_results(standing.table, group=True, leader=weighed)
+    widgets.table(
+        board,
+        "方案中没有可考评的科室。",
+        width="stretch",
+        height=widgets.table_height(len(board), 760),
+        column_config=widgets.assessment_columns(board),
+    )
+    widgets.page_link("pages/assessment.py", "到“科室考评”查看各部分的计算和明细 →")
 
 st.subheader("科室明细")
 section = st.selectbox("科室", list(rows["section"]), key="drill_section")

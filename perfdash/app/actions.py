@@ -306,3 +306,56 @@ def start_package(ctx: PageContext, section: str | None) -> package_jobs.JobStat
     scope = f"{section}的目标" if section else "全部目标"
     name = f"察访核验材料包_{ctx.unit}_{ctx.year}年度_{section or '全部目标'}.zip"
     return package_jobs.JOBS.start(ctx.account.username, ctx.store, ctx.plan_id, ctx.actor, section, name, scope)
+
+
+# --- 科室考评 (#35) ---------------------------------------------------------------------------------
+# The 科室考评 page's writes (pages/assessment.py), all the office's: the scheme of a group (or the
+# default), the groups, adjustments with a reason, leader scores, the lock. Each is refused while
+# the results are locked, except unlocking (with a reason).
+import json  # noqa: E402  (this block's own imports, kept with it)
+
+from perfdash.workflows import assessment  # noqa: E402
+
+
+def set_assessment_scheme(ctx: PageContext, group: str, scheme: dict) -> None:
+    """A group's scheme ('' = the default) from the 考评方案 form: a dict of
+    workflows.assessment.Scheme's fields, stored as its JSON (checked there)."""
+    # Asked of assessment._check (/tmp/p35_requests.md): its message for a split that adds up to 0
+    # names the parts by their keys; say it in Chinese here until it does.
+    for field, labels, what in (
+        ("process_split", assessment.PROCESS_LABELS, "过程管理"),
+        ("year_end_split", assessment.YEAR_END_LABELS, "年终评估"),
+    ):
+        split = scheme.get(field) or {}
+        if isinstance(split, dict) and set(split) == set(labels) and not sum(float(v) for v in split.values()) > 0:
+            raise StoreError(f"{what}的分项比重（{'、'.join(labels.values())}）合计应大于 0")
+    ctx.store.set_scheme(ctx.plan_id, group, json.dumps(scheme, ensure_ascii=False), ctx.actor)
+
+
+def set_section_groups(ctx: PageContext, mapping: dict[str, str]) -> None:
+    ctx.store.set_groups(ctx.plan_id, mapping, ctx.actor)
+
+
+def add_section_adjustment(ctx: PageContext, section: str, points: float, reason: str) -> int:
+    return ctx.store.add_section_adjustment(ctx.plan_id, section, points, reason, ctx.actor)
+
+
+def withdraw_section_adjustment(ctx: PageContext, adjustment_id: int) -> None:
+    ctx.store.withdraw_section_adjustment(ctx.plan_id, adjustment_id, ctx.actor)
+
+
+def rate_section(ctx: PageContext, section: str, scores: dict[str, float | None]) -> int:
+    """The 分管领导's scores of ``section`` that changed (leader → score, None clears it), one write
+    each; returns how many were saved."""
+    for leader, score in scores.items():
+        ctx.store.rate_section(ctx.plan_id, section, leader, score, ctx.actor)
+    return len(scores)
+
+
+def lock_assessment(ctx: PageContext) -> None:
+    """Fix the results as computed on the page's 统计日期."""
+    ctx.store.lock_assessment(ctx.plan_id, ctx.as_of, ctx.year, ctx.actor)
+
+
+def unlock_assessment(ctx: PageContext, reason: str) -> None:
+    ctx.store.unlock_assessment(ctx.plan_id, reason, ctx.actor)

@@ -23,7 +23,7 @@ MENUS: dict[str, dict[str, list[str]]] = {
         "我的分管": ["mine", "target", "self-assessment"],
         "看板": ["overview", "indicators", "sections", "people"],
         "分析": ["heatmap", "trend", "forecast", "scoring", "kpis"],
-        "督办与评估": ["supervision", "evaluation", "verification", "meeting"],
+        "督办与评估": ["supervision", "evaluation", "verification", "assessment", "meeting"],
         "账户": ["account"],
     },
     "office": {
@@ -31,7 +31,7 @@ MENUS: dict[str, dict[str, list[str]]] = {
         "分析": ["heatmap", "trend", "scoring", "forecast", "kpis"],
         "督办": ["supervision"],
         "填报": ["progress"],
-        "年终评估": ["self-assessment", "evaluation", "verification"],
+        "年终评估": ["self-assessment", "evaluation", "verification", "assessment"],
         "大屏": ["meeting"],
         "管理": ["plans", "admin", "account"],
     },

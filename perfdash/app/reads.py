@@ -477,3 +477,57 @@ def section_claims(db: Database, plan_id: int, section: str, accepted: int = 10)
     open_ = open_.assign(_o=open_["state"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
     done = frame[frame["state"] == "accepted"].sort_values("decided_at", ascending=False).head(accepted)
     return pd.concat([open_, done]).reset_index(drop=True)
+
+
+# --- 科室考评 (#35) ---------------------------------------------------------------------------------
+# The 科室考评 page's reads (pages/assessment.py) and 按科室's provisional block: the result (the
+# locked snapshot, else computed now: 0.2–0.6 s on the demo plan, so cached and shared by both
+# pages), the schemes by group, the groups, the office's adjustments and leader scores, one
+# section's own result (a section's pages hold nothing of the others), and the 责任人 sheet.
+from perfdash.present import assessment_docs  # noqa: E402  (this block's own imports, kept with it)
+from perfdash.workflows import assessment  # noqa: E402
+
+assessment_result = cached(assessment.assess, max_entries=16)  # Result: table, details, lock
+assessment_schemes = cached(assessment.schemes, max_entries=16)  # group → Scheme ('' = the default)
+assessment_groups = cached(assessment.groups, max_entries=16)  # section → group
+section_adjustments = cached(assessment.adjustments, max_entries=16)  # the office's, in force
+leader_ratings = cached(assessment.leader_ratings, max_entries=16)  # section, leader, score
+
+
+@cached(max_entries=64)
+def own_assessment(db: Database, plan_id: int, as_of: date, year: int, section: str) -> assessment.Result | None:
+    """``section``'s own assessment: its row of the result without the rank (the other sections'
+    totals set it) and its details; None when the plan names no such section."""
+    result = assessment_result(db, plan_id, as_of, year)
+    row = result.table[result.table["section"] == section]
+    if row.empty:
+        return None
+    return assessment.Result(
+        row.drop(columns=["rank"]).reset_index(drop=True),
+        {section: result.details[section]},
+        result.as_of,
+        result.locked,
+        result.locked_by,
+        result.locked_at,
+    )
+
+
+@cached(max_entries=8)
+def person_sheet(db: Database, plan_id: int, as_of: date, year: int, actor: Actor) -> pd.DataFrame:
+    """assessment.person_sheet (参考), for the office and leaders only: refused to anyone else
+    whatever page asks."""
+    if actor.role not in ("office", "leader"):
+        raise StoreError("责任人参考仅供绩效办和局领导查看")
+    return assessment.person_sheet(db, plan_id, as_of, year)
+
+
+@cached(max_entries=2)
+def assessment_docx(db: Database, plan_id: int, as_of: date) -> bytes:
+    """《内设科室绩效考评结果》 (.docx, 公文 style) of the result the page shows (assessment_docs)."""
+    return assessment_docs.results_docx(assessment_docs.gather(db, plan_id, as_of))
+
+
+@cached(max_entries=2)
+def assessment_xlsx(db: Database, plan_id: int, as_of: date) -> bytes:
+    """The same results as a print-ready Excel file (assessment_docs)."""
+    return assessment_docs.results_xlsx(assessment_docs.gather(db, plan_id, as_of))

@@ -369,3 +369,137 @@ def _responsible(row: pd.Series, reach: pd.DataFrame) -> str:
     leaders = "、".join(fmt.md(name) for name in row["leaders"])
     lines.append(f"分管领导：{leaders or '—'}")
     return "**责任**  \n" + "  \n".join(lines)
+
+
+# --- 科室考评 (#35): the results table and one section's parts, shared by 科室考评 and 按科室 -------
+from perfdash.workflows import assessment as assessing  # noqa: E402  (this block's own import)
+
+# Column widths (px) of the results table: with 分组 and 领导评价 still under the 904 px of the
+# page's main column at 1366 px.
+ASSESSMENT_WIDTHS = {
+    "排名": 44,
+    "科室": 128,
+    "分组": 84,
+    "目标完成": 72,
+    "过程管理": 72,
+    "年终评估": 72,
+    "创新与加减分": 92,
+    "领导评价": 72,
+    "调整": 56,
+    "合计": 64,
+    "等次": 56,
+}
+MEASURE_UNITS = {"on_time": "期", "supervision": "件", "milestones": "个"}
+
+
+def assessment_columns(frame: pd.DataFrame) -> dict[str, object]:
+    """Column configs for tables.assessment_results: compact widths, points with two decimals."""
+    config: dict[str, object] = {}
+    for name, width in ASSESSMENT_WIDTHS.items():
+        if name not in frame.columns:
+            continue
+        if name in ("排名", "科室", "分组", "等次"):
+            config[name] = st.column_config.Column(name, width=width)
+        else:
+            config[name] = st.column_config.NumberColumn(name, format="%.2f", width=width)
+    return config
+
+
+def measure(label: str, met_due: list | tuple, unit: str = "项", neutral: float | None = None) -> str:
+    """One counted measure as people say it: 按时填报 46/47 期（98%）; nothing due: 0/0 → the
+    group's average rate (``neutral``; full marks when nobody in the group had it due)."""
+    met, due = (int(x) for x in met_due)
+    if not due:
+        if neutral is None or neutral >= 1:
+            return f"{label} 0/0 → 满分"
+        return f"{label} 0/0 → 按同组平均 {fmt.pct(neutral * 100)}"
+    return f"{label} {met}/{due} {unit}（{fmt.pct(met / due * 100)}）"
+
+
+def assessment_parts(row: pd.Series, details: dict, scheme: assessing.Scheme, adjustments: pd.DataFrame) -> None:
+    """A section's parts with the measures behind each (the rates counted), its adjustments with
+    their reasons and its total: a list that wraps at any width."""
+
+    def head(part: str) -> str:
+        label, weight = assessing.PART_LABELS[part], getattr(scheme, part)
+        return f"- **{label} {fmt.score(row[part])} 分**（本项 {weight:g} 分）："
+
+    process = "；".join(
+        measure(assessing.PROCESS_LABELS[k], v, MEASURE_UNITS.get(k, "项"), details.get("neutral", {}).get(k))
+        for k, v in details["process"].items()
+    )
+    year_end = "；".join(
+        measure(assessing.YEAR_END_LABELS[k], v, neutral=details.get("neutral", {}).get(k))
+        for k, v in details["year_end"].items()
+    )
+    innovations = "、".join(f"{fmt.md(t)}（{fmt.md(lv)}）" for t, lv in details["innovations"]) or "尚无遴选的创新成果"
+    lines = [
+        head("completion") + f"加权完成率 {float(details['completion_rate']):g}%"
+        f"（牵头目标按分值全额、协作目标按分值的 {scheme.co_factor:g} 倍计，报完成的须经核验）",
+        head("process") + process,
+        head("year_end") + year_end,
+        head("innovation") + innovations,
+    ]
+    scores = [float(s) for s in details.get("leader_scores") or []]
+    if scheme.leader or scores:
+        rule = assessing.LEADER_RULES.get(scheme.leader_rule, "")
+        listed = "、".join(f"{s:g}" for s in scores)
+        said = f"{listed}，按{rule}为 {fmt.score(row['leader_avg'])}" if scores else "尚未评价"
+        lines.append(head("leader") + said)
+    mine = adjustments[adjustments["section"] == row["section"]] if not adjustments.empty else adjustments
+    for r in mine.itertuples():
+        when = fmt.day(pd.Timestamp(r.created_at).date())
+        lines.append(f"- **调整 {float(r.points):+g} 分**：{fmt.md(r.reason)}（{fmt.md(r.created_by)}，{when}）")
+    if mine.empty:
+        lines.append("- **调整**：无")
+    full = float(row["full_marks"])
+    lines.append(f"- **合计 {fmt.score(row['total'])} 分**（满分 {full:g} 分），等次：{row['grade']}")
+    st.markdown("\n".join(lines))
+
+
+def raise_hints(details: dict) -> None:
+    """怎样提高: where the section's points are, largest first (assessment's ``raise``)."""
+    hints = details.get("raise") or []
+    st.markdown("**怎样提高**")
+    if hints:
+        st.markdown("\n".join(f"- {fmt.md(h)}" for h in hints))
+    else:
+        st.markdown("目前各项都已得满分，或没有可以再提高的地方。")
+
+
+def assessment_status(result: assessing.Result) -> str:
+    """预估, or 已锁定 (who and when)."""
+    if not result.locked:
+        return assessing.PROVISIONAL
+    when = f"{pd.Timestamp(result.locked_at):%Y-%m-%d %H:%M}" if result.locked_at is not None else ""
+    return f"已锁定：{result.locked_by} {when}".strip()
+
+
+def own_assessment(ctx: PageContext) -> None:
+    """A section's own assessment (预估 until the office locks it): its parts with the measures,
+    adjustments with reasons, total and grade, what would raise it, and how it is assessed. Never
+    another section's numbers (nor its rank among them)."""
+    name = ctx.actor.name
+    own = reads.own_assessment(ctx, ctx.plan_id, ctx.as_of, ctx.year, name)
+    if own is None:
+        st.info("本方案中没有本科室牵头或协作的目标，不参加内设科室考评。")
+        return
+    row, details = own.table.iloc[0], own.details[name]
+    schemes = reads.assessment_schemes(ctx, ctx.plan_id)
+    scheme = schemes.get(str(row["group"]), schemes[""])
+    status = "预估" if own.provisional else "已锁定"
+    with st.container(border=True, key="own_assessment"):
+        st.markdown(f"**本科室考评（{status}）** · 分组：{fmt.md(row['group'])}")
+        if own.provisional:
+            st.caption(
+                f"按截至 {fmt.day(own.as_of)} 的数据和绩效办的考评方案计算，随填报变化；"
+                "年终由绩效办锁定后为正式结果。组内排名仅绩效办和局领导可见。"
+            )
+        else:
+            st.caption(
+                f"绩效办已于 {fmt.day(pd.Timestamp(own.locked_at).date())} 按截至 {fmt.day(own.as_of)} 的数据锁定结果。"
+            )
+        assessment_parts(row, details, scheme, reads.section_adjustments(ctx, ctx.plan_id))
+        raise_hints(details)
+        with st.expander("考评办法"):
+            st.markdown("\n".join(f"- {line}" for line in scheme.describe()))

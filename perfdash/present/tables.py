@@ -513,3 +513,41 @@ def is_missing(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # a list or an array in a cell: not missing
         return False
+
+
+# --- 科室考评 (#35) -----------------------------------------------------------------------------
+from perfdash.workflows.assessment import PART_LABELS  # noqa: E402  (this block's own import)
+
+
+def assessment_results(table: pd.DataFrame, group: bool = False, leader: bool = True) -> pd.DataFrame:
+    """Sections' assessment (workflows.assessment.Result.table) for display: rank within the group,
+    section, [group], each part's points, the office's adjustment, total and grade. ``leader``: the
+    领导评价 column (left out while no scheme weighs it)."""
+    parts = [k for k in PART_LABELS if leader or k != "leader"]
+    out = {"排名": table["rank"].astype(int), "科室": table["section"]}
+    if group:
+        out["分组"] = table["group"]
+    out |= {PART_LABELS[k]: table[k].astype(float).round(2) for k in parts}
+    out |= {
+        "调整": table["adjustment"].astype(float).round(2),
+        "合计": table["total"].astype(float).round(2),
+        "等次": table["grade"],
+    }
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def person_sheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 责任人 reference sheet (workflows.assessment.person_sheet) for display."""
+    return pd.DataFrame(
+        {
+            "责任人": frame["person"],
+            "科室": frame["sections"],
+            "牵头目标": frame["targets"].astype(int),
+            "分值": frame["points"].astype(float),
+            "加权完成率": frame["completion_pct"].astype(float),
+            "滞后": frame["lagging"].astype(int),
+            "逾期": frame["overdue"].astype(int),
+            "迟报/填报（条）": [f"{a}/{b}" for a, b in zip(frame["late_reports"], frame["reports"], strict=True)],
+            "最滞后目标的最新说明": [n if str(n).strip() else "—" for n in frame["note"]],
+        }
+    )

@@ -8,7 +8,8 @@ office weighs per plan (and per group, when groups differ):
   full, a co-operated one by ``co_factor`` — at their counted completion (workflows.claims).
 - 过程管理 (20): reporting periods closed by the as-of day in which the section reported on time
   while it had unfinished lead targets; 督办 orders due that it answered by their due day;
-  milestones of its lead targets due that the reports met.
+  milestones of its lead targets due that the reports met. A measure with nothing due to a section
+  counts at its group's average rate (1 when nobody in the group had it due).
 - 年终评估 (10): its lead targets self-assessed by the plan's deadline, signed by the leader, with
   every checklist item evidenced, and completion claims accepted (a section without claims has
   nothing to check: full marks).
@@ -107,12 +108,12 @@ class Scheme:
         lines = [
             f"**目标完成（{self.completion:g} 分）**：牵头目标按分值全额、协作目标按分值的 {self.co_factor:g} 倍加权，"
             "按计分完成率（报完成的须经核验）计算加权完成率，乘以本项分值。",
-            f"**过程管理（{self.process:g} 分）**：按 {split} 的比例分配；按时填报 = 统计日前已截止的填报周期中，"
+            f"**过程管理（{self.process:g} 分）**：各分项占比为 {split}；按时填报 = 统计日前已截止的填报周期中，"
             "本科室有未完成的牵头目标时按时报送的期数占比；督办按时答复 = 已到期的督办事项中在期限内答复的占比；"
-            "节点按时完成 = 已到期的节点中，到期日前填报的完成率达到节点要求的占比（没有的按满分）。",
-            f"**年终评估（{self.year_end:g} 分）**：按 {year} 的比例分配；"
+            "节点按时完成 = 已到期的节点中，到期日前填报的完成率达到节点要求的占比。",
+            f"**年终评估（{self.year_end:g} 分）**：各分项占比为 {year}；"
             "分别为牵头目标中按期提交自评、经分管领导审签、"
-            "佐证清单每项都有材料的占比，以及报完成的填报中核验通过的占比（没有需要核验的按满分）。",
+            "佐证清单每项都有材料的占比，以及报完成的填报中核验通过的占比。本科室没有应做事项的分项（不牵头目标、没有督办、没有节点），按同组其他科室的平均比例计，全组都没有的按满分：无事可做既不得分也不失分。",
             f"**创新与加减分（{self.innovation:g} 分）**：绩效办遴选的本科室创新成果按级别计分（{levels}），"
             "不超过本项分值。",
         ]
@@ -143,9 +144,9 @@ def _check(s: Scheme) -> None:
         (s.year_end_split, YEAR_END_LABELS, "年终评估"),
     ):
         if set(split) != set(labels) or any(float(v) < 0 for v in split.values()) or sum(split.values()) <= 0:
-            problems.append(f"{what}的分项应为 {'、'.join(labels)}，各不小于 0，合计大于 0")
+            problems.append(f"{what}的分项应为 {'、'.join(labels.values())}，各不小于 0，合计大于 0")
     if s.leader_rule not in LEADER_RULES:
-        problems.append(f"领导评价的计算方式应为 {'、'.join(LEADER_RULES)} 之一")
+        problems.append(f"领导评价的计算方式应为 {'、'.join(LEADER_RULES.values())} 之一")
     cuts = [c for _, c in s.grades]
     if len(cuts) < 2 or cuts != sorted(cuts, reverse=True) or cuts[-1] != 0 or len(set(cuts)) != len(cuts):
         problems.append("等次分界应从高到低排列、互不相同，最低一档为 0")
@@ -284,24 +285,31 @@ def compute(store: Database, plan_id: int, as_of: date, year: int) -> Result:
     rows, details = [], {}
     weights = {g: measures.role_weights(state, s.co_factor) for g, s in by_group.items()}
     completions = {g: measures.completion(w) for g, w in weights.items()}
+    found = {
+        section: (
+            {
+                "on_time": on_time.get(section, (0, 0)),
+                "supervision": answered.get(section, (0, 0)),
+                "milestones": marks.get(section, (0, 0)),
+            },
+            year_end.get(section, {k: (0, 0) for k in YEAR_END_LABELS}),
+        )
+        for section in group_of
+    }
+    neutral = _neutral_rates(found, group_of)
     for section, group in group_of.items():
         scheme = by_group.get(group, by_group[""])
         rate = completions[group if group in by_group else ""].get(section, 0.0)
-        process = {
-            "on_time": on_time.get(section, (0, 0)),
-            "supervision": answered.get(section, (0, 0)),
-            "milestones": marks.get(section, (0, 0)),
-        }
-        ends = year_end.get(section, {k: (0, 0) for k in YEAR_END_LABELS})
+        process, ends = found[section]
         mine = innov[innov["section"] == section] if not innov.empty else innov
         levels = [(str(t), str(lv)) for t, lv in zip(mine.get("title", []), mine.get("level", []), strict=True)]
         scores = list(ratings.loc[ratings["section"] == section, "score"].astype(float))
         leader_avg = _average(scores, scheme.leader_rule)
         parts = {
             "completion": scheme.completion * rate,
-            "process": scheme.process * _weighted(process, scheme.process_split),
-            "year_end": scheme.year_end * _weighted(ends, scheme.year_end_split),
-            "innovation": min(scheme.innovation, sum(scheme.innovation_levels.get(lv, 0) for _, lv in levels)),
+            "process": scheme.process * _weighted(process, scheme.process_split, neutral[group]),
+            "year_end": scheme.year_end * _weighted(ends, scheme.year_end_split, neutral[group]),
+            "innovation": float(min(scheme.innovation, sum(scheme.innovation_levels.get(lv, 0) for _, lv in levels))),
             "leader": scheme.leader * (leader_avg or 0) / 100,
         }
         adjustment = float(adjust.get(section, 0.0))
@@ -325,6 +333,7 @@ def compute(store: Database, plan_id: int, as_of: date, year: int) -> Result:
             "year_end": {k: list(v) for k, v in ends.items()},
             "innovations": levels,
             "leader_scores": scores,
+            "neutral": neutral[group],  # the rate of a measure with nothing due to this section
             "raise": _what_would_raise(section, weights[group if group in by_group else ""], scheme, process, ends),
         }
     table = pd.DataFrame(rows, columns=COLUMNS)
@@ -336,9 +345,29 @@ def compute(store: Database, plan_id: int, as_of: date, year: int) -> Result:
     return Result(table, details, as_of)
 
 
-def _weighted(values: dict[str, tuple[int, int]], split: dict[str, float]) -> float:
+def _neutral_rates(
+    found: dict[str, tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]], group_of: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """Per group, the rate a section gets for a measure with nothing due to it (it leads no
+    target, no 督办 was issued to it): the average rate of the group's sections that had it due,
+    so that having nothing to do neither wins nor loses points; 1 when no section of the group had
+    it due (nothing was missed)."""
+    out: dict[str, dict[str, float]] = {}
+    for group in set(group_of.values()):
+        members = [found[s] for s, g in group_of.items() if g == group]
+        rates: dict[str, list[float]] = {}
+        for process, ends in members:
+            for key, (met, due) in {**process, **ends}.items():
+                if due:
+                    rates.setdefault(key, []).append(met / due)
+        out[group] = {k: sum(v) / len(v) for k, v in rates.items()}
+    return out
+
+
+def _weighted(values: dict[str, tuple[int, int]], split: dict[str, float], neutral: dict[str, float]) -> float:
     total = sum(split.values())
-    return sum(measures.rate(values[k]) * w for k, w in split.items()) / total if total else 0.0
+    rates = {k: met / due if due else neutral.get(k, 1.0) for k, (met, due) in values.items()}
+    return sum(rates[k] * w for k, w in split.items()) / total if total else 0.0
 
 
 def _average(scores: list[float], rule: str) -> float | None:
@@ -376,7 +405,7 @@ def _what_would_raise(
                     (
                         gain,
                         f"把{role}目标 {r['code']} 从 {r['pct']:g}% 推进到完成（经核验），"
-                        f"目标完成一项可增加约 {gain:g} 分",
+                        f"目标完成一项可增加约 {gain:.2f} 分",
                     )
                 )
     psum = sum(scheme.process_split.values()) or 1

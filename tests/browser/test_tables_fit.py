@@ -1,4 +1,4 @@
-"""Tables fit their page at 1366×768 (#33): on 总览, 按指标, 按科室, 按领导/责任人 and 年终预测 no table's
+"""Tables fit their page at 1366×768 (#33): on 总览, 按指标, 按科室, 按领导/责任人, 年终预测 and 科室考评 no table's
 grid is wider than the box it is drawn in, and the plan preview's list of targets fits too. Waits
 for each table to be drawn, never for a fixed time."""
 
@@ -17,6 +17,7 @@ PAGES = (
     ("按科室", "按责任科室"),
     ("按领导/责任人", "按分管领导"),
     ("年终预测", "年终得分预测"),
+    ("科室考评", "科室考评"),  # #35: the results by group (按科室 above also draws the provisional board)
 )
 # (scroll width, visible width, header) of every drawn table of the page
 WIDTHS = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
