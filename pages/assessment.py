@@ -182,6 +182,8 @@ def scheme_view() -> None:
     st.markdown("\n".join(f"- {line}" for line in scheme.describe()))
     if chosen and chosen not in schemes:
         st.caption(f"“{chosen}”目前按默认方案考评；下面按默认方案填好，保存后该组使用自己的方案。")
+    elif chosen and st.button(f"恢复为默认方案（删除“{chosen}”的单独方案）", key=f"sa_scheme_clear_{chosen}"):
+        save(lambda: actions.clear_assessment_scheme(ctx, chosen), f"“{chosen}”已恢复为默认考评方案。")
     k = chosen or "默认"
     with st.form(f"sa_scheme_form_{k}"):
         st.markdown("**各部分分值**（合计为满分；领导评价为 0 时不计入）")

@@ -154,3 +154,23 @@ def test_the_person_sheet_lists_each_lead_person(store):
     sheet = assessment.person_sheet(store, 1, AS_OF, 2025).set_index("person")
     assert sheet.loc["甲科负责人", "targets"] == 1 and sheet.loc["甲科负责人", "completion_pct"] == 50.0
     assert sheet.loc["乙科负责人", "reports"] == 3
+
+
+def test_a_group_returns_to_the_default_scheme(store):
+    store.set_scheme(1, "综合科室", json.dumps(json.loads(assessment.Scheme().to_json()) | {"completion": 70}), OFFICE)
+    assert _rows(assessment.assess(store, 1, AS_OF, 2025))["丙科"]["full_marks"] == 110.0
+    store.clear_scheme(1, "综合科室", OFFICE)
+    assert _rows(assessment.assess(store, 1, AS_OF, 2025))["丙科"]["total"] == 63.33
+    with pytest.raises(StoreError, match="没有单独的考评方案"):
+        store.clear_scheme(1, "综合科室", OFFICE)
+    with pytest.raises(StoreError, match="默认考评方案不能删除"):
+        store.clear_scheme(1, "", OFFICE)
+    assert "恢复默认考评方案" in set(store.query("SELECT action FROM audit_log")["action"])
+
+
+def test_a_measure_with_nothing_due_counts_at_the_groups_average(store):
+    """In one group, on time 2/3 (甲), 3/3 (乙), 1/3 (丙): a section leading no target would get the
+    average 2/3 for it; nobody had a 督办 due, so that measure is not averaged (full marks)."""
+    store.set_groups(1, {"甲科": "业务科室", "乙科": "业务科室", "丙科": "业务科室"}, OFFICE)
+    neutral = assessment.assess(store, 1, AS_OF, 2025).details["甲科"]["neutral"]
+    assert neutral["on_time"] == pytest.approx(2 / 3) and "supervision" not in neutral

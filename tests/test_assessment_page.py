@@ -131,7 +131,7 @@ def test_a_refused_scheme_keeps_the_form_and_names_the_field(db):
         at.number_input(key=f"sa_process_split_{key}_{DEFAULT}").set_value(0.0)
     at.button(key=f"sa_scheme_save_{DEFAULT}").click().run()
     errors = _texts(at, "error")
-    assert any("过程管理的分项比重（按时填报、督办按时答复、节点按时完成）合计应大于 0" in e for e in errors), errors
+    assert any("过程管理的分项应为 按时填报、督办按时答复、节点按时完成" in e for e in errors), errors
     assert _rows(db, "SELECT count(*) FROM assessment_schemes") == [(0,)]
 
 

@@ -5,13 +5,14 @@ auth.AuthError) with a message in Chinese; ``save`` shows it in place."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
 
 import streamlit as st
 
-from perfdash.app import ui
+from perfdash.app import package_jobs, ui
 from perfdash.app.session import session_token
 from perfdash.app.ui import PageContext
 from perfdash.core import fmt
@@ -253,7 +254,6 @@ def add_dynamic_target(ctx: PageContext, target: Target) -> None:
 # The 核验与迎检 page's writes (pages/verification.py): the office decides claims, marks reports for
 # checking and edits checklists; a section resubmits and files evidence under checklist items;
 # anyone signed in starts a 察访核验 package (perfdash.app.package_jobs).
-from perfdash.app import package_jobs  # noqa: E402  (this block's own import, kept with it)
 
 
 def decide_claim(ctx: PageContext, claim_id: int, accept: bool, note: str) -> None:
@@ -312,24 +312,17 @@ def start_package(ctx: PageContext, section: str | None) -> package_jobs.JobStat
 # The 科室考评 page's writes (pages/assessment.py), all the office's: the scheme of a group (or the
 # default), the groups, adjustments with a reason, leader scores, the lock. Each is refused while
 # the results are locked, except unlocking (with a reason).
-import json  # noqa: E402  (this block's own imports, kept with it)
-
-from perfdash.workflows import assessment  # noqa: E402
 
 
 def set_assessment_scheme(ctx: PageContext, group: str, scheme: dict) -> None:
     """A group's scheme ('' = the default) from the 考评方案 form: a dict of
     workflows.assessment.Scheme's fields, stored as its JSON (checked there)."""
-    # Asked of assessment._check (/tmp/p35_requests.md): its message for a split that adds up to 0
-    # names the parts by their keys; say it in Chinese here until it does.
-    for field, labels, what in (
-        ("process_split", assessment.PROCESS_LABELS, "过程管理"),
-        ("year_end_split", assessment.YEAR_END_LABELS, "年终评估"),
-    ):
-        split = scheme.get(field) or {}
-        if isinstance(split, dict) and set(split) == set(labels) and not sum(float(v) for v in split.values()) > 0:
-            raise StoreError(f"{what}的分项比重（{'、'.join(labels.values())}）合计应大于 0")
     ctx.store.set_scheme(ctx.plan_id, group, json.dumps(scheme, ensure_ascii=False), ctx.actor)
+
+
+def clear_assessment_scheme(ctx: PageContext, group: str) -> None:
+    """A group's own scheme removed: the group follows the default again."""
+    ctx.store.clear_scheme(ctx.plan_id, group, ctx.actor)
 
 
 def set_section_groups(ctx: PageContext, mapping: dict[str, str]) -> None:

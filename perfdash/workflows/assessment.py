@@ -495,6 +495,21 @@ class AssessmentWrites:
             )
         return scheme
 
+    def clear_scheme(self: Database, plan_id: int, group: str, actor: Actor) -> None:
+        """A group's own scheme removed (the group follows the default again); the default itself
+        is changed, not removed."""
+        self._office(plan_id, actor, "恢复默认考评方案")
+        if not group:
+            raise StoreError("默认考评方案不能删除，只能修改")
+        with self.write(actor, plan_id=plan_id) as w:
+            old = w.execute(
+                "SELECT scheme_json FROM assessment_schemes WHERE plan_id = ? AND grp = ?", [plan_id, group]
+            )
+            if not old:
+                raise StoreError(f"“{group}”没有单独的考评方案")
+            w.execute("DELETE FROM assessment_schemes WHERE plan_id = ? AND grp = ?", [plan_id, group])
+            w.audit("恢复默认考评方案", "assessment_scheme", group, json.loads(old[0][0]), None)
+
     def set_groups(self: Database, plan_id: int, mapping: dict[str, str], actor: Actor) -> None:
         """Each section's group (分类考评); a section left out keeps 全部科室."""
         self._office(plan_id, actor, "设置考评分组")
