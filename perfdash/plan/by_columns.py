@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from perfdash.plan import structure as st
 from perfdash.plan.cells import flat, split_indicator
-from perfdash.plan.labels import _apply_labels, _Context, _subtotal, classify_label
+from perfdash.plan.labels import LabelContext, apply_labels, classify_label, subtotal
 from perfdash.plan.mapping import FIELDS, Mapping
 from perfdash.plan.model import Check, fmt_num
 from perfdash.plan.rows import RawRow, RowContext, TableDoc
@@ -36,7 +36,7 @@ def _rows(doc: TableDoc, mapping: Mapping) -> tuple[list[st.Row], list[list[str]
 
 def read_by_columns(
     doc: TableDoc, mapping: Mapping, checks: list[Check]
-) -> tuple[list[RawRow], list[tuple[str, float, int]], list[RowContext], _Context, dict[int, str]]:
+) -> tuple[list[RawRow], list[tuple[str, float, int]], list[RowContext], LabelContext, dict[int, str]]:
     """(target rows, subtotals, each target's context, the reading context, each row's role)."""
     rows, texts = _rows(doc, mapping)
     st.classify(rows, mapping, texts)
@@ -80,7 +80,7 @@ def read_by_columns(
         codes = _by_indicator(rows, codes)
     label_cols = _label_columns(mapping)
     own = _own_indicators(rows) if exact else set()
-    ctx = _Context()
+    ctx = LabelContext()
     raw: list[RawRow] = []
     subtotals: list[tuple[str, float, int]] = []
     ctxs: list[RowContext] = []
@@ -98,7 +98,7 @@ def read_by_columns(
         if group_cell and "group" not in row.merged:
             labels.insert(0, (0, 2, group_cell))  # a 类别 column names a group, with or without points
         if row.role in ("subtotal", "total"):
-            sub = _subtotal(cells)
+            sub = subtotal(cells)
             if sub is not None:
                 subtotals.append((sub[0], sub[1], len(raw)))
             continue
@@ -109,14 +109,14 @@ def read_by_columns(
                 text = row.title + (f"（{fmt_num(row.points)}分）" if row.points is not None else "")
                 kind = classify_label(text, 0, 1)[0]
                 if kind in ("group", "category"):
-                    _apply_labels(ctx, [(0, 1, text)])
+                    apply_labels(ctx, [(0, 1, text)])
                     heads.add(row.no)
                 else:
                     ctx.group = ctx.category = None
             else:
-                _apply_labels(ctx, labels)
+                apply_labels(ctx, labels)
             continue
-        _apply_labels(ctx, labels)
+        apply_labels(ctx, labels)
         raw.append(_raw(row, codes, exact, own, ctx, set(indicators)))
         if mapping.column_of("indicator") is not None:
             # an indicator cell merged down (or left empty) under the first target of its indicator
@@ -174,7 +174,7 @@ def _own_indicators(rows: list[st.Row]) -> set[int]:
     }
 
 
-def _raw(row: st.Row, codes: dict[int, str], exact: bool, own: set[int], ctx: _Context, known: set[str]) -> RawRow:
+def _raw(row: st.Row, codes: dict[int, str], exact: bool, own: set[int], ctx: LabelContext, known: set[str]) -> RawRow:
     """A target row as the table reader takes it; ``known``: indicator codes read so far."""
     chain = st.chain(row)
     qz_group, qz_category = st.group_of([h.title for h in chain])

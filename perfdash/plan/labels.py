@@ -52,7 +52,7 @@ def classify_label(label: str, position: int, count: int) -> tuple[str, str | No
     return "heading", None, None, points
 
 
-def _subtotal(cells: list[str]) -> tuple[str, float] | None:
+def subtotal(cells: list[str]) -> tuple[str, float] | None:
     texts = [flat(c) for c in cells if flat(c)]
     label = next((f for f in texts if not NUMBER_RE.match(f.rstrip("分"))), "")
     number = next((f.rstrip("分") for f in texts if NUMBER_RE.match(f.rstrip("分"))), None)
@@ -63,7 +63,7 @@ def _subtotal(cells: list[str]) -> tuple[str, float] | None:
 
 
 @dataclass
-class _Context:
+class LabelContext:
     group: str | None = None
     category: str | None = None
     heading: str | None = None
@@ -74,7 +74,7 @@ class _Context:
     roles: dict[int, str] = field(default_factory=dict)  # row number → what the row was read as
 
 
-def _apply_labels(ctx: _Context, labels: list[tuple[int, int, str]]) -> None:
+def apply_labels(ctx: LabelContext, labels: list[tuple[int, int, str]]) -> None:
     """Move the reading context along the label cells of a row."""
     row_group = None
     for position, count, label in labels:

@@ -49,7 +49,8 @@ class TableDoc:
 RowContext = tuple[str, str | None, str | None, float | None]  # group, category, heading, heading points
 
 
-def _target_text(cell: str) -> str:
+def target_text(cell: str) -> str:
+    """A target's text as one line: a Word cell's line breaks are layout, not words."""
     return "".join(part.strip() for part in cell.split("\n"))
 
 

@@ -22,7 +22,7 @@ from perfdash.plan.cells import (
 )
 from perfdash.plan.checks import validate
 from perfdash.plan.deadlines import read_deadline
-from perfdash.plan.labels import _apply_labels, _Context, _subtotal, classify_label
+from perfdash.plan.labels import LabelContext, apply_labels, classify_label, subtotal
 from perfdash.plan.mapping import Mapping, guess
 from perfdash.plan.model import FIELD_NAMES, Check, GroupInfo, Plan, PlanError, TableView, Target, num
 from perfdash.plan.names import split_leaders, split_names
@@ -33,10 +33,10 @@ from perfdash.plan.rows import (
     RawRow,
     RowContext,
     TableDoc,
-    _target_text,
     check_size,
     merge_fragments,
     split_positional,
+    target_text,
 )
 from perfdash.plan.timetable import parse_calendar
 
@@ -114,16 +114,16 @@ def _is_total(label: str) -> bool:
 
 def _read_rows(
     doc: TableDoc, checks: list[Check]
-) -> tuple[list[RawRow], list[tuple[str, float, int]], list[RowContext], _Context]:
+) -> tuple[list[RawRow], list[tuple[str, float, int]], list[RowContext], LabelContext]:
     raw: list[RawRow] = []
     subtotals: list[tuple[str, float, int]] = []
     ctxs: list[RowContext] = []
-    ctx = _Context()
+    ctx = LabelContext()
     rows = merge_fragments(doc.rows) if doc.grid is None else doc.rows
     for row_no, cells in enumerate(rows, start=1):
         r = split_positional(cells, row_no)
         if r is None:
-            sub = _subtotal(cells)
+            sub = subtotal(cells)
             filled = [flat(c) for c in cells if flat(c)]
             if sub is not None:
                 subtotals.append((sub[0], sub[1], len(raw)))
@@ -131,10 +131,10 @@ def _read_rows(
             elif not raw and not any(code_of(c) for c in cells):
                 # Above the first target: a title, a note, or labels of the first group.
                 labels = [f for f in filled if not match_title(f) and not ATTACHMENT_RE.match(f)]
-                _apply_labels(ctx, [(i, len(labels), f) for i, f in enumerate(labels)])
+                apply_labels(ctx, [(i, len(labels), f) for i, f in enumerate(labels)])
                 ctx.roles[row_no] = "heading" if labels else "skip"
             elif len(filled) == 1 and classify_label(filled[0], 0, 1)[0] in ("group", "category"):
-                _apply_labels(ctx, [(0, 1, filled[0])])  # a group's label written across the table
+                apply_labels(ctx, [(0, 1, filled[0])])  # a group's label written across the table
                 ctx.roles[row_no] = "heading"
             elif filled:
                 text = " | ".join(filled)
@@ -149,7 +149,7 @@ def _read_rows(
                     )
                 )
             continue
-        _apply_labels(ctx, r.labels)
+        apply_labels(ctx, r.labels)
         ctx.roles[row_no] = "target"
         ctxs.append((ctx.group or "", ctx.category, ctx.heading, ctx.heading_points))
         if ctx.group is not None:
@@ -283,13 +283,13 @@ def _targets(
                 indicator=title_,
                 indicator_points=ind_pts if ind_pts is not None else -1.0,
                 source_note=note,
-                target=_target_text(r.target),
+                target=target_text(r.target),
                 points=float(r.points),
                 deadline=deadline,
                 sections=secs,
                 persons=pers,
                 leaders=leaders[i],
-                standard=_target_text(r.standard),
+                standard=target_text(r.standard),
                 sources=_sources(r),
             )
         )
