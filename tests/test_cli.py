@@ -252,3 +252,16 @@ def test_the_reference_has_every_command_and_its_examples():
     assert all(f"### python -m perfdash {name}\n" in text for name in COMMANDS)
     assert "### python -m perfdash progress template\n" in text and "--json 的键：" in text
     assert "score --db DB --json --as-of 2025-11-21 --set 1-1-1=50" in text  # the examples come along
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`python -m perfdash plan … --json | head`: the pipe closes under the command; it stops
+    quietly (exit 1) instead of printing a BrokenPipeError traceback."""
+    plan = PROJECT_ROOT / "data" / "quanzhou_edu_2025_plan.txt"
+    cmd = [sys.executable, "-m", "perfdash", "plan", str(plan), "--json"]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before the command writes a byte: its write must fail
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err

@@ -13,6 +13,7 @@ on stderr and no traceback; 130 interrupted (Ctrl+C)."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -23,6 +24,7 @@ from perfdash.cli import (
     assess,
     backup,
     bench,
+    bulletin,
     delete_plan,
     demo,
     forecast,
@@ -51,6 +53,7 @@ COMMANDS = {
     "assess": assess,
     "forecast": forecast,
     "report": report,
+    "bulletin": bulletin,
     "package": package,
     "kpis": kpis,
     "backup": backup,
@@ -127,6 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\n已中断", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`… --json | head`): nothing more to say, and no traceback.
+        # Python's recipe: point stdout at devnull so the exit's flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:
         line = _refusal(exc, args)
         if line is None:
