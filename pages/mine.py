@@ -24,14 +24,14 @@ if not reads.reported(ctx, ctx.plan_id, ctx.as_of):  # a new plan: no 滞后, no
     widgets.no_reports_yet(ctx, mine)
     st.stop()
 
-gap = head["completion_pct"] - head["expected_pct"]
+gap = fmt.shown_gap(head["completion_pct"], head["expected_pct"])
 cols = st.columns(4)
 cols[0].metric("分管目标", f"{head['targets']} 项")
 cols[1].metric("加权完成率", fmt.pct(head["completion_pct"]))
 cols[2].metric("序时进度", fmt.pct(head["expected_pct"]))
 cols[3].metric("滞后", f"{head['late']} 项")
 st.caption(
-    f"加权完成率{'领先' if gap >= 0 else '落后'}序时进度 {abs(gap):.0f} 个百分点（按分值加权）；"
+    f"加权完成率{'领先' if gap >= 0 else '落后'}序时进度 {abs(gap)} 个百分点（按分值加权）；"
     f"滞后 {head['late']} 项中红色滞后或逾期 {head['at_risk']} 项，已完成 {head[schedule.DONE]} 项。"
 )
 st.subheader("分管的目标", help=None)

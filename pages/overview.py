@@ -31,7 +31,7 @@ cols[1].metric("总分值", fmt.points(head["points"]))
 cols[2].metric(
     "加权完成率",
     fmt.pct(head["completion_pct"]),
-    delta=f"{head['completion_pct'] - head['expected_pct']:+.0f} 个百分点",
+    delta=f"{fmt.shown_gap(head['completion_pct'], head['expected_pct']):+d} 个百分点",
     help=f"对比序时进度 {fmt.pct(head['expected_pct'])}（按分值加权）",
     delta_color="normal",
 )

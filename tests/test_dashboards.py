@@ -208,3 +208,10 @@ def test_filters_apply_to_lead_and_co_sections(state):
     assert sorted(kept["code"]) == ["1-12-1", "1-12-2", "1-14-2"]  # 督导科 is only ever a co-section
     assert len(Filters(leaders=("纪如",)).apply(state)) == 2
     assert set(Filters(groups=("行政能力",)).apply(state)["indicator_code"]) == {"4", "5", "6"}
+
+
+def test_the_gap_to_the_schedule_is_the_gap_between_the_percents_shown():
+    """81.67% against 83.37% reads 82% against 83%: 1 point behind everywhere (总览's delta said -2,
+    the unrounded gap rounded), and a tie when both read the same."""
+    assert fmt.shown_gap(81.67, 83.368) == -1
+    assert fmt.shown_gap(79.4, 78.6) == 0 and fmt.shown_gap(None, 12.5) == -12

@@ -323,14 +323,13 @@ def page_link(page: str, label: str, query: dict[str, str] | None = None) -> Non
 
 def _standing(row: pd.Series) -> str:
     """完成率 against 序时进度 in words, as whole percents (the gap from the numbers shown)."""
-    done, expected = round(float(row["completion_pct"])), round(float(row["expected_pct"]))
+    gap = -fmt.shown_gap(row["completion_pct"], row["expected_pct"])
     source = f"（按{SOURCE_KPI}）" if row.get("completion_source") == SOURCE_KPI else ""
     text = f"完成率 **{fmt.pct(row['completion_pct'])}**{source}，序时进度 **{fmt.pct(row['expected_pct'])}**"
     if row["lag_status"] == DONE:
         return text
     if row["lag_status"] == OVERDUE:
         return f"{text}；完成时限 {fmt.day(row['deadline'])} 已过，尚未完成"
-    gap = expected - done
     if gap == 0:
         return f"{text}，与序时进度持平"
     return f"{text}，{'落后' if gap > 0 else '领先'} {abs(gap)} 个百分点"

@@ -153,7 +153,7 @@ def completion_bars(
     yellow, red = lag_thresholds()
     colors = []
     for c, e in zip(completion, expected, strict=True):
-        lag = fmt.shown_pct(e) - fmt.shown_pct(c)  # on the percents shown: two bars reading 79% agree
+        lag = -fmt.shown_gap(c, e)  # on the percents shown: two bars reading 79% agree
         colors.append(LAG_COLORS[RED] if lag > red else LAG_COLORS[YELLOW] if lag >= yellow else LAG_COLORS[ON_TRACK])
     fig = go.Figure()
     fig.add_bar(

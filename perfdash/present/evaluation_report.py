@@ -171,7 +171,7 @@ def overall(doc: DocumentObject, facts: Facts) -> None:
     parts = "、".join(f"{g}{fmt.score(part['points'].sum())}分" for g, part in _groups(facts))
     done, late = int(head["done"]), int(head["late"])
     done_pct, expected_pct = round(head["completion_pct"]), round(head["expected_pct"])
-    gap = done_pct - expected_pct
+    gap = fmt.shown_gap(head["completion_pct"], head["expected_pct"])
     versus = "与序时进度持平" if gap == 0 else f"{'高于' if gap > 0 else '低于'}序时进度{abs(gap)}个百分点"
     od.para(
         doc,

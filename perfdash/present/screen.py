@@ -242,7 +242,7 @@ def tone(done: float, expected: float) -> str:
     percents shown (fmt.shown_pct), not on the unrounded numbers: figures that read the same get one
     colour (78.67 and 79.07 against 89 both read 79%, 10 points behind: both 'warn')."""
     yellow, red = lag_thresholds()
-    lag = fmt.shown_pct(expected) - fmt.shown_pct(done)
+    lag = -fmt.shown_gap(done, expected)
     return "bad" if lag > red else "warn" if lag >= yellow else "good"
 
 
