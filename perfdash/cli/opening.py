@@ -30,6 +30,7 @@ WHILE_SERVING = {
     "score": f"请在看板的“评分模拟”或“综合评估”页面查看得分；或{STOP_FIRST}。",
     "forecast": f"请在看板的“年终预测”页面查看预测；或{STOP_FIRST}。",
     "report": f"请在看板的“综合评估”页面下载绩效评估报告和自评表；或{STOP_FIRST}。",
+    "bulletin": f"督查通报暂只能从命令行生成：请等看板做出备份后再试，或{STOP_FIRST}。",
     "assess": f"请在看板的“科室考评”页面查看和下载内设科室考评结果；或{STOP_FIRST}。",
     "package": f"请在看板的“核验与迎检”页面生成察访核验材料包；或{STOP_FIRST}。",
 }

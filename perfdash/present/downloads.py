@@ -5,9 +5,9 @@ Each entry names the document (its Chinese title), its kind (xlsx or docx), ``ma
 that builds it from what a page or a command holds (perfdash.present.exports for the Excel files
 handed in, perfdash.present.templates for the two templates filled in and uploaded back,
 perfdash.present.evaluation_report for the Word report, perfdash.present.assessment_docs for the
-内设科室绩效考评结果) — ``build``, which builds it from the standard inputs
-(a database and ``Inputs``: plan, as-of date, actor), and where it is offered: page files with the
-key of their download button, and commands.
+内设科室绩效考评结果, perfdash.present.bulletin for the 督查通报) — ``build``, which builds it
+from the standard inputs (a database and ``Inputs``: plan, as-of date, actor), and where it is
+offered: page files with the key of their download button, and commands.
 
 What relies on it: tests/test_office_suite.py builds every entry from the demo database, prints it
 with LibreOffice and checks the page (A4, one page wide, title and header on every page, page
@@ -26,7 +26,15 @@ from typing import Any
 from perfdash.core.access import Actor
 from perfdash.db import kpi_tracking, queries
 from perfdash.db.database import Database
-from perfdash.present import assessment_docs, evaluation_report, exports, inspection_package, meeting, templates
+from perfdash.present import (
+    assessment_docs,
+    bulletin,
+    evaluation_report,
+    exports,
+    inspection_package,
+    meeting,
+    templates,
+)
 from perfdash.workflows import official, periods, plans, scoring, supervision
 
 
@@ -173,6 +181,11 @@ def _assessment_xlsx(db: Database, i: Inputs) -> bytes:
     return assessment_docs.results_xlsx(assessment_docs.gather(db, i.plan_id, i.as_of))
 
 
+def _bulletin(db: Database, i: Inputs) -> bytes:
+    """The 督查通报 of the as-of date's month (its last closed reporting period's cut-off)."""
+    return bulletin.to_docx(bulletin.draft(db, i.plan_id, i.as_of))
+
+
 # -- the registry ------------------------------------------------------------------------------
 
 EXPORTS: tuple[Export, ...] = (
@@ -264,6 +277,14 @@ EXPORTS: tuple[Export, ...] = (
         assessment_docs.results_xlsx,
         _assessment_xlsx,
         ("pages/assessment.py#assessment_xlsx", "python -m perfdash assess --xlsx"),
+    ),
+    Export(
+        "bulletin",
+        "绩效督查通报",
+        "docx",
+        bulletin.to_docx,
+        _bulletin,
+        ("python -m perfdash bulletin",),  # the page that edits and issues it comes later (#36)
     ),
     Export(
         "inspection_contents",
