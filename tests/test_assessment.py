@@ -12,7 +12,7 @@ from perfdash.core.access import Actor
 from perfdash.plan.checks import validate
 from perfdash.plan.model import Plan, Target
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import assessment
+from perfdash.workflows import assessment, assessment_measures
 
 OFFICE = Actor("office", "绩效办", "admin")
 AS_OF = date(2025, 3, 31)
@@ -151,7 +151,7 @@ def test_a_locked_result_does_not_change_when_progress_is_added(store):
 
 
 def test_the_person_sheet_lists_each_lead_person(store):
-    sheet = assessment.person_sheet(store, 1, AS_OF, 2025).set_index("person")
+    sheet = assessment_measures.person_sheet(store, 1, AS_OF, 2025).set_index("person")
     assert sheet.loc["甲科负责人", "targets"] == 1 and sheet.loc["甲科负责人", "completion_pct"] == 50.0
     assert sheet.loc["乙科负责人", "reports"] == 3
 
@@ -174,3 +174,9 @@ def test_a_measure_with_nothing_due_counts_at_the_groups_average(store):
     store.set_groups(1, {"甲科": "业务科室", "乙科": "业务科室", "丙科": "业务科室"}, OFFICE)
     neutral = assessment.assess(store, 1, AS_OF, 2025).details["甲科"]["neutral"]
     assert neutral["on_time"] == pytest.approx(2 / 3) and "supervision" not in neutral
+
+
+def test_a_total_below_zero_still_gets_the_lowest_grade(store):
+    store.add_section_adjustment(1, "甲科", -100, "重大失误", OFFICE)
+    rows = _rows(assessment.assess(store, 1, AS_OF, 2025))
+    assert rows["甲科"]["total"] < 0 and rows["甲科"]["grade"] == "不合格"

@@ -199,3 +199,61 @@ def test_editing_a_proposed_checklist_keeps_each_file_under_its_title(store):
     store.set_checklist(1, "1-3-1", [second, "新增的一项"], OFFICE)  # a new item inherits nothing
     cover = claims.coverage(store, 1, ["1-3-1"]).set_index("title")
     assert cover.loc["新增的一项", "files"] == 0
+
+
+def test_a_backdated_report_leaves_the_claim_open_and_a_later_check_counts(store):
+    """The review's case: 100% claimed on 11-28, then a report dated 11-27 arrives. The claimed
+    report is still the latest: its claim stays in the queue (it was superseded and then never
+    counted again); once accepted, 100 counts."""
+    store.add_progress(1, [ProgressRow("1-3-1", DAY, 100, "已完成")], ZHONGJIAO, today=TODAY)
+    store.add_progress(1, [ProgressRow("1-3-1", date(2025, 11, 27), 80, "推进中")], ZHONGJIAO, today=TODAY)
+    waiting = claims.queue(store, 1)
+    assert list(waiting["code"]) == ["1-3-1"] and waiting.iloc[0]["state"] == "pending"
+    assert _state(store).loc["1-3-1", "checked_pct"] == 80.0  # the latest report that counts
+    store.decide_claim(1, int(waiting.iloc[0]["claim_id"]), True, "", OFFICE)
+    assert _state(store).loc["1-3-1", "checked_pct"] == 100.0
+
+
+def test_an_accepted_check_counts_even_after_an_earlier_claim_on_the_same_report(store):
+    """A report whose claim was superseded, then marked for checking and accepted, counts."""
+    store.add_progress(1, [ProgressRow("1-3-1", date(2025, 11, 27), 100, "已完成")], ZHONGJIAO, today=TODAY)
+    store.add_progress(1, [ProgressRow("1-3-1", DAY, 100, "已完成", "补充说明")], ZHONGJIAO, today=TODAY)
+    # The newer report superseded the first claim and opened its own: one claim in the queue.
+    assert len(claims.queue(store, 1)) == 1
+    store.decide_claim(1, int(claims.queue(store, 1).iloc[0]["claim_id"]), True, "", OFFICE)
+    cid = store.mark_for_check(1, "1-3-1", "复查", OFFICE)
+    assert _state(store).loc["1-3-1", "checked_pct"] < 100
+    store.decide_claim(1, cid, True, "", OFFICE)
+    assert _state(store).loc["1-3-1", "checked_pct"] == 100.0
+
+
+def test_two_completing_rows_of_one_batch_open_one_claim(store):
+    rows = [ProgressRow("1-3-1", date(2025, 11, 27), 100, "已完成"), ProgressRow("1-3-1", DAY, 100, "已完成", "续")]
+    store.add_progress(1, rows, ZHONGJIAO, today=TODAY)
+    waiting = claims.queue(store, 1)
+    assert len(waiting) == 1 and str(waiting.iloc[0]["report_date"])[:10] == DAY.isoformat()
+    assert _state(store).loc["1-3-1", "checked_pct"] < 100  # neither row counts before the check
+
+
+def test_a_self_assessed_score_waits_for_the_check_too(store):
+    """A section claims 100% and self-assesses full points: the total does not move until the
+    office accepts (the review's case: 85.53 became 85.67 with the claim still pending)."""
+    total = _score(store)
+    store.add_progress(1, [ProgressRow("1-3-1", DAY, 100, "已完成")], ZHONGJIAO, today=TODAY)
+    store.submit_self_assessment(1, "1-3-1", 100, 2, "全部完成", ZHONGJIAO)
+    sheet = official.score_sheet(store, 1, queries.target_state(store, 1, DAY, 2025), DAY)
+    assert sheet.result.total == pytest.approx(total) and sheet.rows.set_index("code").loc["1-3-1", "proposed_held"]
+    store.decide_claim(1, int(claims.queue(store, 1).iloc[0]["claim_id"]), True, "", OFFICE)
+    assert _score(store) > total
+
+
+def test_filing_under_a_proposed_list_keeps_it_when_the_numbers_are_reviewed(store):
+    """A file filed under the second proposed item stays under that title after the office
+    reviews the 量化指标 the proposal came from (the proposal is stored at the first filing)."""
+    proposed = claims.checklist(store, 1, ["1-3-1"])
+    second = proposed.loc[proposed["seq"] == 2, "title"].item()
+    evaluation.store_evidence(store, 1, "1-3-1", "p.pdf", PDF, ZHONGJIAO, item_seq=2)
+    kpi = {"value": 3, "unit": "所", "comparator": ">=", "subject": "新学校", "phrase": "3所"}
+    store.review_kpis(1, "1-3-1", [kpi], OFFICE)  # the proposal would now start differently
+    cover = claims.coverage(store, 1, ["1-3-1"]).set_index("title")
+    assert cover.loc[second, "files"] == 1

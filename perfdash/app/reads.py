@@ -25,9 +25,11 @@ from perfdash.db import database, kpi_tracking, queries, rollups, weekly
 from perfdash.db.database import Database
 from perfdash.db.database import StoreError as StoreError  # a read's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
-from perfdash.present import charts, charts_time, meeting, templates
+from perfdash.present import assessment_docs, charts, charts_time, meeting, templates
 from perfdash.present import evaluation_report as report_doc
 from perfdash.workflows import (
+    assessment,
+    assessment_measures,
     claims,
     evaluation,
     ledger,
@@ -484,8 +486,6 @@ def section_claims(db: Database, plan_id: int, section: str, accepted: int = 10)
 # locked snapshot, else computed now: 0.2–0.6 s on the demo plan, so cached and shared by both
 # pages), the schemes by group, the groups, the office's adjustments and leader scores, one
 # section's own result (a section's pages hold nothing of the others), and the 责任人 sheet.
-from perfdash.present import assessment_docs  # noqa: E402  (this block's own imports, kept with it)
-from perfdash.workflows import assessment  # noqa: E402
 
 assessment_result = cached(assessment.assess, max_entries=16)  # Result: table, details, lock
 assessment_schemes = cached(assessment.schemes, max_entries=16)  # group → Scheme ('' = the default)
@@ -497,14 +497,19 @@ leader_ratings = cached(assessment.leader_ratings, max_entries=16)  # section, l
 @cached(max_entries=64)
 def own_assessment(db: Database, plan_id: int, as_of: date, year: int, section: str) -> assessment.Result | None:
     """``section``'s own assessment: its row of the result without the rank (the other sections'
-    totals set it) and its details; None when the plan names no such section."""
+    totals set it) and its details without the group's average rates; None when the plan names
+    no such section."""
     result = assessment_result(db, plan_id, as_of, year)
     row = result.table[result.table["section"] == section]
     if row.empty:
         return None
+    details = dict(result.details[section])
+    # The group's average rate of a measure with nothing due is another section's rate in a group
+    # of two: say that the average is used, not what it is.
+    details["neutral"] = dict.fromkeys(details.get("neutral", {}), True)
     return assessment.Result(
         row.drop(columns=["rank"]).reset_index(drop=True),
-        {section: result.details[section]},
+        {section: details},
         result.as_of,
         result.locked,
         result.locked_by,
@@ -514,11 +519,11 @@ def own_assessment(db: Database, plan_id: int, as_of: date, year: int, section: 
 
 @cached(max_entries=8)
 def person_sheet(db: Database, plan_id: int, as_of: date, year: int, actor: Actor) -> pd.DataFrame:
-    """assessment.person_sheet (参考), for the office and leaders only: refused to anyone else
+    """assessment_measures.person_sheet (参考), for the office and leaders only: refused to anyone else
     whatever page asks."""
     if actor.role not in ("office", "leader"):
         raise StoreError("责任人参考仅供绩效办和局领导查看")
-    return assessment.person_sheet(db, plan_id, as_of, year)
+    return assessment_measures.person_sheet(db, plan_id, as_of, year)
 
 
 @cached(max_entries=2)

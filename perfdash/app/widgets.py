@@ -404,11 +404,14 @@ def assessment_columns(frame: pd.DataFrame) -> dict[str, object]:
     return config
 
 
-def measure(label: str, met_due: list | tuple, unit: str = "项", neutral: float | None = None) -> str:
+def measure(label: str, met_due: list | tuple, unit: str = "项", neutral: float | bool | None = None) -> str:
     """One counted measure as people say it: 按时填报 46/47 期（98%）; nothing due: 0/0 → the
-    group's average rate (``neutral``; full marks when nobody in the group had it due)."""
+    group's average rate (``neutral``; True: the average, not shown to a section; full marks when
+    nobody in the group had it due)."""
     met, due = (int(x) for x in met_due)
     if not due:
+        if neutral is True:
+            return f"{label} 0/0 → 按同组平均"
         if neutral is None or neutral >= 1:
             return f"{label} 0/0 → 满分"
         return f"{label} 0/0 → 按同组平均 {fmt.pct(neutral * 100)}"

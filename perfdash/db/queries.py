@@ -48,8 +48,9 @@ SQL: dict[str, str] = {
         -- What the official score counts (workflows.claims): the latest report that needed no
         -- check or was accepted. Only targets with a claim open differ from their latest report,
         -- so only theirs are read again.
-        unsettled AS (
-            SELECT DISTINCT code, progress_id FROM claims WHERE plan_id = $plan_id AND state <> 'accepted'
+        unsettled AS (  -- reports whose latest claim is not accepted (a 抽查 may follow a claim)
+            SELECT code, progress_id FROM claims WHERE plan_id = $plan_id
+            GROUP BY code, progress_id HAVING arg_max(state, claim_id) <> 'accepted'
         ),
         checked AS (
             SELECT code,

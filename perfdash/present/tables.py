@@ -537,7 +537,7 @@ def assessment_results(table: pd.DataFrame, group: bool = False, leader: bool = 
 
 
 def person_sheet(frame: pd.DataFrame) -> pd.DataFrame:
-    """The 责任人 reference sheet (workflows.assessment.person_sheet) for display."""
+    """The 责任人 reference sheet (workflows.assessment_measures.person_sheet) for display."""
     return pd.DataFrame(
         {
             "责任人": frame["person"],

@@ -11,8 +11,7 @@ office weighs per plan (and per group, when groups differ):
   milestones of its lead targets due that the reports met. A measure with nothing due to a section
   counts at its group's average rate (1 when nobody in the group had it due).
 - 年终评估 (10): its lead targets self-assessed by the plan's deadline, signed by the leader, with
-  every checklist item evidenced, and completion claims accepted (a section without claims has
-  nothing to check: full marks).
+  every checklist item evidenced, and completion claims accepted.
 - 创新与加减分 (10): the office's selected innovations of the section by level, capped at the weight.
 - 领导评价 (0 unless set): the 分管领导's scores (0–100), averaged by the office's rule.
 
@@ -199,6 +198,7 @@ def adjustments(store: Database, plan_id: int) -> pd.DataFrame:
 
 
 def leader_ratings(store: Database, plan_id: int) -> pd.DataFrame:
+    """Each 分管领导's score of each section, as the office entered them."""
     return store.query(
         "SELECT section, leader, score::DOUBLE AS score, rated_by, rated_at FROM leader_ratings "
         "WHERE plan_id = $p ORDER BY section, leader",
@@ -207,6 +207,7 @@ def leader_ratings(store: Database, plan_id: int) -> pd.DataFrame:
 
 
 def lock_of(store: Database, plan_id: int) -> pd.Series | None:
+    """The plan's locked results (as_of, snapshot, who, when), or None while they are provisional."""
     df = store.query("SELECT * FROM assessment_locks WHERE plan_id = $p", {"p": plan_id})
     return None if df.empty else df.iloc[0]
 
@@ -382,7 +383,8 @@ def _average(scores: list[float], rule: str) -> float | None:
 
 def _grade(scheme: Scheme, total: float) -> str:
     share = total / scheme.full_marks * 100 if scheme.full_marks else 0
-    return next(name for name, cut in scheme.grades if share >= cut - 1e-9)
+    # Below the lowest cut-off (0) only with negative adjustments: still the lowest grade.
+    return next((name for name, cut in scheme.grades if share >= cut - 1e-9), scheme.grades[-1][0])
 
 
 def _what_would_raise(
@@ -421,41 +423,6 @@ def _what_would_raise(
             gain = scheme.year_end * scheme.year_end_split[key] / ysum * (due - met) / due
             hints.append((gain, f"{YEAR_END_LABELS[key]}：{due} 项中还有 {due - met} 项，约 {gain:.2f} 分"))
     return [text for _, text in sorted(hints, key=lambda h: -h[0])[:5]]
-
-
-def person_sheet(store: Database, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
-    """A reference sheet per 责任人 (参考, for the office and leaders): the targets they are named
-    for as lead person, points, weighted counted completion, how many lag or are overdue, late
-    reports, and the latest note of their most behind target."""
-    state = claims.counted(queries.target_state(store, plan_id, as_of, year))
-    late = store.query(
-        "SELECT code, count(*) FILTER (WHERE coalesce(late, FALSE))::INTEGER AS late_reports, "
-        "count(*)::INTEGER AS reports "
-        "FROM progress WHERE plan_id = $p AND report_date <= $d GROUP BY code",
-        {"p": plan_id, "d": as_of},
-    ).set_index("code")
-    rows = []
-    people = state[state["lead_person"].fillna("").astype(str).str.len() > 0]
-    for person, part in people.groupby("lead_person", sort=False):
-        weight = part["points"].sum()
-        behind = part.sort_values("lag_pct", ascending=False).iloc[0]
-        rows.append(
-            {
-                "person": person,
-                "sections": "、".join(dict.fromkeys(part["lead_section"].astype(str))),
-                "targets": len(part),
-                "points": float(weight),
-                "completion_pct": round(float((part["points"] * part["completion_pct"]).sum() / weight), 1)
-                if weight
-                else 0.0,
-                "lagging": int(part["lag_status"].isin(["黄色滞后", "红色滞后"]).sum()),
-                "overdue": int((part["lag_status"] == "逾期未完成").sum()),
-                "late_reports": int(late["late_reports"].reindex(part["code"]).fillna(0).sum()),
-                "reports": int(late["reports"].reindex(part["code"]).fillna(0).sum()),
-                "note": f"{behind['code']}：{behind['note']}" if str(behind["note"]).strip() else "",
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------------------
@@ -547,6 +514,7 @@ class AssessmentWrites:
         return int(aid)
 
     def withdraw_section_adjustment(self: Database, plan_id: int, adjustment_id: int, actor: Actor) -> None:
+        """Withdraw an adjustment (the row stays, marked withdrawn, for the audit)."""
         self._office(plan_id, actor, "撤销科室考评调整")
         with self.write(actor, plan_id=plan_id) as w:
             found = w.execute(
@@ -614,6 +582,7 @@ class AssessmentWrites:
         return assess(self, plan_id, as_of, year)
 
     def unlock_assessment(self: Database, plan_id: int, reason: str, actor: Actor) -> None:
+        """Unlock the results (a reason is required): they are computed from the data again."""
         self._office(plan_id, actor, "解除科室考评锁定", unlocked=False)
         reason = bounded("解除理由", reason, "text", required=True)
         with self.write(actor, plan_id=plan_id) as w:

@@ -1,6 +1,7 @@
 """The measures behind a section's assessment (workflows.assessment): completion weighted by
 points and role, reporting on time, 督办 answered in time, milestones met and the year-end steps,
-each as (met, due) so the page can say what was counted."""
+each as (met, due) so the page can say what was counted; and the 责任人 reference sheet, from
+the same counted state."""
 
 from __future__ import annotations
 
@@ -147,3 +148,38 @@ def year_end(store: Database, plan_id: int, state: pd.DataFrame, year: int) -> d
 def rate(met_due: tuple[int, int]) -> float:
     met, due = met_due
     return met / due if due else 1.0  # nothing due: nothing missed
+
+
+def person_sheet(store: Database, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
+    """A reference sheet per 责任人 (参考, for the office and leaders): the targets they are named
+    for as lead person, points, weighted counted completion, how many lag or are overdue, late
+    reports, and the latest note of their most behind target."""
+    state = claims.counted(queries.target_state(store, plan_id, as_of, year))
+    late = store.query(
+        "SELECT code, count(*) FILTER (WHERE coalesce(late, FALSE))::INTEGER AS late_reports, "
+        "count(*)::INTEGER AS reports "
+        "FROM progress WHERE plan_id = $p AND report_date <= $d GROUP BY code",
+        {"p": plan_id, "d": as_of},
+    ).set_index("code")
+    rows = []
+    people = state[state["lead_person"].fillna("").astype(str).str.len() > 0]
+    for person, part in people.groupby("lead_person", sort=False):
+        weight = part["points"].sum()
+        behind = part.sort_values("lag_pct", ascending=False).iloc[0]
+        rows.append(
+            {
+                "person": person,
+                "sections": "、".join(dict.fromkeys(part["lead_section"].astype(str))),
+                "targets": len(part),
+                "points": float(weight),
+                "completion_pct": round(float((part["points"] * part["completion_pct"]).sum() / weight), 1)
+                if weight
+                else 0.0,
+                "lagging": int(part["lag_status"].isin(["黄色滞后", "红色滞后"]).sum()),
+                "overdue": int((part["lag_status"] == "逾期未完成").sum()),
+                "late_reports": int(late["late_reports"].reindex(part["code"]).fillna(0).sum()),
+                "reports": int(late["reports"].reindex(part["code"]).fillna(0).sum()),
+                "note": f"{behind['code']}：{behind['note']}" if str(behind["note"]).strip() else "",
+            }
+        )
+    return pd.DataFrame(rows)

@@ -123,10 +123,12 @@ def coverage(store: Database, plan_id: int, codes: Sequence[str] | None = None) 
 # Claims
 
 
-# Every report of some targets, oldest first, with whether it awaits or failed a check.
+# Every report of some targets, oldest first, with whether it is unsettled: its latest claim (a
+# report may have several: a claim, then an office's 抽查) is not accepted.
 _REPORTS_SQL = (
     "SELECT g.progress_id, g.code, g.completion_pct::DOUBLE, g.status, g.recorded_at, "
-    "EXISTS (SELECT 1 FROM claims c WHERE c.progress_id = g.progress_id AND c.state <> 'accepted') AS unsettled "
+    "coalesce((SELECT arg_max(c.state, c.claim_id) FROM claims c WHERE c.progress_id = g.progress_id), 'accepted') "
+    "<> 'accepted' AS unsettled "
     "FROM progress g WHERE g.plan_id = ? AND list_contains(?, g.code) ORDER BY g.code, g.report_date, g.progress_id"
 )
 
@@ -136,38 +138,48 @@ def open_for_new_reports(
 ) -> int:
     """Inside a progress write, after its rows are inserted (``written_at`` is their recorded_at):
     the claims they open. A new report that completes a target not yet counted as complete is a
-    claim; any earlier pending or returned claim of the same targets is superseded. The demo
-    history's claims are recorded as accepted (by 演示数据): the demo's numbers stay those of its
-    history, and the queue starts empty. Returns the number of claims opened."""
+    claim. When a new report becomes its target's latest, the target's earlier pending or
+    returned claims are superseded (a backdated report leaves them as they are: the claimed
+    report is still the latest); of several claims one batch opens for a target, only the latest
+    stays open. The demo history's claims are recorded as accepted (by 演示数据): the demo's
+    numbers stay those of its history, and the queue starts empty. Returns the claims opened."""
     codes = sorted(set(codes))
     if not codes:
         return 0
-    w.execute(
-        "UPDATE claims SET state = 'superseded' WHERE plan_id = ? AND list_contains(?, code) "
-        "AND state IN ('pending', 'returned')",
-        [plan_id, codes],
-    )
     reports = w.execute(_REPORTS_SQL, [plan_id, codes])
+    is_new = {r[0]: pd.Timestamp(r[4]) == pd.Timestamp(written_at) for r in reports}
+    latest = {code: pid for pid, code, *_ in reports}  # ordered by date: the last one wins
+    superseding = sorted({code for code, pid in latest.items() if is_new[pid]})
+    if superseding:
+        w.execute(
+            "UPDATE claims SET state = 'superseded' WHERE plan_id = ? AND list_contains(?, code) "
+            "AND state IN ('pending', 'returned')",
+            [plan_id, superseding],
+        )
     settled: dict[str, tuple[float, str]] = {}
-    opened = []
-    new = [r for r in reports if pd.Timestamp(r[4]) == pd.Timestamp(written_at)]
     for pid, code, pct, status, _, unsettled in reports:
-        if (pid, code) not in {(r[0], r[1]) for r in new} and not unsettled:
+        if not is_new[pid] and not unsettled:
             settled[code] = (pct, status)
-    for pid, code, pct, status, _, _ in new:
-        before = settled.get(code, (0.0, "未开始"))
-        if completes(pct, status) and not completes(*before):
-            opened.append((plan_id, code, pid, "completes", "pending", actor.name, written_at))
+    opened: dict[str, list[tuple]] = {}
+    for pid, code, pct, status, _, _ in reports:
+        if not is_new[pid]:
+            continue
+        if completes(pct, status) and not completes(*settled.get(code, (0.0, "未开始"))):
+            opened.setdefault(code, []).append((plan_id, code, pid, "completes", actor.name, written_at))
         else:
             settled[code] = (pct, status)
-    if opened and is_demo:
+    rows = []
+    for claims_of in opened.values():
+        *earlier, last = claims_of
+        rows += [(*c[:4], "superseded", *c[4:], None, None) for c in earlier]
+        state = "accepted" if is_demo else "pending"
+        rows.append((*last[:4], state, *last[4:], DEMO_LABEL if is_demo else None, written_at if is_demo else None))
+    if rows:
         w.insert(
             "claims",
             ("plan_id", "code", "progress_id", "reason", "state", "opened_by", "opened_at", "decided_by", "decided_at"),
-            [(*row[:4], "accepted", *row[5:], DEMO_LABEL, written_at) for row in opened],
+            rows,
         )
-    elif opened:
-        w.insert("claims", ("plan_id", "code", "progress_id", "reason", "state", "opened_by", "opened_at"), opened)
     return len(opened)
 
 
@@ -473,12 +485,13 @@ class ClaimWrites:
             raise StoreError(f"本方案没有编号为 {evidence_id} 的目标材料")
         code = str(found.iloc[0]["code"])
         self.check_evidence_rights(plan_id, code, None, actor)
-        if item_seq is not None:
-            items = checklist(self, plan_id, [code])
-            if int(item_seq) not in set(items["seq"]):
-                raise StoreError(f"{code} 的佐证清单没有第 {item_seq} 项")
+        items = checklist(self, plan_id, [code])
+        if item_seq is not None and int(item_seq) not in set(items["seq"]):
+            raise StoreError(f"{code} 的佐证清单没有第 {item_seq} 项")
         old = found.iloc[0]["item_seq"]
         with self.write(actor, plan_id=plan_id, unlocked=True) as w:
+            if item_seq is not None:
+                keep_proposed(w, plan_id, code, items, actor)
             w.execute("UPDATE evidence SET item_seq = ? WHERE evidence_id = ?", [item_seq, evidence_id])
             before = {"evidence_id": evidence_id, "item": None if pd.isna(old) else int(old)}
             w.audit("归类材料", "evidence", code, before, {"evidence_id": evidence_id, "item": item_seq})
@@ -501,6 +514,18 @@ class ClaimWrites:
                 str(pd.Timestamp(old[0][0]).date()) if old else None,
                 day.isoformat(),
             )
+
+
+def keep_proposed(w: Write, plan_id: int, code: str, items: pd.DataFrame, actor: Actor) -> None:
+    """Inside a write that files a file under an item of ``code``'s checklist (``items``, as
+    ``checklist`` read it): a still-proposed list is stored as it is, so that its numbers stay
+    with their titles when the proposal changes (the office reviews the 量化指标 it came from)."""
+    if items.empty or bool(items["confirmed"].any()):
+        return
+    if w.execute("SELECT 1 FROM evidence_items WHERE plan_id = ? AND code = ? LIMIT 1", [plan_id, code]):
+        return
+    pairs = list(items[["seq", "title"]].itertuples(index=False, name=None))
+    _write_items(w, plan_id, code, [t for _, t in pairs], pairs, actor)
 
 
 def _write_items(w: Write, plan_id: int, code: str, titles: list[str], old: list[tuple], actor: Actor) -> None:

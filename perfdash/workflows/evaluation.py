@@ -318,11 +318,12 @@ class EvaluationWrites:
         """Record an evidence file already stored by its content hash (see store_evidence above),
         filed under its target's checklist item ``item_seq`` when given."""
         self.check_evidence_rights(plan_id, code, innovation_id, actor)
-        if item_seq is not None and (
-            code is None or int(item_seq) not in set(claims.checklist(self, plan_id, [code])["seq"])
-        ):
+        items = claims.checklist(self, plan_id, [code]) if item_seq is not None and code is not None else None
+        if item_seq is not None and (items is None or int(item_seq) not in set(items["seq"])):
             raise StoreError(f"{code or '创新成果'} 的佐证清单没有第 {item_seq} 项")
         with self.write(actor, plan_id=plan_id, unlocked=True) as w:
+            if items is not None and code is not None:
+                claims.keep_proposed(w, plan_id, code, items, actor)
             eid = w.execute(
                 "INSERT INTO evidence (plan_id, code, innovation_id, file_name, content_sha256, size_bytes, mime, "
                 "uploaded_by, uploaded_at, item_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING evidence_id",

@@ -168,8 +168,9 @@ def score_sheet(
     score, evidence, sign-off), and the final score (the office's where set, else the proposed one,
     else the computed one). 6-5 counts the selected innovations. The total takes the office's
     加分 / 扣分 / 一票否决 entries. Completion is the counted one (workflows.claims: a report that
-    completes its target counts once the office accepted it); ``reported_pct`` and
-    ``claim_state`` beside it say what the section reported and where its check stands."""
+    completes its target counts once the office accepted it; so does a self-assessed score —
+    ``proposed_held`` marks one waiting for the check); ``reported_pct`` and ``claim_state`` beside
+    it say what the section reported and where its check stands."""
     rules = rules if rules is not None else stored(store, plan_id).rules
     reported = state
     state = claims.counted(state)
@@ -191,7 +192,11 @@ def score_sheet(
     rows["final_score"] = rows["code"].map(finals).astype(float)
     summaries = dict(zip(done.index, done["summary"], strict=True))
     rows["note"] = [str(summaries.get(c, "")) for c in rows["code"]]
-    settled = rows["final_score"].fillna(rows["proposed_score"]).fillna(rows["computed_score"])
+    # A self-assessed score waits for the check like the completion it rests on: while a claim is
+    # pending or returned the computed (counted) score stands, unless the office scored it itself.
+    held = reported["claim_state"].isin(["pending", "returned"]).to_numpy()
+    rows["proposed_held"] = held & rows["proposed_score"].notna().to_numpy()
+    settled = rows["final_score"].fillna(rows["proposed_score"].mask(held)).fillna(rows["computed_score"])
     fixed = dict(zip(rows["code"], settled.astype(float), strict=True))
     adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
     result = scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
