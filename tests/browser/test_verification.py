@@ -48,9 +48,15 @@ def test_the_office_accepts_one_claim_and_returns_another(browser, server, artif
         first.get_by_role("button", name="通过").click()
         page.get_by_text("已通过 1-3-1 的核验").first.wait_for(timeout=60_000)
         first.wait_for(state="detached", timeout=60_000)  # accepted: out of the queue
+        settle(page)
 
         second.get_by_role("button", name="退回").click()  # no reason yet: refused in its row
         second.get_by_text("请填写核验意见").first.wait_for(timeout=60_000)
+        settle(page)
+        # While Streamlit redraws the tabs the old panel can linger beside the new one: fill the
+        # field once only one card of this claim is on the page.
+        one = f"() => document.querySelectorAll('.st-key-claim_{claims['7-4']} textarea').length === 1"
+        page.wait_for_function(one, timeout=60_000, polling=100)
         field = second.get_by_label("核验意见（退回时必填，写明需要补充或改正什么）")
         field.fill("缺少消防演练照片和签到表")
         second.get_by_role("button", name="退回").click()
