@@ -12,7 +12,7 @@ from perfdash.core.access import Actor
 from perfdash.plan.checks import validate
 from perfdash.plan.model import Plan, Target
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import assessment, assessment_measures
+from perfdash.workflows import assessment, assessment_measures, claims
 
 OFFICE = Actor("office", "绩效办", "admin")
 AS_OF = date(2025, 3, 31)
@@ -180,3 +180,17 @@ def test_a_total_below_zero_still_gets_the_lowest_grade(store):
     store.add_section_adjustment(1, "甲科", -100, "重大失误", OFFICE)
     rows = _rows(assessment.assess(store, 1, AS_OF, 2025))
     assert rows["甲科"]["total"] < 0 and rows["甲科"]["grade"] == "不合格"
+
+
+def test_a_milestone_is_met_only_by_a_report_that_counts(store):
+    store.set_milestones(1, "1-1-1", [("全部完成", date(2025, 3, 31), "", 1.0)], OFFICE)
+
+    def details() -> list[int]:
+        return assessment.assess(store, 1, AS_OF, 2025).details["甲科"]["process"]["milestones"]
+
+    assert details() == [0, 1]  # 50% by 03-31
+    section = Actor.section("甲科")
+    store.add_progress(1, [ProgressRow("1-1-1", date(2025, 3, 30), 100, "已完成")], section, today=date(2025, 3, 31))
+    assert details() == [0, 1]  # claimed, not yet checked
+    store.decide_claim(1, int(claims.queue(store, 1).iloc[0]["claim_id"]), True, "", OFFICE)
+    assert details() == [1, 1]

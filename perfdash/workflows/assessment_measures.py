@@ -73,6 +73,7 @@ def on_time(store: Database, plan_id: int, state: pd.DataFrame, as_of: date) -> 
 
 
 def supervision(store: Database, plan_id: int, as_of: date) -> dict[str, tuple[int, int]]:
+    """Per section: (督办 orders answered or closed by their due day, orders due by as_of)."""
     df = store.query(
         """
         SELECT o.section, o.due_date,
@@ -93,6 +94,9 @@ def supervision(store: Database, plan_id: int, as_of: date) -> dict[str, tuple[i
 
 
 def milestones(store: Database, plan_id: int, state: pd.DataFrame, as_of: date) -> dict[str, tuple[int, int]]:
+    """Per lead section: (milestones met, milestones due by as_of). A milestone is met when a report
+    dated by its due day reached its cumulative share of the target — a report that counts: one
+    waiting for or returned by the 核验 does not meet a milestone."""
     marks = store.query(
         "SELECT code, seq, due_date, weight::DOUBLE AS weight FROM milestones WHERE plan_id = $p ORDER BY code, seq",
         {"p": plan_id},
@@ -100,7 +104,10 @@ def milestones(store: Database, plan_id: int, state: pd.DataFrame, as_of: date) 
     if marks.empty:
         return {}
     reports = store.query(
-        "SELECT code, report_date, completion_pct::DOUBLE AS pct FROM progress WHERE plan_id = $p", {"p": plan_id}
+        "SELECT g.code, g.report_date, g.completion_pct::DOUBLE AS pct FROM progress g WHERE g.plan_id = $p "
+        "AND coalesce((SELECT arg_max(c.state, c.claim_id) FROM claims c WHERE c.progress_id = g.progress_id), "
+        "'accepted') = 'accepted'",
+        {"p": plan_id},
     )
     reports["report_date"] = pd.to_datetime(reports["report_date"]).dt.date
     lead = {r.code: _lead(r) for r in state.itertuples() if r.sections is not None and len(r.sections)}
@@ -120,6 +127,8 @@ def milestones(store: Database, plan_id: int, state: pd.DataFrame, as_of: date) 
 
 
 def year_end(store: Database, plan_id: int, state: pd.DataFrame, year: int) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per lead section, over its lead targets: self-assessed by the plan's deadline, signed,
+    every checklist item evidenced; and its claims accepted among those not superseded."""
     deadline = evaluation.self_assessment_deadline(queries.plan_calendar(store, plan_id), year)
     done = evaluation.assessments(store, plan_id).set_index("code")
     cover = claims.coverage(store, plan_id)

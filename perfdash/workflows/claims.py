@@ -23,6 +23,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from perfdash.core import fmt
 from perfdash.core.access import Actor
 from perfdash.core.settings import DEMO_LABEL
 from perfdash.db import kpi_tracking
@@ -284,7 +285,7 @@ def gaps(store: Database, plan_id: int, section: str | None = None, kinds: Seque
         if r.state == "returned":
             rows.append(("已退回待修改", r.code, f"退回理由：{r.decision_note or '—'}"))
         else:
-            said = f"{fmt_day(r.report_date)} 报 {r.completion_pct:g}%（{r.reason_label}）"
+            said = f"{fmt.day(pd.Timestamp(r.report_date).date())} 报 {r.completion_pct:g}%（{r.reason_label}）"
             rows.append(("待核验", r.code, f"{said}，等待绩效办核验"))
     if "缺少佐证" in kinds:
         cover = coverage(store, plan_id, list(info.index))
@@ -297,10 +298,6 @@ def gaps(store: Database, plan_id: int, section: str | None = None, kinds: Seque
     df["lead_section"] = [s[0] if len(s) else "" for s in df["sections"]] if len(df) else pd.Series(dtype=str)
     df = df.assign(_k=df["kind"].map(GAP_KINDS.index), _o=df["code"].map(order))
     return df.sort_values(["_k", "_o"], kind="stable").drop(columns=["_k", "_o"]).reset_index(drop=True)
-
-
-def fmt_day(day: object) -> str:
-    return pd.Timestamp(day).strftime("%Y-%m-%d") if day is not None and not pd.isna(day) else "—"
 
 
 def gaps_summary(frame: pd.DataFrame) -> str:
