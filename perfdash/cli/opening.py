@@ -13,8 +13,9 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from perfdash.cli.options import db_location
+from perfdash.cli.options import Refused, db_location
 from perfdash.core import settings
+from perfdash.core.access import Actor
 from perfdash.db.database import HeldByServer
 from perfdash.plan import PlanError
 from perfdash.store import Store, StoreError
@@ -111,3 +112,15 @@ def server_backups(args: argparse.Namespace, held: HeldByServer) -> tuple[Path, 
     folder = Path(info["backup_dir"]) if info.get("backup_dir") else settings.backup_dir(db)
     every = float(info.get("backup_every_hours", settings.backup_every_hours() if not info else 0))
     return folder, every, str(info.get("url", ""))
+
+
+def actor_in_plan(store: Store, plan_id: int, who: str) -> tuple[Actor, list[str]]:
+    """Who ``--as`` names (绩效办, a section or a leader of the plan) and the plan's sections; a
+    name the plan does not know is refused with its one line."""
+    from perfdash.db import queries
+
+    sections, leaders = queries.sections_and_leaders(store, plan_id)
+    try:
+        return Actor.parse(who, sections, leaders), sections
+    except ValueError as exc:
+        raise Refused(str(exc)) from None

@@ -34,10 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the package (read-only; a backup's copy while the app server holds the file) and print
     one line: targets, files, missing items, size, seconds, path."""
-    from perfdash.cli.opening import open_plan
+    from perfdash.cli.opening import actor_in_plan, open_plan
     from perfdash.core import settings
-    from perfdash.core.access import Actor
-    from perfdash.db import queries
     from perfdash.present import inspection_package
 
     out = Path(args.out)
@@ -48,11 +46,7 @@ def run(args: argparse.Namespace) -> int:
     store, row = open_plan(args, read_only=True, snapshot_ok=True)
     try:
         plan_id = int(row["plan_id"])
-        sections, leaders = queries.sections_and_leaders(store, plan_id)
-        try:
-            actor = Actor.parse(args.who, sections, leaders)
-        except ValueError as exc:
-            raise options.Refused(str(exc)) from None
+        actor, sections = actor_in_plan(store, plan_id, args.who)
         if args.section is not None and args.section not in sections:
             raise options.Refused(f"方案中没有科室“{args.section}”。可选科室：{'、'.join(sections)}")
         # Files are kept by content: a backup's copy reads them from the live evidence folder.

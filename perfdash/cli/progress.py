@@ -66,19 +66,13 @@ def run_template(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     """Import a filled ledger: every changed row written (rows repeating a target's latest record
     skipped), or none (each problem listed, exit 1)."""
-    from perfdash.cli.opening import open_plan
-    from perfdash.core.access import Actor
-    from perfdash.db import queries
+    from perfdash.cli.opening import actor_in_plan, open_plan
     from perfdash.workflows import ledger, progress
 
     store, row = open_plan(args, read_only=False)
     try:
         plan_id = int(row["plan_id"])
-        sections, leaders = queries.sections_and_leaders(store, plan_id)
-        try:
-            actor = Actor.parse(args.who, sections, leaders)
-        except ValueError as exc:
-            raise options.Refused(str(exc)) from None
+        actor, _ = actor_in_plan(store, plan_id, args.who)
         started = time.perf_counter()
         written, read, errors = ledger.import_file(store, plan_id, actor, args.file)
     finally:
