@@ -7,6 +7,7 @@ from perfdash.db.database import Database, StoreError
 from perfdash.ops.auth import AccountWrites
 from perfdash.workflows.assessment import AssessmentWrites
 from perfdash.workflows.claims import ClaimWrites
+from perfdash.workflows.decisions import DecisionWrites
 from perfdash.workflows.evaluation import EvaluationWrites
 from perfdash.workflows.kpi_review import KpiWrites
 from perfdash.workflows.official import RuleWrites
@@ -33,6 +34,7 @@ class Store(
     ClaimWrites,
     AssessmentWrites,
     SupervisionWrites,
+    DecisionWrites,
     KpiWrites,
     YearWrites,
     AccountWrites,
@@ -40,8 +42,8 @@ class Store(
     """One database and every write: plans (workflows.plans; deleting one: workflows.plan_delete),
     progress (workflows.progress), reporting periods (workflows.periods), scenarios and adjustments
     (workflows.scenarios), the official scoring rules (workflows.official), the year-end evaluation
-    (workflows.evaluation), checked claims and evidence checklists (workflows.claims), assessing sections
-    (workflows.assessment), 督办
-    (workflows.supervision), 量化指标 (workflows.kpi_review), targets carried over from last year
+    (workflows.evaluation), checked claims and evidence checklists (workflows.claims), assessing
+    sections (workflows.assessment), 督办 (workflows.supervision; meeting decisions, 签收 and 复核:
+    workflows.decisions), 量化指标 (workflows.kpi_review), targets carried over from last year
     (workflows.years) and accounts (ops.auth). Each goes through Database.write: one transaction,
     the actor checked, the data version raised, the audit entry written."""

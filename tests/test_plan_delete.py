@@ -26,6 +26,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BY_PARENT = {
     "scenario_values": "SELECT scenario_id FROM scenarios WHERE plan_id = ?",
     "order_responses": "SELECT order_id FROM supervision_orders WHERE plan_id = ?",
+    "order_reviews": "SELECT order_id FROM supervision_orders WHERE plan_id = ?",
 }
 # Empty for a plan that may be deleted: their rows are what refuses a delete.
 BLOCKING = {"evaluations", "plan_locks"}
@@ -51,7 +52,7 @@ def plan_rows(store: Store, plan_id: int) -> dict[str, int]:
         params = [plan_id] * where.count("?")
         counts[table] = int(store.scalar(f"SELECT count(*) FROM {table} WHERE {where}", params))  # noqa: S608
     for table, parents in BY_PARENT.items():
-        key = "scenario_id" if table == "scenario_values" else "order_id"
+        key = "scenario_id" if table == "scenario_values" else "order_id"  # order_responses, order_reviews
         counts[table] = int(store.scalar(f"SELECT count(*) FROM {table} WHERE {key} IN ({parents})", [plan_id]))  # noqa: S608
     return counts
 
@@ -72,6 +73,7 @@ def fill(store: Store, plan_id: int, other: int) -> None:
     store.set_milestones(plan_id, code, [("签订协议", date(2025, 6, 30), "", 1.0)], OFFICE)
     order = store.issue_order(plan_id, code, "请加快结对帮扶", date(2025, 7, 31), OFFICE)
     store.respond_order(order, "已加快推进", OFFICE)
+    store.return_order(order, "请附结对协议", OFFICE)
     store.log_reminder(plan_id, "email", "zj@example.cn", ["中教科"], "催报", "请报送进度", True, None, OFFICE)
     evaluation.store_evidence(store, plan_id, code, "帮扶协议.pdf", PDF, OFFICE)
     store.submit_self_assessment(plan_id, code, 90, 1, "已结对", OFFICE)

@@ -435,10 +435,14 @@ CREATE TABLE IF NOT EXISTS milestones (
     PRIMARY KEY (plan_id, code, seq)
 );
 CREATE SEQUENCE IF NOT EXISTS order_id_seq START 1;
+-- A 督办单: the office's, or a decision of the weekly meeting (周例会) or a leader's instruction
+-- (领导批示) recorded as one (source, source_day, source_leader); code NULL: a decision not about
+-- one target. The section signs for it (签收) by sign_due; its replies wait for the office's
+-- review, which closes it (办结销号) or returns it (order_reviews).
 CREATE TABLE IF NOT EXISTS supervision_orders (
     order_id   INTEGER PRIMARY KEY DEFAULT nextval('order_id_seq'),
     plan_id    INTEGER NOT NULL REFERENCES plans (plan_id),
-    code       VARCHAR NOT NULL,
+    code       VARCHAR,
     section    VARCHAR NOT NULL,
     what       VARCHAR NOT NULL CHECK (length(trim(what)) > 0),
     due_date   DATE NOT NULL,
@@ -446,7 +450,22 @@ CREATE TABLE IF NOT EXISTS supervision_orders (
     issued_at  TIMESTAMP NOT NULL,
     closed_by  VARCHAR,
     closed_at  TIMESTAMP,
-    close_note VARCHAR
+    close_note VARCHAR,
+    source        VARCHAR DEFAULT 'office',
+    source_day    DATE,
+    source_leader VARCHAR,
+    person        VARCHAR,
+    sign_due      DATE,
+    signed_by     VARCHAR,
+    signed_at     TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS order_reviews (
+    order_id    INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    note        VARCHAR NOT NULL CHECK (length(trim(note)) > 0),
+    reviewed_by VARCHAR NOT NULL,
+    reviewed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (order_id, seq)
 );
 CREATE TABLE IF NOT EXISTS order_responses (
     order_id     INTEGER NOT NULL,

@@ -23,6 +23,7 @@ OWN = "plan_id = ?"
 PLAN_ROWS: tuple[tuple[str, str, str], ...] = (
     ("scenario_values", "scenario_id IN (SELECT scenario_id FROM scenarios WHERE plan_id = ?)", "情景取值"),
     ("order_responses", "order_id IN (SELECT order_id FROM supervision_orders WHERE plan_id = ?)", "督办回复"),
+    ("order_reviews", "order_id IN (SELECT order_id FROM supervision_orders WHERE plan_id = ?)", "督办复核"),
     ("claims", OWN, "核验记录"),
     ("progress", OWN, "进度记录"),
     ("milestones", OWN, "节点"),
