@@ -146,9 +146,11 @@ HOSTILE = {
 def test_a_hostile_phrase_of_20000_characters_is_quick(name):
     phrase, expected, certain = HOSTILE[name]
     assert 19_990 <= len(phrase) <= 20_001
-    started = time.perf_counter()
+    # CPU time of this thread, not the clock: other work on a loaded machine does not count, a
+    # reading that backtracks (seconds of CPU on such a phrase) still does.
+    started = time.thread_time()
     read = read_deadline(phrase, 2025)
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
     assert (read.date, read.certain) == (expected, certain)
     assert len(read.note) < 200  # the note quotes the start of the phrase, not all of it
 

@@ -170,11 +170,11 @@ def test_each_text_parser_grows_linearly(case: Case):
 
 
 def test_the_attacks_of_the_issue_take_milliseconds():
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's CPU: a loaded machine's other work does not count
     title, points, note = split_indicator("持续实施专项行动。（5分）" + "（" * 60_000)
     assert (title, points) == ("持续实施专项行动。", 5.0) and note.startswith("（")
     assert kpis.extract("1-1-1", "推进" + "一" * 19_000 + "好") == []
-    assert time.perf_counter() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 @pytest.mark.parametrize(
@@ -191,9 +191,9 @@ def test_the_attacks_of_the_issue_take_milliseconds():
 def test_kpis_of_any_stored_text_are_quick(text):
     """The 量化指标 page extracts from stored texts (at most 20,000 characters) in the server's process."""
     assert len(text) <= 20_000
-    started = time.perf_counter()
+    started = time.thread_time()
     kpis.extract("1-1-1", text)
-    assert time.perf_counter() - started < 1
+    assert time.thread_time() - started < 1
 
 
 # -- whole documents: text, web table, Word, the Excel template -------------------------------------------
