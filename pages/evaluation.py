@@ -44,40 +44,19 @@ tab_score, tab_rules, tab_innov, tab_samples, tab_report = st.tabs(
 with tab_score:
     # 填报完成率 and 计分完成率 (核验口径) side by side while some target's differ (#34)
     checked = ["reported_pct", "completion_pct", "claim_state"] if tables.sheet_differs(sheet.rows).any() else []
+    shown = ["code", "points", "lead_section", *checked, "computed_score", "proposed_score", "evidence", "signed_by"]
     editor_rows = sheet.rows.assign(
         signed_by=[s if isinstance(s, str) else "" for s in sheet.rows["signed_by"]],
-        final_score=sheet.rows["final_score"].fillna(sheet.rows["proposed_score"]).fillna(sheet.rows["computed_score"]),
+        final_score=sheet.rows["settled_score"],  # the score the total counts (official.score_sheet)
         reason="",
-    )[
-        [
-            "code",
-            "points",
-            "lead_section",
-            *checked,
-            "computed_score",
-            "proposed_score",
-            "evidence",
-            "signed_by",
-            "final_score",
-            "reason",
-        ]
-    ].reset_index(drop=True)
+    )[[*shown, "final_score", "reason"]].reset_index(drop=True)
     edited = st.data_editor(
         tables.without_gaps(editor_rows),  # a target without a self-assessment: "—", not "None"
         key="eval_editor",
         hide_index=True,
         width="stretch",
         height=420,
-        disabled=[
-            "code",
-            "points",
-            "lead_section",
-            *checked,
-            "computed_score",
-            "proposed_score",
-            "evidence",
-            "signed_by",
-        ],
+        disabled=shown,  # the office types only 评定得分 and its reason
         # widths in pixels: with 填报完成率 / 计分完成率 / 核验 beside them the columns still fit 1440 px
         column_config={
             "code": st.column_config.TextColumn("编号", width=56),

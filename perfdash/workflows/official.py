@@ -197,6 +197,7 @@ def score_sheet(
     held = reported["claim_state"].isin(["pending", "returned"]).to_numpy()
     rows["proposed_held"] = held & rows["proposed_score"].notna().to_numpy()
     settled = rows["final_score"].fillna(rows["proposed_score"].mask(held)).fillna(rows["computed_score"])
+    rows["settled_score"] = settled.astype(float)  # what the total counts: the 综合评估 editor starts from it
     fixed = dict(zip(rows["code"], settled.astype(float), strict=True))
     adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
     result = scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
