@@ -144,7 +144,8 @@ CREATE TABLE IF NOT EXISTS progress (
     reporter       VARCHAR NOT NULL CHECK (length(reporter) > 0),
     is_demo        BOOLEAN NOT NULL DEFAULT FALSE,
     recorded_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
-    late           BOOLEAN DEFAULT FALSE  -- 迟报: its period was closed or past its cut-off when written
+    late           BOOLEAN DEFAULT FALSE,  -- 迟报: its period was closed or past its cut-off when written
+    coordinate     BOOLEAN DEFAULT FALSE   -- 需协调: the section asks the leaders to coordinate (the meeting lists it)
 );
 CREATE INDEX IF NOT EXISTS progress_by_target ON progress (plan_id, code, report_date);
 
@@ -474,6 +475,44 @@ CREATE TABLE IF NOT EXISTS order_responses (
     responded_by VARCHAR NOT NULL,
     responded_at TIMESTAMP NOT NULL,
     PRIMARY KEY (order_id, seq)
+);
+-- Files a section attaches to its reply to a 督办单 (kept beside the evidence, under their hash).
+CREATE TABLE IF NOT EXISTS order_files (
+    order_id       INTEGER NOT NULL,
+    seq            INTEGER NOT NULL,  -- the reply (order_responses.seq) the file goes with
+    file_name      VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL CHECK (length(content_sha256) = 64),
+    size_bytes     BIGINT NOT NULL CHECK (size_bytes > 0),
+    mime           VARCHAR NOT NULL,
+    uploaded_by    VARCHAR NOT NULL,
+    uploaded_at    TIMESTAMP NOT NULL
+);
+-- The office's settings of the 督办 loop per plan: days a section has to sign for a decision
+-- (签收时限) and how many days before its due day a reminder goes out (临近提醒).
+CREATE TABLE IF NOT EXISTS supervision_settings (
+    plan_id     INTEGER PRIMARY KEY REFERENCES plans (plan_id),
+    sign_days   SMALLINT NOT NULL CHECK (sign_days BETWEEN 0 AND 30),
+    remind_days SMALLINT NOT NULL CHECK (remind_days BETWEEN 0 AND 30),
+    updated_by  VARCHAR NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
+-- Issued 督查通报: the month, the issue number and title the office gave it, the cut-off its
+-- numbers are as of, the paragraphs as edited (JSON), and the issued .docx kept under its hash
+-- beside the evidence (what was issued stays as issued, whatever is reported later).
+CREATE SEQUENCE IF NOT EXISTS bulletin_id_seq START 1;
+CREATE TABLE IF NOT EXISTS bulletins (
+    bulletin_id    INTEGER PRIMARY KEY DEFAULT nextval('bulletin_id_seq'),
+    plan_id        INTEGER NOT NULL REFERENCES plans (plan_id),
+    month          DATE NOT NULL,
+    issue          VARCHAR NOT NULL CHECK (length(trim(issue)) > 0),
+    title          VARCHAR NOT NULL CHECK (length(trim(title)) > 0),
+    cutoff         DATE NOT NULL,
+    parts_json     VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL CHECK (length(content_sha256) = 64),
+    size_bytes     BIGINT NOT NULL CHECK (size_bytes > 0),
+    issued_by      VARCHAR NOT NULL,
+    issued_at      TIMESTAMP NOT NULL,
+    UNIQUE (plan_id, issue)
 );
 CREATE SEQUENCE IF NOT EXISTS reminder_id_seq START 1;
 CREATE TABLE IF NOT EXISTS reminders (
