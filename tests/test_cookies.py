@@ -169,3 +169,15 @@ def test_sign_out_clears_the_cookie(client):
     header = _set_cookie(answer)
     assert header.startswith(f"{cookies.COOKIE_NAME}=") and "Max-Age=0" in header and "HttpOnly" in header
     assert cookies.KNOWN_BROWSER_COOKIE not in header  # the browser stays known after signing out
+
+
+def test_a_ticket_is_open_until_the_browser_trades_it_then_spent_and_expired_ones_are_gone():
+    tickets = cookies.Tickets(seconds=60)
+    ticket = tickets.issue("token", "zhongjiao", now=0.0)
+    assert tickets.state(ticket, now=10.0) == "open"
+    assert tickets.redeem(ticket, now=20.0).token == "token"
+    assert tickets.state(ticket, now=21.0) == "spent"  # the page stops asking the browser
+    assert tickets.redeem(ticket, now=22.0) is None  # still good only once
+    late = tickets.issue("token", "zhongjiao", now=100.0)
+    assert tickets.state(late, now=161.0) == "gone"  # never traded: the page issues a new one
+    assert tickets.state("made-up", now=0.0) == "gone"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -139,11 +140,12 @@ def current_account(store: Store) -> auth.Account | None:
     return account
 
 
-def require_login(store: Store) -> auth.Account:
+def require_login(store: Store, on_sign_in: Callable[[auth.Account], None] | None = None) -> auth.Account:
     """The signed-in account, or a login form (then the page stops). Every run asks the store
     whether the session still holds: it ends when it expires, on sign-out, when the password
     changes elsewhere or the account is disabled. With an OIDC provider in secrets.toml, st.login
-    is used."""
+    is used. ``on_sign_in``: where a sign-in on this page goes (the start page switches straight to
+    the person's first page, so a sign-in costs one run, not a rerun of the start page first)."""
     had_session = session_token() is not None
     account = current_account(store)
     if account:
@@ -165,7 +167,7 @@ def require_login(store: Store) -> auth.Account:
         st.title("登录")
         st.button("使用单位统一身份登录", on_click=st.login, type="primary", key="oidc_login")
         st.stop()
-    _login_form(store)
+    _login_form(store, on_sign_in)
     st.stop()
 
 
@@ -187,7 +189,7 @@ def _browser_call(path: str, body: str = "") -> None:
     )
 
 
-def _login_form(store: Store) -> None:
+def _login_form(store: Store, on_sign_in: Callable[[auth.Account], None] | None = None) -> None:
     if cookies.cookie_routes_enabled() and (st.session_state.pop("_clear_cookie", False) or _cookie_token()):
         _browser_call(cookies.SIGN_OUT_ROUTE)  # a cookie of an ended session: no use keeping it
     st.title("登录 · 绩效管理")
@@ -207,6 +209,8 @@ def _login_form(store: Store) -> None:
             raise
         else:
             _signed_in(auth.start_session(store, account, source), account)
+            if on_sign_in is not None:
+                on_sign_in(account)
             st.rerun()
     st.caption(
         "首次启动时，管理员账户 admin 的初始密码显示在启动看板的控制台中，用它登录后须先设置新密码"
@@ -267,12 +271,32 @@ def _new_password_form(store: Store, account: auth.Account) -> None:
 
 def _signed_in_sidebar(store: Store, account: auth.Account) -> None:
     with st.sidebar:
-        ticket = st.session_state.pop("_cookie_ticket", None)
-        if ticket:
-            _browser_call(cookies.SESSION_ROUTE, ticket)
+        _hand_over_cookie(account)
         st.caption(f"当前用户：{fmt.md(account.label)}")
         if st.button("退出登录", key="logout"):
             auth.end_session(store, session_token())  # ends it for every tab and device that holds it
             st.session_state.pop(SESSION_KEY, None)
+            st.session_state.pop("_cookie_ticket", None)
             st.session_state["_clear_cookie"] = True
             st.rerun()
+
+
+def _hand_over_cookie(account: auth.Account) -> None:
+    """Ask the browser to trade this session's ticket for its cookie, on every run until it has:
+    a run cut short (a page switch, a click) may never have delivered the request, and a script
+    already on the page is not run twice (the same element). A ticket that expired unredeemed is
+    replaced by a new one for the same session."""
+    ticket = st.session_state.get("_cookie_ticket")
+    if not ticket:
+        return
+    state = cookies.TICKETS.state(ticket)
+    if state == "spent":
+        st.session_state.pop("_cookie_ticket", None)
+        return
+    token = session_token()
+    if state == "gone":
+        if not token:
+            st.session_state.pop("_cookie_ticket", None)
+            return
+        ticket = st.session_state["_cookie_ticket"] = cookies.TICKETS.issue(token, account.username)
+    _browser_call(cookies.SESSION_ROUTE, ticket)

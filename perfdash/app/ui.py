@@ -142,7 +142,7 @@ def go_home() -> None:
     streamlit_internals.leave_pages_folder_mode()
     st.set_page_config(page_title="绩效管理", page_icon=":material/monitoring:", layout="wide")
     shell.install()
-    account = require_login(open_store())
+    account = require_login(open_store(), on_sign_in=lambda signed: st.switch_page(nav.landing(signed.role)))
     target = nav.landing(account.role)
     try:
         st.switch_page(target)

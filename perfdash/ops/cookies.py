@@ -108,6 +108,7 @@ class Tickets:
     def __init__(self, seconds: float = TICKET_SECONDS) -> None:
         self.seconds = seconds
         self._open: dict[str, tuple[Ticket, float]] = {}
+        self._spent: dict[str, float] = {}  # redeemed tickets, remembered as long as they would have lived
         self._lock = threading.Lock()
 
     def issue(self, token: str, username: str = "", now: float | None = None) -> str:
@@ -124,7 +125,21 @@ class Tickets:
         now = time.monotonic() if now is None else now
         with self._lock:
             found = self._open.pop(ticket, None)
-        return found[0] if found and found[1] > now else None
+            if found and found[1] > now:
+                self._spent = {k: v for k, v in self._spent.items() if v > now}
+                self._spent[ticket] = now + self.seconds
+                return found[0]
+        return None
+
+    def state(self, ticket: str, now: float | None = None) -> str:
+        """'open' (waiting for the browser), 'spent' (the cookie was set) or 'gone' (expired
+        unredeemed, or unknown): the page asks until the browser has traded it."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if ticket in self._spent:
+                return "spent"
+            found = self._open.get(ticket)
+            return "open" if found and found[1] > now else "gone"
 
 
 TICKETS = Tickets()
