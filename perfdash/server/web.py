@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from perfdash.core import settings
 from perfdash.ops import cookies
-from perfdash.server import origins, upload_gate
+from perfdash.server import compress, origins, upload_gate
 
 APP_SCRIPT = settings.PROJECT_ROOT / "app.py"
 
@@ -84,5 +84,8 @@ ROUTES = [
 ]
 cookies.ROUTES["enabled"] = True
 # Uploads only from signed-in sessions with an uploader on screen, within caps (perfdash.server.upload_gate).
-# Pages of other origins refused first (perfdash.server.origins), then the upload gate.
-app = st.App(str(APP_SCRIPT), routes=ROUTES, middleware=[*origins.MIDDLEWARE, *upload_gate.MIDDLEWARE])
+# Pages of other origins refused first (perfdash.server.origins), then the upload gate; static bundles
+# go out gzipped (perfdash.server.compress).
+app = st.App(
+    str(APP_SCRIPT), routes=ROUTES, middleware=[*compress.MIDDLEWARE, *origins.MIDDLEWARE, *upload_gate.MIDDLEWARE]
+)
