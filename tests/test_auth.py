@@ -252,7 +252,9 @@ def test_every_write_leaves_who_when_what_old_and_new(store):
     ]
     second = log.iloc[3]
     assert second["actor"] == "zhongjiao" and second["role"] == "section"
-    assert json.loads(second["old_value"]) == {"1-3-1": {"completion_pct": 10.0, "status": "推进中"}}
+    assert json.loads(second["old_value"]) == {
+        "1-3-1": {"completion_pct": 10.0, "status": "推进中", "coordinate": False}
+    }
     assert json.loads(second["new_value"])[0]["completion_pct"] == 25.0
     replaced = log.iloc[5]
     assert json.loads(replaced["old_value"])["values"] == {"1-1-1": 90.0}

@@ -192,6 +192,7 @@ def cell_for(key: str | None, codes: list[str], clean: bool) -> st.SearchStrateg
         ),
         "status": st.sampled_from(STATUSES),
         "note": text,
+        "coordinate": st.sampled_from(["是", "否", "", "√", "Y", "1", "TRUE", "不需要"]),
     }
     if key in valid and clean:
         return valid[key]
@@ -206,6 +207,7 @@ def cell_for(key: str | None, codes: list[str], clean: bool) -> st.SearchStrateg
             st.sampled_from(["一半", "-5", "100.01", "1e2", "nan", "inf", "5 0", "", "%"]),
         ),
         "status": st.sampled_from(["", "完成", "进行中 ", "已完成\n"]),
+        "coordinate": st.sampled_from(["可能", "是否", "2", "需协调?", "√√"]),
     }
     options = [text]
     if key in valid:

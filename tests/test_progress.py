@@ -62,7 +62,7 @@ def test_template_holds_the_sections_targets_with_validation(store):
     assert by_code["1-3-1"][3] == "牵头" and by_code["1-1-2"][3] == "协作"
     assert by_code["1-3-1"][5] == 45 and by_code["1-3-1"][6] == "推进中"
     kinds = sorted(dv.type for dv in ws.data_validations.dataValidation)
-    assert kinds == ["date", "decimal", "list"]
+    assert kinds == ["date", "decimal", "list", "list"]  # 状态, and 需协调 (是/否)
 
 
 def test_unchanged_template_uploads_cleanly_and_adds_no_record(store):
@@ -109,7 +109,7 @@ def test_only_the_changed_row_of_a_template_becomes_a_record(store):
         ("7-3", 30.0, "推进中"),
     ]
     assert progress.saved_text(written, len(up.rows)) == (
-        "1 条进度记录；另有 4 行与该目标最近一次填报相同（完成率、状态未变，也没有新的进展说明），未重复保存"
+        "1 条进度记录；另有 4 行与该目标最近一次填报相同（完成率、状态、需协调未变，也没有新的进展说明），未重复保存"
     )
     # The same file a second time: nothing new.
     again = checked(store, "改一行.xlsx", data, section)
@@ -149,7 +149,7 @@ def test_a_new_note_alone_is_a_change(store):
 
 
 def test_rows_are_compared_with_the_record_in_force_on_their_date():
-    history = {"7-2": [(date(2025, 5, 30), 40.0, "推进中", ""), (date(2025, 9, 30), 80.0, "推进中", "")]}
+    history = {"7-2": [(date(2025, 5, 30), 40.0, "推进中", "", False), (date(2025, 9, 30), 80.0, "推进中", "", False)]}
     rows = [
         ProgressRow("7-2", date(2025, 6, 30), 40, "推进中"),  # 40 was in force on 06-30 (not the latest 80)
         ProgressRow("7-2", date(2025, 7, 31), 55, "推进中"),  # a change against 06-30's 40

@@ -37,6 +37,7 @@ SQL: dict[str, str] = {
                    arg_max(completion_pct, (report_date, progress_id)) AS completion_pct,
                    arg_max(status, (report_date, progress_id))         AS status,
                    arg_max(note, (report_date, progress_id))           AS note,
+                   arg_max(coalesce(coordinate, FALSE), (report_date, progress_id)) AS coordinate,
                    arg_max(progress_id, (report_date, progress_id))    AS progress_id,
                    max(report_date)                                   AS last_report,
                    min(report_date) FILTER (WHERE completion_pct >= 100) AS finished_on,
@@ -83,6 +84,7 @@ SQL: dict[str, str] = {
                s.sections, s.persons, coalesce(l.leaders, []) AS leaders,
                coalesce(p.completion_pct, 0)::DOUBLE AS completion_pct,
                coalesce(p.status, '未开始') AS status, coalesce(p.note, '') AS note,
+               coalesce(p.coordinate, FALSE) AS coordinate,
                p.last_report, p.finished_on, coalesce(p.is_demo, false) AS is_demo, t.origin,
                m.milestones,
                CASE WHEN t.code IN (SELECT code FROM unsettled)
@@ -109,7 +111,7 @@ SQL: dict[str, str] = {
     """,
     "target_history": """
         SELECT report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at, is_demo,
-               coalesce(late, FALSE) AS late
+               coalesce(late, FALSE) AS late, coalesce(coordinate, FALSE) AS coordinate
         FROM progress WHERE plan_id = $plan_id AND code = $code AND report_date <= $as_of
         ORDER BY report_date, progress_id
     """,
@@ -260,7 +262,8 @@ def reports_by(store: Database, plan_id: int, reporter: str | None = None, limit
     """The latest progress reports, of one reporter or of everyone, newest first."""
     return store.query(
         """
-        SELECT code, report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at
+        SELECT code, report_date, completion_pct::DOUBLE AS completion_pct, status, note, reporter, recorded_at,
+               coalesce(coordinate, FALSE) AS coordinate
         FROM progress
         WHERE plan_id = $plan_id AND ($reporter IS NULL OR reporter = $reporter)
         ORDER BY recorded_at DESC, progress_id DESC

@@ -22,6 +22,7 @@ KEY_LABELS: dict[str, str] = {
     "closed": "已办结",
     "code": "编号",
     "completion_pct": "完成率",
+    "coordinate": "需协调",
     "deadline": "完成时限",
     "disabled": "已停用",
     "display_name": "姓名",

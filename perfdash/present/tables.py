@@ -15,15 +15,17 @@ from perfdash.workflows.scoring import ADJUSTMENT_KINDS, BASES
 
 
 def upload_errors(errors: Sequence[object]) -> pd.DataFrame:
-    """Upload problems as rows: file, row, column, problem."""
-    return pd.DataFrame(
+    """Upload problems as rows: file, worksheet (an .xlsx's), row, column, problem."""
+    table = pd.DataFrame(
         {
             "文件": [e.file for e in errors],
+            "工作表": [getattr(e, "sheet", None) or "" for e in errors],
             "行": [e.row if e.row is not None else "" for e in errors],
             "列": [e.column or "" for e in errors],
             "问题": [e.message for e in errors],
         }
     ).astype({"行": str})
+    return table if table["工作表"].any() else table.drop(columns="工作表")  # a CSV has no worksheet
 
 
 def changes(diff: pd.DataFrame) -> pd.DataFrame:
@@ -40,9 +42,27 @@ def changes(diff: pd.DataFrame) -> pd.DataFrame:
                 f"{a} → {b}" if a != b else b for a, b in zip(diff["old_status"], diff["new_status"], strict=True)
             ],
             "说明": diff["note"],
+            "需协调": [flag_change(a, b) for a, b in zip(diff["old_coordinate"], diff["coordinate"], strict=True)]
+            if "coordinate" in diff
+            else "",
             "有变化": diff["changed"],
         }
     )
+
+
+COORDINATE_MARK = "需协调"  # a report that asks the leaders to coordinate, in the logs and histories
+
+
+def _on(flag: object) -> bool:
+    """A stored flag (a bool, a numpy bool, or None/NaN from an older row) as True or False."""
+    return flag is not None and flag == flag and bool(flag)
+
+
+def flag_change(before: object, after: object) -> str:
+    """The 需协调 flag of a batch row against the target's latest report: 需协调, 取消需协调, or blank."""
+    if _on(after):
+        return COORDINATE_MARK
+    return f"取消{COORDINATE_MARK}" if _on(before) else ""
 
 
 def report_log(log: pd.DataFrame) -> pd.DataFrame:
@@ -54,6 +74,7 @@ def report_log(log: pd.DataFrame) -> pd.DataFrame:
             "完成率": [fmt.pct(x) for x in log["completion_pct"]],
             "状态": log["status"],
             "说明": log["note"],
+            "需协调": [COORDINATE_MARK if _on(flag) else "" for flag in log.get("coordinate", [False] * len(log))],
             "填报人": log["reporter"],
             "记录时间": [str(t)[:19] for t in log["recorded_at"]],
         }
@@ -69,6 +90,9 @@ def target_history(history: pd.DataFrame) -> pd.DataFrame:
             "序时进度": [fmt.pct(x) for x in history["expected_pct"]],
             "状态": history["status"],
             "说明": history["note"],
+            "需协调": [
+                COORDINATE_MARK if _on(flag) else "" for flag in history.get("coordinate", [False] * len(history))
+            ],
             "填报人": history["reporter"],
             "记录时间": [str(t)[:19] for t in history["recorded_at"]],
             "迟报": ["迟报" if late else "" for late in history.get("late", [False] * len(history))],

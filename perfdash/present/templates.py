@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from perfdash.core.access import Actor
@@ -29,8 +30,9 @@ __all__ = ["ledger_template_xlsx", "plan_template_xlsx"]
 
 
 def ledger_template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date, *, demo: bool = False) -> bytes:
-    """The ledger for one section (or the office: every target), pre-filled with current percent and
-    status, with in-sheet validation for percent, status and date, and a sheet of instructions.
+    """The ledger for one section (or the office: every target), pre-filled with current percent,
+    status and 需协调 (是 where the latest report carries the flag, else blank), with in-sheet
+    validation for percent, status, date and 需协调 (是/否), and a sheet of instructions.
     Its columns are ledger.COLUMNS: what read_upload finds by their headers (``demo`` only makes
     the title longer: the header row stays where it is)."""
     mine = progress.targets_for(state, actor)
@@ -51,12 +53,16 @@ def ledger_template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date, *
                 float(row.completion_pct),
                 row.status,
                 None,
+                ledger.FLAG_YES if bool(getattr(row, "coordinate", False)) else None,
             ]
             for row in mine.itertuples()
         ],
         unit=actor.label,
         stamp=f"填报日期 {report_date.isoformat()}",
-        subtitle="必填：编号、填报日期、完成率(%)（0–100 的数字）、状态；进展说明选填。填写说明见“填报说明”工作表。",
+        subtitle=(
+            "必填：编号、填报日期、完成率(%)（0–100 的数字）、状态；进展说明、需协调（是/否）选填。"
+            "填写说明见“填报说明”工作表。"
+        ),
         freeze_columns=2,
         demo=demo,
     )
@@ -67,7 +73,10 @@ def ledger_template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date, *
     status.error, status.errorTitle = "请从下拉列表中选择状态", "状态"
     day = DataValidation(type="date", operator="between", formula1=f"DATE({year},1,1)", formula2=f"DATE({year},12,31)")
     day.error, day.errorTitle = f"填报日期应在 {year} 年内", "填报日期"
-    for dv, col in ((pct, "F"), (status, "G"), (day, "E")):
+    flag = DataValidation(type="list", formula1=f'"{ledger.FLAG_YES},{ledger.FLAG_NO}"', allow_blank=True)
+    flag.error, flag.errorTitle = f"需协调请选“{ledger.FLAG_YES}”或“{ledger.FLAG_NO}”，不需要可留空", "需协调"
+    flag_col = get_column_letter(next(n for n, (k, *_) in enumerate(ledger.COLUMNS, start=1) if k == "coordinate"))
+    for dv, col in ((pct, "F"), (status, "G"), (day, "E"), (flag, flag_col)):
         dv.showErrorMessage = True
         ws.add_data_validation(dv)
         dv.add(f"{col}{first}:{col}{last}")
@@ -82,6 +91,8 @@ def ledger_template_xlsx(state: pd.DataFrame, actor: Actor, report_date: date, *
             f"{progress.UNCHANGED_RULE}，可以只改有变化的行。",
             f"填报日期须在 {year} 年内且不晚于今天；同一目标同一天只能有一行。",
             f"进展说明不超过 {TEXT_LIMITS['note']} 字。",
+            f"需协调：需要分管领导协调解决的，选“{ledger.FLAG_YES}”，该目标列入本期周例会的“需要协调的事项”；"
+            f"不需要的选“{ledger.FLAG_NO}”或留空。已标注的目标，不再需要协调时改为“{ledger.FLAG_NO}”。",
             f"文件不超过 {limit_mb} MB、{ledger.MAX_ROWS} 行；也可另存为 CSV（UTF-8 或 GBK）上传。",
             "整份文件全部通过校验才会保存；任何一行有误，都不会写入任何数据。",
         ),

@@ -30,14 +30,34 @@ COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
     ("completion_pct", "完成率(%)", 8, True),
     ("status", "状态", 9, True),
     ("note", "进展说明", 36, False),
+    ("coordinate", "需协调", 8, False),  # optional: templates before it still read (blank: no)
 )
 HEADER = {key: header for key, header, _, _ in COLUMNS}
 COLUMN_ORDER = {header: n for n, (_, header, _, _) in enumerate(COLUMNS)}  # problems listed left to right
 # How each column prints (perfdash.core.excel): the two long texts take the page width left over.
-KINDS = {"code": "code", "deadline": "date", "role": "code", "report_date": "date", "completion_pct": "num"}
+KINDS = {
+    "code": "code",
+    "deadline": "date",
+    "role": "code",
+    "report_date": "date",
+    "completion_pct": "num",
+    "coordinate": "code",
+}
 HEADER_SEARCH_ROWS = 5  # the template's title and its note stand above the header
 # Header spellings people type in their own sheets.
-ALIASES = {"完成率": "completion_pct", "完成率%": "completion_pct", "完成率（%）": "completion_pct", "备注": "note"}
+ALIASES = {
+    "完成率": "completion_pct",
+    "完成率%": "completion_pct",
+    "完成率（%）": "completion_pct",
+    "备注": "note",
+    "是否需协调": "coordinate",
+    "需要协调": "coordinate",
+    "是否需要协调": "coordinate",
+}
+# 需协调 as people mark it (compared after stripping, case-insensitive). The template offers 是/否.
+FLAG_YES, FLAG_NO = "是", "否"
+YES_MARKS = frozenset({"是", "√", "✓", "✔", "y", "yes", "1", "true", "需要", "需协调"})
+NO_MARKS = frozenset({"否", "", "n", "no", "0", "false", "不需要", "不需协调", "×", "✗"})
 
 
 @dataclass(frozen=True)
@@ -48,9 +68,12 @@ class UploadError:
     row: int | None
     column: str | None
     message: str
+    sheet: str | None = None  # the worksheet of an .xlsx (a CSV has none)
 
     def __str__(self) -> str:
         where = self.file
+        if self.sheet:
+            where += f" 工作表“{self.sheet}”"
         if self.row is not None:
             where += f" 第{self.row}行"
         if self.column:
@@ -69,6 +92,7 @@ class Upload:
     lines: list[int] = field(default_factory=list)
     errors: list[UploadError] = field(default_factory=list)
     unchanged: list[bool] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet read, for an .xlsx
 
     @property
     def ok(self) -> bool:
@@ -103,6 +127,7 @@ def read_upload(name: str, data: bytes) -> Upload:
     if not sheet.rows:
         up.errors.append(UploadError(name, None, None, "文件是空的"))
         return up
+    up.sheet = sheet.name if intake.is_zip(data) else None
     at = _header_position(sheet.rows)
     header_line, header_cells = sheet.rows[at]
     index = _column_index(header_cells)
@@ -127,17 +152,19 @@ def read_upload(name: str, data: bytes) -> Upload:
         pct, pct_err = _number(get("completion_pct"), fractions or status == "已完成")
         day, day_err = _day(get("report_date"))
         note = str(cell_text(get("note").value) or "").strip()
+        flag, flag_err = _flag(get("coordinate"))
         for key, problem in (
             ("code", None if code else "编号为空"),
             ("completion_pct", pct_err),
             ("report_date", day_err),
             ("status", None if status else "状态为空"),
+            ("coordinate", flag_err),
         ):
             if problem:
-                up.errors.append(UploadError(name, line, HEADER[key], problem))
+                up.errors.append(UploadError(name, line, HEADER[key], problem, up.sheet))
         # Every row goes on to the plan's checks, an unreadable cell as None, so that one upload
         # reports every problem of every row.
-        up.rows.append(ProgressRow(code, day, pct, status, note))
+        up.rows.append(ProgressRow(code, day, pct, status, note, flag))
         up.lines.append(line)
     return up
 
@@ -217,6 +244,27 @@ def _number(cell: intake.Cell, one_may_be_whole: bool = False) -> tuple[float | 
     return pct, None
 
 
+def _flag(cell: intake.Cell) -> tuple[bool, str | None]:
+    """The 需协调 cell: 是 / 否 or blank, or a mark people use for them (√, Y, 1, TRUE, 需要 /
+    N, 0, FALSE, 不需要). An Excel TRUE/FALSE cell reads as a boolean; 1 and 0 may come as numbers."""
+    if cell.formula_without_value:
+        return False, f"需协调{FORMULA_HINT}"
+    value = cell_text(cell.value)
+    if isinstance(value, bool):
+        return value, None
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value), None
+    text = "" if value is None else str(value).strip()
+    if text.lower() in YES_MARKS:
+        return True, None
+    if text.lower() in NO_MARKS:
+        return False, None
+    return False, (
+        f"“{text[:20]}”不是可识别的需协调标记，需要领导协调的填“{FLAG_YES}”（也可填 √、Y、1），"
+        f"不需要的填“{FLAG_NO}”或留空"
+    )
+
+
 def _day(cell: intake.Cell) -> tuple[date | None, str | None]:
     if cell.formula_without_value:
         return None, f"填报日期{FORMULA_HINT}"
@@ -251,7 +299,7 @@ def check_upload(store: Database, plan_id: int, actor: Actor, up: Upload, today:
     for p in validate_progress(up.rows, owners, actor, period, today or date.today()):
         where = (up.lines[p.index], HEADER[p.column])
         if where not in known:
-            up.errors.append(UploadError(up.file, *where, p.message))
+            up.errors.append(UploadError(up.file, *where, p.message, up.sheet))
     up.errors.sort(key=lambda e: (e.row or 0, COLUMN_ORDER.get(e.column or "", 99)))
     up.unchanged = unchanged_rows(up.rows, stored_history(store, plan_id, up.rows)) if up.rows else []
     return up

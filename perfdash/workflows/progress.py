@@ -27,6 +27,7 @@ class ProgressRow:
     completion_pct: float | None
     status: str
     note: str = ""
+    coordinate: bool = False  # 需协调: the section asks the leaders to coordinate (the meeting lists it)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class Problem:
 
 NOT_STARTED, DONE = "未开始", "已完成"
 STATUS_RULE = f"状态须与完成率一致：“{NOT_STARTED}”的完成率为 0，“{DONE}”的完成率为 100，完成率 100 的状态为“{DONE}”"
-UNCHANGED_WHAT = "完成率、状态未变，也没有新的进展说明"
+UNCHANGED_WHAT = "完成率、状态、需协调未变，也没有新的进展说明"
 UNCHANGED_RULE = f"与该目标最近一次填报相同（{UNCHANGED_WHAT}）的行不会重复保存"
 
 
@@ -121,18 +122,19 @@ def validate_progress(
 
 # Every stored report of some targets, oldest first: what a batch's rows are compared with.
 HISTORY_SQL = (
-    "SELECT code, report_date, completion_pct::DOUBLE, status, coalesce(note, '') FROM progress "
-    "WHERE plan_id = ? AND list_contains(?, code) ORDER BY code, report_date, progress_id"
+    "SELECT code, report_date, completion_pct::DOUBLE, status, coalesce(note, ''), coalesce(coordinate, FALSE) "
+    "FROM progress WHERE plan_id = ? AND list_contains(?, code) ORDER BY code, report_date, progress_id"
 )
-NO_RECORD = (0.0, NOT_STARTED, "")  # what a target never reported on shows (queries.target_state)
-History = dict[str, list[tuple[date, float, str, str]]]  # code → (date, percent, status, note), oldest first
+NO_RECORD = (0.0, NOT_STARTED, "", False)  # what a target never reported on shows (queries.target_state)
+# code → (date, percent, status, note, 需协调), oldest first
+History = dict[str, list[tuple[date, float, str, str, bool]]]
 
 
 def history_of(found: list[tuple]) -> History:
     """HISTORY_SQL's rows by target."""
     out: History = {}
-    for code, day, pct, status, note in found:
-        out.setdefault(str(code), []).append((pd.Timestamp(day).date(), float(pct), str(status), str(note)))
+    for code, day, pct, status, note, flag in found:
+        out.setdefault(str(code), []).append((pd.Timestamp(day).date(), float(pct), str(status), str(note), bool(flag)))
     return out
 
 
@@ -143,17 +145,24 @@ def stored_history(store: Database, plan_id: int, rows: Sequence[ProgressRow]) -
 
 def unchanged_rows(rows: Sequence[ProgressRow], history: History) -> list[bool]:
     """Which rows of a batch repeat what their target already says, and so add no record: the
-    same percent (to the 0.1 stored) and status as the target's latest report on or before the
-    row's date (a target never reported on: 0 % 未开始), and no new note (blank, or the note that
-    report has). Earlier-dated rows of the same batch count as reports too, so a file that repeats
-    a value week after week keeps only its first week. An unchanged template (downloaded with the
-    current values, uploaded as it is) gives no record; a row whose cells cannot be read is never
-    counted as unchanged (its problems are reported instead)."""
-    batch: dict[str, list[tuple[date, float, str, str]]] = {}
+    same percent (to the 0.1 stored), status and 需协调 flag as the target's latest report on or
+    before the row's date (a target never reported on: 0 % 未开始, no flag), and no new note
+    (blank, or the note that report has). Raising or withdrawing the flag alone is a change: it is
+    what the meeting's 需要协调的事项 reads. Earlier-dated rows of the same batch count as reports
+    too, so a file that repeats a value week after week keeps only its first week. An unchanged
+    template (downloaded with the current values, uploaded as it is) gives no record; a row whose
+    cells cannot be read is never counted as unchanged (its problems are reported instead)."""
+    batch: dict[str, list[tuple[date, float, str, str, bool]]] = {}
     for r in rows:
         if isinstance(r.report_date, date) and _readable(r.completion_pct):
             batch.setdefault(str(r.code), []).append(
-                (r.report_date, round(float(r.completion_pct), 1), str(r.status), (r.note or "").strip())
+                (
+                    r.report_date,
+                    round(float(r.completion_pct), 1),
+                    str(r.status),
+                    (r.note or "").strip(),
+                    bool(r.coordinate),
+                )
             )
     out = []
     for r in rows:
@@ -165,11 +174,12 @@ def unchanged_rows(rows: Sequence[ProgressRow], history: History) -> list[bool]:
         # batch row is the later (it is written after); a stored report of that very day counts.
         earlier = [((d, 0, k), rec) for k, (d, *rec) in enumerate(history.get(code, ())) if d <= day]
         earlier += [((d, 1, k), rec) for k, (d, *rec) in enumerate(batch.get(code, ())) if d < day]
-        pct, status, note = max(earlier, key=lambda e: e[0])[1] if earlier else NO_RECORD
+        pct, status, note, flag = max(earlier, key=lambda e: e[0])[1] if earlier else NO_RECORD
         new_note = (r.note or "").strip()
         out.append(
             round(float(r.completion_pct), 1) == round(pct, 1)
             and r.status == status
+            and bool(r.coordinate) == flag
             and (not new_note or new_note == note)
         )
     return out
@@ -194,6 +204,7 @@ PROGRESS_COLUMNS = (
     "is_demo",
     "recorded_at",
     "late",
+    "coordinate",
 )
 
 
@@ -247,6 +258,7 @@ class ProgressWrites:
                     is_demo,
                     now,
                     not is_demo and period.late(r.report_date, now),
+                    bool(r.coordinate),
                 )
                 for r in rows
             ]
@@ -260,7 +272,10 @@ class ProgressWrites:
                     "填报进度",
                     "progress",
                     f"{len(rows)} 条",
-                    {c: {"completion_pct": p, "status": st} for c, (_, p, st, _) in latest.items()},
+                    {
+                        c: {"completion_pct": p, "status": st, "coordinate": flag}
+                        for c, (_, p, st, _, flag) in latest.items()
+                    },
                     [
                         {
                             "code": r.code,
@@ -268,6 +283,7 @@ class ProgressWrites:
                             "completion_pct": float(r.completion_pct),
                             "status": r.status,
                             "note": r.note,
+                            "coordinate": bool(r.coordinate),
                         }
                         for r in rows
                     ],
@@ -297,13 +313,14 @@ def targets_for(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
 def changes(state: pd.DataFrame, rows: list[ProgressRow], unchanged: Sequence[bool] | None = None) -> pd.DataFrame:
     """What a batch would change, target by target: from what to what. ``changed`` is the
     opposite of ``unchanged`` (``ledger.Upload.unchanged``: judged against the stored reports) when
-    given, else whether percent or status differ from ``state``."""
+    given, else whether percent, status or the 需协调 flag differ from ``state``."""
     current = state.set_index("code")
     out = []
     for n, r in enumerate(rows):
         before = current.loc[r.code] if r.code in current.index else None
         old_pct = float(before["completion_pct"]) if before is not None else None
         old_status = str(before["status"]) if before is not None else None
+        old_flag = _flag_of(before)
         out.append(
             {
                 "code": r.code,
@@ -314,12 +331,59 @@ def changes(state: pd.DataFrame, rows: list[ProgressRow], unchanged: Sequence[bo
                 "old_status": old_status,
                 "new_status": r.status,
                 "note": r.note,
+                "old_coordinate": old_flag,
+                "coordinate": bool(r.coordinate),
                 "changed": not unchanged[n]
                 if unchanged is not None
-                else old_pct != float(r.completion_pct) or old_status != r.status,
+                else old_pct != float(r.completion_pct) or old_status != r.status or old_flag != bool(r.coordinate),
             }
         )
     return pd.DataFrame(out)
+
+
+def _flag_of(row: pd.Series | None) -> bool:
+    """The 需协调 flag a target's latest report carries (a row of ``queries.target_state``; False
+    for a target never reported on, or a state read without the column)."""
+    if row is None or "coordinate" not in row.index:
+        return False
+    value = row["coordinate"]
+    return bool(value) if pd.notna(value) else False
+
+
+def flagged(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
+    """The actor's targets whose latest report (as of the state's date) asks the leaders to
+    coordinate (需协调): what the 进度填报 page reminds a section it has flagged."""
+    mine = targets_for(state, actor)
+    if "coordinate" not in mine.columns:
+        return mine.iloc[0:0]
+    return mine[mine["coordinate"].fillna(False).astype(bool)]
+
+
+COORDINATE_RULE = (
+    "勾选“需协调”的目标，列入该期周例会的“需要协调的事项”（以该目标本期最近一次填报为准）；"
+    "不再需要协调时，在下次填报中取消勾选"
+)
+
+
+def flag_summary(state: pd.DataFrame, actor: Actor, period: periods.Period) -> str | None:
+    """One line naming the actor's targets flagged 需协调 in their latest report, each with its
+    report date and whether it falls in ``period`` (本期: the meeting of this period lists it;
+    an earlier flag shows again only when this period's report carries it). None: nothing flagged."""
+    marked = flagged(state, actor)
+    if marked.empty:
+        return None
+    items = []
+    for row in marked.itertuples():
+        day = pd.Timestamp(row.last_report).date() if pd.notna(row.last_report) else None
+        when = "" if day is None else f"{day.month}月{day.day}日填报" + ("，本期" if period.holds(day) else "")
+        items.append(f"{row.code}（{when}）" if when else str(row.code))
+    now = sum(1 for d in marked["last_report"] if pd.notna(d) and period.holds(pd.Timestamp(d).date()))
+    tail = (
+        f"其中 {now} 项为本期填报，将列入本期周例会“需要协调的事项”"
+        if now
+        else "均为以前各期的填报：本期仍需协调的，请在本期填报中保持勾选并写明进展说明，才会列入本期周例会"
+    )
+    return f"已标注“需协调”的目标 {len(marked)} 项：{'、'.join(items)}。{tail}。"
 
 
 def commit(store: Database, plan_id: int, actor: Actor, rows: list[ProgressRow], today: date | None = None) -> int:
@@ -356,22 +420,32 @@ def editor_frame(state: pd.DataFrame, actor: Actor) -> pd.DataFrame:
             "completion_pct": mine["completion_pct"].astype(float),
             "status": mine["status"].astype(str),
             "note": [""] * len(mine),
+            # The flag of the latest report stays ticked until the section unticks it: a new
+            # percent alone does not withdraw a request for coordination.
+            "coordinate": [_flag_of(row) for _, row in mine.iterrows()],
         }
     ).reset_index(drop=True)
 
 
 def edited_rows(before: pd.DataFrame, after: pd.DataFrame, report_date: date) -> list[ProgressRow]:
-    """The reports an edit makes: every row whose percent or status changed or that has a note
-    (the rest are unchanged and never sent; ``commit`` still skips a row that, against the stored
-    reports, changes nothing)."""
+    """The reports an edit makes: every row whose percent, status or 需协调 flag changed or that
+    has a note (the rest are unchanged and never sent; ``commit`` still skips a row that, against
+    the stored reports, changes nothing). A row that is sent carries its flag as the grid shows it."""
     rows = []
     for (_, old), (_, new) in zip(before.iterrows(), after.iterrows(), strict=True):
         note = "" if pd.isna(new["note"]) else str(new["note"]).strip()
         pct = new["completion_pct"]
         if pd.isna(pct):
             pct = old["completion_pct"]
-        if float(pct) != float(old["completion_pct"]) or str(new["status"]) != str(old["status"]) or note:
-            rows.append(ProgressRow(str(old["code"]), report_date, float(pct), str(new["status"]), note))
+        old_flag = bool(old["coordinate"]) if "coordinate" in old.index else False
+        flag = bool(new["coordinate"]) if "coordinate" in new.index and pd.notna(new["coordinate"]) else old_flag
+        if (
+            float(pct) != float(old["completion_pct"])
+            or str(new["status"]) != str(old["status"])
+            or flag != old_flag
+            or note
+        ):
+            rows.append(ProgressRow(str(old["code"]), report_date, float(pct), str(new["status"]), note, flag))
     return rows
 
 

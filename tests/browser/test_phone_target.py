@@ -16,7 +16,7 @@ SUCCESS = '[data-testid="stAlertContentSuccess"]'
 SUMMARY = f'{MAIN} [class*="st-key-target_summary"]'
 SECTION, LEADER = "校安科", "李自坚"
 GRID_HEADER_PX, GRID_ROW_PX = 36, 35  # a data editor's header and row heights (Streamlit's defaults)
-NOTE_COLUMN = 7  # 进展说明, the grid's last column
+NOTE_COLUMN = 7  # 进展说明 (需协调 after it is the grid's last column)
 NO_SIDEWAYS = "() => document.scrollingElement.scrollWidth <= window.innerWidth"
 # Longer than any table cell on a phone shows; the reason a leader needs whole.
 LONG_NOTE = (
@@ -122,7 +122,7 @@ def test_a_sections_saved_row_stays_confirmed_and_the_grid_fits(browser, served,
         grid = page.locator(f'{MAIN} [class*="st-key-editor"] [data-testid="stDataFrame"]').first
         grid.wait_for(timeout=60_000)
         settle(page)
-        assert _fits(grid)  # every column, 进展说明 the last, in view at 1366 px
+        assert _fits(grid)  # every column, 需协调 the last, in view at 1366 px
         page.screenshot(path=str(artifacts / "progress_grid_1366.png"))
         page.set_viewport_size({"width": 1440, "height": 900})
         settle(page)
