@@ -1,17 +1,21 @@
-"""督办: reporting discipline (催报) with reminders, supervision orders (三色督办), milestones (节点)
-and dynamic targets (动态工作目标)."""
+"""督办: reporting discipline (催报) with reminders (with the sections' 督办 items due, overdue or not
+signed for), 督办 items of every source (绩效办督办, 周例会, 领导批示) signed for and answered with
+files by the sections and reviewed by the office (办结销号 or 退回), their 三色 escalation, the
+office's 签收 and 临近提醒 days, milestones (节点) and dynamic targets (动态工作目标)."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from perfdash.app import actions, reads, ui, widgets
 from perfdash.core import fmt
+from perfdash.core import settings as config
 from perfdash.core.schedule import LATE_STATUSES
 from perfdash.ops import notify
 from perfdash.present import exports, tables
-from perfdash.workflows import claims, supervision
+from perfdash.workflows import claims, decisions, evaluation, supervision
 
 ctx = ui.page_setup("督办与催报")
 actor = ctx.actor
@@ -19,11 +23,312 @@ st.title("督办与催报")
 ui.flash()
 state = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
 office = actor.role == "office"
+today = ui.today()  # 签收 and 办理 run on the calendar: an item's status and level are as of today
+sign_days, remind_days = reads.supervision_settings(ctx, ctx.plan_id)
+due = reads.due_reminders(ctx, ctx.plan_id, today)  # what today's reminders carry of the 督办 items
 # 迎检缺项 (#34): every section's evidence gaps from the office's day on, for the office and leaders;
 # they also go into the reminders from that day.
 gaps_on, gaps_start, all_gaps = reads.gaps_shown(ctx, ctx.plan_id, ctx.year, ui.today())
 names = ["催报", "督办单", "节点", "动态目标"] + (["迎检缺项"] if actor.role in ("office", "leader") else [])
 tab_remind, tab_orders, tab_marks, tab_dynamic, *tab_gaps = st.tabs(names)
+
+# --- 督办单: every item, signed for and answered by its section, reviewed by the office ----------------
+BADGES = {
+    decisions.UNSIGNED: "gray",
+    decisions.SIGN_LATE: "red",
+    decisions.WORKING: "blue",
+    decisions.REVIEW: "orange",
+    decisions.OVERDUE: "red",
+    decisions.CLOSED: "green",
+}
+LEVEL_BADGES = {supervision.RED: "red", supervision.ORANGE: "orange", supervision.BLUE: "blue"}
+STATUSES = (
+    decisions.UNSIGNED,
+    decisions.SIGN_LATE,
+    decisions.WORKING,
+    decisions.REVIEW,
+    decisions.OVERDUE,
+    decisions.CLOSED,
+)
+
+
+def day(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else fmt.day(value)
+
+
+def when(value: object) -> str:
+    return "—" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
+
+
+def text_of(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def source_of(row: pd.Series) -> str:
+    """周例会（2025-11-24）, 领导批示（林长华）, 绩效办督办."""
+    label = str(row["source_label"])
+    if row["source"] == "meeting" and not pd.isna(row["source_day"]):
+        return f"{label}（{day(row['source_day'])}）"
+    if row["source"] == "instruction" and text_of(row["source_leader"]):
+        return f"{label}（{text_of(row['source_leader'])}）"
+    return label
+
+
+def due_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """decisions.due_reminders for display."""
+    return pd.DataFrame(
+        {
+            "提醒": frame["kind"],
+            "编号": frame["order_id"],
+            "责任科室": frame["section"],
+            "目标": [text_of(c) or "—" for c in frame["code"]],
+            "督办事项": frame["what"],
+            "办理时限": [day(d) for d in frame["due_date"]],
+            "签收时限": [day(d) for d in frame["sign_due"]],
+        }
+    )
+
+
+def board_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """reads.order_board for display."""
+    return pd.DataFrame(
+        {
+            "编号": frame["order_id"],
+            "状态": frame["status"],
+            "等级": frame["level"],
+            "来源": [source_of(r) for _, r in frame.iterrows()],
+            "目标": [text_of(c) or "—" for c in frame["code"]],
+            "责任科室": frame["section"],
+            "督办事项": frame["what"],
+            "办理时限": [day(d) for d in frame["due_date"]],
+            "签收": [
+                day(s) if not pd.isna(s) else f"限 {day(d)}"
+                for s, d in zip(frame["signed_at"], frame["sign_due"], strict=True)
+            ],
+        }
+    )
+
+
+def status_metrics(frame: pd.DataFrame, shown: tuple[str, ...]) -> None:
+    counts = frame["status"].value_counts()
+    for col, name in zip(st.columns(len(shown)), shown, strict=True):
+        col.metric(name, f"{int(counts.get(name, 0))} 件")
+
+
+def file_downloads(oid: int, seq: int | None, key: str) -> None:
+    """Download buttons for the files of one reply (``seq``; None: every reply); each file is read
+    only when its button is pressed."""
+    files = reads.order_file_list(ctx, oid)
+    if seq is not None:
+        files = files[files["seq"] == seq]
+    for n, f in enumerate(files.itertuples()):
+        kb = int(f.size_bytes) / 1024
+        size = f"{max(1, round(kb))} KB" if kb < 1024 else f"{kb / 1024:.1f} MB"
+        st.download_button(
+            f"下载 {f.file_name}（{size}）",
+            data=partial(lambda o, h: reads.order_file(ctx, o, h)[2], oid, str(f.content_sha256)),
+            file_name=str(f.file_name),
+            mime=str(f.mime),
+            key=f"order_file_{key}_{oid}_{int(f.seq)}_{n}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def history_view(oid: int, key: str) -> None:
+    """An item's course: decided, signed, replies with their files, returns, closing."""
+    course = reads.order_history(ctx, oid)
+    lines = []
+    for r in course.itertuples():
+        said = f"：{fmt.md(r.text)}" if text_of(r.text) else ""
+        files = f"（附件：{fmt.md(r.files)}）" if text_of(r.files) else ""
+        lines.append(f"- {when(r.at)} **{r.event}** · {fmt.md(r.by)}{said}{files}")
+    st.markdown("\n".join(lines) or "—")
+    file_downloads(oid, None, key)
+
+
+def item_head(row: pd.Series) -> None:
+    oid = int(row["order_id"])
+    level = LEVEL_BADGES.get(row["level"])
+    badges = f":{BADGES.get(row['status'], 'gray')}-badge[{row['status']}]" + (
+        f" :{level}-badge[{row['level']}]" if level else ""
+    )
+    code = f"**{fmt.md(row['code'])}** " if text_of(row["code"]) else ""
+    st.markdown(f"{badges} **#{oid}** {code}{fmt.md(row['what'])}")
+    person = f"（{fmt.md(row['person'])}）" if text_of(row["person"]) else ""
+    signed = f"{when(row['signed_at'])} 签收" if not pd.isna(row["signed_at"]) else f"签收时限 {day(row['sign_due'])}"
+    st.caption(
+        f"{fmt.md(source_of(row))} · 责任科室 {fmt.md(row['section'])}{person} · "
+        f"办理时限 {day(row['due_date'])} · {signed}"
+    )
+
+
+def latest_reply(row: pd.Series, key: str) -> None:
+    if not text_of(row["last_reply"]):
+        return
+    st.markdown(
+        f"**最近答复**（{fmt.md(text_of(row['last_reply_by']))}，{when(row['last_reply_at'])}）：{fmt.md(row['last_reply'])}"
+    )
+    file_downloads(int(row["order_id"]), int(row["last_reply_seq"]), key)
+
+
+def review_card(row: pd.Series, decide: bool) -> None:
+    """A 待复核 item for the office (its latest reply and files, 办结销号 / 退回) or a leader (read)."""
+    oid = int(row["order_id"])
+    with st.container(border=True, key=f"review_{oid}"):
+        item_head(row)
+        if text_of(row["last_return"]):
+            st.caption(f"上次退回理由：{fmt.md(row['last_return'])}")
+        latest_reply(row, "review")
+        if decide:
+            with st.form(f"review_form_{oid}", border=False):
+                note = st.text_area(
+                    "复核意见（退回时必填，写明需要补充什么；办结时作为办结说明）", key=f"review_note_{oid}", height=80
+                )
+                c1, c2 = st.columns(2)
+                if c1.form_submit_button("办结销号", type="primary", key=f"close_{oid}", width="stretch"):
+                    actions.save(partial(actions.close_order, ctx, oid, note), f"督办单 #{oid} 已办结销号。")
+                if c2.form_submit_button("退回", key=f"return_{oid}", width="stretch"):
+                    done = f"已退回督办单 #{oid}，{row['section']}会在“督办与催报”看到退回理由。"
+                    actions.save(partial(actions.return_order, ctx, oid, note), done)
+        with st.expander("办理经过", key=f"review_course_{oid}"):
+            history_view(oid, "review_course")
+
+
+def reply_form(row: pd.Series) -> None:
+    """The section's 办理情况 with its files; the form starts empty again after a saved reply."""
+    oid = int(row["order_id"])
+    n = st.session_state.get(f"_replies_{oid}", 0)
+    with st.form(f"reply_form_{oid}", border=False):
+        text = st.text_area("办理情况", key=f"reply_text_{oid}_{n}", height=90, max_chars=1000)
+        files = st.file_uploader(
+            "佐证材料（可多选）",
+            type=[e.lstrip(".") for e in evaluation.EVIDENCE_TYPES],
+            accept_multiple_files=True,
+            key=f"reply_files_{oid}_{n}",
+        )
+        if st.form_submit_button("提交答复", type="primary", key=f"reply_{oid}"):
+
+            def send() -> None:
+                actions.reply_order(ctx, oid, text, [(f.name, f.getvalue()) for f in files or []])
+                st.session_state[f"_replies_{oid}"] = n + 1
+
+            done = (
+                f"已提交督办单 #{oid} 的答复" + (f"（附 {len(files)} 个文件）" if files else "") + "，等待绩效办复核。"
+            )
+            actions.save(send, done)
+
+
+def section_card(row: pd.Series) -> None:
+    """One of the section's open items: 签收 first, then the reply; a returned one says why."""
+    oid = int(row["order_id"])
+    with st.container(border=True, key=f"item_{oid}"):
+        item_head(row)
+        if decisions.returned(row):
+            st.warning(f"绩效办退回：{fmt.md(str(row['last_return']).rstrip('。'))}。请补充后重新答复。")
+        if not decisions.signed(row):
+            st.caption(f"请在 {day(row['sign_due'])} 前签收；签收后填写办理情况。")
+            if st.button("签收", type="primary", key=f"sign_{oid}"):
+                actions.save(partial(actions.sign_order, ctx, oid), f"已签收督办单 #{oid}。")
+        elif decisions.awaiting_review(row):
+            latest_reply(row, "mine")
+            st.caption("已答复，等待绩效办复核（办结销号或退回）。")
+        else:
+            reply_form(row)
+        with st.expander("办理经过", key=f"item_course_{oid}"):
+            history_view(oid, "item_course")
+
+
+def settings_form() -> None:
+    with st.expander(f"签收与提醒时限（签收 {sign_days} 天，到期前 {remind_days} 天提醒）"):
+        st.caption(
+            "签收时限：会议决定、领导批示和督办单记录后，责任科室须在几天内签收（对之后记录的事项生效）；"
+            "临近提醒：办理时限前几天起随催报提醒。"
+        )
+        with st.form("order_settings", border=False):
+            c1, c2 = st.columns(2)
+            sign = c1.number_input("签收时限（天）", 0, 30, sign_days, step=1, key="settings_sign_days")
+            remind = c2.number_input("临近提醒（天）", 0, 30, remind_days, step=1, key="settings_remind_days")
+            if st.form_submit_button("保存时限"):
+                actions.save(
+                    partial(actions.set_supervision_settings, ctx, int(sign), int(remind)),
+                    f"已保存：签收时限 {int(sign)} 天，到期前 {int(remind)} 天提醒。",
+                )
+
+
+def orders_tab() -> None:
+    esc = f"逾期超过 {config.escalate_days()} 天为红色"
+    rule = (
+        f"状态和等级按今天（{fmt.day(today)}）判断。等级：到期前为蓝色，逾期未办结为橙色，{esc}；"
+        f"超过签收时限（{sign_days} 天）未签收的同样升级。科室答复后由绩效办复核：办结销号或退回。"
+    )
+    if actor.role == "section":
+        mine = reads.order_board(ctx, ctx.plan_id, today, actor.name)
+        todo = reads.section_todo(ctx, ctx.plan_id, actor.name, today)
+        c = st.columns(4)
+        c[0].metric("待签收", f"{todo['to_sign']} 件")
+        c[1].metric("退回待重新答复", f"{todo['returned']} 件")
+        c[2].metric("待复核", f"{int((mine['status'] == decisions.REVIEW).sum())} 件")
+        c[3].metric("已办结", f"{int((mine['status'] == decisions.CLOSED).sum())} 件")
+        st.caption(rule)
+        open_ = mine[mine["status"] != decisions.CLOSED]
+        # What the section must do first: sign, then answer the returned ones, then the rest.
+        first = [0 if not decisions.signed(r) else 1 if decisions.returned(r) else 2 for _, r in open_.iterrows()]
+        open_ = open_.assign(_first=first).sort_values("_first", kind="stable")
+        if open_.empty:
+            st.info("本科室没有未办结的督办事项。")
+        for _, row in open_.iterrows():
+            section_card(row)
+        done = mine[mine["status"] == decisions.CLOSED]
+        if not done.empty:
+            with st.expander(f"已办结（{len(done)} 件）", key="mine_closed"):
+                widgets.table(board_table(done), "", width="stretch")
+                pick = st.selectbox("查看办理经过", list(done["order_id"]), key="mine_closed_pick")
+                history_view(int(pick), "mine_closed")
+        return
+
+    board = reads.order_board(ctx, ctx.plan_id, today)
+    status_metrics(board, STATUSES)
+    st.caption(rule)
+    c1, c2, c3 = st.columns(3)
+    statuses = c1.multiselect("状态", STATUSES, key="order_status", placeholder="全部状态")
+    sources = c2.multiselect("来源", list(decisions.SOURCES.values()), key="order_source", placeholder="全部来源")
+    sections = sorted(set(board["section"]))
+    section = c3.selectbox("责任科室", ["全部科室", *sections], key="order_section")
+    shown = board
+    if statuses:
+        shown = shown[shown["status"].isin(statuses)]
+    if sources:
+        shown = shown[shown["source_label"].isin(sources)]
+    if section != "全部科室":
+        shown = shown[shown["section"] == section]
+    widgets.table(board_table(shown), "没有符合条件的督办事项。", width="stretch", key="order_board")
+    waiting = shown[shown["status"] == decisions.REVIEW]
+    st.subheader(f"待复核（{len(waiting)} 件）")
+    if waiting.empty:
+        st.caption("没有等待复核的答复。")
+    for _, row in waiting.iterrows():
+        review_card(row, decide=office)
+    if not shown.empty:
+        with st.expander("查看任一事项的办理经过", key="order_course"):
+            labels = {int(r.order_id): f"#{r.order_id} {str(r.what)[:30]}" for r in shown.itertuples()}
+            pick = st.selectbox("督办事项", list(labels), format_func=labels.get, key="order_course_pick")
+            history_view(int(pick), "order_course")
+    if office:
+        lagging = state[state["lag_status"].isin(LATE_STATUSES)]
+        with st.form("issue_order", clear_on_submit=True):
+            st.markdown("**下发督办单**（给滞后目标的牵头科室）")
+            pool = list(lagging["code"]) or list(state["code"])
+            code = st.selectbox("滞后目标", pool, key="order_code")
+            what = st.text_input("督办事项", key="order_what")
+            due_day = st.date_input("办理时限", value=today + timedelta(days=14), key="order_due")
+            if st.form_submit_button("下发督办单", type="primary"):
+                actions.save(
+                    lambda: actions.issue_order(ctx, code, what, due_day),
+                    f"已向 {code} 的牵头科室下发督办单。",
+                )
+        settings_form()
+
 
 with tab_remind:
     # 未报送 is about a reporting period: 本期 (the open one) unless the office looks at an earlier one.
@@ -46,8 +351,15 @@ with tab_remind:
         f"（看板统计截至 {fmt.day(ctx.as_of)}）。"
     )
     widgets.table(tables.not_reported(missing), f"各科室在{period.name}都已报送。", width="stretch")
-    if office and not missing.empty:
-        who = st.multiselect("催报科室", list(missing["section"]), default=list(missing["section"]), key="remind_who")
+    if actor.role in ("office", "leader"):
+        st.caption(
+            f"督办提醒（{fmt.day(today)}）：即将到期（{remind_days} 天内）、已逾期和超过签收时限未签收的督办事项"
+            f"共 {len(due)} 项，随催报一起发给责任科室（已答复、等待复核的不再提醒）。"
+        )
+        widgets.table(due_table(due), "今天没有需要提醒的督办事项。", width="stretch")
+    candidates = list(dict.fromkeys([*missing["section"], *due["section"]]))
+    if office and candidates:
+        who = st.multiselect("催报科室", candidates, default=candidates, key="remind_who")
         by_mail, by_robot = notify.email_configured(), notify.robot_configured()
         robot = supervision.CHANNEL_LABELS[notify.robot_kind()] if by_robot else "工作群"
         c1, c2 = st.columns(2)
@@ -69,6 +381,7 @@ with tab_remind:
             period,
             reads.contacts(ctx, ctx.plan_id),
             all_gaps if gaps_on else None,
+            due[due["section"].isin(who)],
         )
         if gaps_on:
             st.caption(
@@ -143,45 +456,7 @@ with tab_remind:
                     )
 
 with tab_orders:
-    all_orders = reads.orders(ctx, ctx.plan_id, ctx.as_of)
-    shown = all_orders if office or actor.role == "leader" else all_orders[all_orders["section"] == actor.name]
-    counts = shown["level"].value_counts()
-    cols = st.columns(4)
-    for col, level in zip(
-        cols, (supervision.RED, supervision.ORANGE, supervision.BLUE, supervision.CLOSED), strict=True
-    ):
-        col.metric(level, f"{int(counts.get(level, 0))} 件")
-    st.caption(
-        f"等级按统计日期 {fmt.day(ctx.as_of)} 判断：到期前为蓝色，逾期未办结为橙色，逾期超过 "
-        f"{supervision.settings.escalate_days()} 天为红色；办结须由绩效办确认。"
-    )
-    widgets.table(tables.orders(shown), "没有督办单。", width="stretch")
-    if office:
-        lagging = state[state["lag_status"].isin(LATE_STATUSES)]
-        with st.form("issue_order", clear_on_submit=True):
-            pool = list(lagging["code"]) or list(state["code"])
-            code = st.selectbox("滞后目标", pool, key="order_code")
-            what = st.text_input("督办事项", key="order_what")
-            due = st.date_input("办理时限", value=ctx.as_of + timedelta(days=14), key="order_due")
-            if st.form_submit_button("下发督办单", type="primary"):
-                actions.save(
-                    lambda: actions.issue_order(ctx, code, what, due),
-                    f"已向 {code} 的牵头科室下发督办单。",
-                )
-    open_orders = shown[shown["level"] != supervision.CLOSED]
-    if not open_orders.empty and actor.role in ("office", "section"):
-        pick = st.selectbox(
-            "办理督办单",
-            list(open_orders["order_id"]),
-            format_func=lambda o: f"#{o} {open_orders.set_index('order_id').loc[o, 'what'][:30]}",
-            key="order_pick",
-        )
-        answer = st.text_area("答复 / 办理情况", key="order_answer")
-        c1, c2 = st.columns(2)
-        if c1.button("提交答复", key="order_respond"):
-            actions.save(lambda: actions.respond_order(ctx, int(pick), answer), "已提交答复。")
-        if office and c2.button("办结", key="order_close"):
-            actions.save(lambda: actions.close_order(ctx, int(pick), answer), f"督办单 #{pick} 已办结。")
+    orders_tab()
 
 with tab_marks:
     st.caption("把目标分解为节点（日期、责任人、权重）后，该目标的序时进度按节点计算，而不是按直线。")

@@ -521,3 +521,34 @@ def _timeless(path: Path) -> dict[str, list[tuple]]:
         }
     finally:
         con.close()
+
+
+def test_a_reply_s_files_and_an_issued_bulletin_travel_with_the_backup(tmp_path, monkeypatch):
+    """The files of a 督办 reply and the .docx of an issued 督查通报 live beside the evidence: a
+    backup holds them and a restore puts them back where their readers look."""
+    from datetime import date
+
+    from perfdash.present import bulletin
+    from perfdash.workflows import bulletins, order_files
+
+    db, _ = _with_evidence(tmp_path, monkeypatch)
+    store = Store(db)
+    try:
+        order = store.issue_order(1, "1-3-1", "请加快推进", date(2025, 12, 31), OFFICE)
+        store.respond_order(order, "已推进", OFFICE, files=[("推进情况.pdf", b"%PDF-1.4 reply")])
+        draft = bulletin.draft(store, 1, date(2025, 10, 1))
+        bid = bulletin.issue(store, 1, draft.month, bulletin.edits_of(draft), OFFICE)
+        data = bulletins.read_issued(store, bid)[1]
+    finally:
+        store.close()
+    manifest = bk.backup(db, tmp_path / "bk")
+    assert bk.evidence_count(manifest) == 4  # two evidence files, the reply's, the 通报
+    restored = tmp_path / "elsewhere" / "restored.duckdb"
+    bk.restore(tmp_path / "bk", restored)
+    store = Store(restored)
+    try:
+        files = order_files.listing(store, order)
+        assert [order_files.read(store, order, sha)[2] for sha in files["content_sha256"]] == [b"%PDF-1.4 reply"]
+        assert bulletins.read_issued(store, bid)[1] == data
+    finally:
+        store.close()

@@ -4,13 +4,15 @@ audited; on DuckDB and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
 
 import pytest
 
 from perfdash.core.access import Actor
 from perfdash.store import Store, StoreError
-from perfdash.workflows import decisions
+from perfdash.workflows import decisions, evaluation, order_files
 from tests.fixtures import shipped_plan
 
 OFFICE = Actor("office", "绩效办", "admin")
@@ -99,3 +101,167 @@ def test_a_free_standing_instruction_and_last_weeks_items(demo_store):
     assert older in set(decisions.items(store, 1, MEETING)["order_id"])
     meeting_only = decisions.items(store, 1, MEETING, source="meeting")
     assert set(meeting_only["order_id"]) == {older}
+
+
+# -- the office's days, files with a reply, what the reminders carry (督办与催报, #36) ------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # 45 bytes
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 56  # 64 bytes
+
+
+def test_the_office_sets_the_sign_and_remind_days(db_target):
+    store = Store(db_target)
+    try:
+        plan_id = store.import_plan(shipped_plan()).plan_id
+        assert decisions.settings(store, plan_id) == (2, 3)  # SIGN_DAYS, REMIND_DAYS until the office sets them
+        with pytest.raises(StoreError, match="只有绩效办可以设置督办时限"):
+            store.set_supervision_settings(plan_id, 1, 5, ZHONGJIAO)
+        with pytest.raises(StoreError, match="签收时限应为 0 到 30 之间的整数天（现为 31）"):
+            store.set_supervision_settings(plan_id, 31, 5, OFFICE)
+        with pytest.raises(StoreError, match="临近提醒天数应为 0 到 30 之间的整数天（现为 -1）"):
+            store.set_supervision_settings(plan_id, 1, -1, OFFICE)
+        assert decisions.settings(store, plan_id) == (2, 3)  # nothing written by a refusal
+        store.set_supervision_settings(plan_id, 1, 5, OFFICE)
+        assert decisions.settings(store, plan_id) == (1, 5)
+        store.set_supervision_settings(plan_id, 4, 5, OFFICE)  # again: one row per plan
+        assert decisions.settings(store, plan_id) == (4, 5)
+        assert store.scalar("SELECT count(*) FROM supervision_settings") == 1
+        audit = store.query(
+            "SELECT old_value, new_value FROM audit_log WHERE action = '设置督办时限' ORDER BY audit_id"
+        )
+        assert [json.loads(v) for v in audit["new_value"]] == [
+            {"签收时限": 1, "临近提醒": 5},
+            {"签收时限": 4, "临近提醒": 5},
+        ]
+        assert json.loads(audit["old_value"].iloc[0]) == {"签收时限": 2, "临近提醒": 3}
+
+        # A decision takes the plan's 签收时限 unless it names its own; an office order too, from today.
+        plain = store.record_decision(
+            plan_id, "报送方案", "中教科", MEETING + timedelta(days=7), LEADER, source_day=MEETING
+        )
+        own = store.record_decision(
+            plan_id, "报送方案", "中教科", MEETING + timedelta(days=7), LEADER, source_day=MEETING, sign_days=0
+        )
+        order = store.issue_order(plan_id, "1-3-1", "加快进度", date.today() + timedelta(days=20), OFFICE)
+        found = decisions.items(store, plan_id, MEETING).set_index("order_id")["sign_due"]
+        assert str(found[plain])[:10] == "2025-11-28"  # 11-24 + 4
+        assert str(found[own])[:10] == "2025-11-24"
+        assert str(found[order])[:10] == (date.today() + timedelta(days=4)).isoformat()
+    finally:
+        store.close()
+
+
+def test_files_go_with_the_reply_or_not_at_all(db_target, monkeypatch):
+    store = Store(db_target)
+    try:
+        plan_id = store.import_plan(shipped_plan()).plan_id
+        oid = store.record_decision(
+            plan_id, "报送推进方案", "中教科", MEETING + timedelta(days=4), LEADER, code="1-3-1", source_day=MEETING
+        )
+        folder = evaluation.evidence_dir(store)
+        kept = lambda: sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []  # noqa: E731
+        replies = lambda: store.scalar("SELECT count(*) FROM order_responses WHERE order_id = ?", [oid])  # noqa: E731
+
+        # One bad file among good ones: every problem named, nothing written, the item not signed.
+        with pytest.raises(StoreError) as refused:
+            store.respond_order(
+                oid, "已报送", ZHONGJIAO, files=[("方案.pdf", PDF), ("说明.txt", b"hi"), ("照片.png", PDF)]
+            )
+        assert str(refused.value).splitlines() == [
+            "说明.txt：不支持的文件类型（可上传 DOC、DOCX、JPEG、JPG、PDF、PNG、XLS、XLSX）",
+            "照片.png：文件内容与扩展名不符（不是真正的 PNG 文件）",
+        ]
+        assert (replies(), kept(), store.scalar("SELECT count(*) FROM order_files")) == (0, [], 0)
+        assert _status(store, plan_id, oid, MEETING) == decisions.UNSIGNED
+        with pytest.raises(StoreError, match="一次答复最多附 10 个文件（现有 11 个）"):
+            store.respond_order(oid, "x", ZHONGJIAO, files=[(f"{n}.pdf", PDF) for n in range(11)])
+        with pytest.raises(StoreError, match=r"方案\.pdf：同名文件附了两次"):
+            store.respond_order(oid, "x", ZHONGJIAO, files=[("方案.pdf", PDF), ("方案.pdf", PDF)])
+        # A reply that fails in its transaction takes back the files it wrote.
+        with monkeypatch.context() as m:
+            m.setattr(order_files, "record", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("disk")))
+            with pytest.raises(RuntimeError, match="disk"):
+                store.respond_order(oid, "已报送", ZHONGJIAO, files=[("方案.pdf", PDF)])
+        assert (replies(), kept()) == (0, [])
+
+        # A good reply: the text and both files in one write, which signs the item too.
+        store.respond_order(oid, "已报送推进方案", ZHONGJIAO, files=[("推进方案.pdf", PDF), ("dir/照片.png", PNG)])
+        files = order_files.listing(store, oid)
+        assert files[["seq", "file_name", "size_bytes", "mime"]].values.tolist() == [
+            [1, "推进方案.pdf", 45, "application/pdf"],
+            [1, "照片.png", 64, "image/png"],
+        ]
+        assert len(kept()) == 2
+        name, mime, data = order_files.read(store, oid, hashlib.sha256(PNG).hexdigest())
+        assert (name, mime, data) == ("照片.png", "image/png", PNG)
+        with pytest.raises(StoreError, match="没有这个文件"):
+            order_files.read(store, oid, "0" * 64)
+        item = decisions.items(store, plan_id, MEETING).set_index("order_id").loc[oid]
+        assert (item["status"], item["signed_by"], item["last_reply_seq"]) == (decisions.REVIEW, "中教科", 1)
+        audit = store.scalar("SELECT new_value FROM audit_log WHERE action = '答复督办单'")
+        assert json.loads(audit) == {"text": "已报送推进方案", "files": ["推进方案.pdf", "照片.png"], "signed": True}
+
+        # Returned, answered again without files, closed: the course reads in order.
+        store.return_order(oid, "缺少时间节点", OFFICE)
+        with pytest.raises(StoreError, match="已退回，等待科室重新答复"):
+            store.return_order(oid, "再退一次", OFFICE)
+        store.respond_order(oid, "已补充时间节点", ZHONGJIAO)
+        store.close_order(oid, "销号", OFFICE)
+        course = decisions.history(store, oid)
+        assert list(course["event"]) == ["周例会决定", "签收", "答复", "复核退回", "答复", "办结销号"]
+        assert list(course["files"]) == ["", "", "推进方案.pdf、照片.png", "", "", ""]
+        assert list(course["text"])[2:] == ["已报送推进方案", "缺少时间节点", "已补充时间节点", "销号"]
+    finally:
+        store.close()
+
+
+def _due(store: Store, plan_id: int, day: date) -> list[tuple[str, int, str]]:
+    found = decisions.due_reminders(store, plan_id, day)
+    return [(r.kind, r.order_id, r.status) for r in found.itertuples()]
+
+
+def test_what_the_reminders_carry_on_chosen_days(db_target):
+    """Decided on Monday 11-24 (签收 in 2 days: by 11-26; reminded 3 days before the due day):
+    A due Friday 11-28 (中教科), B due 12-10 (督导科, free-standing), C due Tuesday 11-25 (校安科)."""
+    store = Store(db_target)
+    try:
+        p = store.import_plan(shipped_plan()).plan_id
+        a = store.record_decision(
+            p, "报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1", source_day=MEETING
+        )
+        b = store.record_decision(
+            p, "协调财政资金", "督导科", date(2025, 12, 10), OFFICE, source="instruction", source_leader="林长华",
+            source_day=MEETING,
+        )  # fmt: skip
+        c = store.record_decision(p, "排查隐患", "校安科", date(2025, 11, 25), LEADER, code="7-2", source_day=MEETING)
+        soon, late, unsigned = decisions.DUE_SOON, decisions.DUE_LATE, decisions.NOT_SIGNED
+        assert _due(store, p, date(2025, 11, 24)) == [(soon, c, "未签收")]  # A: 11-28 is 4 days off
+        assert _due(store, p, date(2025, 11, 25)) == [(soon, c, "未签收"), (soon, a, "未签收")]  # due today: still soon
+        assert _due(store, p, date(2025, 11, 26)) == [
+            (late, c, "逾期"),
+            (soon, a, "未签收"),
+        ]  # sign-by day: not late yet
+        assert _due(store, p, date(2025, 11, 27)) == [
+            (late, c, "逾期"),
+            (unsigned, a, "签收超时"),
+            (unsigned, b, "签收超时"),
+        ]
+        row = decisions.due_reminders(store, p, date(2025, 11, 27)).iloc[1]
+        assert (row["section"], row["code"], str(row["due_date"]), str(row["sign_due"])) == (
+            "中教科", "1-3-1", "2025-11-28", "2025-11-26"
+        )  # fmt: skip
+        store.sign_order(a, Actor("section", "中教科"))
+        store.respond_order(b, "已对接财政", Actor("section", "督导科"))  # answered: the office's turn, no reminder
+        assert _due(store, p, date(2025, 11, 27)) == [(late, c, "逾期"), (soon, a, "办理中")]
+        store.return_order(b, "请附会议纪要", OFFICE)  # back with 督导科, but 12-10 is far
+        assert _due(store, p, date(2025, 11, 27)) == [(late, c, "逾期"), (soon, a, "办理中")]
+        assert _due(store, p, date(2025, 12, 8)) == [(late, c, "逾期"), (late, a, "逾期"), (soon, b, "办理中")]
+        store.close_order(c, "已整改", OFFICE)
+        store.set_supervision_settings(p, 2, 0, OFFICE)  # remind on the due day only
+        assert _due(store, p, date(2025, 12, 8)) == [(late, a, "逾期")]
+        assert _due(store, p, date(2025, 12, 10)) == [(late, a, "逾期"), (soon, b, "办理中")]
+        # The section's landing counts: 中教科 signed; 督导科 has a returned item to answer again.
+        assert decisions.section_todo(store, p, "督导科", date(2025, 12, 8)) == {"to_sign": 0, "returned": 1}
+        assert decisions.section_todo(store, p, "中教科", date(2025, 11, 24)) == {"to_sign": 0, "returned": 0}
+    finally:
+        store.close()

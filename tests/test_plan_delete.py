@@ -27,6 +27,7 @@ BY_PARENT = {
     "scenario_values": "SELECT scenario_id FROM scenarios WHERE plan_id = ?",
     "order_responses": "SELECT order_id FROM supervision_orders WHERE plan_id = ?",
     "order_reviews": "SELECT order_id FROM supervision_orders WHERE plan_id = ?",
+    "order_files": "SELECT order_id FROM supervision_orders WHERE plan_id = ?",
 }
 # Empty for a plan that may be deleted: their rows are what refuses a delete.
 BLOCKING = {"evaluations", "plan_locks"}
@@ -52,7 +53,7 @@ def plan_rows(store: Store, plan_id: int) -> dict[str, int]:
         params = [plan_id] * where.count("?")
         counts[table] = int(store.scalar(f"SELECT count(*) FROM {table} WHERE {where}", params))  # noqa: S608
     for table, parents in BY_PARENT.items():
-        key = "scenario_id" if table == "scenario_values" else "order_id"  # order_responses, order_reviews
+        key = "scenario_id" if table == "scenario_values" else "order_id"  # order_responses, order_reviews, order_files
         counts[table] = int(store.scalar(f"SELECT count(*) FROM {table} WHERE {key} IN ({parents})", [plan_id]))  # noqa: S608
     return counts
 
@@ -72,8 +73,9 @@ def fill(store: Store, plan_id: int, other: int) -> None:
     store.lock_assessment(plan_id, date(2025, 3, 28), 2025, OFFICE)
     store.set_milestones(plan_id, code, [("签订协议", date(2025, 6, 30), "", 1.0)], OFFICE)
     order = store.issue_order(plan_id, code, "请加快结对帮扶", date(2025, 7, 31), OFFICE)
-    store.respond_order(order, "已加快推进", OFFICE)
+    store.respond_order(order, "已加快推进", OFFICE, files=[("推进情况.pdf", PDF)])
     store.return_order(order, "请附结对协议", OFFICE)
+    store.set_supervision_settings(plan_id, 3, 5, OFFICE)
     store.log_reminder(plan_id, "email", "zj@example.cn", ["中教科"], "催报", "请报送进度", True, None, OFFICE)
     evaluation.store_evidence(store, plan_id, code, "帮扶协议.pdf", PDF, OFFICE)
     store.submit_self_assessment(plan_id, code, 90, 1, "已结对", OFFICE)
@@ -91,7 +93,14 @@ def fill(store: Store, plan_id: int, other: int) -> None:
     store.confirm_carryovers(plan_id, other, [(code, code)], OFFICE)  # this plan's, from the other
     store.confirm_carryovers(other, plan_id, [("1-1-1", "1-1-1")], OFFICE)  # the other's, from this
     # The office's reason for a flagged reading, stored by an import that had one (these plans had none).
+    # An issued 通报 (issuing needs a closed month, which these plans have not: its row as issue writes it).
     with store.write(OFFICE, plan_id=plan_id) as w:
+        w.execute(
+            "INSERT INTO bulletins (plan_id, month, issue, title, cutoff, parts_json, content_sha256, size_bytes, "
+            "issued_by, issued_at) VALUES (?, DATE '2025-03-01', '2025年第3期', '通报', DATE '2025-03-28', '{}', ?, 1, "
+            "'绩效办', current_timestamp)",
+            [plan_id, "0" * 64],
+        )
         w.execute(
             "INSERT INTO plan_reviews SELECT plan_id, import_id, 1, '1-3-1', '分值与小计不符', '以原件为准', "
             "'绩效办', current_timestamp FROM plan_imports WHERE plan_id = ? LIMIT 1",

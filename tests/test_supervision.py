@@ -15,7 +15,7 @@ import pytest
 from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.store import ProgressRow, Store, StoreError
-from perfdash.workflows import periods, scoring, supervision
+from perfdash.workflows import decisions, periods, scoring, supervision
 from tests.fixtures import shipped_plan, signed_in
 
 OFFICE = Actor("office", "绩效办", "admin")
@@ -229,6 +229,22 @@ def test_escalation_boundaries(today, closed, level):
     assert supervision.order_level(date(2025, 11, 10), closed, today) == level
 
 
+@pytest.mark.parametrize(
+    ("today", "signed", "level"),
+    [
+        (date(2025, 11, 26), False, "蓝色"),  # on its sign-by day: not late yet
+        (date(2025, 11, 27), False, "橙色"),  # 签收超时 escalates as an overdue order does
+        (date(2025, 11, 27), True, "蓝色"),  # signed: only the due day counts
+        (date(2025, 12, 3), False, "橙色"),  # 7 days late to sign
+        (date(2025, 12, 4), False, "红色"),
+        (date(2025, 12, 4), True, "蓝色"),
+        (date(2025, 12, 11), True, "橙色"),  # past its due day 12-10, signed or not
+    ],
+)
+def test_an_unsigned_order_escalates_from_its_sign_by_day(today, signed, level):
+    assert supervision.order_level(date(2025, 12, 10), False, today, date(2025, 11, 26), signed) == level
+
+
 def test_orders_answered_by_the_section_closed_by_the_office(store):
     oid = store.issue_order(1, "7-2", "12月15日前完成校园周边隐患整改", date(2025, 12, 15), OFFICE)
     with pytest.raises(StoreError, match="只有绩效办可以下发督办单"):
@@ -293,6 +309,8 @@ def test_a_dynamic_target_flows_into_the_score_and_survives_a_reimport(store):
 
 
 def test_supervision_page(db):
+    """The office issues an order on the page; its lead section sees it as a card to sign for, signs,
+    and answers it (the whole loop with files and the office's review: tests/test_supervision_page.py)."""
     at = signed_in("pages/supervision.py").run()
     assert not at.exception
     assert [t.label for t in at.tabs] == ["催报", "督办单", "节点", "动态目标", "迎检缺项"]  # 迎检缺项: #34
@@ -301,18 +319,22 @@ def test_supervision_page(db):
     assert not at.exception
     assert any("已向" in s.value for s in at.success)
     code = at.selectbox(key="order_code").value
+    board = next(d for d in at.dataframe if "督办事项" in d.value.columns).value
+    assert list(board["督办事项"]) == ["本月内补报进度"] and list(board["状态"]) == ["未签收"]
     s = Store(db)
     try:
         lead = queries.target_state(s, 1, AS_OF, 2025).set_index("code").loc[code, "lead_section"]
+        oid = int(s.scalar("SELECT max(order_id) FROM supervision_orders"))
     finally:
         s.close()
     section = signed_in("pages/supervision.py", "section", lead).run()
     assert not section.exception
-    orders = next(d for d in section.dataframe if "督办事项" in d.value.columns).value
-    assert list(orders["督办事项"]) == ["本月内补报进度"]
-    section.text_area(key="order_answer").input("已补报")
-    section.button(key="order_respond").click().run()
-    assert any("已提交答复" in s.value for s in section.success)
+    assert any("本月内补报进度" in m.value for m in section.markdown)
+    section.button(key=f"sign_{oid}").click().run()
+    assert any(f"已签收督办单 #{oid}" in s.value for s in section.success)
+    section.text_area(key=f"reply_text_{oid}_0").input("已补报")
+    section.button(key=f"reply_{oid}").click().run()
+    assert any("已提交督办单" in s.value for s in section.success)
 
 
 # -- DingTalk's signed robot, WeCom's @-mentions, texts for sending by hand -----------------------
@@ -499,3 +521,102 @@ def test_without_a_channel_the_page_offers_the_texts(db, monkeypatch):
     assert "下载催报清单（Excel）" in [b.proto.label for b in at.get("download_button")]
     log = next(d.value for d in at.dataframe if "方式" in d.value.columns)
     assert list(log["方式"]) == ["钉钉群"]
+
+
+# -- 督办 items in the reminders (#36) -------------------------------------------------------------
+
+REMIND_DAY = date(2025, 11, 27)  # a Thursday of the open period 11-22–11-28
+
+
+def _three_items(store) -> tuple[int, int, int]:
+    """中教科: 1-3-1 decided Monday 11-24, due 11-28, not signed by 11-26 (未签收); a free-standing item
+    due 11-26 (已逾期). 督导科, which leads no target and so is never 未报送: due 11-29 (即将到期)."""
+    meeting = date(2025, 11, 24)
+    leader = Actor("leader", "蔡玉霖", "cyl")
+    x = store.record_decision(1, "报送推进方案", "中教科", date(2025, 11, 28), leader, code="1-3-1", source_day=meeting)
+    y = store.record_decision(1, "周五前报送整改清单", "中教科", date(2025, 11, 26), leader, source_day=meeting)
+    z = store.record_decision(
+        1, "协调财政资金", "督导科", date(2025, 11, 29), OFFICE, source="instruction", source_leader="林长华",
+        source_day=meeting,
+    )  # fmt: skip
+    store.sign_order(z, Actor("section", "督导科"))
+    return x, y, z
+
+
+def test_a_sections_reminder_carries_its_orders(store):
+    x, y, z = _three_items(store)
+    due = decisions.due_reminders(store, 1, REMIND_DAY)
+    assert list(zip(due["kind"], due["order_id"], strict=True)) == [("已逾期", y), ("未签收", x), ("即将到期", z)]
+    missing = supervision.not_reported(store, 1, OPEN.start, OPEN.end)
+    texts = supervision.reminder_texts("泉州市教育局", missing, OPEN, supervision.contacts(store, 1), None, due)
+    assert list(texts["section"]) == [*missing["section"], "督导科"]  # the reminded after the not reported
+    by = texts.set_index("section")
+    assert by.loc["中教科", "text"] == (
+        "【催报】中教科：你科室牵头的 3 项年度工作目标在第48期填报周期（11月22日—11月28日）尚未报送进度"
+        "（1-3-1、1-3-2、1-3-3），请尽快在绩效管理系统中填报。\n"
+        "督办事项：已逾期 1 项、未签收 1 项，请在“督办与催报”中签收、答复。\n"
+        f"  #{y} 周五前报送整改清单（办理时限 11月26日，已逾期）\n"
+        f"  #{x} 1-3-1 报送推进方案（签收时限 11月26日，未签收）\n"
+        "——泉州市教育局绩效办"
+    )
+    assert by.loc["督导科", "text"] == (
+        "【督办提醒】督导科：你科室的督办事项即将到期 1 项，请在“督办与催报”中签收、答复。\n"
+        f"  #{z} 协调财政资金（办理时限 11月29日，即将到期）\n"
+        "——泉州市教育局绩效办"
+    )
+    assert by.loc["督导科", "targets"] == ""
+    assert "督办" not in by.loc["校安科", "text"]  # no items: the reminder as it always was
+    # The e-mail names each item; the chat message only counts them.
+    mine = missing[missing["section"] == "中教科"]
+    _, mail = supervision.reminder_text("泉州市教育局", mine, OPEN, due=due)
+    assert mail.splitlines() == [
+        "以下科室在第48期填报周期（11月22日—11月28日）尚未报送进度，请尽快在绩效管理系统中填报：",
+        "· 中教科：1-3-1、1-3-2、1-3-3",
+        "  督办事项：已逾期 1 项、未签收 1 项，请在“督办与催报”中签收、答复。",
+        f"    #{y} 周五前报送整改清单（办理时限 11月26日，已逾期）",
+        f"    #{x} 1-3-1 报送推进方案（签收时限 11月26日，未签收）",
+        "以下科室有督办事项需要签收或办理：",
+        "· 督导科：即将到期 1 项，请在“督办与催报”中签收、答复。",
+        f"  #{z} 协调财政资金（办理时限 11月29日，即将到期）",
+        "（本消息由绩效管理系统自动发送，局绩效办）",
+    ]
+    _, chat = supervision.reminder_text("泉州市教育局", mine, OPEN, items=0, due=due)
+    assert (
+        "#" not in chat and "  督办事项：已逾期 1 项、未签收 1 项，请在“督办与催报”中签收、答复。" in chat.splitlines()
+    )
+    # The print-ready 催报清单 takes the same texts: 督导科 on a row of its own, last.
+    import io
+
+    from openpyxl import load_workbook
+
+    from perfdash.present.exports import reminder_xlsx
+
+    ws = load_workbook(io.BytesIO(reminder_xlsx(texts, "泉州市教育局", OPEN, AS_OF))).active
+    last = [c.value for c in ws[3 + len(texts)]]
+    assert last[:3] == [len(texts), "督导科", None] and last[5] == by.loc["督导科", "text"]
+
+
+def test_remind_reaches_the_sections_with_orders_too(store, servers):
+    x, y, z = _three_items(store)
+    for s, mail in (("中教科", "zj@edu.example"), ("督导科", "dd@edu.example")):
+        store.set_section_contact(s, mail, OFFICE, 1)
+    both = ["中教科", "督导科"]
+    sent, message = supervision.remind(store, 1, "泉州市教育局", both, "email", OPEN, OFFICE, today=REMIND_DAY)
+    assert message == "已向 2 个科室发送催报（含督办事项 3 项）" and sent
+    log = store.query("SELECT sections, recipients, body FROM reminders ORDER BY reminder_id DESC").iloc[0]
+    assert list(log["sections"]) == both
+    assert log["recipients"] == "zj@edu.example, dd@edu.example"
+    assert f"#{x} 1-3-1 报送推进方案" in log["body"] and f"#{z} 协调财政资金" in log["body"]
+    # 中教科 reports and answers its items: only 督导科's reminder is left, a 督办提醒 of its own.
+    store.add_progress(1, [ProgressRow("1-3-1", date(2025, 11, 26), 80, "推进中")], ZHONGJIAO, today=date(2025, 11, 26))
+    store.respond_order(x, "已报送", ZHONGJIAO)
+    store.respond_order(y, "已报送", ZHONGJIAO)
+    sent, message = supervision.remind(store, 1, "泉州市教育局", both, "webhook", OPEN, OFFICE, today=REMIND_DAY)
+    assert sent and message == "已向 1 个科室发送催报（含督办事项 1 项）"
+    content = _Hook.received[-1]["text"]["content"]
+    assert content.startswith("【督办提醒】泉州市教育局督办事项签收与办理提醒\n以下科室有督办事项需要签收或办理：")
+    assert "· 督导科：即将到期 1 项" in content and "中教科" not in content and "#" not in content
+    # Nothing left to remind: the message as before.
+    store.respond_order(z, "已对接", Actor("section", "督导科"))
+    sent, message = supervision.remind(store, 1, "泉州市教育局", both, "email", OPEN, OFFICE, today=REMIND_DAY)
+    assert not sent and message == "所选科室在第48期（11月22日—11月28日）都已报送，无需催报"

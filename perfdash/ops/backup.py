@@ -41,6 +41,7 @@ from perfdash.ops.backup_checks import (
     schema_version_of,
     sha256,
     sign,
+    stored_files,
     table_checks,
     tables_of,
     verify_files,
@@ -138,9 +139,7 @@ def _backup(store: Database, out: Path) -> Manifest:
         tables = table_checks(cur)
         sequences = next_values(cur)
         schema_version = schema_version_of(cur)
-        evidence = cur.execute(
-            "SELECT DISTINCT content_sha256, file_name, code FROM evidence ORDER BY content_sha256, file_name"
-        ).fetchall()
+        evidence = stored_files(cur)
         cur.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):

@@ -317,6 +317,25 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# The files the tables name, kept beside the evidence under their hash: 迎评材料, the files of a
+# 督办 reply and issued 督查通报 (its name gives only the suffix). A backup of an older schema may
+# lack the later tables.
+STORED_FILES = {
+    "evidence": "SELECT content_sha256, file_name, code FROM evidence",
+    "order_files": "SELECT content_sha256, file_name, NULL FROM order_files",
+    "bulletins": "SELECT content_sha256, 'bulletin.docx', NULL FROM bulletins",
+}
+
+
+def stored_files(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
+    """(SHA-256, file name, target code or None) of every file the tables name, in a stable order."""
+    present = set(tables_of(cur))
+    parts = [sql for table, sql in STORED_FILES.items() if table in present]
+    if not parts:
+        return []
+    return cur.execute(f"SELECT DISTINCT * FROM ({' UNION ALL '.join(parts)}) ORDER BY 1, 2").fetchall()  # noqa: S608
+
+
 def tables_of(cur: duckdb.DuckDBPyConnection) -> list[str]:
     """The database's own tables (main schema), by name."""
     rows = cur.execute(

@@ -1,5 +1,7 @@
-"""Supervision (督办) between meetings: who has not reported, reminders, supervision orders and
-their three-colour escalation, milestones, and dynamic targets (动态工作目标)."""
+"""Supervision (督办) between meetings: who has not reported, reminders (with the sections' open
+督办 items: workflows.decisions.due_reminders), supervision orders and their three-colour escalation
+(an item not signed for by its sign-by day escalates as an overdue one does), replies with their
+files (workflows.order_files), milestones, and dynamic targets (动态工作目标)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,24 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from perfdash.core import settings, textmatch
+from perfdash.core import textmatch
 from perfdash.core.access import Actor
 from perfdash.db.database import Database, StoreError, bounded, require_role
 from perfdash.ops import notify
 from perfdash.plan import Target
-from perfdash.workflows import claims
+from perfdash.workflows import claims, decisions
+from perfdash.workflows.decisions import (
+    BLUE,
+    CLOSED,
+    LEVEL_RANK,
+    ORANGE,
+    RED,
+    order_level,
+    order_lines,
+    order_sections,
+)
 from perfdash.workflows.periods import Period
 
-BLUE, ORANGE, RED, CLOSED = "蓝色", "橙色", "红色", "已办结"
 # How a reminder went, as the log shows it ('webhook': a chat robot, before schema version 3).
 CHANNEL_LABELS = {"email": "邮件", "wecom": "企业微信群", "dingtalk": "钉钉群", "webhook": "工作群"}
 PHONE_RE = re.compile(r"^\+?[0-9]{5,20}$")
@@ -26,34 +37,29 @@ DYNAMIC_CATEGORY = "动态工作目标"
 SIMILAR_AT = 0.35  # share of shared character pairs from which two target texts look alike
 
 
-def order_level(due: date, closed: bool, today: date) -> str:
-    """三色督办: blue until its date, orange once the date has passed unresolved, red
-    ESCALATE_DAYS later; closed orders are 已办结."""
-    if closed:
-        return CLOSED
-    if today <= due:
-        return BLUE
-    if today <= due + timedelta(days=settings.escalate_days()):
-        return ORANGE
-    return RED
-
-
 def orders(store: Database, plan_id: int, today: date) -> pd.DataFrame:
-    """Supervision orders with their level and answers, open ones first, reddest first."""
+    """Supervision orders with their level (签收超时 escalating too) and answers, open ones first,
+    reddest first."""
     df = store.query(
         """
         SELECT o.order_id, o.code, o.section, o.what, o.due_date, o.issued_by, o.issued_at, o.closed_by, o.closed_at,
-               o.close_note,
+               o.close_note, o.sign_due, o.signed_at,
                (SELECT count(*) FROM order_responses r WHERE r.order_id = o.order_id)::INTEGER AS responses,
                (SELECT arg_max(text, seq) FROM order_responses r WHERE r.order_id = o.order_id) AS last_response
         FROM supervision_orders o WHERE o.plan_id = $p ORDER BY o.order_id
         """,
         {"p": plan_id},
     )
-    due = [d.date() if hasattr(d, "date") else d for d in df["due_date"]]
-    df["level"] = [order_level(d, pd.notna(c), today) for d, c in zip(due, df["closed_at"], strict=True)]
-    rank = {RED: 0, ORANGE: 1, BLUE: 2, CLOSED: 3}
-    return df.assign(_r=df["level"].map(rank)).sort_values(["_r", "due_date"]).drop(columns="_r").reset_index(drop=True)
+    df["level"] = [
+        order_level(decisions.day_of(r.due_date), pd.notna(r.closed_at), today, decisions.day_of(r.sign_due), signed)
+        for r, signed in zip(df.itertuples(), pd.notna(df["signed_at"]) | (df["responses"] > 0), strict=True)
+    ]
+    return (
+        df.assign(_r=df["level"].map(LEVEL_RANK))
+        .sort_values(["_r", "due_date"])
+        .drop(columns="_r")
+        .reset_index(drop=True)
+    )
 
 
 def not_reported(store: Database, plan_id: int, start: date, end: date) -> pd.DataFrame:
@@ -118,12 +124,19 @@ def contacts(store: Database, plan_id: int) -> pd.DataFrame:
 
 
 def reminder_texts(
-    unit: str, missing: pd.DataFrame, period: Period, reach: pd.DataFrame, gaps: pd.DataFrame | None = None
+    unit: str,
+    missing: pd.DataFrame,
+    period: Period,
+    reach: pd.DataFrame,
+    gaps: pd.DataFrame | None = None,
+    due: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """A ready-to-send reminder per section not reported in ``period`` (for copying into a chat, a
     text message or a printed list when no mail server or robot is set): section, targets, email,
     phone, text. With ``gaps`` (claims.gaps of the plan, from the day they are shown on) each text
-    also names the section's evidence gaps (gap_lines)."""
+    also names the section's evidence gaps (gap_lines); with ``due`` (decisions.due_reminders) its
+    督办 items (order_lines), and a section that has reported but has items gets a 【督办提醒】 of
+    its own, after the others."""
     where = reach.set_index("section") if not reach.empty else pd.DataFrame(columns=["email", "phone"])
     rows = []
     for r in missing.itertuples():
@@ -133,10 +146,18 @@ def reminder_texts(
             f"（{period.days}）尚未报送进度（{'、'.join(codes)}），请尽快在绩效管理系统中填报。"
         )
         lines = gap_lines(gaps, r.section) if gaps is not None else []
+        lines += order_lines(due, r.section) if due is not None else []
         text += "".join(f"\n{line}" for line in lines) + ("\n" if lines else "") + f"——{unit}绩效办"
-        email = str(where.loc[r.section, "email"]) if r.section in where.index else ""
-        phone = str(where.loc[r.section, "phone"]) if r.section in where.index else ""
-        rows.append({"section": r.section, "targets": "、".join(codes), "email": email, "phone": phone, "text": text})
+        rows.append({"section": r.section, "targets": "、".join(codes), "text": text})
+    for section in order_sections(due, missing):
+        summary, *items = order_lines(due, section)
+        said = f"【督办提醒】{section}：你科室的督办事项{summary.removeprefix('督办事项：')}"
+        text = said + "".join(f"\n{line}" for line in items) + f"\n——{unit}绩效办"
+        rows.append({"section": section, "targets": "", "text": text})
+    for row in rows:
+        known = row["section"] in where.index
+        row["email"] = str(where.loc[row["section"], "email"]) if known else ""
+        row["phone"] = str(where.loc[row["section"], "phone"]) if known else ""
     return pd.DataFrame(rows, columns=["section", "targets", "email", "phone", "text"])
 
 
@@ -168,16 +189,34 @@ def gap_lines(gaps: pd.DataFrame, section: str, items: int = GAP_ITEMS) -> list[
 
 
 def reminder_text(
-    unit: str, missing: pd.DataFrame, period: Period, gaps: pd.DataFrame | None = None, items: int = GAP_ITEMS
+    unit: str,
+    missing: pd.DataFrame,
+    period: Period,
+    gaps: pd.DataFrame | None = None,
+    items: int = GAP_ITEMS,
+    due: pd.DataFrame | None = None,
 ) -> tuple[str, str]:
     """The subject and body of a 催报 reminder for the sections listed (not reported in ``period``);
-    with ``gaps`` each section's evidence gaps under its line (``items`` of them named)."""
-    subject = f"【催报】{unit}绩效目标进度填报提醒（{period.name} {period.days} 未报送）"
-    lines = [f"以下科室在{period.name}填报周期（{period.days}）尚未报送进度，请尽快在绩效管理系统中填报："]
+    with ``gaps`` each section's evidence gaps under its line (``items`` of them named); with
+    ``due`` (decisions.due_reminders of the sections chosen) each section's 督办 items likewise,
+    and the sections that reported but have items after the others."""
+    more = order_sections(due, missing)
+    if missing.empty:
+        subject = f"【督办提醒】{unit}督办事项签收与办理提醒"
+        lines = []
+    else:
+        subject = f"【催报】{unit}绩效目标进度填报提醒（{period.name} {period.days} 未报送）"
+        lines = [f"以下科室在{period.name}填报周期（{period.days}）尚未报送进度，请尽快在绩效管理系统中填报："]
     for r in missing.itertuples():
         lines.append(f"· {r.section}：{'、'.join(r.missing)}")
         if gaps is not None:
             lines += ["  " + line for line in gap_lines(gaps, r.section, items)]
+        lines += ["  " + line for line in order_lines(due, r.section, items)]
+    if more:
+        lines.append("以下科室有督办事项需要签收或办理：")
+    for section in more:
+        summary, *rest = order_lines(due, section, items)
+        lines += [f"· {section}：{summary.removeprefix('督办事项：')}", *rest]  # rest: indented already
     lines.append("（本消息由绩效管理系统自动发送，局绩效办）")
     return subject, "\n".join(lines)
 
@@ -192,42 +231,47 @@ def remind(
     actor: Actor,
     today: date | None = None,
 ) -> tuple[bool, str]:
-    """Send a reminder to the sections chosen that have still not reported in ``period`` (asked
-    again now: one that reported meanwhile gets none), by e-mail or to the chat group, and log it
-    whether it went out or not. From the day the evidence gaps show (claims.gaps_from) on
-    ``today``, each section's gaps go with it: named in an e-mail, counted in a chat message (a
-    group message stays short: 企业微信 takes 2048 bytes). Returns (sent, message)."""
+    """Send a reminder to the sections chosen that have still not reported in ``period`` or have
+    督办 items to sign for or answer on ``today`` (decisions.due_reminders; both asked again now: a
+    section that reported meanwhile and has no item gets none), by e-mail or to the chat group, and
+    log it whether it went out or not. From the day the evidence gaps show (claims.gaps_from) on
+    ``today``, each section's gaps go with it. Gaps and 督办 items are named in an e-mail, counted
+    in a chat message (a group message stays short: 企业微信 takes 2048 bytes). Returns (sent,
+    message)."""
     if actor.role != "office":
         raise StoreError("只有绩效办可以发送催报")
+    today = today or date.today()
     missing = not_reported(store, plan_id, period.start, period.end)
     missing = missing[missing["section"].isin(sections)]
-    if missing.empty:
+    due = decisions.due_reminders(store, plan_id, today)
+    due = due[due["section"].isin(sections)]
+    if missing.empty and due.empty:
         return False, f"所选科室在{period.name}（{period.days}）都已报送，无需催报"
     if channel == "webhook":  # logged as the robot it goes through
         channel = notify.robot_kind()
-    gaps = reminder_gaps(store, plan_id, today or date.today())
-    subject, body = reminder_text(unit, missing, period, gaps, items=0 if channel in notify.ROBOTS else GAP_ITEMS)
+    gaps = reminder_gaps(store, plan_id, today)
+    items = 0 if channel in notify.ROBOTS else GAP_ITEMS
+    subject, body = reminder_text(unit, missing, period, gaps, items=items, due=due)
+    reached = [*missing["section"], *order_sections(due, missing)]
     reach = contacts(store, plan_id).set_index("section")
     recipients = ""
     try:
         if channel == "email":
-            to = [str(reach.loc[s, "email"]) for s in missing["section"] if s in reach.index and reach.loc[s, "email"]]
+            to = [str(reach.loc[s, "email"]) for s in reached if s in reach.index and reach.loc[s, "email"]]
             recipients = ", ".join(to)
             notify.send_email(to, subject, body)
         elif channel in notify.ROBOTS:
-            mobiles = [str(reach.loc[s, "phone"]) for s in missing["section"] if s in reach.index]
+            mobiles = [str(reach.loc[s, "phone"]) for s in reached if s in reach.index]
             mobiles = [m for m in mobiles if m]
             recipients = notify.ROBOTS[channel] + "".join(f" @{m}" for m in mobiles)
             notify.send_webhook(f"{subject}\n{body}", mobiles=mobiles)
         else:
             raise StoreError(f"未知的发送方式“{channel}”")
     except notify.NotifyError as exc:
-        store.log_reminder(
-            plan_id, channel, recipients, list(missing["section"]), subject, body, False, str(exc), actor
-        )
+        store.log_reminder(plan_id, channel, recipients, reached, subject, body, False, str(exc), actor)
         return False, str(exc)
-    store.log_reminder(plan_id, channel, recipients, list(missing["section"]), subject, body, True, None, actor)
-    return True, f"已向 {len(missing)} 个科室发送催报"
+    store.log_reminder(plan_id, channel, recipients, reached, subject, body, True, None, actor)
+    return True, f"已向 {len(reached)} 个科室发送催报" + (f"（含督办事项 {len(due)} 项）" if len(due) else "")
 
 
 def reminder_gaps(store: Database, plan_id: int, today: date) -> pd.DataFrame | None:
@@ -366,11 +410,13 @@ class SupervisionWrites:
         self.require_unit(plan_id, actor)
         sections, _, _ = self.target_people(plan_id, code)
         what = bounded("督办事项", what, "text", required=True)
+        now = datetime.now()
+        sign_due = now.date() + timedelta(days=decisions.settings(self, plan_id)[0])  # the plan's 签收时限
         with self.write(actor, plan_id=plan_id) as w:
             oid = w.execute(
-                "INSERT INTO supervision_orders (plan_id, code, section, what, due_date, issued_by, issued_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING order_id",
-                [plan_id, code, sections[0], what, due, actor.name, datetime.now()],
+                "INSERT INTO supervision_orders (plan_id, code, section, what, due_date, issued_by, issued_at, "
+                "sign_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING order_id",
+                [plan_id, code, sections[0], what, due, actor.name, now, sign_due],
             )[0][0]
             w.audit(
                 "下发督办单", "order", str(oid), None, {"code": code, "section": sections[0], "what": what, "due": due}
@@ -387,24 +433,6 @@ class SupervisionWrites:
             raise StoreError(f"没有编号为 {order_id} 的督办单")
         r = row.iloc[0]
         return int(r["plan_id"]), str(r["section"]), bool(r["closed"])
-
-    def respond_order(self: Database, order_id: int, text: str, actor: Actor) -> None:
-        """The section's answer to a supervision order (or the office's note on it)."""
-        plan_id, section, closed = self._order(order_id)
-        self.require_unit(plan_id, actor)
-        if actor.role != "office" and not (actor.role == "section" and actor.name == section):
-            raise StoreError(f"督办单 {order_id} 由{section}答复")
-        self.require_unlocked(plan_id, actor)
-        if closed:
-            raise StoreError(f"督办单 {order_id} 已办结")
-        text = bounded("答复内容", text, "text", required=True)
-        with self.write(actor, plan_id=plan_id, unlocked=True) as w:
-            seq = w.execute("SELECT coalesce(max(seq), 0) + 1 FROM order_responses WHERE order_id = ?", [order_id])
-            w.execute(
-                "INSERT INTO order_responses VALUES (?, ?, ?, ?, ?)",
-                [order_id, seq[0][0], text, actor.name, datetime.now()],
-            )
-            w.audit("答复督办单", "order", str(order_id), None, {"text": text})
 
     def close_order(self: Database, order_id: int, note: str, actor: Actor) -> None:
         """Close a supervision order: only the office."""
