@@ -219,7 +219,8 @@ def test_an_edited_draft_is_what_the_document_says(october):
 
 def test_the_registry_builds_the_month_of_the_as_of_date(demo_store):
     export = downloads.BY_KEY["bulletin"]
-    assert export.make is bulletin.to_docx and export.offered == ("python -m perfdash bulletin",)
+    assert export.make is bulletin.to_docx
+    assert export.offered == ("pages/bulletins.py#bulletin_docx", "python -m perfdash bulletin")
     data = export.build(demo_store, downloads.Inputs(1, date(2025, 10, 15), OFFICE))
     assert data == bulletin.to_docx(bulletin.draft(demo_store, 1, OCTOBER))
 
@@ -259,14 +260,34 @@ def test_the_command_refuses_a_month_it_cannot_report(demo_db, tmp_path, month, 
 TYPE_AREA_MM = {"left": 28, "top": 37, "right": 210 - 26, "bottom": 297 - 35}
 
 
+def issued_docx(store: Store) -> bytes:
+    """October's 通报 as the office edits and issues it, read back as kept: paragraphs rewritten, one
+    long (it must wrap inside the type area), a longer title and 主送."""
+    from perfdash.workflows import bulletins
+
+    e = bulletin.edits_of(bulletin.draft(store, 1, OCTOBER))
+    paragraphs = list(e.paragraphs)
+    paragraphs[0] = (*e.paragraphs[0][:2], "经绩效办核对，" + "各科室要对照序时进度查找差距、落实整改措施，" * 12)
+    paragraphs[5] = ("请各科室于11月7日前在系统中报送整改情况。", *e.paragraphs[5])
+    edits = bulletins.Edits(
+        e.issue,
+        "关于2025年10月全局绩效目标推进情况和督办事项办理情况的通报",
+        "局机关各科室、各直属单位、各县（市、区）教育局：",
+        tuple(paragraphs),
+    )
+    bulletin_id = bulletin.issue(store, 1, OCTOBER, edits, OFFICE)
+    return bulletins.read_issued(store, bulletin_id)[1]
+
+
 @pytest.mark.office
-def test_the_document_prints_on_a4_with_the_official_margins(october, tmp_path, capsys):
+@pytest.mark.parametrize("kind", ["draft", "issued"])
+def test_the_document_prints_on_a4_with_the_official_margins(demo_store, october, kind, tmp_path, capsys):
     from tests import office
     from tests.office import MM, Pdf
 
     office.install()
     path = tmp_path / "bulletin.docx"
-    path.write_bytes(bulletin.to_docx(october))
+    path.write_bytes(bulletin.to_docx(october) if kind == "draft" else issued_docx(demo_store))
     seconds = office.convert([path], tmp_path / "pdf")
     pdf = Pdf.read(tmp_path / "pdf" / "bulletin.pdf")
     assert pdf.is_a4(landscape=False), pdf.size
@@ -277,8 +298,8 @@ def test_the_document_prints_on_a4_with_the_official_margins(october, tmp_path, 
     bottom = max(w.y1 for w in body) / MM
     with capsys.disabled():
         print(
-            f"\n督查通报 {pdf.pages} 页（LibreOffice {seconds:.1f} 秒）：左 {left:.1f} mm，上 {top:.1f} mm，"
-            f"右 {right:.1f} mm，下 {bottom:.1f} mm"
+            f"\n督查通报（{'草稿' if kind == 'draft' else '签发稿'}）{pdf.pages} 页（LibreOffice {seconds:.1f} 秒）："
+            f"左 {left:.1f} mm，上 {top:.1f} mm，右 {right:.1f} mm，下 {bottom:.1f} mm"
         )
     assert abs(left - TYPE_AREA_MM["left"]) <= 1.5
     assert TYPE_AREA_MM["top"] - 1.5 <= top <= TYPE_AREA_MM["top"] + 5
@@ -288,4 +309,6 @@ def test_the_document_prints_on_a4_with_the_official_margins(october, tmp_path, 
         assert foot == ["—", str(n), "—"], n
     text = pdf.flat()
     assert text.startswith("绩效督查通报（演示数据）2025年第10期") and "统计截至2025年10月31日" in text
+    if kind == "issued":  # the office's text, as it typed it
+        assert "请各科室于11月7日前在系统中报送整改情况。" in text and "各县（市、区）教育局：" in text
     assert pdf.overlaps() == []

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -28,13 +28,17 @@ from docx.oxml.ns import nsdecls
 from docx.shared import Mm, Pt, RGBColor
 
 from perfdash.core import fmt
+from perfdash.core.access import Actor
 from perfdash.core.schedule import LATE_STATUSES, OVERDUE, RED, YELLOW
 from perfdash.core.settings import DEMO_LABEL
 from perfdash.db import queries, rollups
-from perfdash.db.database import Database, StoreError
+from perfdash.db.database import Database, require_role
 from perfdash.present import officedoc as od
-from perfdash.workflows import periods, supervision
+from perfdash.workflows import bulletins, periods, supervision
+from perfdash.workflows.bulletins import Edits
 from perfdash.workflows.periods import Period
+
+month_periods = bulletins.month_periods  # which periods a month's 通报 counts (the issuing write checks it too)
 
 MASTHEAD = "绩效督查通报"
 MASTHEAD_RED = RGBColor(0xE0, 0x00, 0x00)  # the 版头 and its separator line, as red-headed documents print
@@ -105,6 +109,7 @@ class Bulletin:
     lagging: list[str] = field(default_factory=list)  # codes of the targets in 三、, in its order
     orders: dict[str, list[int]] = field(default_factory=dict)  # opened / closed / overdue: order ids
     not_reported: pd.DataFrame = field(default_factory=pd.DataFrame)  # section, periods missed, targets
+    issued: bool = False  # the document as issued (its properties say so), not a draft
 
     @property
     def period(self) -> Period:
@@ -122,23 +127,6 @@ class Bulletin:
         first, last = self.periods[0], self.periods[-1]
         span = first.name if first == last else f"{first.name}至{last.name}"
         return f"{span}，{fmt.month_day(first.start)}—{fmt.month_day(last.end)}"
-
-
-def month_periods(calendar: periods.Calendar, month: date) -> tuple[list[Period], list[Period]]:
-    """The reporting periods whose cut-off day falls in ``month``: the closed ones and the others.
-    Refused (StoreError, one line) for a month outside the plan year or without a closed period."""
-    if month.year != calendar.year:
-        raise StoreError(f"{month.year}年{month.month}月不在方案年度（{calendar.year}年）内")
-    mine = [p for p in calendar.periods() if (p.end.year, p.end.month) == (month.year, month.month)]
-    closed = [p for p in mine if calendar.closed(p)]
-    if not closed:
-        through = (
-            f"目前已关闭至{fmt.long_day(calendar.closed_through)}"
-            if calendar.closed_through
-            else "目前还没有关闭任何填报周期"
-        )
-        raise StoreError(f"{month.year}年{month.month}月还没有已关闭的填报周期，不能生成该月的督查通报（{through}）")
-    return closed, [p for p in mine if not calendar.closed(p)]
 
 
 def draft(store: Database, plan_id: int, month: date) -> Bulletin:
@@ -404,6 +392,54 @@ def _not_reported(b: Bulletin, store: Database) -> Part:
     return Part("五、未报送科室", paragraphs, tables)
 
 
+# -- the office's edits and issuing ----------------------------------------------------------------
+
+
+def edits_of(b: Bulletin) -> Edits:
+    """The text of a bulletin as the office edits it (a draft's: what a page fills in, and 恢复草稿)."""
+    return Edits(b.issue, b.title, b.addressee, tuple(tuple(p.paragraphs) for p in b.parts))
+
+
+def apply_edits(b: Bulletin, edits: Edits) -> Bulletin:
+    """A copy of ``b`` with the office's issue number, title, 主送 and paragraphs (checked and
+    stripped: bulletins.check_edits, every problem one line of the StoreError). The headings, the
+    tables and the figures stay the draft's: the numbers are never edited."""
+    edits = bulletins.check_edits(edits, [p.heading for p in b.parts])
+    parts = [Part(p.heading, list(text), p.tables) for p, text in zip(b.parts, edits.paragraphs, strict=True)]
+    return replace(b, issue=edits.issue, title=edits.title, addressee=edits.addressee, parts=parts)
+
+
+def issue(store: Database, plan_id: int, month: date, edits: Edits, actor: Actor) -> int:
+    """Issue the 通报 of ``month`` as edited: the draft made again from the database (the numbers
+    are the dashboards' at its cut-off, whatever a page showed), the edits applied, the Word file
+    written and kept with the row (bulletins.BulletinWrites.issue_bulletin; ``store`` a Store).
+    Returns the bulletin's id."""
+    require_role(actor, {"office"}, bulletins.ISSUE_WHAT)  # before the draft is made
+    b = replace(apply_edits(draft(store, plan_id, month), edits), issued=True)
+    data = to_docx(b)
+    edits = edits_of(b)
+    return store.issue_bulletin(plan_id, b.month, b.cutoff, [p.heading for p in b.parts], edits, data, actor)  # type: ignore[attr-defined]
+
+
+def table_frame(t: Table) -> pd.DataFrame:
+    """A table of the draft as a page shows it beside the text (a row spanning the table left out)."""
+    return pd.DataFrame([r for r in t.rows if not isinstance(r, str)], columns=list(t.header))
+
+
+def issued_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The issued 通报 (bulletins.issued) as a page lists them."""
+    return pd.DataFrame(
+        {
+            "期号": frame["issue"].astype(str),
+            "月份": [f"{pd.Timestamp(m).year}年{pd.Timestamp(m).month}月" for m in frame["month"]],
+            "标题": frame["title"].astype(str),
+            "统计截至": [fmt.day(pd.Timestamp(d).date()) for d in frame["cutoff"]],
+            "签发人": frame["issued_by"].astype(str),
+            "签发时间": [f"{pd.Timestamp(t):%Y-%m-%d %H:%M}" for t in frame["issued_at"]],
+        }
+    )
+
+
 # -- the Word document ---------------------------------------------------------------------------
 
 
@@ -421,7 +457,7 @@ def to_docx(b: Bulletin) -> bytes:
     props = doc.core_properties
     props.title = f"{masthead(b)} {b.issue}"
     props.created = props.modified = datetime.combine(b.cutoff, datetime.min.time())
-    props.comments = f"{b.name}督查通报（草稿）；数据截至 {b.cutoff.isoformat()}"
+    props.comments = f"{b.name}督查通报{'' if b.issued else '（草稿）'}；数据截至 {b.cutoff.isoformat()}"
     head = od.para(doc, masthead(b), "公文标题")
     for run in head.runs:
         run.font.color.rgb = MASTHEAD_RED
