@@ -6,7 +6,7 @@ import time
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import meeting_view, reads
+from perfdash.app import actions, meeting_view, reads, ui
 from perfdash.core import fmt, settings
 from perfdash.present import exports, meeting, screen
 
@@ -36,6 +36,10 @@ def pages(slide: meeting.Slide) -> int:
         )
     if slide.key == "leaders":
         return screen.page_count(len(t["leaders"]), screen.BAR_ROWS)
+    if slide.key == "decisions":
+        return screen.page_count(len(t["items"]), meeting.DECISION_ROWS)
+    if slide.key == "coordination":
+        return screen.page_count(len(t["asked"]), meeting.COORDINATION_ROWS)
     return 1
 
 
@@ -120,6 +124,19 @@ def body(slide: meeting.Slide, page: int) -> str:
             + screen.table(t["fell_behind"], LIST_COLS, limit=max(fell, 1), empty="本周没有新增滞后目标")
             + silent_list,
         )
+    if slide.key == "decisions":
+        return (
+            screen.tiles(meeting.decision_tiles(n))
+            + screen.subtitle(
+                f"{ctx.week.label}周例会确定的事项和领导批示，及此前确定、尚未办结或本期以来办结的；"
+                f"状态截至{fmt.month_day(n['today'])}"
+            )
+            + meeting.decision_table(t["items"], page)
+        )
+    if slide.key == "coordination":
+        return screen.subtitle(
+            f"科室在{ctx.week.label}报送进度时标为“需协调”的目标（以本期最后一次报送为准），请分管领导协调"
+        ) + meeting.coordination_table(t["asked"], page)
     if slide.key == "due":
         overdue, soon = screen.split((len(t["overdue"]), len(t["due_soon"])), screen.TABLE_ROWS)
         late = screen.late_targets(slides_by_key["heatmap"].tables["state"])
@@ -171,6 +188,9 @@ def toggle_pause() -> None:
 
 
 controls = st.container(key="pd_controls", horizontal=True)
+# 记录决定事项 (a signed-in office user or leader only): its panel is drawn outside the rotating
+# fragment below, so the rotation's ticks never redraw what is being typed.
+meeting_view.capture(ctx, controls, actions.record_decision)
 paused = st.session_state.get("meeting_paused", False)
 controls.button("继续轮播" if paused else "暂停轮播", key="meeting_pause", on_click=toggle_pause)
 slides_by_key: dict[str, meeting.Slide] = {}
@@ -180,7 +200,8 @@ slides_by_key: dict[str, meeting.Slide] = {}
 def show() -> None:
     if not ctx.still_allowed():  # token revoked, session ended: rerun the page, which now refuses
         st.rerun()
-    slides = reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of)  # every tick; rebuilt after a write
+    # every tick; rebuilt after a write (a decision recorded, signed or answered included)
+    slides = reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of, ui.today())
     slides_by_key.update({s.key: s for s in slides})
     shown = [(s, p) for s in slides for p in range(pages(s))]
     index, started = meeting.advance(
@@ -206,7 +227,7 @@ controls.download_button(
     "下载周报",
     lambda: (
         exports.brief_xlsx(
-            reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of),
+            reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of, ui.today()),
             ctx.unit,
             ctx.year,
             ctx.week,

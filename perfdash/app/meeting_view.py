@@ -1,21 +1,30 @@
 """The weekly meeting screen's setup: who may watch (a kiosk token or a signed-in session, asked
-again on every tick), which plan and week. Its reads are perfdash.app.reads'."""
+again on every tick), which plan and week; and the panel where a signed-in office user or leader
+records the meeting's decisions (capture). Its reads are perfdash.app.reads'; its write,
+perfdash.app.actions.record_decision, the page hands to the panel."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import streamlit as st
 
-from perfdash.app import nav, reads, streamlit_internals, ui
+from perfdash.app import nav, reads, shell, streamlit_internals, ui
 from perfdash.app.session import current_account, open_store, require_login, session_token
+from perfdash.core import fmt
+from perfdash.core.access import Actor
 from perfdash.db import queries
+from perfdash.db.database import StoreError
 from perfdash.ops import auth
 from perfdash.store import Store
 from perfdash.workflows import periods
 from perfdash.workflows import plans as plan_files
+
+CAPTURE_ROLES = ("office", "leader")
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,13 @@ class MeetingContext:
     token: str | None = None  # the kiosk token it was opened with, else the signed-in session's
     session: str | None = None
     open_period: periods.Period | None = None  # 本期: whose 未报送 the screen names, as 总览 does
+    actor: Actor | None = None  # the signed-in viewer (None on a kiosk token: it only watches)
+
+    @property
+    def may_record(self) -> bool:
+        """Whether the viewer may record the meeting's decisions here: a signed-in office user or
+        leader, never the kiosk token's screen (the projector) nor a section."""
+        return self.token is None and self.actor is not None and self.actor.role in CAPTURE_ROLES
 
     def still_allowed(self) -> bool:
         """Whether the screen may go on showing data: its kiosk token not revoked, or its session
@@ -68,6 +84,7 @@ def setup() -> MeetingContext:
     else:
         token = None
         viewer = require_login(store).actor  # no valid kiosk token: a signed-in account may still watch
+    signed_in = viewer if token is None else None
     plan_rows = reads.visible_plans(store, viewer)
     if plan_rows.empty:
         st.error("没有可显示的绩效方案。")
@@ -97,4 +114,157 @@ def setup() -> MeetingContext:
         token,
         session_token(),
         calendar.open_period(ui.today()),
+        signed_in,
     )
+
+
+# -- the capture panel (#36) -------------------------------------------------------------------------
+# A drawer (st.dialog at the right) opened from the screen's controls. It lives outside the rotating
+# fragment (pages/meeting.py's show): the rotation's ticks redraw only the slide, so what is being
+# typed stays, and the dialog's own widgets rerun only the dialog. The room's projector (a kiosk
+# token) never has the button.
+OPEN = "_meeting_capture_open"  # the panel is open: drawn again by every full run until dismissed
+RESULT = "_meeting_capture_result"  # (recorded, message) of the last 记录
+SOURCES = {"meeting": "周例会", "instruction": "领导批示"}
+DUE_DAYS = 7  # the 办理时限 offered: a week from the decision
+TARGET_CHARS = 24  # a target's text in the list, cut: the code and the start tell them apart
+
+
+def capture_css() -> str:
+    """The panel's text in Streamlit's own colour (not the dark screen's), and the 记录决定事项
+    button on a phone too: the screen's controls are hidden below NARROW_PX (perfdash.present.screen.css),
+    this one stays, at the bottom, over the note for phones."""
+    from perfdash.present import screen
+
+    return f"""<style>
+/* The screen's dark theme writes light text on the page; the panel is Streamlit's own, light. */
+[role="dialog"] {{ color: #31333f !important; }}
+@media (max-width: {screen.NARROW_PX}px) {{
+  .st-key-pd_controls {{ display: flex !important; left: 16px; right: 16px; bottom: 20px; z-index: 400; }}
+  .st-key-pd_controls > *:not(.st-key-meeting_capture) {{ display: none !important; }}
+  .st-key-pd_controls .st-key-meeting_capture {{ flex: 1 1 auto; width: 100% !important; }}
+  .st-key-meeting_capture div, .st-key-meeting_capture button {{ width: 100% !important; }}
+  .st-key-meeting_capture button {{ height: 52px !important; border-color: var(--pd-accent) !important; }}
+  .st-key-meeting_capture button p {{ font-size: 18px !important; }}
+}}
+</style>"""
+
+
+Record = Callable[..., int]  # perfdash.app.actions.record_decision
+
+
+def capture(ctx: MeetingContext, where: Any, record: Record) -> None:
+    """The 记录决定事项 button in ``where`` (the screen's controls) and, while open, the panel whose
+    记录 calls ``record``; nothing for a viewer who may not record (ctx.may_record)."""
+    if not ctx.may_record:
+        st.session_state.pop(OPEN, None)
+        return
+    st.html(capture_css())
+    shell.install(phone_styles=False)  # the panel's widgets in Chinese (the date picker, "Press Enter…")
+    where.button("记录决定事项", key="meeting_capture", icon=":material/edit_note:", on_click=_open)
+    if st.session_state.get(OPEN):
+        _panel(ctx, record)
+
+
+def _open() -> None:
+    st.session_state[OPEN] = True
+    st.session_state.pop(RESULT, None)
+
+
+def _close() -> None:
+    st.session_state[OPEN] = False
+    st.session_state.pop(RESULT, None)
+
+
+FREE = ""  # the target option of a decision about no single target (None would read as nothing chosen)
+
+
+def section_key(code: str) -> str:
+    """The 责任科室 box's key: one per target (and one for none), so choosing a target offers its
+    sections afresh, lead first, and the box never shows a section of the target chosen before."""
+    return f"mc_section_{code or 'all'}"
+
+
+def _target_label(targets: dict[str, str]) -> Any:
+    def label(code: str) -> str:
+        if code == FREE:
+            return "不针对单个目标"
+        text = targets.get(code, "")
+        return f"{code} {text[:TARGET_CHARS]}{'…' if len(text) > TARGET_CHARS else ''}"
+
+    return label
+
+
+@st.dialog("记录决定事项", width=480, position="right", icon=":material/edit_note:", on_dismiss=_close)
+def _panel(ctx: MeetingContext, record: Record) -> None:
+    """What was decided, against which target (or none), by which section (a target's lead first,
+    else any of the plan's), by whom and by when, from the 周例会 or a leader's instruction; then
+    the decisions recorded today."""
+    today = ui.today()
+    leader = ctx.actor.name if ctx.actor is not None and ctx.actor.role == "leader" else ""
+    state = reads.decision_targets(ctx, ctx.plan_id, ctx.as_of, ctx.year)
+    texts = dict(zip(state["code"], state["target"], strict=True))
+    sections_of = {c: list(s) for c, s in zip(state["code"], state["sections"], strict=True)}
+    everyone = reads.sections_and_leaders(ctx, ctx.plan_id)[0]
+
+    source = st.radio("来源", list(SOURCES), format_func=SOURCES.get, key="mc_source", horizontal=True)
+    st.text_area("决定事项", key="mc_what", height=88, placeholder="如：中教科周五前报送 1-3-1 推进方案")
+    code = st.selectbox("针对目标", [FREE, *texts], format_func=_target_label(texts), key="mc_code")
+    sections = sections_of.get(code, []) if code else everyone
+    lead = sections[0] if code and sections else None
+    st.selectbox(
+        "责任科室",
+        sections,
+        format_func=lambda s: f"{s}（牵头）" if s == lead else s,
+        key=section_key(code),
+        help="选了目标时为该目标的责任科室（牵头在前），否则为本方案的全部科室",
+    )
+    st.text_input("责任人（可选）", key="mc_person")
+    left, right = st.columns(2)
+    left.date_input("办理时限", value=today + timedelta(days=DUE_DAYS), key="mc_due", format="YYYY-MM-DD")
+    right.date_input("会议日期" if source == "meeting" else "批示日期", value=today, key="mc_day", format="YYYY-MM-DD")
+    if source == "instruction":
+        st.text_input("批示领导", value=leader, key="mc_leader")  # a leader's own instruction by default
+    st.button("记录", type="primary", key="mc_submit", on_click=_submit, args=(ctx, record), width="stretch")
+    result = st.session_state.get(RESULT)
+    if result:
+        (st.success if result[0] else st.error)(fmt.md(result[1]))
+
+    done = reads.decisions_recorded(ctx, ctx.plan_id, today)
+    st.markdown(f"**本次会议已记录（{len(done)} 项）**")
+    if done.empty:
+        st.caption("今天还没有记录决定事项。")
+    for r in done.itertuples(index=False):
+        what = " ".join(str(r.what).split())
+        st.markdown(
+            f"- 督办单 {r.order_id} · {fmt.md(r.section)} · {fmt.month_day(r.due_date)}前 · "
+            f"{SOURCES.get(r.source, '')}：{fmt.md(what[:40] + ('…' if len(what) > 40 else ''))}"
+        )
+
+
+def _submit(ctx: MeetingContext, record: Record) -> None:
+    """记录: the panel's fields as a 督办单 (``record``: actions.record_decision). A refusal is kept as
+    one line and the fields stay as typed; on success the decision's own fields are emptied for the next."""
+    s = st.session_state
+    source = s.get("mc_source", "meeting")
+    try:
+        oid = record(
+            ctx,
+            s.get("mc_what", ""),
+            s.get(section_key(s.get("mc_code") or FREE)),
+            s.get("mc_due"),
+            code=s.get("mc_code") or None,
+            person=s.get("mc_person", ""),
+            source=source,
+            source_day=s.get("mc_day"),
+            source_leader=s.get("mc_leader", "") if source == "instruction" else "",
+        )
+    except StoreError as exc:
+        s[RESULT] = (False, str(exc).splitlines()[0])
+        return
+    due = s.get("mc_due")
+    section = s.get(section_key(s.get("mc_code") or FREE))
+    s[RESULT] = (True, f"已记录为督办单 {oid}：{section}，办理时限 {fmt.month_day(due)}")
+    for key in ("mc_what", "mc_person"):
+        s[key] = ""
+    s["mc_code"] = FREE

@@ -1,23 +1,30 @@
 """The weekly meeting screen (周会大屏): which week, the slides' content as plain data, and the
-rotation. The weekly brief for the minutes is built from the slides by perfdash.present.exports."""
+rotation; with 上周会议决定事项 and 需要协调的事项 (#36) also the HTML of their tables, in the screen's
+classes (perfdash.present.screen). The weekly brief for the minutes is built from the slides by
+perfdash.present.exports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from html import escape
 
 import pandas as pd
 
+from perfdash.core import fmt
 from perfdash.core.schedule import DONE, LATE_STATUSES, ON_TRACK, OVERDUE, RED, YELLOW
 from perfdash.db import queries, rollups
 from perfdash.db.database import Database
-from perfdash.workflows import forecast, official, periods, supervision
+from perfdash.workflows import decisions, forecast, official, periods, supervision
 
 DUE_SOON_DAYS = 30
-SLIDE_KEYS = ("headline", "week", "due", "ranking", "heatmap", "leaders")
+# 上周会议决定事项 and 需要协调的事项 are left out of the rotation when they have nothing to show.
+SLIDE_KEYS = ("headline", "week", "decisions", "coordination", "due", "ranking", "heatmap", "leaders")
 SLIDE_TITLES = {
     "headline": "总体态势",
     "week": "本周变化",
+    "decisions": "上周会议决定事项",
+    "coordination": "需要协调的事项",
     "due": "逾期与临期",
     "ranking": "科室排名",
     "heatmap": "截止分布",
@@ -180,17 +187,189 @@ def silent_names(silent: pd.DataFrame, budget: int) -> tuple[list[str], int]:
     return shown, len(names) - len(shown)
 
 
-def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: date | None = None) -> list[Slide]:
+# -- 上周会议决定事项 and 需要协调的事项 (#36) ------------------------------------------------------------
+DECISION_SOURCES = ("meeting", "instruction")  # 周例会, 领导批示: not the office's own 督办单
+# Most pressing first: what is late, then what waits for the section, then for the office's review.
+STATUS_ORDER = (
+    decisions.OVERDUE,
+    decisions.SIGN_LATE,
+    decisions.UNSIGNED,
+    decisions.REVIEW,
+    decisions.WORKING,
+    decisions.CLOSED,
+)
+STATUS_TONES = {
+    decisions.OVERDUE: "bad",
+    decisions.SIGN_LATE: "bad",
+    decisions.UNSIGNED: "warn",
+    decisions.REVIEW: "accent",
+    decisions.WORKING: "",
+    decisions.CLOSED: "good",
+}
+# Rows a slide holds, each up to two lines (a decision, a reply, a target, a note wrap): under the
+# tiles of 上周会议决定事项, and under the subtitle of 需要协调的事项 (tests/browser: they fit 16:9).
+DECISION_ROWS = 7
+COORDINATION_ROWS = 9
+TEXT_CHARS = 40  # a wrapping cell's text, cut: two lines of a column of about a third of the width
+
+
+def clip(text: object, chars: int) -> str:
+    """``text`` on one line, cut to ``chars`` characters with … when longer ('' for none)."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    flat = " ".join(str(text).split())
+    return flat[:chars] + ("…" if len(flat) > chars else "")
+
+
+def brought_back(found: pd.DataFrame, week: Week) -> pd.DataFrame:
+    """Which decisions (rows of decisions.items) the meeting showing ``week`` brings back, most
+    pressing first (STATUS_ORDER, then by due day). The rule, by the day each was decided (its
+    周例会 or 批示 day):
+
+    - decided in the week (its first to its cut-off day): every one, whatever became of it — the
+      last meeting's decisions;
+    - decided before the week: those still open, and those closed since the week began, once more
+      as 已办结 (closed during the week: at this meeting only; closed between the cut-off day and
+      the meeting: at this meeting and the next);
+    - decided after the cut-off day (today's meeting, for one): not yet — the next week's screen
+      brings them back.
+
+    The status is the item's status on the day asked (decisions.status), not on the cut-off day."""
+    if found.empty:
+        return found
+    day = pd.to_datetime(found["source_day"]).fillna(pd.to_datetime(found["issued_at"]).dt.normalize())
+    closed = pd.to_datetime(found["closed_at"])
+    start, end = pd.Timestamp(week.start), pd.Timestamp(week.end)
+    shown = found[(day <= end) & ((day >= start) | closed.isna() | (closed >= start))]
+    shown = shown.assign(_rank=shown["status"].map({s: n for n, s in enumerate(STATUS_ORDER)}))
+    shown = shown.sort_values(["_rank", "due_date", "order_id"], kind="stable")
+    return shown.drop(columns="_rank").reset_index(drop=True)
+
+
+def decision_slide(store: Database, plan_id: int, week: Week, today: date) -> Slide | None:
+    """上周会议决定事项: the 周例会 decisions and 领导批示 brought back (brought_back) with their
+    status on ``today``, latest reply (or the office's return after it), section and due day;
+    ``numbers['status']`` counts them by status. None when there is none to show."""
+    found = decisions.items(store, plan_id, today)
+    shown = brought_back(found[found["source"].isin(DECISION_SOURCES)], week)
+    if shown.empty:
+        return None
+    counts = shown["status"].value_counts()
+    latest = []
+    for r in shown.itertuples(index=False):
+        returned = pd.notna(r.last_return_at) and (pd.isna(r.last_reply_at) or r.last_return_at > r.last_reply_at)
+        latest.append(f"退回：{clip(r.last_return, TEXT_CHARS - 3)}" if returned else clip(r.last_reply, TEXT_CHARS))
+    shown = shown.assign(latest=latest)
+    numbers: dict[str, object] = {
+        "total": len(shown),
+        "status": {status: int(counts.get(status, 0)) for status in STATUS_ORDER},
+        "today": today,
+    }
+    return Slide("decisions", SLIDE_TITLES["decisions"], numbers=numbers, tables={"items": shown})
+
+
+def coordination_slide(store: Database, plan_id: int, week: Week, as_of: date) -> Slide | None:
+    """需要协调的事项: the targets a section flagged 需协调 in its latest report of the week up to
+    ``as_of`` (decisions.coordination: nothing before it is reported, and a later report of the
+    week without the flag withdraws it), with section, 完成率 and note. None when there is none."""
+    asked = decisions.coordination(store, plan_id, week.start, as_of)
+    if asked.empty:
+        return None
+    asked = asked.rename(columns={"target_text": "target"}).assign(
+        reported=[fmt.month_day(pd.Timestamp(d).date()) for d in asked["report_date"]]
+    )
+    return Slide("coordination", SLIDE_TITLES["coordination"], numbers={"total": len(asked)}, tables={"asked": asked})
+
+
+def decision_tiles(numbers: dict[str, object]) -> list[tuple[str, str, str, str]]:
+    """上周会议决定事项's number tiles (label, value, note, tone as perfdash.present.screen.tiles
+    takes them): 逾期, 未签收 (签收超时 among them), 办理中, 待复核, 已办结."""
+    c: dict[str, int] = numbers["status"]  # type: ignore[assignment]
+    unsigned = c[decisions.UNSIGNED] + c[decisions.SIGN_LATE]
+    late = c[decisions.SIGN_LATE]
+    return [
+        (decisions.OVERDUE, f"{c[decisions.OVERDUE]} 项", "已过办理时限", "bad" if c[decisions.OVERDUE] else ""),
+        (
+            decisions.UNSIGNED,
+            f"{unsigned} 项",
+            f"其中签收超时 {late} 项" if late else "待责任科室签收",
+            "bad" if late else "warn" if unsigned else "",
+        ),
+        (decisions.WORKING, f"{c[decisions.WORKING]} 项", "已签收，办理中", ""),
+        (decisions.REVIEW, f"{c[decisions.REVIEW]} 项", "已答复，待绩效办复核", ""),
+        (decisions.CLOSED, f"{c[decisions.CLOSED]} 项", "绩效办已办结销号", "good" if c[decisions.CLOSED] else ""),
+    ]
+
+
+def status_html(status: str) -> str:
+    """A status in bold, in its colour (STATUS_TONES; the screen's classes, perfdash.present.screen)."""
+    tone = STATUS_TONES.get(status, "")
+    look = ' style="color:var(--pd-accent)"' if tone == "accent" else f' class="pd-{tone}"' if tone else ""
+    return f"<b{look}>{escape(status)}</b>"
+
+
+def _wrap(text: str, width: int) -> str:
+    """A table cell of ``width`` percent whose text (escaped, cut to TEXT_CHARS) wraps onto at most
+    two lines, where the screen's table cells keep to one."""
+    clamp = "display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden;line-height:1.25"
+    shown = escape(clip(text, TEXT_CHARS))
+    return f'<td style="white-space:normal;width:{width}%"><div style="{clamp}">{shown}</div></td>'
+
+
+def decision_table(items: pd.DataFrame, page: int = 0) -> str:
+    """Page ``page`` (DECISION_ROWS rows) of 上周会议决定事项 as a big-type table: the decision (领导
+    批示 marked 〔批示〕), its target, section, due day, status and latest reply. Everything escaped."""
+    part = items.iloc[page * DECISION_ROWS : (page + 1) * DECISION_ROWS]
+    head = "".join(f"<th>{h}</th>" for h in ("决定事项", "目标", "责任科室", "办理时限", "状态", "最新答复"))
+    rows = ""
+    for r in part.itertuples(index=False):
+        what = ("〔批示〕" if r.source == "instruction" else "") + str(r.what)
+        code = escape(str(r.code)) if isinstance(r.code, str) and r.code else "—"
+        reply = _wrap(r.latest, 30) if r.latest else '<td class="pd-muted">尚无答复</td>'
+        rows += (
+            f"<tr>{_wrap(what, 34)}<td>{code}</td><td>{escape(str(r.section))}</td>"
+            f"<td>{escape(fmt.month_day(pd.Timestamp(r.due_date).date()))}</td><td>{status_html(str(r.status))}</td>"
+            f"{reply}</tr>"
+        )
+    return f'<table class="pd-table"><tr>{head}</tr>{rows}</table>'
+
+
+def coordination_table(asked: pd.DataFrame, page: int = 0) -> str:
+    """Page ``page`` (COORDINATION_ROWS rows) of 需要协调的事项: each target (code and text), its lead
+    section, 完成率, what the section asks the leaders to coordinate, and the report's day."""
+    part = asked.iloc[page * COORDINATION_ROWS : (page + 1) * COORDINATION_ROWS]
+    head = "".join(f"<th>{h}</th>" for h in ("编号", "年度工作目标", "牵头科室", "完成率", "需协调的事项", "报送"))
+    rows = ""
+    for r in part.itertuples(index=False):
+        section = escape(str(r.section)) if isinstance(r.section, str) else "—"
+        note = _wrap(r.note, 34) if clip(r.note, 1) else '<td class="pd-muted">（未写说明）</td>'
+        rows += (
+            f"<tr><td>{escape(str(r.code))}</td>{_wrap(str(r.target), 34)}<td>{section}</td>"
+            f"<td>{fmt.pct(float(r.completion_pct))}</td>{note}<td>{escape(r.reported)}</td></tr>"
+        )
+    return f'<table class="pd-table"><tr>{head}</tr>{rows}</table>'
+
+
+def build_slides(
+    store: Database, plan_id: int, year: int, week: Week, as_of: date | None = None, today: date | None = None
+) -> list[Slide]:
     """Every slide's content for one week, a reporting period (plain data; the page only draws it).
     The state is as of ``as_of`` (default the period's cut-off day; the screen passes the 统计日期),
-    compared with the state at the end of the period before (its changes: 本周变化)."""
+    compared with the state at the end of the period before (its changes: 本周变化). The meeting's
+    decisions show their status on ``today`` (default the present day): what became of them by the
+    meeting, not by the cut-off day. 上周会议决定事项 and 需要协调的事项 come only when they have
+    something to show."""
     as_of = as_of or week.end
+    today = today or date.today()
     now = queries.target_state(store, plan_id, as_of, year)
     before = queries.target_state(store, plan_id, week.start - timedelta(days=1), year)
     head = queries.headline(now)
+    followed = [
+        s for s in (decision_slide(store, plan_id, week, today), coordination_slide(store, plan_id, week, as_of)) if s
+    ]
     if not queries.reported(store, plan_id, as_of):  # nothing reported yet: no forecast, no red, one slide
         numbers = {"reported": 0, "targets": head["targets"], "possible": head["points"]}
-        return [Slide("headline", SLIDE_TITLES["headline"], numbers=numbers)]
+        return [Slide("headline", SLIDE_TITLES["headline"], numbers=numbers), *followed]
     # The forecast and counts every page shows (forecast.standing_forecast, queries.headline).
     stored = official.stored(store, plan_id)
     _, sim = forecast.standing_forecast(store, plan_id, now, as_of, stored.rules)
@@ -241,7 +420,7 @@ def build_slides(store: Database, plan_id: int, year: int, week: Week, as_of: da
     ranking = Slide("ranking", SLIDE_TITLES["ranking"], tables={"sections": sections[sections["targets"] > 0]})
     heat = deadline_slide(now, before, as_of)
     leaders = Slide("leaders", SLIDE_TITLES["leaders"], tables={"leaders": rollups.by_leader(now)})
-    return [headline, week_slide, due_slide, ranking, heat, leaders]
+    return [headline, week_slide, *followed, due_slide, ranking, heat, leaders]
 
 
 def advance(index: int, count: int, paused: bool, last: float | None, now: float, seconds: int) -> tuple[int, float]:
