@@ -21,6 +21,7 @@ PAGES = [
     nav.Page(
         "pages/supervision.py", title="督办与催报", icon=":material/notifications_active:", url_path="supervision"
     ),
+    nav.Page("pages/bulletins.py", title="督查通报", icon=":material/campaign:", url_path="bulletins"),
     nav.Page("pages/meeting.py", title="周会大屏", icon=":material/tv:", url_path="meeting"),
     nav.Page("pages/progress.py", title="进度填报", icon=":material/edit_note:", url_path="progress"),
     nav.Page("pages/self_assessment.py", title="科室自评", icon=":material/fact_check:", url_path="self-assessment"),

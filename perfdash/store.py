@@ -6,6 +6,7 @@ from __future__ import annotations
 from perfdash.db.database import Database, StoreError
 from perfdash.ops.auth import AccountWrites
 from perfdash.workflows.assessment import AssessmentWrites
+from perfdash.workflows.bulletins import BulletinWrites
 from perfdash.workflows.claims import ClaimWrites
 from perfdash.workflows.decisions import DecisionWrites
 from perfdash.workflows.evaluation import EvaluationWrites
@@ -35,6 +36,7 @@ class Store(
     AssessmentWrites,
     SupervisionWrites,
     DecisionWrites,
+    BulletinWrites,
     KpiWrites,
     YearWrites,
     AccountWrites,
@@ -44,6 +46,6 @@ class Store(
     (workflows.scenarios), the official scoring rules (workflows.official), the year-end evaluation
     (workflows.evaluation), checked claims and evidence checklists (workflows.claims), assessing
     sections (workflows.assessment), 督办 (workflows.supervision; meeting decisions, 签收 and 复核:
-    workflows.decisions), 量化指标 (workflows.kpi_review), targets carried over from last year
-    (workflows.years) and accounts (ops.auth). Each goes through Database.write: one transaction,
-    the actor checked, the data version raised, the audit entry written."""
+    workflows.decisions), issuing the 督查通报 (workflows.bulletins), 量化指标 (workflows.kpi_review),
+    targets carried over from last year (workflows.years) and accounts (ops.auth). Each goes through
+    Database.write: one transaction, the actor checked, the data version raised, the audit entry written."""

@@ -13,13 +13,16 @@ from pathlib import Path
 import streamlit as st
 
 from perfdash.app import package_jobs, ui
+from perfdash.app.meeting_view import MeetingContext
 from perfdash.app.session import session_token
 from perfdash.app.ui import PageContext
 from perfdash.core import fmt
 from perfdash.db.database import StoreError as StoreError  # a write's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
 from perfdash.plan.model import Plan, Target
+from perfdash.present import bulletin
 from perfdash.workflows import evaluation, official, periods, plan_delete, plans, progress, supervision
+from perfdash.workflows.bulletins import Edits
 from perfdash.workflows.plans import ImportResult
 
 AuthError = auth.AuthError
@@ -352,3 +355,75 @@ def lock_assessment(ctx: PageContext) -> None:
 
 def unlock_assessment(ctx: PageContext, reason: str) -> None:
     ctx.store.unlock_assessment(ctx.plan_id, reason, ctx.actor)
+
+
+# --- 督查通报 (#36) ---------------------------------------------------------------------------------
+def issue_bulletin(ctx: PageContext, month: date, edits: Edits) -> int:
+    """Issue the month's 通报 as the office edited it (drafted again from the database, the Word file
+    kept under its hash, then the row); returns its id. The office only."""
+    return bulletin.issue(ctx.store, ctx.plan_id, month, edits, ctx.actor)
+
+
+# --- 周会决定事项 (#36) -------------------------------------------------------------------------------
+# The meeting screen's capture panel (perfdash.app.meeting_view): a signed-in office user or leader
+# records a decision of the meeting, or a leader's instruction, as a 督办单.
+
+
+def record_decision(
+    ctx: MeetingContext,
+    what: str,
+    section: str | None,
+    due: date | None,
+    *,
+    code: str | None = None,
+    person: str = "",
+    source: str = "meeting",
+    source_day: date | None = None,
+    source_leader: str = "",
+) -> int:
+    """A 周例会 decision (``source`` 'meeting') or 领导批示 ('instruction') as a 督办单 for the
+    screen's plan, recorded by its signed-in viewer (asked again: the session may have ended since
+    the panel was drawn); returns its number. The office's 签收 time applies (decisions.record_decision)."""
+    if ctx.actor is None or ctx.token is not None:
+        raise StoreError("大屏令牌只能查看，请登录后再记录决定事项")
+    if not ctx.still_allowed():
+        raise StoreError("登录已过期或账户已停用，请重新登录后再记录")
+    if not section:
+        raise StoreError("请选择责任科室")
+    if due is None:
+        raise StoreError("请填写办理时限")
+    return ctx.store.record_decision(
+        ctx.plan_id,
+        what,
+        section,
+        due,
+        ctx.actor,
+        code=code,
+        person=person,
+        source=source,
+        source_day=source_day,
+        source_leader=source_leader,
+    )
+
+
+# --- 督办：签收、答复与复核 (#36) --------------------------------------------------------------------
+# 督办与催报's writes (pages/supervision.py): the section signs for an item and answers it with files;
+# the office returns an answer with a reason or closes the item (办结销号), and sets its 签收 and
+# 临近提醒 days.
+
+
+def sign_order(ctx: PageContext, order_id: int) -> None:
+    ctx.store.sign_order(order_id, ctx.actor)
+
+
+def reply_order(ctx: PageContext, order_id: int, text: str, files: list[tuple[str, bytes]]) -> None:
+    """The section's 办理情况 with its files (name, bytes): all recorded, or none when one is refused."""
+    ctx.store.respond_order(order_id, text, ctx.actor, files=files)
+
+
+def return_order(ctx: PageContext, order_id: int, reason: str) -> None:
+    ctx.store.return_order(order_id, reason, ctx.actor)
+
+
+def set_supervision_settings(ctx: PageContext, sign_days: int, remind_days: int) -> None:
+    ctx.store.set_supervision_settings(ctx.plan_id, sign_days, remind_days, ctx.actor)

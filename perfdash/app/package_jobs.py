@@ -170,9 +170,10 @@ class PackageJobs:
                 job.step = "已完成"
 
     def _fail(self, job: _Job, message: str) -> None:
+        # nothing half-built stays on disk, and it is gone before anyone is told the build failed
+        shutil.rmtree(job.folder, ignore_errors=True)
         with job.lock:
             job.state, job.error, job.finished = FAILED, message, time.monotonic()
-        shutil.rmtree(job.folder, ignore_errors=True)  # nothing half-built stays on disk
 
     def latest(self, owner: str) -> JobStatus | None:
         """``owner``'s latest build (None: none, or its package has expired)."""

@@ -25,15 +25,18 @@ from perfdash.db import database, kpi_tracking, queries, rollups, weekly
 from perfdash.db.database import Database
 from perfdash.db.database import StoreError as StoreError  # a read's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
-from perfdash.present import assessment_docs, charts, charts_time, meeting, templates
+from perfdash.present import assessment_docs, bulletin, charts, charts_time, meeting, templates
 from perfdash.present import evaluation_report as report_doc
 from perfdash.workflows import (
     assessment,
     assessment_measures,
+    bulletins,
     claims,
+    decisions,
     evaluation,
     ledger,
     official,
+    order_files,
     periods,
     plan_delete,
     progress,
@@ -297,9 +300,10 @@ def upload_problems(db: Database, plan_id: int, actor: Actor, upload: ledger.Upl
 
 
 @cached
-def slides(db: Database, plan_id: int, year: int, week: meeting.Week, as_of: date) -> list:
-    """The meeting screen's slides for one week (meeting.build_slides)."""
-    return meeting.build_slides(db, plan_id, year, week, as_of)
+def slides(db: Database, plan_id: int, year: int, week: meeting.Week, as_of: date, today: date | None = None) -> list:
+    """The meeting screen's slides for one week (meeting.build_slides; the decisions' status on
+    ``today``, default the present day)."""
+    return meeting.build_slides(db, plan_id, year, week, as_of, today)
 
 
 # -- accounts and backups ----------------------------------------------------------------------
@@ -536,3 +540,72 @@ def assessment_docx(db: Database, plan_id: int, as_of: date) -> bytes:
 def assessment_xlsx(db: Database, plan_id: int, as_of: date) -> bytes:
     """The same results as a print-ready Excel file (assessment_docs)."""
     return assessment_docs.results_xlsx(assessment_docs.gather(db, plan_id, as_of))
+
+
+# --- 督查通报 (#36) ---------------------------------------------------------------------------------
+# The 督查通报 page's reads (pages/bulletins.py): the months a 通报 can be drafted for, a month's
+# draft (0.3 s on the demo plan), what keeps an edited draft from being written, the edited draft
+# as Word (built only when downloaded), and the issued ones with their text and kept files.
+bulletin_months = cached(bulletins.months, max_entries=16)  # month → why it cannot be drafted (None: it can)
+bulletin_draft = cached(bulletin.draft, max_entries=8)
+issued_bulletins = cached(bulletins.issued, max_entries=16)
+issued_bulletin_text = cached(bulletins.issued_text, max_entries=16)
+issued_bulletin_file = cached(bulletins.read_issued, max_entries=4)  # (file name, bytes), its hash checked
+
+
+@cached(max_entries=16)
+def bulletin_problems(db: Database, plan_id: int, month: date, edits: bulletins.Edits) -> list[str]:
+    """Why the edited draft cannot be written or issued (one line each: an empty part, a field over
+    its limit), [] when it can."""
+    try:
+        bulletin.apply_edits(bulletin_draft(db, plan_id, month), edits)
+    except StoreError as exc:
+        return str(exc).splitlines()
+    return []
+
+
+@cached(max_entries=4)
+def bulletin_docx(db: Database, plan_id: int, month: date, edits: bulletins.Edits) -> bytes:
+    """The month's draft with the office's edits, as Word (the tables and figures the draft's)."""
+    return bulletin.to_docx(bulletin.apply_edits(bulletin_draft(db, plan_id, month), edits))
+
+
+# --- 周会决定事项 (#36) -------------------------------------------------------------------------------
+# The meeting screen's capture panel (perfdash.app.meeting_view): the plan's targets with their
+# sections (lead first) to record a decision against, and what was recorded today (本次会议已记录).
+
+
+@cached(max_entries=16)
+def decision_targets(db: Database, plan_id: int, as_of: date, year: int) -> pd.DataFrame:
+    """Every target of the plan in plan order: code, target (its text), sections (lead first)."""
+    return target_state(db, plan_id, as_of, year)[["code", "target", "sections"]].reset_index(drop=True)
+
+
+@cached(max_entries=16)
+def decisions_recorded(db: Database, plan_id: int, day: date) -> pd.DataFrame:
+    """The 周例会 decisions and 领导批示 decided or recorded on ``day`` (本次会议已记录), in the order
+    recorded, with their status on that day (decisions.items)."""
+    found = decisions.items(db, plan_id, day)
+    found = found[found["source"].isin(meeting.DECISION_SOURCES)]
+    today = (pd.to_datetime(found["source_day"]).dt.date == day) | (pd.to_datetime(found["issued_at"]).dt.date == day)
+    return found[today].sort_values("order_id").reset_index(drop=True)
+
+
+# --- 督办：签收、答复与复核 (#36) --------------------------------------------------------------------
+# 督办与催报's reads (pages/supervision.py) and the section's landing block: every item (all sources)
+# with its status and 三色 level, an item's course and its reply files, the office's 签收 and 临近提醒
+# days, what the reminders carry, and what waits for a section.
+supervision_settings = cached(decisions.settings, max_entries=16)  # (签收时限, 临近提醒) in days
+due_reminders = cached(decisions.due_reminders, max_entries=16)  # what a reminder sent that day carries
+order_history = cached(decisions.history)  # decided, signed, replies (with files), returns, closing
+order_file_list = cached(order_files.listing)  # the files of an item's replies
+order_file = cached(order_files.read, max_entries=2)  # (name, mime, bytes) of up to 20 MB, read on download
+section_todo = cached(decisions.section_todo)  # a section's items to sign for and returned ones
+
+
+@cached
+def order_board(db: Database, plan_id: int, today: date, section: str | None = None) -> pd.DataFrame:
+    """The 督办 items (decisions.board: status and 三色 level on ``today``, 待复核 first); only
+    ``section``'s when given (a section sees its own items, nothing of the others')."""
+    frame = decisions.board(db, plan_id, today)
+    return frame if section is None else frame[frame["section"] == section].reset_index(drop=True)

@@ -35,7 +35,7 @@ from perfdash.present import (
     meeting,
     templates,
 )
-from perfdash.workflows import official, periods, plans, scoring, supervision
+from perfdash.workflows import decisions, official, periods, plans, scoring, supervision
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,8 @@ def _reminders(db: Database, i: Inputs) -> bytes:
     period = calendar.period_of(i.since) if i.since else calendar.this_period(date.today())
     missing = supervision.not_reported(db, i.plan_id, period.start, period.end)
     gaps = supervision.reminder_gaps(db, i.plan_id, date.today())  # as the page's, from 12-01 on
-    texts = supervision.reminder_texts(unit, missing, period, supervision.contacts(db, i.plan_id), gaps)
+    due = decisions.due_reminders(db, i.plan_id, date.today())  # 督办 items due, late or unsigned, as the page's
+    texts = supervision.reminder_texts(unit, missing, period, supervision.contacts(db, i.plan_id), gaps, due)
     return exports.reminder_xlsx(texts, unit, period, i.as_of, demo=_demo(db, i.plan_id))
 
 
@@ -284,7 +285,7 @@ EXPORTS: tuple[Export, ...] = (
         "docx",
         bulletin.to_docx,
         _bulletin,
-        ("python -m perfdash bulletin",),  # the page that edits and issues it comes later (#36)
+        ("pages/bulletins.py#bulletin_docx", "python -m perfdash bulletin"),  # on the page: as the office edited it
     ),
     Export(
         "inspection_contents",
@@ -311,8 +312,11 @@ STORED_FILES = {
     "pages/admin.py#backup_pick_download": "备份文件（.zip）：备份目录中选中的一份",
     "pages/self_assessment.py#ev_download": "迎评材料：科室上传的原文件",
     "pages/verification.py#ev_download_*": "迎评材料：科室上传的原文件（核验队列和佐证材料中每个目标一个按钮）",
+    "pages/supervision.py#order_file_*": "督办答复的附件：科室随答复上传的原文件（每个文件一个按钮）",
     # Built to a file by perfdash.present.inspection_package.build_package (also python -m perfdash
     # package) and handed out as written: the uploaded files as stored, and the two documents
     # registered above (inspection_contents, inspection_index).
     "pages/verification.py#inspection_package": "察访核验材料包（.zip）：迎评材料原文件，另含目录和索引",
+    # Built by the export above (as edited) when it was issued, then kept under its hash as issued.
+    "pages/bulletins.py#bulletin_issued_download": "已签发的督查通报（.docx）：签发时保存的文件",
 }
