@@ -44,15 +44,23 @@ st.caption(
     + f"。{schedule.lag_rule_text()}"
 )
 widgets.period_note(ctx)  # a section: 本期已报 N 条 ✓, on the dashboards once the office closes the period
+if actor.role == "section" and (flags := progress.flag_summary(state, actor, ctx.this_period)):
+    st.info(flags, icon=":material/campaign:")  # what the leaders' 需要协调的事项 will list of ours
 
 if actor.role == "section":
     mine_orders = reads.orders(ctx, ctx.plan_id, ctx.as_of)
     mine_orders = mine_orders[(mine_orders["section"] == actor.name) & (mine_orders["level"] != supervision.CLOSED)]
     for o in mine_orders.itertuples():
+        code = f"{fmt.md(o.code)}：" if isinstance(o.code, str) else ""  # a meeting decision may name no target
         st.warning(
-            f"督办（{o.level}）#{o.order_id} {fmt.md(o.code)}：{fmt.md(o.what)}，时限 {fmt.day(o.due_date)}。"
+            f"督办（{o.level}）#{o.order_id} {code}{fmt.md(o.what)}，时限 {fmt.day(o.due_date)}。"
             "请在“督办与催报”中答复。"
         )
+    todo = reads.section_todo(ctx, ctx.plan_id, actor.name, ui.today())  # 督办 waiting for us (#36)
+    if todo["to_sign"] or todo["returned"]:
+        with st.container(border=True, key="orders_todo"):
+            st.markdown(f"待签收督办 **{todo['to_sign']}** 项 · 退回待重新答复 **{todo['returned']}** 项")
+            widgets.page_link("pages/supervision.py", "到“督办与催报”签收、答复 →")
     # 迎检材料缺项: returned claims at any time (the section must act), the rest from the office's day
     # on; a summary line, the list folded, nothing asked of the weekly report below.
     shown, gaps_start, gaps = reads.gaps_shown(ctx, ctx.plan_id, ctx.year, ui.today(), actor.name)
@@ -95,7 +103,7 @@ with tab_edit:
         disabled=["code", "target", "deadline", "role", "current_pct"],
         column_config={
             "code": st.column_config.TextColumn("编号", width=56),
-            "target": st.column_config.TextColumn("年度工作目标", width=200, help="双击单元格可看全文"),
+            "target": st.column_config.TextColumn("年度工作目标", width=156, help="双击单元格可看全文"),
             "deadline": st.column_config.DateColumn("完成时限", format="YYYY-MM-DD", width=92),
             "role": st.column_config.TextColumn("角色", width=48),
             "current_pct": st.column_config.ProgressColumn(
@@ -105,13 +113,17 @@ with tab_edit:
                 "本次完成率(%)", min_value=0, max_value=100, step=1, width=120
             ),
             "status": st.column_config.SelectboxColumn("状态", options=list(STATUSES), required=True, width=80),
-            "note": st.column_config.TextColumn("进展说明", max_chars=500, width=200),
+            "note": st.column_config.TextColumn("进展说明", max_chars=500, width=160),
+            "coordinate": st.column_config.CheckboxColumn(
+                "需协调", width=72, help="需要分管领导协调解决的，勾选后列入周例会“需要协调的事项”"
+            ),
         },
     )
     edits = progress.edited_rows(before, after, report_date)
     st.caption(
         f"已修改 {len(edits)} 项，其余 {len(before) - len(edits)} 项未改动、不会保存。"
-        f"只有改动了完成率、状态或填写了说明的目标才会保存；{progress.STATUS_RULE}。"
+        f"只有改动了完成率、状态、需协调或填写了说明的目标才会保存；{progress.STATUS_RULE}。"
+        f"{progress.COORDINATE_RULE}。"
     )
     clashes = progress.edit_problems(before, edits)  # the same rule the save applies, shown before the click
     if clashes:
