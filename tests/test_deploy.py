@@ -20,13 +20,18 @@ from tests.system_packages import ensure
 from tests.waiting import wait_until
 
 CONFIG = PROJECT_ROOT / "deploy" / "nginx-perfdash.conf"
+BUNDLE = b"var plotly = function () { return 1; };\n" * 500  # 20 KB of script
 
 
 def _backend(name: str) -> tuple[http.server.ThreadingHTTPServer, int]:
     class Answer(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             body = f"{name}|{self.headers.get('Upgrade', '')}|{self.headers.get('X-Forwarded-For', '')}".encode()
+            kind = "text/plain"
+            if self.path == "/static/bundle.js":  # a bundle as Streamlit sends it: uncompressed
+                body, kind = BUNDLE, "application/javascript"
             self.send_response(200)
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -106,3 +111,17 @@ def test_one_browser_stays_with_one_process_and_browsers_spread(proxy):
     assert _get(proxy)[0].split("|")[2] == "127.0.0.1"  # the visitor's address, for the sign-in limit
     spread = Counter(_get(proxy)[0].split("|")[0] for _ in range(40))  # 40 new browsers
     assert set(spread) == {"A", "B"} and min(spread.values()) >= 8, spread
+
+
+def test_bundles_go_out_gzipped_to_a_browser_that_accepts_it(proxy):
+    import gzip
+
+    for accepts, encoding in (("gzip, deflate, br", "gzip"), ("identity", None)):
+        request = urllib.request.Request(proxy + "static/bundle.js", headers={"Accept-Encoding": accepts})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            raw = response.read()
+            assert response.headers.get("Content-Encoding") == encoding
+        body = gzip.decompress(raw) if encoding else raw
+        assert body == BUNDLE
+        if encoding:
+            assert len(raw) < len(BUNDLE) / 20  # 20 KB of repeated script: a few hundred bytes

@@ -29,6 +29,9 @@ from perfdash.store import Store
 PASSWORD_PAGE = "我的账户"  # noqa: S105 (a page title, not a password)
 APP_SCRIPT = settings.PROJECT_ROOT / "app.py"
 READY_WAIT_SECONDS = 120
+# Words of the console lines serve --processes (perfdash.server.cluster) waits for in its children.
+DB_READY = "数据库已就绪"
+READY = "看板已就绪"
 
 _OPEN: dict[str, Store] = {}
 _OPEN_LOCK = threading.Lock()
@@ -127,7 +130,7 @@ def serve(db: Path | str, port: int | None = None, address: str | None = None) -
     started = time.perf_counter()
     store = shared_store(str(db))
     plans = int(store.scalar("SELECT count(*) FROM plans"))
-    say(f"数据库已就绪（{plans} 个方案，用时 {time.perf_counter() - started:.1f} 秒）")
+    say(f"{DB_READY}（{plans} 个方案，用时 {time.perf_counter() - started:.1f} 秒）")
     scheduler = None
     every, folder = settings.backup_every_hours(), settings.backup_dir(db)
     if every > 0 and not store.claim("scheduled backups"):
@@ -246,7 +249,7 @@ def _announce_when_ready(url: str, lan: str | None = None) -> None:
             with urllib.request.urlopen(f"{url}_stcore/health", timeout=2) as r:  # noqa: S310 (our own server)
                 if r.read() == b"ok":
                     _SERVING.set()
-                    say(f"看板已就绪：{url}")
+                    say(f"{READY}：{url}")
                     if lan:
                         say(f"同一网络中的其他电脑请打开：{lan}")
                     return
