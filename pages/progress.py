@@ -48,7 +48,7 @@ if actor.role == "section" and (flags := progress.flag_summary(state, actor, ctx
     st.info(flags, icon=":material/campaign:")  # what the leaders' 需要协调的事项 will list of ours
 
 if actor.role == "section":
-    mine_orders = reads.orders(ctx, ctx.plan_id, ctx.as_of)
+    mine_orders = reads.orders(ctx, ctx.plan_id, ui.today())  # as 督办与催报 colours them: today
     mine_orders = mine_orders[(mine_orders["section"] == actor.name) & (mine_orders["level"] != supervision.CLOSED)]
     for o in mine_orders.itertuples():
         code = f"{fmt.md(o.code)}：" if isinstance(o.code, str) else ""  # a meeting decision may name no target

@@ -94,7 +94,10 @@ def board_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "编号": frame["order_id"],
-            "状态": frame["status"],
+            "状态": [
+                f"{s}（已过时限）" if s == decisions.REVIEW and late else s
+                for s, late in zip(frame["status"], frame["past_due"], strict=True)
+            ],
             "等级": frame["level"],
             "来源": [source_of(r) for _, r in frame.iterrows()],
             "目标": [text_of(c) or "—" for c in frame["code"]],
@@ -150,7 +153,8 @@ def history_view(oid: int, key: str) -> None:
 def item_head(row: pd.Series) -> None:
     oid = int(row["order_id"])
     level = LEVEL_BADGES.get(row["level"])
-    badges = f":{BADGES.get(row['status'], 'gray')}-badge[{row['status']}]" + (
+    shown = f"{row['status']}（已过时限）" if row["status"] == decisions.REVIEW and row["past_due"] else row["status"]
+    badges = f":{BADGES.get(row['status'], 'gray')}-badge[{shown}]" + (
         f" :{level}-badge[{row['level']}]" if level else ""
     )
     code = f"**{fmt.md(row['code'])}** " if text_of(row["code"]) else ""
@@ -193,6 +197,24 @@ def review_card(row: pd.Series, decide: bool) -> None:
                     actions.save(partial(actions.return_order, ctx, oid, note), done)
         with st.expander("办理经过", key=f"review_course_{oid}"):
             history_view(oid, "review_course")
+
+
+def other_close(open_: pd.DataFrame) -> None:
+    """其他操作: the office closes (办结销号) any open item it holds, answered or not: one recorded by
+    mistake or no longer needed, with a note saying why."""
+    with st.expander("其他操作：直接办结销号", key="other_ops"):
+        if open_.empty:
+            st.caption("没有未办结的督办事项。")
+            return
+        st.caption("事项记录有误或已无需办理时，可直接办结销号（须写明办结说明）；已答复的事项请在上面的待复核中办理。")
+        labels = {
+            int(r.order_id): f"#{r.order_id} {r.section} · {str(r.what)[:30]}（{r.status}）" for r in open_.itertuples()
+        }
+        with st.form("other_close_form", border=False):
+            oid = st.selectbox("督办事项", list(labels), format_func=labels.get, key="other_close_pick")
+            note = st.text_area("办结说明（必填）", key="other_close_note", height=80)
+            if st.form_submit_button("办结销号", key="other_close"):
+                actions.save(partial(actions.close_order, ctx, int(oid), note), f"督办单 #{oid} 已办结销号。")
 
 
 def reply_form(row: pd.Series) -> None:
@@ -260,7 +282,8 @@ def orders_tab() -> None:
     esc = f"逾期超过 {config.escalate_days()} 天为红色"
     rule = (
         f"状态和等级按今天（{fmt.day(today)}）判断。等级：到期前为蓝色，逾期未办结为橙色，{esc}；"
-        f"超过签收时限（{sign_days} 天）未签收的同样升级。科室答复后由绩效办复核：办结销号或退回。"
+        f"超过签收时限（{sign_days} 天）未签收的同样升级。科室答复后由绩效办复核：办结销号或退回；"
+        "等待复核期间不再升级，过了办理时限的标“已过时限”。"
     )
     if actor.role == "section":
         mine = reads.order_board(ctx, ctx.plan_id, today, actor.name)
@@ -303,12 +326,21 @@ def orders_tab() -> None:
     if section != "全部科室":
         shown = shown[shown["section"] == section]
     widgets.table(board_table(shown), "没有符合条件的督办事项。", width="stretch", key="order_board")
-    waiting = shown[shown["status"] == decisions.REVIEW]
+    # The office's turn: every answer since the item was signed or last returned, past its due day or not.
+    waiting = shown[
+        pd.Series(
+            [decisions.awaiting_review(r) and r["status"] != decisions.CLOSED for _, r in shown.iterrows()],
+            index=shown.index,
+            dtype=bool,
+        )
+    ]
     st.subheader(f"待复核（{len(waiting)} 件）")
     if waiting.empty:
         st.caption("没有等待复核的答复。")
     for _, row in waiting.iterrows():
         review_card(row, decide=office)
+    if office:
+        other_close(board[board["status"] != decisions.CLOSED])  # every open item, whatever the filters
     if not shown.empty:
         with st.expander("查看任一事项的办理经过", key="order_course"):
             labels = {int(r.order_id): f"#{r.order_id} {str(r.what)[:30]}" for r in shown.itertuples()}

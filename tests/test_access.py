@@ -426,7 +426,8 @@ def test_after_the_lock_no_answers_or_samples_from_sections(store):
         store.respond_order(order, "已推进", section)
     with pytest.raises(StoreError, match="锁定"):
         store.add_survey_sample(1, "张三", "某校", "学校", "123", "中教科", "", section)
-    store.respond_order(order, "绩效办备注", OFFICE)  # the office still may
+    with pytest.raises(StoreError, match=r"督办单 \d+ 由中教科答复"):  # the office reviews; only the section answers
+        store.respond_order(order, "绩效办备注", OFFICE)
 
 
 def test_saving_the_evaluation_is_all_or_nothing(store):

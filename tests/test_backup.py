@@ -535,7 +535,7 @@ def test_a_reply_s_files_and_an_issued_bulletin_travel_with_the_backup(tmp_path,
     store = Store(db)
     try:
         order = store.issue_order(1, "1-3-1", "请加快推进", date(2025, 12, 31), OFFICE)
-        store.respond_order(order, "已推进", OFFICE, files=[("推进情况.pdf", b"%PDF-1.4 reply")])
+        store.respond_order(order, "已推进", Actor.section("中教科"), files=[("推进情况.pdf", b"%PDF-1.4 reply")])
         draft = bulletin.draft(store, 1, date(2025, 10, 1))
         bid = bulletin.issue(store, 1, draft.month, bulletin.edits_of(draft), OFFICE)
         data = bulletins.read_issued(store, bid)[1]
@@ -552,3 +552,44 @@ def test_a_reply_s_files_and_an_issued_bulletin_travel_with_the_backup(tmp_path,
         assert bulletins.read_issued(store, bid)[1] == data
     finally:
         store.close()
+
+
+def test_a_lost_reply_file_or_issued_bulletin_is_named_for_what_it_is(tmp_path, monkeypatch):
+    """#36 review: a lost file of a 督办 reply or of an issued 通报 is not an 创新成果: each is named
+    for what it is, and the advice says what can be done (neither can be uploaded again)."""
+    from perfdash.present import bulletin
+    from perfdash.workflows import bulletins, evaluation
+
+    db, _ = _with_evidence(tmp_path, monkeypatch)
+    store = Store(db)
+    try:
+        order = store.issue_order(1, "1-3-1", "请加快推进", date(2025, 12, 31), OFFICE)
+        store.respond_order(order, "已推进", Actor.section("中教科"), files=[("推进情况.pdf", b"%PDF-1.4 reply")])
+        draft = bulletin.draft(store, 1, date(2025, 10, 1))
+        bid = bulletin.issue(store, 1, draft.month, bulletin.edits_of(draft), OFFICE)
+        issue = str(bulletins.issued(store, 1).iloc[0]["issue"])
+        evaluation.evidence_path(store, hashlib.sha256(b"%PDF-1.4 reply").hexdigest(), "推进情况.pdf").unlink()
+        kept = str(store.scalar("SELECT content_sha256 FROM bulletins WHERE bulletin_id = ?", [bid]))
+        bulletins.file_path(store, kept).unlink()
+    finally:
+        store.close()
+    manifest = bk.backup(db, tmp_path / "bk")
+    assert sorted((m.names, m.kinds) for m in manifest.missing_evidence) == sorted(
+        [((f"推进情况.pdf（督办答复，督办单 {order}）",), ("order_file",)), ((f"督查通报（{issue}）",), ("bulletin",))]
+    )
+    text = checks.missing_evidence_text(manifest.missing_evidence)
+    assert text.startswith("2 个文件（督办答复附件、督查通报文件）在服务器上缺失或损坏，未能备份：")
+    assert "创新成果" not in text and "补传这些材料" not in text
+    assert text.endswith(
+        "其余数据和材料已备份；督办答复的附件不能在系统中补传：请从更早的备份中找回，或请责任科室重新答复并附上材料；"
+        "已印发的督查通报不能重新上传：请从更早的备份中找回该文件"
+    )
+    assert bk.read_manifest(tmp_path / "bk").missing_evidence == manifest.missing_evidence  # the kinds are kept
+    said = checks.missing_evidence_text(manifest.missing_evidence, restored=True)
+    assert said.startswith("这份备份不含 2 个文件（督办答复附件、督查通报文件）（备份时已缺失或损坏）：")
+    # A lost 迎评材料 reads as before, and so does one in a manifest of before kinds were kept.
+    old = checks.MissingEvidence("evidence/ab/x.png", ("照片.png（目标 7-2）",), "缺失")
+    assert checks.missing_evidence_text([old]) == (
+        "1 个迎评材料文件在服务器上缺失或损坏，未能备份：照片.png（目标 7-2）（缺失）。其余数据和材料已备份；"
+        "请补传这些材料后再备份一次"
+    )

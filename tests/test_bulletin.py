@@ -18,7 +18,7 @@ from perfdash.db import queries, rollups
 from perfdash.db.database import StoreError
 from perfdash.present import bulletin, downloads
 from perfdash.store import Store
-from perfdash.workflows import periods, supervision
+from perfdash.workflows import decisions, periods, supervision
 from tests.running import run_cli
 
 OFFICE = Actor.office()
@@ -124,7 +124,8 @@ def test_sections_not_reported_are_summed_over_the_months_periods(demo_store, oc
 
 
 class Clock:
-    """What datetime.now() says in perfdash.workflows.supervision (when orders are issued and closed)."""
+    """What datetime.now() says in perfdash.workflows.supervision and decisions (when orders are
+    issued, answered and closed)."""
 
     now_is = datetime(2025, 1, 1)
 
@@ -137,6 +138,7 @@ class Clock:
                 return clock.now_is
 
         monkeypatch.setattr(supervision, "datetime", Fixed)
+        monkeypatch.setattr(decisions, "datetime", Fixed)
 
     def at(self, day: date) -> Clock:
         self.now_is = datetime.combine(day, datetime.min.time()).replace(hour=10)
@@ -161,20 +163,32 @@ def test_orders_opened_closed_and_overdue_are_counted_as_on_the_cutoff(demo_stor
     issue(demo_store, clock, date(2025, 11, 3), date(2025, 11, 5))  # after the cut-off: next month's
     f = issue(demo_store, clock, date(2025, 10, 10), date(2025, 10, 25), closed=date(2025, 11, 5))  # open on 10-31
     issue(demo_store, clock, date(2025, 9, 1), date(2025, 9, 10), closed=date(2025, 9, 12))  # all before
+    # g: answered on 10-27, before its due day 10-28, not reviewed by the cut-off: the office's turn.
+    g = issue(demo_store, clock, date(2025, 10, 20), date(2025, 10, 28))
+    lead = demo_store.target_people(1, "1-4-2")[0][0]
+    clock.at(date(2025, 10, 27))
+    demo_store.respond_order(g, "已办理", Actor.section(lead))
+    clock.at(date(2025, 11, 3))
+    demo_store.sign_order(c, Actor.section(lead))  # after the cut-off: c stood unsigned on 10-31
     draft = bulletin.draft(demo_store, 1, OCTOBER)
-    assert draft.orders == {"opened": [b, c, f], "closed": [b, d], "overdue": [a, f]}
-    levels = [supervision.order_level(due, False, LAST_FRIDAY) for due in (date(2025, 10, 10), date(2025, 10, 25))]
+    assert draft.orders == {"opened": [b, c, f, g], "closed": [b, d], "overdue": [a, f]}
     text = draft.parts[3].paragraphs[0]
-    assert "新下发督办单3件，办结2件；截至2025年10月31日，在办督办单3件，其中逾期未办结2件" in text
-    assert f"{levels[0]}" in text and f"{levels[1]}" in text
+    # As every page colours them (decisions.level): never signed for, a and f are red from their
+    # 签收 days (9-22, 10-12: over 7 days before 10-31), whatever their due days say; c (签收 by
+    # 10-22) is 签收超时 and red though not due; g waits for 复核 and does not escalate.
+    assert (
+        "新下发督办单4件，办结2件；截至2025年10月31日，在办督办单4件，其中逾期未办结2件（橙色0件、红色2件），"
+        "超过签收时限未签收1件。"
+    ) in text
     rows = draft.parts[3].tables[0].rows
-    assert [r[0] for r in rows] == [str(o) for o in (a, b, c, d, f)]
+    assert [r[0] for r in rows] == [str(o) for o in (a, b, c, d, f, g)]
     assert [r[5] for r in rows] == [
-        "逾期21天（" + levels[0] + "）",
+        "逾期21天（红色）",
         "10月15日办结",
-        "办理中",
+        "签收超时（红色）",
         "10月5日办结",
-        "逾期6天（" + levels[1] + "）",
+        "逾期6天（红色）",
+        "待复核（已过时限）",
     ]
 
 

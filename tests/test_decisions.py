@@ -8,6 +8,7 @@ import hashlib
 import json
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 
 from perfdash.core.access import Actor
@@ -44,6 +45,7 @@ def test_one_decision_walks_every_stage(db_target):
             code="1-3-1",
             person="张少杰",
             source_day=MEETING,
+            today=MEETING,
         )
         item = decisions.items(store, plan_id, MEETING).set_index("order_id").loc[oid]
         assert (item["source_label"], item["source_leader"], item["person"]) == ("周例会", "蔡玉霖", "张少杰")
@@ -93,6 +95,7 @@ def test_a_free_standing_instruction_and_last_weeks_items(demo_store):
         source="instruction",
         source_leader="林长华",
         source_day=MEETING,
+        today=MEETING,
     )
     older = store.record_decision(1, "上上周的事", "财务科", MEETING, OFFICE, source_day=MEETING - timedelta(days=14))
     since = decisions.items(store, 1, MEETING, since=MEETING - timedelta(days=7))
@@ -137,16 +140,35 @@ def test_the_office_sets_the_sign_and_remind_days(db_target):
 
         # A decision takes the plan's 签收时限 unless it names its own; an office order too, from today.
         plain = store.record_decision(
-            plan_id, "报送方案", "中教科", MEETING + timedelta(days=7), LEADER, source_day=MEETING
+            plan_id, "报送方案", "中教科", MEETING + timedelta(days=7), LEADER, source_day=MEETING, today=MEETING
         )
         own = store.record_decision(
-            plan_id, "报送方案", "中教科", MEETING + timedelta(days=7), LEADER, source_day=MEETING, sign_days=0
-        )
+            plan_id, "报送方案", "中教科", MEETING + timedelta(days=7), LEADER, source_day=MEETING, today=MEETING,
+            sign_days=0,
+        )  # fmt: skip
         order = store.issue_order(plan_id, "1-3-1", "加快进度", date.today() + timedelta(days=20), OFFICE)
         found = decisions.items(store, plan_id, MEETING).set_index("order_id")["sign_due"]
         assert str(found[plain])[:10] == "2025-11-28"  # 11-24 + 4
         assert str(found[own])[:10] == "2025-11-24"
         assert str(found[order])[:10] == (date.today() + timedelta(days=4)).isoformat()
+
+        # Entered five days after its meeting (#36 review): 签收 runs from the day it is recorded, as an
+        # office order's does, not from the meeting's day (which would make it 签收超时 at once).
+        late = store.record_decision(
+            plan_id, "补录上周会议决定", "中教科", MEETING + timedelta(days=10), LEADER, source_day=MEETING,
+            today=MEETING + timedelta(days=5),
+        )  # fmt: skip
+        item = decisions.items(store, plan_id, MEETING + timedelta(days=5)).set_index("order_id").loc[late]
+        assert (str(item["sign_due"])[:10], item["status"]) == ("2025-12-03", decisions.UNSIGNED)  # 11-29 + 4
+        assert str(item["source_day"])[:10] == "2025-11-24"  # still the meeting's decision
+        assert _status(store, plan_id, late, date(2025, 12, 4)) == decisions.SIGN_LATE
+        three_days_ago = date.today() - timedelta(days=3)
+        unpinned = store.record_decision(
+            plan_id, "今天录入", "中教科", date.today() + timedelta(days=10), LEADER, source_day=three_days_ago
+        )  # recorded now: four days from today, not from three days ago
+        found = decisions.items(store, plan_id, date.today()).set_index("order_id")
+        assert str(found.loc[unpinned, "sign_due"])[:10] == (date.today() + timedelta(days=4)).isoformat()
+        assert found.loc[unpinned, "status"] == decisions.UNSIGNED
     finally:
         store.close()
 
@@ -156,8 +178,9 @@ def test_files_go_with_the_reply_or_not_at_all(db_target, monkeypatch):
     try:
         plan_id = store.import_plan(shipped_plan()).plan_id
         oid = store.record_decision(
-            plan_id, "报送推进方案", "中教科", MEETING + timedelta(days=4), LEADER, code="1-3-1", source_day=MEETING
-        )
+            plan_id, "报送推进方案", "中教科", MEETING + timedelta(days=4), LEADER, code="1-3-1", source_day=MEETING,
+            today=MEETING,
+        )  # fmt: skip
         folder = evaluation.evidence_dir(store)
         kept = lambda: sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []  # noqa: E731
         replies = lambda: store.scalar("SELECT count(*) FROM order_responses WHERE order_id = ?", [oid])  # noqa: E731
@@ -227,13 +250,15 @@ def test_what_the_reminders_carry_on_chosen_days(db_target):
     try:
         p = store.import_plan(shipped_plan()).plan_id
         a = store.record_decision(
-            p, "报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1", source_day=MEETING
+            p, "报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1", source_day=MEETING, today=MEETING
         )
         b = store.record_decision(
             p, "协调财政资金", "督导科", date(2025, 12, 10), OFFICE, source="instruction", source_leader="林长华",
-            source_day=MEETING,
+            source_day=MEETING, today=MEETING,
         )  # fmt: skip
-        c = store.record_decision(p, "排查隐患", "校安科", date(2025, 11, 25), LEADER, code="7-2", source_day=MEETING)
+        c = store.record_decision(
+            p, "排查隐患", "校安科", date(2025, 11, 25), LEADER, code="7-2", source_day=MEETING, today=MEETING
+        )
         soon, late, unsigned = decisions.DUE_SOON, decisions.DUE_LATE, decisions.NOT_SIGNED
         assert _due(store, p, date(2025, 11, 24)) == [(soon, c, "未签收")]  # A: 11-28 is 4 days off
         assert _due(store, p, date(2025, 11, 25)) == [(soon, c, "未签收"), (soon, a, "未签收")]  # due today: still soon
@@ -265,3 +290,88 @@ def test_what_the_reminders_carry_on_chosen_days(db_target):
         assert decisions.section_todo(store, p, "中教科", date(2025, 11, 24)) == {"to_sign": 0, "returned": 0}
     finally:
         store.close()
+
+
+# -- the #36 review: whose turn it is, one rule for every page -----------------------------------------
+
+
+def test_an_answer_waiting_for_review_is_the_offices_turn_past_its_due_day(demo_store):
+    """Answered two days before its due day, not reviewed: five days later it is still 待复核 (past
+    its due day: past_due), blue (the wait is the office's, it does not escalate), in no reminder;
+    the office can still close or return it. Returned, it is the section's turn again: 逾期."""
+    from perfdash.workflows import supervision
+
+    store, today = demo_store, date.today()
+    oid = store.record_decision(
+        1, "报送方案", "中教科", today + timedelta(days=2), OFFICE, code="1-3-1", source_day=today
+    )
+    store.respond_order(oid, "方案已报送", ZHONGJIAO)  # today: on time
+    for later in (today + timedelta(days=5), today + timedelta(days=30)):
+        item = decisions.items(store, 1, later).set_index("order_id").loc[oid]
+        assert (item["status"], bool(item["past_due"])) == (decisions.REVIEW, True)
+        assert decisions.board(store, 1, later).set_index("order_id").loc[oid, "level"] == decisions.BLUE
+        assert supervision.orders(store, 1, later).set_index("order_id").loc[oid, "level"] == decisions.BLUE
+        assert oid not in set(decisions.due_reminders(store, 1, later)["order_id"])
+    store.return_order(oid, "请补充时间节点", OFFICE)
+    later = today + timedelta(days=5)
+    item = decisions.items(store, 1, later).set_index("order_id").loc[oid]
+    assert (item["status"], bool(item["past_due"])) == (decisions.OVERDUE, True)
+    assert decisions.board(store, 1, later).set_index("order_id").loc[oid, "level"] == decisions.ORANGE
+    store.respond_order(oid, "已补充", ZHONGJIAO)  # answered again, late: waits, held at its day's colour
+    assert decisions.items(store, 1, later).set_index("order_id").loc[oid, "status"] == decisions.REVIEW
+    store.close_order(oid, "", OFFICE)  # closing an answer under review needs no note
+    assert decisions.items(store, 1, later).set_index("order_id").loc[oid, "status"] == decisions.CLOSED
+
+
+def test_the_office_closes_any_open_item_with_a_note(demo_store):
+    """Recorded by mistake or no longer needed: the office closes an item nobody answered (办结销号),
+    saying why; without a note it is refused in one line. Only the office closes."""
+    oid = demo_store.record_decision(
+        1, "重复录入的事项", "中教科", MEETING + timedelta(days=4), OFFICE, source_day=MEETING
+    )
+    with pytest.raises(StoreError, match=f"督办单 {oid} 没有待复核的答复：直接办结销号请写明办结说明"):
+        demo_store.close_order(oid, "  ", OFFICE)
+    with pytest.raises(StoreError, match="只有绩效办可以办结督办单"):
+        demo_store.close_order(oid, "x", ZHONGJIAO)
+    demo_store.close_order(oid, "重复录入，已撤销", OFFICE)
+    item = decisions.items(demo_store, 1, MEETING).set_index("order_id").loc[oid]
+    assert (item["status"], item["close_note"]) == (decisions.CLOSED, "重复录入，已撤销")
+
+
+def test_only_the_items_section_answers(demo_store):
+    """The office reviews; it does not answer (its answer would count as the section's 签收 and
+    reply). Nor does another section, nor a leader. The page's action for it is the reply's."""
+    from perfdash.app import actions
+
+    oid = demo_store.record_decision(
+        1, "报送方案", "中教科", MEETING + timedelta(days=4), LEADER, code="1-3-1", source_day=MEETING
+    )
+    for who in (OFFICE, CHUYOU, LEADER):
+        with pytest.raises(StoreError, match=f"^督办单 {oid} 由中教科答复$"):
+            demo_store.respond_order(oid, "绩效办备注", who)
+    item = decisions.items(demo_store, 1, MEETING).set_index("order_id").loc[oid]
+    assert (item["replies"], item["signed_at"] is None or pd.isna(item["signed_at"])) == (0, True)
+    assert not hasattr(actions, "respond_order") and hasattr(actions, "reply_order")
+
+
+def test_a_failed_reply_keeps_a_file_another_save_recorded(demo_store):
+    """Two saves of the same bytes: the first writes the file, the second finds it there and records
+    it; when the first then fails it must not take the file away from the second. A file nobody
+    records is still taken back."""
+    store = demo_store
+    a = store.record_decision(1, "报送方案", "中教科", MEETING + timedelta(days=4), LEADER, source_day=MEETING)
+    b = store.record_decision(1, "报送台账", "中教科", MEETING + timedelta(days=4), LEADER, source_day=MEETING)
+    checked = order_files.check_files([("方案.pdf", PDF)])
+    written = order_files.keep(store, checked)  # the first reply's file, not yet recorded
+    assert len(written) == 1 and written[0].exists()
+    store.respond_order(b, "已报送", ZHONGJIAO, files=[("方案.pdf", PDF)])  # the second: the file is there
+    order_files.forget(store, written)  # the first reply fails now
+    assert written[0].exists()
+    assert order_files.read(store, b, hashlib.sha256(PDF).hexdigest())[2] == PDF
+    lone = order_files.keep(store, order_files.check_files([("照片.png", PNG)]))
+    order_files.forget(store, lone)  # recorded by nobody: gone
+    assert not lone[0].exists()
+    # The evidence upload and an issued 通报 take back their file under the same rule.
+    assert evaluation.named(store, hashlib.sha256(PDF).hexdigest())
+    assert not evaluation.named(store, hashlib.sha256(PNG).hexdigest())
+    assert a

@@ -44,7 +44,7 @@ def test_one_decision_on_the_slide_at_every_stage(demo_store):
     assert "decisions" not in _slides(store)  # nothing decided yet: no slide
     oid = store.record_decision(
         1, "1-3-1 进度滞后：中教科周五前报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1",
-        source_day=DECIDED,
+        source_day=DECIDED, today=DECIDED,
     )  # fmt: skip
     sign_due = pd.Timestamp(decisions.items(store, 1, MEETING).set_index("order_id").loc[oid, "sign_due"]).date()
     slides = _slides(store, today=DECIDED)
@@ -72,10 +72,43 @@ def test_one_decision_on_the_slide_at_every_stage(demo_store):
     assert '<b class="pd-good">已办结</b>' in html and ">已补充分解任务到各校</div></td>" in html
 
 
+def test_the_slides_read_whose_turn_it_is_and_todays_colours(demo_store):
+    """#36 review. An item answered and waiting for 复核 past its due day reads 待复核（已过时限）:
+    the office's turn, not 逾期. A return stamped the very instant of the reply it returns counts
+    as the return (decisions.returned), as on 督办与催报. The 逾期与临期 slide colours open 督办 on
+    the meeting's day, as every page does, not on the cut-off day."""
+    store = demo_store
+    oid = store.record_decision(
+        1, "报送推进方案", "中教科", date(2025, 11, 20), LEADER, code="1-3-1", source_day=DECIDED, today=DECIDED
+    )
+    store.respond_order(oid, "已报送推进方案", ZHONGJIAO)
+    row = _row(store, oid)  # on 11-24, four days after its due day
+    assert (row["status"], bool(row["past_due"]), row["latest"]) == ("待复核", True, "已报送推进方案")
+    html = meeting.decision_table(_slides(store)["decisions"].tables["items"])
+    assert 'style="color:var(--pd-accent)">待复核（已过时限）</b>' in html
+    store.return_order(oid, "请补充各校的分解任务", OFFICE)
+    store.con.execute(
+        "UPDATE order_reviews SET reviewed_at = (SELECT max(responded_at) FROM order_responses WHERE order_id = ?) "
+        "WHERE order_id = ?",
+        [oid, oid],
+    )
+    row = _row(store, oid)
+    assert (row["status"], row["latest"]) == ("逾期", "退回：请补充各校的分解任务")
+
+    # Decided on the cut-off day 11-21, due 11-22: blue on 11-21, orange at the meeting of 11-24.
+    late = store.record_decision(
+        1, "报送整改清单", "校安科", date(2025, 11, 22), LEADER, code="7-2", source_day=WEEK.end, today=WEEK.end
+    )
+    due = _slides(store)["due"]
+    orders = due.tables["orders"].set_index("order_id")["level"]
+    assert orders[late] == "橙色" and due.numbers["orders"] == 2
+    assert _slides(store, today=WEEK.end)["due"].tables["orders"].set_index("order_id").loc[late, "level"] == "蓝色"
+
+
 def test_a_long_reply_is_clipped_and_text_is_escaped(demo_store):
     oid = demo_store.record_decision(
         1, "<b>协调</b>", "财务科", date(2025, 12, 5), OFFICE, source="instruction", source_leader="林长华",
-        source_day=DECIDED,
+        source_day=DECIDED, today=DECIDED,
     )  # fmt: skip
     demo_store.respond_order(oid, "已与财政局对接，" + "经费" * 20, Actor("section", "财务科", "cw"))
     items = _slides(demo_store)["decisions"].tables["items"]
@@ -139,7 +172,7 @@ def test_many_decisions_go_on_over_pages(demo_store):
     """Nine decisions of last week: seven on the first page of the slide, two on the second."""
     for n in range(9):
         demo_store.record_decision(
-            1, f"事项{n}", "财务科", date(2025, 12, 1) + timedelta(days=n), OFFICE, source_day=DECIDED
+            1, f"事项{n}", "财务科", date(2025, 12, 1) + timedelta(days=n), OFFICE, source_day=DECIDED, today=DECIDED
         )
     items = _slides(demo_store)["decisions"].tables["items"]
     assert len(items) == 9 and meeting.DECISION_ROWS == 7
@@ -193,7 +226,7 @@ def test_both_slides_render_on_the_screen(db, monkeypatch):
     store = Store(db)
     try:
         oid = store.record_decision(
-            1, "报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1", source_day=DECIDED
+            1, "报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1", source_day=DECIDED, today=DECIDED
         )
         store.add_progress(
             1, [ProgressRow("1-3-1", date(2025, 11, 21), 94, "推进中", "需协调经费", coordinate=True)], ZHONGJIAO,

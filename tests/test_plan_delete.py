@@ -73,7 +73,7 @@ def fill(store: Store, plan_id: int, other: int) -> None:
     store.lock_assessment(plan_id, date(2025, 3, 28), 2025, OFFICE)
     store.set_milestones(plan_id, code, [("签订协议", date(2025, 6, 30), "", 1.0)], OFFICE)
     order = store.issue_order(plan_id, code, "请加快结对帮扶", date(2025, 7, 31), OFFICE)
-    store.respond_order(order, "已加快推进", OFFICE, files=[("推进情况.pdf", PDF)])
+    store.respond_order(order, "已加快推进", ZHONGJIAO, files=[("推进情况.pdf", PDF)])
     store.return_order(order, "请附结对协议", OFFICE)
     store.set_supervision_settings(plan_id, 3, 5, OFFICE)
     store.log_reminder(plan_id, "email", "zj@example.cn", ["中教科"], "催报", "请报送进度", True, None, OFFICE)

@@ -194,7 +194,8 @@ def test_csv_in_every_encoding_excel_writes(store, encoding):
     data = csv_bytes(["7-2,平安建设成效。,2025-12-31,牵头,2025-06-30,55,推进中,已完成半年排查"], encoding)
     up = checked(store, f"平安.{encoding}.csv", data, Actor.section("校安科"))
     assert up.errors == []
-    assert up.rows == [ProgressRow("7-2", date(2025, 6, 30), 55.0, "推进中", "已完成半年排查")]
+    # No 需协调 column in this file: None, the target's latest flag carries on (progress.carry_flags).
+    assert up.rows == [ProgressRow("7-2", date(2025, 6, 30), 55.0, "推进中", "已完成半年排查", None)]
 
 
 def test_percent_sign_and_slashed_dates_are_accepted(store):

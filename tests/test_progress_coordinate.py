@@ -91,7 +91,8 @@ def test_csv_marks_people_use(store, mark, flag):
 def test_a_csv_without_the_column_still_reads(store):
     old = "编号,年度工作目标,完成时限,本科室角色,填报日期,完成率(%),状态,进展说明"
     up = checked(store, "旧.csv", csv_bytes(["7-2,,,,2025-11-28,45,推进中,排查中"], header=old))
-    assert up.errors == [] and up.rows == [ProgressRow("7-2", date(2025, 11, 28), 45.0, "推进中", "排查中", False)]
+    # No column: the row says nothing of 需协调 (None), and the target's latest flag carries on.
+    assert up.errors == [] and up.rows == [ProgressRow("7-2", date(2025, 11, 28), 45.0, "推进中", "排查中", None)]
 
 
 def test_an_xlsx_without_the_column_still_reads(store):
@@ -103,7 +104,60 @@ def test_an_xlsx_without_the_column_still_reads(store):
     buf = io.BytesIO()
     old.save(buf)
     up = checked(store, "旧模板.xlsx", buf.getvalue())
-    assert up.errors == [] and [r.coordinate for r in up.rows] == [False]
+    assert up.errors == [] and [r.coordinate for r in up.rows] == [None]
+
+
+OLD_HEADER = "编号,年度工作目标,完成时限,本科室角色,填报日期,完成率(%),状态,进展说明"  # before 需协调
+
+
+def _flagged(store: Store) -> list[tuple[str, float]]:
+    """The targets the meeting of 11-15 – 11-30 lists as 需协调, with the percent it shows."""
+    found = decisions.coordination(store, 1, date(2025, 11, 15), date(2025, 11, 30))
+    return [(str(c), float(p)) for c, p in zip(found["code"], found["completion_pct"], strict=True)]
+
+
+def test_an_upload_without_the_column_keeps_each_targets_flag(store):
+    """#36 review: a template of before the 需协调 column says nothing of it. 7-2, flagged on 11-21,
+    uploaded again with the same values writes nothing and stays flagged; with a new percent it
+    is written, the flag carried. Only a blank or 否 in a column that is there withdraws it."""
+    store.add_progress(
+        1, [ProgressRow("7-2", date(2025, 11, 21), 40, "推进中", "需财政协调", True)], SECTION, today=TODAY
+    )
+    assert _flagged(store) == [("7-2", 40.0)]
+    same = checked(store, "旧.csv", csv_bytes(["7-2,,,,2025-11-28,40,推进中,"], header=OLD_HEADER))
+    assert same.errors == [] and same.unchanged == [True]
+    preview = progress.changes(state(store), same.rows, same.unchanged)
+    assert (bool(preview.iloc[0]["coordinate"]), bool(preview.iloc[0]["changed"])) == (True, False)
+    assert progress.commit(store, 1, SECTION, same.rows, today=TODAY) == 0
+    assert _flagged(store) == [("7-2", 40.0)]
+
+    moved = checked(store, "旧.csv", csv_bytes(["7-2,,,,2025-11-28,45,推进中,"], header=OLD_HEADER))
+    assert moved.unchanged == [False]
+    assert progress.commit(store, 1, SECTION, moved.rows, today=TODAY) == 1
+    assert _flagged(store) == [("7-2", 45.0)]
+    latest = store.rows("SELECT coordinate FROM progress WHERE code = '7-2' ORDER BY report_date DESC LIMIT 1")
+    assert latest == [(True,)]
+    new = store.rows("SELECT new_value FROM audit_log WHERE action = '填报进度' ORDER BY audit_id DESC LIMIT 1")[0][0]
+    assert json.loads(new)[0]["coordinate"] is True
+
+    # The column there, the cell blank: withdrawn (a change of its own).
+    blank = checked(store, "新.csv", csv_bytes(["7-2,,,,2025-11-29,45,推进中,,"]))
+    assert blank.rows[0].coordinate is False and blank.unchanged == [False]
+    assert progress.commit(store, 1, SECTION, blank.rows, today=TODAY) == 1
+    assert _flagged(store) == []
+
+
+def test_a_row_without_the_flag_carries_the_latest_on_its_date():
+    """carry_flags: the flag of the latest report on or before the row's date, stored or of the
+    batch (an earlier row of the same file raising it); none for a target never reported on."""
+    history = {"7-2": [(date(2025, 11, 21), 45.0, "推进中", "", True), (date(2025, 12, 5), 50.0, "推进中", "", False)]}
+    rows = [
+        ProgressRow("7-2", date(2025, 11, 28), 45, "推进中", "", None),  # 11-21's flag, not 12-05's
+        ProgressRow("7-3", date(2025, 11, 21), 0, "未开始", "", True),
+        ProgressRow("7-3", date(2025, 11, 28), 10, "推进中", "", None),  # the batch's own 11-21 raised it
+        ProgressRow("7-4", date(2025, 11, 28), 0, "未开始", "", None),  # never reported: none
+    ]
+    assert [r.coordinate for r in progress.carry_flags(rows, history)] == [True, True, True, False]
 
 
 def test_xlsx_marks_text_booleans_and_numbers(store):

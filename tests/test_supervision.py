@@ -245,6 +245,41 @@ def test_an_unsigned_order_escalates_from_its_sign_by_day(today, signed, level):
     assert supervision.order_level(date(2025, 12, 10), False, today, date(2025, 11, 26), signed) == level
 
 
+@pytest.mark.parametrize(
+    ("today", "answered", "level"),
+    [
+        (date(2025, 11, 20), date(2025, 11, 9), "蓝色"),  # answered on time, waiting for 复核: no escalation
+        (date(2025, 12, 30), date(2025, 11, 10), "蓝色"),  # answered on its due day: blue however long it waits
+        (date(2025, 11, 30), date(2025, 11, 12), "橙色"),  # answered 2 days late: held orange, not red
+        (date(2025, 11, 30), date(2025, 11, 18), "红色"),  # answered 8 days late: red when answered
+        (date(2025, 11, 12), date(2025, 12, 1), "橙色"),  # a reply after the day asked does not count yet
+    ],
+)
+def test_an_answer_waiting_for_review_does_not_escalate(today, answered, level):
+    """#36 review: an item the section answered waits for the office's 复核; the wait is the
+    office's, so its colour stays what it was on the reply's day (the three colours' rule)."""
+    assert supervision.order_level(date(2025, 11, 10), False, today, answered=answered) == level
+
+
+def test_every_page_takes_an_items_colour_from_one_rule(store):
+    """supervision.orders (总览, 进度填报, the meeting's 逾期与临期) and decisions.board (督办与催报)
+    give every item the same level on every day: 签收超时 escalating, 待复核 held (decisions.level)."""
+    meeting = date(2025, 11, 24)
+    due = date(2025, 11, 28)
+    unsigned = store.record_decision(1, "报送推进方案", "中教科", due, OFFICE, source_day=meeting, today=meeting)
+    signed = store.record_decision(1, "报送整改清单", "中教科", due, OFFICE, source_day=meeting, today=meeting)
+    store.sign_order(signed, ZHONGJIAO)
+    answered = store.record_decision(1, "协调经费", "中教科", due, OFFICE, source_day=meeting, today=meeting)
+    store.respond_order(answered, "已协调", ZHONGJIAO)
+    order = store.issue_order(1, "7-2", "完成隐患整改", due, OFFICE)
+    for day in (date(2025, 11, 26), date(2025, 11, 27), date(2025, 12, 3), date(2025, 12, 8)):
+        board = decisions.board(store, 1, day).set_index("order_id")["level"].to_dict()
+        assert supervision.orders(store, 1, day).set_index("order_id")["level"].to_dict() == board
+    levels = supervision.orders(store, 1, date(2025, 11, 27)).set_index("order_id")["level"]
+    assert levels[unsigned] == "橙色" and levels[signed] == "蓝色"  # 签收 by 11-26 missed; the due day not yet
+    assert order in levels.index
+
+
 def test_orders_answered_by_the_section_closed_by_the_office(store):
     oid = store.issue_order(1, "7-2", "12月15日前完成校园周边隐患整改", date(2025, 12, 15), OFFICE)
     with pytest.raises(StoreError, match="只有绩效办可以下发督办单"):
@@ -533,11 +568,15 @@ def _three_items(store) -> tuple[int, int, int]:
     due 11-26 (已逾期). 督导科, which leads no target and so is never 未报送: due 11-29 (即将到期)."""
     meeting = date(2025, 11, 24)
     leader = Actor("leader", "蔡玉霖", "cyl")
-    x = store.record_decision(1, "报送推进方案", "中教科", date(2025, 11, 28), leader, code="1-3-1", source_day=meeting)
-    y = store.record_decision(1, "周五前报送整改清单", "中教科", date(2025, 11, 26), leader, source_day=meeting)
+    x = store.record_decision(
+        1, "报送推进方案", "中教科", date(2025, 11, 28), leader, code="1-3-1", source_day=meeting, today=meeting
+    )
+    y = store.record_decision(
+        1, "周五前报送整改清单", "中教科", date(2025, 11, 26), leader, source_day=meeting, today=meeting
+    )
     z = store.record_decision(
         1, "协调财政资金", "督导科", date(2025, 11, 29), OFFICE, source="instruction", source_leader="林长华",
-        source_day=meeting,
+        source_day=meeting, today=meeting,
     )  # fmt: skip
     store.sign_order(z, Actor("section", "督导科"))
     return x, y, z

@@ -38,7 +38,7 @@ def _decide(db, answered: bool = False) -> int:
     s = _store(db)
     try:
         oid = s.record_decision(
-            1, "报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1", source_day=MEETING
+            1, "报送推进方案", "中教科", date(2025, 11, 28), LEADER, code="1-3-1", source_day=MEETING, today=MEETING
         )
         if answered:
             s.respond_order(oid, "已报送推进方案", ZHONGJIAO, files=[("推进方案.pdf", PDF)])
@@ -205,3 +205,62 @@ def test_the_sections_landing_page_counts_what_waits(db, today):
     assert block == ["待签收督办 **1** 项 · 退回待重新答复 **1** 项"]
     other = signed_in("pages/progress.py", "section", "校安科").run()
     assert not [m.value for m in other.markdown if "待签收督办" in m.value]  # nothing waits: no block
+
+
+# -- the #36 review: the office's turn past the due day, closing any item, today's colours -----------
+
+
+def _subheaders(at) -> list[str]:
+    return [h.value for h in at.subheader]
+
+
+def test_an_answer_past_its_due_day_still_waits_for_the_office(db, monkeypatch):
+    """Answered, not reviewed: on 12-01, past its due day 11-28, the item is still in 待复核 with
+    办结销号 and 退回, and its row reads 待复核（已过时限）. An item nobody answered the office closes
+    from 其他操作, saying why (refused without a note)."""
+    oid = _decide(db, answered=True)
+    other = _decide(db)  # never signed nor answered
+    monkeypatch.setattr("perfdash.app.ui.today", lambda: date(2025, 12, 1))
+    at = signed_in(PAGE).run()
+    assert not at.exception
+    assert "待复核（1 件）" in _subheaders(at)
+    keys = [b.key for b in at.button]
+    assert f"close_{oid}" in keys and f"return_{oid}" in keys
+    board = next(d.value for d in at.dataframe if "签收" in d.value.columns).set_index("编号")
+    assert (board.loc[oid, "状态"], board.loc[other, "状态"]) == ("待复核（已过时限）", "逾期")
+    assert _metrics(at)["待复核"] == "1 件" and _metrics(at)["逾期"] == "1 件"
+
+    at.selectbox(key="other_close_pick").set_value(other)
+    at.button(key="other_close").click().run()
+    assert _errors(at) == [f"督办单 {other} 没有待复核的答复：直接办结销号请写明办结说明（如事项有误、已无需办理）"]
+    at.text_area(key="other_close_note").input("重复录入，已撤销")
+    at.button(key="other_close").click().run()
+    assert [s.value for s in at.success] == [f"督办单 #{other} 已办结销号。"]
+    assert _rows(db, "SELECT close_note FROM supervision_orders WHERE order_id = ?", [other]) == [("重复录入，已撤销",)]
+    assert "待复核（1 件）" in _subheaders(at)  # the answered one still waits for its review
+
+    section = signed_in(PAGE, "section", "中教科").run()
+    assert "已答复，等待绩效办复核（办结销号或退回）。" in _texts(section)
+
+
+def test_overview_and_progress_colour_items_as_of_today(db, today):
+    """总览 and 进度填报 colour 督办 on today (11-27), as 督办与催报 does, not on the 统计日期 (11-21):
+    decided 11-24, due 11-25, never signed — orange, on every page."""
+    s = _store(db)
+    try:
+        oid = s.record_decision(
+            1, "报送推进方案", "中教科", date(2025, 11, 25), LEADER, code="1-3-1", source_day=MEETING, today=MEETING
+        )
+    finally:
+        s.close()
+    board = signed_in(PAGE).run()
+    levels = next(d.value for d in board.dataframe if "签收" in d.value.columns).set_index("编号")["等级"]
+    assert levels[oid] == "橙色"
+    overview = signed_in("pages/overview.py").run()
+    assert not overview.exception
+    said = next(w.value for w in overview.warning if "未办结督办" in w.value)
+    assert "未办结督办：红色 0 件，橙色 1 件，蓝色 0 件" in said
+    mine = signed_in("pages/progress.py", "section", "中教科").run()
+    assert not mine.exception
+    said = [w.value for w in mine.warning if w.value.startswith("督办（")]
+    assert len(said) == 1 and said[0].startswith(f"督办（橙色）#{oid} ")

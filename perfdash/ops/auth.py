@@ -27,6 +27,7 @@ from perfdash.ops import cookies, throttle
 from perfdash.ops.throttle import SignInWrites
 
 log = logging.getLogger("perfdash")
+UNSCOPED_ROLES = ("office", "city")  # roles bound to no section or leader (schema: scope may be NULL)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 # Every refused sign-in says this, whatever the cause (no such name, a wrong password, a disabled
 # account): the answer must not tell a stranger which names exist. The cause goes to the server's
@@ -91,6 +92,8 @@ class Account:
     def actor(self) -> Actor:
         if self.role == "office":
             return Actor("office", OFFICE, self.username, self.units)
+        if self.role == "city":  # every unit, whatever was stored
+            return Actor.city(self.username)
         return Actor(self.role, str(self.scope), self.username, self.units)  # type: ignore[arg-type]
 
     @property
@@ -363,7 +366,7 @@ def register_account(
         raise AuthError(f"角色：未知的角色“{role}”")
     if problem := _scope_missing(role, scope):
         raise AuthError(problem)
-    scope = None if role == "office" else str(scope).strip()
+    scope = None if role in UNSCOPED_ROLES else str(scope).strip()
     if len(password) < settings.MIN_PASSWORD_LENGTH:
         raise AuthError(f"密码：至少 {settings.MIN_PASSWORD_LENGTH} 位")
     if len(password) > settings.MAX_PASSWORD_LENGTH:
@@ -393,7 +396,7 @@ def edit_account(
         raise StoreError(f"角色：未知的角色“{role}”")
     if problem := _scope_missing(role, scope):
         raise StoreError(problem)
-    scope = None if role == "office" else str(scope).strip()
+    scope = None if role in UNSCOPED_ROLES else str(scope).strip()
     found = store.query("SELECT units FROM accounts WHERE username = $u", {"u": username})
     if found.empty:
         raise StoreError(f"没有账户“{username}”")
@@ -758,7 +761,13 @@ def _account_units(
     store: Database, actor: Actor, role: str, units: list[str] | tuple[str, ...] | None
 ) -> tuple[str, ...] | None:
     """The units an account will belong to: as given, else its creator's; a section or leader
-    account must have at least one, and an office bound to units gives only its own."""
+    account must have at least one, and an office bound to units gives only its own. A city
+    account (市直绩效办) belongs to none: it reads every unit, so only an office bound to none
+    creates one (units given for it are not kept)."""
+    if role == "city":
+        if actor.units is not None:
+            raise StoreError(f"只有不限单位的绩效办账户可以创建{ACCOUNT_ROLES['city']}账户")
+        return None
     chosen = tuple(dict.fromkeys(u.strip() for u in units if u.strip())) if units is not None else actor.units
     if chosen is None and role != "office":
         chosen = tuple(store.query("SELECT DISTINCT unit FROM plans ORDER BY unit")["unit"])

@@ -33,6 +33,7 @@ from perfdash.ops.backup_checks import (
     MissingEvidence,
     continue_sequences,
     evidence_count,
+    file_label,
     ident,
     is_backup_name,
     literal,
@@ -208,14 +209,15 @@ def _backup_postgres(store: Database, out: Path) -> Manifest:
 
 
 def _copy_evidence(
-    store: Database, evidence: list[tuple[str, str, str | None]], work: Path
+    store: Database, evidence: list[tuple[str, str, str, str | None]], work: Path
 ) -> tuple[MissingEvidence, ...]:
     """Every evidence file the tables name, checked against its hash, into the backup. A file
     missing or damaged in the live folder is left out and returned, named, for the manifest and
     for whoever took the backup: one lost file must not stop every backup of everything else."""
     labels: dict[str, list[str]] = {}
+    kinds: dict[str, list[str]] = {}
     problems: dict[str, str] = {}
-    for sha, name, code in evidence:
+    for sha, name, kind, ref in evidence:
         source = settings.evidence_file(store.path, sha, name)
         inside = f"{EVIDENCE}/{sha[:2]}/{source.name}"
         copy = work / inside
@@ -230,5 +232,7 @@ def _copy_evidence(
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, copy)
                 continue
-        labels.setdefault(inside, []).append(f"{name}（目标 {code}）" if code else f"{name}（创新成果）")
-    return tuple(MissingEvidence(f, tuple(labels[f]), problems[f]) for f in sorted(problems))
+        labels.setdefault(inside, []).append(file_label(name, kind, ref))
+        if kind not in kinds.setdefault(inside, []):
+            kinds[inside].append(kind)
+    return tuple(MissingEvidence(f, tuple(labels[f]), problems[f], tuple(kinds[f])) for f in sorted(problems))

@@ -61,12 +61,14 @@ class TableCheck:
 
 @dataclass(frozen=True)
 class MissingEvidence:
-    """An evidence file (迎评材料) the tables name that the backup could not hold: missing from,
-    or damaged in, the server's evidence folder when the backup was taken."""
+    """A file kept in the evidence folder that the tables name (迎评材料, a 督办 reply's file, an
+    issued 督查通报) and the backup could not hold: missing from, or damaged in, the server's
+    evidence folder when the backup was taken."""
 
     file: str  # its name inside a backup: evidence/ab/<sha256>.ext
     names: tuple[str, ...]  # what people called it: 照片.png（目标 7-2）
     problem: str  # 缺失 | 已损坏
+    kinds: tuple[str, ...] = ()  # FILE_KINDS of the rows naming it; () in manifests of before: 迎评材料
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ class Manifest:
             "sequences": dict(sorted(self.sequences.items())),
             "files": dict(sorted(self.files.items())),
             "missing_evidence": [
-                {"file": m.file, "names": list(m.names), "problem": m.problem} for m in self.missing_evidence
+                {"file": m.file, "names": list(m.names), "problem": m.problem, "kinds": list(m.kinds)}
+                for m in self.missing_evidence
             ],
         }
 
@@ -129,7 +132,12 @@ class Manifest:
                 sequences={str(k): int(v) for k, v in dict(data["sequences"]).items()},
                 files={str(k): str(v) for k, v in dict(data["files"]).items()},
                 missing_evidence=tuple(
-                    MissingEvidence(str(m["file"]), tuple(str(n) for n in m["names"]), str(m["problem"]))
+                    MissingEvidence(
+                        str(m["file"]),
+                        tuple(str(n) for n in m["names"]),
+                        str(m["problem"]),
+                        tuple(str(k) for k in m.get("kinds", ())),
+                    )
                     for m in list(data.get("missing_evidence", []))
                 ),
                 format_version=version,
@@ -288,19 +296,30 @@ def evidence_count(manifest: Manifest) -> int:
 
 
 def missing_evidence_text(missing: Iterable[MissingEvidence], restored: bool = False) -> str:
-    """One line naming the evidence files a backup could not hold ('' when there are none), as
-    said when it is taken, or (``restored``) when it is restored."""
+    """One line naming the files a backup could not hold ('' when there are none), as said when it
+    is taken, or (``restored``) when it is restored, with what to do about each kind: 迎评材料 are
+    uploaded again; a 督办 reply's file or an issued 通报 cannot be, and are found in an older
+    backup (or the section answers again)."""
     missing = list(missing)
     if not missing:
         return ""
     named = "；".join(f"{'、'.join(m.names)}（{m.problem}）" for m in missing[:MAX_NAMED])
     named += f" 等 {len(missing)} 个" if len(missing) > MAX_NAMED else ""
+    kinds = [k for k in FILE_KINDS if any(k in _kinds(m) for m in missing)]
+    nouns = list(dict.fromkeys(FILE_KINDS[k][0] for k in kinds))
+    what = f"{len(missing)} 个{nouns[0]}" if len(nouns) == 1 else f"{len(missing)} 个文件（{'、'.join(nouns)}）"
+    advice = []
+    if "evidence" in kinds or "innovation" in kinds:
+        again = "请重新上传这些材料" if restored else "请补传这些材料后再备份一次"
+        advice.append(again if len(nouns) == 1 else again.replace("这些材料", "迎评材料"))
+    advice += [FILE_KINDS[k][1] for k in ("order_file", "bulletin") if k in kinds]
     if restored:
-        return f"这份备份不含 {len(missing)} 个迎评材料文件（备份时已缺失或损坏）：{named}；请重新上传这些材料"
-    return (
-        f"{len(missing)} 个迎评材料文件在服务器上缺失或损坏，未能备份：{named}。"
-        "其余数据和材料已备份；请补传这些材料后再备份一次"
-    )
+        return f"这份备份不含 {what}（备份时已缺失或损坏）：{named}；{'；'.join(advice)}"
+    return f"{what}在服务器上缺失或损坏，未能备份：{named}。其余数据和材料已备份；{'；'.join(advice)}"
+
+
+def _kinds(m: MissingEvidence) -> tuple[str, ...]:
+    return m.kinds or ("evidence",)  # a manifest of before kinds were kept: evidence was all it named
 
 
 # ---------------------------------------------------------------------------
@@ -317,18 +336,45 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# The files the tables name, kept beside the evidence under their hash: 迎评材料, the files of a
-# 督办 reply and issued 督查通报 (its name gives only the suffix). A backup of an older schema may
-# lack the later tables.
+# The files the tables name, kept beside the evidence under their hash: 迎评材料 (of a target, or an
+# innovation's: 创新成果), the files of a 督办 reply and issued 督查通报 (its name gives only the
+# suffix), each with its kind (FILE_KINDS) and what it belongs to (the target's code, the 督办单's
+# number, the 通报's 期号). A backup of an older schema may lack the later tables.
 STORED_FILES = {
-    "evidence": "SELECT content_sha256, file_name, code FROM evidence",
-    "order_files": "SELECT content_sha256, file_name, NULL FROM order_files",
-    "bulletins": "SELECT content_sha256, 'bulletin.docx', NULL FROM bulletins",
+    "evidence": (
+        "SELECT content_sha256, file_name, CASE WHEN code IS NULL THEN 'innovation' ELSE 'evidence' END, code "
+        "FROM evidence"
+    ),
+    "order_files": "SELECT content_sha256, file_name, 'order_file', CAST(order_id AS VARCHAR) FROM order_files",
+    "bulletins": "SELECT content_sha256, 'bulletin.docx', 'bulletin', issue FROM bulletins",
+}
+# kind → (what a message calls such a file, what to do when one is lost)
+FILE_KINDS = {
+    "evidence": ("迎评材料文件", ""),
+    "innovation": ("迎评材料文件", ""),
+    "order_file": (
+        "督办答复附件",
+        "督办答复的附件不能在系统中补传：请从更早的备份中找回，或请责任科室重新答复并附上材料",
+    ),
+    "bulletin": ("督查通报文件", "已印发的督查通报不能重新上传：请从更早的备份中找回该文件"),
 }
 
 
-def stored_files(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str | None]]:
-    """(SHA-256, file name, target code or None) of every file the tables name, in a stable order."""
+def file_label(name: str, kind: str, ref: str | None) -> str:
+    """How a message names a stored file: 照片.png（目标 7-2）, 总结.pdf（创新成果）, 推进方案.pdf（督办答复，
+    督办单 12）, 督查通报（2025年第10期）."""
+    if kind == "evidence":
+        return f"{name}（目标 {ref}）"
+    if kind == "order_file":
+        return f"{name}（督办答复，督办单 {ref}）"
+    if kind == "bulletin":
+        return f"督查通报（{ref}）"
+    return f"{name}（创新成果）"
+
+
+def stored_files(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str | None]]:
+    """(SHA-256, file name, kind (FILE_KINDS), what it belongs to) of every file the tables name, in
+    a stable order."""
     present = set(tables_of(cur))
     parts = [sql for table, sql in STORED_FILES.items() if table in present]
     if not parts:

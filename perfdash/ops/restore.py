@@ -253,7 +253,7 @@ def _first_line(exc: BaseException) -> str:
 def _check_evidence_rows(con: duckdb.DuckDBPyConnection, manifest: Manifest) -> None:
     """Every evidence file the restored tables name is in the backup, or the manifest says it was
     already missing when the backup was taken (and says so again to whoever restores it)."""
-    named = {f"{EVIDENCE}/{sha[:2]}/{sha}{Path(name).suffix.lower()}" for sha, name, _ in stored_files(con)}
+    named = {f"{EVIDENCE}/{sha[:2]}/{sha}{Path(name).suffix.lower()}" for sha, name, *_ in stored_files(con)}
     absent = sorted(named - set(manifest.files) - {m.file for m in manifest.missing_evidence})
     if absent:
         raise BackupError(f"备份缺少 {len(absent)} 个迎评材料文件（如 {absent[0]}），备份不完整")

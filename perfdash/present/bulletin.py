@@ -34,7 +34,7 @@ from perfdash.core.settings import DEMO_LABEL
 from perfdash.db import queries, rollups
 from perfdash.db.database import Database, require_role
 from perfdash.present import officedoc as od
-from perfdash.workflows import bulletins, periods, supervision
+from perfdash.workflows import bulletins, decisions, periods, supervision
 from perfdash.workflows.bulletins import Edits
 from perfdash.workflows.periods import Period
 
@@ -311,43 +311,52 @@ def _day(value: object) -> date | None:
 
 
 def _orders(b: Bulletin, store: Database) -> Part:
-    """四、督办事项: orders opened and closed in the month's periods, and those overdue at the cut-off
-    (三色督办 as it stood that day: an order closed after it still counts as open)."""
+    """四、督办事项: orders opened and closed in the month's periods, and those overdue at the cut-off:
+    each as it stood that day (decisions.items ``until``: a signing, reply or closing after it has
+    not happened yet), with its status and 三色 level as every page gives them (decisions.status,
+    decisions.level: 签收超时 escalating, an answer waiting for 复核 not)."""
     start, cutoff = b.window
-    df = supervision.orders(store, b.plan_id, cutoff)
-    opened, closed, overdue, active, rows = [], [], [], 0, []
+    df = decisions.items(store, b.plan_id, cutoff, until=cutoff)
+    opened, closed, overdue, active, sign_late, rows = [], [], [], 0, 0, []
     levels = {supervision.ORANGE: 0, supervision.RED: 0}
-    for o in df.sort_values("order_id").itertuples():
-        issued, done_on, due = _day(o.issued_at), _day(o.closed_at), _day(o.due_date)
+    for o in df.sort_values("order_id").to_dict("records"):
+        issued, done_on, due = _day(o["issued_at"]), _day(o["closed_at"]), _day(o["due_date"])
         if issued is None or issued > cutoff:
             continue  # issued after the cut-off: next month's
-        closed_then = done_on is not None and done_on <= cutoff
-        level = supervision.order_level(due, closed_then, cutoff)
+        state, level = o["status"], decisions.level(o, cutoff)
+        closed_then = state == decisions.CLOSED
         is_opened = issued >= start
-        is_closed = closed_then and done_on >= start
-        is_overdue = level in levels
+        is_closed = closed_then and done_on is not None and done_on >= start
+        is_overdue = state == decisions.OVERDUE
         active += not closed_then
-        if is_overdue:
+        sign_late += state == decisions.SIGN_LATE
+        if is_overdue and level in levels:
             levels[level] += 1
         if not (is_opened or is_closed or is_overdue):
             continue
         for flag, ids in ((is_opened, opened), (is_closed, closed), (is_overdue, overdue)):
             if flag:
-                ids.append(int(o.order_id))
+                ids.append(int(o["order_id"]))
         if is_closed:
             status = f"{fmt.month_day(done_on)}办结"
         elif is_overdue:
             status = f"逾期{(cutoff - due).days}天（{level}）"
+        elif state == decisions.SIGN_LATE:
+            status = f"签收超时（{level}）"
+        elif state == decisions.REVIEW and o["past_due"]:
+            status = "待复核（已过时限）"
         else:
-            status = "办理中"
+            status = state
+        code = o["code"] if isinstance(o["code"], str) and o["code"] else "—"
         rows.append(
-            [str(o.order_id), str(o.code or "—"), str(o.section), _clip(o.what, WHAT_CHARS), fmt.month_day(due), status]
+            [str(o["order_id"]), code, str(o["section"]), _clip(o["what"], WHAT_CHARS), fmt.month_day(due), status]
         )
     b.orders = {"opened": opened, "closed": closed, "overdue": overdue}
     summary = (
         f"本月（{b.window_text}）新下发督办单{len(opened)}件，办结{len(closed)}件；截至{fmt.long_day(cutoff)}，"
         f"在办督办单{active}件，其中逾期未办结{len(overdue)}件"
         + (f"（橙色{levels[supervision.ORANGE]}件、红色{levels[supervision.RED]}件）" if overdue else "")
+        + (f"，超过签收时限未签收{sign_late}件" if sign_late else "")
         + "。"
     )
     paragraphs = [summary]

@@ -256,9 +256,10 @@ def decision_slide(store: Database, plan_id: int, week: Week, today: date) -> Sl
         return None
     counts = shown["status"].value_counts()
     latest = []
-    for r in shown.itertuples(index=False):
-        returned = pd.notna(r.last_return_at) and (pd.isna(r.last_reply_at) or r.last_return_at > r.last_reply_at)
-        latest.append(f"退回：{clip(r.last_return, TEXT_CHARS - 3)}" if returned else clip(r.last_reply, TEXT_CHARS))
+    for r in shown.to_dict("records"):
+        returned = decisions.returned(r)
+        said = f"退回：{clip(r['last_return'], TEXT_CHARS - 3)}" if returned else clip(r["last_reply"], TEXT_CHARS)
+        latest.append(said)
     shown = shown.assign(latest=latest)
     numbers: dict[str, object] = {
         "total": len(shown),
@@ -301,11 +302,16 @@ def decision_tiles(numbers: dict[str, object]) -> list[tuple[str, str, str, str]
     ]
 
 
-def status_html(status: str) -> str:
-    """A status in bold, in its colour (STATUS_TONES; the screen's classes, perfdash.present.screen)."""
+PAST_DUE = "（已过时限）"  # after 待复核 on the slide: answered, the office's turn, its due day passed
+
+
+def status_html(status: str, past_due: bool = False) -> str:
+    """A status in bold, in its colour (STATUS_TONES; the screen's classes, perfdash.present.screen);
+    an item waiting for 复核 past its due day reads 待复核（已过时限）."""
     tone = STATUS_TONES.get(status, "")
     look = ' style="color:var(--pd-accent)"' if tone == "accent" else f' class="pd-{tone}"' if tone else ""
-    return f"<b{look}>{escape(status)}</b>"
+    shown = status + (PAST_DUE if past_due and status == decisions.REVIEW else "")
+    return f"<b{look}>{escape(shown)}</b>"
 
 
 def _wrap(text: str, width: int) -> str:
@@ -326,9 +332,10 @@ def decision_table(items: pd.DataFrame, page: int = 0) -> str:
         what = ("〔批示〕" if r.source == "instruction" else "") + str(r.what)
         code = escape(str(r.code)) if isinstance(r.code, str) and r.code else "—"
         reply = _wrap(r.latest, 30) if r.latest else '<td class="pd-muted">尚无答复</td>'
+        status = status_html(str(r.status), bool(getattr(r, "past_due", False)))
         rows += (
             f"<tr>{_wrap(what, 34)}<td>{code}</td><td>{escape(str(r.section))}</td>"
-            f"<td>{escape(fmt.month_day(pd.Timestamp(r.due_date).date()))}</td><td>{status_html(str(r.status))}</td>"
+            f"<td>{escape(fmt.month_day(pd.Timestamp(r.due_date).date()))}</td><td>{status}</td>"
             f"{reply}</tr>"
         )
     return f'<table class="pd-table"><tr>{head}</tr>{rows}</table>'
@@ -408,7 +415,7 @@ def build_slides(
     deadline = pd.to_datetime(now["deadline"]).dt.date
     overdue = now[now["lag_status"] == OVERDUE]
     due = now[(now["completion_pct"] < 100) & (deadline > as_of) & (deadline <= soon)]
-    open_orders = supervision.orders(store, plan_id, as_of)
+    open_orders = supervision.orders(store, plan_id, today)  # 督办 on the calendar, as 督办与催报 shows it
     open_orders = open_orders[open_orders["level"] != supervision.CLOSED]
     due_slide = Slide(
         "due",

@@ -230,8 +230,8 @@ class BulletinWrites:
                     },
                 )
         except BaseException:
-            if new:  # the row was refused after the file was kept: take the file back
-                target.unlink(missing_ok=True)
+            if new:  # the row was refused after the file was kept: take it back, unless a row names it now
+                evaluation.take_back(self, target)
             raise
         return int(bulletin_id)
 

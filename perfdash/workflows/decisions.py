@@ -2,10 +2,11 @@
 recorded as 督办单, signed for by the section (签收), answered, and reviewed by the office, which
 closes them (办结销号) or returns them with a reason. A reply closes nothing by itself.
 
-An item's status, as the next meeting reads it: 已办结 (closed); 逾期 (its due day has passed);
-未签收 (not signed for — 签收超时 once its sign-by day has passed); 待复核 (answered since it was
-signed or last returned); 办理中 (signed, being worked on). A reply counts as signing (items of
-before 签收 existed, or answered straight away).
+An item's status, as the next meeting reads it: 已办结 (closed); 待复核 (answered since it was
+signed or last returned: the office's turn, even once its due day has passed — ``past_due`` says
+so, and the meeting's slide shows 待复核（已过时限）); 逾期 (its due day has passed); 未签收 (not
+signed for — 签收超时 once its sign-by day has passed); 办理中 (signed, being worked on). A reply
+counts as signing (items of before 签收 existed, or answered straight away).
 
 The office sets per plan how many days a section has to sign (签收时限) and how many days before
 its due day an item is reminded (临近提醒); due_reminders lists what the reminders carry."""
@@ -36,12 +37,19 @@ def status(row: pd.Series | dict, today: date) -> str:
     """An item's status on ``today`` (see the module's docstring), from a row of ``items``."""
     if _set(row.get("closed_at")):
         return CLOSED
+    if awaiting_review(row):  # the office's turn, past its due day or not: only the office moves it on
+        return REVIEW
     if pd.Timestamp(row["due_date"]).date() < today:
         return OVERDUE
     if not signed(row):
         due = row.get("sign_due")
         return SIGN_LATE if _set(due) and pd.Timestamp(due).date() < today else UNSIGNED
-    return REVIEW if awaiting_review(row) else WORKING
+    return WORKING
+
+
+def past_due(row: pd.Series | dict, today: date) -> bool:
+    """Whether an open item's due day has passed on ``today`` (逾期, or 待复核 after its due day)."""
+    return not _set(row.get("closed_at")) and pd.Timestamp(row["due_date"]).date() < today
 
 
 def _set(value: object) -> bool:
@@ -74,32 +82,50 @@ def settings(store: Database, plan_id: int) -> tuple[int, int]:
 
 
 def items(
-    store: Database, plan_id: int, today: date, since: date | None = None, source: str | None = None
+    store: Database,
+    plan_id: int,
+    today: date,
+    since: date | None = None,
+    source: str | None = None,
+    until: date | None = None,
 ) -> pd.DataFrame:
     """督办 items with their source, signing, latest reply (its text, time, author and seq: the files
-    of order_files go with that seq), how many replies, latest return and status on ``today``;
-    ``since``: only those decided (or issued) on or after that day; ``source``: only that source."""
+    of order_files go with that seq), how many replies, latest return, status on ``today`` and
+    whether they are past their due day (``past_due``); ``since``: only those decided (or issued) on
+    or after that day; ``source``: only that source; ``until``: as the items stood at the end of
+    that day (a signing, reply, return or closing after it has not happened yet: a 通报's cut-off)."""
+    end = None if until is None else datetime.combine(until + timedelta(days=1), datetime.min.time())
     df = store.query(
         """
         SELECT o.order_id, o.code, o.section, o.person, o.what, o.due_date, coalesce(o.source, 'office') AS source,
-               o.source_day, o.source_leader, o.issued_by, o.issued_at, o.sign_due, o.signed_by, o.signed_at,
-               o.closed_by, o.closed_at, o.close_note,
-               (SELECT arg_max(r.text, r.seq) FROM order_responses r WHERE r.order_id = o.order_id) AS last_reply,
-               (SELECT max(r.responded_at) FROM order_responses r WHERE r.order_id = o.order_id) AS last_reply_at,
-               (SELECT max(r.seq) FROM order_responses r WHERE r.order_id = o.order_id) AS last_reply_seq,
-               (SELECT arg_max(r.responded_by, r.seq) FROM order_responses r WHERE r.order_id = o.order_id)
-                   AS last_reply_by,
-               (SELECT count(*) FROM order_responses r WHERE r.order_id = o.order_id)::INTEGER AS replies,
-               (SELECT arg_max(v.note, v.seq) FROM order_reviews v WHERE v.order_id = o.order_id) AS last_return,
-               (SELECT max(v.reviewed_at) FROM order_reviews v WHERE v.order_id = o.order_id) AS last_return_at
+               o.source_day, o.source_leader, o.issued_by, o.issued_at, o.sign_due,
+               CASE WHEN $end IS NULL OR o.signed_at < $end THEN o.signed_by END AS signed_by,
+               CASE WHEN $end IS NULL OR o.signed_at < $end THEN o.signed_at END AS signed_at,
+               CASE WHEN $end IS NULL OR o.closed_at < $end THEN o.closed_by END AS closed_by,
+               CASE WHEN $end IS NULL OR o.closed_at < $end THEN o.closed_at END AS closed_at,
+               CASE WHEN $end IS NULL OR o.closed_at < $end THEN o.close_note END AS close_note,
+               r.last_reply, r.last_reply_at, r.last_reply_seq, r.last_reply_by, coalesce(r.replies, 0) AS replies,
+               v.last_return, v.last_return_at
         FROM supervision_orders o
+        LEFT JOIN (
+            SELECT order_id, arg_max(text, seq) AS last_reply, max(responded_at) AS last_reply_at,
+                   max(seq) AS last_reply_seq, arg_max(responded_by, seq) AS last_reply_by,
+                   count(*)::INTEGER AS replies
+            FROM order_responses WHERE $end IS NULL OR responded_at < $end GROUP BY order_id
+        ) r ON r.order_id = o.order_id
+        LEFT JOIN (
+            SELECT order_id, arg_max(note, seq) AS last_return, max(reviewed_at) AS last_return_at
+            FROM order_reviews WHERE $end IS NULL OR reviewed_at < $end GROUP BY order_id
+        ) v ON v.order_id = o.order_id
         WHERE o.plan_id = $p AND ($source IS NULL OR coalesce(o.source, 'office') = $source)
           AND ($since IS NULL OR coalesce(o.source_day, CAST(o.issued_at AS DATE)) >= $since)
         ORDER BY coalesce(o.source_day, CAST(o.issued_at AS DATE)), o.order_id
         """,
-        {"p": plan_id, "since": since, "source": source},
+        {"p": plan_id, "since": since, "source": source, "end": end},
     )
-    df["status"] = [status(r, today) for r in df.to_dict("records")]
+    records = df.to_dict("records")
+    df["status"] = [status(r, today) for r in records]
+    df["past_due"] = [past_due(r, today) for r in records]
     df["source_label"] = df["source"].map(SOURCES).fillna(SOURCES["office"])
     return df
 
@@ -107,17 +133,43 @@ def items(
 LEVEL_RANK = {RED: 0, ORANGE: 1, BLUE: 2, CLOSED: 3}  # reddest first
 
 
-def order_level(due: date, closed: bool, today: date, sign_due: date | None = None, signed: bool = True) -> str:
+def order_level(
+    due: date,
+    closed: bool,
+    today: date,
+    sign_due: date | None = None,
+    signed: bool = True,
+    answered: date | None = None,
+) -> str:
     """三色督办: blue until its date, orange once the date has passed unresolved, red
     ESCALATE_DAYS later; closed orders are 已办结. An order not ``signed`` for escalates the same
     way from its ``sign_due`` (签收超时): orange the day after, red ESCALATE_DAYS later; the
-    redder of the two counts."""
+    redder of the two counts. An order ``answered`` on that day and waiting for the office's 复核
+    does not escalate while it waits (it is the office's turn): it keeps the level it had that day
+    (answered on time: blue)."""
     if closed:
         return CLOSED
+    if answered is not None and answered < today:
+        today = answered
     level = _late(due, today)
     if not signed and sign_due is not None and LEVEL_RANK[_late(sign_due, today)] < LEVEL_RANK[level]:
         level = _late(sign_due, today)
     return level
+
+
+def level(row: pd.Series | dict, today: date) -> str:
+    """The 三色 level (order_level) of a row of ``items`` on ``today``: 签收超时 escalating, an item
+    waiting for the office's 复核 held at the level of its reply's day. Every page, slide and
+    通报 takes an item's colour from here."""
+    answered = day_of(row.get("last_reply_at")) if awaiting_review(row) else None
+    return order_level(
+        day_of(row["due_date"]),
+        _set(row.get("closed_at")),
+        today,
+        day_of(row.get("sign_due")),
+        signed(row),
+        answered,
+    )
 
 
 def _late(day: date, today: date) -> str:
@@ -137,7 +189,7 @@ def day_of(value: object) -> date | None:
 
 def board(store: Database, plan_id: int, today: date) -> pd.DataFrame:
     """Every 督办 item (all sources: ``items``, with its status on ``today``) with its 三色
-    level (order_level, 签收超时 escalating), the number of files of its latest reply, and the
+    level (``level``: 签收超时 escalating, 待复核 not), the number of files of its latest reply, and the
     order the office works in: 待复核 first, then the reddest, then by due day."""
     df = items(store, plan_id, today)
     files = store.query(
@@ -147,9 +199,7 @@ def board(store: Database, plan_id: int, today: date) -> pd.DataFrame:
     )
     counts = {(int(r.order_id), int(r.seq)): int(r.n) for r in files.itertuples()}
     rows = df.to_dict("records")
-    df["level"] = [
-        order_level(day_of(r["due_date"]), r["status"] == CLOSED, today, day_of(r["sign_due"]), signed(r)) for r in rows
-    ]
+    df["level"] = [level(r, today) for r in rows]
     df["last_reply_files"] = [
         counts.get((int(r["order_id"]), int(r["last_reply_seq"])), 0) if pd.notna(r["last_reply_seq"]) else 0
         for r in rows
@@ -323,10 +373,14 @@ class DecisionWrites:
         source_day: date | None = None,
         source_leader: str = "",
         sign_days: int | None = None,
+        today: date | None = None,
     ) -> int:
         """A decision of the meeting (or a leader's instruction) as a 督办单: what, who (a section
         of the plan, a person), by when, from where. The office or a signed-in leader records it.
-        ``sign_days``: days to sign for it from the decision's day; None: the plan's 签收时限."""
+        ``sign_days``: days to sign for it; None: the plan's 签收时限. They run from the day it is
+        recorded (``today``, default the present day), or from the decision's day if that is later,
+        as an office order's run from its issuing: a decision entered days after its meeting is
+        not 签收超时 the moment it is recorded."""
         require_role(actor, ("office", "leader"), "记录会议决定事项")
         self.require_unit(plan_id, actor)
         if source not in ("meeting", "instruction"):
@@ -372,7 +426,7 @@ class DecisionWrites:
                     day,
                     leader or None,
                     person or None,
-                    day + timedelta(days=int(sign_days)),
+                    max(day, today or date.today()) + timedelta(days=int(sign_days)),
                 ],
             )[0][0]
             w.audit(
@@ -436,15 +490,16 @@ class DecisionWrites:
     def respond_order(
         self: Database, order_id: int, text: str, actor: Actor, files: list[tuple[str, bytes]] | None = None
     ) -> None:
-        """The section's answer to a supervision order (办理情况; or the office's note on it), with
-        ``files`` (name, bytes) as its evidence: each checked before anything is written (one bad
-        file refuses the reply, naming every problem), kept beside the evidence, and recorded in
-        the reply's own transaction; nothing stays of a reply that fails. A section answering an
-        item it has not signed for signs it with the answer. The answer closes nothing: it waits
-        for the office's 复核."""
+        """The responsible section's answer to a supervision order (办理情况), with ``files`` (name,
+        bytes) as its evidence: each checked before anything is written (one bad file refuses the
+        reply, naming every problem), kept beside the evidence, and recorded in the reply's own
+        transaction; nothing stays of a reply that fails. Answering an item not yet signed for
+        signs it. The answer closes nothing: it waits for the office's 复核. Only the item's section
+        answers (the office reviews: it returns or closes; an answer of its own would count as
+        the section's signing and reply)."""
         plan_id, section, _ = self._open_item(order_id)
         self.require_unit(plan_id, actor)
-        if actor.role != "office" and not (actor.role == "section" and actor.name == section):
+        if not (actor.role == "section" and actor.name == section):
             raise StoreError(f"督办单 {order_id} 由{section}答复")
         self.require_unlocked(plan_id, actor)
         text = bounded("答复内容", text, "text", required=True)
@@ -460,7 +515,7 @@ class DecisionWrites:
                 seq = int(seq[0][0])
                 w.execute("INSERT INTO order_responses VALUES (?, ?, ?, ?, ?)", [order_id, seq, text, actor.name, now])
                 order_files.record(w, order_id, seq, checked, actor.name, now)
-                signs = actor.role == "section" and state[0][1] is None
+                signs = state[0][1] is None
                 if signs:
                     w.execute(
                         "UPDATE supervision_orders SET signed_by = ?, signed_at = ? WHERE order_id = ?",
@@ -469,7 +524,7 @@ class DecisionWrites:
                 new = {"text": text} | ({"files": [f.name for f in checked]} if checked else {})
                 w.audit("答复督办单", "order", str(order_id), None, new | ({"signed": True} if signs else {}))
         except BaseException:
-            order_files.forget(kept)  # the reply was not recorded: neither are the files it brought
+            order_files.forget(self, kept)  # the reply was not recorded: neither are the files it brought
             raise
 
     def set_supervision_settings(self: Database, plan_id: int, sign_days: int, remind_days: int, actor: Actor) -> None:

@@ -92,8 +92,28 @@ def store_evidence(
         )
     except BaseException:
         if new:  # the record failed after the file was written: take the file back
-            target.unlink(missing_ok=True)
+            take_back(store, target)
         raise
+
+
+# Every table naming a file kept under its content hash in the evidence folder (as the backup's
+# backup_checks.STORED_FILES lists them).
+FILE_HOLDERS = ("evidence", "order_files", "bulletins")
+
+
+def named(store: Database, sha256: str) -> bool:
+    """Whether any row names the file of a content hash: evidence, a 督办 reply's file, an issued 通报."""
+    return any(
+        store.scalar(f"SELECT count(*) FROM {table} WHERE content_sha256 = ?", [sha256])  # noqa: S608 (fixed names)
+        for table in FILE_HOLDERS
+    )
+
+
+def take_back(store: Database, path: Path) -> None:
+    """Remove a file kept (evidence/ab/<sha256>.ext) for a save that was not recorded, unless a row
+    names its hash: another save of the same bytes recorded it meanwhile, and it is that one's now."""
+    if not named(store, path.name.split(".", 1)[0]):
+        path.unlink(missing_ok=True)
 
 
 def evidence_path(store: Database, sha256: str, file_name: str) -> Path:
@@ -199,9 +219,14 @@ def final_scores(store: Database, plan_id: int) -> dict[str, float]:
 def settled_scores(store: Database, plan_id: int) -> dict[str, float]:
     """The scores no longer left to the rules: the office's evaluated score per target, else the
     section's proposed (self-assessed) one. The score, the forecast and every simulation keep them."""
-    proposed = assessments(store, plan_id).dropna(subset=["proposed_score"])
+    return settled_from(assessments(store, plan_id), final_scores(store, plan_id))
+
+
+def settled_from(assessed: pd.DataFrame, finals: dict[str, float]) -> dict[str, float]:
+    """settled_scores from a plan's ``assessments`` and ``final_scores`` already read."""
+    proposed = assessed.dropna(subset=["proposed_score"])
     out = {str(c): float(s) for c, s in zip(proposed["code"], proposed["proposed_score"], strict=True)}
-    return out | final_scores(store, plan_id)
+    return out | finals
 
 
 class EvaluationWrites:

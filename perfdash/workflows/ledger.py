@@ -30,7 +30,7 @@ COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
     ("completion_pct", "完成率(%)", 8, True),
     ("status", "状态", 9, True),
     ("note", "进展说明", 36, False),
-    ("coordinate", "需协调", 8, False),  # optional: templates before it still read (blank: no)
+    ("coordinate", "需协调", 8, False),  # optional: blank or 否 withdraws; a file without it keeps each flag
 )
 HEADER = {key: header for key, header, _, _ in COLUMNS}
 COLUMN_ORDER = {header: n for n, (_, header, _, _) in enumerate(COLUMNS)}  # problems listed left to right
@@ -152,7 +152,9 @@ def read_upload(name: str, data: bytes) -> Upload:
         pct, pct_err = _number(get("completion_pct"), fractions or status == "已完成")
         day, day_err = _day(get("report_date"))
         note = str(cell_text(get("note").value) or "").strip()
-        flag, flag_err = _flag(get("coordinate"))
+        # No 需协调 column (a template of before it): None, the target's latest flag carries on
+        # (progress.carry_flags); only a blank or 否 in the column withdraws a flag.
+        flag, flag_err = _flag(get("coordinate")) if "coordinate" in index else (None, None)
         for key, problem in (
             ("code", None if code else "编号为空"),
             ("completion_pct", pct_err),

@@ -72,15 +72,16 @@ def keep(store: Database, files: list[Checked]) -> list[Path]:
             tmp.replace(target)  # atomic: a reader never sees half a file
             written.append(target)
     except BaseException:
-        forget(written)
+        forget(store, written)
         raise
     return written
 
 
-def forget(paths: list[Path]) -> None:
-    """Remove files written for a reply that was not recorded."""
+def forget(store: Database, paths: list[Path]) -> None:
+    """Remove files written for a reply that was not recorded, but not one a row names by now (the
+    same bytes saved and recorded by another upload meanwhile: evaluation.take_back)."""
     for path in paths:
-        path.unlink(missing_ok=True)
+        evaluation.take_back(store, path)
 
 
 def record(w: Write, order_id: int, seq: int, files: list[Checked], by: str, at: datetime) -> None:

@@ -6,7 +6,7 @@ reading an upload, checking it, the CLI import — is perfdash.workflows.ledger.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -27,7 +27,9 @@ class ProgressRow:
     completion_pct: float | None
     status: str
     note: str = ""
-    coordinate: bool = False  # 需协调: the section asks the leaders to coordinate (the meeting lists it)
+    # 需协调: the section asks the leaders to coordinate (the meeting lists it). None: not said (an
+    # upload without the column): the target's latest flag carries on (carry_flags).
+    coordinate: bool | None = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,24 @@ def stored_history(store: Database, plan_id: int, rows: Sequence[ProgressRow]) -
     return history_of(store.rows(HISTORY_SQL, [plan_id, sorted({str(r.code) for r in rows})]))
 
 
+def carry_flags(rows: Sequence[ProgressRow], history: History) -> list[ProgressRow]:
+    """The batch with every row that says nothing of 需协调 (``coordinate`` None: an upload of a
+    template without the column) carrying its target's flag as it stands on the row's date: that
+    of its latest report on or before it (stored, or an earlier-dated row of the batch); a target
+    never reported on has none. Only a blank or 否 in a column that is there withdraws a flag."""
+    out = list(rows)
+    said: dict[str, list[tuple[date, int, bool]]] = {}  # code → (date, order, flag) of the batch so far
+    dated = [n for n, r in enumerate(rows) if isinstance(r.report_date, date)]
+    for n in sorted(dated, key=lambda k: (rows[k].report_date, k)):
+        r, code = rows[n], str(rows[n].code)
+        if r.coordinate is None:
+            found = [(d, 0, k, flag) for k, (d, *_, flag) in enumerate(history.get(code, ())) if d <= r.report_date]
+            found += [(d, 1, k, flag) for d, k, flag in said.get(code, ()) if d < r.report_date]
+            r = out[n] = replace(r, coordinate=max(found)[3] if found else False)
+        said.setdefault(code, []).append((r.report_date, n, bool(r.coordinate)))
+    return [replace(r, coordinate=False) if r.coordinate is None else r for r in out]  # undated: refused anyway
+
+
 def unchanged_rows(rows: Sequence[ProgressRow], history: History) -> list[bool]:
     """Which rows of a batch repeat what their target already says, and so add no record: the
     same percent (to the 0.1 stored), status and 需协调 flag as the target's latest report on or
@@ -151,7 +171,10 @@ def unchanged_rows(rows: Sequence[ProgressRow], history: History) -> list[bool]:
     what the meeting's 需要协调的事项 reads. Earlier-dated rows of the same batch count as reports
     too, so a file that repeats a value week after week keeps only its first week. An unchanged
     template (downloaded with the current values, uploaded as it is) gives no record; a row whose
-    cells cannot be read is never counted as unchanged (its problems are reported instead)."""
+    cells cannot be read is never counted as unchanged (its problems are reported instead). A row
+    without a 需协调 column carries its target's flag (``carry_flags``): repeating the values of a
+    flagged target in an old template changes nothing."""
+    rows = carry_flags(rows, history)
     batch: dict[str, list[tuple[date, float, str, str, bool]]] = {}
     for r in rows:
         if isinstance(r.report_date, date) and _readable(r.completion_pct):
@@ -230,6 +253,7 @@ class ProgressWrites:
         every problem."""
         if not rows:
             raise StoreError("没有要保存的进度记录")
+        self.require_unit(plan_id, actor)  # another unit's account, the city's office: one line, not one per row
         self.require_unlocked(plan_id, actor)
         today = today or date.today()
         _, owners = self.progress_rules(plan_id)
@@ -241,6 +265,7 @@ class ProgressWrites:
         codes = sorted({r.code for r in rows})
         with self.write(actor, plan_id=plan_id, unlocked=True) as w:
             history = history_of(w.execute(HISTORY_SQL, [plan_id, codes]))
+            rows = carry_flags(rows, history)  # an upload without the 需协调 column keeps each target's flag
             if skip_unchanged:
                 rows = [r for r, same in zip(rows, unchanged_rows(rows, history), strict=True) if not same]
             if not rows:  # every row repeats what is stored: nothing to write
@@ -315,6 +340,13 @@ def changes(state: pd.DataFrame, rows: list[ProgressRow], unchanged: Sequence[bo
     opposite of ``unchanged`` (``ledger.Upload.unchanged``: judged against the stored reports) when
     given, else whether percent, status or the 需协调 flag differ from ``state``."""
     current = state.set_index("code")
+    # A row that says nothing of 需协调 (no column in the file) keeps the target's flag.
+    flag = [
+        _flag_of(current.loc[r.code] if r.code in current.index else None)
+        if r.coordinate is None
+        else bool(r.coordinate)
+        for r in rows
+    ]
     out = []
     for n, r in enumerate(rows):
         before = current.loc[r.code] if r.code in current.index else None
@@ -332,10 +364,10 @@ def changes(state: pd.DataFrame, rows: list[ProgressRow], unchanged: Sequence[bo
                 "new_status": r.status,
                 "note": r.note,
                 "old_coordinate": old_flag,
-                "coordinate": bool(r.coordinate),
+                "coordinate": flag[n],
                 "changed": not unchanged[n]
                 if unchanged is not None
-                else old_pct != float(r.completion_pct) or old_status != r.status or old_flag != bool(r.coordinate),
+                else old_pct != float(r.completion_pct) or old_status != r.status or old_flag != flag[n],
             }
         )
     return pd.DataFrame(out)

@@ -22,7 +22,7 @@ from perfdash.workflows.decisions import (
     LEVEL_RANK,
     ORANGE,
     RED,
-    order_level,
+    order_level,  # noqa: F401 (callers and tests read it as supervision.order_level)
     order_lines,
     order_sections,
 )
@@ -38,25 +38,18 @@ SIMILAR_AT = 0.35  # share of shared character pairs from which two target texts
 
 
 def orders(store: Database, plan_id: int, today: date) -> pd.DataFrame:
-    """Supervision orders with their level (签收超时 escalating too) and answers, open ones first,
-    reddest first."""
-    df = store.query(
-        """
-        SELECT o.order_id, o.code, o.section, o.what, o.due_date, o.issued_by, o.issued_at, o.closed_by, o.closed_at,
-               o.close_note, o.sign_due, o.signed_at,
-               (SELECT count(*) FROM order_responses r WHERE r.order_id = o.order_id)::INTEGER AS responses,
-               (SELECT arg_max(text, seq) FROM order_responses r WHERE r.order_id = o.order_id) AS last_response
-        FROM supervision_orders o WHERE o.plan_id = $p ORDER BY o.order_id
-        """,
-        {"p": plan_id},
+    """Supervision orders of every source (decisions.items) with their level on ``today``
+    (decisions.level: 签收超时 escalating, 待复核 held), replies (``responses``) and the latest
+    (``last_response``), open ones first, reddest first."""
+    df = decisions.items(store, plan_id, today)
+    df = df.assign(
+        responses=df["replies"],
+        last_response=df["last_reply"],
+        level=[decisions.level(r, today) for r in df.to_dict("records")],
     )
-    df["level"] = [
-        order_level(decisions.day_of(r.due_date), pd.notna(r.closed_at), today, decisions.day_of(r.sign_due), signed)
-        for r, signed in zip(df.itertuples(), pd.notna(df["signed_at"]) | (df["responses"] > 0), strict=True)
-    ]
     return (
         df.assign(_r=df["level"].map(LEVEL_RANK))
-        .sort_values(["_r", "due_date"])
+        .sort_values(["_r", "due_date", "order_id"])
         .drop(columns="_r")
         .reset_index(drop=True)
     )
@@ -435,14 +428,27 @@ class SupervisionWrites:
         return int(r["plan_id"]), str(r["section"]), bool(r["closed"])
 
     def close_order(self: Database, order_id: int, note: str, actor: Actor) -> None:
-        """Close a supervision order: only the office."""
+        """Close a supervision order (办结销号): only the office, any open item of its unit. An item
+        whose answer waits for its 复核 closes with an optional note; any other (not answered,
+        returned, recorded by mistake, no longer needed) only with a note saying why."""
         require_role(actor, {"office"}, "办结督办单")
         plan_id, _, _ = self._order(order_id)
+        self.require_unit(plan_id, actor)
         note = bounded("办结说明", note, "text")
         with self.write(actor, plan_id=plan_id) as w:
             old = w.execute("SELECT closed_at FROM supervision_orders WHERE order_id = ?", [order_id])
             if old[0][0] is not None:
                 raise StoreError(f"督办单 {order_id} 已办结")
+            last = w.execute(
+                "SELECT (SELECT max(responded_at) FROM order_responses WHERE order_id = ?), "
+                "(SELECT max(reviewed_at) FROM order_reviews WHERE order_id = ?)",
+                [order_id, order_id],
+            )[0]
+            waiting = decisions.awaiting_review({"last_reply_at": last[0], "last_return_at": last[1]})
+            if not waiting and not note:
+                raise StoreError(
+                    f"督办单 {order_id} 没有待复核的答复：直接办结销号请写明办结说明（如事项有误、已无需办理）"
+                )
             w.execute(
                 "UPDATE supervision_orders SET closed_by = ?, closed_at = ?, close_note = ? WHERE order_id = ?",
                 [actor.name, datetime.now(), note, order_id],

@@ -134,29 +134,30 @@ def followed_up(tmp_path_factory):
     store = Store(db)
     try:
         a = store.record_decision(1, "1-3-1 进度滞后：中教科周五前报送推进方案", "中教科", later, cai, code="1-3-1",
-                                  person="张少杰", source_day=DECIDED)  # fmt: skip
+                                  person="张少杰", source_day=DECIDED, today=DECIDED)  # fmt: skip
         store.sign_order(a, Actor.section("中教科"))
         store.respond_order(a, "已报送推进方案，附时间节点表", Actor.section("中教科"))
         b = store.record_decision(
-            1, "校园安全隐患排查情况书面报告", "校安科", later, li, code="7-2", source_day=DECIDED
+            1, "校园安全隐患排查情况书面报告", "校安科", later, li, code="7-2", source_day=DECIDED, today=DECIDED
         )
         store.sign_order(b, Actor.section("校安科"))
         store.respond_order(b, "已完成排查，报告待分管领导审核", Actor.section("校安科"))
         store.return_order(b, "缺少整改时限和责任人", office)
         store.record_decision(1, "协调财政局落实专项经费拨付，两周内到位", "财务科", later, li, source="instruction",
-                              source_day=DECIDED)  # fmt: skip
+                              source_day=DECIDED, today=DECIDED)  # fmt: skip
         d = store.record_decision(1, "1-3-3 逾期：说明原因并提出补救措施", "中教科", date(2025, 11, 21), cai,
-                                  code="1-3-3", source_day=DECIDED)  # fmt: skip
+                                  code="1-3-3", source_day=DECIDED, today=DECIDED)  # fmt: skip
         store.sign_order(d, Actor.section("中教科"))
-        e = store.record_decision(1, "教师培训经费使用情况报送", "财务科", date(2025, 11, 20), li, source_day=DECIDED)
+        e = store.record_decision(1, "教师培训经费使用情况报送", "财务科", date(2025, 11, 20), li,
+                                  source_day=DECIDED, today=DECIDED)  # fmt: skip
         store.sign_order(e, Actor.section("财务科"))
         store.respond_order(e, "已报送", Actor.section("财务科"))
         store.close_order(e, "办结销号", office)
         f = store.record_decision(1, "研究制定民办学校年检整改方案，报分管领导审定后印发执行", "民管科（对外合作科）",
-                                  later, cai, source_day=DECIDED)  # fmt: skip
+                                  later, cai, source_day=DECIDED, today=DECIDED)  # fmt: skip
         store.sign_order(f, Actor.section("民管科（对外合作科）"))
         store.record_decision(1, "各科室梳理年底前可完成的目标，列出需要局领导协调的事项", "办公室", later, li,
-                              source_day=DECIDED)  # fmt: skip
+                              source_day=DECIDED, today=DECIDED)  # fmt: skip
         day, meeting = date(2025, 11, 21), date(2025, 11, 24)
         flagged = [
             ("1-3-1", "中教科", 94, "需财政局协调专项经费 300 万元，拨付进度滞后"),
