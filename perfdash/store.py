@@ -7,6 +7,7 @@ from perfdash.db.database import Database, StoreError
 from perfdash.ops.auth import AccountWrites
 from perfdash.workflows.assessment import AssessmentWrites
 from perfdash.workflows.bulletins import BulletinWrites
+from perfdash.workflows.city import CityWrites
 from perfdash.workflows.claims import ClaimWrites
 from perfdash.workflows.decisions import DecisionWrites
 from perfdash.workflows.evaluation import EvaluationWrites
@@ -40,6 +41,7 @@ class Store(
     KpiWrites,
     YearWrites,
     AccountWrites,
+    CityWrites,
 ):
     """One database and every write: plans (workflows.plans; deleting one: workflows.plan_delete),
     progress (workflows.progress), reporting periods (workflows.periods), scenarios and adjustments
@@ -47,5 +49,6 @@ class Store(
     (workflows.evaluation), checked claims and evidence checklists (workflows.claims), assessing
     sections (workflows.assessment), 督办 (workflows.supervision; meeting decisions, 签收 and 复核:
     workflows.decisions), issuing the 督查通报 (workflows.bulletins), 量化指标 (workflows.kpi_review),
-    targets carried over from last year (workflows.years) and accounts (ops.auth). Each goes through
+    targets carried over from last year (workflows.years), accounts (ops.auth) and the city's groups
+    and settings (workflows.city). Each goes through
     Database.write: one transaction, the actor checked, the data version raised, the audit entry written."""

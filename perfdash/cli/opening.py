@@ -34,6 +34,7 @@ WHILE_SERVING = {
     "bulletin": f"督查通报暂只能从命令行生成：请等看板做出备份后再试，或{STOP_FIRST}。",
     "assess": f"请在看板的“科室考评”页面查看和下载内设科室考评结果；或{STOP_FIRST}。",
     "package": f"请在看板的“核验与迎检”页面生成察访核验材料包；或{STOP_FIRST}。",
+    "city": f"请在看板的“全市总览”页面查看和设置分组；或{STOP_FIRST}。",
 }
 
 
@@ -48,6 +49,15 @@ def open_store(args: argparse.Namespace, *, read_only: bool, create: bool = Fals
     if not create and not settings.is_server_db(db) and not Path(db).is_file():
         raise StoreError(f"数据库文件 {db} 不存在")
     return Store(db, wait_seconds=LOCK_WAIT_SECONDS, read_only=read_only)
+
+
+def open_reading(args: argparse.Namespace) -> Store:
+    """The database of ``--db`` opened read-only; while the app server holds the file, a copy of
+    the newest backup instead (saying so and from when), as ``open_plan`` does for one plan."""
+    try:
+        return open_store(args, read_only=True)
+    except HeldByServer as exc:
+        return _snapshot(args, exc)
 
 
 def open_plan(args: argparse.Namespace, *, read_only: bool, snapshot_ok: bool = False):

@@ -8,21 +8,24 @@ from typing import Literal
 
 from perfdash.core.settings import OFFICE
 
-Role = Literal["office", "section", "leader", "screen", "system"]
+Role = Literal["office", "section", "leader", "screen", "system", "city"]
+CITY = "市直绩效办"  # the city's performance office: reads every unit, writes nothing of any unit
 # The roles an account may have (a person signs in as one of them), with their labels.
-ACCOUNT_ROLES: dict[str, str] = {"office": "绩效办", "leader": "领导", "section": "科室"}
+ACCOUNT_ROLES: dict[str, str] = {"office": "绩效办", "leader": "领导", "section": "科室", "city": CITY}
 ROLE_LABELS: dict[str, str] = {
     "office": "绩效办",
     "section": "科室",
     "leader": "领导",
     "screen": "大屏",
     "system": "系统",
+    "city": CITY,
 }
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The person or body making a change: the office, one section, or one leader (read-only)."""
+    """The person or body making a change: the office, one section, or one leader (read-only), or
+    the city's office (市直绩效办: reads every unit, changes none of them)."""
 
     role: Role
     name: str
@@ -46,13 +49,18 @@ class Actor:
         return cls("leader", name)
 
     @classmethod
+    def city(cls, username: str | None = None) -> Actor:
+        """The city's office (市直绩效办), bound to no unit: it sees every unit's plans."""
+        return cls("city", CITY, username)
+
+    @classmethod
     def system(cls) -> Actor:
         """perfdash itself (the first start's admin account); never a person."""
         return cls("system", "系统")
 
     @property
     def label(self) -> str:
-        return self.name if self.role == "office" else f"{ROLE_LABELS[self.role]}·{self.name}"
+        return self.name if self.role in ("office", "city") else f"{ROLE_LABELS[self.role]}·{self.name}"
 
     @classmethod
     def parse(cls, who: str, sections: Collection[str], leaders: Collection[str]) -> Actor:
@@ -70,9 +78,19 @@ class Actor:
         raise ValueError(f"“{who}”既不是绩效办，也不是方案中的科室或分管领导")
 
 
+def unit_refusal(actor: Actor, unit: str) -> str | None:
+    """Why ``actor`` may not change anything of ``unit`` (None: it may, as far as units go): an
+    account bound to other units, or the city's office, which reads every unit and changes none."""
+    if actor.role == "city":
+        return f"{CITY}只能查看各单位的数据，不能修改{unit}的任何内容"
+    if not actor.may_see(unit):
+        return f"“{actor.label}”属于{'、'.join(actor.units or ())}，不能修改{unit}的数据"
+    return None
+
+
 def may_write(actor: Actor, target_sections: Collection[str]) -> bool:
     """The rule for progress: 绩效办 writes any target, a section the targets it leads or co-leads,
-    a leader none (leaders read)."""
+    a leader none (leaders read), nor the city's office (市直绩效办 reads)."""
     if actor.role == "office":
         return True
     if actor.role == "section":

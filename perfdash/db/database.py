@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from perfdash.core.access import ROLE_LABELS, Actor
+from perfdash.core.access import ROLE_LABELS, Actor, unit_refusal
 from perfdash.core.settings import TEXT_LIMITS
 from perfdash.db.postgres import Mirror, PgCursor, PgRecord, is_postgres, schema_columns
 
@@ -336,10 +336,12 @@ class Database:
 
     def require_unit(self, plan_id: int, actor: Actor) -> None:
         """Refuse an actor bound to other units than the plan's (an account sees and changes only
-        its own unit's plans)."""
-        unit = self.plan_unit(plan_id)
-        if not actor.may_see(unit):
-            raise StoreError(f"“{actor.label}”属于{'、'.join(actor.units or ())}，不能修改{unit}的数据")
+        its own unit's plans), and the city's office (市直绩效办 reads every unit, changes none).
+        Every write of a plan's data passes here (``write`` with its plan_id), so this is the one
+        place a unit's data is guarded."""
+        refusal = unit_refusal(actor, self.plan_unit(plan_id))
+        if refusal is not None:
+            raise StoreError(refusal)
 
     def target_people(self, plan_id: int, code: str) -> tuple[list[str], list[str], float]:
         """A target's sections (lead first), leaders and points; StoreError if there is no such target."""
@@ -399,7 +401,8 @@ class Database:
         """The only way anything is written: one transaction on a cursor of its own, committed whole
         or rolled back whole, with its audit entry (who, when, what, old and new; see ``Write.audit``)
         inside it, and the data version raised. ``roles`` limits who may write (refused as
-        "只有…可以{what}"); ``plan_id`` must lie in one of the actor's units; ``unlocked`` refuses
+        "只有…可以{what}"); ``plan_id`` must lie in one of the actor's units (``require_unit``: never
+        the city's office, which reads only); ``unlocked`` refuses
         everyone but the office once that plan's year is locked. Sign-in bookkeeping, which no page
         shows, leaves the data version (and every cached read) alone (``changes_data=False``).
         Writes are serialised (DuckDB takes one writer at a time anyway)."""

@@ -189,7 +189,7 @@ CREATE TABLE IF NOT EXISTS plan_rules (
 CREATE TABLE IF NOT EXISTS accounts (
     username      VARCHAR PRIMARY KEY CHECK (regexp_full_match(username, '[A-Za-z0-9_.@-]{2,64}')),
     display_name  VARCHAR NOT NULL CHECK (length(trim(display_name)) > 0),
-    role          VARCHAR NOT NULL CHECK (role IN ('office', 'leader', 'section')),
+    role          VARCHAR NOT NULL CHECK (role IN ('office', 'leader', 'section', 'city')),
     scope         VARCHAR,
     email         VARCHAR,
     password_hash VARCHAR,
@@ -197,7 +197,7 @@ CREATE TABLE IF NOT EXISTS accounts (
     created_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
     units         VARCHAR[],
     must_change_password BOOLEAN DEFAULT FALSE,
-    CHECK (role = 'office' OR scope IS NOT NULL)
+    CHECK (role IN ('office', 'city') OR scope IS NOT NULL)
 );
 -- Every sign-in attempt, reserved before the password is checked (ok NULL meanwhile), so that the
 -- failure limit holds for attempts made at the same moment. Only the names of existing accounts
@@ -616,4 +616,22 @@ CREATE TABLE IF NOT EXISTS plan_reviews (
     reviewed_by VARCHAR NOT NULL,
     reviewed_at TIMESTAMP NOT NULL,
     PRIMARY KEY (plan_id, import_id, seq)
+);
+
+-- The city's view (#38). The groups the 市直绩效办 puts units in (分类考评: 经济调节, 市场监管 …),
+-- ranked within; a unit listed here without a plan of a year shows as 无方案 that year.
+CREATE TABLE IF NOT EXISTS unit_groups (
+    unit       VARCHAR PRIMARY KEY CHECK (length(trim(unit)) > 0),
+    group_name VARCHAR NOT NULL CHECK (length(trim(group_name)) > 0),
+    seq        INTEGER,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+-- The city office's settings, one value per key: names_visible ('0' / '1', off when absent) —
+-- whether a unit sees the other units' names beside its rank in its group.
+CREATE TABLE IF NOT EXISTS city_settings (
+    key        VARCHAR PRIMARY KEY,
+    value      VARCHAR NOT NULL,
+    updated_by VARCHAR NOT NULL,
+    updated_at TIMESTAMP NOT NULL
 );

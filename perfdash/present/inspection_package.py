@@ -233,9 +233,9 @@ def collect(
     """The package's contents as the database holds them (files not yet read): the targets
     ``actor`` may see (of ``section`` only, lead or co, when given), their checklists, files and
     names in the zip. A section may ask only for its own package; StoreError otherwise."""
-    store.require_unit(plan_id, actor)
     if actor.role not in ("office", "leader", "section"):
         raise StoreError(f"{actor.label}不能查看迎评材料")
+    store.require_unit(plan_id, actor)
     if actor.role == "section":
         if section not in (None, actor.name):
             raise StoreError(f"“{actor.name}”只能生成本科室的材料包，不能生成“{section}”的")

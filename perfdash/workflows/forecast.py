@@ -56,6 +56,39 @@ def year_end(state: pd.DataFrame) -> date:
     return date(int(pd.to_datetime(state["deadline"]).max().year), 12, 31)
 
 
+# Each target's pace over the recent weeks, of one plan ($plan_id) or several ($plan_ids): a
+# least-squares line through its reports (see target_forecast).
+_PACE_SQL = """
+    WITH recent AS (
+        SELECT plan_id, code, completion_pct::DOUBLE AS y, epoch(report_date::TIMESTAMP) / 86400.0 AS x
+        FROM progress
+        WHERE {plans} AND report_date > $since AND report_date <= $as_of
+    ),
+    line AS (
+        SELECT plan_id, code, count(*)::INTEGER AS n, regr_slope(y, x) AS pace_per_day, regr_intercept(y, x) AS b,
+               regr_sxx(y, x) AS sxx
+        FROM recent GROUP BY plan_id, code
+    )
+    SELECT l.plan_id, l.code, l.n, coalesce(l.pace_per_day, 0) AS pace_per_day, l.sxx,
+           coalesce(stddev_samp(r.y - (l.b + l.pace_per_day * r.x)), 0) AS residual_sd
+    FROM line l JOIN recent r USING (plan_id, code)
+    GROUP BY l.plan_id, l.code, l.n, l.pace_per_day, l.sxx
+"""
+
+
+def paces(store: Database, plan_ids: list[int], as_of: date) -> dict[int, pd.DataFrame]:
+    """Each plan's pace fits (n, pace_per_day, sxx, residual_sd by code) from the reports of the
+    RECENT_WEEKS weeks up to ``as_of``: what target_forecast reads, for several plans in one query
+    (the city's table). A plan without recent reports gets an empty frame."""
+    ids = [int(p) for p in plan_ids]
+    one = len(ids) == 1
+    sql = _PACE_SQL.replace("{plans}", "plan_id = $plan_id" if one else "list_contains($plan_ids, plan_id)")
+    since = (pd.Timestamp(as_of) - pd.Timedelta(weeks=RECENT_WEEKS)).date()
+    fits = store.query(sql, {"since": since, "as_of": as_of} | ({"plan_id": ids[0]} if one else {"plan_ids": ids}))
+    by_plan = dict(iter(fits.groupby("plan_id", sort=False)))
+    return {p: by_plan.get(p, fits.iloc[:0]).drop(columns="plan_id").set_index("code") for p in ids}
+
+
 def target_forecast(
     store: Database,
     plan_id: int,
@@ -63,6 +96,7 @@ def target_forecast(
     as_of: date,
     until: date | None = None,
     fixed: dict[str, float] | None = None,
+    fits: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per target: the completion forecast for ``until`` (default the end of the plan year) and its
     uncertainty (percentage points, one s.d., before the forecast is kept between today's value
@@ -72,28 +106,10 @@ def target_forecast(
     (points per day); with fewer than two, the average pace since 1 January. Uncertainty, with d
     the days left: sqrt(scatter² + (slope's standard error × d)² + DRIFT² × d / 7), plus an extra
     for 有风险 / 已暂停 / 未开始; NO_HISTORY_SD without a fitted pace. A complete target, or one
-    with a ``fixed`` score (evaluated or self-assessed), is certain."""
+    with a ``fixed`` score (evaluated or self-assessed), is certain. ``fits``: the plan's
+    ``paces`` at ``as_of`` when already read (the city's table reads every plan's at once)."""
     until = until or year_end(state)
-    since = pd.Timestamp(as_of) - pd.Timedelta(weeks=RECENT_WEEKS)
-    fits = store.query(
-        """
-        WITH recent AS (
-            SELECT code, completion_pct::DOUBLE AS y, epoch(report_date::TIMESTAMP) / 86400.0 AS x
-            FROM progress
-            WHERE plan_id = $plan_id AND report_date > $since AND report_date <= $as_of
-        ),
-        line AS (
-            SELECT code, count(*)::INTEGER AS n, regr_slope(y, x) AS pace_per_day, regr_intercept(y, x) AS b,
-                   regr_sxx(y, x) AS sxx
-            FROM recent GROUP BY code
-        )
-        SELECT l.code, l.n, coalesce(l.pace_per_day, 0) AS pace_per_day, l.sxx,
-               coalesce(stddev_samp(r.y - (l.b + l.pace_per_day * r.x)), 0) AS residual_sd
-        FROM line l JOIN recent r USING (code)
-        GROUP BY l.code, l.n, l.pace_per_day, l.sxx
-        """,
-        {"plan_id": plan_id, "since": since.date(), "as_of": as_of},
-    ).set_index("code")
+    fits = fits if fits is not None else paces(store, [plan_id], as_of)[plan_id]
     out = state[["code", "group", "indicator_code", "points", "completion_pct", "status", "deadline"]].copy()
     current = out["completion_pct"].to_numpy(dtype=float)
     n = out["code"].map(fits["n"]).fillna(0).to_numpy(dtype=float)
@@ -136,27 +152,41 @@ def target_interval(forecast: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(mean - Z90 * sd, floor, 100.0), np.clip(mean + Z90 * sd, floor, 100.0)
 
 
+def shocks(draws: int, targets: int, seed: int) -> np.ndarray:
+    """The standard normal shocks of a simulation (draws × targets): a COMMON_SHOCK share common to
+    all targets of a draw, the rest each target's own. The same for every plan with as many
+    targets (the seed is fixed)."""
+    rng = np.random.default_rng(seed)
+    common = rng.standard_normal((draws, 1))
+    own = rng.standard_normal((draws, targets))
+    return np.sqrt(COMMON_SHOCK) * common + np.sqrt(1 - COMMON_SHOCK) * own
+
+
 def simulate(
     forecast: pd.DataFrame,
     rules: Rules | None = None,
     adjustments: list[Adjustment] | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
+    z: np.ndarray | None = None,
 ) -> Simulation:
     """Draw every target's year-end completion (normal around its forecast, a COMMON_SHOCK share
     of it common to all targets, kept between today's value and 100), score each draw under the
-    rules (fixed scores stay), and add the adjustments. Reproducible by seed."""
+    rules (fixed scores stay), and add the adjustments. Reproducible by seed. ``z``: the
+    ``shocks`` of (draws, targets, seed) when already drawn (the city's table draws them once for
+    all plans with as many targets)."""
     rules = rules or Rules()
     adjustments = adjustments or []
-    rng = np.random.default_rng(seed)
     mean = forecast["forecast_pct"].to_numpy(dtype=float)
     sd = forecast["forecast_sd"].to_numpy(dtype=float)
     floor = forecast["completion_pct"].to_numpy(dtype=float)
     points = forecast["points"].to_numpy(dtype=float)
-    common = rng.standard_normal((draws, 1))
-    own = rng.standard_normal((draws, len(mean)))
-    z = np.sqrt(COMMON_SHOCK) * common + np.sqrt(1 - COMMON_SHOCK) * own
-    sample = np.clip(mean + sd * z, floor, 100.0)
+    z = z if z is not None else shocks(draws, len(mean), seed)
+    # mean + sd × z kept between today's value and 100, in place (each draws × targets temporary
+    # costs as much as the arithmetic).
+    sample = sd * z
+    sample += mean
+    np.clip(sample, floor, 100.0, out=sample)
     if rules.late_share_per_month > 0 and "late_now" in forecast:
         # A draw that finishes the target keeps the lateness incurred by today; one that does not
         # is late until the year's end.
@@ -164,11 +194,11 @@ def simulate(
         end = forecast["late_at_end"].to_numpy(dtype=float)
         late = np.where(sample >= 100.0, now, end)
     else:
-        late = np.zeros_like(sample)
+        late = np.zeros(())  # no lateness in any draw
     scores = target_scores(np.broadcast_to(points, sample.shape), sample, late, rules)
     if "fixed_score" in forecast:
         fixed = forecast["fixed_score"].to_numpy(dtype=float)
-        scores = np.where(np.isnan(fixed), scores, fixed)
+        np.copyto(scores, fixed, where=~np.isnan(fixed))
     offset = sum(a.points for a in adjustments if a.kind == "bonus") - sum(
         a.points for a in adjustments if a.kind == "deduction"
     )
@@ -234,18 +264,26 @@ def standing_forecast(
     rules: Rules | None = None,
     draws: int = DRAWS,
     seed: int = SEED,
+    *,
+    settled: dict[str, float] | None = None,
+    adjustments: list[Adjustment] | None = None,
+    fits: pd.DataFrame | None = None,
+    z: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, Simulation]:
     """The forecast every page, the meeting screen and the CLI show: from the one score's inputs
     (evaluated and self-assessed scores stay as they are) with the office's adjustments, under the
-    plan's stored rules unless a simulation passes others."""
+    plan's stored rules unless a simulation passes others. The city's table, which reads every
+    plan's inputs at once, passes them (``settled``: evaluation.settled_scores, ``adjustments``,
+    ``fits``: paces, ``z``: shocks); each left out is read here."""
     from perfdash.db import queries
     from perfdash.workflows import evaluation, official, scoring
 
     rules = rules if rules is not None else official.stored(store, plan_id).rules
-
-    fc = target_forecast(store, plan_id, state, as_of, fixed=evaluation.settled_scores(store, plan_id))
-    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
-    return fc, simulate(fc, rules, adjustments, draws, seed)
+    settled = settled if settled is not None else evaluation.settled_scores(store, plan_id)
+    fc = target_forecast(store, plan_id, state, as_of, fixed=settled, fits=fits)
+    if adjustments is None:
+        adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
+    return fc, simulate(fc, rules, adjustments, draws, seed, z)
 
 
 @dataclass

@@ -160,8 +160,36 @@ class ScoreSheet:
     result: scoring.Score
 
 
+@dataclass(frozen=True)
+class SheetInputs:
+    """What the score sheet reads of a plan beside its target state: 6-5's completion from the
+    selected innovations (evaluation.innovation_completion), the self-assessments
+    (evaluation.assessments), the office's scores (evaluation.final_scores) and the 加分 / 扣分 /
+    一票否决 entries in force (queries.adjustments)."""
+
+    innovation: float | None
+    assessed: pd.DataFrame
+    finals: dict[str, float]
+    adjustments: list[scoring.Adjustment]
+
+
+def sheet_inputs(store: Database, plan_id: int) -> SheetInputs:
+    """A plan's SheetInputs as stored now."""
+    return SheetInputs(
+        evaluation.innovation_completion(store, plan_id),
+        evaluation.assessments(store, plan_id),
+        evaluation.final_scores(store, plan_id),
+        scoring.adjustments_of(queries.adjustments(store, plan_id)),
+    )
+
+
 def score_sheet(
-    store: Database, plan_id: int, state: pd.DataFrame, as_of: date, rules: scoring.Rules | None = None
+    store: Database,
+    plan_id: int,
+    state: pd.DataFrame,
+    as_of: date,
+    rules: scoring.Rules | None = None,
+    inputs: SheetInputs | None = None,
 ) -> ScoreSheet:
     """Per target: points, reported completion and the score it earns under the rules (the plan's
     stored rules unless a simulation passes others), the self-assessment (completion, proposed
@@ -170,17 +198,19 @@ def score_sheet(
     加分 / 扣分 / 一票否决 entries. Completion is the counted one (workflows.claims: a report that
     completes its target counts once the office accepted it; so does a self-assessed score —
     ``proposed_held`` marks one waiting for the check); ``reported_pct`` and ``claim_state`` beside
-    it say what the section reported and where its check stands."""
+    it say what the section reported and where its check stands. ``inputs``: the plan's
+    SheetInputs when already read (the city's table reads every plan's at once)."""
     rules = rules if rules is not None else stored(store, plan_id).rules
+    inputs = inputs if inputs is not None else sheet_inputs(store, plan_id)
     reported = state
     state = claims.counted(state)
     completion = {}
-    innov = evaluation.innovation_completion(store, plan_id)
+    innov = inputs.innovation
     if innov is not None and evaluation.INNOVATION_TARGET in set(state["code"]):
         completion[evaluation.INNOVATION_TARGET] = innov
     computed = scoring.score(state, rules, completion, as_of=as_of).targets.set_index("code")["score"]
-    done = evaluation.assessments(store, plan_id).set_index("code")
-    finals = evaluation.final_scores(store, plan_id)
+    done = inputs.assessed.set_index("code")
+    finals = inputs.finals
     rows = state[["code", "group", "indicator", "target", "points", "completion_pct", "lead_section"]].copy()
     rows["reported_pct"] = reported["completion_pct"].astype(float).to_numpy()
     rows["claim_state"] = reported["claim_state"].map(claims.STATES).fillna("").to_numpy()
@@ -199,8 +229,7 @@ def score_sheet(
     settled = rows["final_score"].fillna(rows["proposed_score"].mask(held)).fillna(rows["computed_score"])
     rows["settled_score"] = settled.astype(float)  # what the total counts: the 综合评估 editor starts from it
     fixed = dict(zip(rows["code"], settled.astype(float), strict=True))
-    adjustments = scoring.adjustments_of(queries.adjustments(store, plan_id))
-    result = scoring.score(state, rules, completion, adjustments, as_of, fixed=fixed)
+    result = scoring.score(state, rules, completion, inputs.adjustments, as_of, fixed=fixed)
     return ScoreSheet(rows=rows, result=result)
 
 

@@ -136,7 +136,8 @@ def share(completion: np.ndarray, rules: Rules) -> np.ndarray:
     """Share of a target's points earned at a completion (percent), before lateness. Vectorised."""
     c = np.clip(np.asarray(completion, dtype=float), 0.0, 100.0)
     if rules.rule == "proportional":
-        return c / 100.0
+        c /= 100.0  # in place: a simulation's arrays are large (10,000 draws × the targets)
+        return c
     out = np.zeros_like(c)
     for threshold, part in sorted(rules.steps, reverse=True):
         if threshold < rules.floor:
@@ -157,8 +158,18 @@ def months_late(finished: pd.Series, deadline: pd.Series, as_of: date, completio
 def target_scores(points: np.ndarray, completion: np.ndarray, late_months: np.ndarray, rules: Rules) -> np.ndarray:
     """Each target's score: rule share × points, less the lateness deduction (never below 0)."""
     points = np.asarray(points, dtype=float)
-    base = points * share(completion, rules)
-    penalty = points * np.minimum(rules.late_share_per_month * np.asarray(late_months, dtype=float), rules.late_cap)
+    base = share(completion, rules)
+    late = np.asarray(late_months, dtype=float)
+    if base.shape == np.broadcast_shapes(base.shape, points.shape, late.shape):
+        # The same arithmetic in place (a simulation scores 10,000 draws × the targets at once, and
+        # every temporary of that size costs as much as the sums): bit for bit the same scores.
+        base *= points
+        if rules.late_share_per_month == 0 and np.isfinite(late).all():
+            return np.maximum(base, 0.0, out=base)  # the deduction is 0 × points: nothing to take away
+        base -= points * np.minimum(rules.late_share_per_month * late, rules.late_cap)
+        return np.maximum(base, 0.0, out=base)
+    base = points * base
+    penalty = points * np.minimum(rules.late_share_per_month * late, rules.late_cap)
     return np.maximum(base - penalty, 0.0)
 
 
@@ -202,7 +213,10 @@ def score(
     if fixed:
         frame["score"] = [float(fixed.get(c, v)) for c, v in zip(frame["code"], frame["score"], strict=True)]
     possible_by_group = group_points(frame)
-    groups = {g: float(frame.loc[frame["group"] == g, "score"].sum()) for g in possible_by_group}
+    # Each group's sum as pandas' Series.sum gives it (NaN as 0, numpy's pairwise sum), on numpy
+    # arrays: a boolean .loc per group costs more than the sums themselves.
+    scores, names = frame["score"].to_numpy(dtype=float), frame["group"].to_numpy(dtype=object)
+    groups = {g: float(_nan_as_zero(scores[names == g]).sum()) for g in possible_by_group}
     possible = float(frame["points"].sum())
     adjustments = adjustments or []
     bonus = sum(a.points for a in adjustments if a.kind == "bonus")
@@ -222,6 +236,10 @@ def score(
         possible=possible,
         groups_possible=possible_by_group,
     )
+
+
+def _nan_as_zero(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), 0.0, values)
 
 
 def group_table(result: Score) -> pd.DataFrame:
