@@ -8,6 +8,7 @@ PAGES = [
     # keeps its own address (/overview …), which the start page could not.
     nav.Page("pages/home.py", title="首页", icon=":material/home:", url_path="home", default=True),
     nav.Page("pages/mine.py", title="我的分管", icon=":material/assignment_ind:", url_path="mine"),
+    nav.Page("pages/city.py", title="全市总览", icon=":material/location_city:", url_path="city"),
     nav.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview"),
     nav.Page("pages/indicators.py", title="按指标", icon=":material/account_tree:", url_path="indicators"),
     nav.Page("pages/sections.py", title="按科室", icon=":material/groups:", url_path="sections"),
@@ -23,6 +24,7 @@ PAGES = [
     ),
     nav.Page("pages/bulletins.py", title="督查通报", icon=":material/campaign:", url_path="bulletins"),
     nav.Page("pages/meeting.py", title="周会大屏", icon=":material/tv:", url_path="meeting"),
+    nav.Page("pages/city_meeting.py", title="全市大屏", icon=":material/connected_tv:", url_path="city-meeting"),
     nav.Page("pages/progress.py", title="进度填报", icon=":material/edit_note:", url_path="progress"),
     nav.Page("pages/self_assessment.py", title="科室自评", icon=":material/fact_check:", url_path="self-assessment"),
     nav.Page("pages/evaluation.py", title="综合评估", icon=":material/workspace_premium:", url_path="evaluation"),

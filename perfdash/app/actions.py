@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from perfdash.app import package_jobs, ui
+from perfdash.app.city_view import CityContext
 from perfdash.app.meeting_view import MeetingContext
 from perfdash.app.session import session_token
 from perfdash.app.ui import PageContext
@@ -237,10 +238,6 @@ def issue_order(ctx: PageContext, code: str, what: str, due: date) -> None:
     ctx.store.issue_order(ctx.plan_id, code, what, due, ctx.actor)
 
 
-def respond_order(ctx: PageContext, order_id: int, answer: str) -> None:
-    ctx.store.respond_order(order_id, answer, ctx.actor)
-
-
 def close_order(ctx: PageContext, order_id: int, note: str) -> None:
     ctx.store.close_order(order_id, note, ctx.actor)
 
@@ -403,6 +400,7 @@ def record_decision(
         source=source,
         source_day=source_day,
         source_leader=source_leader,
+        today=ui.today(),  # 签收 runs from the day it is recorded (the pages' one clock)
     )
 
 
@@ -427,3 +425,16 @@ def return_order(ctx: PageContext, order_id: int, reason: str) -> None:
 
 def set_supervision_settings(ctx: PageContext, sign_days: int, remind_days: int) -> None:
     ctx.store.set_supervision_settings(ctx.plan_id, sign_days, remind_days, ctx.actor)
+
+
+# --- 全市总览 (#38) ----------------------------------------------------------------------------------
+# The city's two settings (pages/city.py 分组设置): its account (or an office account bound to no unit)
+# writes them; the workflow refuses anyone else.
+def set_unit_groups(ctx: CityContext, mapping: dict[str, str]) -> None:
+    """The city's grouping, unit → group ('' or 未分组: none), replacing the whole of it."""
+    ctx.store.set_unit_groups(mapping, ctx.actor)
+
+
+def set_names_visible(ctx: CityContext, flag: bool) -> None:
+    """Whether a unit sees the names of the other units of its group."""
+    ctx.store.set_names_visible(flag, ctx.actor)

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from perfdash.app import reads
 from perfdash.app.session import current_account, open_store
+from perfdash.ops import auth
+from perfdash.store import Store
 
 # Each role's menu by page address (url_path), its main task first: the first page is where the
 # role lands after signing in (a section on its own 进度填报, a leader on 我的分管, the office on 总览).
@@ -35,7 +38,17 @@ MENUS: dict[str, dict[str, list[str]]] = {
         "大屏": ["meeting"],
         "管理": ["plans", "admin", "account"],
     },
+    # 市直绩效办 (#38): every unit, read-only; its day starts on 全市总览, a unit opens from there.
+    "city": {
+        "全市": ["city", "city-meeting"],
+        "单位看板": ["overview", "indicators", "sections", "people", "target"],
+        "分析": ["heatmap", "trend", "forecast"],
+        "账户": ["account"],
+    },
 }
+# An office account bound to no unit, in a database of several units, sees the city's pages too
+# (before 管理); an office of one unit (its accounts bound to it, or a single-unit database) does not.
+CITY_SECTION = ("全市", ["city", "city-meeting"])
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,15 @@ class Page:
         )
 
 
-def menu(role: str | None) -> dict[str, list[str]]:
-    """A role's menu: section title → page addresses (nothing before signing in)."""
-    return MENUS.get(role or "", {})
+def menu(role: str | None, city: bool = False) -> dict[str, list[str]]:
+    """A role's menu: section title → page addresses (nothing before signing in); ``city``: an
+    office account that sees every unit of a city database, with the city's pages before 管理."""
+    shown = MENUS.get(role or "", {})
+    if not (city and role == "office"):
+        return shown
+    title, urls = CITY_SECTION
+    items = [(t, u) for t, u in shown.items() if t != "管理"]
+    return dict([*items, (title, urls), *((t, u) for t, u in shown.items() if t == "管理")])
 
 
 def page_file(url_path: str) -> str:
@@ -75,11 +94,11 @@ def landing(role: str | None) -> str:
     return page_file(next(iter(menu(role).values()), ["overview"])[0])
 
 
-def sections(pages: list[Page], role: str | None) -> dict[str, list[st.Page]]:
+def sections(pages: list[Page], role: str | None, city: bool = False) -> dict[str, list[st.Page]]:
     """st.navigation's sections for a role: its menu in order, then every other page hidden (so
     a bookmark or a deep link still opens it, and the page decides whether to refuse)."""
     by_url = {p.url_path: p for p in pages}
-    shown = menu(role)
+    shown = menu(role, city)
     listed = {url for urls in shown.values() for url in urls}
     result = {title: [by_url[url].page(True) for url in urls] for title, urls in shown.items()}
     hidden = [p.page(False) for p in pages if p.url_path not in listed]
@@ -90,7 +109,16 @@ def sections(pages: list[Page], role: str | None) -> dict[str, list[st.Page]]:
 def navigation(pages: list[Page]) -> st.Page:
     """The page to run, under the menu of whoever is signed in. Before signing in there is no
     menu: the login form shows on the page asked for, which opens once signed in."""
-    account = current_account(open_store())
+    store = open_store()
+    account = current_account(store)
     role = account.role if account else None
     position = "sidebar" if role in MENUS else "hidden"
-    return st.navigation(sections(pages, role), position=position, expanded=True)
+    return st.navigation(sections(pages, role, sees_city(store, account)), position=position, expanded=True)
+
+
+def sees_city(store: Store, account: auth.Account | None) -> bool:
+    """Whether an office account's menu holds the city's pages: bound to no unit, in a database
+    holding the plans of more than one unit."""
+    if account is None or account.role != "office" or account.units is not None:
+        return False
+    return reads.plans(store)["unit"].nunique() > 1

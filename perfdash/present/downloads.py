@@ -29,13 +29,14 @@ from perfdash.db.database import Database
 from perfdash.present import (
     assessment_docs,
     bulletin,
+    city_docs,
     evaluation_report,
     exports,
     inspection_package,
     meeting,
     templates,
 )
-from perfdash.workflows import decisions, official, periods, plans, scoring, supervision
+from perfdash.workflows import city, decisions, official, periods, plans, scoring, supervision
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,14 @@ def _assessment_xlsx(db: Database, i: Inputs) -> bytes:
     return assessment_docs.results_xlsx(assessment_docs.gather(db, i.plan_id, i.as_of))
 
 
+def _city_summary(db: Database, i: Inputs) -> bytes:
+    """全市绩效汇总表 of every unit with a plan of the plan's year, as of the as-of date (#38)."""
+    _, year = _plan(db, i.plan_id)
+    rows = queries.plans(db)
+    demo = all(queries.is_demo(r) for _, r in rows[rows["year"] == year].iterrows())
+    return city_docs.summary_xlsx(city.table(db, year, i.as_of), year, i.as_of, demo=demo)
+
+
 def _bulletin(db: Database, i: Inputs) -> bytes:
     """The 督查通报 of the as-of date's month (its last closed reporting period's cut-off)."""
     return bulletin.to_docx(bulletin.draft(db, i.plan_id, i.as_of))
@@ -286,6 +295,14 @@ EXPORTS: tuple[Export, ...] = (
         bulletin.to_docx,
         _bulletin,
         ("pages/bulletins.py#bulletin_docx", "python -m perfdash bulletin"),  # on the page: as the office edited it
+    ),
+    Export(
+        "city_summary",
+        "全市绩效汇总表",
+        "xlsx",
+        city_docs.summary_xlsx,
+        _city_summary,
+        ("pages/city.py#city_xlsx", "pages/city_meeting.py#city_meeting_xlsx"),
     ),
     Export(
         "inspection_contents",
