@@ -42,16 +42,14 @@ label = pick[1].radio(
     horizontal=True,
     key="due_text",
 )
-st.plotly_chart(
-    reads.due_heatmap(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters, color, label),
-    config={"displaylogo": False},
-    key="due_heatmap",
-)
+# Drawn as an HTML table (charts_html.due_table): the same cells, colours and hover text as the
+# Plotly heat map, at a fraction of its drawing time (bench --browser, same-content floor).
+st.html(reads.due_table(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters, color, label))
 st.caption(
     "按完成时限所在月份统计。一个目标计入它的每个责任科室（牵头和协作都算），所以各科室之和大于目标总数；"
     "悬停可见其中牵头的项数和目标编号。滞后指黄色滞后、红色滞后或逾期未完成（统计日的状态）。"
 )
-with st.expander("到期明细表"):
+if st.toggle("显示到期明细表", key="due_details"):  # drawn on demand: nothing is sent while off
     st.dataframe(
         matrix.assign(month=matrix["month"].dt.strftime("%Y-%m")).rename(
             columns={
@@ -72,12 +70,24 @@ with st.expander("到期明细表"):
     )
 
 st.subheader("目标 × 周：落后序时进度")
-order = st.selectbox("排序", list(reads.LAG_ORDERS), format_func=reads.LAG_ORDERS.get, key="lag_order")
-calendar = reads.plan_calendar(ctx, ctx.plan_id)
-lag_figure = reads.lag_heatmap(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, order)
-st.plotly_chart(lag_figure, config={"displaylogo": False}, key="lag_heatmap")
-steps = "；".join(charts_time.calendar_labels(calendar, ctx.year))
-st.caption(
-    "每列为一周（周五为周末，当前周截至统计日），每格为该目标当时的状态：取该日及以前最近一次填报的完成率，"
-    f"与当时的序时进度比较。{schedule.lag_rule_text()}" + (f" 色带为方案的考评安排：{steps}。" if steps else "")
+# The week-by-week grid of every target is the page's heaviest drawing (61 × 47 cells on the city's
+# plans): drawn once an order is chosen, not at first sight; nothing is sent before.
+order = st.columns([2, 3])[0].selectbox(
+    "排序",
+    list(reads.LAG_ORDERS),
+    index=None,
+    format_func=reads.LAG_ORDERS.get,
+    placeholder=f"选择后绘制（{len(state)} 项目标）",
+    key="lag_order",
 )
+calendar = reads.plan_calendar(ctx, ctx.plan_id)
+steps = "；".join(charts_time.calendar_labels(calendar, ctx.year))
+if order is None:
+    st.caption("每个目标每周一格，颜色为当周的滞后状态，可看出哪些目标从何时开始落后。选择排序方式后绘制。")
+else:
+    lag_figure = reads.lag_heatmap(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, order)
+    st.plotly_chart(lag_figure, config={"displaylogo": False}, key="lag_heatmap")
+    st.caption(
+        "每列为一周（周五为周末，当前周截至统计日），每格为该目标当时的状态：取该日及以前最近一次填报的完成率，"
+        f"与当时的序时进度比较。{schedule.lag_rule_text()}" + (f" 色带为方案的考评安排：{steps}。" if steps else "")
+    )

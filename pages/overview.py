@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from perfdash.app import reads, ui, widgets
+from perfdash.app import city_view, reads, ui, widgets
 from perfdash.core import fmt, schedule
 from perfdash.workflows import forecast, supervision
 
@@ -93,7 +93,7 @@ if previous is not None:  # the same unit's previous year, beside this one (unde
 # 未报送 is about 本期, the open reporting period, as on 督办与催报 (a report in it takes a section off).
 period = ctx.open_period
 silent = reads.not_reported(ctx, ctx.plan_id, period.start, period.end) if period else None
-levels = reads.orders(ctx, ctx.plan_id, ctx.as_of)["level"].value_counts()
+levels = reads.orders(ctx, ctx.plan_id, ui.today())["level"].value_counts()  # 督办 runs on the calendar
 notes = []
 if silent is not None and not silent.empty:
     notes.append(f"本期（{period.name}，{period.days}）未报送的科室：{'、'.join(silent['section'])}")
@@ -107,17 +107,13 @@ if levels.drop(supervision.CLOSED, errors="ignore").sum():
 if notes:
     st.warning("；".join(notes) + "。详见“督办与催报”。")
 
+st.subheader("分组完成情况")
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("目标结构（目标组 → 一级指标 → 年度工作目标）")
-    sunburst = reads.plan_sunburst(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
-    st.plotly_chart(sunburst, config={"displaylogo": False}, key="sunburst")
-    st.caption("扇区大小为分值，颜色为按分值加权的完成率。点击扇区可逐级展开。")
-with right:
-    st.subheader("分组完成情况")
-    groups = reads.group_summary(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
     bars = reads.group_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
     st.plotly_chart(bars, config={"displaylogo": False}, key="group_bars")
+with right:
+    groups = reads.group_summary(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
     st.dataframe(
         groups.drop(columns=["structure_points"]).rename(
             columns={
@@ -144,7 +140,15 @@ with right:
         },
         key="group_table",
     )
-    st.caption(schedule.lag_rule_text())
+st.caption(schedule.lag_rule_text())
+
+# The sunburst is the page's costliest drawing (every target a sector with its label): drawn on
+# demand, nothing is sent while the toggle is off.
+st.subheader("目标结构（目标组 → 一级指标 → 年度工作目标）")
+if st.toggle("显示目标结构图（旭日图，点击扇区可逐级展开）", key="structure_shown"):
+    sunburst = reads.plan_sunburst(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
+    st.plotly_chart(sunburst, config={"displaylogo": False}, key="sunburst")
+    st.caption("扇区大小为分值，颜色为按分值加权的完成率。点击扇区可逐级展开。")
 
 st.subheader("方案校验")
 bad = checks[~checks["ok"]]
@@ -170,3 +174,7 @@ with st.expander("全部校验项"):
         width="stretch",
         key="checks_table",
     )
+
+# 同组单位 (#38): an account of a unit sees its rank in the city's group and its peers (anonymous
+# unless the city shows names); nothing until the city has put the unit in a group.
+city_view.peer_block(ctx)

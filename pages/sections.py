@@ -25,11 +25,9 @@ if rows.empty:
 
 # one above the other: the table's columns do not fit three fifths of the page at 1366 px
 st.subheader("牵头目标完成率排名")
-st.plotly_chart(
-    reads.ranking_bars(ctx, ctx.plan_id, ctx.as_of, ctx.year, "section", ctx.filters),
-    config={"displaylogo": False},
-    key="section_ranking",
-)
+# Drawn as HTML (charts_html.ranking): the bars, colours and marks of a Plotly bar chart without
+# its drawing time on a page switch (bench --browser, same-content floor).
+st.html(reads.ranking_html(ctx, ctx.plan_id, ctx.as_of, ctx.year, "section", ctx.filters))
 st.subheader("各科室一览")
 widgets.table(
     tables.sections(rows),
@@ -66,18 +64,23 @@ section = st.selectbox("科室", list(rows["section"]), key="drill_section")
 mine = state[state["sections"].map(lambda secs: section in list(secs))]
 lead = mine[mine["lead_section"] == section]
 co = mine[mine["lead_section"] != section]
-tab_lead, tab_co = st.tabs([f"牵头目标（{len(lead)}）", f"协作目标（{len(co)}）"])
-with tab_lead:
-    shown = tables.target_list(lead)
-    widgets.table(shown, "该科室没有牵头的目标。", width="stretch", column_config=widgets.target_list_columns(shown))
-with tab_co:
-    shown = tables.target_list(co)
-    widgets.table(shown, "该科室没有协作的目标。", width="stretch", column_config=widgets.target_list_columns(shown))
+# One list at a time (tabs would send and draw both), and a target's panel (its timeline chart)
+# once one is chosen: what the page draws at first sight is the ranking and the tables.
+labels = {"lead": f"牵头目标（{len(lead)}）", "co": f"协作目标（{len(co)}）"}
+part = st.radio(
+    "目标清单", list(labels), format_func=labels.get, horizontal=True, label_visibility="collapsed", key="drill_part"
+)
+shown = tables.target_list(lead if part == "lead" else co)
+empty = "该科室没有牵头的目标。" if part == "lead" else "该科室没有协作的目标。"
+widgets.table(shown, empty, width="stretch", column_config=widgets.target_list_columns(shown))
 if len(mine):
     target = st.selectbox(
         "查看目标",
         list(mine["code"]),
+        index=None,
         format_func=lambda c: f"{c} {mine.set_index('code').loc[c, 'target'][:40]}",
+        placeholder="选择一个目标，查看它的各项信息和填报记录",
         key="drill_target",
     )
-    widgets.target_panel(ctx, state, target)
+    if target is not None:
+        widgets.target_panel(ctx, state, target)

@@ -45,12 +45,6 @@ st.plotly_chart(
 )
 
 st.subheader("分组趋势")
-if len(groups) > 1:  # one group alone would repeat the chart above
-    st.plotly_chart(
-        reads.group_trends(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters),
-        config={"displaylogo": False},
-        key="group_trends",
-    )
 st.dataframe(
     ends.rename(
         columns={
@@ -74,3 +68,11 @@ st.dataframe(
     },
     key="trend_table",
 )
+# The small multiples (one panel per group) cost a page switch more drawing than the rest of the
+# page together: drawn on demand, nothing sent while off. One group alone would repeat the chart above.
+if len(groups) > 1 and st.toggle("并列显示各目标组的趋势（小图）", key="group_trends_shown"):
+    st.plotly_chart(
+        reads.group_trends(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters),
+        config={"displaylogo": False},
+        key="group_trends",
+    )

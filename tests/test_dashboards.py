@@ -3,7 +3,7 @@ the roll-ups and the URL form of the filters."""
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import date
 
 import duckdb
@@ -14,7 +14,7 @@ from perfdash.core import fmt
 from perfdash.core.filters import Filters
 from perfdash.db import queries, rollups
 from perfdash.store import Store
-from tests.fixtures import plotly_values, signed_in
+from tests.fixtures import signed_in
 
 AS_OF = date(2025, 11, 21)
 LATEST = """
@@ -122,9 +122,10 @@ def test_section_page_matches_direct_sql(db):
     for section, n in co:
         assert table.loc[section, "协作目标"] == n
     assert table["牵头分值"].sum() == 100  # every target counted once, at its lead section
-    ranking = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
-    shown = plotly_values(ranking, "x")
-    assert shown == sorted(shown, reverse=True)
+    # The ranking, drawn as HTML bars (charts_html.ranking): every section leading a target, best first.
+    ranking = next(h.proto.body for h in at.get("html") if 'class="pd-rank"' in h.proto.body)
+    widths = [float(w) for w in re.findall(r'class="f" style="width:([0-9.]+)%', ranking)]
+    assert widths == sorted(widths, reverse=True) and len(widths) == (table["牵头目标"] > 0).sum()
 
 
 def test_section_page_with_status_filter(db):

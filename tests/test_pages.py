@@ -87,9 +87,12 @@ def test_overview_sunburst_is_sized_by_points(db):
     import json
 
     at = _run("pages/overview.py")
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    charts = [json.loads(c.proto.spec)["data"][0]["type"] for c in at.get("plotly_chart")]
+    assert "sunburst" not in charts  # drawn on demand
+    at.toggle(key="structure_shown").set_value(True).run()
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    spec = next(s for s in specs if s["data"][0]["type"] == "sunburst")
     trace = spec["data"][0]
-    assert trace["type"] == "sunburst"
     values = dict(zip(trace["ids"], trace["values"], strict=True))
     assert values["g:职能工作"] == 70
     assert values["g:行政能力"] == 20
@@ -127,7 +130,8 @@ def test_a_write_reaches_every_cached_table_and_chart(db):
     from perfdash.store import ProgressRow, Store
 
     def earned(at: AppTest) -> dict[str, float]:
-        spec = json.loads(at.get("plotly_chart")[1].proto.spec)  # the group bars
+        charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        spec = next(c for c in charts if c["data"][0]["type"] == "bar")  # the group bars
         bars = spec["data"][1]
         return dict(zip(bars["y"], plotly_values(bars, "x"), strict=True))
 

@@ -3,7 +3,9 @@ numbers a direct query of the database gives."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +78,25 @@ def _charts(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def _html(at: AppTest, marker: str) -> str:
+    """The body of the st.html element holding ``marker`` (a chart drawn as HTML)."""
+    return next(h.proto.body for h in at.get("html") if marker in h.proto.body)
+
+
+DUE_TABLE = 'class="pd-due"'
+
+
+def _due_rows(at: AppTest) -> dict[str, list[str]]:
+    """The due table (charts_html.due_table): section → each month's cell text ("" when nothing
+    falls due), in the order shown."""
+    body = _html(at, DUE_TABLE)
+    rows = re.findall(r'<tr><th class="s" title="[^"]*">([^<]*)</th>(.*?)</tr>', body, flags=re.S)
+    return {
+        html.unescape(name): [html.unescape(t) for t in re.findall(r"<td[^>]*>([^<]*)</td>", cells)]
+        for name, cells in rows
+    }
+
+
 def _grid(trace: dict, key: str) -> np.ndarray:
     """A heatmap's 2-D (or 3-D) array from the figure JSON."""
     value = trace[key]
@@ -104,7 +125,10 @@ def test_heatmap_page_shows_the_database_numbers(db):
     assert shown["滞后（含逾期）"] == f"{direct['lag'].isin(['yellow', 'red', 'overdue']).sum()} 项"
     assert shown["逾期未完成"] == f"{(direct['lag'] == 'overdue').sum()} 项" == "1 项"
 
-    # The due table: one row per section and month, a target counted for each of its sections.
+    # The due table: one row per section and month, a target counted for each of its sections;
+    # drawn on demand.
+    assert not [df for df in at.dataframe if "到期目标" in df.value.columns]
+    at.toggle(key="due_details").set_value(True).run()
     table = _table(at, "到期目标")
     con = duckdb.connect(str(db))
     try:
@@ -120,10 +144,14 @@ def test_heatmap_page_shows_the_database_numbers(db):
     row = table[(table["责任科室"] == "中教科") & (table["到期月份"] == "2025-09")].iloc[0]
     assert (row["到期目标"], row["滞后（含逾期）"], row["目标编号"]) == (1, 1, "1-3-3")
 
-    due, lag = _charts(at)
-    assert due["data"][0]["type"] == "heatmap"
-    assert len(due["data"][0]["y"]) == table["责任科室"].nunique()
-    # The lag heatmap: every target, every Friday from 3 January to 21 November.
+    # The due heat map, drawn as an HTML table: a row per section, a cell per month of the year.
+    due = _due_rows(at)
+    assert len(due) == table["责任科室"].nunique() and all(len(cells) == 12 for cells in due.values())
+    assert due["中教科"][8] == "1项"  # September: 1-3-3
+    # The lag heatmap, drawn once an order is chosen: every target, every Friday from 3 January to 21 November.
+    assert not _charts(at)
+    at.selectbox(key="lag_order").set_value("plan").run()
+    (lag,) = _charts(at)
     trace = lag["data"][0]
     z = _grid(trace, "z")
     assert z.shape == (61, 47)
@@ -150,10 +178,13 @@ def test_heatmap_page_filtered_by_section_in_the_url(db):
     assert shown["未完成"] == f"{(direct['pct'] < 100).sum()} 项"
     assert shown["滞后（含逾期）"] == f"{direct['lag'].isin(['yellow', 'red', 'overdue']).sum()} 项"
     assert "筛选后 9 / 61 项目标（责任科室：中教科）" in at.caption[0].value
-    _, lag = _charts(at)
+    at.selectbox(key="lag_order").set_value("plan").run()
+    (lag,) = _charts(at)
     codes = sorted(y.split("</b>")[0].removeprefix("<b>") for y in lag["data"][0]["y"])
     assert codes == sorted(direct["code"])
     # Co-sections of those targets appear in the due table too (each target counts for each section).
+    assert "初幼教科" in _due_rows(at)
+    at.toggle(key="due_details").set_value(True).run()
     table = _table(at, "到期目标")
     assert table.loc[table["责任科室"] == "中教科", "到期目标"].sum() == 9
     assert "初幼教科" in set(table["责任科室"])
@@ -168,7 +199,7 @@ def test_heatmap_page_filtered_by_status_and_sorted_by_lag(db):
     direct = _direct(db, AS_OF)
     late = direct[direct["lag"].isin(["red", "overdue"])]
     assert _metrics(at)["目标"] == f"{len(late)} 项" == "5 项"
-    _, lag = _charts(at)
+    (lag,) = _charts(at)
     codes = [y.split("</b>")[0].removeprefix("<b>") for y in lag["data"][0]["y"]]
     assert codes[0] == "1-3-3" and sorted(codes) == sorted(late["code"])
 
@@ -203,6 +234,8 @@ def test_trend_page_shows_the_database_numbers(db):
         assert table.loc[group, "加权完成率"] == pytest.approx(_weighted(part, "pct")), group
         assert table.loc[group, "目标数"] == len(part)
 
+    (overall,) = _charts(at)  # the groups' small multiples are drawn on demand
+    at.toggle(key="group_trends_shown").set_value(True).run()
     overall, groups = _charts(at)
     line = next(t for t in overall["data"] if t["name"] == "加权完成率")
     assert len(line["x"]) == 47 and line["x"][-1] == "2025-11-21"
@@ -221,6 +254,7 @@ def test_trend_page_filtered_by_group_in_the_url(db):
     assert list(table["目标组"]) == ["全部", "行政能力"]
     assert list(table["分值"]) == [20, 20]
     (overall,) = _charts(at)  # one group: no small multiples repeating it
+    assert not at.toggle  # nor the switch that would draw them
     line = next(t for t in overall["data"] if t["name"] == "加权完成率")
     assert plotly_values(line, "y")[-1] == pytest.approx(round(_weighted(direct, "pct"), 1))
     assert "筛选后 18 / 61 项目标（目标组：行政能力）" in at.caption[0].value
@@ -250,25 +284,33 @@ def test_trend_page_with_a_filter_matching_nothing(db):
 # -- charts shaped by widgets --------------------------------------------------------------------
 
 
+def _drawn(at: AppTest, chart: int | str) -> str:
+    """Plotly chart number ``chart``'s figure, or the st.html chart holding ``chart`` (a marker)."""
+    return _html(at, chart) if isinstance(chart, str) else at.get("plotly_chart")[chart].proto.spec
+
+
 @pytest.mark.parametrize(
-    ("page", "widget", "kind", "value", "chart"),
+    ("page", "widget", "kind", "value", "chart", "first"),
     [
-        ("heatmap.py", "due_color", "radio", "unfinished", 0),
-        ("heatmap.py", "due_text", "radio", "points", 0),
-        ("heatmap.py", "lag_order", "selectbox", "lag", 1),
-        ("trend.py", "trend_group", "selectbox", "行政能力", 0),
-        ("forecast.py", "fc_rule", "radio", "stepped", 0),
-        ("forecast.py", "fc_seed", "number_input", 7, 0),
-        ("sections.py", "drill_target", "selectbox", "1-13-2", 1),
-        ("scoring.py", "sim_waterfall_by", "radio", "indicator", 0),
-        ("scoring.py", "sim_rule", "radio", "stepped", 0),
-        ("scoring.py", "sim_base", "radio", "complete", 0),
+        ("heatmap.py", "due_color", "radio", "unfinished", DUE_TABLE, None),
+        ("heatmap.py", "due_text", "radio", "points", DUE_TABLE, None),
+        ("heatmap.py", "lag_order", "selectbox", "lag", 0, "plan"),  # drawn once an order is chosen
+        ("trend.py", "trend_group", "selectbox", "行政能力", 0, None),
+        ("forecast.py", "fc_rule", "radio", "stepped", 0, None),
+        ("forecast.py", "fc_seed", "number_input", 7, 0, None),
+        ("sections.py", "drill_target", "selectbox", "1-13-2", 0, "1-13-1"),  # a target's panel, once chosen
+        ("scoring.py", "sim_waterfall_by", "radio", "indicator", 0, None),
+        ("scoring.py", "sim_rule", "radio", "stepped", 0, None),
+        ("scoring.py", "sim_base", "radio", "complete", 0, None),
     ],
 )
-def test_a_widget_that_shapes_a_chart_redraws_it(db, page, widget, kind, value, chart):
-    """Figures are cached per view and widget values: changing the widget must change the chart."""
+def test_a_widget_that_shapes_a_chart_redraws_it(db, page, widget, kind, value, chart, first):
+    """Figures are cached per view and widget values: changing the widget must change the chart.
+    ``first``: the widget's value that draws the chart in the first place (drawn on demand)."""
     at = _page(page)
-    before = at.get("plotly_chart")[chart].proto.spec
+    if first is not None:
+        getattr(at, kind)(key=widget).set_value(first).run()
+    before = _drawn(at, chart)
     getattr(at, kind)(key=widget).set_value(value).run()
     assert not at.exception, at.exception
-    assert at.get("plotly_chart")[chart].proto.spec != before
+    assert _drawn(at, chart) != before

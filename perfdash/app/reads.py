@@ -25,12 +25,23 @@ from perfdash.db import database, kpi_tracking, queries, rollups, weekly
 from perfdash.db.database import Database
 from perfdash.db.database import StoreError as StoreError  # a read's refusal, for the page to show
 from perfdash.ops import auth, backup_folder
-from perfdash.present import assessment_docs, bulletin, charts, charts_time, meeting, templates
+from perfdash.present import (
+    assessment_docs,
+    bulletin,
+    charts,
+    charts_html,
+    charts_time,
+    city_board,
+    city_docs,
+    meeting,
+    templates,
+)
 from perfdash.present import evaluation_report as report_doc
 from perfdash.workflows import (
     assessment,
     assessment_measures,
     bulletins,
+    city,
     claims,
     decisions,
     evaluation,
@@ -354,13 +365,21 @@ def timeline_chart(db: Database, plan_id: int, as_of: date, year: int, code: str
     return charts.target_timeline(target_timeline(db, plan_id, as_of, year, code))
 
 
-@cached(shared=True)
-def due_heatmap(
-    db: Database, plan_id: int, as_of: date, year: int, filters: Filters, color: str, text: str
-) -> go.Figure:
-    """The 科室 × 月份 heatmap of what falls due, coloured and labelled by the measures chosen."""
-    return charts_time.due_heatmap(
-        due_matrix(db, plan_id, as_of, year, filters), year, color=color, text=text, as_of=as_of
+@cached
+def due_table(db: Database, plan_id: int, as_of: date, year: int, filters: Filters, color: str, text: str) -> str:
+    """The 科室 × 月份 heat map of what falls due as an HTML table (charts_html.due_table), coloured
+    and labelled by the measures chosen."""
+    return charts_html.due_table(due_matrix(db, plan_id, as_of, year, filters), year, color, text, as_of)
+
+
+@cached(max_entries=64)
+def ranking_html(db: Database, plan_id: int, as_of: date, year: int, kind: str, filters: Filters) -> str:
+    """ranking_bars drawn as HTML (charts_html.ranking): the same rows, order and colours."""
+    rows = rollup(db, plan_id, as_of, year, kind, filters)
+    rows = rows[rows["targets"] > 0] if kind == "section" else rows  # a section by the targets it leads
+    names = {"section": "科室", "leader": "分管领导", "person": "责任人"}
+    return charts_html.ranking(
+        list(rows[kind]), list(rows["completion_pct"]), list(rows["expected_pct"]), names.get(kind, "")
     )
 
 
@@ -609,3 +628,56 @@ def order_board(db: Database, plan_id: int, today: date, section: str | None = N
     ``section``'s when given (a section sees its own items, nothing of the others')."""
     frame = decisions.board(db, plan_id, today)
     return frame if section is None else frame[frame["section"] == section].reset_index(drop=True)
+
+
+# --- 全市总览 (#38) ----------------------------------------------------------------------------------
+# The city's reads (pages/city.py, pages/city_meeting.py) and a unit's peers on 总览: every unit's
+# row of one year at one 统计日期, computed once per data version and shared by every session.
+city_years = cached(city.years, max_entries=4)  # the years with plans, newest first
+city_default_as_of = cached(city.default_as_of, max_entries=8)  # the latest of the plans' own 统计日期
+city_groups = cached(city.groups, max_entries=4)  # unit → group ('未分组' unless the city put it in one)
+city_names_visible = cached(city.names_visible, max_entries=4)  # whether a unit sees its peers' names
+city_table = cached(city.table, max_entries=8)  # one row per unit: plan, reporting, completion, score, rank …
+city_shared = cached(city.shared_indicators, max_entries=8)  # the indicators units share, per unit
+
+
+@cached(max_entries=8)
+def city_attention(db: Database, year: int, as_of: date) -> pd.DataFrame:
+    """The units needing attention, most pressing first (city.attention of the city table)."""
+    return city.attention(city_table(db, year, as_of))
+
+
+@cached(max_entries=32)
+def city_peers(db: Database, year: int, as_of: date, unit: str) -> pd.DataFrame:
+    """What ``unit``'s accounts see of its group (city.peer_view): its own rank, the peers by rank,
+    anonymous unless the city shows names; empty when the city has not put it in a group. Read
+    without the year-end forecasts (a rank needs none: a third of the city table's cost)."""
+    table = city_table(db, year, as_of, False)
+    mine = table[table["unit"] == unit]
+    if mine.empty or mine.iloc[0]["group"] == city.UNGROUPED:
+        return pd.DataFrame(columns=city.PEER_COLUMNS)
+    return city.peer_view(table, unit, city.names_visible(db))
+
+
+@cached(max_entries=8, shared=True)
+def city_chart(db: Database, year: int, as_of: date, groups: tuple[str, ...]) -> go.Figure:
+    """Each unit's 完成率 against its 序时进度 (city_board.completion_chart), of ``groups`` (all: ())."""
+    table = city_table(db, year, as_of)
+    return city_board.completion_chart(table[table["group"].isin(groups)] if groups else table)
+
+
+@cached(max_entries=8)
+def city_slides(db: Database, year: int, as_of: date) -> list:
+    """The city meeting screen's slides (city_board.slides): 全市概况, a slide per group, 需要关注."""
+    return city_board.slides(city_table(db, year, as_of), year, as_of)
+
+
+@cached(max_entries=2)
+def city_summary_xlsx(db: Database, year: int, as_of: date, groups: tuple[str, ...]) -> bytes:
+    """全市绩效汇总表 (city_docs.summary_xlsx) of ``groups`` (all: ()), marked demo data when every
+    plan of the year is."""
+    table = city_table(db, year, as_of)
+    rows = queries.plans(db)
+    rows = rows[rows["year"] == year]
+    demo = bool(len(rows)) and all(queries.is_demo(r) for _, r in rows.iterrows())
+    return city_docs.summary_xlsx(table[table["group"].isin(groups)] if groups else table, year, as_of, demo=demo)

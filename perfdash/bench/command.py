@@ -45,6 +45,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="--browser：看板进程数；--protocol：可逗号分隔（如 1,2），同一次运行里逐个测（多于 1 个需 PostgreSQL）",
     )
     p.add_argument(
+        "--serve-processes",
+        metavar="N",
+        help="--protocol：改为逐个启动真实部署 serve --processes N（可逗号分隔，如 1,2；多于 1 个时经 nginx），"
+        "所有会话连同一个地址，测的是 nginx 分配之后的结果（需 PostgreSQL）",
+    )
+    p.add_argument(
+        "--first-visit",
+        action="store_true",
+        help="首次访问：空缓存的浏览器经限速线路（默认 10 Mbit/s、50 ms）打开网站、登录、到总览可用；"
+        "perfdash serve（静态文件压缩）与 streamlit run 交替，各 --rounds 次",
+    )
+    p.add_argument("--line", default="10,50", help="--first-visit：线路的带宽 Mbit/s 和延迟 ms，逗号分隔（默认 10,50）")
+    p.add_argument(
+        "--pages",
+        help="--browser：只测这些页面（页面标题，逗号分隔，按菜单顺序），如 总览,按科室,截止热力图,完成趋势",
+    )
+    p.add_argument(
+        "--against",
+        type=Path,
+        metavar="DIR",
+        help="--browser：同时测另一份代码（如改动前的副本）的各页面和它的同内容页，交替进行、对比",
+    )
+    p.add_argument(
         "--memory",
         type=int,
         default=0,
@@ -61,12 +84,38 @@ def _counts(text: str) -> list[int]:
     return counts
 
 
+def _pages(menu: list[tuple[str, str]], titles: str | None) -> list[tuple[str, str]]:
+    """The menu's pages named in ``titles`` ("总览,按科室"), in the menu's order; all without."""
+    if not titles:
+        return menu
+    wanted = [t.strip() for t in titles.split(",") if t.strip()]
+    unknown = [t for t in wanted if t not in {title for _, title in menu}]
+    if unknown or not wanted:
+        raise ValueError(f"菜单中没有这些页面：{'、'.join(unknown) or titles}")
+    return [(s, t) for s, t in menu if t in wanted]
+
+
+def _line(text: str, kind: type | None = None) -> object:
+    """ "10,50" → the line of --first-visit (bandwidth Mbit/s, latency ms); ValueError in Chinese."""
+    mbit, _, latency = str(text).partition(",")
+    try:
+        speed, delay = float(mbit), float(latency or 50)
+    except ValueError:
+        speed, delay = 0.0, 0.0
+    if not (speed > 0 and delay >= 0):
+        raise ValueError(f"--line 应为“带宽 Mbit/s,延迟 ms”，如 10,50：{text}")
+    return kind(speed, delay) if kind else (speed, delay)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     """python -m perfdash bench: print the table; exit 1 with --check when a limit is missed."""
     if args.units < 1 or args.runs < 1:
         print("错误：--units 和 --runs 至少为 1", file=sys.stderr)
         return 2
-    if args.browser or args.protocol or args.memory:
+    if args.serve_processes and not args.protocol:
+        print("错误：--serve-processes 只用于 --protocol", file=sys.stderr)
+        return 2
+    if args.browser or args.protocol or args.memory or args.first_visit:
         return _live(args)
     try:
         db = Path(args.db) if args.db else None
@@ -85,13 +134,23 @@ def _live(args: argparse.Namespace) -> int:
     try:
         sessions = _counts(args.sessions)
         processes = _counts(args.processes)
+        if args.first_visit:  # a usage error before the city database is built
+            _line(args.line)
         db = args.db or str(default_db(args.units))
         if not settings.is_server_db(db):
             ensure_city_db(Path(db), args.units, args.seed)
-        if args.memory:
+        if args.first_visit:
+            from perfdash.bench.first_visit import Line, run_first_visit
+
+            report = run_first_visit(db, args.rounds, _line(args.line, Line), machine())
+        elif args.memory:
             from perfdash.bench.session_memory import session_memory
 
             report = session_memory(db, args.memory).report()
+        elif args.protocol and args.serve_processes:
+            from perfdash.bench.protocol_bench import run_protocol_served
+
+            report = run_protocol_served(db, sessions, _counts(args.serve_processes), machine())
         elif args.protocol:
             from perfdash.bench.protocol_bench import run_protocol
 
@@ -101,7 +160,8 @@ def _live(args: argparse.Namespace) -> int:
 
             if len(processes) != 1:
                 raise ValueError("--browser 一次只测一种进程数（--processes N）")
-            report = run_browser(db, menu_pages(), args.rounds, sessions, processes[0], machine())
+            pages = _pages(menu_pages(), args.pages)
+            report = run_browser(db, pages, args.rounds, sessions, processes[0], machine(), args.against)
     except (BenchError, BenchServerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -45,12 +46,15 @@ class Visitor:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def connect(cls, url: str) -> AsyncIterator[Visitor]:
-        """A tab open on ``url`` (http://host:port) until the block ends."""
+    async def connect(cls, url: str, headers: dict[str, str] | None = None) -> AsyncIterator[Visitor]:
+        """A tab open on ``url`` (http://host:port) until the block ends; ``headers`` go with the
+        handshake (a cookie, say)."""
         import websockets
 
         stream = url.replace("http://", "ws://", 1).replace("https://", "wss://", 1) + "/_stcore/stream"
-        async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None, open_timeout=60) as ws:
+        async with websockets.connect(
+            stream, subprotocols=["streamlit"], max_size=None, open_timeout=60, additional_headers=headers
+        ) as ws:
             yield cls(ws)
 
     async def run(self, page: str = "", states: Sequence[tuple[str, str, object]] = ()) -> float:
@@ -135,6 +139,31 @@ async def _person(url: str, user: str, password: str) -> tuple[float, float]:
         return time.monotonic() - started, signing
 
 
+def _first_visit(url: str) -> str:
+    """The page a browser loads first; the cookie its response sets (nginx's routing cookie:
+    "name=value"), or "" when it sets none."""
+    with urllib.request.urlopen(url + "/", timeout=STEP_TIMEOUT_S) as answer:  # noqa: S310 (a local server)
+        answer.read()
+        return (answer.headers.get("Set-Cookie") or "").split(";", 1)[0]
+
+
+async def _routed_person(url: str, user: str, password: str) -> tuple[float, float]:
+    """One person as a browser arrives through a proxy: the page first (nginx's answer carries the
+    routing cookie), then the websocket with that cookie, so that nginx picks the process."""
+    started = time.monotonic()
+    cookie = await asyncio.to_thread(_first_visit, url)
+    async with Visitor.connect(url, {"Cookie": cookie} if cookie else None) as tab:
+        signing = await _arrive(tab, user, password)
+        return time.monotonic() - started, signing
+
+
+async def routed_rush(urls: list[str], user: str, password: str, sessions: int) -> tuple[list[float], list[float]]:
+    """``sessions`` people at once, each arriving as a browser does (the page, then the websocket
+    with the cookie the page's answer set), spread over ``urls`` in turn (one URL: the proxy)."""
+    done = await asyncio.gather(*(_routed_person(urls[i % len(urls)], user, password) for i in range(sessions)))
+    return [d[0] for d in done], [d[1] for d in done]
+
+
 async def rush(urls: list[str], user: str, password: str, sessions: int) -> tuple[list[float], list[float]]:
     """``sessions`` people at once, spread over ``urls`` in turn (as a sticky proxy does)."""
     done = await asyncio.gather(*(_person(urls[i % len(urls)], user, password) for i in range(sessions)))
@@ -211,5 +240,59 @@ def run_protocol(db: str, sessions: list[int], processes: list[int], machine: st
             f"每人打开网站、登录、打开{'、'.join(sv.RUSH_PAGES)}；空白应用随后做同样的步骤",
             "",
             sv.rush_table(results),
+        ]
+    )
+
+
+async def _measure_deployment(
+    deployment: sv.Deployment, bare: sv.Server, password: str, sessions: list[int]
+) -> list[tuple[sv.RushResult, str]]:
+    for url in deployment.direct:  # every process warm before timing, reached directly
+        await rush([url], sv.BENCH_USER, password, 1)
+    await routed_rush([bare.url], "x", "x", 1)
+    results = []
+    for n in sessions:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        before = deployment.streams()
+        result = await sv.measure_rush(routed_rush, deployment.processes, bare, password, n)
+        spread = [b - a for a, b in zip(before, deployment.streams(), strict=True)]
+        note = f"负载 {load}" + (f"，nginx 分给各进程 {' / '.join(map(str, spread))} 人" if len(spread) > 1 else "")
+        results.append((result, note))
+        print(f"{sv.rush_table([result]).splitlines()[-1]} {note}", file=sys.stderr, flush=True)
+    return results
+
+
+def run_protocol_served(db: str, sessions: list[int], processes: list[int], machine: str) -> str:
+    """The rush through the deployment itself: for each count k, ``serve --processes k`` started
+    (nginx in front when k > 1) and every person sent to its one address, as browsers are: what is
+    measured includes nginx's routing. The bare app runs beside it, reached the same way."""
+    if max(processes) > 1 and not settings.is_server_db(db):
+        raise sv.BenchServerError("多个看板进程需要 PostgreSQL（--db postgresql://…）：DuckDB 文件只能由一个进程打开")
+    password = sv.prepare(db)
+    started, load = time.strftime("%Y-%m-%d %H:%M"), " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    measured: list[tuple[sv.RushResult, str]] = []
+    with tempfile.TemporaryDirectory(prefix="perfdash-protocol-bench-") as tmp:
+        folder = Path(tmp)
+        (folder / "bare.py").write_text(sv.BARE_APP, encoding="utf-8")
+        with sv.streamlit(folder / "bare.py", {}, folder / "bare.log") as bare:
+            for k in processes:
+                with (
+                    sv.deployment(db, k, folder / f"serve-{k}.log") as deployment,
+                    sv.sampling([*deployment.processes, bare]),
+                ):
+                    measured += sv.run_apart(_measure_deployment(deployment, bare, password, sessions))
+    where = "PostgreSQL" if settings.is_server_db(db) else "DuckDB"
+    notes = "；".join(f"{r.processes} 个进程 {r.sessions} 人：{note}" for r, note in measured)
+    return "\n".join(
+        [
+            f"机器：{machine}",
+            f"时间：{started}，开始时负载 {load}；数据库：{where}（{settings.shown_db(db)}）；"
+            "客户端：Streamlit 的 websocket 协议（不绘制页面，与服务器在同一台机器上）",
+            "部署：python -m perfdash serve --processes k（k > 1 时 nginx 在前，按路由 Cookie 把浏览器分给各进程），"
+            "每人先打开网页（取得路由 Cookie）再连 websocket，全部连同一个地址",
+            f"每人打开网站、登录、打开{'、'.join(sv.RUSH_PAGES)}；空白应用随后做同样的步骤",
+            f"每次测量前的负载（1 / 5 / 15 分钟）：{notes}",
+            "",
+            sv.rush_table([r for r, _ in measured]),
         ]
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import socket
 import statistics
@@ -125,6 +126,81 @@ def streamlit(script: Path, env: dict[str, str], log: Path, launcher: list[str] 
             yield server
         finally:
             stop(process)
+
+
+STREAM_LINE = re.compile(r" /_stcore/stream upstream=[^ ]*:(\d+) ")  # a tab's websocket in nginx's access log
+
+
+class _Running:
+    """A process this benchmark did not start itself (an app process of ``serve --processes``):
+    what Server reads of it is its pid."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+
+@dataclass
+class Deployment:
+    """A running ``python -m perfdash serve --processes N``: the one address everyone opens, the
+    app processes' own addresses (to warm each), and the processes as Servers whose url is the
+    one address (a rush over them sends everyone there; their CPU and memory are sampled)."""
+
+    url: str
+    direct: list[str]
+    processes: list[Server]
+    access_log: Path | None = None  # nginx's (one line per request, naming the process it went to)
+
+    def streams(self) -> list[int]:
+        """How many websockets (tabs) nginx has sent to each process so far, in the processes' order."""
+        if self.access_log is None or not self.access_log.exists():
+            return [0] * len(self.direct)
+        ports = [u.rsplit(":", 1)[1] for u in self.direct]
+        counts = dict.fromkeys(ports, 0)
+        for port in STREAM_LINE.findall(self.access_log.read_text(encoding="utf-8")):
+            counts[port] = counts.get(port, 0) + 1
+        return [counts[p] for p in ports]
+
+
+@contextlib.contextmanager
+def deployment(db: str, processes: int, log: Path, seconds: float = 900) -> Iterator[Deployment]:
+    """``python -m perfdash serve --processes N`` on a free port of 127.0.0.1 until the block ends:
+    the deployment as the README starts it (nginx in front when N > 1); scheduled backups off, so
+    that none runs during a burst."""
+    from perfdash.core import settings
+    from perfdash.server import cluster, startup
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "PERFDASH_DB": db,
+        "PERFDASH_ADMIN_PASSWORD": secrets.token_urlsafe(12),  # used only if the database has no admin
+        "PERFDASH_BACKUP_EVERY": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-m", "perfdash", "serve", "--processes", str(processes)]
+    command += ["--port", str(port), "--address", "127.0.0.1"]
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+            command, cwd=settings.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + seconds
+        while startup.READY not in log.read_text(encoding="utf-8"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise BenchServerError(f"serve --processes {processes} 未能启动，见 {log}")
+            time.sleep(0.5)
+        found = cluster.CHILD_READY.findall(log.read_text(encoding="utf-8"))
+        if processes == 1:
+            direct, apps = [url], [Server(url, process)]
+        else:
+            direct = [u.rstrip("/") for _, u, _ in found]
+            apps = [Server(url, _Running(int(pid))) for _, _, pid in found]  # type: ignore[arg-type]
+        text = log.read_text(encoding="utf-8")
+        runtime = text.split(cluster.RUNTIME_LINE, 1)[1].split("（", 1)[0] if cluster.RUNTIME_LINE in text else None
+        yield Deployment(url, direct, apps, Path(runtime) / "access.log" if runtime else None)
+    finally:
+        stop(process, 60)
 
 
 def healthy(url: str, process: subprocess.Popen, seconds: float) -> bool:

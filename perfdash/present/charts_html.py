@@ -1,0 +1,154 @@
+"""Charts drawn as HTML for the dashboard pages (``st.html``): a ranking as bars and the deadline
+heat map as a table. Measured in a real browser against a page replaying the same elements
+(``bench --browser``), a Plotly chart costs each page switch 50–150 ms of drawing on this
+machine's 2 cores (the library, SVG, measuring every label); the same bars and cells as HTML lay
+out in a few. Each says what its Plotly counterpart (charts.completion_bars,
+charts_time.due_heatmap) says to a reader, with the same colours and the same hover text (as a
+tooltip). Every piece of text from the plan or from users is escaped."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from perfdash.core import fmt
+from perfdash.core.schedule import LAG_COLORS, ON_TRACK, RED, YELLOW
+from perfdash.core.settings import lag_thresholds
+from perfdash.present.charts_time import (
+    ATTENTION_SCALE,
+    DUE_COLOR_MEASURES,
+    _month_label,
+    _wrap_codes,
+)
+
+STYLE = """<style>
+.pd-rank { display: grid; grid-template-columns: minmax(4em, max-content) 1fr 3.2em; gap: 3px 10px;
+  align-items: center; font-size: 0.875rem; }
+.pd-rank .n { text-align: right; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; max-width: 16em; }
+.pd-rank .t { position: relative; height: 20px; background: #f0f2f6; border-radius: 3px; }
+.pd-rank .f { position: absolute; left: 0; top: 0; bottom: 0; border-radius: 3px; }
+.pd-rank .m { position: absolute; top: -3px; bottom: -3px; width: 3px; margin-left: -1px; background: #212121; }
+.pd-rank .v { text-align: right; font-variant-numeric: tabular-nums; }
+.pd-rank .h { color: #6b7280; font-size: 0.8rem; }
+.pd-key { display: inline-block; width: 14px; height: 10px; border-radius: 2px; margin: 0 4px 0 10px;
+  vertical-align: middle; }
+.pd-due { border-collapse: separate; border-spacing: 2px; width: 100%; table-layout: fixed; font-size: 0.85rem; }
+.pd-due th { font-weight: 600; color: #4b5563; text-align: center; white-space: nowrap; padding: 2px 0; }
+.pd-due th.s { text-align: right; padding-right: 8px; overflow: hidden; text-overflow: ellipsis; }
+.pd-due td { text-align: center; height: 26px; border-radius: 3px; background: #fafafa;
+  font-variant-numeric: tabular-nums; white-space: nowrap; }
+.pd-due .now { border-left: 2px dotted #212121; border-right: 2px dotted #212121; }
+.pd-due th.now { border-top: 2px dotted #212121; }
+.pd-due tr:last-child td.now { border-bottom: 2px dotted #212121; }
+.pd-legend { font-size: 0.8rem; color: #4b5563; margin-top: 6px; display: flex; align-items: center; gap: 8px; }
+.pd-legend .g { display: inline-block; width: 160px; height: 10px; border-radius: 2px; }
+</style>"""
+
+
+def _hex(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+def scale_color(scale: list[list], t: float) -> str:
+    """The colour at ``t`` (0–1) of a Plotly-style colour scale ([[position, "#rrggbb"], …]),
+    interpolated in RGB as Plotly does."""
+    t = min(max(float(t), 0.0), 1.0)
+    for (p0, c0), (p1, c1) in itertools.pairwise(scale):
+        if t <= p1:
+            k = 0.0 if p1 == p0 else (t - p0) / (p1 - p0)
+            rgb = [round(a + (b - a) * k) for a, b in zip(_hex(c0), _hex(c1), strict=True)]
+            return "#" + "".join(f"{v:02x}" for v in rgb)
+    return scale[-1][1]
+
+
+def _ink(color: str) -> str:
+    """Black or white text, whichever reads on ``color``."""
+    r, g, b = _hex(color)
+    return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "#111827"
+
+
+def lag_color(completion: float, expected: float) -> str:
+    """A bar's colour by how far it is behind its 序时进度, on the whole percents shown (as
+    charts.completion_bars colours it)."""
+    yellow, red = lag_thresholds()
+    lag = -fmt.shown_gap(completion, expected)
+    return LAG_COLORS[RED] if lag > red else LAG_COLORS[YELLOW] if lag >= yellow else LAG_COLORS[ON_TRACK]
+
+
+def ranking(labels: list[str], completion: list[float], expected: list[float], what: str = "") -> str:
+    """Horizontal bars of weighted completion in the given order, each coloured by its lag behind
+    序时进度, with the 序时进度 as a black mark and the percent beside it; ``what`` names the rows
+    (科室) in the header. The hover tooltip gives both numbers."""
+    head = (
+        f'<span class="n h">{escape(what)}</span><span class="h">'
+        f'<i class="pd-key" style="background:{LAG_COLORS[ON_TRACK]}"></i>加权完成率（颜色：按落后序时进度）'
+        '<i class="pd-key" style="background:#212121;width:3px"></i>序时进度</span><span class="v h">完成率</span>'
+    )
+    rows = []
+    for name, done, due in zip(labels, completion, expected, strict=True):
+        tip = escape(f"{name}：加权完成率 {fmt.pct(done)}，序时进度 {fmt.pct(due)}")
+        rows.append(
+            f'<span class="n" title="{tip}">{escape(str(name))}</span>'
+            f'<span class="t" title="{tip}"><span class="f" style="width:{min(max(done, 0), 100):.1f}%;'
+            f'background:{lag_color(done, due)}"></span>'
+            f'<span class="m" style="left:{min(max(due, 0), 100):.1f}%"></span></span>'
+            f'<span class="v">{escape(fmt.pct(done))}</span>'
+        )
+    return f'{STYLE}<div class="pd-rank">{head}{"".join(rows)}</div>'
+
+
+def due_table(
+    matrix: pd.DataFrame,
+    year: int,
+    color: str = "at_risk",
+    text: str = "targets",
+    as_of: date | None = None,
+) -> str:
+    """Sections × deadline months (from ``weekly.due_matrix``) as a table: each cell shows the
+    targets (or points, ``text="points"``) falling due, its colour how many of them are at risk
+    (or unfinished, ``color="unfinished"``) on the scale of charts_time.due_heatmap; every month
+    of the plan year shows, the as-of month outlined; the tooltip lists the cell's targets."""
+    cells = matrix.assign(month=pd.to_datetime(matrix["month"]))
+    months = sorted(set(pd.date_range(f"{year}-01-01", periods=12, freq="MS")) | set(cells["month"]))
+    sections = list(dict.fromkeys(cells["section"]))
+    values = cells[color].astype(float)
+    top = max(1.0, float(values.max())) if len(values) and np.isfinite(values).any() else 1.0
+    current = pd.Timestamp(as_of).to_period("M").to_timestamp() if as_of is not None else None
+    by_cell = {(c.section, c.month): c for c in cells.itertuples()}
+    now = ' class="now"'
+    longest = max((len(str(s)) for s in sections), default=2)  # the longest name whole, within reason
+    head = f'<th class="s" style="width:{min(max(longest, 4), 12) + 1}em"></th>' + "".join(
+        f"<th{now if m == current else ''}>{escape(_month_label(m, year))}</th>" for m in months
+    )
+    body = []
+    for s in sections:
+        row = [f'<th class="s" title="{escape(str(s))}">{escape(str(s))}</th>']
+        for m in months:
+            mark = now if m == current else ""
+            c = by_cell.get((s, m))
+            if c is None:
+                row.append(f"<td{mark}></td>")
+                continue
+            fill = scale_color(ATTENTION_SCALE, float(getattr(c, color)) / top)
+            label = f"{int(c.targets)}项" if text == "targets" else fmt.points(c.points, unit=False)
+            tip = (
+                f"{s} · {_month_label(m, year)}到期\n目标 {c.targets} 项（牵头 {c.lead_targets} 项），"
+                f"分值 {fmt.points(c.points)}\n未完成 {c.unfinished} 项，滞后（含逾期）{c.at_risk} 项\n"
+                + _wrap_codes(str(c.codes)).replace("<br>", "\n")
+            )
+            row.append(
+                f'<td{mark} style="background:{fill};color:{_ink(fill)}" title="{escape(tip)}">{escape(label)}</td>'
+            )
+        body.append("<tr>" + "".join(row) + "</tr>")
+    stops = ", ".join(f"{c} {p * 100:.0f}%" for p, c in ATTENTION_SCALE)
+    legend = (
+        f'<div class="pd-legend">颜色：{escape(DUE_COLOR_MEASURES[color])} 0'
+        f'<span class="g" style="background:linear-gradient(to right, {stops})"></span>{top:g}'
+        + ("；虚线框为统计日所在月" if current in months else "")
+        + "</div>"
+    )
+    return f'{STYLE}<table class="pd-due"><tr>{head}</tr>{"".join(body)}</table>{legend}'
