@@ -114,9 +114,25 @@ def test_ranking_bars_keep_order_colour_and_marks():
     assert 'title="乙科：加权完成率 50%，序时进度 80%"' in html
 
 
+def test_group_points_bars_share_one_scale():
+    groups = pd.DataFrame(
+        {"group": ["职能工作", "精神文明"], "points": [70.0, 4.0], "completion_pct": [87.0, 50.0]}
+    ).assign(earned_points=lambda g: g["points"] * g["completion_pct"] / 100)
+    html = charts_html.points_bars(groups)
+    # Widths on the scale of the largest group (70 points): 70, 60.9 earned; 4, 2 earned.
+    widths = [float(x.split("%")[0]) for x in html.split('class="f" style="width:')[1:]]
+    assert widths == [100.0, 87.0, 5.7, 2.9]
+    assert "60.9 / 70" in html and "2.0 / 4" in html
+    assert 'title="精神文明：分值 4 分，按完成率折算 2.0 分（完成率 50%）"' in html
+
+
 def test_nothing_from_the_plan_becomes_markup():
     html = charts_html.ranking(['<img src=x onerror="alert(1)">'], [50.0], [60.0])
     assert "<img" not in html and "&lt;img" in html
     matrix = _matrix().assign(section=["<b>甲</b>", "<b>甲</b>", "乙"], codes=["<i>1</i>", "x", "y"])
     table = charts_html.due_table(matrix, 2025)
     assert "<b>" not in table and "<i>" not in table and "&lt;b&gt;甲&lt;/b&gt;" in table
+    groups = pd.DataFrame(
+        {"group": ["<script>x</script>"], "points": [1.0], "completion_pct": [0.0], "earned_points": [0.0]}
+    )
+    assert "<script>" not in charts_html.points_bars(groups)

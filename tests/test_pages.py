@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from perfdash.core.settings import PROJECT_ROOT
-from tests.fixtures import plotly_values, signed_in
+from tests.fixtures import signed_in
 
 PAGES = ["app.py", *sorted(str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "pages").glob("*.py"))]
 
@@ -123,17 +124,14 @@ def test_overview_with_a_leader_filter(db):
 def test_a_write_reaches_every_cached_table_and_chart(db):
     """Pages keep their reads, tables and figures until the data changes: a new report must show
     at once in the headline, the group table and the group chart."""
-    import json
-
     from perfdash.core.access import Actor
     from perfdash.db import queries
     from perfdash.store import ProgressRow, Store
 
     def earned(at: AppTest) -> dict[str, float]:
-        charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-        spec = next(c for c in charts if c["data"][0]["type"] == "bar")  # the group bars
-        bars = spec["data"][1]
-        return dict(zip(bars["y"], plotly_values(bars, "x"), strict=True))
+        """The group bars (drawn as HTML, charts_html.points_bars): group → points earned."""
+        bars = next(h.proto.body for h in at.get("html") if 'class="pd-rank pts"' in h.proto.body)
+        return {g: float(x) for g, x in re.findall(r'title="([^：]+)：分值 [^，]+，按完成率折算 ([0-9.]+) 分', bars)}
 
     before = _run("pages/overview.py")
     as_of = before.session_state["as_of"]

@@ -340,10 +340,10 @@ def plan_sunburst(db: Database, plan_id: int, as_of: date, year: int, filters: F
     return charts.plan_sunburst(filtered_state(db, plan_id, as_of, year, filters))
 
 
-@cached(shared=True)
-def group_bars(db: Database, plan_id: int, as_of: date, year: int, filters: Filters) -> go.Figure:
-    """Points earned against each group's points (charts.group_bars)."""
-    return charts.group_bars(group_summary(db, plan_id, as_of, year, filters))
+@cached
+def group_bars_html(db: Database, plan_id: int, as_of: date, year: int, filters: Filters) -> str:
+    """Points earned against each group's points, drawn as HTML (charts_html.points_bars)."""
+    return charts_html.points_bars(group_summary(db, plan_id, as_of, year, filters))
 
 
 @cached(max_entries=64, shared=True)

@@ -1,10 +1,10 @@
-"""Charts drawn as HTML for the dashboard pages (``st.html``): a ranking as bars and the deadline
-heat map as a table. Measured in a real browser against a page replaying the same elements
-(``bench --browser``), a Plotly chart costs each page switch 50–150 ms of drawing on this
-machine's 2 cores (the library, SVG, measuring every label); the same bars and cells as HTML lay
-out in a few. Each says what its Plotly counterpart (charts.completion_bars,
-charts_time.due_heatmap) says to a reader, with the same colours and the same hover text (as a
-tooltip). Every piece of text from the plan or from users is escaped."""
+"""Charts drawn as HTML for the dashboard pages (``st.html``): a ranking as bars, the groups'
+points as bars and the deadline heat map as a table. Measured in a real browser against a page
+replaying the same elements (``bench --browser``), a Plotly chart costs each page switch 50–150 ms
+of drawing on this machine's 2 cores (the library, SVG, measuring every label); the same bars and
+cells as HTML lay out in a few. Each says what its Plotly counterpart (charts.completion_bars,
+charts.group_bars, charts_time.due_heatmap) says to a reader, with the same colours and the same
+hover text (as a tooltip). Every piece of text from the plan or from users is escaped."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ STYLE = """<style>
 .pd-rank .m { position: absolute; top: -3px; bottom: -3px; width: 3px; margin-left: -1px; background: #212121; }
 .pd-rank .v { text-align: right; font-variant-numeric: tabular-nums; }
 .pd-rank .h { color: #6b7280; font-size: 0.8rem; }
+.pd-rank.pts { grid-template-columns: minmax(4em, max-content) 1fr 6.5em; row-gap: 14px; padding-top: 8px; }
+.pd-rank .e { position: absolute; top: 0; bottom: 0; white-space: nowrap; padding-left: 4px; font-size: 0.8rem;
+  color: #4b5563; line-height: 20px; }
 .pd-key { display: inline-block; width: 14px; height: 10px; border-radius: 2px; margin: 0 4px 0 10px;
   vertical-align: middle; }
 .pd-due { border-collapse: separate; border-spacing: 2px; width: 100%; table-layout: fixed; font-size: 0.85rem; }
@@ -99,6 +102,35 @@ def ranking(labels: list[str], completion: list[float], expected: list[float], w
             f'<span class="v">{escape(fmt.pct(done))}</span>'
         )
     return f'{STYLE}<div class="pd-rank">{head}{"".join(rows)}</div>'
+
+
+POINTS_COLOR, EARNED_COLOR = "#e0e0e0", "#1565c0"  # charts.group_bars' colours
+
+
+def points_bars(groups: pd.DataFrame) -> str:
+    """Each group's points (grey) with the points earned so far (points × completion, blue) over
+    it, on one scale, the completion beside the blue bar and the two numbers at the end (from
+    ``queries.group_summary``), as charts.group_bars draws them."""
+    top = max([float(p) for p in groups["points"]] + [1.0])
+    head = (
+        '<span class="n h">目标组</span><span class="h">'
+        f'<i class="pd-key" style="background:{POINTS_COLOR}"></i>分值'
+        f'<i class="pd-key" style="background:{EARNED_COLOR}"></i>按完成率折算</span>'
+        '<span class="v h">折算 / 分值</span>'
+    )
+    rows = []
+    for r in groups.itertuples(index=False):
+        points, earned, done = float(r.points), float(r.earned_points), float(r.completion_pct)
+        tip = escape(f"{r.group}：分值 {fmt.points(points)}，按完成率折算 {earned:.1f} 分（完成率 {fmt.pct(done)}）")
+        rows.append(
+            f'<span class="n" title="{tip}">{escape(str(r.group))}</span>'
+            f'<span class="t" title="{tip}" style="background:transparent">'
+            f'<span class="f" style="width:{points / top * 100:.1f}%;background:{POINTS_COLOR}"></span>'
+            f'<span class="f" style="width:{earned / top * 100:.1f}%;background:{EARNED_COLOR}"></span>'
+            f'<span class="e" style="left:{earned / top * 100:.1f}%">{escape(fmt.pct(done))}</span></span>'
+            f'<span class="v">{earned:.1f} / {escape(fmt.points(points, unit=False))}</span>'
+        )
+    return f'{STYLE}<div class="pd-rank pts">{head}{"".join(rows)}</div>'
 
 
 def due_table(
