@@ -80,11 +80,10 @@ order = st.columns([2, 3])[0].selectbox(
     placeholder=f"选择后绘制（{len(state)} 项目标）",
     key="lag_order",
 )
-calendar = reads.plan_calendar(ctx, ctx.plan_id)
-steps = "；".join(charts_time.calendar_labels(calendar, ctx.year))
 if order is None:
     st.caption("每个目标每周一格，颜色为当周的滞后状态，可看出哪些目标从何时开始落后。选择排序方式后绘制。")
 else:
+    steps = "；".join(charts_time.calendar_labels(reads.plan_calendar(ctx, ctx.plan_id), ctx.year))
     lag_figure = reads.lag_heatmap(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, order)
     st.plotly_chart(lag_figure, config={"displaylogo": False}, key="lag_heatmap")
     st.caption(

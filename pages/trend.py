@@ -38,11 +38,9 @@ shown = st.selectbox(
     format_func=lambda g: "全部目标" if g == reads.ALL else g,
     key="trend_group",
 )
-st.plotly_chart(
-    reads.trend_chart(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, shown),
-    config={"displaylogo": False},
-    key="trend_chart",
-)
+# Drawn as HTML (charts_html.trend): the two lines and each week's numbers on hover, without a
+# Plotly chart to draw on every page switch (bench --browser, same-content floor).
+st.html(reads.trend_html(ctx, ctx.plan_id, ctx.year, ctx.as_of, ctx.filters, shown))
 
 st.subheader("分组趋势")
 st.dataframe(

@@ -3,6 +3,7 @@ their Plotly counterparts, hand-checked on small frames; nothing from the plan b
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html.parser import HTMLParser
 
@@ -124,6 +125,44 @@ def test_group_points_bars_share_one_scale():
     assert widths == [100.0, 87.0, 5.7, 2.9]
     assert "60.9 / 70" in html and "2.0 / 4" in html
     assert 'title="精神文明：分值 4 分，按完成率折算 2.0 分（完成率 50%）"' in html
+
+
+def _trend() -> pd.DataFrame:
+    """As tests/test_weekly.py's: three Fridays of November, overall (全部) and 职能工作."""
+    weeks = pd.to_datetime(["2025-11-07", "2025-11-14", "2025-11-21"])
+    rows = [
+        {"week_end": w, "group": g, "completion_pct": c, "expected_pct": e, "gap_pct": c - e}
+        for g, pcts, exp in (
+            ("全部", [80.0, 83.0, 85.53], [86.0, 87.5, 89.11]),
+            ("职能工作", [82.0, 85.0, 87.2], [86.0] * 3),
+        )
+        for w, c, e in zip(weeks, pcts, exp, strict=True)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_trend_lines_give_each_weeks_numbers_on_hover():
+    html = charts_html.trend(_trend(), "全部", 2025)
+    tips = re.findall(r'title="([^"]*)"', html)
+    assert tips == [
+        "2025-11-07：加权完成率 80.0%，序时进度 86.0%（较序时进度 -6.0 个百分点）",
+        "2025-11-14：加权完成率 83.0%，序时进度 87.5%（较序时进度 -4.5 个百分点）",
+        "2025-11-21：加权完成率 85.5%，序时进度 89.1%（较序时进度 -3.6 个百分点）",
+    ]
+    # 7 November is day 310 of the 364 from 1 January to 31 December: 85.16% across the plot.
+    assert "left:85.16%" in html or "85.16% " in html
+    assert "86%（序时 89%）" in html  # the last value, labelled
+    assert html.count("clip-path:polygon(") == 2  # 序时进度 and 完成率
+    assert re.findall(r">(\d+月)</span>", html) == [f"{m}月" for m in range(1, 13)]
+    one = charts_html.trend(_trend(), "职能工作", 2025)
+    assert "87%（序时 86%）" in one and "2025-11-21：加权完成率 87.2%" in one
+
+
+def test_trend_runs_into_the_next_january():
+    rows = _trend()
+    rows.loc[rows["week_end"] == pd.Timestamp("2025-11-21"), "week_end"] = pd.Timestamp("2026-01-09")
+    html = charts_html.trend(rows, "全部", 2025)
+    assert re.findall(r">([^<>]*1月)</span>", html)[-1] == "次年1月"
 
 
 def test_nothing_from_the_plan_becomes_markup():

@@ -84,6 +84,14 @@ def _html(at: AppTest, marker: str) -> str:
 
 
 DUE_TABLE = 'class="pd-due"'
+TREND = 'class="pd-trend"'
+
+
+def _trend_weeks(at: AppTest) -> list[tuple[str, float, float]]:
+    """The trend drawn as HTML (charts_html.trend): each week's (date, 加权完成率, 序时进度) as its
+    hover tooltip gives them, in order."""
+    found = re.findall(r'title="(\d{4}-\d{2}-\d{2})：加权完成率 ([0-9.]+)%，序时进度 ([0-9.]+)%', _html(at, TREND))
+    return [(day, float(done), float(due)) for day, done, due in found]
 
 
 def _due_rows(at: AppTest) -> dict[str, list[str]]:
@@ -234,12 +242,12 @@ def test_trend_page_shows_the_database_numbers(db):
         assert table.loc[group, "加权完成率"] == pytest.approx(_weighted(part, "pct")), group
         assert table.loc[group, "目标数"] == len(part)
 
-    (overall,) = _charts(at)  # the groups' small multiples are drawn on demand
+    weeks = _trend_weeks(at)  # the main trend, drawn as HTML: every Friday from 3 January
+    assert len(weeks) == 47 and weeks[0][0] == "2025-01-03" and weeks[-1][0] == "2025-11-21"
+    assert weeks[-1][1] == pytest.approx(round(completion, 1)) and weeks[-1][2] == pytest.approx(round(expected, 1))
+    assert not _charts(at)  # the groups' small multiples are drawn on demand
     at.toggle(key="group_trends_shown").set_value(True).run()
-    overall, groups = _charts(at)
-    line = next(t for t in overall["data"] if t["name"] == "加权完成率")
-    assert len(line["x"]) == 47 and line["x"][-1] == "2025-11-21"
-    assert plotly_values(line, "y")[-1] == pytest.approx(round(completion, 1))
+    (groups,) = _charts(at)
     assert len(groups["data"]) == 2 * 6  # six groups, two lines each
 
 
@@ -253,10 +261,8 @@ def test_trend_page_filtered_by_group_in_the_url(db):
     table = _table(at, "加权完成率")
     assert list(table["目标组"]) == ["全部", "行政能力"]
     assert list(table["分值"]) == [20, 20]
-    (overall,) = _charts(at)  # one group: no small multiples repeating it
-    assert not at.toggle  # nor the switch that would draw them
-    line = next(t for t in overall["data"] if t["name"] == "加权完成率")
-    assert plotly_values(line, "y")[-1] == pytest.approx(round(_weighted(direct, "pct"), 1))
+    assert not _charts(at) and not at.toggle  # one group: no small multiples repeating it, nor their switch
+    assert _trend_weeks(at)[-1][1] == pytest.approx(round(_weighted(direct, "pct"), 1))
     assert "筛选后 18 / 61 项目标（目标组：行政能力）" in at.caption[0].value
 
 
@@ -267,11 +273,10 @@ def test_trend_page_follows_the_as_of_date_and_the_section_widget(db):
     assert not at.exception, at.exception
     direct = _direct(db, date(2025, 6, 27), SECTION_WHERE, {"section": "办公室"})
     assert _metrics(at)["加权完成率"] == f"{round(_weighted(direct, 'pct'))}%"
-    overall = _charts(at)[0]  # 办公室's targets are all 行政能力: no small multiples
-    assert len(_charts(at)) == 1
-    line = next(t for t in overall["data"] if t["name"] == "加权完成率")
-    assert len(line["x"]) == 26 and line["x"][-1] == "2025-06-27"  # 26 Fridays from 3 January
-    assert plotly_values(line, "y")[-1] == pytest.approx(round(_weighted(direct, "pct"), 1))
+    assert not _charts(at) and not at.toggle  # 办公室's targets are all 行政能力: no small multiples
+    weeks = _trend_weeks(at)
+    assert len(weeks) == 26 and weeks[-1][0] == "2025-06-27"  # 26 Fridays from 3 January
+    assert weeks[-1][1] == pytest.approx(round(_weighted(direct, "pct"), 1))
     assert at.query_params["section"] == "办公室"  # the widget wrote the URL
 
 
@@ -295,7 +300,7 @@ def _drawn(at: AppTest, chart: int | str) -> str:
         ("heatmap.py", "due_color", "radio", "unfinished", DUE_TABLE, None),
         ("heatmap.py", "due_text", "radio", "points", DUE_TABLE, None),
         ("heatmap.py", "lag_order", "selectbox", "lag", 0, "plan"),  # drawn once an order is chosen
-        ("trend.py", "trend_group", "selectbox", "行政能力", 0, None),
+        ("trend.py", "trend_group", "selectbox", "行政能力", TREND, None),
         ("forecast.py", "fc_rule", "radio", "stepped", 0, None),
         ("forecast.py", "fc_seed", "number_input", 7, 0, None),
         ("sections.py", "drill_target", "selectbox", "1-13-2", 0, "1-13-1"),  # a target's panel, once chosen

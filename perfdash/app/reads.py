@@ -393,10 +393,10 @@ def lag_heatmap(db: Database, plan_id: int, year: int, as_of: date, filters: Fil
     return charts_time.lag_heatmap(weeks, calendar, year, weekly.lag_order(weeks, order), as_of)
 
 
-@cached(shared=True)
-def trend_chart(db: Database, plan_id: int, year: int, as_of: date, filters: Filters, group: str) -> go.Figure:
-    """One group's (or ALL's) weekly completion against 序时进度 (charts_time.trend_chart)."""
-    return charts_time.trend_chart(weekly_trend(db, plan_id, year, as_of, filters), group, year)
+@cached
+def trend_html(db: Database, plan_id: int, year: int, as_of: date, filters: Filters, group: str) -> str:
+    """One group's (or ALL's) weekly completion against 序时进度, drawn as HTML (charts_html.trend)."""
+    return charts_html.trend(weekly_trend(db, plan_id, year, as_of, filters), group, year)
 
 
 @cached(shared=True)

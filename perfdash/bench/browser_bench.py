@@ -240,12 +240,12 @@ async def one_user(
     viewport = {"viewport": {"width": 1600, "height": 1000}}
     contexts = [await browser.new_context(**viewport) for _ in range(1 + 2 * len(sides))]
     try:
-        floor = await contexts[0].new_page()  # the bare app (named for the floor it was)
+        bare_tab = await contexts[0].new_page()
         tabs = [await c.new_page() for c in contexts[1 : 1 + len(sides)]]
         floor_tabs = [await c.new_page() for c in contexts[1 + len(sides) :]]
         watches = [RunWatch(t) for t in tabs]
         recorders = [fl.Recorder(t) for t in tabs]
-        bare_open, bare_sign_in = await _open(floor, bare), await _sign_in(floor, "x", "x")
+        bare_open, bare_sign_in = await _open(bare_tab, bare), await _sign_in(bare_tab, "x", "x")
         lines: list[Line] = []
         for side, tab in zip(sides, tabs, strict=True):
             suffix = f"（{side.label}）" if side.label else ""
@@ -259,8 +259,8 @@ async def one_user(
 
         async def bare_switch() -> float:
             """The bare app's page switch, to whichever of its two pages it is not on."""
-            other = sv.RUSH_PAGES[1] if await _on(floor, sv.RUSH_PAGES[0]) else sv.RUSH_PAGES[0]
-            return await _go(floor, other)
+            other = sv.RUSH_PAGES[1] if await _on(bare_tab, sv.RUSH_PAGES[0]) else sv.RUSH_PAGES[0]
+            return await _go(bare_tab, other)
 
         def server_part(watch: RunWatch, line: Line) -> None:
             part = watch.server_part()
@@ -298,9 +298,9 @@ async def one_user(
                 if script in widgets and r > 0:  # the widget lines are the app under test's
                     widgets[script].app.append(await _change(tabs[0], WIDGETS[script], watches[0]))
                     server_part(watches[0], widgets[script])
-                    if not await _on(floor, "总览"):
+                    if not await _on(bare_tab, "总览"):
                         await bare_switch()
-                    widgets[script].bare.append(await _change(floor, "排序"))
+                    widgets[script].bare.append(await _change(bare_tab, "排序"))
         for side in sides:
             for script, line in side.lines.items():
                 line.bare = bare_times[script]

@@ -102,7 +102,7 @@ class Recorder:
         self.navigation = None  # the latest Navigation proto
         self._seen: dict[str, object] = {}  # hash → the full message (resolves ref_hash)
         self._mark = 0
-        self.unresolved = 0
+        self.unresolved: set[int] = set()  # runs with a reference to a message never seen in full
         page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
 
     def _frame(self, payload: str | bytes) -> None:
@@ -117,7 +117,7 @@ class Recorder:
         if kind == "ref_hash":
             full = self._seen.get(msg.ref_hash)
             if full is None:
-                self.unresolved += 1
+                self.unresolved.add(self.started)
                 return
             copy = ForwardMsg()
             copy.CopyFrom(full)
@@ -151,15 +151,13 @@ class Recorder:
                 raise BenchServerError(f"页面“{title}”的运行 {timeout_ms / 1000:.0f} 秒内没有结束")
             await self.page.wait_for_timeout(50)
             waited += 50
-        run = next(msgs for n, msgs in self.runs if n > self._mark)
+        number, run = next((n, msgs) for n, msgs in self.runs if n > self._mark)
+        if number in self.unresolved:
+            raise BenchServerError(f"页面“{title}”的运行引用了此前没有收到的消息，无法原样重放")
         titles = [m.page_config_changed.title for m in run if m.WhichOneof("type") == "page_config_changed"]
         if not titles or not titles[-1].startswith(title):
             raise BenchServerError(f"录下的运行不是页面“{title}”的（页面标题：{titles[-1] if titles else '无'}）")
         return run
-
-    def last_run(self) -> list:
-        """The messages of the last run that finished (empty before any)."""
-        return self.runs[-1][1] if self.runs else []
 
     def url_path(self, title: str) -> str | None:
         """The address of the navigation's page titled ``title``."""

@@ -1,10 +1,11 @@
 """Charts drawn as HTML for the dashboard pages (``st.html``): a ranking as bars, the groups'
-points as bars and the deadline heat map as a table. Measured in a real browser against a page
-replaying the same elements (``bench --browser``), a Plotly chart costs each page switch 50–150 ms
-of drawing on this machine's 2 cores (the library, SVG, measuring every label); the same bars and
-cells as HTML lay out in a few. Each says what its Plotly counterpart (charts.completion_bars,
-charts.group_bars, charts_time.due_heatmap) says to a reader, with the same colours and the same
-hover text (as a tooltip). Every piece of text from the plan or from users is escaped."""
+points as bars, the deadline heat map as a table and the completion trend as two lines. Measured
+in a real browser against a page replaying the same elements (``bench --browser``), a Plotly chart
+costs each page switch 50–150 ms of drawing on this machine's 2 cores (the library, SVG,
+measuring every label); the same bars, cells and lines as HTML lay out in a few. Each says what
+its Plotly counterpart (charts.completion_bars, charts.group_bars, charts_time.due_heatmap,
+charts_time.trend_chart) says to a reader, with the same colours and the same hover text (as a
+tooltip). Every piece of text from the plan or from users is escaped."""
 
 from __future__ import annotations
 
@@ -47,6 +48,20 @@ STYLE = """<style>
 .pd-due .now { border-left: 2px dotted #212121; border-right: 2px dotted #212121; }
 .pd-due th.now { border-top: 2px dotted #212121; }
 .pd-due tr:last-child td.now { border-bottom: 2px dotted #212121; }
+.pd-trend { display: grid; grid-template-columns: 3em 1fr; grid-template-rows: 1.6em 300px 1.6em;
+  font-size: 0.8rem; color: #6b7280; margin-top: 4px; }
+.pd-trend .k { grid-column: 2; display: flex; gap: 14px; align-items: center; color: #374151; }
+.pd-trend .y { position: relative; }
+.pd-trend .y span { position: absolute; right: 6px; transform: translateY(-50%); }
+.pd-trend .p { position: relative; border-left: 1px solid #d1d5db; border-bottom: 1px solid #d1d5db; }
+.pd-trend .g { position: absolute; left: 0; right: 0; border-top: 1px solid #eef0f3; }
+.pd-trend .l { position: absolute; inset: 0; }
+.pd-trend .w { position: absolute; top: 0; bottom: 0; }
+.pd-trend .w:hover { background: rgba(21, 101, 192, 0.10); }
+.pd-trend .a { position: absolute; transform: translate(-100%, -50%); white-space: nowrap; font-size: 0.85rem;
+  color: #1565c0; padding: 0 4px; background: rgba(255, 255, 255, 0.9); border-radius: 3px; }
+.pd-trend .x { grid-column: 2; position: relative; }
+.pd-trend .x span { position: absolute; top: 3px; transform: translateX(-50%); }
 .pd-legend { font-size: 0.8rem; color: #4b5563; margin-top: 6px; display: flex; align-items: center; gap: 8px; }
 .pd-legend .g { display: inline-block; width: 160px; height: 10px; border-radius: 2px; }
 </style>"""
@@ -184,3 +199,66 @@ def due_table(
         + "</div>"
     )
     return f'{STYLE}<table class="pd-due"><tr>{head}</tr>{"".join(body)}</table>{legend}'
+
+
+def _band(xs: list[float], ys: list[float], thick: float) -> str:
+    """A clip-path polygon (in percent of the plot) tracing a line through (xs, ys) ``thick``
+    percent of the height thick (st.html drops SVG: a line is a div cut to shape, as on the
+    meeting screen)."""
+    upper = [f"{x:.2f}% {100 - y - thick / 2:.2f}%" for x, y in zip(xs, ys, strict=True)]
+    lower = [f"{x:.2f}% {100 - y + thick / 2:.2f}%" for x, y in zip(xs, ys, strict=True)][::-1]
+    return ", ".join(upper + lower)
+
+
+def trend(trend_rows: pd.DataFrame, group: str, year: int) -> str:
+    """One group's (or ALL's) weekly points-weighted completion (blue) against its weighted
+    序时进度 (grey) over the plan year (from ``weekly.weekly_trend``), with the last value labelled
+    and, for every week, a strip whose tooltip gives both numbers and the gap, as
+    charts_time.trend_chart's unified hover does."""
+    part = trend_rows[trend_rows["group"] == group].sort_values("week_end")
+    ends = pd.to_datetime(part["week_end"])
+    start = pd.Timestamp(year, 1, 1)
+    end = max([pd.Timestamp(year, 12, 31), *ends.tail(1)])
+    span = max((end - start).days, 1)
+    xs = [(d - start).days / span * 100 for d in ends]
+    done = [min(max(float(v), 0.0), 100.0) for v in part["completion_pct"]]
+    due = [min(max(float(v), 0.0), 100.0) for v in part["expected_pct"]]
+    lines, strips, label = "", "", ""
+    if len(part) > 1:
+        lines = (
+            f'<div class="l" style="background:#9e9e9e;clip-path:polygon({_band(xs, due, 0.9)})"></div>'
+            f'<div class="l" style="background:#1565c0;clip-path:polygon({_band(xs, done, 1.6)})"></div>'
+        )
+    if len(part):
+        width = (xs[-1] - xs[0]) / (len(xs) - 1) if len(xs) > 1 else 2.0  # a week, in percent of the plot
+        for x, row in zip(xs, part.itertuples(index=False), strict=True):
+            tip = escape(
+                f"{pd.Timestamp(row.week_end):%Y-%m-%d}：加权完成率 {float(row.completion_pct):.1f}%，"
+                f"序时进度 {float(row.expected_pct):.1f}%（较序时进度 {float(row.gap_pct):+.1f} 个百分点）"
+            )
+            strips += (
+                f'<div class="w" style="left:{max(x - width / 2, 0):.2f}%;width:{width:.2f}%" title="{tip}"></div>'
+            )
+        last = part.iloc[-1]
+        below = float(last["completion_pct"]) < float(last["expected_pct"])
+        label = (
+            f'<div class="a" style="left:{xs[-1]:.2f}%;top:{100 - done[-1] + (15 if below else -15):.2f}%">'
+            f"{escape(fmt.pct(last['completion_pct']))}（序时 {escape(fmt.pct(last['expected_pct']))}）</div>"
+        )
+    grid = "".join(f'<div class="g" style="top:{100 - p}%"></div>' for p in (20, 40, 60, 80, 100))
+    ys = "".join(f'<span style="top:{100 - p}%">{p}%</span>' for p in (0, 20, 40, 60, 80, 100))
+    months = pd.date_range(start, end, freq="MS")
+    ticks = "".join(  # mid-month, a month cut short by the last week at the middle of what shows
+        f'<span style="left:{min((m - start).days + 14, ((m - start).days + span) / 2) / span * 100:.1f}%">'
+        f"{escape(_month_label(m, year))}</span>"
+        for m in months
+    )
+    key = (
+        '<div class="k"><span><i class="pd-key" style="background:#9e9e9e;margin-left:0"></i>序时进度（加权）</span>'
+        '<span><i class="pd-key" style="background:#1565c0;margin-left:0"></i>加权完成率</span>'
+        '<span style="color:#6b7280">悬停可见每周的数字</span></div>'
+    )
+    return (
+        f'{STYLE}<div class="pd-trend"><div></div>{key}<div class="y">{ys}</div>'
+        f'<div class="p">{grid}{lines}{strips}{label}</div><div></div><div class="x">{ticks}</div></div>'
+    )

@@ -69,14 +69,14 @@ async def _record_and_replay(app: str, floor_url: str, folder, password: str) ->
             await browser_bench._sign_in(page, servers.BENCH_USER, password)
             await browser_bench._go(page, "截止热力图")
             recorder.mark()
-            await browser_bench._go(page, "完成趋势")
-            run = await recorder.run_since_mark("完成趋势")
-            floor.save(folder, recorder.url_path("完成趋势"), run, recorder.navigation)
+            await browser_bench._go(page, "评分模拟")
+            run = await recorder.run_since_mark("评分模拟")
+            floor.save(folder, recorder.url_path("评分模拟"), run, recorder.navigation)
             real, real_png = await page.evaluate(_SHOWN), await page.locator('[data-testid="stMain"]').screenshot()
             replay = await browser.new_page(viewport={"width": 1600, "height": 3000})
             await replay.goto(floor_url)
             await replay.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
-            await browser_bench._go(replay, "完成趋势")
+            await browser_bench._go(replay, "评分模拟")
             # A fresh tab loads each kind of element's code on first use: wait (a while) for the
             # floor to show what the page showed, then take what it shows.
             alike = f"(want) => JSON.stringify(({_SHOWN})()) === JSON.stringify(want)"
@@ -106,7 +106,7 @@ def test_the_floor_draws_what_the_page_drew(tmp_path):
         real, same, real_png, same_png = servers.run_apart(
             _record_and_replay(app.url, replayed.url, script.parent / "floor", password)
         )
-    assert real["charts"] >= 1 and real["plotted"] >= real["charts"] and real["tables"] >= 1 and real["metrics"] >= 4
+    assert real["charts"] >= 1 and real["plotted"] >= real["charts"] and real["metrics"] >= 1
     assert same == real
     (tmp_path / "page.png").write_bytes(real_png)
     (tmp_path / "floor.png").write_bytes(same_png)
