@@ -184,12 +184,7 @@ class BulletinWrites:
             raise StoreError(refusal)
         sha = hashlib.sha256(data).hexdigest()
         target = file_path(self, sha)
-        new = not target.exists()
-        if new:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + ".part")
-            tmp.write_bytes(data)
-            tmp.replace(target)  # atomic: a reader never sees half a file
+        new = evaluation.keep_file(target, data)
         try:
             now = datetime.now()
             signer = (

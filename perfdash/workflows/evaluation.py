@@ -80,12 +80,7 @@ def store_evidence(
     store.check_evidence_rights(plan_id, code, innovation_id, actor)  # before any file is written
     sha = hashlib.sha256(data).hexdigest()
     target = evidence_path(store, sha, file_name)
-    new = not target.exists()
-    if new:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)  # atomic: a reader never sees half a file
+    new = keep_file(target, data)
     try:
         return store.add_evidence(
             plan_id, code, innovation_id, Path(file_name).name, sha, len(data), mime, actor, item_seq=item_seq
@@ -107,6 +102,19 @@ def named(store: Database, sha256: str) -> bool:
         store.scalar(f"SELECT count(*) FROM {table} WHERE content_sha256 = ?", [sha256])  # noqa: S608 (fixed names)
         for table in FILE_HOLDERS
     )
+
+
+def keep_file(path: Path, data: bytes) -> bool:
+    """Keep ``data`` at ``path`` (a file under its content hash) unless it is already there; True
+    when written now, so that a save refused afterwards takes back only what it brought. Written
+    to a temporary name, then renamed: a reader never sees half a file."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return True
 
 
 def take_back(store: Database, path: Path) -> None:

@@ -64,13 +64,8 @@ def keep(store: Database, files: list[Checked]) -> list[Path]:
     try:
         for f in files:
             target = evaluation.evidence_path(store, f.sha256, f.name)
-            if target.exists():
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + ".part")
-            tmp.write_bytes(f.data)
-            tmp.replace(target)  # atomic: a reader never sees half a file
-            written.append(target)
+            if evaluation.keep_file(target, f.data):
+                written.append(target)
     except BaseException:
         forget(store, written)
         raise
