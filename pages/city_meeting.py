@@ -3,12 +3,11 @@ perfdash.present.screen): 全市概况, then a slide per group with its units ra
 then the units needing attention."""
 
 import contextlib
-import time
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from perfdash.app import city_view, reads
+from perfdash.app import city_view, meeting_view, reads
 from perfdash.core import fmt, settings
 from perfdash.present import city_board, meeting, screen
 
@@ -19,13 +18,8 @@ st.html(screen.css(theme))
 st.html(city_board.phone_note())  # shown instead of the slides on a narrow window
 
 
-def toggle_pause() -> None:
-    st.session_state["city_meeting_paused"] = not st.session_state.get("city_meeting_paused", False)
-
-
 controls = st.container(key="pd_controls", horizontal=True)
-paused = st.session_state.get("city_meeting_paused", False)
-controls.button("继续轮播" if paused else "暂停轮播", key="meeting_pause", on_click=toggle_pause)
+meeting_view.pause_button(controls, "city_meeting")
 
 
 @st.fragment(run_every=seconds)
@@ -34,23 +28,13 @@ def show() -> None:
         st.rerun()
     slides = reads.city_slides(ctx, ctx.year, ctx.as_of)  # cached: a tick redraws, it does not recompute
     shown = [(s, p) for s in slides for p in range(city_board.pages(s))]
-    index, started = meeting.advance(
-        st.session_state.get("city_meeting_slide", 0),
-        len(shown),
-        st.session_state.get("city_meeting_paused", False),
-        st.session_state.get("_city_meeting_started"),
-        time.monotonic(),
-        seconds,
-    )
-    st.session_state["city_meeting_slide"] = index
-    st.session_state["_city_meeting_started"] = started
+    index = meeting_view.rotate("city_meeting", len(shown), seconds)
     slide, page = shown[index]
     count = city_board.pages(slide)
     title = slide.title + (f"（{page + 1}/{count}）" if count > 1 else "")
     demo = f" · {settings.DEMO_LABEL}" if ctx.is_demo else ""
     top = screen.top_bar(title, f"{ctx.year}年度 · 统计截至 {fmt.month_day(ctx.as_of)}{demo}", index, len(shown))
-    state = "已暂停轮播" if st.session_state.get("city_meeting_paused") else f"每 {seconds} 秒自动切换"
-    st.html(screen.screen(top, city_board.body(slide, page), state))
+    st.html(screen.screen(top, city_board.body(slide, page), meeting_view.rotation_state("city_meeting", seconds)))
 
 
 show()

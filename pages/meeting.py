@@ -1,7 +1,6 @@
 """周会大屏: the self-running projector view of this week's state and changes."""
 
 import contextlib
-import time
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -183,16 +182,11 @@ def body(slide: meeting.Slide, page: int) -> str:
     )
 
 
-def toggle_pause() -> None:
-    st.session_state["meeting_paused"] = not st.session_state.get("meeting_paused", False)
-
-
 controls = st.container(key="pd_controls", horizontal=True)
 # 记录决定事项 (a signed-in office user or leader only): its panel is drawn outside the rotating
 # fragment below, so the rotation's ticks never redraw what is being typed.
 meeting_view.capture(ctx, controls, actions.record_decision)
-paused = st.session_state.get("meeting_paused", False)
-controls.button("继续轮播" if paused else "暂停轮播", key="meeting_pause", on_click=toggle_pause)
+meeting_view.pause_button(controls, "meeting")
 slides_by_key: dict[str, meeting.Slide] = {}
 
 
@@ -204,22 +198,12 @@ def show() -> None:
     slides = reads.slides(ctx, ctx.plan_id, ctx.year, ctx.week, ctx.as_of, ui.today())
     slides_by_key.update({s.key: s for s in slides})
     shown = [(s, p) for s in slides for p in range(pages(s))]
-    index, started = meeting.advance(
-        st.session_state.get("meeting_slide", 0),
-        len(shown),
-        st.session_state.get("meeting_paused", False),
-        st.session_state.get("_meeting_started"),
-        time.monotonic(),
-        seconds,
-    )
-    st.session_state["meeting_slide"] = index
-    st.session_state["_meeting_started"] = started
+    index = meeting_view.rotate("meeting", len(shown), seconds)
     slide, page = shown[index]
     title = slide.title + (f"（{page + 1}/{pages(slide)}）" if pages(slide) > 1 else "")
     demo = f" · {settings.DEMO_LABEL}" if ctx.is_demo else ""
     top = screen.top_bar(title, f"{ctx.unit} · {ctx.week.label}{demo}", index, len(shown))
-    state = "已暂停轮播" if st.session_state.get("meeting_paused") else f"每 {seconds} 秒自动切换"
-    st.html(screen.screen(top, body(slide, page), state))
+    st.html(screen.screen(top, body(slide, page), meeting_view.rotation_state("meeting", seconds)))
 
 
 show()

@@ -6,6 +6,7 @@ perfdash.app.actions.record_decision, the page hands to the panel."""
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ from perfdash.core.access import Actor
 from perfdash.db import queries
 from perfdash.db.database import StoreError
 from perfdash.ops import auth
+from perfdash.present import meeting
 from perfdash.store import Store
 from perfdash.workflows import periods
 from perfdash.workflows import plans as plan_files
@@ -268,3 +270,38 @@ def _submit(ctx: MeetingContext, record: Record) -> None:
     for key in ("mc_what", "mc_person"):
         s[key] = ""
     s["mc_code"] = FREE
+
+
+# -- the rotation (周会大屏 and 全市大屏) ---------------------------------------------------------------
+# A screen's rotation lives in the session under its prefix: ``{prefix}_slide`` (the slide shown,
+# which tests and links may set), ``{prefix}_paused`` and ``_{prefix}_started``.
+
+
+def pause_button(container: Any, prefix: str) -> None:
+    """暂停轮播 / 继续轮播 in the screen's controls."""
+
+    def toggle() -> None:
+        st.session_state[f"{prefix}_paused"] = not st.session_state.get(f"{prefix}_paused", False)
+
+    paused = st.session_state.get(f"{prefix}_paused", False)
+    container.button("继续轮播" if paused else "暂停轮播", key="meeting_pause", on_click=toggle)
+
+
+def rotate(prefix: str, count: int, seconds: int) -> int:
+    """The slide to show now out of ``count`` (meeting.advance: moved on every ``seconds`` unless
+    paused), kept in the session."""
+    index, started = meeting.advance(
+        st.session_state.get(f"{prefix}_slide", 0),
+        count,
+        st.session_state.get(f"{prefix}_paused", False),
+        st.session_state.get(f"_{prefix}_started"),
+        time.monotonic(),
+        seconds,
+    )
+    st.session_state[f"{prefix}_slide"], st.session_state[f"_{prefix}_started"] = index, started
+    return index
+
+
+def rotation_state(prefix: str, seconds: int) -> str:
+    """What the screen's foot says of the rotation."""
+    return "已暂停轮播" if st.session_state.get(f"{prefix}_paused") else f"每 {seconds} 秒自动切换"
