@@ -65,12 +65,9 @@ def demo_year(store: Store, year: int) -> bool:
     return bool(len(rows)) and all(queries.is_demo(r) for _, r in rows.iterrows())
 
 
-def setup(title: str, sidebar_groups: bool = True) -> CityContext:
-    """Call first on a city page: page config, sign-in (an account that may not see every unit gets
-    one line and the page stops), and the sidebar: 年度, 统计日期 and (``sidebar_groups``) 分组."""
-    streamlit_internals.leave_pages_folder_mode()
-    st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
-    shell.install()
+def _signed_in_city() -> tuple[Store, auth.Account, list[int]]:
+    """The store, the signed-in account (one that may see every unit, else one line and the page
+    stops) and the years with plans (none: one line and the page stops)."""
     store = open_store()
     account = require_login(store)
     if not may_view(account):
@@ -80,6 +77,16 @@ def setup(title: str, sidebar_groups: bool = True) -> CityContext:
     if not years:
         st.error("数据库中还没有任何单位的绩效方案。")
         st.stop()
+    return store, account, years
+
+
+def setup(title: str, sidebar_groups: bool = True) -> CityContext:
+    """Call first on a city page: page config, sign-in (an account that may not see every unit gets
+    one line and the page stops), and the sidebar: 年度, 统计日期 and (``sidebar_groups``) 分组."""
+    streamlit_internals.leave_pages_folder_mode()
+    st.set_page_config(page_title=f"{title} · 绩效管理", page_icon=":material/monitoring:", layout="wide")
+    shell.install()
+    store, account, years = _signed_in_city()
     with st.sidebar:
         if st.session_state.get("city_year") not in years:
             st.session_state["city_year"] = st.session_state.get("_kept_city_year", years[0])
@@ -164,15 +171,7 @@ def screen_setup() -> ScreenContext:
     st.set_page_config(
         page_title="全市大屏 · 绩效管理", page_icon=":material/tv:", layout="wide", initial_sidebar_state="collapsed"
     )
-    store = open_store()
-    account = require_login(store)
-    if not may_view(account):
-        st.error(REFUSED)
-        st.stop()
-    years = reads.city_years(store)
-    if not years:
-        st.error("数据库中还没有任何单位的绩效方案。")
-        st.stop()
+    store, account, years = _signed_in_city()
     year = st.session_state.get("_kept_city_year", years[0])
     with contextlib.suppress(ValueError, TypeError):
         year = int(st.query_params.get("year") or year)
