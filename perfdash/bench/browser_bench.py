@@ -66,7 +66,7 @@ WIDGETS = {"pages/sections.py": "科室", "pages/heatmap.py": "排序", "pages/t
 # moves window.__pdChanged; returns performance.now(). Changes inside a <canvas> are not counted:
 # a canvas's children are never drawn (the data grid adds its screen-reader table there some
 # 300 ms after it has painted, which no one sees).
-_MARK_JS = """() => {
+MARK_JS = """() => {
   const w = window;
   const drawn = (m) => {
     const n = m.target.nodeType === 1 ? m.target : m.target.parentElement;
@@ -91,7 +91,7 @@ _SETTLED_JS = """(quiet) => {
 }"""
 
 
-async def _settle(page, since: float) -> float:
+async def settle(page, since: float) -> float:
     """Seconds from ``since`` (performance.now() at the action) to the main block's last change."""
     handle = await page.wait_for_function(_SETTLED_JS, arg=QUIET_MS, timeout=STEP_TIMEOUT_MS, polling=50)
     return (float(await handle.json_value()) - since) / 1000
@@ -101,18 +101,18 @@ async def _open(page, url: str) -> float:
     """A first visit: navigation to settled (performance.now() starts at the navigation)."""
     await page.goto(url, wait_until="commit")
     await page.wait_for_selector("body", state="attached", timeout=STEP_TIMEOUT_MS)
-    await page.evaluate(_MARK_JS)
+    await page.evaluate(MARK_JS)
     await page.wait_for_selector('[data-testid="stForm"]', timeout=STEP_TIMEOUT_MS)
-    return await _settle(page, 0.0)
+    return await settle(page, 0.0)
 
 
 async def _sign_in(page, user: str, password: str) -> float:
     await page.get_by_label("用户名").fill(user)
     await page.get_by_label("密码").fill(password)
-    since = await page.evaluate(_MARK_JS)
+    since = await page.evaluate(MARK_JS)
     await page.get_by_role("button", name="登录").click()
     await page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=STEP_TIMEOUT_MS)
-    return await _settle(page, since)
+    return await settle(page, since)
 
 
 async def _on(page, title: str) -> bool:
@@ -131,7 +131,7 @@ async def _go(page, title: str, watch: RunWatch | None = None) -> float:
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(CLICKS):
-        since = await page.evaluate(_MARK_JS)
+        since = await page.evaluate(MARK_JS)
         if watch:
             watch.mark()
         await link.click()
@@ -143,7 +143,7 @@ async def _go(page, title: str, watch: RunWatch | None = None) -> float:
             if attempt == CLICKS - 1:
                 raise
             print(f"  点击“{title}”后 {wait / 1000:.0f} 秒未打开，再点一次", file=sys.stderr, flush=True)
-    return await _settle(page, since)
+    return await settle(page, since)
 
 
 async def _change(page, label: str, watch: RunWatch | None = None) -> float:
@@ -159,11 +159,11 @@ async def _change(page, label: str, watch: RunWatch | None = None) -> float:
             break
     else:
         raise sv.BenchServerError(f"选择框“{label}”打不开")
-    since = await page.evaluate(_MARK_JS)
+    since = await page.evaluate(MARK_JS)
     if watch:
         watch.mark()
     await options.nth(1).click()
-    return await _settle(page, since)
+    return await settle(page, since)
 
 
 @dataclass

@@ -20,6 +20,7 @@ def test_the_first_visit_is_measured_on_both_servers_and_the_served_one_download
     for row in (served, plain):
         form, signed = float(row[1]), float(row[2])
         assert 0 < form < 120 and 0 < signed < 120
-    # plotly.js alone is 4.7 MB as Streamlit sends it and 1.4 MB gzipped
-    assert float(plain[4]) > 4.5
+    # Streamlit's bundles as sent: about 3.5 MB to a usable 总览 (no plotly.js at first sight), and
+    # about 1.6 MB gzipped
+    assert float(plain[4]) > 2.5
     assert float(served[4]) < 0.6 * float(plain[4])
