@@ -94,8 +94,33 @@ def test_thirty_people_signing_in_at_once_behind_one_address_all_get_in(any_stor
         answers = list(pool.map(attempt, range(30)))
     assert answers == ["zhongjiao"] * 30
     assert auth.locked_until(any_store, "zhongjiao") is None
-    outcomes = any_store.rows("SELECT ok, count(*) FROM sign_in_attempts GROUP BY ok")
+    outcomes = any_store.current_rows("SELECT ok, count(*) FROM sign_in_attempts GROUP BY ok")
     assert outcomes == [(True, 30)]
+
+
+def test_signing_in_and_out_reloads_nothing_in_the_postgresql_mirror(any_store, monkeypatch):
+    """Sessions and sign-in attempts are read as committed, never from a process's mirror: a
+    sign-in (attempt reserved, decided, session added) and a sign-out cost no mirror reload, so
+    readers never wait on the mirror's lock while people sign in."""
+    if not any_store.on_postgres:
+        pytest.skip("the mirror is PostgreSQL's")
+    from perfdash.db import postgres
+    from perfdash.db.postgres import LIVE_ONLY, Mirror
+
+    monkeypatch.setattr(postgres, "POLL_SECONDS", 0)  # every read looks at PostgreSQL's changes
+    loads: list[list[str]] = []
+    real = Mirror._load
+    monkeypatch.setattr(
+        Mirror, "_load", lambda self, pg, tables, counts: (loads.append(tables), real(self, pg, tables, counts))[1]
+    )
+    account = auth.authenticate(any_store, "zhongjiao", PASSWORD, source="10.0.0.9")
+    token = auth.start_session(any_store, account, source="10.0.0.9")
+    assert auth.session_account(any_store, token).username == "zhongjiao"
+    auth.end_session(any_store, token)
+    assert auth.session_account(any_store, token) is None  # the sign-out reached the check at once
+    any_store.version()  # a reader's look at the mirror
+    assert [t for tables in loads for t in tables if t in LIVE_ONLY] == []
+    assert loads == []
 
 
 def test_a_wrong_password_among_a_rush_still_counts_and_still_locks(store):

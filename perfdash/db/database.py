@@ -397,6 +397,7 @@ class Database:
         plan_id: int | None = None,
         unlocked: bool = False,
         changes_data: bool = True,
+        live_only: bool = False,
     ) -> Iterator[Write]:
         """The only way anything is written: one transaction on a cursor of its own, committed whole
         or rolled back whole, with its audit entry (who, when, what, old and new; see ``Write.audit``)
@@ -404,7 +405,9 @@ class Database:
         "只有…可以{what}"); ``plan_id`` must lie in one of the actor's units (``require_unit``: never
         the city's office, which reads only); ``unlocked`` refuses
         everyone but the office once that plan's year is locked. Sign-in bookkeeping, which no page
-        shows, leaves the data version (and every cached read) alone (``changes_data=False``).
+        shows, leaves the data version (and every cached read) alone (``changes_data=False``); a
+        write to the tables PostgreSQL's mirror leaves out (sessions, sign-in attempts: LIVE_ONLY)
+        says ``live_only`` and costs no mirror sync.
         Writes are serialised (DuckDB takes one writer at a time anyway)."""
         if roles is not None:
             require_role(actor, roles, what)
@@ -430,7 +433,8 @@ class Database:
                 raise RuntimeError("a write must leave an audit entry (Write.audit) or say it has none")
             version = self._stored_version(cur)
         if self._mirror is not None:
-            self._mirror.sync(force=True)  # this process reads its own write at once
+            if not live_only:
+                self._mirror.sync(force=True)  # this process reads its own write at once
         else:
             with _VERSIONS_LOCK:
                 _VERSIONS[self._version_key] = version

@@ -47,6 +47,11 @@ UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
 # first and so commit in the order their ids were drawn: new rows are exactly those past the last
 # id loaded.
 APPEND_ONLY = {"progress": "progress_id", "audit_log": "audit_id"}
+# Sign-in bookkeeping, written by every sign-in and read only as committed (Database.current_rows,
+# or inside the write that counts attempts): not mirrored. Mirrored, each sign-in made every
+# process reload the sessions table under the mirror's lock while every reader waited on it
+# (py-spy on a 30-person rush: a quarter of the server's samples).
+LIVE_ONLY = frozenset({"sessions", "sign_in_attempts"})
 CHANGES_TABLE = "perfdash_table_changes"  # PostgreSQL's own bookkeeping; not part of the schema
 
 # Names in the SQL of this module are the schema's own tables and columns, never input.
@@ -328,7 +333,7 @@ class Mirror:
     def __init__(self, record: PgRecord, columns: dict[str, list[tuple[str, str]]]):
         self.record = record
         self.con = duckdb.connect(":memory:")
-        self.columns = columns
+        self.columns = {table: cols for table, cols in columns.items() if table not in LIVE_ONLY}
         for table, cols in self.columns.items():
             self.con.execute(f'CREATE TABLE "{table}" ({", ".join(f"{c} {k}" for c, k in cols)})')
         self._seen: dict[str, tuple[int, int]] = {}

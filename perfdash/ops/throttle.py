@@ -106,14 +106,14 @@ def limit(rows: Rows, name: str, source: str, now: datetime) -> tuple[datetime |
 def locked_until(store: Database, name: str, source: str = "", now: datetime | None = None) -> datetime | None:
     """When sign-in for an account name (as attempts keep it) from ``source`` may be tried again;
     None when it may be tried now."""
-    return limit(store.rows, name, source, now or datetime.now())[0]
+    return limit(store.current_rows, name, source, now or datetime.now())[0]
 
 
 def refused_names(store: Database, now: datetime | None = None) -> list[str]:
     """The account names refused from new places right now (limit 3): what the office may unlock."""
     now = now or datetime.now()
     _, minutes = settings.login_limits()
-    names = store.rows(
+    names = store.current_rows(
         "SELECT DISTINCT username FROM sign_in_attempts WHERE ok = false AND started_at > ? "
         "AND username IS NOT NULL AND username NOT LIKE ? ORDER BY username",
         [now - timedelta(minutes=minutes), UNKNOWN_PREFIX + "%"],
@@ -129,7 +129,7 @@ class SignInWrites:
         (None, None) while earlier attempts still being checked keep it from counting (try again
         shortly). The count and the reservation are one transaction, so the limits hold for
         attempts made at the same moment. ``name`` is as ``attempt_name`` gives it."""
-        with self.write(Actor.system(), changes_data=False) as w:
+        with self.write(Actor.system(), changes_data=False, live_only=True) as w:
             w.without_audit()  # the attempts table is its own record
             # Attempts on one name or from one source take turns between the count and the
             # reservation (on PostgreSQL several processes sign people in at once).
@@ -148,7 +148,7 @@ class SignInWrites:
 
     def finish_sign_in(self: Database, attempt: int, ok: bool | None) -> None:
         """The outcome of a reserved attempt; None withdraws it (turned away before any check)."""
-        with self.write(Actor.system(), changes_data=False) as w:
+        with self.write(Actor.system(), changes_data=False, live_only=True) as w:
             w.without_audit()
             if ok is None:
                 w.execute("DELETE FROM sign_in_attempts WHERE attempt_id = ?", [attempt])
