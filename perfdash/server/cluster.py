@@ -70,7 +70,7 @@ def nginx_config(runtime: Path, ports: list[int], listen: str, user: str | None 
     processes on ``ports`` of 127.0.0.1, listening on ``listen`` (``8501`` or ``127.0.0.1:8501``),
     every file it writes inside ``runtime``. ``user`` (only when started as root) keeps the
     workers in the current account."""
-    upstreams = "".join(f"        server {UPSTREAM_HOST}:{port};\n" for port in ports)
+    routing = _routing([f"{UPSTREAM_HOST}:{port}" for port in ports], "    ")
     temp = "".join(
         f"    {kind}_temp_path {runtime / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
@@ -90,24 +90,10 @@ http {{
     log_format perfdash '$time_iso8601 $status $request_method $uri upstream=$upstream_addr route=$perfdash_route';
     access_log {runtime / "access.log"} perfdash;
 
-    map $cookie_perfdash_route $perfdash_route {{
-        ""      $request_id;
-        default $cookie_perfdash_route;
-    }}
-
-    map $cookie_perfdash_route $perfdash_route_cookie {{
-        ""      "perfdash_route=$request_id; Path=/; HttpOnly; SameSite=Lax";
-        default "";
-    }}
-
+{routing}
     map $http_upgrade $perfdash_connection {{
         default upgrade;
         ""      close;
-    }}
-
-    upstream perfdash {{
-        hash $perfdash_route consistent;
-{upstreams}        keepalive 16;
     }}
 
     server {{
@@ -121,7 +107,7 @@ http {{
         gzip_min_length 1024;
 
         location / {{
-            proxy_pass http://perfdash;
+            proxy_pass http://$perfdash_upstream;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;
             proxy_set_header Connection $perfdash_connection;
@@ -135,6 +121,37 @@ http {{
     }}
 }}
 """
+
+
+def _routing(servers: list[str], indent: str) -> str:
+    """The sticky routing (deploy/nginx-perfdash.conf says why): a browser's first request goes
+    to the processes in turn and its answer gives the browser a routing cookie naming the process
+    that served it (1, 2, …); every later request with that cookie goes to that process, or to the
+    others (backup) while it is down."""
+    groups = "".join(
+        f"upstream perfdash_{n} {{\n    server {server};\n"
+        + "".join(f"    server {other} backup;\n" for other in servers if other != server)
+        + "    keepalive 16;\n}\n\n"
+        for n, server in enumerate(servers, 1)
+    )
+    text = (
+        "upstream perfdash {\n"
+        + "".join(f"    server {server};\n" for server in servers)
+        + "    keepalive 16;\n}\n\n"
+        + groups
+        + "map $cookie_perfdash_route $perfdash_upstream {\n    default perfdash;\n"
+        + "".join(f"    {n} perfdash_{n};\n" for n in range(1, len(servers) + 1))
+        + "}\n\n"
+        + 'map $upstream_addr $perfdash_served_by {\n    default "";\n'
+        + "".join(f"    {server} {n};\n" for n, server in enumerate(servers, 1))
+        + "}\n\n"
+        + "map $perfdash_upstream $perfdash_route_cookie {\n"
+        + '    perfdash "perfdash_route=$perfdash_served_by; Path=/; HttpOnly; SameSite=Lax";\n'
+        + '    default  "";\n}\n\n'
+        + "map $perfdash_upstream $perfdash_route {\n    perfdash $perfdash_served_by;\n"
+        + "    default  $cookie_perfdash_route;\n}\n"
+    )
+    return "".join(indent + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
 def listen_on(address: str | None, port: int) -> str:
