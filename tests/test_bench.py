@@ -107,6 +107,10 @@ def test_the_browser_benchmark_clicks_through_the_office_menu_in_its_order():
     assert pages[0] == ("pages/overview.py", "总览") and pages[-1] == ("pages/account.py", "我的账户")
     assert "pages/mine.py" not in dict(pages)
     assert bench.menu_pages("leader")[0][0] == "pages/mine.py"
+    # on a city database the office's menu holds the city's pages, before 管理
+    city = bench.menu_pages(city=True)
+    assert ("pages/city.py", "全市总览") in city and "pages/city.py" not in dict(pages)
+    assert [f for f, _ in city].index("pages/city.py") < [f for f, _ in city].index("pages/admin.py")
 
 
 def test_table_cells():

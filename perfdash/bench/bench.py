@@ -151,13 +151,14 @@ def app_pages(app_file: Path | None = None) -> list[tuple[str, str]]:
     return found
 
 
-def menu_pages(role: str = "office") -> list[tuple[str, str]]:
+def menu_pages(role: str = "office", city: bool = False) -> list[tuple[str, str]]:
     """The pages of a role's menu, in its order: what a person of that role can click through
-    (app_pages also lists pages only other roles' menus show)."""
+    (app_pages also lists pages only other roles' menus show); ``city``: the menu of an office
+    account on a database of many units (the city's pages included)."""
     from perfdash.app import nav
 
     titles = dict(app_pages())
-    files = [nav.page_file(url) for urls in nav.menu(role).values() for url in urls]
+    files = [nav.page_file(url) for urls in nav.menu(role, city).values() for url in urls]
     return [(f, titles[f]) for f in files if f in titles]
 
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from perfdash.bench.bench import BenchError, default_db, ensure_city_db, machine, menu_pages, run
+from perfdash.bench.bench import BenchError, default_db, ensure_city_db, machine, menu_pages, plan_count, run
 from perfdash.core import settings
 
 
@@ -160,7 +160,9 @@ def _live(args: argparse.Namespace) -> int:
 
             if len(processes) != 1:
                 raise ValueError("--browser 一次只测一种进程数（--processes N）")
-            pages = _pages(menu_pages(), args.pages)
+            # the benchmark's office account sees the city's pages on a database of many units
+            many = settings.is_server_db(db) or plan_count(Path(db)) > 1
+            pages = _pages(menu_pages(city=many), args.pages)
             report = run_browser(db, pages, args.rounds, sessions, processes[0], machine(), args.against)
     except (BenchError, BenchServerError, ValueError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
