@@ -37,21 +37,6 @@ def test_sunburst_sizes_by_points_and_colours_by_weighted_completion():
     assert dict(zip(trace.ids, trace.parents, strict=True))["t:4-1"] == "i:4"
 
 
-def test_group_bars_show_points_and_earned_points():
-    groups = pd.DataFrame(
-        {
-            "group": ["职能工作", "行政能力"],
-            "points": [70.0, 20.0],
-            "earned_points": [56.0, 10.0],
-            "completion_pct": [80.0, 50.0],
-        }
-    )
-    fig = charts.group_bars(groups)
-    assert [t.name for t in fig.data] == ["分值", "按完成率折算"]
-    assert list(fig.data[1].x) == [56.0, 10.0]
-    assert list(fig.data[1].text) == ["80%", "50%"]
-
-
 def test_completion_bars_colour_by_lag_against_expected():
     fig = charts.completion_bars(["甲", "乙", "丙"], [85.0, 70.0, 50.0], [89.0, 89.0, 89.0])
     bars, ticks = fig.data

@@ -344,33 +344,6 @@ def _matrix() -> pd.DataFrame:
     )
 
 
-def test_due_heatmap_cells_are_sections_by_months():
-    fig = charts_time.due_heatmap(_matrix(), 2025, as_of=date(2025, 11, 21))
-    (trace,) = fig.data
-    assert trace.type == "heatmap"
-    assert list(trace.x) == [f"{m}月" for m in range(1, 13)]
-    assert list(trace.y) == ["甲科", "乙科"]
-    z = np.asarray(trace.z, dtype=float)
-    assert z.shape == (2, 12)
-    assert (z[0, 8], z[0, 11], z[1, 11]) == (1.0, 2.0, 0.0)  # coloured by at_risk
-    assert np.isnan(z[1, 8]) and np.isnan(z[0, 0])  # nothing due: an empty cell
-    assert trace.text[0][11] == "4项" and trace.text[1][8] == ""
-    assert "牵头 3 项" in trace.hovertext[0][11] and "1-2-1" in trace.hovertext[0][11]
-    (outline,) = fig.layout.shapes  # the as-of month (November, the 11th column)
-    assert (outline.x0, outline.x1) == (9.5, 10.5)
-    unfinished = charts_time.due_heatmap(_matrix(), 2025, color="unfinished", text="points")
-    assert np.asarray(unfinished.data[0].z, dtype=float)[1, 11] == 2.0
-    assert unfinished.data[0].text[0][11] == "7.5"
-    assert not unfinished.layout.shapes
-
-
-def test_due_heatmap_adds_months_outside_the_plan_year():
-    matrix = _matrix()
-    matrix.loc[2, "month"] = pd.Timestamp("2026-01-01")
-    fig = charts_time.due_heatmap(matrix, 2025)
-    assert list(fig.data[0].x)[-1] == "次年1月" and len(fig.data[0].x) == 13
-
-
 def _weeks() -> pd.DataFrame:
     weeks = pd.to_datetime(["2025-11-07", "2025-11-14", "2025-11-21"])
     rows = []
@@ -515,18 +488,6 @@ def _trend() -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def test_trend_chart_draws_completion_against_expected():
-    fig = charts_time.trend_chart(_trend(), year=2025)
-    expected, completion = fig.data
-    assert (expected.name, completion.name) == ("序时进度（加权）", "加权完成率")
-    assert list(completion.y) == [80.0, 83.0, 85.5]
-    assert list(expected.y) == [86.0, 87.5, 89.1]
-    assert list(completion.x) == ["2025-11-07", "2025-11-14", "2025-11-21"]
-    assert fig.layout.annotations[0].text == "86%（序时 89%）"
-    group = charts_time.trend_chart(_trend(), "行政能力")
-    assert list(group.data[1].y) == [70.0, 74.0, 77.2]
 
 
 def test_group_trends_is_one_panel_per_group():

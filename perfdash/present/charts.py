@@ -69,39 +69,6 @@ def plan_sunburst(state: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def group_bars(groups: pd.DataFrame) -> go.Figure:
-    """Points earned so far (points × completion) against each group's points."""
-    fig = go.Figure()
-    fig.add_bar(
-        y=groups["group"],
-        x=groups["points"],
-        orientation="h",
-        name="分值",
-        marker_color="#e0e0e0",
-        hovertemplate="%{y}：分值 %{x} 分<extra></extra>",
-    )
-    fig.add_bar(
-        y=groups["group"],
-        x=groups["earned_points"],
-        orientation="h",
-        name="按完成率折算",
-        marker_color="#1565c0",
-        text=[fmt.pct(x) for x in groups["completion_pct"]],
-        textposition="outside",
-        hovertemplate="%{y}：折算 %{x:.1f} 分<extra></extra>",
-    )
-    fig.update_layout(
-        barmode="overlay",
-        height=300,
-        margin=dict(t=30, l=10, r=40, b=10),
-        yaxis=dict(autorange="reversed"),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-        font=dict(family=FONT),
-        xaxis_title="分",
-    )
-    return fig
-
-
 def _wrap(text: str, width: int = 24) -> str:
     """Break long Chinese text for hover labels."""
     text = text[: width * 3] + ("…" if len(text) > width * 3 else "")

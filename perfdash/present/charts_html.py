@@ -3,9 +3,9 @@ points as bars, the deadline heat map as a table and the completion trend as two
 in a real browser against a page replaying the same elements (``bench --browser``), a Plotly chart
 costs each page switch 50–150 ms of drawing on this machine's 2 cores (the library, SVG,
 measuring every label); the same bars, cells and lines as HTML lay out in a few. Each says what
-its Plotly counterpart (charts.completion_bars, charts.group_bars, charts_time.due_heatmap,
-charts_time.trend_chart) says to a reader, with the same colours and the same hover text (as a
-tooltip). Every piece of text from the plan or from users is escaped."""
+the Plotly chart it replaced said to a reader (charts.completion_bars still draws the ranking
+on 按指标 and 按领导/责任人), with the same colours and the same hover text (as a tooltip). Every
+piece of text from the plan or from users is escaped."""
 
 from __future__ import annotations
 
@@ -22,9 +22,15 @@ from perfdash.core.settings import lag_thresholds
 from perfdash.present.charts_time import (
     ATTENTION_SCALE,
     DUE_COLOR_MEASURES,
-    _month_label,
-    _wrap_codes,
+    month_label,
 )
+
+
+def _wrap_codes(codes: str, per_line: int = 8) -> str:
+    """The targets' codes of a cell for its hover text, ``per_line`` to a line."""
+    items = codes.split("、")
+    return "编号：" + "\n".join("、".join(items[i : i + per_line]) for i in range(0, len(items), per_line))
+
 
 STYLE = """<style>
 .pd-rank { display: grid; grid-template-columns: minmax(4em, max-content) 1fr 3.2em; gap: 3px 10px;
@@ -119,13 +125,13 @@ def ranking(labels: list[str], completion: list[float], expected: list[float], w
     return f'{STYLE}<div class="pd-rank">{head}{"".join(rows)}</div>'
 
 
-POINTS_COLOR, EARNED_COLOR = "#e0e0e0", "#1565c0"  # charts.group_bars' colours
+POINTS_COLOR, EARNED_COLOR = "#e0e0e0", "#1565c0"  # the points, and the points earned at the completion
 
 
 def points_bars(groups: pd.DataFrame) -> str:
     """Each group's points (grey) with the points earned so far (points × completion, blue) over
     it, on one scale, the completion beside the blue bar and the two numbers at the end (from
-    ``queries.group_summary``), as charts.group_bars draws them."""
+    ``queries.group_summary``)."""
     top = max([float(p) for p in groups["points"]] + [1.0])
     head = (
         '<span class="n h">目标组</span><span class="h">'
@@ -157,7 +163,7 @@ def due_table(
 ) -> str:
     """Sections × deadline months (from ``weekly.due_matrix``) as a table: each cell shows the
     targets (or points, ``text="points"``) falling due, its colour how many of them are at risk
-    (or unfinished, ``color="unfinished"``) on the scale of charts_time.due_heatmap; every month
+    (or unfinished, ``color="unfinished"``) on charts_time.ATTENTION_SCALE; every month
     of the plan year shows, the as-of month outlined; the tooltip lists the cell's targets."""
     cells = matrix.assign(month=pd.to_datetime(matrix["month"]))
     months = sorted(set(pd.date_range(f"{year}-01-01", periods=12, freq="MS")) | set(cells["month"]))
@@ -169,7 +175,7 @@ def due_table(
     now = ' class="now"'
     longest = max((len(str(s)) for s in sections), default=2)  # the longest name whole, within reason
     head = f'<th class="s" style="width:{min(max(longest, 4), 12) + 1}em"></th>' + "".join(
-        f"<th{now if m == current else ''}>{escape(_month_label(m, year))}</th>" for m in months
+        f"<th{now if m == current else ''}>{escape(month_label(m, year))}</th>" for m in months
     )
     body = []
     for s in sections:
@@ -183,9 +189,9 @@ def due_table(
             fill = scale_color(ATTENTION_SCALE, float(getattr(c, color)) / top)
             label = f"{int(c.targets)}项" if text == "targets" else fmt.points(c.points, unit=False)
             tip = (
-                f"{s} · {_month_label(m, year)}到期\n目标 {c.targets} 项（牵头 {c.lead_targets} 项），"
+                f"{s} · {month_label(m, year)}到期\n目标 {c.targets} 项（牵头 {c.lead_targets} 项），"
                 f"分值 {fmt.points(c.points)}\n未完成 {c.unfinished} 项，滞后（含逾期）{c.at_risk} 项\n"
-                + _wrap_codes(str(c.codes)).replace("<br>", "\n")
+                + _wrap_codes(str(c.codes))
             )
             row.append(
                 f'<td{mark} style="background:{fill};color:{_ink(fill)}" title="{escape(tip)}">{escape(label)}</td>'
@@ -213,8 +219,7 @@ def _band(xs: list[float], ys: list[float], thick: float) -> str:
 def trend(trend_rows: pd.DataFrame, group: str, year: int) -> str:
     """One group's (or ALL's) weekly points-weighted completion (blue) against its weighted
     序时进度 (grey) over the plan year (from ``weekly.weekly_trend``), with the last value labelled
-    and, for every week, a strip whose tooltip gives both numbers and the gap, as
-    charts_time.trend_chart's unified hover does."""
+    and, for every week, a strip whose tooltip gives both numbers and the gap."""
     part = trend_rows[trend_rows["group"] == group].sort_values("week_end")
     ends = pd.to_datetime(part["week_end"])
     start = pd.Timestamp(year, 1, 1)
@@ -250,7 +255,7 @@ def trend(trend_rows: pd.DataFrame, group: str, year: int) -> str:
     months = pd.date_range(start, end, freq="MS")
     ticks = "".join(  # mid-month, a month cut short by the last week at the middle of what shows
         f'<span style="left:{min((m - start).days + 14, ((m - start).days + span) / 2) / span * 100:.1f}%">'
-        f"{escape(_month_label(m, year))}</span>"
+        f"{escape(month_label(m, year))}</span>"
         for m in months
     )
     key = (

@@ -20,7 +20,6 @@ from perfdash.present.charts import FONT
 
 # Due-matrix measures that can colour the cells or label them: column → Chinese name.
 DUE_COLOR_MEASURES: dict[str, str] = {"at_risk": "滞后（含逾期）目标数", "unfinished": "未完成目标数"}
-DUE_COLORBAR_TITLES: dict[str, str] = {"at_risk": "滞后<br>项数", "unfinished": "未完成<br>项数"}
 DUE_TEXT_MEASURES: dict[str, str] = {"targets": "到期目标数", "points": "到期分值"}
 # White → amber → red: how many of the targets due in a cell need attention.
 ATTENTION_SCALE = [[0.0, "#f5f5f5"], [0.35, "#ffe082"], [0.7, "#fb8c00"], [1.0, "#c62828"]]
@@ -34,7 +33,8 @@ TICKS_PX = 24  # the month ticks on top of the lag heatmap
 PANEL_PX, PANEL_GAP_PX = 200, 72  # one small multiple, and the room for its ticks and the next title
 
 
-def _month_label(month: pd.Timestamp, year: int) -> str:
+def month_label(month: pd.Timestamp, year: int) -> str:
+    """A month on an axis of the plan's year: 3月, 次年1月, or 2024年12月 further away."""
     if month.year == year:
         return f"{month.month}月"
     return f"次年{month.month}月" if month.year == year + 1 else f"{month.year}年{month.month}月"
@@ -64,110 +64,6 @@ def _compact(values: np.ndarray) -> np.ndarray:
     if whole and values.min() >= 0 and values.max() <= 255:
         return values.astype(np.uint8)
     return values.astype(np.float32)
-
-
-def _wrap_codes(codes: str, per_line: int = 8) -> str:
-    items = codes.split("、")
-    return "编号：" + "<br>".join("、".join(items[i : i + per_line]) for i in range(0, len(items), per_line))
-
-
-def due_heatmap(
-    matrix: pd.DataFrame,
-    year: int,
-    color: str = "at_risk",
-    text: str = "targets",
-    as_of: date | None = None,
-) -> go.Figure:
-    """Sections × deadline months (from ``weekly.due_matrix``): each cell labelled with the targets
-    (or points, ``text="points"``) falling due, coloured by how many of them are at risk (or
-    unfinished, ``color="unfinished"``); every month of the plan year shows, the as-of month outlined."""
-    cells = matrix.assign(month=pd.to_datetime(matrix["month"]))
-    months = sorted(set(pd.date_range(f"{year}-01-01", periods=12, freq="MS")) | set(cells["month"]))
-    sections = list(dict.fromkeys(cells["section"]))
-    label = (
-        cells["targets"].astype(int).astype(str) + "项"
-        if text == "targets"
-        else cells["points"].map(lambda p: fmt.points(p, unit=False))
-    )
-    hover_text = [
-        f"<b>{c.section}</b> · {_month_label(c.month, year)}到期<br>"
-        f"目标 {c.targets} 项（牵头 {c.lead_targets} 项），分值 {fmt.points(c.points)}<br>"
-        f"未完成 {c.unfinished} 项，滞后（含逾期）{c.at_risk} 项<br>{_wrap_codes(str(c.codes))}"
-        for c in cells.itertuples()
-    ]
-    cells = cells.assign(_z=cells[color].astype(float), _label=label, _hover=hover_text)
-
-    def grid(column: str) -> pd.DataFrame:
-        return cells.pivot(index="section", columns="month", values=column).reindex(index=sections, columns=months)
-
-    z = grid("_z").to_numpy(dtype=float)  # NaN: nothing due (an empty cell)
-    x = [_month_label(m, year) for m in months]
-    shapes, annotations = [], []
-    current = pd.Timestamp(as_of).to_period("M").to_timestamp() if as_of is not None else None
-    if current in months:
-        i = months.index(current)
-        shapes.append(
-            dict(
-                type="rect",
-                xref="x",
-                yref="paper",
-                x0=i - 0.5,
-                x1=i + 0.5,
-                y0=0,
-                y1=1,
-                line=dict(color=AS_OF_COLOR, width=2, dash="dot"),
-            )
-        )
-        annotations.append(
-            dict(
-                x=x[i],
-                y=0,
-                xref="x",
-                yref="paper",
-                yanchor="top",
-                text="统计日所在月",
-                showarrow=False,
-                font=dict(size=11, color=AS_OF_COLOR),
-            )
-        )
-    zmax = max(1.0, float(np.nanmax(z)) if np.isfinite(z).any() else 1.0)
-    heatmap = dict(
-        type="heatmap",
-        z=z,
-        x=x,
-        y=sections,
-        text=_strings(grid("_label")),
-        texttemplate="%{text}",
-        textfont=dict(size=12),
-        hovertext=_strings(grid("_hover")),
-        hovertemplate="%{hovertext}<extra></extra>",
-        colorscale=ATTENTION_SCALE,
-        zmin=0,
-        zmax=zmax,
-        xgap=2,
-        ygap=2,
-        colorbar=dict(
-            title=dict(text=DUE_COLORBAR_TITLES[color], side="top"),
-            thickness=12,
-            lenmode="pixels",
-            len=min(240, max(260, 30 * len(sections) + 110) - 60),
-            y=1,
-            yanchor="top",
-            dtick=1 if zmax <= 10 else None,
-        ),
-    )
-    layout = dict(
-        height=max(260, 30 * len(sections) + 110),
-        margin=dict(t=30, l=10, r=10, b=30),
-        font=dict(family=FONT),
-        plot_bgcolor="white",
-        xaxis=dict(side="top", type="category", tickangle=0, categoryorder="array", categoryarray=x),
-        hoverlabel=dict(align="left"),
-        yaxis=dict(autorange="reversed", type="category", automargin=True),
-        shapes=shapes,
-        annotations=annotations,
-    )
-    return go.Figure(dict(data=[heatmap], layout=layout))
 
 
 def lag_heatmap(
@@ -258,7 +154,7 @@ def lag_heatmap(
             range=[pd.Timestamp(year, 1, 1) - timedelta(days=4), pd.Timestamp(year + 1, 2, 1)],
             # Month names centred in their month (mid-month ticks, no tick marks).
             tickvals=[m + timedelta(days=14) for m in months],
-            ticktext=[_month_label(m, year) for m in months],
+            ticktext=[month_label(m, year) for m in months],
             ticks="",
             tickfont=dict(size=11),
             side="top",
@@ -376,39 +272,6 @@ def _x_range(year: int | None, trend: pd.DataFrame) -> list | None:
         return None
     end = max([pd.Timestamp(year, 12, 31), *pd.to_datetime(trend["week_end"]).tail(1)])
     return [f"{year}-01-01", end.strftime("%Y-%m-%d")]
-
-
-def trend_chart(trend: pd.DataFrame, group: str = ALL, year: int | None = None) -> go.Figure:
-    """Points-weighted completion by week against the points-weighted 序时进度 (from
-    ``weekly.weekly_trend``), overall (全部) or for one group; the last value labelled."""
-    part = trend[trend["group"] == group].sort_values("week_end")
-    annotations = []
-    if not part.empty:
-        last = part.iloc[-1]
-        annotations.append(
-            dict(
-                x=pd.Timestamp(last["week_end"]).strftime("%Y-%m-%d"),
-                y=float(last["completion_pct"]),
-                text=f"{fmt.pct(last['completion_pct'])}（序时 {fmt.pct(last['expected_pct'])}）",
-                showarrow=True,
-                arrowhead=0,
-                ax=0,
-                # Away from the 序时进度 line: below the point when behind it, above when ahead.
-                ay=30 if last["completion_pct"] < last["expected_pct"] else -30,
-                font=dict(color=COMPLETION_COLOR, size=13),
-            )
-        )
-    layout = dict(
-        height=360,
-        margin=dict(t=30, l=10, r=10, b=10),
-        font=dict(family=FONT),
-        xaxis=dict(type="date", range=_x_range(year, part), tickformat="%-m月", dtick="M1", hoverformat="%Y-%m-%d"),
-        yaxis=dict(range=[0, 105], ticksuffix="%"),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-        hovermode="x unified",
-        annotations=annotations,
-    )
-    return go.Figure(dict(data=_trend_traces(part), layout=layout))
 
 
 def group_trends(trend: pd.DataFrame, year: int | None = None, columns: int = 3) -> go.Figure:
