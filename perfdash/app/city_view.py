@@ -141,9 +141,7 @@ def gapless(frame: pd.DataFrame, config: dict[str, Any]) -> tuple[pd.DataFrame, 
 def open_unit(ctx: CityContext, plan_id: int) -> None:
     """Open one unit's pages from the city's table: its plan becomes the chosen one and its 总览
     shows, at the city's 统计日期 when the city chose one (else at the plan's own default)."""
-    ui.show_plan(plan_id)
-    if ctx.as_of != ctx.default_as_of:
-        st.session_state["_url_as_of"] = ctx.as_of  # read once by ui.page_setup, as a bookmarked date
+    ui.show_plan(plan_id, ctx.as_of if ctx.as_of != ctx.default_as_of else None)
     with contextlib.suppress(StreamlitAPIException):  # the page run by itself, outside app.py (a smoke test)
         st.switch_page(OVERVIEW)
     st.info("请从左侧菜单打开“总览”。")

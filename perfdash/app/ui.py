@@ -267,10 +267,12 @@ def app_url(page: str) -> str:
     return f"{base.rstrip('/')}/{page}"
 
 
-def show_plan(plan_id: int) -> None:
+def show_plan(plan_id: int, as_of: date | None = None) -> None:
     """Make ``plan_id`` the chosen plan from the next run on (the sidebar's picker is already
-    drawn in this one)."""
+    drawn in this one); ``as_of``: shown at that 统计日期, as a bookmarked date would be."""
     st.session_state["_next_plan_id"] = plan_id
+    if as_of is not None:
+        st.session_state["_url_as_of"] = as_of  # read once by page_setup
 
 
 def parse_once(uploaded: Any, parse: Callable[[str, bytes], T], variant: str = "") -> T:
