@@ -4,7 +4,7 @@ import streamlit as st
 
 from perfdash.app import reads, ui, widgets
 from perfdash.core import fmt, schedule
-from perfdash.present import charts_time
+from perfdash.present import charts_html, charts_time
 
 ctx = ui.page_setup("截止热力图", with_filters=True)
 everything = reads.target_state(ctx, ctx.plan_id, ctx.as_of, ctx.year)
@@ -30,20 +30,20 @@ matrix = reads.due_matrix(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters)
 pick = st.columns([2, 2, 3])
 color = pick[0].radio(
     "颜色表示",
-    list(charts_time.DUE_COLOR_MEASURES),
-    format_func=charts_time.DUE_COLOR_MEASURES.get,
+    list(charts_html.DUE_COLOR_MEASURES),
+    format_func=charts_html.DUE_COLOR_MEASURES.get,
     horizontal=True,
     key="due_color",
 )
 label = pick[1].radio(
     "格内数字",
-    list(charts_time.DUE_TEXT_MEASURES),
-    format_func=charts_time.DUE_TEXT_MEASURES.get,
+    list(charts_html.DUE_TEXT_MEASURES),
+    format_func=charts_html.DUE_TEXT_MEASURES.get,
     horizontal=True,
     key="due_text",
 )
-# Drawn as an HTML table (charts_html.due_table): the same cells, colours and hover text as the
-# Plotly heat map, at a fraction of its drawing time (bench --browser, same-content floor).
+# Drawn as an HTML table (charts_html.due_table): the cells, colours and hover text the Plotly
+# heat map had, at a fraction of its drawing time (bench --browser, same-content floor).
 st.html(reads.due_table(ctx, ctx.plan_id, ctx.as_of, ctx.year, ctx.filters, color, label))
 st.caption(
     "按完成时限所在月份统计。一个目标计入它的每个责任科室（牵头和协作都算），所以各科室之和大于目标总数；"

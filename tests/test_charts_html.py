@@ -11,7 +11,7 @@ import pandas as pd
 
 from perfdash.core.schedule import LAG_COLORS, ON_TRACK, RED, YELLOW
 from perfdash.present import charts_html
-from perfdash.present.charts_time import ATTENTION_SCALE
+from perfdash.present.charts_html import ATTENTION_SCALE
 
 
 class _Cells(HTMLParser):
@@ -45,8 +45,8 @@ def _rows(html: str) -> list[list[tuple[str, dict, str]]]:
 
 
 def _matrix() -> pd.DataFrame:
-    """As tests/test_weekly.py's: 甲科 has one target due in September (at risk) and four in
-    December (two at risk), 乙科 two in December (none at risk)."""
+    """甲科 has one target due in September (at risk) and four in December (two at risk), 乙科 two
+    in December (none at risk)."""
     return pd.DataFrame(
         {
             "section": ["甲科", "甲科", "乙科"],

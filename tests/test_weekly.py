@@ -329,21 +329,6 @@ def test_due_matrix_of_nothing_is_empty():
 # -- figures -----------------------------------------------------------------------------------
 
 
-def _matrix() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "section": ["甲科", "甲科", "乙科"],
-            "month": pd.to_datetime(["2025-09-01", "2025-12-01", "2025-12-01"]),
-            "targets": [1, 4, 2],
-            "lead_targets": [1, 3, 0],
-            "points": [1.0, 7.5, 3.0],
-            "unfinished": [1, 3, 2],
-            "at_risk": [1, 2, 0],
-            "codes": ["1-3-3", "1-1-1、1-1-2、1-2-1、4-1", "5-1、5-2"],
-        }
-    )
-
-
 def _weeks() -> pd.DataFrame:
     weeks = pd.to_datetime(["2025-11-07", "2025-11-14", "2025-11-21"])
     rows = []

@@ -19,11 +19,13 @@ import pandas as pd
 from perfdash.core import fmt
 from perfdash.core.schedule import LAG_COLORS, ON_TRACK, RED, YELLOW
 from perfdash.core.settings import lag_thresholds
-from perfdash.present.charts_time import (
-    ATTENTION_SCALE,
-    DUE_COLOR_MEASURES,
-    month_label,
-)
+from perfdash.present.charts_time import month_label
+
+# Due-matrix measures that can colour the cells or label them: column → Chinese name.
+DUE_COLOR_MEASURES: dict[str, str] = {"at_risk": "滞后（含逾期）目标数", "unfinished": "未完成目标数"}
+DUE_TEXT_MEASURES: dict[str, str] = {"targets": "到期目标数", "points": "到期分值"}
+# White → amber → red: how many of the targets due in a cell need attention.
+ATTENTION_SCALE = [[0.0, "#f5f5f5"], [0.35, "#ffe082"], [0.7, "#fb8c00"], [1.0, "#c62828"]]
 
 
 def _wrap_codes(codes: str, per_line: int = 8) -> str:
@@ -163,7 +165,7 @@ def due_table(
 ) -> str:
     """Sections × deadline months (from ``weekly.due_matrix``) as a table: each cell shows the
     targets (or points, ``text="points"``) falling due, its colour how many of them are at risk
-    (or unfinished, ``color="unfinished"``) on charts_time.ATTENTION_SCALE; every month
+    (or unfinished, ``color="unfinished"``) on ATTENTION_SCALE; every month
     of the plan year shows, the as-of month outlined; the tooltip lists the cell's targets."""
     cells = matrix.assign(month=pd.to_datetime(matrix["month"]))
     months = sorted(set(pd.date_range(f"{year}-01-01", periods=12, freq="MS")) | set(cells["month"]))

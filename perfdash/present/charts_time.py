@@ -1,4 +1,5 @@
-"""Time charts: DataFrame in, plotly Figure out — the deadline and lag heatmaps and the trend curves.
+"""Time charts: DataFrame in, plotly Figure out — the lag heatmap and the groups' trend curves
+(the deadline table and the main trend are drawn as HTML: perfdash.present.charts_html).
 
 Each figure is assembled as one dict and validated once by ``go.Figure``: plotly's incremental
 ``add_*`` / ``update_*`` calls each re-validate the figure and cost several milliseconds apiece,
@@ -18,11 +19,6 @@ from perfdash.core.schedule import LAG_COLORS, LAG_STATUSES
 from perfdash.db.weekly import ALL
 from perfdash.present.charts import FONT
 
-# Due-matrix measures that can colour the cells or label them: column → Chinese name.
-DUE_COLOR_MEASURES: dict[str, str] = {"at_risk": "滞后（含逾期）目标数", "unfinished": "未完成目标数"}
-DUE_TEXT_MEASURES: dict[str, str] = {"targets": "到期目标数", "points": "到期分值"}
-# White → amber → red: how many of the targets due in a cell need attention.
-ATTENTION_SCALE = [[0.0, "#f5f5f5"], [0.35, "#ffe082"], [0.7, "#fb8c00"], [1.0, "#c62828"]]
 CALENDAR_COLOR = "#3949ab"
 AS_OF_COLOR = "#212121"
 COMPLETION_COLOR = "#1565c0"
