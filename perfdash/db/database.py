@@ -406,8 +406,8 @@ class Database:
         the city's office, which reads only); ``unlocked`` refuses
         everyone but the office once that plan's year is locked. Sign-in bookkeeping, which no page
         shows, leaves the data version (and every cached read) alone (``changes_data=False``); a
-        write to the tables PostgreSQL's mirror leaves out (sessions, sign-in attempts: LIVE_ONLY)
-        says ``live_only`` and costs no mirror sync.
+        write only to the tables PostgreSQL's mirror leaves out (sessions, sign-in attempts:
+        LIVE_ONLY) says ``live_only``: it changes no data either, and costs no mirror sync.
         Writes are serialised (DuckDB takes one writer at a time anyway)."""
         if roles is not None:
             require_role(actor, roles, what)
@@ -416,7 +416,7 @@ class Database:
             self.require_unit(plan_id, actor)
             unit = self.plan_unit(plan_id)
         with self._transaction() as cur:
-            if changes_data:
+            if changes_data and not live_only:
                 # First, so that data-changing writes take turns on this row (PostgreSQL: several
                 # processes write at once) and commit in the order they began.
                 cur.execute(

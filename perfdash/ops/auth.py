@@ -704,7 +704,7 @@ class AccountWrites(SignInWrites):
         self: Database, token_hash: str, username: str, source: str, created: datetime, expires: datetime
     ) -> None:
         """A session begins (its token's hash only)."""
-        with self.write(Actor.system(), changes_data=False, live_only=True) as w:
+        with self.write(Actor.system(), live_only=True) as w:
             w.without_audit()  # a sign-in is recorded in sign_in_attempts
             w.execute(
                 "INSERT INTO sessions (token_hash, username, source, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -713,7 +713,7 @@ class AccountWrites(SignInWrites):
 
     def revoke_sessions(self: Database, *, token_hash: str | None = None, username: str | None = None) -> None:
         """End one session (sign-out) or every session of an account."""
-        with self.write(Actor.system(), changes_data=False, live_only=True) as w:
+        with self.write(Actor.system(), live_only=True) as w:
             w.without_audit()
             w.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL AND (token_hash = ? OR username = ?)",

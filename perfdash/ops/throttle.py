@@ -129,7 +129,7 @@ class SignInWrites:
         (None, None) while earlier attempts still being checked keep it from counting (try again
         shortly). The count and the reservation are one transaction, so the limits hold for
         attempts made at the same moment. ``name`` is as ``attempt_name`` gives it."""
-        with self.write(Actor.system(), changes_data=False, live_only=True) as w:
+        with self.write(Actor.system(), live_only=True) as w:
             w.without_audit()  # the attempts table is its own record
             # Attempts on one name or from one source take turns between the count and the
             # reservation (on PostgreSQL several processes sign people in at once).
@@ -148,7 +148,7 @@ class SignInWrites:
 
     def finish_sign_in(self: Database, attempt: int, ok: bool | None) -> None:
         """The outcome of a reserved attempt; None withdraws it (turned away before any check)."""
-        with self.write(Actor.system(), changes_data=False, live_only=True) as w:
+        with self.write(Actor.system(), live_only=True) as w:
             w.without_audit()
             if ok is None:
                 w.execute("DELETE FROM sign_in_attempts WHERE attempt_id = ?", [attempt])
