@@ -88,10 +88,9 @@ def setup(title: str, sidebar_groups: bool = True) -> CityContext:
     shell.install()
     store, account, years = _signed_in_city()
     with st.sidebar:
-        if st.session_state.get("city_year") not in years:
-            st.session_state["city_year"] = st.session_state.get("_kept_city_year", years[0])
-            if st.session_state["city_year"] not in years:
-                st.session_state["city_year"] = years[0]
+        ui.keep_widget("city_year", years[0])
+        if st.session_state["city_year"] not in years:
+            st.session_state["city_year"] = years[0]
         year = int(st.selectbox("年度", years, format_func=lambda y: f"{y}年度", key="city_year"))
         default = reads.city_default_as_of(store, year, ui.today())
         low, high = date(year, 1, 1), date(year + 1, 1, 31)
@@ -99,8 +98,8 @@ def setup(title: str, sidebar_groups: bool = True) -> CityContext:
             st.session_state.pop("city_as_of", None)
             st.session_state.pop("_kept_city_as_of", None)
         st.session_state["_city_as_of_year"] = year
-        kept = st.session_state.get("city_as_of", st.session_state.get("_kept_city_as_of", default))
-        st.session_state["city_as_of"] = min(max(kept, low), high)
+        ui.keep_widget("city_as_of", default)
+        st.session_state["city_as_of"] = min(max(st.session_state["city_as_of"], low), high)
         as_of = st.date_input(
             "统计日期（截至）",
             min_value=low,
@@ -108,15 +107,15 @@ def setup(title: str, sidebar_groups: bool = True) -> CityContext:
             key="city_as_of",
             help=f"默认为各单位最近关闭的填报周期的截止日（{fmt.day(default)}）",
         )
-        st.session_state["_kept_city_year"], st.session_state["_kept_city_as_of"] = year, as_of
+        ui.remember_widgets("city_year", "city_as_of")
         chosen: tuple[str, ...] = ()
         if sidebar_groups:
             names = list(dict.fromkeys(reads.city_groups(store).values())) or []
             options = sorted(set(names), key=names.index)
-            kept_groups = st.session_state.get("city_group", st.session_state.get("_kept_city_group", []))
-            st.session_state["city_group"] = [g for g in kept_groups if g in options]
+            ui.keep_widget("city_group", [])
+            st.session_state["city_group"] = [g for g in st.session_state["city_group"] if g in options]
             chosen = tuple(st.multiselect("分组", options, key="city_group", placeholder="全部分组"))
-            st.session_state["_kept_city_group"] = list(chosen)
+            ui.remember_widgets("city_group")
         is_demo = demo_year(store, year)
         if is_demo:
             st.warning(f"**{settings.DEMO_LABEL}**：各单位的进度为自动生成的演示数据，并非真实填报。")

@@ -88,7 +88,7 @@ class PageContext:
         return settings.backup_dir(self.store.path)
 
 
-def _keep(key: str, default: object) -> None:
+def keep_widget(key: str, default: object) -> None:
     """Give a sidebar widget its value before it renders: kept from the last page, else default.
     Widget state does not survive a page switch by itself, so a shadow copy carries it. A value
     left by the previous page's widget is written back: on the next page the widget is a new one,
@@ -96,7 +96,8 @@ def _keep(key: str, default: object) -> None:
     st.session_state[key] = st.session_state.get(key, st.session_state.get(f"_kept_{key}", default))
 
 
-def _kept(*keys: str) -> None:
+def remember_widgets(*keys: str) -> None:
+    """Keep the sidebar widgets' values for the next page (read there by keep_widget)."""
     for key in keys:
         st.session_state[f"_kept_{key}"] = st.session_state[key]
 
@@ -172,7 +173,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
         chosen = st.session_state.pop("_next_plan_id", None)
         if chosen in labels:  # a page asked for this plan on the next run (show_plan)
             st.session_state["plan_id"] = st.session_state["_kept_plan_id"] = chosen
-        _keep("plan_id", plan_files.default_plan(plan_rows, date.today()))
+        keep_widget("plan_id", plan_files.default_plan(plan_rows, date.today()))
         plan_id = st.selectbox("绩效方案", list(labels), format_func=labels.get, key="plan_id")
         row = plan_rows[plan_rows["plan_id"] == plan_id].iloc[0]
         year = int(row["year"])
@@ -192,7 +193,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
             st.session_state.pop("as_of", None)
             st.session_state["_kept_as_of"] = default
         st.session_state["_as_of_default"] = default
-        _keep("as_of", default)
+        keep_widget("as_of", default)
         as_of = st.date_input(
             "统计日期（截至）",
             min_value=low,
@@ -201,7 +202,7 @@ def page_setup(title: str, with_filters: bool = False) -> PageContext:
             help=f"默认为绩效办最近关闭的填报周期的截止日（{fmt.day(default)}）；填报周期：{reporting.describe()}",
         )
         st.caption(f"所属填报周期：{reporting.status(as_of)}")
-        _kept("plan_id", "as_of")
+        remember_widgets("plan_id", "as_of")
         filters = _filter_widgets(store, int(plan_id)) if with_filters else Filters()
         is_demo = queries.is_demo(row)
         if is_demo:
@@ -229,10 +230,10 @@ def _filter_widgets(store: Store, plan_id: int) -> Filters:
     for key, (name, label) in URL_KEYS.items():
         values, fmt_option = options[key]
         widget = f"f_{key}"
-        _keep(widget, [])
+        keep_widget(widget, [])
         st.session_state[widget] = [v for v in st.session_state[widget] if v in values]
         chosen[name] = tuple(st.multiselect(label, values, format_func=fmt_option, key=widget, placeholder="全部"))
-        _kept(widget)
+        remember_widgets(widget)
     return Filters(**chosen)
 
 
