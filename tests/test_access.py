@@ -110,9 +110,12 @@ def test_signing_in_and_out_reloads_nothing_in_the_postgresql_mirror(any_store, 
     monkeypatch.setattr(postgres, "POLL_SECONDS", 0)  # every read looks at PostgreSQL's changes
     loads: list[list[str]] = []
     real = Mirror._load
-    monkeypatch.setattr(
-        Mirror, "_load", lambda self, pg, tables, counts: (loads.append(tables), real(self, pg, tables, counts))[1]
-    )
+
+    def counted(self: Mirror, pg: object, tables: list[str], counts: dict) -> None:
+        loads.append(tables)
+        real(self, pg, tables, counts)
+
+    monkeypatch.setattr(Mirror, "_load", counted)
     account = auth.authenticate(any_store, "zhongjiao", PASSWORD, source="10.0.0.9")
     token = auth.start_session(any_store, account, source="10.0.0.9")
     assert auth.session_account(any_store, token).username == "zhongjiao"

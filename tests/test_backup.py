@@ -523,21 +523,26 @@ def _timeless(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def _answered_order_and_issued_bulletin(store: Store) -> tuple[int, int]:
+    """A 督办单 answered with a file (推进情况.pdf) and an issued 督查通报 of 2025-10: their ids."""
+    from perfdash.present import bulletin
+
+    order = store.issue_order(1, "1-3-1", "请加快推进", date(2025, 12, 31), OFFICE)
+    store.respond_order(order, "已推进", Actor.section("中教科"), files=[("推进情况.pdf", b"%PDF-1.4 reply")])
+    draft = bulletin.draft(store, 1, date(2025, 10, 1))
+    return order, bulletin.issue(store, 1, draft.month, bulletin.edits_of(draft), OFFICE)
+
+
 def test_a_reply_s_files_and_an_issued_bulletin_travel_with_the_backup(tmp_path, monkeypatch):
     """The files of a 督办 reply and the .docx of an issued 督查通报 live beside the evidence: a
     backup holds them and a restore puts them back where their readers look."""
-    from datetime import date
 
-    from perfdash.present import bulletin
     from perfdash.workflows import bulletins, order_files
 
     db, _ = _with_evidence(tmp_path, monkeypatch)
     store = Store(db)
     try:
-        order = store.issue_order(1, "1-3-1", "请加快推进", date(2025, 12, 31), OFFICE)
-        store.respond_order(order, "已推进", Actor.section("中教科"), files=[("推进情况.pdf", b"%PDF-1.4 reply")])
-        draft = bulletin.draft(store, 1, date(2025, 10, 1))
-        bid = bulletin.issue(store, 1, draft.month, bulletin.edits_of(draft), OFFICE)
+        order, bid = _answered_order_and_issued_bulletin(store)
         data = bulletins.read_issued(store, bid)[1]
     finally:
         store.close()
@@ -557,16 +562,12 @@ def test_a_reply_s_files_and_an_issued_bulletin_travel_with_the_backup(tmp_path,
 def test_a_lost_reply_file_or_issued_bulletin_is_named_for_what_it_is(tmp_path, monkeypatch):
     """#36 review: a lost file of a 督办 reply or of an issued 通报 is not an 创新成果: each is named
     for what it is, and the advice says what can be done (neither can be uploaded again)."""
-    from perfdash.present import bulletin
     from perfdash.workflows import bulletins, evaluation
 
     db, _ = _with_evidence(tmp_path, monkeypatch)
     store = Store(db)
     try:
-        order = store.issue_order(1, "1-3-1", "请加快推进", date(2025, 12, 31), OFFICE)
-        store.respond_order(order, "已推进", Actor.section("中教科"), files=[("推进情况.pdf", b"%PDF-1.4 reply")])
-        draft = bulletin.draft(store, 1, date(2025, 10, 1))
-        bid = bulletin.issue(store, 1, draft.month, bulletin.edits_of(draft), OFFICE)
+        order, bid = _answered_order_and_issued_bulletin(store)
         issue = str(bulletins.issued(store, 1).iloc[0]["issue"])
         evaluation.evidence_path(store, hashlib.sha256(b"%PDF-1.4 reply").hexdigest(), "推进情况.pdf").unlink()
         kept = str(store.scalar("SELECT content_sha256 FROM bulletins WHERE bulletin_id = ?", [bid]))

@@ -238,6 +238,11 @@ class Side:
     folder: Path
     lines: dict[str, Line] = field(default_factory=dict)  # script → its page's line
 
+    @property
+    def suffix(self) -> str:
+        """What the side's lines carry after their item: "（此前）", nothing for the app under test."""
+        return f"（{self.label}）" if self.label else ""
+
 
 async def one_user(
     browser, sides: list[Side], bare: str, pages: list[tuple[str, str]], password: str, rounds: int
@@ -256,10 +261,9 @@ async def one_user(
         bare_open, bare_sign_in = await _open(bare_tab, bare), await _sign_in(bare_tab, "x", "x")
         lines: list[Line] = []
         for side, tab in zip(sides, tabs, strict=True):
-            suffix = f"（{side.label}）" if side.label else ""
-            lines.append(Line(f"打开网站（登录页）{suffix}", [await _open(tab, side.url)], [bare_open]))
-            lines.append(Line(f"登录{suffix}", [await _sign_in(tab, sv.BENCH_USER, password)], [bare_sign_in]))
-            side.lines = {script: Line(f"页面 {title}{suffix}", [], []) for script, title in pages}
+            lines.append(Line(f"打开网站（登录页）{side.suffix}", [await _open(tab, side.url)], [bare_open]))
+            lines.append(Line(f"登录{side.suffix}", [await _sign_in(tab, sv.BENCH_USER, password)], [bare_sign_in]))
+            side.lines = {script: Line(f"页面 {title}{side.suffix}", [], []) for script, title in pages}
             if await _on(tab, pages[0][1]):  # signed in, the office lands on 总览: start elsewhere
                 await _go(tab, pages[-1][1])
         bare_times = {script: [] for script, _ in pages}  # one bare switch per page step, shared
@@ -310,7 +314,7 @@ async def one_user(
                         await bare_switch()
                     widgets[script].bare.append(await _change(bare_tab, "排序"))
         # sign-in again, warm: the server's caches filled, the browser's cache kept
-        again = [Line(f"再次登录（浏览器有缓存）{f'（{s.label}）' if s.label else ''}", [], []) for s in sides]
+        again = [Line(f"再次登录（浏览器有缓存）{side.suffix}", [], []) for side in sides]
         for _ in range(rounds):
             for side, tab, line in zip(sides, tabs, again, strict=True):
                 line.app.append(await _sign_in_again(tab, side.url, sv.BENCH_USER, password))
